@@ -1,0 +1,96 @@
+"""Model-level checks: everything that stops code generation, reported all at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from codegen.errors import McuforgeError
+from codegen.ir import DType, Graph
+from codegen.ir.graph import NO_TENSOR
+from codegen.ops.registry import handler, supported_ops
+
+
+@dataclass(frozen=True)
+class Problem:
+    subgraph: int
+    op_index: int | None
+    opcode: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"op {self.op_index} {self.opcode}" if self.op_index is not None else "model"
+        sg = f"subgraph {self.subgraph} " if self.subgraph else ""
+        return f"{sg}{where}: {self.reason}"
+
+
+class UnsupportedModelError(McuforgeError):
+    def __init__(self, source: str, problems: list[Problem], hint: str) -> None:
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{source}: {len(problems)} problem(s) stop code generation:\n{lines}", hint=hint)
+        self.problems = problems
+
+
+def _hybrid_or_f16(graph: Graph) -> list[Problem]:
+    out = []
+    for sg in graph.subgraphs:
+        for op in sg.operators:
+            ins = [sg.tensors[i] for i in op.inputs if i != NO_TENSOR]
+            outs = [sg.tensors[i] for i in op.outputs]
+            if op.opcode == "DEQUANTIZE" and ins and ins[0].dtype == DType.FLOAT16:
+                out.append(Problem(sg.index, op.index, op.opcode,
+                                   "float16 weights (DEQUANTIZE from float16); TFLM refuses these too"))
+            elif (any(t.dtype == DType.FLOAT32 and not t.is_const for t in ins)
+                  and any(t.dtype == DType.INT8 and t.is_const for t in ins)
+                  and all(t.dtype == DType.FLOAT32 for t in outs)
+                  and op.opcode in ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D", "BATCH_MATMUL",
+                                    "UNIDIRECTIONAL_SEQUENCE_LSTM", "EMBEDDING_LOOKUP")):
+                out.append(Problem(sg.index, op.index, op.opcode,
+                                   "dynamic-range (hybrid) quantisation: float activations with int8 weights; "
+                                   "TFLM refuses these too"))
+    return out
+
+
+def _shapes(graph: Graph) -> list[Problem]:
+    out = []
+    main = graph.main
+    for sg in graph.subgraphs:
+        for t in sg.tensors:
+            if t.shape_signature and any(d < 0 for d in t.shape_signature[1:] if t.shape_signature):
+                out.append(Problem(sg.index, None, "", f"tensor {t.name!r} has a dynamic shape "
+                                   f"{list(t.shape_signature)}"))
+    for i in main.inputs:
+        t = main.tensors[i]
+        if len(t.shape) >= 2 and t.shape[0] > 1:
+            out.append(Problem(0, None, "", f"input {t.name!r} has batch {t.shape[0]} (only batch 1 is supported)"))
+    return out
+
+
+def check_graph(graph: Graph) -> None:
+    """Raise :class:`UnsupportedModelError` listing every problem found."""
+    problems = _hybrid_or_f16(graph) + _shapes(graph)
+    unsupported = []
+    flagged = {(p.subgraph, p.op_index) for p in problems}
+    for sg in graph.subgraphs:
+        for op in sg.operators:
+            if (sg.index, op.index) in flagged:
+                continue
+            h = handler(op.opcode)
+            if h is None:
+                unsupported.append(Problem(sg.index, op.index, op.opcode, "operator not supported"))
+                continue
+            for reason in h.check(sg, op):
+                problems.append(Problem(sg.index, op.index, op.opcode, reason))
+    problems = unsupported + problems
+    if not problems:
+        return
+    hints = []
+    if unsupported:
+        hints.append("supported operators: " + ", ".join(supported_ops()))
+    if any("hybrid" in p.reason or "float16" in p.reason for p in problems):
+        hints.append("convert to full-integer int8: `python -m codegen quantize MODEL --data SAMPLES.npz` "
+                     "(or TFLiteConverter with a representative_dataset and "
+                     "target_spec.supported_ops=[tf.lite.OpsSet.TFLITE_BUILTINS_INT8])")
+    if any("dynamic shape" in p.reason or "batch" in p.reason for p in problems):
+        hints.append("export with a fixed batch of 1 (e.g. keras.Input(shape=..., batch_size=1))")
+    raise UnsupportedModelError(graph.source, sorted(problems, key=lambda p: (p.subgraph, p.op_index or -1)),
+                                "; ".join(hints) or "change the model or file an issue with this list")

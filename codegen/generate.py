@@ -1,0 +1,41 @@
+"""The code generator's front door: .tflite in, C sources and a :class:`CompiledModel` out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from codegen.check import check_graph
+from codegen.emit.model import GeneratedFiles, emit_model
+from codegen.ir import Graph
+from codegen.lowering import CompiledModel, compile_graph, prefix_from
+from codegen.ops.base import Target
+from codegen.passes import PassOptions, run_passes
+from codegen.tflite import read_model
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    prefix: str | None = None
+    int8_io: bool = False
+    reuse_arena: bool = True  # False: every tensor keeps its own bytes (debugging intermediates)
+
+
+def prepare(graph: Graph, options: GenerateOptions = GenerateOptions()) -> Graph:
+    """Optimise, then check: folding first, so ops that vanish at build time need no kernel."""
+    optimised = run_passes(graph, PassOptions(int8_io=options.int8_io))
+    check_graph(optimised)
+    return optimised
+
+
+def compile_model(model: str | Path | Graph, target: Target = Target(),
+                  options: GenerateOptions = GenerateOptions()) -> CompiledModel:
+    graph = model if isinstance(model, Graph) else read_model(model)
+    prefix = options.prefix or prefix_from(Path(graph.source).stem if graph.source else "model")
+    return compile_graph(prepare(graph, options), prefix, target, reuse_arena=options.reuse_arena)
+
+
+def generate(model: str | Path | Graph, out_dir: Path, target: Target = Target(),
+             options: GenerateOptions = GenerateOptions()) -> tuple[CompiledModel, GeneratedFiles]:
+    compiled = compile_model(model, target, options)
+    return compiled, emit_model(compiled, Path(out_dir))

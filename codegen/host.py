@@ -1,0 +1,128 @@
+"""Run generated code natively: compile a model's C and its kernels into a shared library and
+call it through ctypes. Used by the bit-exactness tests and the per-tensor debug mode.
+
+The `host` board (a full firmware speaking the device protocol over stdio) is built by PlatformIO
+like every other board; this module is the fast in-process path.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from codegen.emit.model import emit_model
+from codegen.errors import McuforgeError
+from codegen.lowering import CompiledModel, tensor_of
+
+FIRMWARE = Path(__file__).resolve().parents[1] / "firmware"
+CFLAGS = ("-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared")
+
+
+def kernel_sources(model: CompiledModel, variant: str = "reference") -> list[Path]:
+    out = []
+    for name in model.kernels:
+        for v in (variant, "reference"):
+            p = FIRMWARE / "kernels" / v / f"{name}.c"
+            if p.is_file():
+                out.append(p)
+                break
+        else:
+            raise McuforgeError(f"no kernel source for {name}", hint="code-generator bug: a kernel file is missing")
+    return out
+
+
+class HostModel:
+    """A compiled model loaded into this process."""
+
+    def __init__(self, model: CompiledModel, workdir: Path | None = None, cc: str = "gcc",
+                 extra_cflags: tuple[str, ...] = ()) -> None:
+        self.model = model
+        self._tmp = None
+        if workdir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="mcuforge-host-")
+            workdir = Path(self._tmp.name)
+        self.dir = Path(workdir)
+        files = emit_model(model, self.dir)
+        sources = [files.source, files.weights, *kernel_sources(model)]
+        digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources) + " ".join(extra_cflags).encode())
+        lib = self.dir / f"lib{model.prefix}_{digest.hexdigest()[:12]}.so"
+        if not lib.is_file():
+            cmd = [cc, *CFLAGS, *extra_cflags, f"-I{FIRMWARE / 'include'}", f"-I{self.dir}",
+                   "-o", str(lib), *map(str, sources), "-lm"]
+            res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+            if res.returncode != 0:
+                raise McuforgeError(f"host compile of {model.prefix} failed:\n{res.stderr[-4000:]}",
+                                    hint="code-generator bug: the generated C must compile warning-free")
+        self.lib = ctypes.CDLL(str(lib))
+        p = model.prefix
+        self._invoke = getattr(self.lib, f"{p}_invoke")
+        self._run_op = getattr(self.lib, f"{p}_run_op")
+        self._run_op.argtypes = [ctypes.c_uint32]
+        getattr(self.lib, f"{p}_init")()
+        self._inputs = []
+        for k, t in enumerate(model.inputs):
+            fn = getattr(self.lib, f"{p}_input{k}")
+            fn.restype = ctypes.c_void_p
+            self._inputs.append((fn(), t))
+        self._outputs = []
+        for k, t in enumerate(model.outputs):
+            fn = getattr(self.lib, f"{p}_output{k}")
+            fn.restype = ctypes.c_void_p
+            self._outputs.append((fn(), t))
+        desc = ctypes.c_void_p.in_dll(self.lib, f"{p}_model")
+        _ = desc
+        first_in = self._inputs[0][0] if self._inputs else None
+        self.arena_base = (first_in - model.inputs[0].offset) if first_in is not None else None
+
+    def close(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def set_inputs(self, inputs: list[np.ndarray]) -> None:
+        if len(inputs) != len(self._inputs):
+            raise ValueError(f"{len(inputs)} inputs given, the model takes {len(self._inputs)}")
+        for (addr, t), x in zip(self._inputs, inputs):
+            a = np.ascontiguousarray(x, dtype=t.dtype.np)
+            if a.nbytes != t.nbytes:
+                raise ValueError(f"input {t.name}: {a.nbytes} bytes given, {t.nbytes} expected")
+            ctypes.memmove(addr, a.ctypes.data, a.nbytes)
+
+    def outputs(self) -> list[np.ndarray]:
+        out = []
+        for addr, t in self._outputs:
+            buf = (ctypes.c_char * t.nbytes).from_address(addr)
+            out.append(np.frombuffer(bytes(buf), dtype=t.dtype.np).reshape(t.shape).copy())
+        return out
+
+    def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
+        self.set_inputs(inputs)
+        if self._invoke() != 0:
+            raise McuforgeError("invoke failed", hint="")
+        return self.outputs()
+
+    def reset(self) -> None:
+        getattr(self.lib, f"{self.model.prefix}_reset")()
+
+    def run_op(self, i: int) -> None:
+        if self._run_op(i) != 0:
+            raise IndexError(i)
+
+    def read_tensor(self, key: tuple[int, int]) -> np.ndarray:
+        """A tensor's current contents (arena tensors only)."""
+        st = self.model.storage[key]
+        t = tensor_of(self.model, key)
+        if st.kind != "arena" or self.arena_base is None:
+            raise ValueError(f"tensor {key} is not in the arena")
+        buf = (ctypes.c_char * t.nbytes).from_address(self.arena_base + st.offset)
+        return np.frombuffer(bytes(buf), dtype=t.dtype.np).reshape(t.shape).copy()
+
+
+def compiler_available(cc: str = "gcc") -> bool:
+    return shutil.which(cc) is not None and os.name == "posix"

@@ -1,0 +1,259 @@
+"""From a checked, optimised graph to a :class:`CompiledModel`: kernel calls, storage, arena plan.
+
+This is the whole generated program in data form; :mod:`codegen.emit` only formats it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+import numpy as np
+
+from codegen.errors import McuforgeError
+from codegen.ir import DType, Graph, Subgraph, Tensor
+from codegen.ir.graph import NO_TENSOR
+from codegen.ops.base import Alias, CArray, KernelCall, LowerContext, Target, TensorPtr, TensorPtrs
+from codegen.ops.registry import handler
+from codegen.planner import ArenaPlan, Buffer, plan_arena
+
+TensorKey = tuple[int, int]  # (subgraph index, tensor index)
+
+
+@dataclass(frozen=True)
+class Storage:
+    """Where a tensor's bytes live: ``arena`` + offset, ``const`` array, or ``variable`` buffer."""
+
+    kind: str
+    offset: int = 0
+    symbol: str = ""
+
+
+@dataclass(frozen=True)
+class Step:
+    subgraph: int
+    op_index: int
+    opcode: str
+    calls: tuple[KernelCall, ...]
+    macs: int
+    summary: str  # "int8[1x8x8x1] -> int8[1x8x8x8]"
+
+
+@dataclass(frozen=True)
+class IOTensor:
+    name: str
+    tensor: int
+    dtype: DType
+    shape: tuple[int, ...]
+    nbytes: int
+    scale: float
+    zero_point: int
+    offset: int
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledModel:
+    prefix: str
+    sha256: str
+    source: str
+    graph: Graph
+    steps: tuple[Step, ...]  # the main subgraph, in order
+    sub_steps: Mapping[int, tuple[Step, ...]]  # other subgraphs (run by CALL_ONCE etc.)
+    storage: Mapping[TensorKey, Storage]
+    plan: ArenaPlan
+    arrays: tuple[CArray, ...]
+    inputs: tuple[IOTensor, ...]
+    outputs: tuple[IOTensor, ...]
+    variables: tuple[tuple[str, int], ...] = ()  # (symbol, bytes) persistent buffers
+    target: Target = field(default_factory=Target)
+
+    @property
+    def arena_bytes(self) -> int:
+        return self.plan.size
+
+    @property
+    def macs(self) -> int:
+        return sum(s.macs for s in self.steps) + sum(s.macs for v in self.sub_steps.values() for s in v)
+
+    @property
+    def weights_bytes(self) -> int:
+        return sum(a.nbytes for a in self.arrays if a.kind == "weights")
+
+    @property
+    def params_bytes(self) -> int:
+        return sum(a.nbytes for a in self.arrays if a.kind != "weights")
+
+    @property
+    def kernels(self) -> tuple[str, ...]:
+        names = {src for steps in (self.steps, *self.sub_steps.values()) for s in steps
+                 for c in s.calls for src in c.sources}
+        return tuple(sorted(names))
+
+    @property
+    def ops_used(self) -> tuple[str, ...]:
+        return tuple(sorted({s.opcode for s in self.steps} |
+                            {s.opcode for v in self.sub_steps.values() for s in v}))
+
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def prefix_from(name: str) -> str:
+    """A C identifier prefix from a model file stem: 'keyword-spotting.v2' -> 'keyword_spotting_v2'."""
+    p = re.sub(r"[^A-Za-z0-9_]", "_", name).strip("_").lower() or "model"
+    if p[0].isdigit():
+        p = "m_" + p
+    return p
+
+
+def _schedule(graph: Graph) -> list[tuple[int, int]]:
+    """Execution order as (subgraph, op) pairs, with called subgraphs inlined where they run."""
+    out: list[tuple[int, int]] = []
+
+    def walk(sg_index: int, depth: int) -> None:
+        if depth > 8:
+            raise McuforgeError("subgraph calls nest deeper than 8", hint="flatten the model's control flow")
+        sg = graph.subgraphs[sg_index]
+        for op in sg.operators:
+            h = handler(op.opcode)
+            for callee in (h.calls(op) if h else ()):
+                walk(callee, depth + 1)
+            out.append((sg_index, op.index))
+
+    walk(0, 0)
+    return out
+
+
+def _summary(sg: Subgraph, idx: tuple[int, ...], outs: tuple[int, ...]) -> str:
+    ins = ", ".join(sg.tensors[i].describe() for i in idx if i != NO_TENSOR and not sg.tensors[i].is_const)
+    return f"{ins} -> " + ", ".join(sg.tensors[i].describe() for i in outs)
+
+
+def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_arena: bool = True) -> CompiledModel:
+    if not _IDENT.match(prefix):
+        raise McuforgeError(f"prefix {prefix!r} is not a C identifier", hint="use letters, digits and '_'")
+    steps: dict[int, list[Step]] = {}
+    arrays: list[CArray] = []
+    aliases: dict[TensorKey, TensorKey] = {}
+    used: dict[tuple[int, int], list[int]] = {}  # (subgraph, op) -> tensors the generated code touches
+    for sg in graph.subgraphs:
+        steps[sg.index] = []
+        for op in sg.operators:
+            h = handler(op.opcode)
+            assert h is not None, op.opcode  # check_graph ran before
+            low = h.lower(LowerContext(graph=graph, subgraph=sg, op=op, target=target))
+            touched: list[int] = []
+            for a in low.aliases:
+                aliases[(sg.index, a.output)] = (sg.index, a.input)
+                touched += [a.input, a.output]
+            for c in low.calls:
+                arrays.extend(c.arrays)
+                touched += [*c.inputs, *c.outputs, *_ptr_tensors(c)]
+            used[(sg.index, op.index)] = touched
+            steps[sg.index].append(Step(subgraph=sg.index, op_index=op.index, opcode=op.opcode, calls=low.calls,
+                                        macs=h.macs(sg, op),
+                                        summary=_summary(sg, op.inputs, op.outputs)))
+
+    def root(k: TensorKey) -> TensorKey:
+        while k in aliases:
+            k = aliases[k]
+        return k
+
+    # --- lifetimes over the schedule -----------------------------------------------------------
+    sched = _schedule(graph)
+    pos = {so: i for i, so in enumerate(sched)}
+    first: dict[TensorKey, int] = {}
+    last: dict[TensorKey, int] = {}
+    size: dict[TensorKey, int] = {}
+    end = len(sched)
+
+    def touch(k: TensorKey, t: int) -> None:
+        r = root(k)
+        first[r] = min(first.get(r, t), t)
+        last[r] = max(last.get(r, t), t)
+        tensor = graph.subgraphs[k[0]].tensors[k[1]]
+        size[r] = max(size.get(r, 0), tensor.nbytes)
+
+    for (sg_index, op_index), tensors in used.items():
+        t = pos[(sg_index, op_index)]
+        for i in tensors:
+            touch((sg_index, i), t)
+    main = graph.main
+    for i in main.inputs:
+        touch((0, i), -1)
+    for i in main.outputs:
+        touch((0, i), end)
+
+    storage: dict[TensorKey, Storage] = {}
+    buffers = []
+    variables: list[tuple[str, int]] = []
+    for r in sorted(first):
+        tensor = graph.subgraphs[r[0]].tensors[r[1]]
+        if tensor.is_const:
+            sym = f"sg{r[0]}_t{r[1]}"
+            storage[r] = Storage("const", symbol=sym)
+            arrays.append(CArray(name=sym, ctype=tensor.dtype.c_type, values=np.asarray(tensor.data).reshape(-1),
+                                 kind="weights"))
+        elif tensor.is_variable:
+            sym = f"sg{r[0]}_var{r[1]}"
+            storage[r] = Storage("variable", symbol=sym)
+            variables.append((sym, size[r]))
+        else:
+            buffers.append(Buffer(key=r, size=size[r], first=first[r], last=last[r]))
+    plan = plan_arena(buffers, reuse=reuse_arena)
+    for b in buffers:
+        storage[b.key] = Storage("arena", offset=plan.offset(b.key))
+    for k in aliases:
+        storage[k] = storage[root(k)]
+    # tensors referenced by calls but never touched (e.g. optional outputs) get no storage: catch it
+    for sg_steps in steps.values():
+        for s in sg_steps:
+            for c in s.calls:
+                for i in (*c.inputs, *c.outputs, *_ptr_tensors(c)):
+                    if (s.subgraph, i) not in storage:
+                        raise McuforgeError(f"op {s.op_index} {s.opcode}: tensor {i} has no storage",
+                                            hint="this is a code-generator bug; please report it with the model")
+
+    def io(i: int) -> IOTensor:
+        t = main.tensors[i]
+        st = storage[root((0, i))]
+        if st.kind != "arena":
+            raise McuforgeError(f"model input/output {t.name!r} is a constant",
+                                hint="the model computes nothing at run time for it; remove it")
+        q = t.quant
+        return IOTensor(name=t.name, tensor=i, dtype=t.dtype, shape=t.shape, nbytes=t.nbytes,
+                        scale=q.s if q else 0.0, zero_point=q.zp if q else 0, offset=st.offset)
+
+    return CompiledModel(prefix=prefix, sha256=graph.sha256, source=graph.source, graph=graph,
+                         steps=tuple(steps[0]),
+                         sub_steps=MappingProxyType({k: tuple(v) for k, v in steps.items() if k != 0}),
+                         storage=MappingProxyType(storage), plan=plan, arrays=tuple(_dedupe(arrays)),
+                         inputs=tuple(io(i) for i in main.inputs), outputs=tuple(io(i) for i in main.outputs),
+                         variables=tuple(variables), target=target)
+
+
+def _ptr_tensors(c: KernelCall) -> list[int]:
+    out: list[int] = []
+    for _, v in c.params:
+        if isinstance(v, TensorPtr):
+            out.append(v.tensor)
+        elif isinstance(v, TensorPtrs):
+            out.extend(v.tensors)
+    return out
+
+
+def _dedupe(arrays: list[CArray]) -> list[CArray]:
+    seen: dict[str, CArray] = {}
+    for a in arrays:
+        if a.name in seen:
+            if not np.array_equal(seen[a.name].values, a.values):
+                raise McuforgeError(f"two different constant arrays named {a.name}", hint="code-generator bug")
+            continue
+        seen[a.name] = a
+    return list(seen.values())
+
+
+def tensor_of(model: CompiledModel, key: TensorKey) -> Tensor:
+    return model.graph.subgraphs[key[0]].tensors[key[1]]

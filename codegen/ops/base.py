@@ -1,0 +1,183 @@
+"""What an operator handler is, and what lowering an operator produces.
+
+Each TFLite builtin the generator supports has one handler module in this package that registers
+an :class:`OpHandler` under the builtin's name. A handler
+
+* ``check``s an operator (types, shapes, options) and returns every reason it cannot be generated;
+* ``lower``s it to a :class:`KernelCall` (a C kernel call with constant parameters), an
+  :class:`Alias` (the output is a view of an input, no code), or a :class:`Copy`;
+* counts its ``macs``;
+* may ``fold`` it in numpy when every input is constant (the constant-folding pass uses this).
+
+Python computes every constant here; templates only lay the results out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Protocol, Sequence, Union
+
+import numpy as np
+
+from codegen.ir import DType, Graph, Operator, Subgraph, Tensor
+from codegen.ir.graph import NO_TENSOR
+
+
+# --- constant values a kernel-call parameter can take -------------------------------------------
+
+@dataclass(frozen=True)
+class F32:
+    """A float32 literal (emitted exactly, as a C99 hex float)."""
+
+    value: float
+
+
+@dataclass(frozen=True)
+class Sym:
+    """A reference to a constant array this call declared (emitted with the model prefix)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class TensorPtr:
+    """The address of a tensor's data (arena, flash or variable storage)."""
+
+    tensor: int
+    const: bool = True
+
+
+@dataclass(frozen=True)
+class TensorPtrs:
+    """A constant array of tensor addresses, for ops with a variable number of inputs or outputs."""
+
+    name: str
+    tensors: tuple[int, ...]
+    const: bool = True
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A C expression given verbatim (an enumerator, ``NULL``)."""
+
+    text: str
+
+
+CValue = Union[int, F32, Sym, TensorPtr, TensorPtrs, Literal, tuple]
+
+
+@dataclass(frozen=True, eq=False)
+class CArray:
+    """A constant array emitted into flash (``<prefix>_weights.c``)."""
+
+    name: str
+    ctype: str
+    values: np.ndarray
+    kind: str = "weights"  # "weights" (model data) or "params" (multipliers, shifts, tables)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.values.size * _CTYPE_SIZE[self.ctype])
+
+
+_CTYPE_SIZE = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4,
+               "uint32_t": 4, "int64_t": 8, "float": 4}
+
+
+@dataclass(frozen=True)
+class KernelCall:
+    """``function(&params, inputs..., outputs...)`` with ``params`` a const struct in flash.
+
+    ``kernel`` names the kernel source file (``firmware/kernels/<variant>/<kernel>.c``); it is the
+    function name for all kernels except the generic ones that serve several functions.
+    """
+
+    function: str
+    params_type: str | None
+    params: tuple[tuple[str, CValue], ...]
+    inputs: tuple[int, ...]
+    outputs: tuple[int, ...]
+    arrays: tuple[CArray, ...] = ()
+    kernels: tuple[str, ...] = ()
+    comment: str = ""
+    inplace: tuple[tuple[int, int], ...] = ()  # (output, input) pairs that may share storage
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return self.kernels or (self.function,)
+
+
+@dataclass(frozen=True)
+class Alias:
+    """The output is the input's bytes seen with another shape (RESHAPE, SQUEEZE, EXPAND_DIMS)."""
+
+    output: int
+    input: int
+
+
+@dataclass(frozen=True)
+class Lowered:
+    """What lowering one operator produced: calls (usually one) and aliases."""
+
+    calls: tuple[KernelCall, ...] = ()
+    aliases: tuple[Alias, ...] = ()
+
+
+# --- the handler interface ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Target:
+    """What the generator may assume about the core it generates for."""
+
+    dsp: bool = False       # ARMv7E-M / ARMv8-M DSP extension (SMLAD, SXTB16)
+    mve: bool = False       # Helium
+    fpu: bool = False
+    name: str = "host"
+
+
+@dataclass
+class LowerContext:
+    """Everything a handler's ``lower`` may look at; arrays it declares are named per operator."""
+
+    graph: Graph
+    subgraph: Subgraph
+    op: Operator
+    target: Target
+
+    def t(self, i: int) -> Tensor:
+        return self.subgraph.tensors[i]
+
+    def input(self, k: int) -> Tensor | None:
+        if k >= len(self.op.inputs) or self.op.inputs[k] == NO_TENSOR:
+            return None
+        return self.subgraph.tensors[self.op.inputs[k]]
+
+    def output(self, k: int = 0) -> Tensor:
+        return self.subgraph.tensors[self.op.outputs[k]]
+
+    def array(self, suffix: str, ctype: str, values: np.ndarray | Sequence[int] | Sequence[float],
+              kind: str = "params") -> CArray:
+        arr = np.ascontiguousarray(np.asarray(values)).reshape(-1)
+        return CArray(name=f"sg{self.subgraph.index}_op{self.op.index}_{suffix}", ctype=ctype,
+                      values=arr, kind=kind)
+
+
+class CheckFn(Protocol):
+    def __call__(self, sg: Subgraph, op: Operator) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class OpHandler:
+    opcode: str
+    check: Callable[[Subgraph, Operator], list[str]]
+    lower: Callable[[LowerContext], Lowered]
+    macs: Callable[[Subgraph, Operator], int] = lambda sg, op: 0
+    fold: Callable[[Subgraph, Operator, list[np.ndarray]], list[np.ndarray]] | None = None
+    types: tuple[DType, ...] = field(default=())  # activation types supported, for `inspect`
+    # subgraphs this operator runs (CALL_ONCE, control flow), inlined into the schedule for planning
+    calls: Callable[[Operator], tuple[int, ...]] = lambda op: ()
+
+
+def tensor_types(sg: Subgraph, op: Operator) -> list[DType]:
+    return [sg.tensors[i].dtype for i in op.inputs if i != NO_TENSOR] + \
+           [sg.tensors[i].dtype for i in op.outputs]

@@ -1,0 +1,86 @@
+"""Helpers shared by operator handlers: padding, shapes, type checks, common parameter sets."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from codegen.ir import DType, Operator, Subgraph, Tensor
+from codegen.ir.graph import NO_TENSOR
+from codegen.quant.params import activation_range_quantized
+
+
+def compute_out_size(padding: str, image: int, filt: int, stride: int, dilation: int = 1) -> int:
+    """TFLM ComputeOutSize."""
+    effective = (filt - 1) * dilation + 1
+    if padding == "SAME":
+        return (image + stride - 1) // stride
+    if padding == "VALID":
+        return (image + stride - effective) // stride
+    raise ValueError(f"padding {padding!r}")
+
+
+def compute_padding(stride: int, dilation: int, in_size: int, filt: int, out_size: int) -> int:
+    """TFLM ComputePaddingWithOffset: the smaller (top/left) half of the total padding."""
+    effective = (filt - 1) * dilation + 1
+    total = max(0, (out_size - 1) * stride + effective - in_size)
+    return total // 2
+
+
+def inputs(sg: Subgraph, op: Operator) -> list[Tensor | None]:
+    return [sg.tensors[i] if i != NO_TENSOR else None for i in op.inputs]
+
+
+def outputs(sg: Subgraph, op: Operator) -> list[Tensor]:
+    return [sg.tensors[i] for i in op.outputs]
+
+
+def check_types(sg: Subgraph, op: Operator, allowed: dict[DType, str] | set[DType],
+                what: str = "activation") -> list[str]:
+    """The first input's type must be one of `allowed`."""
+    t = sg.tensors[op.inputs[0]]
+    if t.dtype not in allowed:
+        names = ", ".join(sorted(d.name.lower() for d in allowed))
+        return [f"{what} type {t.dtype.name.lower()} (supported: {names})"]
+    return []
+
+
+def require_quant(*tensors: Tensor | None) -> list[str]:
+    out = []
+    for t in tensors:
+        if t is not None and t.dtype in (DType.INT8, DType.INT16, DType.UINT8) and t.quant is None:
+            out.append(f"tensor {t.name!r} is {t.dtype.name.lower()} without quantisation parameters")
+    return out
+
+
+def require_const(t: Tensor | None, role: str) -> list[str]:
+    if t is not None and not t.is_const:
+        return [f"{role} {t.name!r} must be a constant (weights computed at run time are not supported)"]
+    return []
+
+
+def act_bounds(activation: str, out: Tensor) -> tuple[int, int]:
+    assert out.quant is not None
+    return activation_range_quantized(activation, out.quant, out.dtype)
+
+
+def nhwc(t: Tensor) -> tuple[int, int, int]:
+    """(H, W, C) of a rank-4 batch-1 tensor."""
+    if len(t.shape) != 4:
+        raise ValueError(f"{t.name}: expected rank 4 (NHWC), got {t.shape}")
+    return t.shape[1], t.shape[2], t.shape[3]
+
+
+def flat_bias(t: Tensor | None) -> np.ndarray | None:
+    return None if t is None else np.asarray(t.data).reshape(-1)
+
+
+def fused_activation(op: Operator) -> str:
+    return str(op.opt("fusedActivationFunction", "NONE"))
+
+
+SUPPORTED_FUSED = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
+
+
+def check_fused(op: Operator) -> list[str]:
+    act = fused_activation(op)
+    return [] if act in SUPPORTED_FUSED else [f"fused activation {act}"]

@@ -1,0 +1,1 @@
+"""PlatformIO, offline: a core seeded from local parts, projects written from board data, `pio run`."""

@@ -1,0 +1,1 @@
+"""Quantisation arithmetic, computed exactly as TensorFlow Lite Micro computes it."""

@@ -1,0 +1,1 @@
+"""Shared test machinery: models made with TensorFlow from declared plans, and bit-exact comparison."""

@@ -1,0 +1,87 @@
+"""Small .tflite models built with TensorFlow inside the tests, from a declared plan.
+
+A :class:`Case` names what it covers (``conv_stride2_same_perchannel``), builds a Keras model (or a
+``tf.function``), and converts it with a representative dataset to one of the quantisation modes:
+``int8`` (full-integer, int8 I/O), ``int16x8`` (int16 activations, int8 weights) or ``float32``.
+Converted models are cached under ``.cache/testmodels`` keyed by the case, mode and TF version, so
+re-runs skip TensorFlow entirely.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+CACHE = Path(os.environ.get("MCUFORGE_TESTMODEL_CACHE", ROOT / ".cache" / "testmodels"))
+MODES = ("int8", "int16x8", "float32")
+
+
+@dataclass(frozen=True)
+class Case:
+    """A per-op test case. ``build(tf)`` returns a Keras model with a fixed batch of 1; ``inputs`` are
+    the float input shapes (without batch) used for the representative dataset; ``low``/``high`` bound
+    the representative data."""
+
+    name: str
+    build: Callable[[Any], Any]
+    inputs: tuple[tuple[int, ...], ...]
+    params: dict = field(default_factory=dict)
+    low: float = -1.0
+    high: float = 1.0
+    version: int = 1  # bump to invalidate the cache when `build` changes meaning
+
+    def key(self, mode: str) -> str:
+        spec = json.dumps({"name": self.name, "params": self.params, "inputs": self.inputs, "mode": mode,
+                           "low": self.low, "high": self.high, "v": self.version}, sort_keys=True, default=str)
+        return hashlib.sha256(spec.encode()).hexdigest()[:16]
+
+
+def _tf():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import tensorflow as tf
+    tf.get_logger().setLevel("ERROR")
+    return tf
+
+
+def convert(case: Case, mode: str = "int8", seed: int = 0) -> bytes:
+    """The case's model as .tflite bytes (cached)."""
+    if mode not in MODES:
+        raise ValueError(mode)
+    tf = _tf()
+    path = CACHE / f"{case.name}.{mode}.{case.key(mode)}.tf{tf.__version__}.tflite"
+    if path.is_file():
+        return path.read_bytes()
+    tf.keras.utils.set_random_seed(seed)
+    model = case.build(tf)
+    conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    if mode != "float32":
+        rng = np.random.default_rng(seed)
+
+        def representative():
+            for _ in range(32):
+                yield [rng.uniform(case.low, case.high, (1, *s)).astype(np.float32) for s in case.inputs]
+
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        conv.representative_dataset = representative
+        if mode == "int8":
+            conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+            conv.inference_input_type = tf.int8
+            conv.inference_output_type = tf.int8
+        else:
+            conv.target_spec.supported_ops = [
+                tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+            conv.inference_input_type = tf.int16
+            conv.inference_output_type = tf.int16
+    data = conv.convert()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return data
