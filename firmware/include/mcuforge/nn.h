@@ -86,6 +86,12 @@ typedef struct {
 } mf_softmax_s8_params;
 void mf_softmax_s8(const mf_softmax_s8_params *p, const int8_t *input, int8_t *output);
 
+/* ==== convolution, fully connected and pooling variants (f32, s16) ==== */
+
+/* ==== elementwise, activations, softmax, quantize/dequantize ==== */
+
+/* ==== data movement, reductions, variables ==== */
+
 #ifdef __cplusplus
 }
 #endif
