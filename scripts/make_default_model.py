@@ -1,7 +1,7 @@
 """Train and quantise mcuforge's default model: a small int8 CNN on scikit-learn's bundled digits.
 
 Offline and deterministic enough to re-run: the 8x8 handwritten digits ship inside scikit-learn.
-Writes models/digits_cnn.tflite (int8 input and output) and models/digits_samples.npz (held-out test
+Writes models/digits_cnn.tflite (int8 input and output) and models/digits_cnn.samples.npz (held-out test
 images as int8 model inputs `x`, labels `y`, and the float images `x_float`).
 
     .venv/bin/python scripts/make_default_model.py
@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT_MODEL = ROOT / "models" / "digits_cnn.tflite"
-OUT_SAMPLES = ROOT / "models" / "digits_samples.npz"
+OUT_SAMPLES = ROOT / "models" / "digits_cnn.samples.npz"
 SEED = 1234
 
 

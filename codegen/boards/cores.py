@@ -1,0 +1,51 @@
+"""CPU cores a board file may name: compiler flags and the capabilities the generator may use.
+
+This is toolchain knowledge, not board data: a board picks one of these by name in its `core` field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from codegen.ops.base import Target
+
+
+@dataclass(frozen=True)
+class Core:
+    name: str
+    toolchain: str                   # "arm-none-eabi" or "host"
+    cflags: tuple[str, ...]          # also used for linking
+    dsp: bool = False                # SMLAD/SXTB16: the dsp kernel variants apply
+    mve: bool = False                # Helium
+    fpu: bool = False
+    description: str = ""
+
+    @property
+    def target(self) -> Target:
+        return Target(dsp=self.dsp, mve=self.mve, fpu=self.fpu, name=self.name)
+
+    @property
+    def kernel_variant(self) -> str:
+        return "dsp" if self.dsp else "reference"
+
+
+def _arm(*flags: str) -> tuple[str, ...]:
+    return ("-mthumb", *flags)
+
+
+CORES: dict[str, Core] = {c.name: c for c in (
+    Core("cortex-m0plus", "arm-none-eabi", _arm("-mcpu=cortex-m0plus", "-mfloat-abi=soft"),
+         description="ARMv6-M"),
+    Core("cortex-m3", "arm-none-eabi", _arm("-mcpu=cortex-m3", "-mfloat-abi=soft"), description="ARMv7-M"),
+    Core("cortex-m4", "arm-none-eabi", _arm("-mcpu=cortex-m4", "-mfloat-abi=soft"), dsp=True,
+         description="ARMv7E-M, DSP, no FPU"),
+    Core("cortex-m4f", "arm-none-eabi", _arm("-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"),
+         dsp=True, fpu=True, description="ARMv7E-M, DSP, single-precision FPU"),
+    Core("cortex-m7f", "arm-none-eabi", _arm("-mcpu=cortex-m7", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"),
+         dsp=True, fpu=True, description="ARMv7E-M, DSP, FPU, dual issue"),
+    Core("cortex-m33f", "arm-none-eabi", _arm("-mcpu=cortex-m33", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"),
+         dsp=True, fpu=True, description="ARMv8-M Mainline, DSP, FPU"),
+    Core("cortex-m55", "arm-none-eabi", _arm("-mcpu=cortex-m55", "-mfloat-abi=hard"),
+         dsp=True, mve=True, fpu=True, description="ARMv8.1-M, Helium (MVE), FPU"),
+    Core("host", "host", (), description="the build machine"),
+)}

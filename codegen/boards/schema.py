@@ -1,0 +1,272 @@
+"""The board schema and loader.
+
+A board file is TOML; every field is checked when it is loaded, and a malformed file gets an error
+naming the file, the field and the expected form. Keys of the family-specific tables `[clock]`,
+`[console]` and `[timing_pin]` pass through to C as `MF_CLOCK_<KEY>` etc. (see `config_defines`).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
+
+from codegen.boards.cores import CORES, Core
+from codegen.errors import McuforgeError
+
+BOARDS_DIR = Path(__file__).resolve().parents[2] / "boards"
+FIRMWARE_DIR = Path(__file__).resolve().parents[2] / "firmware"
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
+_KEY = re.compile(r"[a-z][a-z0-9_]*\Z")
+_PIN_STM = re.compile(r"P([A-K])(\d{1,2})\Z")
+_PIN_NRF = re.compile(r"P(\d)\.(\d{1,2})\Z")
+
+
+class BoardError(McuforgeError):
+    pass
+
+
+@dataclass(frozen=True)
+class MemoryRegion:
+    name: str
+    origin: int
+    size: int
+
+    @property
+    def end(self) -> int:
+        return self.origin + self.size
+
+
+@dataclass(frozen=True)
+class UsbId:
+    vid: int
+    pid: int
+
+
+@dataclass(frozen=True)
+class Emulator:
+    machine: str
+    args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Upload:
+    protocol: str
+    protocols: tuple[str, ...]
+    usb: tuple[UsbId, ...] = ()
+    openocd_interface: str | None = None
+    openocd_target: str | None = None
+    pyocd_target: str | None = None
+
+
+@dataclass(frozen=True)
+class Board:
+    name: str
+    title: str
+    vendor: str
+    mcu: str
+    family: str
+    core: Core
+    cpu_hz: int
+    counter_hz: int
+    path: Path
+    flash: MemoryRegion | None = None
+    ram: MemoryRegion | None = None
+    extra_ram: tuple[MemoryRegion, ...] = ()
+    clock: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    console: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    timing_pin: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    emulator: Emulator | None = None
+    upload: Upload | None = None
+    platformio_board: str | None = None
+
+    @property
+    def emulated(self) -> bool:
+        return self.emulator is not None
+
+    @property
+    def real(self) -> bool:
+        return self.upload is not None
+
+    @property
+    def native(self) -> bool:
+        return self.core.toolchain == "host"
+
+    @property
+    def ram_total(self) -> int:
+        return (self.ram.size if self.ram else 0) + sum(r.size for r in self.extra_ram)
+
+    @property
+    def kind(self) -> str:
+        return "native" if self.native else ("emulated + real" if self.emulated and self.real
+                                             else "emulated" if self.emulated else "real (build only here)")
+
+
+class _Reader:
+    """Typed access to one TOML table with errors that name the file and the dotted field."""
+
+    def __init__(self, path: Path, data: Mapping[str, Any], prefix: str = "") -> None:
+        self.path, self.data, self.prefix = path, data, prefix
+
+    def fail(self, key: str, expected: str, got: Any = None) -> BoardError:
+        got_s = "" if got is None else f", got {got!r}"
+        return BoardError(f"{self.path}: field `{self.prefix}{key}`: expected {expected}{got_s}",
+                          hint=f"fix `{self.prefix}{key}` in {self.path.name} (see boards/README.md for the schema)")
+
+    def get(self, key: str, check: Callable[[Any], bool], expected: str, required: bool = True,
+            default: Any = None) -> Any:
+        if key not in self.data:
+            if required:
+                raise self.fail(key, expected + " (the field is missing)")
+            return default
+        v = self.data[key]
+        if not check(v):
+            raise self.fail(key, expected, v)
+        return v
+
+    def str(self, key: str, required: bool = True, default: str | None = None) -> Any:
+        return self.get(key, lambda v: isinstance(v, str) and v != "", "a non-empty string", required, default)
+
+    def int(self, key: str, required: bool = True, minimum: int = 0) -> Any:
+        return self.get(key, lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= minimum,
+                        f"an integer >= {minimum}", required)
+
+    def table(self, key: str, required: bool = True) -> "_Reader | None":
+        v = self.get(key, lambda v: isinstance(v, dict), "a table", required)
+        return None if v is None else _Reader(self.path, v, f"{self.prefix}{key}.")
+
+    def str_list(self, key: str, required: bool = True) -> tuple[str, ...]:
+        v = self.get(key, lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+                     "a list of strings", required, [])
+        return tuple(v)
+
+    def unknown(self, allowed: set[str]) -> None:
+        extra = sorted(set(self.data) - allowed)
+        if extra:
+            raise self.fail(extra[0], "no such field (allowed: " + ", ".join(sorted(allowed)) + ")")
+
+
+def _region(r: _Reader, key: str, name: str | None = None) -> MemoryRegion:
+    t = r.table(key)
+    assert t is not None
+    t.unknown({"origin", "size", "name"})
+    return MemoryRegion(name=name or t.str("name"), origin=t.int("origin"), size=t.int("size", minimum=1))
+
+
+def _passthrough(r: _Reader, key: str) -> Mapping[str, Any]:
+    t = r.table(key, required=False)
+    if t is None:
+        return MappingProxyType({})
+    for k, v in t.data.items():
+        if not _KEY.match(k):
+            raise t.fail(k, "a lower-case key of letters, digits and '_'")
+        if isinstance(v, bool) or not isinstance(v, (int, str)):
+            raise t.fail(k, "an integer or a string", v)
+        if isinstance(v, str) and k in ("tx", "rx", "pin") and not (_PIN_STM.match(v) or _PIN_NRF.match(v)):
+            raise t.fail(k, "a pin name like \"PB6\" or \"P0.13\"", v)
+    return MappingProxyType(dict(t.data))
+
+
+def load_board_file(path: Path) -> Board:
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise BoardError(f"{path}: not valid TOML ({exc})", hint=f"fix the syntax of {path.name}") from None
+    except OSError as exc:
+        raise BoardError(f"{path}: cannot read ({exc})", hint="check the path") from None
+    r = _Reader(path, data)
+    r.unknown({"name", "title", "vendor", "mcu", "family", "core", "cpu_hz", "counter_hz", "memory", "clock",
+               "console", "timing_pin", "emulator", "upload", "platformio"})
+    name = r.get("name", lambda v: isinstance(v, str) and bool(_NAME.match(v)),
+                 "a lower-case name of letters, digits, '-' and '_'")
+    if name != path.stem:
+        raise r.fail("name", f"the file's stem {path.stem!r}", name)
+    core_name = r.get("core", lambda v: v in CORES, "one of " + ", ".join(CORES))
+    core = CORES[core_name]
+    family = r.get("family", lambda v: isinstance(v, str) and (FIRMWARE_DIR / "bsp" / v).is_dir(),
+                   "an MCU family with a folder firmware/bsp/<family>/ ("
+                   + ", ".join(sorted(p.name for p in (FIRMWARE_DIR / "bsp").iterdir() if p.is_dir())) + ")")
+    flash = ram = None
+    extra: tuple[MemoryRegion, ...] = ()
+    mem = r.table("memory", required=not core.toolchain == "host")
+    if mem is not None:
+        mem.unknown({"flash", "ram", "extra_ram"})
+        flash, ram = _region(mem, "flash", "flash"), _region(mem, "ram", "ram")
+        ex = mem.get("extra_ram", lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
+                     "a list of {name, origin, size} tables", required=False, default=[])
+        extra = tuple(_region(_Reader(path, {"r": x}, f"memory.extra_ram[{i}]."), "r") for i, x in enumerate(ex))
+    emulator = None
+    em = r.table("emulator", required=False)
+    if em is not None:
+        em.unknown({"machine", "args"})
+        emulator = Emulator(machine=em.str("machine"), args=em.str_list("args", required=False))
+    upload = None
+    up = r.table("upload", required=False)
+    if up is not None:
+        up.unknown({"protocol", "protocols", "usb", "openocd_interface", "openocd_target", "pyocd_target"})
+        usb_raw = up.get("usb", lambda v: isinstance(v, list) and all(
+            isinstance(x, dict) and isinstance(x.get("vid"), int) and isinstance(x.get("pid"), int) for x in v),
+            "a list of {vid = 0x..., pid = 0x...} tables", required=False, default=[])
+        protocols = up.str_list("protocols", required=False)
+        protocol = up.str("protocol")
+        if protocols and protocol not in protocols:
+            raise up.fail("protocol", "one of `upload.protocols` " + str(list(protocols)), protocol)
+        upload = Upload(protocol=protocol, protocols=protocols or (protocol,),
+                        usb=tuple(UsbId(x["vid"], x["pid"]) for x in usb_raw),
+                        openocd_interface=up.str("openocd_interface", required=False),
+                        openocd_target=up.str("openocd_target", required=False),
+                        pyocd_target=up.str("pyocd_target", required=False))
+    pio = r.table("platformio", required=False)
+    if pio is not None:
+        pio.unknown({"board"})
+    cpu_hz = r.int("cpu_hz", minimum=0 if core.toolchain == "host" else 1)
+    return Board(name=name, title=r.str("title"), vendor=r.str("vendor"), mcu=r.str("mcu"), family=family, core=core,
+                 cpu_hz=cpu_hz, counter_hz=r.int("counter_hz", minimum=1), path=path,
+                 flash=flash, ram=ram, extra_ram=extra, clock=_passthrough(r, "clock"),
+                 console=_passthrough(r, "console"), timing_pin=_passthrough(r, "timing_pin"),
+                 emulator=emulator, upload=upload, platformio_board=pio.str("board", required=False) if pio else None)
+
+
+def load_board(name: str, boards_dir: Path = BOARDS_DIR) -> Board:
+    path = boards_dir / f"{name}.toml"
+    if not path.is_file():
+        known = ", ".join(b for b in list_boards(boards_dir))
+        raise BoardError(f"unknown board {name!r} (no {path})", hint=f"use one of: {known}; or add boards/{name}.toml")
+    return load_board_file(path)
+
+
+def list_boards(boards_dir: Path = BOARDS_DIR) -> list[str]:
+    return sorted(p.stem for p in boards_dir.glob("*.toml"))
+
+
+def _pin_defines(prefix: str, key: str, value: str) -> list[tuple[str, str]]:
+    m = _PIN_STM.match(value)
+    if m:
+        port, pin = ord(m.group(1)) - ord("A"), int(m.group(2))
+    else:
+        m2 = _PIN_NRF.match(value)
+        assert m2
+        port, pin = int(m2.group(1)), int(m2.group(2))
+    k = f"{prefix}_{key.upper()}"
+    return [(f"{k}_PORT", f"{port}u"), (f"{k}_PIN", f"{pin}u")]
+
+
+def config_defines(board: Board) -> list[tuple[str, str]]:
+    """The `#define`s of `mf_board_config.h`: one per board-data field the firmware reads."""
+    out = [("MF_BOARD_NAME", f'"{board.name}"'), ("MF_CPU_HZ", f"{board.cpu_hz}u"),
+           ("MF_COUNTER_HZ", f"{board.counter_hz}u")]
+    for prefix, table in (("MF_CLOCK", board.clock), ("MF_CONSOLE", board.console),
+                          ("MF_TIMING", board.timing_pin)):
+        for key, value in table.items():
+            name = f"{prefix}_{key.upper()}"
+            if isinstance(value, int):
+                out.append((name, f"{value}u" if value >= 0 else str(value)))
+            elif key in ("tx", "rx", "pin"):
+                out += _pin_defines(prefix, key, value)
+            else:
+                out.append((name, '"' + value + '"'))
+                out.append((f"{name}_{re.sub(r'[^A-Z0-9]', '_', value.upper())}", "1"))
+    return out

@@ -1,0 +1,105 @@
+"""Byte transports to a device: anything pyserial opens (real ports, ``socket://`` for QEMU,
+``rfc2217://`` for a board behind ser2net, ``loop://`` for tests), and a child process's stdio
+(the ``host`` board). Every read is bounded by a timeout."""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import time
+from typing import Protocol
+
+import serial
+
+
+class Transport(Protocol):
+    def write(self, data: bytes) -> None: ...
+
+    def read(self, timeout: float) -> bytes:
+        """Whatever bytes arrive within `timeout` seconds (b'' if none); raises EOFError when closed."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class SerialTransport:
+    """pyserial's URL handlers: a device path, socket://, rfc2217://, loop://."""
+
+    def __init__(self, url: str, baudrate: int = 115200, open_timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + open_timeout
+        last: Exception | None = None
+        while True:
+            try:
+                self.port = serial.serial_for_url(url, baudrate=baudrate, timeout=0.05, write_timeout=10)
+                break
+            except (serial.SerialException, OSError) as exc:  # QEMU may not listen yet
+                last = exc
+                if time.monotonic() > deadline:
+                    raise ConnectionError(f"cannot open {url}: {last}") from exc
+                time.sleep(0.05)
+        self.url = url
+
+    def write(self, data: bytes) -> None:
+        self.port.write(data)
+        self.port.flush()
+
+    def read(self, timeout: float) -> bytes:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                # socket:// drops bytes already read when EOF hits inside read(n): read what is waiting
+                n = self.port.in_waiting
+                data = self.port.read(n if n else 1)
+            except serial.SerialException as exc:
+                raise EOFError(str(exc)) from exc
+            if data:
+                return data
+            if time.monotonic() >= deadline:
+                return b""
+
+    def close(self) -> None:
+        try:
+            self.port.close()
+        except Exception:  # noqa: BLE001 - closing a dead port must not mask the real error
+            pass
+
+
+class ProcessTransport:
+    """A child process's stdin/stdout (the `host` board's firmware)."""
+
+    def __init__(self, argv: list[str], env: dict | None = None) -> None:
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     env=env, bufsize=0)
+
+    def write(self, data: bytes) -> None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(data)
+            self.proc.stdin.flush()
+        except BrokenPipeError as exc:
+            raise EOFError("the host firmware exited") from exc
+
+    def read(self, timeout: float) -> bytes:
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        r, _, _ = select.select([fd], [], [], max(0.0, timeout))
+        if not r:
+            return b""
+        data = os.read(fd, 65536)
+        if not data:
+            raise EOFError("the host firmware closed its output")
+        return data
+
+    def close(self) -> None:
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            try:
+                if stream:
+                    stream.close()
+            except OSError:
+                pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)

@@ -1,0 +1,148 @@
+"""Write a PlatformIO project for (board, model): generated sources, board config, linker script,
+board manifest and platformio.ini, all under ``build/<board>/<model-stem>/``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from codegen.boards import Board
+from codegen.boards.schema import config_defines
+from codegen.emit.model import emit_model
+from codegen.emit.render import render, stamp, write_if_changed
+from codegen.fit import FitEstimate, check_fit, estimate_fit
+from codegen.generate import GenerateOptions, compile_model
+from codegen.lowering import CompiledModel, prefix_from
+from codegen.pio.core import PLATFORM_DIR, REPO_ROOT, core
+from codegen.version import __version__
+
+FIRMWARE = REPO_ROOT / "firmware"
+BUILD_ROOT = REPO_ROOT / "build"
+COMMON_CFLAGS = ("-std=c99", "-Wall", "-Wextra", "-Werror", "-ffunction-sections", "-fdata-sections")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    int8_io: bool = False
+    opt: str = "-O2"
+    kernels: str = "auto"  # "auto" (per core), "reference", "dsp"
+    stack_size: int = 4096
+    prefix: str | None = None
+
+    def variant_suffix(self) -> str:
+        parts = []
+        if self.int8_io:
+            parts.append("int8io")
+        if self.kernels != "auto":
+            parts.append(self.kernels)
+        if self.opt != "-O2":
+            parts.append(self.opt.lstrip("-"))
+        return ("-" + "-".join(parts)) if parts else ""
+
+
+@dataclass(frozen=True)
+class Project:
+    dir: Path
+    board: Board
+    model_path: Path
+    compiled: CompiledModel
+    sources: tuple[Path, ...]
+    fit: FitEstimate
+    options: BuildOptions
+
+    @property
+    def firmware_elf(self) -> Path:
+        return self.dir / ("firmware.elf" if not self.board.native else "firmware")
+
+
+def project_dir(board: str, model: Path, options: BuildOptions = BuildOptions(), root: Path = BUILD_ROOT) -> Path:
+    return root / board / (Path(model).stem + options.variant_suffix())
+
+
+def kernel_variant(board: Board, options: BuildOptions) -> str:
+    return board.core.kernel_variant if options.kernels == "auto" else options.kernels
+
+
+def firmware_sources(board: Board, compiled: CompiledModel, options: BuildOptions) -> list[Path]:
+    """Runtime, board support, and only the kernels this model calls (the DSP variant of a kernel
+    replaces the reference file when the core has DSP and a dsp/ file of that name exists)."""
+    srcs = sorted((FIRMWARE / "runtime").glob("*.c")) + sorted((FIRMWARE / "bsp" / board.family).glob("*.c"))
+    if not board.native:
+        srcs += sorted((FIRMWARE / "cortexm").glob("*.c"))
+    variant = kernel_variant(board, options)
+    for name in compiled.kernels:
+        chosen = FIRMWARE / "kernels" / variant / f"{name}.c"
+        if not chosen.is_file():
+            chosen = FIRMWARE / "kernels" / "reference" / f"{name}.c"
+        srcs.append(chosen)
+    return srcs
+
+
+def _flags(board: Board, project: Path, options: BuildOptions) -> tuple[list[str], list[str], list[str], list[str]]:
+    includes = [str(project / "src"), str(FIRMWARE / "include")]
+    cflags = [*board.core.cflags, *COMMON_CFLAGS, options.opt]
+    libs = ["m"]
+    if board.native:
+        ldflags = [f"-Wl,-Map={project / 'firmware.map'}", "-Wl,--gc-sections"]
+    else:
+        cflags += ["-fno-common"]
+        ldflags = [*board.core.cflags, "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs",
+                   f"-T{project / 'linker.ld'}", "-Wl,--gc-sections", f"-Wl,-Map={project / 'firmware.map'}"]
+        libs = ["m", "c_nano", "gcc", "nosys"]
+    return cflags, ldflags, libs, includes
+
+
+def write_project(board: Board, model_path: Path, out_dir: Path | None = None,
+                  options: BuildOptions = BuildOptions()) -> Project:
+    model_path = Path(model_path)
+    out = Path(out_dir) if out_dir else project_dir(board.name, model_path, options)
+    prefix = options.prefix or prefix_from(model_path.stem)
+    compiled = compile_model(model_path, target=board.core.target,
+                             options=GenerateOptions(prefix=prefix, int8_io=options.int8_io))
+    fit = estimate_fit(board, compiled, options.stack_size)
+    check_fit(board, compiled, fit, model_path)
+    src = out / "src"
+    emit_model(compiled, src)
+    name = model_path.name
+    write_if_changed(src / "mf_app.h", render(
+        "mf_app.h.j2", stamp=stamp(name, compiled.sha256), prefix=prefix, version=__version__,
+        input_bytes=sum((t.nbytes + 15) // 16 * 16 for t in compiled.inputs)))
+    write_if_changed(src / "mf_board_config.h", render(
+        "mf_board_config.h.j2", stamp=stamp(board.path.name), defines=config_defines(board)))
+    if not board.native:
+        assert board.flash and board.ram
+        write_if_changed(out / "linker.ld", render(
+            "linker.ld.j2", stamp=stamp(board.path.name), flash_origin=board.flash.origin,
+            flash_size=board.flash.size, ram_origin=board.ram.origin, ram_size=board.ram.size,
+            stack_size=options.stack_size,
+            extra_ram=[{"name": r.name, "origin": r.origin, "size": r.size} for r in board.extra_ram]))
+    sources = firmware_sources(board, compiled, options) + [src / f.name for f in sorted(src.glob("*.c"))]
+    cflags, ldflags, libs, includes = _flags(board, out, options)
+    pio = core()
+    write_if_changed(out / "boards" / f"{board.name}.json", render(
+        "pio_board.json.j2", board=board, toolchain=board.core.toolchain,
+        flash_size=board.flash.size if board.flash else 0, ram_size=board.ram_total,
+        upload_protocol=board.upload.protocol if board.upload else ""))
+    write_if_changed(out / "platformio.ini", render(
+        "platformio.ini.j2", stamp=stamp(f"{name} for {board.name}", compiled.sha256), env=board.name,
+        platform_dir=PLATFORM_DIR, toolchain_dir=pio.toolchain_dir, native=board.native,
+        sources=[str(s) for s in sources], cflags=cflags, ldflags=ldflags, libs=libs, includes=includes,
+        upload=board.upload, flash_origin=hex(board.flash.origin) if board.flash else "0"))
+    plan = {
+        "mcuforge": __version__, "board": board.name, "model": str(model_path), "sha256": compiled.sha256,
+        "prefix": prefix, "options": asdict(options), "kernel_variant": kernel_variant(board, options),
+        "arena_bytes": compiled.arena_bytes, "weights_bytes": compiled.weights_bytes,
+        "params_bytes": compiled.params_bytes, "macs": compiled.macs, "ops": list(compiled.ops_used),
+        "n_ops": len(compiled.steps), "kernels": list(compiled.kernels),
+        "inputs": [_io(t) for t in compiled.inputs], "outputs": [_io(t) for t in compiled.outputs],
+        "fit": asdict(fit),
+    }
+    write_if_changed(out / "plan.json", json.dumps(plan, indent=2) + "\n")
+    return Project(dir=out, board=board, model_path=model_path, compiled=compiled, sources=tuple(sources),
+                   fit=fit, options=options)
+
+
+def _io(t) -> dict:
+    return {"name": t.name, "dtype": t.dtype.name.lower(), "shape": list(t.shape), "bytes": t.nbytes,
+            "scale": t.scale, "zero_point": t.zero_point}

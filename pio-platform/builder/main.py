@@ -1,0 +1,74 @@
+"""PlatformIO build script for mcuforge projects.
+
+Everything specific comes from the generated project: `custom_mcuforge_*` options in platformio.ini
+(sources, include dirs, compile and link flags, all computed by mcuforge's Python code from board
+data) and `build.mcuforge_toolchain` in the board manifest. Upload commands come from a table keyed
+by the board's upload protocol.
+"""
+
+import os
+
+from SCons.Script import AlwaysBuild, Builder, Default, DefaultEnvironment  # pylint: disable=import-error
+
+env = DefaultEnvironment()
+board = env.BoardConfig()
+
+
+def _opt(name, default=""):
+    return env.GetProjectOption("custom_mcuforge_" + name, default)
+
+
+def _lines(name):
+    return [x.strip() for x in _opt(name).splitlines() if x.strip()]
+
+
+TOOLCHAINS = {
+    "arm-none-eabi": dict(AR="arm-none-eabi-gcc-ar", AS="arm-none-eabi-as", CC="arm-none-eabi-gcc",
+                          CXX="arm-none-eabi-g++", GDB="arm-none-eabi-gdb", OBJCOPY="arm-none-eabi-objcopy",
+                          RANLIB="arm-none-eabi-gcc-ranlib", SIZETOOL="arm-none-eabi-size", PROGSUFFIX=".elf"),
+    "host": dict(AR="gcc-ar", AS="as", CC="gcc", CXX="g++", GDB="gdb", OBJCOPY="objcopy", RANLIB="gcc-ranlib",
+                 SIZETOOL="size", PROGSUFFIX=""),
+}
+
+toolchain = board.get("build.mcuforge_toolchain", "arm-none-eabi")
+tools = dict(TOOLCHAINS[toolchain])
+toolchain_dir = env.PioPlatform().get_package_dir("toolchain-gccarmnoneeabi") if toolchain != "host" else None
+if toolchain_dir:
+    env.PrependENVPath("PATH", os.path.join(toolchain_dir, "bin"))
+env.Replace(LINK=tools["CC"], **tools)
+env.Replace(PROGNAME="firmware", SIZEPRINTCMD="$SIZETOOL -B -d $SOURCES")
+
+cflags = _lines("cflags")
+ldflags = _lines("ldflags")
+env.Replace(CCFLAGS=cflags, CFLAGS=[], ASFLAGS=cflags, LINKFLAGS=ldflags, CPPDEFINES=[],
+            CPPPATH=_lines("includes"), LIBS=_lines("libs"))
+
+for i, src in enumerate(_lines("sources")):
+    obj_dir = os.path.join("$BUILD_DIR", "mcuforge", os.path.basename(os.path.dirname(src)))
+    env.Append(PIOBUILDFILES=env.Object(os.path.join(obj_dir, os.path.splitext(os.path.basename(src))[0] + ".o"),
+                                        src))
+
+program = env.BuildProgram()
+targets = [program]
+if toolchain != "host":
+    env.Append(BUILDERS=dict(
+        ElfToBin=Builder(action=env.VerboseAction("$OBJCOPY -O binary $SOURCES $TARGET", "Building $TARGET"),
+                         suffix=".bin"),
+        ElfToHex=Builder(action=env.VerboseAction("$OBJCOPY -O ihex $SOURCES $TARGET", "Building $TARGET"),
+                         suffix=".hex")))
+    targets += [env.ElfToBin(os.path.join("$BUILD_DIR", "firmware"), program),
+                env.ElfToHex(os.path.join("$BUILD_DIR", "firmware"), program)]
+Default(targets)
+
+# --- upload: one command template per protocol; board data names the protocol and its parameters --
+UPLOADERS = {
+    "stlink": "st-flash --reset --connect-under-reset write $BUILD_DIR/firmware.bin " + _opt("flash_origin", "0x08000000"),
+    "openocd": "openocd -f " + _opt("openocd_interface", "interface/stlink.cfg") + " -f "
+               + _opt("openocd_target", "target/stm32l4x.cfg")
+               + ' -c "program $BUILD_DIR/firmware.elf verify reset exit"',
+    "pyocd": "pyocd flash --target " + _opt("pyocd_target", "cortex_m") + " $BUILD_DIR/firmware.elf",
+}
+protocol = env.subst("$UPLOAD_PROTOCOL") or board.get("upload.protocol", "")
+if protocol in UPLOADERS:
+    env.Replace(UPLOADCMD=UPLOADERS[protocol])
+AlwaysBuild(env.Alias("upload", targets, env.VerboseAction("$UPLOADCMD", "Uploading with " + (protocol or "?"))))
