@@ -78,7 +78,12 @@ def check_graph(graph: Graph) -> None:
             if h is None:
                 unsupported.append(Problem(sg.index, op.index, op.opcode, "operator not supported"))
                 continue
-            for reason in h.check(sg, op):
+            try:
+                reasons = h.check(sg, op)
+            except (IndexError, KeyError, ValueError, TypeError, AttributeError, ZeroDivisionError) as exc:
+                # a malformed operator (wrong arity, impossible shapes): report it, never crash
+                reasons = [f"malformed operator ({type(exc).__name__}: {exc})"]
+            for reason in reasons:
                 problems.append(Problem(sg.index, op.index, op.opcode, reason))
     problems = unsupported + problems
     if not problems:

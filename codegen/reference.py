@@ -38,7 +38,9 @@ class TflmReference:
         return [np.array(self.it.get_output(k)) for k in range(self.n_outputs)]
 
     def tensor(self, index: int, subgraph: int = 0) -> np.ndarray:
-        return np.array(self.it.GetTensor(index, subgraph))
+        """An intermediate tensor (needs preserve_all=True)."""
+        got = self.it.GetTensor(index, subgraph)
+        return np.array(got["tensor_data"] if isinstance(got, dict) else got)
 
     def reset(self) -> None:
         self.it.reset()

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
-
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_MODELS = ROOT.parent / "shared" / "models"
-DEFAULT_MODEL = ROOT / "models" / "digits_cnn.tflite"
+from support.paths import SHARED_MODELS
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# mcuforge setup: idempotent; a second run finishes in seconds and changes nothing.
+#  1. Debian packages: arm-none-eabi GCC + newlib, host gcc, QEMU 10 from bookworm-backports (bookworm's
+#     own 7.2 has no STM32L475 machine), ser2net and sigrok-cli (HIL tests), openocd/stlink-tools (real boards).
+#  2. .venv with mcuforge and its Python dependencies (pyproject.toml, extras [dev]).
+#  3. An offline PlatformIO core in .platformio/ (nothing ever contacts PlatformIO's registry).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+APT_PACKAGES=(gcc libc6-dev gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
+              ser2net sigrok-cli openocd stlink-tools)
+BACKPORTS_LIST=/etc/apt/sources.list.d/bookworm-backports.sources
+
+log() { printf 'setup: %s\n' "$*"; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+  log "need root for: $*  (run as root or install sudo)"; exit 1; fi; }
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+qemu_ok() { command -v qemu-system-arm >/dev/null && qemu-system-arm -M help 2>/dev/null | grep -q b-l475e-iot01a; }
+python_ok() { python3 -c 'import venv, ensurepip' 2>/dev/null; }
+
+# --- 1. Debian packages ------------------------------------------------------------------------
+missing=()
+for p in "${APT_PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done
+python_ok || missing+=(python3-venv)
+if [ ${#missing[@]} -gt 0 ] || ! qemu_ok; then
+  export DEBIAN_FRONTEND=noninteractive
+  if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    log "adding the bookworm-backports apt suite ($BACKPORTS_LIST)"
+    as_root tee "$BACKPORTS_LIST" >/dev/null <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  fi
+  log "apt-get update"
+  as_root apt-get update -q
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+  if ! qemu_ok; then
+    log "installing qemu-system-arm from bookworm-backports"
+    as_root apt-get install -y -q --no-install-recommends -t bookworm-backports qemu-system-arm
+  fi
+fi
+qemu_ok || { log "qemu-system-arm has no b-l475e-iot01a machine after install"; exit 1; }
+
+# --- 2. Python environment ---------------------------------------------------------------------
+if [ ! -x .venv/bin/python ]; then
+  log "creating .venv"
+  python3 -m venv .venv
+fi
+stamp=.venv/.mcuforge-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  log "installing Python dependencies into .venv (TensorFlow is large: a minute or two)"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+  echo "$want" > "$stamp"
+fi
+
+# --- 3. Offline PlatformIO core ----------------------------------------------------------------
+.venv/bin/python -m codegen.pio.seed
+log "ready: $(qemu-system-arm --version | head -n1); $(arm-none-eabi-gcc --version | head -n1)"
