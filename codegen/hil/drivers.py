@@ -21,7 +21,7 @@ from typing import Callable, Iterator, Protocol
 from codegen.boards import Board
 from codegen.errors import McuforgeError
 from codegen.hil.dut import Device
-from codegen.hil.transport import ProcessTransport, SerialTransport
+from codegen.hil.transport import KickedSerialTransport, ProcessTransport, SerialTransport
 
 QEMU = "qemu-system-arm"
 ICOUNT_SHIFT = 0
@@ -143,10 +143,16 @@ class QemuDriver:
             return True
         return request.target == "auto" and request.port is None and not detect_ports(board)
 
-    def command(self, board: Board, firmware: Path, port: int, request: RunRequest) -> list[str]:
+    def command(self, board: Board, firmware: Path, port: int, request: RunRequest,
+                kick_port: int | None = None) -> list[str]:
         assert board.emulator is not None
+        serials = ["-serial", f"tcp:127.0.0.1:{port},server=on,wait=on"]
+        if kick_port is not None:
+            kick = board.emulator.kick_serial
+            assert kick is not None and kick >= 1
+            serials += ["-serial", "null"] * (kick - 1) + ["-serial", f"tcp:127.0.0.1:{kick_port},server=on,wait=off"]
         cmd = [QEMU, "-M", board.emulator.machine, "-kernel", str(firmware), "-nographic", "-monitor", "none",
-               "-serial", f"tcp:127.0.0.1:{port},server=on,wait=on",
+               *serials,
                "-icount", f"shift={ICOUNT_SHIFT},align=off,sleep=off",
                "-semihosting-config", "enable=on,target=native", *board.emulator.args, *request.extra_qemu_args]
         if request.gpio_trace is not None:
@@ -159,11 +165,12 @@ class QemuDriver:
         if shutil.which(QEMU) is None:
             raise McuforgeError(f"{QEMU} is not installed", hint="run ./setup.sh (QEMU 10 from bookworm-backports)")
         port = free_port()
-        proc = subprocess.Popen(self.command(board, firmware, port, request), stdin=subprocess.DEVNULL,
+        kick_port = free_port() if board.emulator and board.emulator.kick_serial else None
+        proc = subprocess.Popen(self.command(board, firmware, port, request, kick_port), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
         t = None
         try:
-            t = _connect(f"socket://127.0.0.1:{port}", proc, timeout=15)
+            t = _connect(f"socket://127.0.0.1:{port}", proc, timeout=15, kick_port=kick_port)
             dev = Device(t, timeout=request.timeout)
             dev.wait_boot(10)
             per_tick = 1e9 / (board.counter_hz * (1 << ICOUNT_SHIFT))
@@ -180,7 +187,7 @@ class QemuDriver:
             _ = code
 
 
-def _connect(url: str, proc: subprocess.Popen, timeout: float) -> SerialTransport:
+def _connect(url: str, proc: subprocess.Popen, timeout: float, kick_port: int | None = None) -> SerialTransport:
     deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:
@@ -188,6 +195,8 @@ def _connect(url: str, proc: subprocess.Popen, timeout: float) -> SerialTranspor
             raise McuforgeError(f"QEMU exited before the console connected (code {proc.returncode}): {err.strip()}",
                                 hint="check the board's [emulator] machine name and that the ELF is for it")
         try:
+            if kick_port is not None:
+                return KickedSerialTransport(url, "127.0.0.1", kick_port, open_timeout=0.5)
             return SerialTransport(url, open_timeout=0.5)
         except ConnectionError:
             if time.monotonic() > deadline:

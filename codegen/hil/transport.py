@@ -103,3 +103,58 @@ class ProcessTransport:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=5)
+
+
+class KickedSerialTransport(SerialTransport):
+    """A QEMU console whose UART model never asks for more input after the guest reads a byte
+    (QEMU 10's stm32l4x5 USART lacks qemu_chr_fe_accept_input), so each received byte waits for
+    QEMU's main loop to wake for another reason. While reading, this transport writes a byte to a
+    second, otherwise unused QEMU serial port (`[emulator] kick_serial` in the board file): every
+    such byte wakes the main loop, which then delivers the next console byte. The kicked UART is
+    never enabled by the firmware, so QEMU drops those bytes."""
+
+    POLL_S = 0.0003
+
+    def __init__(self, url: str, kick_host: str, kick_port: int, open_timeout: float = 10.0) -> None:
+        super().__init__(url, open_timeout=open_timeout)
+        import socket
+        deadline = time.monotonic() + open_timeout
+        while True:
+            try:
+                self.kick = socket.create_connection((kick_host, kick_port), timeout=1.0)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise ConnectionError(f"cannot open the kick port {kick_host}:{kick_port}") from None
+                time.sleep(0.05)
+        self.kick.setblocking(False)
+        self.port.timeout = self.POLL_S
+
+    def _kick(self) -> None:
+        try:
+            self.kick.send(b"\0")
+        except (BlockingIOError, InterruptedError):
+            pass
+        except OSError:
+            pass  # QEMU went away; the console read reports it
+
+    def read(self, timeout: float) -> bytes:
+        deadline = time.monotonic() + timeout
+        while True:
+            self._kick()
+            try:
+                n = self.port.in_waiting
+                data = self.port.read(n if n else 1)
+            except serial.SerialException as exc:
+                raise EOFError(str(exc)) from exc
+            if data:
+                return data
+            if time.monotonic() >= deadline:
+                return b""
+
+    def close(self) -> None:
+        try:
+            self.kick.close()
+        except OSError:
+            pass
+        super().close()
