@@ -63,6 +63,20 @@ def act_bounds(activation: str, out: Tensor) -> tuple[int, int]:
     return activation_range_quantized(activation, out.quant, out.dtype)
 
 
+FLT_MAX = float(np.finfo(np.float32).max)
+_FLOAT_ACT = {"NONE": (-FLT_MAX, FLT_MAX), "RELU": (0.0, FLT_MAX), "RELU6": (0.0, 6.0),
+              "RELU_N1_TO_1": (-1.0, 1.0)}
+
+
+def act_bounds_float(activation: str) -> tuple[float, float]:
+    """TFLM's CalculateActivationRange for float kernels: finite bounds (lowest()/max()), so a fused
+    NONE or RELU clamps +-inf to +-FLT_MAX exactly as TFLM does."""
+    try:
+        return _FLOAT_ACT[activation]
+    except KeyError:
+        raise ValueError(f"fused activation {activation} is not supported") from None
+
+
 def nhwc(t: Tensor) -> tuple[int, int, int]:
     """(H, W, C) of a rank-4 batch-1 tensor."""
     if len(t.shape) != 4:

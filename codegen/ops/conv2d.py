@@ -1,52 +1,57 @@
-"""CONV_2D: int8 (per-channel or per-tensor weights)."""
+"""CONV_2D: int8 and int16x8 (per-channel or per-tensor int8 weights) and float32; groups, dilation.
+
+TFLM's integer kernels ignore the filter zero point; int16x8 has no input/output offsets and, with
+an int64 bias or none, a 64-bit accumulator and the 64-bit requantisation (an int32 bias selects
+TFLM's 32-bit variant). Multipliers are TFLM's
+PopulateConvolutionQuantizationParams (double arithmetic, per-tensor scales broadcast to channels).
+"""
 
 from __future__ import annotations
 
+from typing import Callable
+
 from codegen.ir import DType, Operator, Subgraph
-from codegen.ops.base import KernelCall, LowerContext, Lowered, OpHandler, Sym
-from codegen.ops.common import (act_bounds, check_fused, check_types, compute_out_size,
-                                compute_padding, fused_activation, nhwc, require_const, require_quant)
+from codegen.ops.base import F32, CArray, KernelCall, LowerContext, Lowered, OpHandler, Sym
+from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
 from codegen.ops.registry import register
+from codegen.ops.weighted import (ConvGeometry, WeightRule, check_rank4, check_weighted, filter_geometry,
+                                  optional_input)
 from codegen.quant.params import conv_channel_scaling
 
+RULES = {
+    DType.INT8: WeightRule(DType.INT8, (DType.INT32,)),
+    DType.INT16: WeightRule(DType.INT8, (DType.INT64, DType.INT32)),
+    DType.FLOAT32: WeightRule(DType.FLOAT32, (DType.FLOAT32,)),
+}
+GEOMETRY = ("in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w", "filter_c", "stride_h",
+            "stride_w", "dil_h", "dil_w", "pad_top", "pad_left")
 
-def _geometry(sg: Subgraph, op: Operator) -> dict[str, int]:
-    inp, flt, out = sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]], sg.tensors[op.outputs[0]]
-    in_h, in_w, in_c = nhwc(inp)
-    out_h, out_w, out_c = nhwc(out)
-    k_h, k_w, filter_c = flt.shape[1], flt.shape[2], flt.shape[3]
-    sh, sw = op.opt("strideH", 1), op.opt("strideW", 1)
-    dh, dw = op.opt("dilationHFactor", 1), op.opt("dilationWFactor", 1)
-    padding = op.opt("padding", "SAME")
-    return dict(in_h=in_h, in_w=in_w, in_c=in_c, out_h=out_h, out_w=out_w, out_c=out_c, k_h=k_h, k_w=k_w,
-                filter_c=filter_c, stride_h=sh, stride_w=sw, dil_h=dh, dil_w=dw,
-                pad_top=compute_padding(sh, dh, in_h, k_h, out_h),
-                pad_left=compute_padding(sw, dw, in_w, k_w, out_w),
-                exp_h=compute_out_size(padding, in_h, k_h, sh, dh),
-                exp_w=compute_out_size(padding, in_w, k_w, sw, dw))
+
+def _fields(g: ConvGeometry, filter_c: int) -> list:
+    return [(n, filter_c if n == "filter_c" else getattr(g, n)) for n in GEOMETRY]
 
 
 def check(sg: Subgraph, op: Operator) -> list[str]:
-    problems = check_types(sg, op, {DType.INT8})
+    problems = check_rank4(sg, op)
     if problems:
         return problems
-    inp, flt = sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]]
-    out = sg.tensors[op.outputs[0]]
-    bias = sg.tensors[op.inputs[2]] if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
-    problems += require_const(flt, "filter") + require_const(bias, "bias") + check_fused(op)
-    problems += require_quant(inp, flt, out)
-    if flt.dtype != DType.INT8:
-        problems.append(f"filter type {flt.dtype.name.lower()} with int8 activations (expected int8)")
-    if bias is not None and bias.dtype != DType.INT32:
-        problems.append(f"bias type {bias.dtype.name.lower()} (expected int32)")
-    if problems:
-        return problems
-    g = _geometry(sg, op)
-    if (g["exp_h"], g["exp_w"]) != (g["out_h"], g["out_w"]):
-        problems.append(f"output {g['out_h']}x{g['out_w']} does not match the padding/stride "
-                        f"({g['exp_h']}x{g['exp_w']})")
-    if g["in_c"] % g["filter_c"] or g["out_c"] % (g["in_c"] // g["filter_c"]):
-        problems.append(f"input channels {g['in_c']} and filter channels {g['filter_c']} do not form groups")
+    problems = check_weighted(sg, op, RULES, channel_axis=0)
+    g = filter_geometry(sg, op)
+    problems += g.check()
+    flt = sg.tensors[op.inputs[1]]
+    filter_c = flt.shape[3]
+    if flt.shape[0] != g.out_c:
+        problems.append(f"filter has {flt.shape[0]} output channels, the output {g.out_c}")
+    if filter_c < 1 or g.in_c % filter_c or g.out_c % (g.in_c // filter_c):
+        problems.append(f"input channels {g.in_c} and filter channels {filter_c} do not form groups "
+                        f"that divide the {g.out_c} output channels")
+    inp, out, bias = sg.tensors[op.inputs[0]], sg.tensors[op.outputs[0]], optional_input(sg, op, 2)
+    if not problems and inp.dtype == DType.INT16 and (bias is None or bias.dtype == DType.INT64):
+        assert inp.quant and flt.quant and out.quant
+        shifts = conv_channel_scaling(inp.quant, flt.quant, out.quant, g.out_c).shift
+        if max(shifts) > 7:
+            problems.append(f"output scaling needs a left shift of {max(shifts)} (TFLM's 64-bit "
+                            "requantisation allows at most 7)")
     return problems
 
 
@@ -55,31 +60,80 @@ def macs(sg: Subgraph, op: Operator) -> int:
     return out.elements * flt.shape[1] * flt.shape[2] * flt.shape[3]
 
 
-def lower(ctx: LowerContext) -> Lowered:
-    sg, op = ctx.subgraph, ctx.op
-    inp, flt, bias, out = ctx.input(0), ctx.input(1), ctx.input(2), ctx.output()
+def _scaling(ctx: LowerContext, g: ConvGeometry) -> tuple[CArray, CArray]:
+    inp, flt, out = ctx.input(0), ctx.input(1), ctx.output()
     assert inp and flt and inp.quant and flt.quant and out.quant
-    g = _geometry(sg, op)
-    scaling = conv_channel_scaling(inp.quant, flt.quant, out.quant, g["out_c"])
-    act_min, act_max = act_bounds(fused_activation(op), out)
+    s = conv_channel_scaling(inp.quant, flt.quant, out.quant, g.out_c)
+    return ctx.array("mult", "int32_t", s.mult), ctx.array("shift", "int32_t", s.shift)
+
+
+def _lower_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
+    inp, flt, bias, out = ctx.input(0), ctx.input(1), ctx.input(2), ctx.output()
+    assert inp and flt and inp.quant and out.quant
+    mult, shift = _scaling(ctx, g)
+    act_min, act_max = act_bounds(fused_activation(ctx.op), out)
     w = ctx.array("filter", "int8_t", flt.data, kind="weights")
-    arrays = [w,
-              ctx.array("mult", "int32_t", scaling.mult),
-              ctx.array("shift", "int32_t", scaling.shift)]
-    params: list = [(k, g[k]) for k in ("in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w",
-                                        "filter_c", "stride_h", "stride_w", "dil_h", "dil_w",
-                                        "pad_top", "pad_left")]
+    arrays = [w, mult, shift]
+    params: list = _fields(g, flt.shape[3])
     params += [("input_offset", -inp.quant.zp), ("output_offset", out.quant.zp),
                ("act_min", act_min), ("act_max", act_max), ("filter", Sym(w.name))]
     if bias is not None:
         b = ctx.array("bias", "int32_t", bias.data, kind="weights")
         arrays.append(b)
         params.append(("bias", Sym(b.name)))
-    params += [("out_mult", Sym(arrays[1].name)), ("out_shift", Sym(arrays[2].name))]
-    call = KernelCall(function="mf_conv2d_s8", params_type="mf_conv2d_s8_params", params=tuple(params),
-                      inputs=(op.inputs[0],), outputs=(op.outputs[0],), arrays=tuple(arrays),
-                      comment=f"{g['k_h']}x{g['k_w']} stride {g['stride_h']} {g['in_c']}->{g['out_c']}")
+    params += [("out_mult", Sym(mult.name)), ("out_shift", Sym(shift.name))]
+    return params, arrays
+
+
+def _lower_s16(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
+    flt, bias, out = ctx.input(1), ctx.input(2), ctx.output()
+    assert flt is not None
+    mult, shift = _scaling(ctx, g)
+    act_min, act_max = act_bounds(fused_activation(ctx.op), out)
+    w = ctx.array("filter", "int8_t", flt.data, kind="weights")
+    arrays = [w, mult, shift]
+    params: list = _fields(g, flt.shape[3])
+    params += [("act_min", act_min), ("act_max", act_max), ("filter", Sym(w.name))]
+    if bias is not None:
+        wide = bias.dtype == DType.INT64
+        b = ctx.array("bias", "int64_t" if wide else "int32_t", bias.data, kind="weights")
+        arrays.append(b)
+        params.append(("bias" if wide else "bias32", Sym(b.name)))
+    params += [("out_mult", Sym(mult.name)), ("out_shift", Sym(shift.name))]
+    return params, arrays
+
+
+def _lower_f32(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
+    flt, bias = ctx.input(1), ctx.input(2)
+    assert flt is not None
+    lo, hi = act_bounds_float(fused_activation(ctx.op))
+    w = ctx.array("filter", "float", flt.data, kind="weights")
+    arrays = [w]
+    params: list = _fields(g, flt.shape[3])
+    params += [("act_min", F32(lo)), ("act_max", F32(hi)), ("filter", Sym(w.name))]
+    if bias is not None:
+        b = ctx.array("bias", "float", bias.data, kind="weights")
+        arrays.append(b)
+        params.append(("bias", Sym(b.name)))
+    return params, arrays
+
+
+_LOWER: dict[DType, Callable[[LowerContext, ConvGeometry], tuple[list, list[CArray]]]] = {
+    DType.INT8: _lower_s8, DType.INT16: _lower_s16, DType.FLOAT32: _lower_f32}
+
+
+def lower(ctx: LowerContext) -> Lowered:
+    inp = ctx.input(0)
+    assert inp is not None
+    g = filter_geometry(ctx.subgraph, ctx.op)
+    params, arrays = _LOWER[inp.dtype](ctx, g)
+    fn = f"mf_conv2d_{inp.dtype.short}"
+    groups = g.in_c // ctx.t(ctx.op.inputs[1]).shape[3]
+    label = f"{g.label} {g.in_c}->{g.out_c}" + (f" groups {groups}" if groups > 1 else "")
+    call = KernelCall(function=fn, params_type=f"{fn}_params", params=tuple(params),
+                      inputs=(ctx.op.inputs[0],), outputs=(ctx.op.outputs[0],), arrays=tuple(arrays),
+                      comment=label)
     return Lowered(calls=(call,))
 
 
-register(OpHandler(opcode="CONV_2D", check=check, lower=lower, macs=macs, types=(DType.INT8,)))
+register(OpHandler(opcode="CONV_2D", check=check, lower=lower, macs=macs, types=tuple(_LOWER)))

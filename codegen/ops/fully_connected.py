@@ -1,31 +1,50 @@
-"""FULLY_CONNECTED: int8 (per-tensor or per-channel weights), TFLM's double rounding."""
+"""FULLY_CONNECTED: int8 (TFLM's double rounding) and int16x8 with per-tensor or per-channel int8
+weights, and float32; optional bias; inputs of any rank (batches = output elements / out_depth);
+keep_num_dims only changes the output's shape.
+
+TFLM's multipliers: per-tensor float32(input_scale * weights_scale) / output_scale in double
+(GetQuantizedConvolutionMultipler), per-channel double(input) * double(weights[c]) / double(output).
+The per-tensor int8 kernel applies the weights' zero point; the per-channel one does not.
+"""
 
 from __future__ import annotations
 
-from codegen.ir import DType, Operator, Subgraph
-from codegen.ops.base import KernelCall, LowerContext, Lowered, OpHandler, Sym
-from codegen.ops.common import (act_bounds, check_fused, check_types, fused_activation, require_const,
-                                require_quant)
+from typing import Callable
+
+from codegen.ir import DType, Operator, Subgraph, Tensor
+from codegen.ops.base import F32, CArray, KernelCall, LowerContext, Lowered, OpHandler, Sym
+from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
 from codegen.ops.registry import register
+from codegen.ops.weighted import WeightRule, check_weighted
 from codegen.quant.multiplier import f32, quantize_multiplier
+from codegen.quant.params import conv_channel_scaling
+
+RULES = {
+    DType.INT8: WeightRule(DType.INT8, (DType.INT32,)),
+    DType.INT16: WeightRule(DType.INT8, (DType.INT64,)),
+    DType.FLOAT32: WeightRule(DType.FLOAT32, (DType.FLOAT32,)),
+}
 
 
 def check(sg: Subgraph, op: Operator) -> list[str]:
-    problems = check_types(sg, op, {DType.INT8})
-    if problems:
-        return problems
     inp, flt, out = sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]], sg.tensors[op.outputs[0]]
-    bias = sg.tensors[op.inputs[2]] if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
-    problems += require_const(flt, "weights") + require_const(bias, "bias") + check_fused(op)
-    problems += require_quant(inp, flt, out)
-    if flt.dtype != DType.INT8:
-        problems.append(f"weights type {flt.dtype.name.lower()} with int8 activations (expected int8)")
+    problems = check_weighted(sg, op, RULES, channel_axis=0, what="weights")
     if op.opt("weightsFormat", 0) != 0:
         problems.append("shuffled weights format")
     if len(flt.shape) != 2:
         problems.append(f"weights of rank {len(flt.shape)} (expected 2)")
-    elif inp.elements % flt.shape[1]:
-        problems.append(f"input of {inp.elements} elements is not a multiple of the weights' depth {flt.shape[1]}")
+        return problems
+    out_depth, in_depth = flt.shape
+    if not out.shape or out.shape[-1] != out_depth:
+        problems.append(f"output {out.describe()} does not end in the weights' {out_depth} units")
+    elif inp.elements != (out.elements // out_depth) * in_depth:
+        problems.append(f"input of {inp.elements} elements is not {out.elements // out_depth} rows "
+                        f"of the weights' depth {in_depth}")
+    if not problems and inp.dtype == DType.INT16:
+        shifts = [s for _, s in _scaling(inp, flt, out)]
+        if max(shifts) > 7:
+            problems.append(f"output scaling needs a left shift of {max(shifts)} (TFLM's 64-bit "
+                            "requantisation allows at most 7)")
     return problems
 
 
@@ -34,34 +53,77 @@ def macs(sg: Subgraph, op: Operator) -> int:
     return out.elements * flt.shape[1]
 
 
-def lower(ctx: LowerContext) -> Lowered:
-    op = ctx.op
+def _scaling(inp: Tensor, flt: Tensor, out: Tensor) -> list[tuple[int, int]]:
+    assert inp.quant and flt.quant and out.quant
+    if flt.quant.per_channel:
+        s = conv_channel_scaling(inp.quant, flt.quant, out.quant, len(flt.quant.scale))
+        return list(zip(s.mult, s.shift))
+    return [quantize_multiplier(f32(inp.quant.s * flt.quant.s) / out.quant.s)]
+
+
+def _quantized(ctx: LowerContext, bias_ctype: str) -> tuple[list, list[CArray]]:
     inp, flt, bias, out = ctx.input(0), ctx.input(1), ctx.input(2), ctx.output()
     assert inp and flt and inp.quant and flt.quant and out.quant
     out_depth, in_depth = flt.shape
-    # TFLM GetQuantizedConvolutionMultipler: the input*filter product is taken in float32.
-    if flt.quant.per_channel:
-        pairs = [quantize_multiplier(f32(inp.quant.s * s) / out.quant.s) for s in flt.quant.scale]
-    else:
-        pairs = [quantize_multiplier(f32(inp.quant.s * flt.quant.s) / out.quant.s)]
-    act_min, act_max = act_bounds(fused_activation(op), out)
+    pairs = _scaling(inp, flt, out)
+    act_min, act_max = act_bounds(fused_activation(ctx.op), out)
     w = ctx.array("weights", "int8_t", flt.data, kind="weights")
     mult = ctx.array("mult", "int32_t", [m for m, _ in pairs])
     shift = ctx.array("shift", "int32_t", [s for _, s in pairs])
     arrays = [w, mult, shift]
-    params: list = [("batches", inp.elements // in_depth), ("in_depth", in_depth), ("out_depth", out_depth),
-                    ("input_offset", -inp.quant.zp), ("filter_offset", -flt.quant.zp),
-                    ("output_offset", out.quant.zp), ("act_min", act_min), ("act_max", act_max),
-                    ("n_mult", len(pairs)), ("filter", Sym(w.name))]
+    filter_offset = 0 if flt.quant.per_channel else -flt.quant.zp
+    params: list = [("batches", out.elements // out_depth), ("in_depth", in_depth), ("out_depth", out_depth)]
+    if inp.dtype == DType.INT8:
+        params += [("input_offset", -inp.quant.zp), ("filter_offset", filter_offset),
+                   ("output_offset", out.quant.zp)]
+    else:
+        params += [("filter_offset", filter_offset)]
+    params += [("act_min", act_min), ("act_max", act_max), ("n_mult", len(pairs)), ("filter", Sym(w.name))]
     if bias is not None:
-        b = ctx.array("bias", "int32_t", bias.data, kind="weights")
+        b = ctx.array("bias", bias_ctype, bias.data, kind="weights")
         arrays.append(b)
         params.append(("bias", Sym(b.name)))
     params += [("out_mult", Sym(mult.name)), ("out_shift", Sym(shift.name))]
-    call = KernelCall(function="mf_fully_connected_s8", params_type="mf_fully_connected_s8_params",
-                      params=tuple(params), inputs=(op.inputs[0],), outputs=(op.outputs[0],),
-                      arrays=tuple(arrays), comment=f"{in_depth}->{out_depth}")
+    return params, arrays
+
+
+def _lower_s8(ctx: LowerContext) -> tuple[list, list[CArray]]:
+    return _quantized(ctx, "int32_t")
+
+
+def _lower_s16(ctx: LowerContext) -> tuple[list, list[CArray]]:
+    return _quantized(ctx, "int64_t")
+
+
+def _lower_f32(ctx: LowerContext) -> tuple[list, list[CArray]]:
+    flt, bias, out = ctx.input(1), ctx.input(2), ctx.output()
+    assert flt is not None
+    out_depth, in_depth = flt.shape
+    lo, hi = act_bounds_float(fused_activation(ctx.op))
+    w = ctx.array("weights", "float", flt.data, kind="weights")
+    arrays = [w]
+    params: list = [("batches", out.elements // out_depth), ("in_depth", in_depth), ("out_depth", out_depth),
+                    ("act_min", F32(lo)), ("act_max", F32(hi)), ("filter", Sym(w.name))]
+    if bias is not None:
+        b = ctx.array("bias", "float", bias.data, kind="weights")
+        arrays.append(b)
+        params.append(("bias", Sym(b.name)))
+    return params, arrays
+
+
+_LOWER: dict[DType, Callable[[LowerContext], tuple[list, list[CArray]]]] = {
+    DType.INT8: _lower_s8, DType.INT16: _lower_s16, DType.FLOAT32: _lower_f32}
+
+
+def lower(ctx: LowerContext) -> Lowered:
+    inp, flt = ctx.input(0), ctx.input(1)
+    assert inp is not None and flt is not None
+    params, arrays = _LOWER[inp.dtype](ctx)
+    fn = f"mf_fully_connected_{inp.dtype.short}"
+    call = KernelCall(function=fn, params_type=f"{fn}_params", params=tuple(params),
+                      inputs=(ctx.op.inputs[0],), outputs=(ctx.op.outputs[0],), arrays=tuple(arrays),
+                      comment=f"{flt.shape[1]}->{flt.shape[0]}")
     return Lowered(calls=(call,))
 
 
-register(OpHandler(opcode="FULLY_CONNECTED", check=check, lower=lower, macs=macs, types=(DType.INT8,)))
+register(OpHandler(opcode="FULLY_CONNECTED", check=check, lower=lower, macs=macs, types=tuple(_LOWER)))

@@ -1,46 +1,86 @@
-"""MAX_POOL_2D: int8."""
+"""MAX_POOL_2D and AVERAGE_POOL_2D: int8, int16 and float32; SAME/VALID, strides, fused activations.
+
+Windows are clipped to the image (padding cells are neither values nor counted). Quantised pools
+do not rescale: TFLM needs the input's scale and zero point on the output, and rounds the integer
+average half away from zero.
+"""
 
 from __future__ import annotations
 
+from typing import Callable
+
 from codegen.ir import DType, Operator, Subgraph
-from codegen.ops.base import KernelCall, LowerContext, Lowered, OpHandler
-from codegen.ops.common import (act_bounds, check_fused, check_types, compute_padding, fused_activation,
-                                nhwc, require_quant)
+from codegen.ops.base import F32, KernelCall, LowerContext, Lowered, OpHandler
+from codegen.ops.common import (act_bounds, act_bounds_float, check_fused, check_types, fused_activation,
+                                require_quant)
 from codegen.ops.registry import register
+from codegen.ops.weighted import ConvGeometry, window_geometry
+
+TYPES = (DType.INT8, DType.INT16, DType.FLOAT32)
+GEOMETRY = ("in_h", "in_w", "c", "out_h", "out_w", "k_h", "k_w", "stride_h", "stride_w", "pad_top", "pad_left")
+
+
+def _geometry(sg: Subgraph, op: Operator) -> ConvGeometry:
+    return window_geometry(sg, op, int(op.opt("filterHeight", 1)), int(op.opt("filterWidth", 1)))
 
 
 def check(sg: Subgraph, op: Operator) -> list[str]:
-    problems = check_types(sg, op, {DType.INT8}) + check_fused(op)
+    problems = check_types(sg, op, set(TYPES)) + check_fused(op)
     if problems:
         return problems
     inp, out = sg.tensors[op.inputs[0]], sg.tensors[op.outputs[0]]
-    problems += require_quant(inp, out)
-    if inp.quant and out.quant and (inp.quant.s != out.quant.s or inp.quant.zp != out.quant.zp):
-        problems.append("input and output quantisation differ")
+    if len(inp.shape) != 4 or len(out.shape) != 4:
+        return [f"{inp.describe()} -> {out.describe()} (expected rank-4 NHWC)"]
+    if inp.shape[0] != 1:
+        problems.append(f"batch {inp.shape[0]} (only batch 1 is supported)")
+    if out.dtype != inp.dtype:
+        problems.append(f"output type {out.dtype.name.lower()} differs from the input type")
+    if inp.shape[3] != out.shape[3]:
+        problems.append(f"{inp.shape[3]} input channels but {out.shape[3]} output channels")
+    g = _geometry(sg, op)
+    if min(g.k_h, g.k_w) < 1:
+        problems.append(f"filter {g.k_h}x{g.k_w}")
+    elif g.dil_h != 1 or g.dil_w != 1:
+        problems.append("dilated pooling")
+    else:
+        problems += g.check()
+    if inp.dtype != DType.FLOAT32:
+        problems += require_quant(inp, out)
+        if inp.quant and out.quant and (inp.quant.s != out.quant.s or inp.quant.zp != out.quant.zp):
+            problems.append("input and output quantisation differ")
     return problems
 
 
-def _params(ctx: LowerContext) -> tuple:
-    op, inp, out = ctx.op, ctx.input(0), ctx.output()
-    assert inp is not None
-    in_h, in_w, c = nhwc(inp)
-    out_h, out_w, _ = nhwc(out)
-    k_h, k_w = op.opt("filterHeight"), op.opt("filterWidth")
-    sh, sw = op.opt("strideH"), op.opt("strideW")
-    act_min, act_max = act_bounds(fused_activation(op), out)
-    return (("in_h", in_h), ("in_w", in_w), ("c", c), ("out_h", out_h), ("out_w", out_w),
-            ("k_h", k_h), ("k_w", k_w), ("stride_h", sh), ("stride_w", sw),
-            ("pad_top", compute_padding(sh, 1, in_h, k_h, out_h)),
-            ("pad_left", compute_padding(sw, 1, in_w, k_w, out_w)),
-            ("act_min", act_min), ("act_max", act_max))
+def _int_params(ctx: LowerContext) -> tuple:
+    lo, hi = act_bounds(fused_activation(ctx.op), ctx.output())
+    return ("act_min", lo), ("act_max", hi)
 
 
-def lower_max(ctx: LowerContext) -> Lowered:
-    p = _params(ctx)
-    call = KernelCall(function="mf_maxpool2d_s8", params_type="mf_pool2d_params", params=p,
-                      inputs=(ctx.op.inputs[0],), outputs=(ctx.op.outputs[0],),
-                      comment=f"{dict(p)['k_h']}x{dict(p)['k_w']}")
-    return Lowered(calls=(call,))
+def _float_params(ctx: LowerContext) -> tuple:
+    lo, hi = act_bounds_float(fused_activation(ctx.op))
+    return ("act_min", F32(lo)), ("act_max", F32(hi))
 
 
-register(OpHandler(opcode="MAX_POOL_2D", check=check, lower=lower_max, types=(DType.INT8,)))
+# activation type -> (params struct, activation bound fields)
+_PARAMS: dict[DType, tuple[str, Callable[[LowerContext], tuple]]] = {
+    DType.INT8: ("mf_pool2d_params", _int_params),
+    DType.INT16: ("mf_pool2d_params", _int_params),
+    DType.FLOAT32: ("mf_pool2d_f32_params", _float_params),
+}
+
+
+def _lowerer(kind: str) -> Callable[[LowerContext], Lowered]:
+    def lower(ctx: LowerContext) -> Lowered:
+        inp = ctx.input(0)
+        assert inp is not None
+        g = _geometry(ctx.subgraph, ctx.op)
+        params_type, act = _PARAMS[inp.dtype]
+        params = tuple((n, g.out_c if n == "c" else getattr(g, n)) for n in GEOMETRY) + act(ctx)
+        call = KernelCall(function=f"mf_{kind}_{inp.dtype.short}", params_type=params_type, params=params,
+                          inputs=(ctx.op.inputs[0],), outputs=(ctx.op.outputs[0],), comment=g.label)
+        return Lowered(calls=(call,))
+    return lower
+
+
+register(OpHandler(opcode="MAX_POOL_2D", check=check, lower=_lowerer("maxpool2d"), types=TYPES))
+register(OpHandler(opcode="AVERAGE_POOL_2D", check=check, lower=_lowerer("avgpool2d"), types=TYPES))

@@ -52,15 +52,40 @@ def _tf():
 
 def convert(case: Case, mode: str = "int8", seed: int = 0) -> bytes:
     """The case's model as .tflite bytes (cached)."""
+    return convert_with(case, mode, seed)
+
+
+def convert_with(case: Case, mode: str = "int8", seed: int = 0, **converter_attrs: Any) -> bytes:
+    """Like :func:`convert`, with extra ``TFLiteConverter`` attributes set before converting, e.g.
+    ``_experimental_disable_per_channel=True`` (per-tensor conv weights) or
+    ``_experimental_disable_per_channel_quantization_for_dense_layers=True`` (per-tensor FC)."""
+    return _convert(case, mode, seed, False, converter_attrs)
+
+
+def convert_float_io(case: Case, mode: str = "int8", seed: int = 0) -> bytes:
+    """The case quantised to `mode` but with float32 model inputs and outputs, as models deployed with
+    float I/O are: the converter puts a QUANTIZE after each input and a DEQUANTIZE before each output."""
+    return _convert(case, mode, seed, True, {})
+
+
+def _convert(case: Case, mode: str, seed: int, float_io: bool, converter_attrs: dict[str, Any]) -> bytes:
     if mode not in MODES:
         raise ValueError(mode)
     tf = _tf()
-    path = CACHE / f"{case.name}.{mode}.{case.key(mode)}.tf{tf.__version__}.tflite"
+    key = case.key(mode)
+    if converter_attrs:
+        extra = json.dumps(converter_attrs, sort_keys=True, default=str)
+        key = hashlib.sha256((key + extra).encode()).hexdigest()[:16]
+    if float_io and mode != "float32":
+        key = hashlib.sha256((key + "float_io").encode()).hexdigest()[:16]
+    path = CACHE / f"{case.name}.{mode}.{key}.tf{tf.__version__}.tflite"
     if path.is_file():
         return path.read_bytes()
     tf.keras.utils.set_random_seed(seed)
     model = case.build(tf)
     conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    for attr, value in converter_attrs.items():
+        setattr(conv, attr, value)
     if mode != "float32":
         rng = np.random.default_rng(seed)
 
@@ -72,13 +97,14 @@ def convert(case: Case, mode: str = "int8", seed: int = 0) -> bytes:
         conv.representative_dataset = representative
         if mode == "int8":
             conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-            conv.inference_input_type = tf.int8
-            conv.inference_output_type = tf.int8
+            io_type = tf.int8
         else:
             conv.target_spec.supported_ops = [
                 tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
-            conv.inference_input_type = tf.int16
-            conv.inference_output_type = tf.int16
+            io_type = tf.int16
+        if not float_io:
+            conv.inference_input_type = io_type
+            conv.inference_output_type = io_type
     data = conv.convert()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

@@ -88,9 +88,370 @@ void mf_softmax_s8(const mf_softmax_s8_params *p, const int8_t *input, int8_t *o
 
 /* ==== convolution, fully connected and pooling variants (f32, s16) ==== */
 
+/* Float kernels: act_min/act_max are TFLM's CalculateActivationRange bounds (NONE = -FLT_MAX..FLT_MAX,
+ * RELU = 0..FLT_MAX, RELU6 = 0..6, RELU_N1_TO_1 = -1..1); sums run in TFLM's order, bias added last.
+ * s16 kernels ("int16x8"): input and output zero points are 0, so there are no offsets; sums (plus
+ * the optional int64 bias) are taken in 64 bits and requantised by mf_mbqm64 (fixedpoint.h). */
+
+/* CONV_2D, float32. Geometry fields as mf_conv2d_s8_params; filter [out_c][k_h][k_w][filter_c]. */
+typedef struct {
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w, filter_c;
+    int32_t stride_h, stride_w, dil_h, dil_w;
+    int32_t pad_top, pad_left;
+    float act_min, act_max;
+    const float *filter;
+    const float *bias;        /* [out_c], may be NULL */
+} mf_conv2d_f32_params;
+void mf_conv2d_f32(const mf_conv2d_f32_params *p, const float *input, float *output);
+
+/* CONV_2D, int16 activations, int8 weights (per-channel or per-tensor replicated to out_c).
+ * Default (bias int64 or no bias): 64-bit sum, mf_mbqm64, out_shift in [-31, 7]. bias32 set (TFLM's
+ * int32-bias variant; bias is then NULL): 32-bit wrapping sum, mf_mbqm. */
+typedef struct {
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w, filter_c;
+    int32_t stride_h, stride_w, dil_h, dil_w;
+    int32_t pad_top, pad_left;
+    int32_t act_min, act_max;
+    const int8_t *filter;
+    const int64_t *bias;      /* [out_c], may be NULL */
+    const int32_t *bias32;    /* [out_c], may be NULL; when set, selects the 32-bit variant */
+    const int32_t *out_mult;  /* [out_c] */
+    const int32_t *out_shift; /* [out_c] */
+} mf_conv2d_s16_params;
+void mf_conv2d_s16(const mf_conv2d_s16_params *p, const int16_t *input, int16_t *output);
+
+/* DEPTHWISE_CONV_2D: [in_h][in_w][in_c] -> [out_h][out_w][in_c * depth_mult]; output channel
+ * oc = ic * depth_mult + m reads input channel ic. filter: [k_h][k_w][in_c * depth_mult] (1HWO).
+ * s8: acc = sum w * (x + input_offset) + bias, out = MBQM(acc) + output_offset, clamped. */
+typedef struct {
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, depth_mult;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w, dil_h, dil_w;
+    int32_t pad_top, pad_left;
+    int32_t input_offset, output_offset;
+    int32_t act_min, act_max;
+    const int8_t *filter;
+    const int32_t *bias;      /* [out_c], may be NULL */
+    const int32_t *out_mult;  /* [out_c] */
+    const int32_t *out_shift; /* [out_c] */
+} mf_depthwise_conv2d_s8_params;
+void mf_depthwise_conv2d_s8(const mf_depthwise_conv2d_s8_params *p, const int8_t *input, int8_t *output);
+
+typedef struct {
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, depth_mult;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w, dil_h, dil_w;
+    int32_t pad_top, pad_left;
+    int32_t act_min, act_max;
+    const int8_t *filter;
+    const int64_t *bias;      /* [out_c], may be NULL */
+    const int32_t *out_mult;  /* [out_c] */
+    const int32_t *out_shift; /* [out_c] */
+} mf_depthwise_conv2d_s16_params;
+void mf_depthwise_conv2d_s16(const mf_depthwise_conv2d_s16_params *p, const int16_t *input, int16_t *output);
+
+typedef struct {
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, depth_mult;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w, dil_h, dil_w;
+    int32_t pad_top, pad_left;
+    float act_min, act_max;
+    const float *filter;
+    const float *bias;        /* [out_c], may be NULL */
+} mf_depthwise_conv2d_f32_params;
+void mf_depthwise_conv2d_f32(const mf_depthwise_conv2d_f32_params *p, const float *input, float *output);
+
+/* FULLY_CONNECTED, float32 and int16x8: batches rows of in_depth -> out_depth, filter
+ * [out_depth][in_depth]. s16: acc = sum (w + filter_offset) * x + bias (64-bit), out = MBQM64(acc),
+ * clamped; n_mult is 1 (per-tensor) or out_depth (per-channel). */
+typedef struct {
+    int32_t batches, in_depth, out_depth;
+    float act_min, act_max;
+    const float *filter;
+    const float *bias;        /* [out_depth], may be NULL */
+} mf_fully_connected_f32_params;
+void mf_fully_connected_f32(const mf_fully_connected_f32_params *p, const float *input, float *output);
+
+typedef struct {
+    int32_t batches, in_depth, out_depth;
+    int32_t filter_offset;
+    int32_t act_min, act_max;
+    int32_t n_mult;
+    const int8_t *filter;
+    const int64_t *bias;      /* [out_depth], may be NULL */
+    const int32_t *out_mult;  /* [n_mult] */
+    const int32_t *out_shift; /* [n_mult] */
+} mf_fully_connected_s16_params;
+void mf_fully_connected_s16(const mf_fully_connected_s16_params *p, const int16_t *input, int16_t *output);
+
+/* AVERAGE_POOL_2D / MAX_POOL_2D. s8/s16 take mf_pool2d_params (input and output share scale and zero
+ * point; the average rounds half away from zero over the cells inside the image). */
+typedef struct {
+    int32_t in_h, in_w, c;
+    int32_t out_h, out_w;
+    int32_t k_h, k_w, stride_h, stride_w;
+    int32_t pad_top, pad_left;
+    float act_min, act_max;
+} mf_pool2d_f32_params;
+void mf_avgpool2d_s8(const mf_pool2d_params *p, const int8_t *input, int8_t *output);
+void mf_avgpool2d_s16(const mf_pool2d_params *p, const int16_t *input, int16_t *output);
+void mf_avgpool2d_f32(const mf_pool2d_f32_params *p, const float *input, float *output);
+void mf_maxpool2d_s16(const mf_pool2d_params *p, const int16_t *input, int16_t *output);
+void mf_maxpool2d_f32(const mf_pool2d_f32_params *p, const float *input, float *output);
+
 /* ==== elementwise, activations, softmax, quantize/dequantize ==== */
 
+/* Broadcasting of the binary kernels (ADD, SUB, MUL, MAXIMUM, MINIMUM; numpy rules, up to 6-D).
+ * The output is written in row-major order as rows x inner elements, rows = product of outer[].
+ * Row r starts at input offsets (off1, off2): an odometer over outer[] (last index fastest) that
+ * adds stride1[d] / stride2[d] elements per step of dimension d. Within a row, element k reads
+ * input1[off1 + k * inner_stride1] and input2[off2 + k * inner_stride2]. Strides are 0 where an
+ * input is broadcast; inner strides are 0 or 1. Same-shape operands give one row. */
+#define MF_BROADCAST_OUTER 5
+typedef struct {
+    int32_t outer[MF_BROADCAST_OUTER];
+    int32_t stride1[MF_BROADCAST_OUTER];
+    int32_t stride2[MF_BROADCAST_OUTER];
+    int32_t inner, inner_stride1, inner_stride2;
+} mf_broadcast;
+
+/* ADD and SUB, s8 and s16 (TFLM's general rescaling; int16 uses it too, zero points included):
+ *   x_k = (in_k + input_k_offset) << left_shift        left_shift = 20 (s8) or 15 (s16)
+ *   s_k = MBQM_smaller_than_one(x_k, input_k_multiplier, input_k_shift)
+ *   out = clamp(MBQM_smaller_than_one(s_1 + s_2, output_multiplier, output_shift) + output_offset)
+ * subtract = 1 computes s_1 - s_2 (SUB). All shifts <= 0; clamp to [act_min, act_max]. */
+typedef struct {
+    mf_broadcast bc;
+    int32_t input1_offset, input2_offset, output_offset;
+    int32_t left_shift;
+    int32_t input1_multiplier, input1_shift;
+    int32_t input2_multiplier, input2_shift;
+    int32_t output_multiplier, output_shift;
+    int32_t act_min, act_max;
+    int32_t subtract;
+} mf_add_q_params;
+void mf_add_s8(const mf_add_q_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+void mf_add_s16(const mf_add_q_params *p, const int16_t *input1, const int16_t *input2, int16_t *output);
+
+/* MUL, s8 and s16: out = clamp(output_offset + MBQM((in1 + input1_offset) * (in2 + input2_offset),
+ * output_multiplier, output_shift), act_min, act_max). s16 has all offsets 0 (TFLM requires it). */
+typedef struct {
+    mf_broadcast bc;
+    int32_t input1_offset, input2_offset, output_offset;
+    int32_t output_multiplier, output_shift;
+    int32_t act_min, act_max;
+} mf_mul_q_params;
+void mf_mul_s8(const mf_mul_q_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+void mf_mul_s16(const mf_mul_q_params *p, const int16_t *input1, const int16_t *input2, int16_t *output);
+
+/* ADD, SUB (subtract = 1) and MUL on f32: out = min(max(a op b, act_min), act_max). TFLM's bounds
+ * for no fused activation are +-FLT_MAX (not infinities). */
+typedef struct {
+    mf_broadcast bc;
+    float act_min, act_max;
+    int32_t subtract;
+} mf_arith_f32_params;
+void mf_add_f32(const mf_arith_f32_params *p, const float *input1, const float *input2, float *output);
+void mf_mul_f32(const mf_arith_f32_params *p, const float *input1, const float *input2, float *output);
+
+/* MAXIMUM, MINIMUM: compare raw values, as TFLM does (the converter gives inputs and output one
+ * quantisation). Ties and NaNs follow TFLM: max = a > b ? a : b, min = a < b ? a : b. */
+void mf_maximum_s8(const mf_broadcast *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+void mf_maximum_s16(const mf_broadcast *p, const int16_t *input1, const int16_t *input2, int16_t *output);
+void mf_maximum_f32(const mf_broadcast *p, const float *input1, const float *input2, float *output);
+void mf_minimum_s8(const mf_broadcast *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+void mf_minimum_s16(const mf_broadcast *p, const int16_t *input1, const int16_t *input2, int16_t *output);
+void mf_minimum_f32(const mf_broadcast *p, const float *input1, const float *input2, float *output);
+
+/* int8 unary element-wise ops by table: out[i] = table[(uint8_t)in[i]]. The generator evaluates
+ * TFLM's integer arithmetic for all 256 inputs at build time: RELU, RELU6, LEAKY_RELU, HARD_SWISH,
+ * LOGISTIC and TANH (gemmlowp fixed point), and int8 -> int8 QUANTIZE (requantisation). */
+typedef struct {
+    int32_t size;
+    const int8_t *table; /* [256], indexed by the input's raw byte */
+} mf_lut_s8_params;
+void mf_lut_s8(const mf_lut_s8_params *p, const int8_t *input, int8_t *output);
+
+/* Requantisation (QUANTIZE between integer types; RELU on s16):
+ * out = clamp(MBQM(in - input_zero_point, multiplier, shift) + output_zero_point, act_min, act_max). */
+typedef struct {
+    int32_t size;
+    int32_t input_zero_point, output_zero_point;
+    int32_t multiplier, shift;
+    int32_t act_min, act_max;
+} mf_requantize_params;
+void mf_requantize_s16(const mf_requantize_params *p, const int16_t *input, int16_t *output);
+void mf_requantize_s16_s8(const mf_requantize_params *p, const int16_t *input, int8_t *output);
+void mf_requantize_s8_s16(const mf_requantize_params *p, const int8_t *input, int16_t *output);
+
+/* Clamp without rescaling: RELU6 on s16 (TFLM clamps raw values to [zero point, q(6)]), RELU and
+ * RELU6 on f32 (hi = +inf for RELU). */
+typedef struct {
+    int32_t size;
+    int32_t lo, hi;
+} mf_clamp_s16_params;
+void mf_clamp_s16(const mf_clamp_s16_params *p, const int16_t *input, int16_t *output);
+typedef struct {
+    int32_t size;
+    float lo, hi;
+} mf_clamp_f32_params;
+void mf_clamp_f32(const mf_clamp_f32_params *p, const float *input, float *output);
+
+/* LEAKY_RELU s16 (TFLM QuantizeLeakyRelu): x = in - input_zero_point; out = output_zero_point +
+ * MBQM(x, mult_identity, shift_identity) for x >= 0, + MBQM(x, mult_alpha, shift_alpha) for x < 0,
+ * saturated. mult_alpha is negative for a negative alpha (TFLM applies it as is). */
+typedef struct {
+    int32_t size;
+    int32_t input_zero_point, output_zero_point;
+    int32_t mult_identity, shift_identity;
+    int32_t mult_alpha, shift_alpha;
+} mf_leaky_relu_s16_params;
+void mf_leaky_relu_s16(const mf_leaky_relu_s16_params *p, const int16_t *input, int16_t *output);
+typedef struct {
+    int32_t size;
+    float alpha;
+} mf_leaky_relu_f32_params;
+void mf_leaky_relu_f32(const mf_leaky_relu_f32_params *p, const float *input, float *output);
+
+/* Float unary ops with TFLM's formulas: LOGISTIC (1 / (1 + expf(-x)), expf(x) below -9, 1 above
+ * 16.619...), TANH (tanhf), HARD_SWISH (x * min(6, max(0, x + 3)) / 6). */
+typedef struct {
+    int32_t size;
+} mf_unary_params;
+void mf_logistic_f32(const mf_unary_params *p, const float *input, float *output);
+void mf_tanh_f32(const mf_unary_params *p, const float *input, float *output);
+void mf_hard_swish_f32(const mf_unary_params *p, const float *input, float *output);
+
+/* LOGISTIC and TANH on s16 (TFLM: zero points 0, output scale 2^-15): x = (in * input_multiplier
+ * + round) >> input_left_shift, then interpolation in the 256-entry sigmoid table (unsigned Q0.16
+ * sigmoid(i / 24)); LOGISTIC indexes |x| >> 9, TANH |x| >> 8. */
+typedef struct {
+    int32_t size;
+    int32_t input_multiplier, input_left_shift;
+    const uint16_t *table; /* [256] */
+} mf_sigmoid_s16_params;
+void mf_logistic_s16(const mf_sigmoid_s16_params *p, const int16_t *input, int16_t *output);
+void mf_tanh_s16(const mf_sigmoid_s16_params *p, const int16_t *input, int16_t *output);
+
+/* SOFTMAX s16 -> s16 (output scale 2^-15, zero point 0), TFLM's LUT algorithm: per row,
+ * e_c = lut(exp_lut, clamp(MBQM(in_c - max, input_multiplier, input_shift) + 32767)), the sum of
+ * e_c is inverted through one_over_one_plus_x_lut and each e_c rescaled. The LUTs have 513
+ * entries (TFLM LUTPopulate<int16_t>). The output buffer holds the e_c between the passes, so
+ * input and output must not overlap. */
+typedef struct {
+    int32_t outer, depth;
+    int32_t input_multiplier, input_shift;
+    const int16_t *exp_lut;
+    const int16_t *one_over_one_plus_x_lut;
+} mf_softmax_s16_params;
+void mf_softmax_s16(const mf_softmax_s16_params *p, const int16_t *input, int16_t *output);
+
+/* SOFTMAX f32: out_c = e_c / sum(e), e_c = expf((in_c - max) * beta), summed in order in float. */
+typedef struct {
+    int32_t outer, depth;
+    float beta;
+} mf_softmax_f32_params;
+void mf_softmax_f32(const mf_softmax_f32_params *p, const float *input, float *output);
+
+/* QUANTIZE f32 -> s8/s16: out = clamp(roundf(in / scale) + zero_point) (a float division, as TFLM);
+ * DEQUANTIZE s8/s16 -> f32: out = scale * (in - zero_point), exact as TFLM's double product. */
+typedef struct {
+    int32_t size;
+    float scale;
+    int32_t zero_point;
+} mf_affine_params;
+void mf_quantize_s8(const mf_affine_params *p, const float *input, int8_t *output);
+void mf_quantize_s16(const mf_affine_params *p, const float *input, int16_t *output);
+void mf_dequantize_s8(const mf_affine_params *p, const int8_t *input, float *output);
+void mf_dequantize_s16(const mf_affine_params *p, const int16_t *input, float *output);
+
 /* ==== data movement, reductions, variables ==== */
+
+/* The data-movement kernels (mf_copy_rows, mf_strided_copy, mf_pad) never look at values: they
+ * move elements of elem_size bytes (1, 2, 4 or 8) and so serve every element type (int8, int16,
+ * int32, float32, ...). Shapes have at most MF_MOVE_MAX_DIMS dimensions, outermost first; the
+ * generator drops size-1 dimensions and merges contiguous ones, so the kernels see the smallest
+ * rank that describes the move (>= 1). Counts are >= 1; offsets and strides fit in int32. */
+#define MF_MOVE_MAX_DIMS 6
+
+/* Copy `rows` rows of row_bytes bytes each: row r is read at input + in_offset + r * in_stride and
+ * written at output + out_offset + r * out_stride (all in bytes). CONCATENATION and PACK issue one
+ * call per input (out_offset selects its columns), SPLIT / SPLIT_V / UNPACK one call per output,
+ * READ_VARIABLE / ASSIGN_VARIABLE one call with rows = 1. Input and output never overlap. */
+typedef struct {
+    int32_t rows, row_bytes;
+    int32_t in_offset, in_stride;
+    int32_t out_offset, out_stride;
+} mf_copy_rows_params;
+void mf_copy_rows(const mf_copy_rows_params *p, const void *input, void *output);
+
+/* Strided gather: output (dense, shape count[0..rank-1]) element (i_0, ..., i_r-1) is input element
+ * offset + sum_d i_d * stride[d]. Strides are in elements and may be negative or 0.
+ * STRIDED_SLICE (begin/end/strides/masks resolved at build time), SLICE and TRANSPOSE (strides
+ * permuted) use it. Runs along the last dimension with stride 1 are copied with memcpy. */
+typedef struct {
+    int32_t elem_size;                  /* 1, 2, 4 or 8 */
+    int32_t rank;                       /* 1..MF_MOVE_MAX_DIMS */
+    int32_t offset;                     /* input element index of output element 0 */
+    int32_t count[MF_MOVE_MAX_DIMS];    /* output shape */
+    int32_t stride[MF_MOVE_MAX_DIMS];   /* input elements per step of each output index */
+} mf_strided_copy_params;
+void mf_strided_copy(const mf_strided_copy_params *p, const void *input, void *output);
+
+/* PAD / PADV2 (constant mode): output[o] = input[o - pad_before] inside the input, else the pad
+ * value. out_dims[d] = in_dims[d] + pad_before[d] + pad_after[d], paddings >= 0. pad_bits is the
+ * pad element's bit pattern: the int8/int16/int32 value (sign-extended), or the float32's IEEE
+ * bits; for int8 PAD it is the output zero point, for PADV2 the constant's stored value. */
+typedef struct {
+    int32_t elem_size;                  /* 1, 2 or 4 */
+    int32_t rank;                       /* 1..MF_MOVE_MAX_DIMS */
+    int32_t in_dims[MF_MOVE_MAX_DIMS];
+    int32_t out_dims[MF_MOVE_MAX_DIMS];
+    int32_t pad_before[MF_MOVE_MAX_DIMS];
+    uint32_t pad_bits;
+} mf_pad_params;
+void mf_pad(const mf_pad_params *p, const void *input, void *output);
+
+/* MEAN over any subset of axes. The kept dimensions (in order) form the output walk: output element
+ * k, with multi-index (i_0, ...) over out_count, starts at input element sum_d i_d * out_stride[d];
+ * the reduced dimensions form the inner walk over red_count / red_stride (red_rank may be 0:
+ * nothing reduced, n = 1). Elements are summed in row-major order of the reduced dimensions, as
+ * TFLM does. n = product of red_count.
+ *  - f32: out = sum / (float)n (quantisation fields unused).
+ *  - s8 / s16: out = clamp(MBQM(sum - zp_times_n, mult, shift) + output_offset), with mult/shift =
+ *    TFLM's QuantizeMultiplier(in_scale / out_scale) already divided by n (QuantizedMeanOrSum; TFLM
+ *    takes this path even when input and output quantisation are equal); shift in [-31, 30]. The
+ *    sum and the subtraction wrap in 32 bits. */
+typedef struct {
+    int32_t out_rank;                   /* 1..MF_MOVE_MAX_DIMS */
+    int32_t out_count[MF_MOVE_MAX_DIMS];
+    int32_t out_stride[MF_MOVE_MAX_DIMS];
+    int32_t red_rank;                   /* 0..MF_MOVE_MAX_DIMS */
+    int32_t red_count[MF_MOVE_MAX_DIMS];
+    int32_t red_stride[MF_MOVE_MAX_DIMS];
+    int32_t n;
+    int32_t mult, shift;
+    int32_t zp_times_n;                 /* input zero point * n */
+    int32_t output_offset;              /* output zero point */
+} mf_mean_params;
+void mf_mean_s8(const mf_mean_params *p, const int8_t *input, int8_t *output);
+void mf_mean_s16(const mf_mean_params *p, const int16_t *input, int16_t *output);
+void mf_mean_f32(const mf_mean_params *p, const float *input, float *output);
+
+/* CALL_ONCE: run the generated subgraph function `run` on the first call after <prefix>_init()
+ * (*done is then set). Like TFLM, <prefix>_reset() does not re-arm it. */
+typedef struct {
+    void (*run)(void);
+    uint8_t *done;
+} mf_call_once_params;
+void mf_call_once(const mf_call_once_params *p);
 
 #ifdef __cplusplus
 }

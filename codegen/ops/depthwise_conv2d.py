@@ -1,0 +1,126 @@
+"""DEPTHWISE_CONV_2D: int8 and int16x8 (per-channel or per-tensor int8 weights) and float32; depth
+multipliers, strides, dilation, SAME/VALID, fused activations.
+
+The filter is [1][k_h][k_w][in_c * depth_mult]; per-channel scales sit on axis 3. TFLM's integer
+kernels ignore the filter zero point; int16x8 sums in 64 bits with an optional int64 bias.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from codegen.ir import DType, Operator, Subgraph
+from codegen.ops.base import F32, CArray, KernelCall, LowerContext, Lowered, OpHandler, Sym
+from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
+from codegen.ops.registry import register
+from codegen.ops.weighted import ConvGeometry, WeightRule, check_rank4, check_weighted, filter_geometry
+from codegen.quant.params import conv_channel_scaling
+
+RULES = {
+    DType.INT8: WeightRule(DType.INT8, (DType.INT32,)),
+    DType.INT16: WeightRule(DType.INT8, (DType.INT64,)),
+    DType.FLOAT32: WeightRule(DType.FLOAT32, (DType.FLOAT32,)),
+}
+GEOMETRY = ("in_h", "in_w", "in_c", "out_h", "out_w", "depth_mult", "k_h", "k_w", "stride_h", "stride_w",
+            "dil_h", "dil_w", "pad_top", "pad_left")
+
+
+def _fields(g: ConvGeometry) -> list:
+    return [(n, g.out_c // g.in_c if n == "depth_mult" else getattr(g, n)) for n in GEOMETRY]
+
+
+def check(sg: Subgraph, op: Operator) -> list[str]:
+    problems = check_rank4(sg, op)
+    if problems:
+        return problems
+    problems = check_weighted(sg, op, RULES, channel_axis=3)
+    g = filter_geometry(sg, op)
+    problems += g.check()
+    flt = sg.tensors[op.inputs[1]]
+    if flt.shape[0] != 1 or flt.shape[3] != g.out_c:
+        problems.append(f"filter shape {flt.shape} (expected [1, k_h, k_w, {g.out_c}])")
+    if g.in_c < 1 or g.out_c % g.in_c:
+        problems.append(f"output channels {g.out_c} are not a multiple of the input channels {g.in_c}")
+    else:
+        # TFLM loops over the option's multiplier; a model where it disagrees with the shapes would
+        # leave output channels unwritten there.
+        option = int(op.opt("depthMultiplier", 0))
+        if option != g.out_c // g.in_c:
+            problems.append(f"depth_multiplier option {option} does not match the shapes "
+                            f"({g.in_c} -> {g.out_c} channels)")
+    inp, out = sg.tensors[op.inputs[0]], sg.tensors[op.outputs[0]]
+    if not problems and inp.dtype == DType.INT16:
+        assert inp.quant and flt.quant and out.quant
+        shifts = conv_channel_scaling(inp.quant, flt.quant, out.quant, g.out_c).shift
+        if max(shifts) > 7:
+            problems.append(f"output scaling needs a left shift of {max(shifts)} (TFLM's 64-bit "
+                            "requantisation allows at most 7)")
+    return problems
+
+
+def macs(sg: Subgraph, op: Operator) -> int:
+    flt, out = sg.tensors[op.inputs[1]], sg.tensors[op.outputs[0]]
+    return out.elements * flt.shape[1] * flt.shape[2]
+
+
+def _quantized(ctx: LowerContext, g: ConvGeometry, bias_ctype: str) -> tuple[list, list[CArray]]:
+    """The fields after the geometry, for s8 (with offsets) and s16 (without)."""
+    inp, flt, bias, out = ctx.input(0), ctx.input(1), ctx.input(2), ctx.output()
+    assert inp and flt and inp.quant and flt.quant and out.quant
+    s = conv_channel_scaling(inp.quant, flt.quant, out.quant, g.out_c)
+    act_min, act_max = act_bounds(fused_activation(ctx.op), out)
+    w = ctx.array("filter", "int8_t", flt.data, kind="weights")
+    mult, shift = ctx.array("mult", "int32_t", s.mult), ctx.array("shift", "int32_t", s.shift)
+    arrays = [w, mult, shift]
+    params: list = _fields(g)
+    if inp.dtype == DType.INT8:
+        params += [("input_offset", -inp.quant.zp), ("output_offset", out.quant.zp)]
+    params += [("act_min", act_min), ("act_max", act_max), ("filter", Sym(w.name))]
+    if bias is not None:
+        b = ctx.array("bias", bias_ctype, bias.data, kind="weights")
+        arrays.append(b)
+        params.append(("bias", Sym(b.name)))
+    params += [("out_mult", Sym(mult.name)), ("out_shift", Sym(shift.name))]
+    return params, arrays
+
+
+def _lower_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
+    return _quantized(ctx, g, "int32_t")
+
+
+def _lower_s16(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
+    return _quantized(ctx, g, "int64_t")
+
+
+def _lower_f32(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
+    flt, bias = ctx.input(1), ctx.input(2)
+    assert flt is not None
+    lo, hi = act_bounds_float(fused_activation(ctx.op))
+    w = ctx.array("filter", "float", flt.data, kind="weights")
+    arrays = [w]
+    params: list = _fields(g) + [("act_min", F32(lo)), ("act_max", F32(hi)), ("filter", Sym(w.name))]
+    if bias is not None:
+        b = ctx.array("bias", "float", bias.data, kind="weights")
+        arrays.append(b)
+        params.append(("bias", Sym(b.name)))
+    return params, arrays
+
+
+_LOWER: dict[DType, Callable[[LowerContext, ConvGeometry], tuple[list, list[CArray]]]] = {
+    DType.INT8: _lower_s8, DType.INT16: _lower_s16, DType.FLOAT32: _lower_f32}
+
+
+def lower(ctx: LowerContext) -> Lowered:
+    inp = ctx.input(0)
+    assert inp is not None
+    g = filter_geometry(ctx.subgraph, ctx.op)
+    params, arrays = _LOWER[inp.dtype](ctx, g)
+    fn = f"mf_depthwise_conv2d_{inp.dtype.short}"
+    mult = g.out_c // g.in_c
+    call = KernelCall(function=fn, params_type=f"{fn}_params", params=tuple(params),
+                      inputs=(ctx.op.inputs[0],), outputs=(ctx.op.outputs[0],), arrays=tuple(arrays),
+                      comment=f"{g.label} {g.in_c}ch" + (f" x{mult}" if mult > 1 else ""))
+    return Lowered(calls=(call,))
+
+
+register(OpHandler(opcode="DEPTHWISE_CONV_2D", check=check, lower=lower, macs=macs, types=tuple(_LOWER)))

@@ -1,0 +1,152 @@
+"""What CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED share: the type rules for (activation,
+weights, bias), the checks on weights and quantisation, and the convolution geometry.
+
+This module registers no handler; conv2d.py, depthwise_conv2d.py and fully_connected.py use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from codegen.ir import DType, Operator, Subgraph, Tensor
+from codegen.ir.graph import NO_TENSOR
+from codegen.ops.common import (check_fused, compute_out_size, compute_padding, nhwc, require_const,
+                                require_quant)
+
+
+@dataclass(frozen=True)
+class WeightRule:
+    """For one activation type: the weight type and the bias types TFLM accepts with it."""
+
+    weights: DType
+    bias: tuple[DType, ...]
+
+
+def optional_input(sg: Subgraph, op: Operator, k: int) -> Tensor | None:
+    if k >= len(op.inputs) or op.inputs[k] == NO_TENSOR:
+        return None
+    return sg.tensors[op.inputs[k]]
+
+
+def _name(d: DType) -> str:
+    return d.name.lower()
+
+
+def check_weighted(sg: Subgraph, op: Operator, rules: dict[DType, WeightRule], channel_axis: int,
+                   what: str = "filter") -> list[str]:
+    """Every reason a weighted op (input 0 activations, input 1 constant weights, optional input 2
+    constant bias, output 0) cannot be generated for the activation types in `rules`."""
+    inp, flt, out = sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]], sg.tensors[op.outputs[0]]
+    bias = optional_input(sg, op, 2)
+    rule = rules.get(inp.dtype)
+    if rule is None:
+        names = ", ".join(sorted(_name(d) for d in rules))
+        return [f"activation type {_name(inp.dtype)} (supported: {names})"]
+    problems = require_const(flt, what) + require_const(bias, "bias") + check_fused(op)
+    if out.dtype != inp.dtype:
+        problems.append(f"output type {_name(out.dtype)} differs from the input type {_name(inp.dtype)}")
+    if flt.dtype != rule.weights:
+        problems.append(f"{what} type {_name(flt.dtype)} with {_name(inp.dtype)} activations "
+                        f"(expected {_name(rule.weights)})")
+    if bias is not None and bias.dtype not in rule.bias:
+        problems.append(f"bias type {_name(bias.dtype)} with {_name(inp.dtype)} activations "
+                        f"(expected {' or '.join(_name(d) for d in rule.bias)})")
+    if inp.dtype == DType.FLOAT32:
+        return problems
+    problems += require_quant(inp, flt, out)
+    if flt.quant is not None and flt.quant.per_channel and flt.shape:
+        axis = channel_axis % len(flt.shape)
+        if flt.quant.axis != axis or len(flt.quant.scale) != flt.shape[axis]:
+            problems.append(f"{what} has {len(flt.quant.scale)} scales on axis {flt.quant.axis} "
+                            f"(expected one per output channel on axis {axis})")
+    if inp.dtype == DType.INT16:
+        for t, role in ((inp, "input"), (out, "output")):
+            if t.quant is not None and t.quant.zp != 0:
+                problems.append(f"int16 {role} zero point {t.quant.zp} (TFLM's int16 kernels need 0)")
+    return problems
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    """A 2-D window op's shapes and TFLM's padding (the smaller, top/left half)."""
+
+    in_h: int
+    in_w: int
+    in_c: int
+    out_h: int
+    out_w: int
+    out_c: int
+    k_h: int
+    k_w: int
+    stride_h: int
+    stride_w: int
+    dil_h: int
+    dil_w: int
+    pad_top: int
+    pad_left: int
+    padding: str
+
+    @property
+    def expected_out(self) -> tuple[int, int]:
+        return (compute_out_size(self.padding, self.in_h, self.k_h, self.stride_h, self.dil_h),
+                compute_out_size(self.padding, self.in_w, self.k_w, self.stride_w, self.dil_w))
+
+    def fields(self, *names: str) -> list[tuple[str, int]]:
+        return [(n, int(getattr(self, n))) for n in names]
+
+    def check(self) -> list[str]:
+        problems = []
+        if min(self.stride_h, self.stride_w, self.dil_h, self.dil_w) < 1:
+            problems.append(f"strides {self.stride_h}x{self.stride_w} and dilations {self.dil_h}x{self.dil_w} "
+                            "must be >= 1")
+        elif self.padding not in ("SAME", "VALID"):
+            problems.append(f"padding {self.padding}")
+        elif self.expected_out != (self.out_h, self.out_w):
+            e = self.expected_out
+            problems.append(f"output {self.out_h}x{self.out_w} does not match the {self.padding} padding "
+                            f"and strides ({e[0]}x{e[1]})")
+        return problems
+
+    @property
+    def label(self) -> str:
+        s = f"{self.k_h}x{self.k_w}"
+        if (self.stride_h, self.stride_w) != (1, 1):
+            s += f" stride {self.stride_h}x{self.stride_w}"
+        if (self.dil_h, self.dil_w) != (1, 1):
+            s += f" dilation {self.dil_h}x{self.dil_w}"
+        return s
+
+
+def window_geometry(sg: Subgraph, op: Operator, k_h: int, k_w: int) -> ConvGeometry:
+    inp, out = sg.tensors[op.inputs[0]], sg.tensors[op.outputs[0]]
+    in_h, in_w, in_c = nhwc(inp)
+    out_h, out_w, out_c = nhwc(out)
+    sh, sw = int(op.opt("strideH", 1)), int(op.opt("strideW", 1))
+    dh, dw = int(op.opt("dilationHFactor", 1)), int(op.opt("dilationWFactor", 1))
+    padding = str(op.opt("padding", "SAME"))
+    return ConvGeometry(in_h=in_h, in_w=in_w, in_c=in_c, out_h=out_h, out_w=out_w, out_c=out_c,
+                        k_h=k_h, k_w=k_w, stride_h=sh, stride_w=sw, dil_h=dh, dil_w=dw,
+                        pad_top=compute_padding(sh, dh, in_h, k_h, out_h) if sh > 0 and dh > 0 else 0,
+                        pad_left=compute_padding(sw, dw, in_w, k_w, out_w) if sw > 0 and dw > 0 else 0,
+                        padding=padding)
+
+
+def filter_geometry(sg: Subgraph, op: Operator) -> ConvGeometry:
+    """CONV_2D (OHWI) and DEPTHWISE_CONV_2D (1HWO) filters both hold k_h, k_w in dims 1 and 2."""
+    flt = sg.tensors[op.inputs[1]]
+    return window_geometry(sg, op, flt.shape[1], flt.shape[2])
+
+
+def check_rank4(sg: Subgraph, op: Operator) -> list[str]:
+    problems = []
+    for k, role in ((0, "input"), (1, "filter")):
+        t = sg.tensors[op.inputs[k]]
+        if len(t.shape) != 4:
+            problems.append(f"{role} of rank {len(t.shape)} (expected 4)")
+    out = sg.tensors[op.outputs[0]]
+    if len(out.shape) != 4:
+        problems.append(f"output of rank {len(out.shape)} (expected 4)")
+    inp = sg.tensors[op.inputs[0]]
+    if len(inp.shape) == 4 and len(out.shape) == 4 and (inp.shape[0] != 1 or out.shape[0] != 1):
+        problems.append(f"batch {inp.shape[0]} (only batch 1 is supported)")
+    return problems

@@ -1,0 +1,107 @@
+"""DEPTHWISE_CONV_2D against TFLM's interpreter: int8, int16x8 (bit-exact) and float32.
+
+Float tolerance: FLOAT_TOL = 1e-5 relative to max(1, |output|). The float kernel sums in TFLM's
+order (ky, kx), adds the bias last and clamps with TFLM's finite bounds; built without FP
+contraction, its outputs are identical to TFLM's here (max diff 0.0). The tolerance only leaves
+room for fused multiply-adds (a few ulps on sums of <= 25 products of magnitude ~1).
+
+Not covered: per-tensor int16x8 weights (the TF 2.21 converter refuses them: "Quantized dimension
+for tensor property and quantization parameters do not match") and a missing bias input (TFLM's
+DepthwiseConvPrepare crashes on it, so there is no reference to compare against).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from support.compare import compare_bytes
+from support.tflite_edit import ops_of
+from support.tfmodels import Case, convert_with
+
+FLOAT_TOL = 1e-5
+ALL = ("int8", "int16x8", "float32")
+FUSED = {"none": "NONE", "relu": "RELU", "relu6": "RELU6", "clip1": "RELU_N1_TO_1"}
+
+
+@dataclass(frozen=True)
+class DwSpec:
+    name: str
+    in_shape: tuple[int, int, int]
+    kernel: tuple[int, int]
+    mult: int = 1
+    strides: tuple[int, int] = (1, 1)
+    padding: str = "valid"
+    dilation: int = 1
+    act: str = "none"  # none | relu | relu6 | clip1 (a clip to [-1, 1], fused as RELU_N1_TO_1)
+    use_bias: bool = True
+    per_tensor: bool = False
+    modes: tuple[str, ...] = ALL
+
+    def case(self) -> Case:
+        spec = self
+
+        def build(tf):
+            inp = tf.keras.Input(spec.in_shape, batch_size=1)
+            x = tf.keras.layers.DepthwiseConv2D(
+                spec.kernel, strides=spec.strides, padding=spec.padding, depth_multiplier=spec.mult,
+                dilation_rate=spec.dilation, use_bias=spec.use_bias,
+                activation={"relu": "relu", "relu6": "relu6"}.get(spec.act),
+                bias_initializer=tf.keras.initializers.RandomUniform(-0.5, 0.5))(inp)
+            if spec.act == "clip1":
+                x = tf.keras.layers.Lambda(lambda t: tf.keras.ops.clip(t, -1.0, 1.0))(x)
+            return tf.keras.Model(inp, x)
+
+        params = {k: v for k, v in vars(self).items() if k not in ("name", "modes")}
+        return Case(self.name, build, (self.in_shape,), params=params)
+
+
+SPECS = [
+    DwSpec("dw_k3_s1_same_relu_m1_c3", (8, 8, 3), (3, 3), padding="same", act="relu"),
+    DwSpec("dw_k3_s2_valid_relu6_m2_c5", (9, 9, 5), (3, 3), mult=2, strides=(2, 2), act="relu6"),
+    DwSpec("dw_k5_s1_same_none_m3_c7", (7, 6, 7), (5, 5), mult=3, padding="same"),
+    DwSpec("dw_k3x2_s2x1_same_relu_n1_to_1_rect", (9, 7, 4), (3, 2), strides=(2, 1), padding="same",
+           act="clip1"),
+    DwSpec("dw_k3_dil2_same_relu_m2_c3", (9, 9, 3), (3, 3), mult=2, padding="same", dilation=2, act="relu"),
+    DwSpec("dw_k1_s1_valid_nobias_m2_c5", (5, 5, 5), (1, 1), mult=2, use_bias=False),
+    DwSpec("dw_k3_s2_same_pertensor_relu6_c5", (9, 9, 5), (3, 3), strides=(2, 2), padding="same",
+           act="relu6", per_tensor=True, modes=("int8",)),
+]
+
+
+def _check_model(spec: DwSpec, mode: str, model: bytes) -> None:
+    """The converted model holds the DEPTHWISE_CONV_2D the case's name promises."""
+    found = ops_of(model, "DEPTHWISE_CONV_2D")
+    assert len(found) == 1
+    sg, op = found[0]
+    assert op.opt("fusedActivationFunction") == FUSED[spec.act]
+    assert (op.opt("strideH"), op.opt("strideW")) == spec.strides
+    assert (op.opt("dilationHFactor"), op.opt("dilationWFactor")) == (spec.dilation,) * 2
+    assert op.opt("padding") == spec.padding.upper()
+    assert op.opt("depthMultiplier") == spec.mult
+    flt = sg.tensors[op.inputs[1]]
+    assert tuple(flt.shape) == (1, *spec.kernel, spec.in_shape[2] * spec.mult)
+    if mode != "float32":
+        assert (len(flt.quant.scale) == 1) == spec.per_tensor
+
+
+@pytest.mark.parametrize("spec,mode", [pytest.param(s, m, id=f"{s.name}-{m}") for s in SPECS for m in s.modes])
+def test_depthwise_conv2d_matches_tflm(spec: DwSpec, mode: str) -> None:
+    attrs = {"_experimental_disable_per_channel": True} if spec.per_tensor else {}
+    model = convert_with(spec.case(), mode, **attrs)
+    _check_model(spec, mode, model)
+    r = compare_bytes(model, spec.name, samples=20, float_tol=FLOAT_TOL)
+    assert r.exact, r
+
+
+def test_depth_multiplier_option_must_match_shapes() -> None:
+    """TFLM loops over the option's multiplier, not the shapes': a disagreeing model is refused."""
+    from codegen.ops.registry import handler
+    from support.tflite_edit import set_option
+
+    spec = SPECS[1]  # depth multiplier 2
+    model = set_option(convert_with(spec.case(), "int8"), "DEPTHWISE_CONV_2D", "depthMultiplier", 1)
+    sg, op = ops_of(model, "DEPTHWISE_CONV_2D")[0]
+    problems = handler("DEPTHWISE_CONV_2D").check(sg, op)
+    assert any("depth_multiplier option 1" in p for p in problems), problems
