@@ -9,6 +9,7 @@ from pathlib import Path
 from codegen.boards import Board, list_boards, load_board
 from codegen.errors import McuforgeError
 from codegen.lowering import CompiledModel
+from codegen.term import kb as _kb
 
 # Measured on the default model's firmware (runtime, BSP, startup, newlib-nano pieces): generous
 # upper bounds, so an estimate that passes is not contradicted by the linker.
@@ -49,10 +50,6 @@ def estimate_fit(board: Board, model: CompiledModel, stack_size: int) -> FitEsti
         ram_budget=board.ram.size if board.ram else 0,
         arena_bytes=model.arena_bytes, staging_bytes=staging, stack_bytes=stack_size,
         weights_bytes=model.weights_bytes)
-
-
-def _kb(n: int) -> str:
-    return f"{n / 1024:.1f} KB"
 
 
 def check_fit(board: Board, model: CompiledModel, fit: FitEstimate, model_path: Path) -> None:

@@ -7,8 +7,8 @@ and always execute. Content signatures make a second `scons` with nothing change
 
 from __future__ import annotations
 
-import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,21 +48,107 @@ def _sources(root: Path, patterns: tuple[str, ...]) -> list[str]:
     return out
 
 
+def _rel(p: Path) -> str:
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What one scons invocation builds; the actions look it up instead of closing over it, so their
+    signatures stay stable from run to run (a changed signature would force a rebuild)."""
+
+    board_name: str
+    model: Path
+    proj: Path
+    options: BuildOptions
+    args: tuple[tuple[str, str], ...]
+
+
+_JOB: dict[str, Any] = {}
+
+
+def _job() -> _Job:
+    return _JOB["job"]
+
+
+def _project():
+    """The generated project, computed once per scons invocation."""
+    from codegen.boards import load_board
+    from codegen.pio.project import write_project
+    if "project" not in _JOB:
+        j = _job()
+        _JOB["project"] = write_project(load_board(j.board_name), j.model, j.proj, j.options)
+    return _JOB["project"]
+
+
+def _guarded(fn) -> int:
+    """Run an action body; an int result is its exit status, anything else means success."""
+    try:
+        rc = fn()
+        return rc if isinstance(rc, int) else 0
+    except Exception as exc:  # noqa: BLE001 - reported with its fix, then SCons stops
+        return _fail(exc)
+
+
+def generate_action(target, source, env) -> int:  # noqa: ARG001 - SCons action signature
+    return _guarded(_project)
+
+
+def compile_action(target, source, env) -> int:  # noqa: ARG001
+    from codegen.pio.runner import build
+    return _guarded(lambda: build(_project()))
+
+
+def report_action(target, source, env) -> int:  # noqa: ARG001
+    from codegen.cli_show import show_build
+    from codegen.report import write_report
+
+    def go() -> None:
+        p = _project()
+        show_build(write_report(p, p.firmware_elf), p)
+    return _guarded(go)
+
+
+def run_action(target, source, env) -> int:  # noqa: ARG001
+    from codegen.cli_show import run_and_show
+    return _guarded(lambda: run_and_show(_project(), dict(_job().args)))
+
+
+def test_action(target, source, env) -> int:  # noqa: ARG001
+    from codegen.validate import validate_and_show
+    return _guarded(lambda: validate_and_show(_project(), dict(_job().args)))
+
+
+def inspect_action(target, source, env) -> int:  # noqa: ARG001
+    from codegen.boards import load_board
+    from codegen.inspect import inspect_and_show
+    j = _job()
+    return _guarded(lambda: inspect_and_show(j.model, load_board(j.board_name), j.options))
+
+
 def configure(env: Any, args: dict, targets: list[str]) -> None:
     from SCons.Script import Alias, AlwaysBuild, Default, Precious  # type: ignore[import-not-found]
 
+    from codegen.boards import load_board
     board_name = args.get("board", DEFAULT_BOARD)
     model = Path(args.get("model", str(DEFAULT_MODEL))).resolve()
     options = options_from(args)
-    proj = project_dir(board_name, model, options)
+    root = Path(args["build_dir"]).resolve() if args.get("build_dir") else BUILD_ROOT
+    proj = project_dir(board_name, model, options, root)
     prefix = prefix_from(model.stem)
-    from codegen.boards import load_board
     try:
         board = load_board(board_name)
     except McuforgeError as exc:
         sys.exit(_fail(exc))
     if not model.is_file():
         sys.exit(_fail(McuforgeError(f"model file not found: {model}", hint="pass model=PATH to a .tflite file")))
+    _JOB.clear()
+    _JOB["job"] = _Job(board_name, model, proj, options, tuple(sorted((str(k), str(v)) for k, v in args.items())))
+    # what the generated files depend on besides the sources: the build options (signature only)
+    env["MF_OPTIONS"] = repr(options)
 
     gen_targets = [proj / "plan.json", proj / "platformio.ini", proj / "boards" / f"{board_name}.json",
                    proj / "src" / f"{prefix}_model.c", proj / "src" / f"{prefix}_model.h",
@@ -71,85 +157,20 @@ def configure(env: Any, args: dict, targets: list[str]) -> None:
     if not board.native:
         gen_targets.append(proj / "linker.ld")
     gen_deps = [str(model), str(board.path)] + _sources(REPO, ("codegen/**/*.py", "templates/*.j2"))
-
-    memo: dict = {}
-
-    def project():
-        """The generated project, computed once per scons invocation."""
-        from codegen.pio.project import write_project
-        if "p" not in memo:
-            memo["p"] = write_project(board, model, proj, options)
-        return memo["p"]
-
-    def generate(target, source, env):  # noqa: ARG001 - SCons action signature
-        try:
-            project()
-        except Exception as exc:  # noqa: BLE001 - reported with its fix, then SCons stops
-            return _fail(exc)
-        return 0
-
     gen = env.Command([str(t) for t in gen_targets], gen_deps,
-                      env.Action(generate, f"generate   {model.name} for {board_name} -> {proj.relative_to(REPO)}"))
+                      env.Action(generate_action, f"generate   {model.name} for {board_name} -> {_rel(proj)}",
+                                 varlist=["MF_OPTIONS"]))
     Precious(gen)
 
     art = ["firmware"] if board.native else ["firmware.elf", "firmware.bin", "firmware.hex"]
     fw_targets = [str(proj / a) for a in art] + [str(proj / "firmware.map")]
     fw_deps = gen + _sources(REPO, ("firmware/**/*.c", "firmware/**/*.h", "pio-platform/**/*.py",
                                     "pio-platform/*.json"))
-
-    def compile_fw(target, source, env):  # noqa: ARG001
-        from codegen.pio.runner import build
-        try:
-            build(project())
-        except Exception as exc:  # noqa: BLE001
-            return _fail(exc)
-        return 0
-
-    fw = env.Command(fw_targets, fw_deps, env.Action(compile_fw, f"pio run    {board_name} ({board.core.name})"))
-
-    def report(target, source, env):  # noqa: ARG001
-        from codegen.cli_show import show_build
-        from codegen.report import write_report
-        try:
-            rep = write_report(project(), Path(fw_targets[0]))
-            show_build(rep, project())
-        except Exception as exc:  # noqa: BLE001
-            return _fail(exc)
-        return 0
-
-    rep = env.Command(str(proj / "report.json"), fw, env.Action(report, f"report     {proj.relative_to(REPO)}/report.json"))
+    fw = env.Command(fw_targets, fw_deps, env.Action(compile_action, f"pio run    {board_name} ({board.core.name})"))
+    rep = env.Command(str(proj / "report.json"), fw, env.Action(report_action, f"report     {_rel(proj)}/report.json"))
     env.Clean(rep, str(proj))
     Alias("build", rep)
     Default(rep)
-
-    def run_action(target, source, env):  # noqa: ARG001
-        from codegen.cli_show import run_and_show
-        try:
-            run_and_show(project(), args)
-        except Exception as exc:  # noqa: BLE001
-            return _fail(exc)
-        return 0
-
-    run = Alias("run", rep, env.Action(run_action, f"run        {model.name} on {board_name}"))
-    AlwaysBuild(run)
-
-    def test_action(target, source, env):  # noqa: ARG001
-        from codegen.validate import validate_and_show
-        try:
-            return validate_and_show(project(), args)
-        except Exception as exc:  # noqa: BLE001
-            return _fail(exc)
-
-    test = Alias("test", rep, env.Action(test_action, f"test       {model.name} on {board_name} vs TFLM"))
-    AlwaysBuild(test)
-
-    def inspect_action(target, source, env):  # noqa: ARG001
-        from codegen.inspect import inspect_and_show
-        try:
-            inspect_and_show(model, board, options)
-        except Exception as exc:  # noqa: BLE001
-            return _fail(exc)
-        return 0
-
+    AlwaysBuild(Alias("run", rep, env.Action(run_action, f"run        {model.name} on {board_name}")))
+    AlwaysBuild(Alias("test", rep, env.Action(test_action, f"test       {model.name} on {board_name} vs TFLM")))
     AlwaysBuild(Alias("inspect", [], env.Action(inspect_action, f"inspect    {model.name}")))
-    _ = (BUILD_ROOT, os)

@@ -11,9 +11,16 @@ T = TypeVar("T")
 
 
 def kb(n: int | None) -> str:
+    """A byte count for people: 640 B, 13.7 KB, 4 MB."""
     if n is None:
         return "-"
-    return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} B"
+    if n >= 1024 * 1024:
+        mb = n / (1024 * 1024)
+        return f"{mb:.0f} MB" if mb == int(mb) else f"{mb:.1f} MB"
+    if n >= 1024:
+        k = n / 1024
+        return f"{k:.0f} KB" if k == int(k) else f"{k:.1f} KB"
+    return f"{n} B"
 
 
 def pct(part: int, whole: int | None) -> str:

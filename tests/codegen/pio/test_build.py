@@ -1,0 +1,113 @@
+"""Every listed board builds the default model with PlatformIO, offline, warning-free; nothing
+contacts PlatformIO's registry; the fit check stops a model that is too big before compiling."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from codegen.boards import list_boards, load_board
+from codegen.fit import DoesNotFitError
+from codegen.pio.core import core
+from codegen.pio.project import BuildOptions, write_project
+from codegen.pio.runner import build, pio_executable
+from codegen.report import write_report
+from support.paths import DEFAULT_MODEL
+
+
+@pytest.mark.parametrize("board", list_boards())
+def test_every_board_builds(board, tmp_path):
+    b = load_board(board)
+    project = write_project(b, DEFAULT_MODEL, tmp_path / board)
+    art = build(project)
+    rep = write_report(project, art.elf)
+    assert art.elf.is_file() and art.map.is_file()
+    if not b.native:
+        assert art.bin.stat().st_size > 1000 and art.hex.is_file()
+        assert 0 < rep["flash_bytes"] <= rep["flash_budget"] and rep["flash_headroom"] > 0
+        assert rep["ram_bytes"] <= rep["ram_budget"]
+    for key in ("board", "model", "flash_bytes", "ram_bytes", "arena_bytes", "code_bytes", "weights_bytes",
+                "macs", "ops", "flash_budget", "ram_budget", "flash_headroom", "ram_headroom"):
+        assert key in rep
+    assert rep["arena_bytes"] == 640 and rep["macs"] == 23680 and rep["weights_bytes"] == 2000
+    assert json.loads((tmp_path / board / "report.json").read_text())["board"] == board
+
+
+def test_only_needed_kernels_are_compiled(tmp_path):
+    project = write_project(load_board("mps2-an386"), DEFAULT_MODEL, tmp_path / "p")
+    kernels = sorted(p.stem for p in project.sources if "kernels" in p.parts)
+    assert kernels == ["mf_conv2d_s8", "mf_fully_connected_s8", "mf_maxpool2d_s8", "mf_softmax_s8"]
+
+
+_GUARD = textwrap.dedent('''
+    import os, socket
+    _log = os.environ["MCUFORGE_NET_LOG"]
+    def _record(what):
+        with open(_log, "a") as f:
+            f.write(what + "\\n")
+    _orig_getaddrinfo = socket.getaddrinfo
+    def _getaddrinfo(host, *a, **k):
+        if host not in ("localhost", "127.0.0.1", "::1", None):
+            _record(f"getaddrinfo {host}")
+            raise OSError("network disabled by mcuforge's registry guard")
+        return _orig_getaddrinfo(host, *a, **k)
+    socket.getaddrinfo = _getaddrinfo
+    _orig_connect = socket.socket.connect
+    def _connect(self, addr):
+        if isinstance(addr, tuple) and addr[0] not in ("127.0.0.1", "localhost", "::1"):
+            _record(f"connect {addr}")
+            raise OSError("network disabled by mcuforge's registry guard")
+        return _orig_connect(self, addr)
+    socket.socket.connect = _connect
+''')
+
+
+def test_nothing_contacts_the_registry(tmp_path):
+    """A clean `pio run` (fresh project, fresh build dir) with every name lookup and outbound
+    connection of the pio process and its SCons child recorded and refused."""
+    guard = tmp_path / "guard"
+    guard.mkdir()
+    (guard / "sitecustomize.py").write_text(_GUARD)
+    log = tmp_path / "net.log"
+    project = write_project(load_board("stm32l475"), DEFAULT_MODEL, tmp_path / "p")
+    env = core().environ()
+    env["PYTHONPATH"] = str(guard) + os.pathsep + env.get("PYTHONPATH", "")
+    env["MCUFORGE_NET_LOG"] = str(log)
+    res = subprocess.run([pio_executable(), "run", "-d", str(project.dir), "-e", "stm32l475"], env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    assert not log.exists() or log.read_text() == "", f"network use: {log.read_text()}"
+    # the guard really is active in pio's interpreter
+    probe = subprocess.run([str(Path(pio_executable()).with_name("python")), "-c",
+                            "import socket; socket.getaddrinfo('registry.platformio.org', 443)"],
+                           env=env, capture_output=True, text=True, timeout=60)
+    assert probe.returncode != 0 and "registry.platformio.org" in log.read_text()
+    _ = sys
+
+
+def _big_activation_model() -> bytes:
+    """A 1x1 convolution over 128x128x8: its int8 input and output alone need 256 KB of RAM."""
+    from support.tfmodels import Case, convert
+    case = Case(name="too_big_for_96k", inputs=((128, 128, 8),),
+                build=lambda tf: tf.keras.Sequential([tf.keras.Input((128, 128, 8), batch_size=1),
+                                                      tf.keras.layers.Conv2D(8, 1)]))
+    return convert(case, "int8")
+
+
+def test_too_big_model_stops_before_compiling(tmp_path):
+    model = tmp_path / "too_big.tflite"
+    model.write_bytes(_big_activation_model())
+    with pytest.raises(DoesNotFitError) as e:
+        write_project(load_board("stm32l475"), model, tmp_path / "p")
+    msg = str(e.value)
+    assert "does not fit stm32l475" in msg and "RAM" in msg and "96 KB" in msg
+    assert "nucleo_l4r5zi" in e.value.hint  # a board it would fit
+    assert not (tmp_path / "p" / "platformio.ini").exists()  # stopped before writing the project
+    # the same model fits a board with more RAM
+    write_project(load_board("nucleo_l4r5zi"), model, tmp_path / "q", BuildOptions())
