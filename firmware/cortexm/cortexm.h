@@ -108,4 +108,8 @@ void BusFault_Handler(void);
 void UsageFault_Handler(void);
 void SysTick_Handler(void);
 
+/* counter.c: 1 when the SysTick fallback counter runs (its interrupt fires at least every 2^24
+ * core clocks, so a WFI always wakes within that bound). */
+int mf_cortexm_systick_running(void);
+
 #endif /* MCUFORGE_CORTEXM_H */

@@ -1,0 +1,259 @@
+/*
+ * Board support for the STM32F4 family (STM32F405/407/415/417/427/429/...).
+ *
+ * Clock: HSI (16 MHz after reset) or HSE (crystal or bypass) -> main PLL (P output) -> SYSCLK =
+ * MF_CPU_HZ. If the oscillator or the PLL does not come up within a bounded wait (QEMU models no
+ * clock tree: HSERDY never sets) the core stays on HSI and the console baud rate follows.
+ * Console: USART1..3, UART4/5, USART6 (F4 register layout: SR/DR), 8N1, polled.
+ * Timing pin: any GPIO, push-pull output, high = inferring.
+ *
+ * Board configuration (mf_board_config.h):
+ *   MF_CLOCK_SOURCE_HSI | _HSE | _HSE_BYPASS  (source = "hsi" ...; MF_CLOCK_HSE_HZ for HSE)
+ *   MF_CLOCK_PLL_M, MF_CLOCK_PLL_N, MF_CLOCK_PLL_P, MF_CLOCK_PLL_Q, MF_CLOCK_FLASH_WS,
+ *   MF_CLOCK_APB1_DIV, MF_CLOCK_APB2_DIV
+ *   MF_CONSOLE_UART (1..6), MF_CONSOLE_TX/RX_PORT/_PIN, MF_CONSOLE_AF, MF_CONSOLE_BAUD
+ *   MF_TIMING_PIN_PORT, MF_TIMING_PIN_PIN
+ */
+#include <stdint.h>
+
+#include "mcuforge/board.h"
+#include "mf_board_config.h"
+
+#define REG(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+#define SPIN_LIMIT 200000u
+
+/* Reset and clock control */
+#define RCC_BASE 0x40023800u
+#define RCC_CR REG(RCC_BASE + 0x00u)
+#define RCC_PLLCFGR REG(RCC_BASE + 0x04u)
+#define RCC_CFGR REG(RCC_BASE + 0x08u)
+#define RCC_AHB1ENR REG(RCC_BASE + 0x30u)
+#define RCC_APB1ENR REG(RCC_BASE + 0x40u)
+#define RCC_CR_HSEON (1u << 16)
+#define RCC_CR_HSERDY (1u << 17)
+#define RCC_CR_HSEBYP (1u << 18)
+#define RCC_CR_PLLON (1u << 24)
+#define RCC_CR_PLLRDY (1u << 25)
+#define RCC_PLLCFGR_SRC_HSE (1u << 22)
+#define RCC_PLLCFGR_KEEP 0xF0000000u /* reserved or PLLR (some parts): keep the reset value */
+#define RCC_CFGR_SW_MASK 0x3u
+#define RCC_CFGR_SW_PLL 0x2u
+#define RCC_CFGR_SWS_MASK (0x3u << 2)
+#define RCC_CFGR_SWS_PLL (0x2u << 2)
+#define RCC_CFGR_HPRE_MASK (0xFu << 4)
+#define RCC_CFGR_PPRE1_SHIFT 10
+#define RCC_CFGR_PPRE2_SHIFT 13
+#define RCC_APB1ENR_PWREN (1u << 28)
+#define HSI_HZ 16000000u
+
+/* Flash interface and power control */
+#define FLASH_ACR REG(0x40023C00u)
+#define FLASH_ACR_LATENCY_MASK 0xFu
+#define FLASH_ACR_PRFTEN (1u << 8)
+#define FLASH_ACR_ICEN (1u << 9)
+#define FLASH_ACR_DCEN (1u << 10)
+#define PWR_CR REG(0x40007000u)
+#define PWR_CR_VOS (1u << 14) /* scale 1 (F405/407); F42x/43x use bits 15:14, 11 = scale 1 */
+
+/* GPIO */
+#define GPIO_BASE(port) (0x40020000u + 0x400u * (uint32_t)(port))
+#define GPIO_MODER(port) REG(GPIO_BASE(port) + 0x00u)
+#define GPIO_OSPEEDR(port) REG(GPIO_BASE(port) + 0x08u)
+#define GPIO_PUPDR(port) REG(GPIO_BASE(port) + 0x0Cu)
+#define GPIO_BSRR(port) REG(GPIO_BASE(port) + 0x18u)
+#define GPIO_AFR(port, pin) REG(GPIO_BASE(port) + 0x20u + 4u * ((uint32_t)(pin) >> 3))
+#define GPIO_MODE_OUTPUT 1u
+#define GPIO_MODE_AF 2u
+#define GPIO_SPEED_HIGH 2u
+#define GPIO_PULL_UP 1u
+
+/* USART (F4 layout) */
+#define USART_SR(base) REG((base) + 0x00u)
+#define USART_DR(base) REG((base) + 0x04u)
+#define USART_BRR(base) REG((base) + 0x08u)
+#define USART_CR1(base) REG((base) + 0x0Cu)
+#define USART_SR_RXNE (1u << 5)
+#define USART_SR_TXE (1u << 7)
+#define USART_SR_ERRORS 0xFu /* PE, FE, NF, ORE: cleared by reading SR then DR */
+#define USART_CR1_RE (1u << 2)
+#define USART_CR1_TE (1u << 3)
+#define USART_CR1_UE (1u << 13)
+
+typedef struct {
+    uint32_t base;
+    uint32_t enr;     /* address of the RCC enable register */
+    uint32_t enr_bit;
+    uint32_t apb;     /* 1 or 2: the bus whose clock feeds the baud generator */
+} uart_info;
+
+/* Indexed by instance number. */
+static const uart_info consoles[] = {
+    [1] = {0x40011000u, RCC_BASE + 0x44u, 4u, 2u},  /* USART1, APB2ENR */
+    [2] = {0x40004400u, RCC_BASE + 0x40u, 17u, 1u}, /* USART2, APB1ENR */
+    [3] = {0x40004800u, RCC_BASE + 0x40u, 18u, 1u}, /* USART3 */
+    [4] = {0x40004C00u, RCC_BASE + 0x40u, 19u, 1u}, /* UART4 */
+    [5] = {0x40005000u, RCC_BASE + 0x40u, 20u, 1u}, /* UART5 */
+    [6] = {0x40011400u, RCC_BASE + 0x44u, 5u, 2u},  /* USART6 */
+};
+typedef char console_instance_exists[(MF_CONSOLE_UART >= 1u &&
+                                      MF_CONSOLE_UART < sizeof(consoles) / sizeof(consoles[0]))
+                                         ? 1
+                                         : -1];
+
+static uint32_t sysclk_hz = HSI_HZ;
+
+static int wait_bits(volatile uint32_t *reg, uint32_t mask, uint32_t value)
+{
+    uint32_t spins;
+
+    for (spins = 0u; spins < SPIN_LIMIT; spins++) {
+        if ((*reg & mask) == value) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static uint32_t apb_prescaler_bits(uint32_t div)
+{
+    switch (div) {
+    case 2u: return 4u;
+    case 4u: return 5u;
+    case 8u: return 6u;
+    case 16u: return 7u;
+    default: return 0u;
+    }
+}
+
+/* Start the PLL input oscillator; returns its frequency (0 if it failed) and the PLLSRC bit. */
+static uint32_t pll_input(uint32_t *src)
+{
+#if defined(MF_CLOCK_SOURCE_HSI)
+    *src = 0u;
+    return HSI_HZ; /* on since reset */
+#elif defined(MF_CLOCK_SOURCE_HSE) || defined(MF_CLOCK_SOURCE_HSE_BYPASS)
+#if defined(MF_CLOCK_SOURCE_HSE_BYPASS)
+    RCC_CR |= RCC_CR_HSEBYP;
+#endif
+    RCC_CR |= RCC_CR_HSEON;
+    *src = RCC_PLLCFGR_SRC_HSE;
+    return wait_bits(&RCC_CR, RCC_CR_HSERDY, RCC_CR_HSERDY) ? MF_CLOCK_HSE_HZ : 0u;
+#else
+#error "[clock] source: expected \"hsi\", \"hse\" or \"hse_bypass\""
+#endif
+}
+
+/* SYSCLK the board's PLL settings give from this input (checked against MF_CPU_HZ). */
+static uint32_t pll_output_hz(uint32_t input_hz)
+{
+    return input_hz / MF_CLOCK_PLL_M * MF_CLOCK_PLL_N / MF_CLOCK_PLL_P;
+}
+
+static void clock_init(void)
+{
+    uint32_t src;
+    uint32_t input_hz = pll_input(&src);
+    uint32_t cfgr, cfgr_reset;
+
+    if (input_hz == 0u || pll_output_hz(input_hz) != MF_CPU_HZ) {
+        RCC_CR &= ~(RCC_CR_HSEON | RCC_CR_HSEBYP);
+        return; /* stay on HSI 16 MHz */
+    }
+    RCC_APB1ENR |= RCC_APB1ENR_PWREN;
+    (void)RCC_APB1ENR;
+    PWR_CR |= PWR_CR_VOS;
+    FLASH_ACR = (FLASH_ACR & ~FLASH_ACR_LATENCY_MASK) | MF_CLOCK_FLASH_WS | FLASH_ACR_PRFTEN |
+                FLASH_ACR_ICEN | FLASH_ACR_DCEN;
+    (void)FLASH_ACR;
+
+    RCC_CR &= ~RCC_CR_PLLON;
+    (void)wait_bits(&RCC_CR, RCC_CR_PLLRDY, 0u);
+    RCC_PLLCFGR = (RCC_PLLCFGR & RCC_PLLCFGR_KEEP) | src | (uint32_t)MF_CLOCK_PLL_M |
+                  ((uint32_t)MF_CLOCK_PLL_N << 6) | ((uint32_t)(MF_CLOCK_PLL_P / 2u - 1u) << 16) |
+                  ((uint32_t)MF_CLOCK_PLL_Q << 24);
+    RCC_CR |= RCC_CR_PLLON;
+    if (!wait_bits(&RCC_CR, RCC_CR_PLLRDY, RCC_CR_PLLRDY)) {
+        return;
+    }
+    cfgr_reset = RCC_CFGR;
+    cfgr = cfgr_reset & ~((7u << RCC_CFGR_PPRE1_SHIFT) | (7u << RCC_CFGR_PPRE2_SHIFT) |
+                        RCC_CFGR_HPRE_MASK | RCC_CFGR_SW_MASK);
+    cfgr |= apb_prescaler_bits(MF_CLOCK_APB1_DIV) << RCC_CFGR_PPRE1_SHIFT;
+    cfgr |= apb_prescaler_bits(MF_CLOCK_APB2_DIV) << RCC_CFGR_PPRE2_SHIFT;
+    RCC_CFGR = cfgr | RCC_CFGR_SW_PLL;
+    if (!wait_bits(&RCC_CFGR, RCC_CFGR_SWS_MASK, RCC_CFGR_SWS_PLL)) {
+        RCC_CFGR = cfgr_reset; /* back to the reset clock, undivided buses */
+        return;
+    }
+    sysclk_hz = MF_CPU_HZ;
+}
+
+static void gpio_setup(uint32_t port, uint32_t pin, uint32_t mode, uint32_t af, uint32_t pull)
+{
+    uint32_t shift2 = 2u * pin;
+    uint32_t shift4 = 4u * (pin & 7u);
+
+    RCC_AHB1ENR |= 1u << port;
+    (void)RCC_AHB1ENR;
+    GPIO_AFR(port, pin) = (GPIO_AFR(port, pin) & ~(0xFu << shift4)) | (af << shift4);
+    GPIO_OSPEEDR(port) = (GPIO_OSPEEDR(port) & ~(3u << shift2)) | (GPIO_SPEED_HIGH << shift2);
+    GPIO_PUPDR(port) = (GPIO_PUPDR(port) & ~(3u << shift2)) | (pull << shift2);
+    GPIO_MODER(port) = (GPIO_MODER(port) & ~(3u << shift2)) | (mode << shift2);
+}
+
+static void console_init(void)
+{
+    const uart_info *u = &consoles[MF_CONSOLE_UART];
+    uint32_t pclk = sysclk_hz;
+
+    if (sysclk_hz == MF_CPU_HZ) { /* the bus dividers are only set with the PLL */
+        pclk /= u->apb == 2u ? MF_CLOCK_APB2_DIV : MF_CLOCK_APB1_DIV;
+    }
+    REG(u->enr) |= 1u << u->enr_bit;
+    (void)REG(u->enr);
+    gpio_setup(MF_CONSOLE_TX_PORT, MF_CONSOLE_TX_PIN, GPIO_MODE_AF, MF_CONSOLE_AF, 0u);
+    gpio_setup(MF_CONSOLE_RX_PORT, MF_CONSOLE_RX_PIN, GPIO_MODE_AF, MF_CONSOLE_AF, GPIO_PULL_UP);
+    USART_CR1(u->base) = 0u;
+    USART_BRR(u->base) = (pclk + MF_CONSOLE_BAUD / 2u) / MF_CONSOLE_BAUD; /* oversampling 16 */
+    USART_CR1(u->base) = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE;
+}
+
+void mf_board_init(void)
+{
+    clock_init();
+    gpio_setup(MF_TIMING_PIN_PORT, MF_TIMING_PIN_PIN, GPIO_MODE_OUTPUT, 0u, 0u);
+    mf_timing_pin(0);
+    console_init();
+}
+
+void mf_console_write(const uint8_t *data, uint32_t n)
+{
+    uint32_t base = consoles[MF_CONSOLE_UART].base;
+    uint32_t i;
+
+    for (i = 0u; i < n; i++) {
+        (void)wait_bits(&USART_SR(base), USART_SR_TXE, USART_SR_TXE);
+        USART_DR(base) = data[i];
+    }
+}
+
+int mf_console_read(uint8_t *c)
+{
+    uint32_t base = consoles[MF_CONSOLE_UART].base;
+    uint32_t sr = USART_SR(base);
+
+    if ((sr & USART_SR_RXNE) != 0u) {
+        *c = (uint8_t)USART_DR(base); /* also clears ORE/FE/NF after the SR read */
+        return 1;
+    }
+    if ((sr & USART_SR_ERRORS) != 0u) {
+        (void)USART_DR(base);
+    }
+    return 0;
+}
+
+void mf_timing_pin(int high)
+{
+    GPIO_BSRR(MF_TIMING_PIN_PORT) = high ? 1u << MF_TIMING_PIN_PIN
+                                         : 1u << (MF_TIMING_PIN_PIN + 16u);
+}

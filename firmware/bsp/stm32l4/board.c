@@ -1,0 +1,311 @@
+/*
+ * Board support for the STM32L4 and STM32L4+ families (STM32L475, STM32L4R5, ...).
+ *
+ * Clock: MSI (4 MHz after reset), HSI16 or HSE -> main PLL (R output) -> SYSCLK = MF_CPU_HZ.
+ * Above 80 MHz (STM32L4+ only) the core regulator is put in range 1 boost mode first.
+ * Console: USARTn or LPUART1 (board key `lpuart` instead of `uart`), 8N1, polled.
+ * Timing pin: any GPIO, push-pull output, high = inferring.
+ *
+ * Board configuration (mf_board_config.h):
+ *   MF_CLOCK_SOURCE_MSI | _HSI | _HSE | _HSE_BYPASS  (source = "msi" ...; MF_CLOCK_HSE_HZ for HSE)
+ *   MF_CLOCK_PLL_M, MF_CLOCK_PLL_N, MF_CLOCK_PLL_R, MF_CLOCK_FLASH_WS,
+ *   MF_CLOCK_APB1_DIV, MF_CLOCK_APB2_DIV
+ *   MF_CONSOLE_UART (1..5) or MF_CONSOLE_LPUART (1), MF_CONSOLE_TX/RX_PORT/_PIN,
+ *   MF_CONSOLE_AF, MF_CONSOLE_BAUD
+ *   MF_TIMING_PIN_PORT, MF_TIMING_PIN_PIN
+ */
+#include <stdint.h>
+
+#include "mcuforge/board.h"
+#include "mf_board_config.h"
+
+#define REG(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+#define SPIN_LIMIT 200000u
+
+/* Reset and clock control */
+#define RCC_BASE 0x40021000u
+#define RCC_CR REG(RCC_BASE + 0x00u)
+#define RCC_CFGR REG(RCC_BASE + 0x08u)
+#define RCC_PLLCFGR REG(RCC_BASE + 0x0Cu)
+#define RCC_AHB2ENR REG(RCC_BASE + 0x4Cu)
+#define RCC_APB1ENR1 REG(RCC_BASE + 0x58u)
+#define RCC_CR_HSION (1u << 8)
+#define RCC_CR_HSIRDY (1u << 10)
+#define RCC_CR_HSEON (1u << 16)
+#define RCC_CR_HSERDY (1u << 17)
+#define RCC_CR_HSEBYP (1u << 18)
+#define RCC_CR_PLLON (1u << 24)
+#define RCC_CR_PLLRDY (1u << 25)
+#define RCC_CFGR_SW_MASK 0x3u
+#define RCC_CFGR_SW_PLL 0x3u
+#define RCC_CFGR_SWS_MASK (0x3u << 2)
+#define RCC_CFGR_SWS_PLL (0x3u << 2)
+#define RCC_CFGR_HPRE_MASK (0xFu << 4)
+#define RCC_CFGR_HPRE_DIV2 (0x8u << 4)
+#define RCC_CFGR_PPRE1_SHIFT 8
+#define RCC_CFGR_PPRE2_SHIFT 11
+#define RCC_PLLCFGR_SRC_MSI 1u
+#define RCC_PLLCFGR_SRC_HSI16 2u
+#define RCC_PLLCFGR_SRC_HSE 3u
+#define RCC_PLLCFGR_PLLREN (1u << 24)
+#define RCC_APB1ENR1_PWREN (1u << 28)
+
+#define MSI_RESET_HZ 4000000u
+#define HSI16_HZ 16000000u
+
+/* Flash interface */
+#define FLASH_ACR REG(0x40022000u)
+#define FLASH_ACR_LATENCY_MASK 0xFu
+#define FLASH_ACR_PRFTEN (1u << 8)
+#define FLASH_ACR_ICEN (1u << 9)
+#define FLASH_ACR_DCEN (1u << 10)
+
+/* Power control */
+#define PWR_BASE 0x40007000u
+#define PWR_CR2 REG(PWR_BASE + 0x04u)
+#define PWR_CR5 REG(PWR_BASE + 0x80u) /* STM32L4+ only */
+#define PWR_CR2_IOSV (1u << 9)        /* VDDIO2 valid: PG[15:2] usable */
+#define PWR_CR5_R1MODE (1u << 8)      /* 0: range 1 boost mode (SYSCLK > 80 MHz) */
+#define L4_MAX_NORMAL_HZ 80000000u
+#define VDDIO2_PORT 6u                /* GPIOG */
+#define VDDIO2_FIRST_PIN 2u
+
+/* GPIO */
+#define GPIO_BASE(port) (0x48000000u + 0x400u * (uint32_t)(port))
+#define GPIO_MODER(port) REG(GPIO_BASE(port) + 0x00u)
+#define GPIO_OSPEEDR(port) REG(GPIO_BASE(port) + 0x08u)
+#define GPIO_PUPDR(port) REG(GPIO_BASE(port) + 0x0Cu)
+#define GPIO_BSRR(port) REG(GPIO_BASE(port) + 0x18u)
+#define GPIO_AFR(port, pin) REG(GPIO_BASE(port) + 0x20u + 4u * ((uint32_t)(pin) >> 3))
+#define GPIO_MODE_OUTPUT 1u
+#define GPIO_MODE_AF 2u
+#define GPIO_SPEED_HIGH 2u
+#define GPIO_PULL_UP 1u
+
+/* USART / LPUART (same register layout) */
+#define USART_CR1(base) REG((base) + 0x00u)
+#define USART_BRR(base) REG((base) + 0x0Cu)
+#define USART_ISR(base) REG((base) + 0x1Cu)
+#define USART_ICR(base) REG((base) + 0x20u)
+#define USART_RDR(base) REG((base) + 0x24u)
+#define USART_TDR(base) REG((base) + 0x28u)
+#define USART_CR1_UE (1u << 0)
+#define USART_CR1_RE (1u << 2)
+#define USART_CR1_TE (1u << 3)
+#define USART_ISR_ERRORS 0xFu /* PE, FE, NF, ORE */
+#define USART_ISR_RXNE (1u << 5)
+#define USART_ISR_TXE (1u << 7)
+
+typedef struct {
+    uint32_t base;
+    uint32_t enr;     /* address of the RCC enable register */
+    uint32_t enr_bit;
+    uint32_t apb;     /* 1 or 2: the bus whose clock feeds the baud generator */
+} uart_info;
+
+/* Console instances, indexed by instance number. */
+#if defined(MF_CONSOLE_LPUART)
+#define CONSOLE_IS_LPUART 1
+#define CONSOLE_INDEX MF_CONSOLE_LPUART
+static const uart_info consoles[] = {
+    [1] = {0x40008000u, RCC_BASE + 0x5Cu, 0u, 1u}, /* LPUART1, APB1ENR2 */
+};
+#else
+#define CONSOLE_IS_LPUART 0
+#define CONSOLE_INDEX MF_CONSOLE_UART
+static const uart_info consoles[] = {
+    [1] = {0x40013800u, RCC_BASE + 0x60u, 14u, 2u}, /* USART1, APB2ENR */
+    [2] = {0x40004400u, RCC_BASE + 0x58u, 17u, 1u}, /* USART2, APB1ENR1 */
+    [3] = {0x40004800u, RCC_BASE + 0x58u, 18u, 1u}, /* USART3 */
+    [4] = {0x40004C00u, RCC_BASE + 0x58u, 19u, 1u}, /* UART4 */
+    [5] = {0x40005000u, RCC_BASE + 0x58u, 20u, 1u}, /* UART5 */
+};
+#endif
+typedef char console_instance_exists[(CONSOLE_INDEX >= 1u &&
+                                      CONSOLE_INDEX < sizeof(consoles) / sizeof(consoles[0]))
+                                         ? 1
+                                         : -1];
+
+static uint32_t sysclk_hz = MSI_RESET_HZ;
+
+static int wait_bits(volatile uint32_t *reg, uint32_t mask, uint32_t value)
+{
+    uint32_t spins;
+
+    for (spins = 0u; spins < SPIN_LIMIT; spins++) {
+        if ((*reg & mask) == value) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static uint32_t apb_prescaler_bits(uint32_t div)
+{
+    switch (div) {
+    case 2u: return 4u;
+    case 4u: return 5u;
+    case 8u: return 6u;
+    case 16u: return 7u;
+    default: return 0u;
+    }
+}
+
+/* Start the PLL input oscillator; returns its frequency (0 if it failed) and PLLSRC code. */
+static uint32_t pll_input(uint32_t *src)
+{
+#if defined(MF_CLOCK_SOURCE_MSI)
+    *src = RCC_PLLCFGR_SRC_MSI;
+    return MSI_RESET_HZ;
+#elif defined(MF_CLOCK_SOURCE_HSI)
+    RCC_CR |= RCC_CR_HSION;
+    *src = RCC_PLLCFGR_SRC_HSI16;
+    return wait_bits(&RCC_CR, RCC_CR_HSIRDY, RCC_CR_HSIRDY) ? HSI16_HZ : 0u;
+#elif defined(MF_CLOCK_SOURCE_HSE) || defined(MF_CLOCK_SOURCE_HSE_BYPASS)
+#if defined(MF_CLOCK_SOURCE_HSE_BYPASS)
+    RCC_CR |= RCC_CR_HSEBYP;
+#endif
+    RCC_CR |= RCC_CR_HSEON;
+    *src = RCC_PLLCFGR_SRC_HSE;
+    return wait_bits(&RCC_CR, RCC_CR_HSERDY, RCC_CR_HSERDY) ? MF_CLOCK_HSE_HZ : 0u;
+#else
+#error "[clock] source: expected \"msi\", \"hsi\", \"hse\" or \"hse_bypass\""
+#endif
+}
+
+/* SYSCLK the board's PLL settings give from this input (checked against MF_CPU_HZ). */
+static uint32_t pll_output_hz(uint32_t input_hz)
+{
+    return input_hz / MF_CLOCK_PLL_M * MF_CLOCK_PLL_N / MF_CLOCK_PLL_R;
+}
+
+static void clock_init(void)
+{
+    uint32_t src = 0u;
+    uint32_t input_hz = pll_input(&src);
+    uint32_t cfgr, cfgr_reset;
+    volatile uint32_t settle;
+
+    if (input_hz == 0u || pll_output_hz(input_hz) != MF_CPU_HZ) {
+        return; /* stay on MSI 4 MHz: the console still works, at the right baud */
+    }
+    if (MF_CPU_HZ > L4_MAX_NORMAL_HZ) {
+        RCC_APB1ENR1 |= RCC_APB1ENR1_PWREN;
+        (void)RCC_APB1ENR1;
+        PWR_CR5 &= ~PWR_CR5_R1MODE;
+    }
+    /* Wait states first: the flash must keep up before SYSCLK rises. */
+    FLASH_ACR = (FLASH_ACR & ~FLASH_ACR_LATENCY_MASK) | MF_CLOCK_FLASH_WS | FLASH_ACR_PRFTEN |
+                FLASH_ACR_ICEN | FLASH_ACR_DCEN;
+    (void)FLASH_ACR; /* one read orders the write; QEMU does not model ACR, never spin on it */
+
+    RCC_CR &= ~RCC_CR_PLLON;
+    (void)wait_bits(&RCC_CR, RCC_CR_PLLRDY, 0u);
+    RCC_PLLCFGR = src | ((uint32_t)(MF_CLOCK_PLL_M - 1u) << 4) | ((uint32_t)MF_CLOCK_PLL_N << 8) |
+                  ((uint32_t)(MF_CLOCK_PLL_R / 2u - 1u) << 25) | RCC_PLLCFGR_PLLREN;
+    RCC_CR |= RCC_CR_PLLON;
+    if (!wait_bits(&RCC_CR, RCC_CR_PLLRDY, RCC_CR_PLLRDY)) {
+        return;
+    }
+
+    cfgr_reset = RCC_CFGR;
+    cfgr = cfgr_reset & ~((7u << RCC_CFGR_PPRE1_SHIFT) | (7u << RCC_CFGR_PPRE2_SHIFT) |
+                        RCC_CFGR_HPRE_MASK | RCC_CFGR_SW_MASK);
+    cfgr |= apb_prescaler_bits(MF_CLOCK_APB1_DIV) << RCC_CFGR_PPRE1_SHIFT;
+    cfgr |= apb_prescaler_bits(MF_CLOCK_APB2_DIV) << RCC_CFGR_PPRE2_SHIFT;
+    if (MF_CPU_HZ > L4_MAX_NORMAL_HZ) {
+        cfgr |= RCC_CFGR_HPRE_DIV2; /* boost: step through HCLK/2 for at least 1 us */
+    }
+    RCC_CFGR = cfgr | RCC_CFGR_SW_PLL;
+    if (!wait_bits(&RCC_CFGR, RCC_CFGR_SWS_MASK, RCC_CFGR_SWS_PLL)) {
+        RCC_CFGR = cfgr_reset; /* back to the reset clock, undivided buses */
+        return;
+    }
+    if (MF_CPU_HZ > L4_MAX_NORMAL_HZ) {
+        for (settle = 0u; settle < MF_CPU_HZ / 2000000u; settle++) {
+        }
+        RCC_CFGR = cfgr & ~RCC_CFGR_HPRE_MASK;
+    }
+    sysclk_hz = MF_CPU_HZ;
+}
+
+static void gpio_setup(uint32_t port, uint32_t pin, uint32_t mode, uint32_t af, uint32_t pull)
+{
+    uint32_t shift2 = 2u * pin;
+    uint32_t shift4 = 4u * (pin & 7u);
+
+    RCC_AHB2ENR |= 1u << port;
+    (void)RCC_AHB2ENR;
+    if (port == VDDIO2_PORT && pin >= VDDIO2_FIRST_PIN) {
+        RCC_APB1ENR1 |= RCC_APB1ENR1_PWREN;
+        (void)RCC_APB1ENR1;
+        PWR_CR2 |= PWR_CR2_IOSV;
+    }
+    GPIO_AFR(port, pin) = (GPIO_AFR(port, pin) & ~(0xFu << shift4)) | (af << shift4);
+    GPIO_OSPEEDR(port) = (GPIO_OSPEEDR(port) & ~(3u << shift2)) | (GPIO_SPEED_HIGH << shift2);
+    GPIO_PUPDR(port) = (GPIO_PUPDR(port) & ~(3u << shift2)) | (pull << shift2);
+    GPIO_MODER(port) = (GPIO_MODER(port) & ~(3u << shift2)) | (mode << shift2);
+}
+
+static void console_init(void)
+{
+    const uart_info *u = &consoles[CONSOLE_INDEX];
+    uint32_t pclk = sysclk_hz;
+
+    if (sysclk_hz == MF_CPU_HZ) { /* the bus dividers are only set with the PLL */
+        pclk /= u->apb == 2u ? MF_CLOCK_APB2_DIV : MF_CLOCK_APB1_DIV;
+    }
+
+    REG(u->enr) |= 1u << u->enr_bit;
+    (void)REG(u->enr);
+    gpio_setup(MF_CONSOLE_TX_PORT, MF_CONSOLE_TX_PIN, GPIO_MODE_AF, MF_CONSOLE_AF, 0u);
+    gpio_setup(MF_CONSOLE_RX_PORT, MF_CONSOLE_RX_PIN, GPIO_MODE_AF, MF_CONSOLE_AF, GPIO_PULL_UP);
+    USART_CR1(u->base) = 0u;
+    if (CONSOLE_IS_LPUART) {
+        USART_BRR(u->base) =
+            (uint32_t)((256ull * pclk + MF_CONSOLE_BAUD / 2u) / MF_CONSOLE_BAUD);
+    } else {
+        USART_BRR(u->base) = (pclk + MF_CONSOLE_BAUD / 2u) / MF_CONSOLE_BAUD;
+    }
+    USART_CR1(u->base) = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE;
+}
+
+void mf_board_init(void)
+{
+    clock_init();
+    gpio_setup(MF_TIMING_PIN_PORT, MF_TIMING_PIN_PIN, GPIO_MODE_OUTPUT, 0u, 0u);
+    mf_timing_pin(0);
+    console_init();
+}
+
+void mf_console_write(const uint8_t *data, uint32_t n)
+{
+    uint32_t base = consoles[CONSOLE_INDEX].base;
+    uint32_t i;
+
+    for (i = 0u; i < n; i++) {
+        (void)wait_bits(&USART_ISR(base), USART_ISR_TXE, USART_ISR_TXE);
+        USART_TDR(base) = data[i];
+    }
+}
+
+int mf_console_read(uint8_t *c)
+{
+    uint32_t base = consoles[CONSOLE_INDEX].base;
+    uint32_t isr = USART_ISR(base);
+
+    if ((isr & USART_ISR_ERRORS) != 0u) {
+        USART_ICR(base) = USART_ISR_ERRORS; /* same bit positions in ICR */
+    }
+    if ((isr & USART_ISR_RXNE) == 0u) {
+        return 0;
+    }
+    *c = (uint8_t)USART_RDR(base);
+    return 1;
+}
+
+void mf_timing_pin(int high)
+{
+    GPIO_BSRR(MF_TIMING_PIN_PORT) = high ? 1u << MF_TIMING_PIN_PIN
+                                         : 1u << (MF_TIMING_PIN_PIN + 16u);
+}
