@@ -1,0 +1,54 @@
+"""Compare a built firmware, through the device protocol, with the TFLM interpreter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from codegen.hil.drivers import RunRequest, select_driver
+from codegen.pio.project import Project
+from codegen.reference import TflmReference, float_input_ranges, random_inputs
+
+FLOAT_RTOL = 1e-5  # see codegen/validate.py for the justification
+
+
+@dataclass(frozen=True)
+class DeviceComparison:
+    samples: int
+    mismatches: int
+    max_abs_diff: float
+    instructions: int | None
+
+
+def compare_on_device(project: Project, firmware: Path, samples: int, seed: int = 0,
+                      request: RunRequest = RunRequest(timeout=60)) -> DeviceComparison:
+    m = project.compiled
+    ref = TflmReference(project.model_path)
+    rng = np.random.default_rng(seed)
+    ranges = float_input_ranges(m.graph)
+    bad, worst, counts = 0, 0.0, []
+    driver = select_driver(project.board, request)
+    with driver.session(project.board, firmware, request) as s:
+        dev = s.device
+        assert dev.info().sha256 == m.sha256
+        for _ in range(samples):
+            xs = random_inputs(m.inputs, rng, ranges)
+            for k, x in enumerate(xs):
+                dev.load(k, np.ascontiguousarray(x).tobytes())
+            counts += dev.infer(1, warmup=False, timeout=request.timeout)
+            for k, (t, want) in enumerate(zip(m.outputs, ref.run(xs))):
+                got = np.frombuffer(dev.results(k, t.nbytes), dtype=t.dtype.np).reshape(t.shape)
+                want = np.asarray(want).reshape(t.shape)
+                diff = np.abs(got.astype(np.float64) - want.astype(np.float64))
+                worst = max(worst, float(diff.max()) if diff.size else 0.0)
+                if got.dtype.kind == "f":
+                    ok = bool(np.all(diff <= FLOAT_RTOL * np.maximum(1.0, np.abs(want.astype(np.float64)))))
+                else:
+                    ok = bool(np.array_equal(got, want))
+                bad += int(not ok)
+        dev.exit(0, semihost=s.semihost)
+    per = s.unit.per_tick if s.unit.name == "instructions" else None
+    return DeviceComparison(samples=samples, mismatches=bad, max_abs_diff=worst,
+                            instructions=int(np.median(counts) * per) if per else None)
