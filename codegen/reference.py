@@ -113,3 +113,34 @@ def tflm_min_arena(model: Path, hi: int = 4 * 1024 * 1024, step: int = 16) -> in
         else:
             lo = mid
     return hi
+
+
+class IoAdapter:
+    """Maps between a generated model's I/O and the reference model's when they differ in type:
+    with int8 model I/O (``int8_io=1``) the device takes and returns the quantised tensors while the
+    .tflite (and TFLM) keep float32 at the boundary. Inputs are generated in the device's types and
+    dequantised exactly (float32) for TFLM, whose QUANTIZE then recovers them; reference float
+    outputs are compared with the device's outputs dequantised as TFLM's DEQUANTIZE does."""
+
+    def __init__(self, graph: Graph, inputs: Sequence[IOTensor], outputs: Sequence[IOTensor]) -> None:
+        main = graph.main
+        self.ref_in = [main.tensors[i].dtype for i in main.inputs]
+        self.ref_out = [main.tensors[i].dtype for i in main.outputs]
+        self.inputs, self.outputs = list(inputs), list(outputs)
+
+    @staticmethod
+    def _dequantize(q: np.ndarray, t: IOTensor) -> np.ndarray:
+        return (q.astype(np.int32) - t.zero_point).astype(np.float32) * np.float32(t.scale)
+
+    def to_reference(self, xs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        out = []
+        for x, t, want in zip(xs, self.inputs, self.ref_in):
+            out.append(self._dequantize(x, t) if t.dtype != want and want == DType.FLOAT32 else x)
+        return out
+
+    def device_as_reference(self, ys: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Device outputs in the reference's types (dequantised where the reference is float)."""
+        out = []
+        for y, t, want in zip(ys, self.outputs, self.ref_out):
+            out.append(self._dequantize(y, t) if t.dtype != want and want == DType.FLOAT32 else y)
+        return out

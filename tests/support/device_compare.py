@@ -9,7 +9,7 @@ import numpy as np
 
 from codegen.hil.drivers import RunRequest, select_driver
 from codegen.pio.project import Project
-from codegen.reference import TflmReference, float_input_ranges, random_inputs
+from codegen.reference import IoAdapter, TflmReference, float_input_ranges, random_inputs
 
 FLOAT_RTOL = 1e-5  # see codegen/validate.py for the justification
 
@@ -28,6 +28,8 @@ def compare_on_device(project: Project, firmware: Path, samples: int, seed: int 
     ref = TflmReference(project.model_path)
     rng = np.random.default_rng(seed)
     ranges = float_input_ranges(m.graph)
+    from codegen.tflite import read_model
+    adapter = IoAdapter(read_model(project.model_path), m.inputs, m.outputs)
     bad, worst, counts = 0, 0.0, []
     driver = select_driver(project.board, request)
     with driver.session(project.board, firmware, request) as s:
@@ -38,8 +40,9 @@ def compare_on_device(project: Project, firmware: Path, samples: int, seed: int 
             for k, x in enumerate(xs):
                 dev.load(k, np.ascontiguousarray(x).tobytes())
             counts += dev.infer(1, warmup=False, timeout=request.timeout)
-            for k, (t, want) in enumerate(zip(m.outputs, ref.run(xs))):
-                got = np.frombuffer(dev.results(k, t.nbytes), dtype=t.dtype.np).reshape(t.shape)
+            raw = [np.frombuffer(dev.results(k, t.nbytes), dtype=t.dtype.np).reshape(t.shape)
+                   for k, t in enumerate(m.outputs)]
+            for t, got, want in zip(m.outputs, adapter.device_as_reference(raw), ref.run(adapter.to_reference(xs))):
                 want = np.asarray(want).reshape(t.shape)
                 diff = np.abs(got.astype(np.float64) - want.astype(np.float64))
                 worst = max(worst, float(diff.max()) if diff.size else 0.0)
