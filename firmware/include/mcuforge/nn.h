@@ -374,9 +374,9 @@ void mf_dequantize_s16(const mf_affine_params *p, const int16_t *input, float *o
 
 /* ==== data movement, reductions, variables ==== */
 
-/* The data-movement kernels (mf_copy_rows, mf_strided_copy, mf_pad) never look at values: they
- * move elements of elem_size bytes (1, 2, 4 or 8) and so serve every element type (int8, int16,
- * int32, float32, ...). Shapes have at most MF_MOVE_MAX_DIMS dimensions, outermost first; the
+/* The data-movement kernels (mf_copy_rows, mf_strided_copy, mf_gather, mf_pad) never look at
+ * values: they move elements of elem_size bytes (1, 2, 4 or 8; mf_pad 1, 2 or 4) or whole rows of
+ * bytes, and so serve every element type (int8, int16, int32, float32, ...). Shapes have at most MF_MOVE_MAX_DIMS dimensions, outermost first; the
  * generator drops size-1 dimensions and merges contiguous ones, so the kernels see the smallest
  * rank that describes the move (>= 1). Counts are >= 1; offsets and strides fit in int32. */
 #define MF_MOVE_MAX_DIMS 6
@@ -404,6 +404,15 @@ typedef struct {
     int32_t stride[MF_MOVE_MAX_DIMS];   /* input elements per step of each output index */
 } mf_strided_copy_params;
 void mf_strided_copy(const mf_strided_copy_params *p, const void *input, void *output);
+
+/* GATHER: for each batch b, outer index o and coordinate c, copy the row of row_bytes bytes at
+ * input[((b * outer + o) * axis_size + indices[b * coords + c])] to output[(b * outer + o) * coords
+ * + c] (rows numbered in units of row_bytes). Indices are int32; an index outside [0, axis_size)
+ * (TFLM fails the invoke) yields a zero row. */
+typedef struct {
+    int32_t batches, outer, coords, axis_size, row_bytes;
+} mf_gather_params;
+void mf_gather(const mf_gather_params *p, const void *input, const int32_t *indices, void *output);
 
 /* PAD / PADV2 (constant mode): output[o] = input[o - pad_before] inside the input, else the pad
  * value. out_dims[d] = in_dims[d] + pad_before[d] + pad_after[d], paddings >= 0. pad_bits is the

@@ -1,0 +1,199 @@
+"""ADD, SUB, MUL, MAXIMUM, MINIMUM: int8, int16 and float32, with numpy broadcasting up to 6-D.
+
+Quantised ADD/SUB follow TFLM's general rescaling (both inputs brought to twice the larger input
+scale with a left shift of 20 for int8 and 15 for int16; TFLM's int16 ADD uses this general path
+too, whatever the zero points); SUB is the same with a difference. MUL is one MBQM of the offset product. MAXIMUM/MINIMUM
+compare raw values as TFLM does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from codegen.ir import DType, Operator, Quant, Subgraph, Tensor
+from codegen.ops import broadcast
+from codegen.ops.base import F32, KernelCall, LowerContext, Lowered, OpHandler
+from codegen.ops.common import (act_bounds, act_bounds_float, check_fused, fused_activation,
+                                require_quant)
+from codegen.ops.registry import register
+from codegen.quant.multiplier import quantize_multiplier
+
+TYPES = (DType.INT8, DType.INT16, DType.FLOAT32)
+
+
+@dataclass(frozen=True)
+class AddScaling:
+    """TFLM's ADD/SUB rescaling: (multiplier, shift) for each input and the output, shifts <= 0."""
+
+    left_shift: int
+    input1: tuple[int, int]
+    input2: tuple[int, int]
+    output: tuple[int, int]
+
+
+def _smaller_than_one(m: float, what: str) -> tuple[int, int]:
+    if not 0.0 < m < 1.0:
+        raise ValueError(f"{what} multiplier {m!r} is outside (0, 1)")
+    q, shift = quantize_multiplier(m)
+    if shift > 0:
+        raise ValueError(f"{what} multiplier {m!r} gave a positive shift")
+    return q, shift
+
+
+def add_scaling(in1: Quant, in2: Quant, out: Quant, dtype: DType) -> AddScaling:
+    """TFLM CalculateOpDataAdd / CalculateOpDataSub (double arithmetic: the installed TFLM computes SUB's
+    ratios in double too, although some TFLM sources take them in float32; the int16 SUB tests tell)."""
+    left_shift = 15 if dtype == DType.INT16 else 20
+    twice = 2.0 * max(in1.s, in2.s)
+    return AddScaling(left_shift, _smaller_than_one(in1.s / twice, "input 1"),
+                      _smaller_than_one(in2.s / twice, "input 2"),
+                      _smaller_than_one(twice / ((1 << left_shift) * out.s), "output"))
+
+
+def mul_scaling(in1: Quant, in2: Quant, out: Quant) -> tuple[int, int]:
+    """TFLM CalculateOpDataMul: double(s1) * double(s2) / double(s_out)."""
+    return quantize_multiplier(in1.s * in2.s / out.s)
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+def _operands(sg: Subgraph, op: Operator) -> tuple[Tensor, Tensor, Tensor]:
+    return sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]], sg.tensors[op.outputs[0]]
+
+
+def _check_common(sg: Subgraph, op: Operator) -> list[str]:
+    if len(op.inputs) != 2 or len(op.outputs) != 1:
+        return [f"{len(op.inputs)} inputs and {len(op.outputs)} outputs (expected 2 and 1)"]
+    in1, in2, out = _operands(sg, op)
+    if in1.dtype not in TYPES:
+        return [f"type {in1.dtype.name.lower()} (supported: int8, int16, float32)"]
+    problems = []
+    if in2.dtype != in1.dtype or out.dtype != in1.dtype:
+        problems.append(f"mixed types {in1.dtype.name.lower()}, {in2.dtype.name.lower()} -> "
+                        f"{out.dtype.name.lower()}")
+    problems += broadcast.check_binary_shapes(in1, in2, out)
+    if in1.dtype != DType.FLOAT32:
+        problems += require_quant(in1, in2, out)
+        for t in (in1, in2, out):
+            if t.quant is not None and t.quant.per_channel:
+                problems.append(f"tensor {t.name!r} is quantised per channel")
+    return problems
+
+
+def _quantised(sg: Subgraph, op: Operator) -> bool:
+    in1, in2, out = _operands(sg, op)
+    return in1.dtype != DType.FLOAT32 and all(t.quant is not None for t in (in1, in2, out))
+
+
+def check_add(sg: Subgraph, op: Operator) -> list[str]:
+    problems = _check_common(sg, op) + check_fused(op)
+    if not problems and _quantised(sg, op):
+        in1, in2, out = _operands(sg, op)
+        try:
+            add_scaling(in1.quant, in2.quant, out.quant, out.dtype)
+        except ValueError as e:
+            problems.append(str(e))
+    return problems
+
+
+def check_mul(sg: Subgraph, op: Operator) -> list[str]:
+    problems = _check_common(sg, op) + check_fused(op)
+    if not problems and _quantised(sg, op):
+        in1, in2, out = _operands(sg, op)
+        if out.dtype == DType.INT16 and any(t.quant.zp != 0 for t in (in1, in2, out)):
+            problems.append("int16 MUL with non-zero zero points (TFLM requires 0)")
+    return problems
+
+
+def check_minmax(sg: Subgraph, op: Operator) -> list[str]:
+    return _check_common(sg, op)
+
+
+# --- lowering ----------------------------------------------------------------------------------
+
+def _plan(ctx: LowerContext) -> broadcast.Broadcast:
+    in1, in2, out = ctx.input(0), ctx.input(1), ctx.output()
+    assert in1 is not None and in2 is not None
+    return broadcast.plan(in1.shape, in2.shape, out.shape)
+
+
+def _call(ctx: LowerContext, function: str, params_type: str, params: tuple, comment: str = "") -> Lowered:
+    op, out = ctx.op, ctx.output()
+    # an input with the output's shape may share the output's bytes: element i is read before it is written
+    inplace = tuple((op.outputs[0], i) for i in dict.fromkeys(op.inputs)
+                    if ctx.t(i).shape == out.shape and ctx.t(i).dtype == out.dtype and not ctx.t(i).is_const)
+    call = KernelCall(function=function, params_type=params_type, params=params, inputs=tuple(op.inputs[:2]),
+                      outputs=(op.outputs[0],), comment=comment, inplace=inplace)
+    return Lowered(calls=(call,))
+
+
+def _shapes_comment(ctx: LowerContext) -> str:
+    in1, in2 = ctx.input(0), ctx.input(1)
+    assert in1 is not None and in2 is not None
+    return "" if in1.shape == in2.shape else f"broadcast {list(in1.shape)} x {list(in2.shape)}"
+
+
+def _lower_add_q(ctx: LowerContext) -> Lowered:
+    in1, in2, out = ctx.input(0), ctx.input(1), ctx.output()
+    assert in1 and in2 and in1.quant and in2.quant and out.quant
+    subtract = ctx.op.opcode == "SUB"
+    sc = add_scaling(in1.quant, in2.quant, out.quant, out.dtype)
+    act_min, act_max = act_bounds(fused_activation(ctx.op), out)
+    params = (("bc", _plan(ctx).c_value()), ("input1_offset", -in1.quant.zp), ("input2_offset", -in2.quant.zp),
+              ("output_offset", out.quant.zp), ("left_shift", sc.left_shift),
+              ("input1_multiplier", sc.input1[0]), ("input1_shift", sc.input1[1]),
+              ("input2_multiplier", sc.input2[0]), ("input2_shift", sc.input2[1]),
+              ("output_multiplier", sc.output[0]), ("output_shift", sc.output[1]),
+              ("act_min", act_min), ("act_max", act_max), ("subtract", int(subtract)))
+    return _call(ctx, f"mf_add_{out.dtype.short}", "mf_add_q_params", params, _shapes_comment(ctx))
+
+
+def _lower_mul_q(ctx: LowerContext) -> Lowered:
+    in1, in2, out = ctx.input(0), ctx.input(1), ctx.output()
+    assert in1 and in2 and in1.quant and in2.quant and out.quant
+    mult, shift = mul_scaling(in1.quant, in2.quant, out.quant)
+    act_min, act_max = act_bounds(fused_activation(ctx.op), out)
+    params = (("bc", _plan(ctx).c_value()), ("input1_offset", -in1.quant.zp), ("input2_offset", -in2.quant.zp),
+              ("output_offset", out.quant.zp), ("output_multiplier", mult), ("output_shift", shift),
+              ("act_min", act_min), ("act_max", act_max))
+    return _call(ctx, f"mf_mul_{out.dtype.short}", "mf_mul_q_params", params, _shapes_comment(ctx))
+
+
+def _lower_arith_f32(function: str) -> Callable[[LowerContext], Lowered]:
+    def lower(ctx: LowerContext) -> Lowered:
+        lo, hi = act_bounds_float(fused_activation(ctx.op))
+        params = (("bc", _plan(ctx).c_value()), ("act_min", F32(lo)), ("act_max", F32(hi)),
+                  ("subtract", int(ctx.op.opcode == "SUB")))
+        return _call(ctx, function, "mf_arith_f32_params", params, _shapes_comment(ctx))
+    return lower
+
+
+def _lower_minmax(name: str) -> Callable[[LowerContext], Lowered]:
+    def lower(ctx: LowerContext) -> Lowered:
+        out = ctx.output()
+        return _call(ctx, f"mf_{name}_{out.dtype.short}", "mf_broadcast", _plan(ctx).c_fields(),
+                     _shapes_comment(ctx))
+    return lower
+
+
+ADD_LOWER: dict[DType, Callable[[LowerContext], Lowered]] = {
+    DType.INT8: _lower_add_q, DType.INT16: _lower_add_q, DType.FLOAT32: _lower_arith_f32("mf_add_f32")}
+MUL_LOWER: dict[DType, Callable[[LowerContext], Lowered]] = {
+    DType.INT8: _lower_mul_q, DType.INT16: _lower_mul_q, DType.FLOAT32: _lower_arith_f32("mf_mul_f32")}
+
+
+def _dispatch(table: dict[DType, Callable[[LowerContext], Lowered]]) -> Callable[[LowerContext], Lowered]:
+    return lambda ctx: table[ctx.output().dtype](ctx)
+
+
+def _elements(sg: Subgraph, op: Operator) -> int:
+    return sg.tensors[op.outputs[0]].elements
+
+
+register(OpHandler(opcode="ADD", check=check_add, lower=_dispatch(ADD_LOWER), types=TYPES))
+register(OpHandler(opcode="SUB", check=check_add, lower=_dispatch(ADD_LOWER), types=TYPES))
+register(OpHandler(opcode="MUL", check=check_mul, lower=_dispatch(MUL_LOWER), macs=_elements, types=TYPES))
+for _name in ("maximum", "minimum"):
+    register(OpHandler(opcode=_name.upper(), check=check_minmax, types=TYPES, lower=_dispatch(
+        {t: _lower_minmax(_name) for t in TYPES})))

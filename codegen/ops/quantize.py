@@ -1,0 +1,124 @@
+"""QUANTIZE and DEQUANTIZE (TFLM semantics).
+
+QUANTIZE: float32 -> int8/int16 (``roundf(x / scale) + zero_point``, a float32 division), and
+requantisation between int8 and int16 (``MBQM(q - zp_in) + zp_out`` with TFLM's double-precision
+scale ratio); int8 -> int8 is a 256-entry table. DEQUANTIZE: int8/int16 -> float32,
+``scale * (q - zero_point)`` (exactly TFLM's double product rounded to float).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from codegen.ir import DType, Operator, Quant, Subgraph
+from codegen.ops.activations import lut_call
+from codegen.ops.base import F32, KernelCall, LowerContext, Lowered, OpHandler
+from codegen.ops.registry import register
+from codegen.quant import lut
+from codegen.quant.multiplier import quantize_multiplier
+from codegen.quant.params import qrange
+
+Lower = Callable[[LowerContext], Lowered]
+
+
+def requantize_scaling(inp: Quant, out: Quant) -> tuple[int, int]:
+    """TFLM PrepareQuantizeReference: QuantizeMultiplier(double(in scale) / double(out scale))."""
+    return quantize_multiplier(inp.s / out.s)
+
+
+def _quants(ctx: LowerContext) -> tuple[Quant | None, Quant]:
+    inp, out = ctx.input(0), ctx.output()
+    assert inp is not None and out.quant is not None
+    return inp.quant, out.quant
+
+
+def _call(ctx: LowerContext, function: str, params_type: str, params: tuple, inplace: bool = False) -> Lowered:
+    op = ctx.op
+    call = KernelCall(function=function, params_type=params_type, params=params, inputs=(op.inputs[0],),
+                      outputs=(op.outputs[0],), inplace=((op.outputs[0], op.inputs[0]),) if inplace else ())
+    return Lowered(calls=(call,))
+
+
+def _affine(ctx: LowerContext, q: Quant) -> tuple:
+    return (("size", ctx.output().elements), ("scale", F32(q.s)), ("zero_point", q.zp))
+
+
+def _quantize_float(ctx: LowerContext) -> Lowered:
+    _, oq = _quants(ctx)
+    out = ctx.output()
+    return _call(ctx, f"mf_quantize_{out.dtype.short}", "mf_affine_params", _affine(ctx, oq))
+
+
+def _requantize_s8_s8(ctx: LowerContext) -> Lowered:
+    iq, oq = _quants(ctx)
+    assert iq is not None
+    mult, shift = requantize_scaling(iq, oq)
+    return lut_call(ctx, lut.requantize_s8(iq.zp, oq.zp, mult, shift), "requantize")
+
+
+def _requantize(ctx: LowerContext) -> Lowered:
+    iq, oq = _quants(ctx)
+    assert iq is not None
+    inp, out = ctx.input(0), ctx.output()
+    assert inp is not None
+    mult, shift = requantize_scaling(iq, oq)
+    lo, hi = qrange(out.dtype)
+    function = "mf_requantize_" + (inp.dtype.short if inp.dtype == out.dtype else f"{inp.dtype.short}_{out.dtype.short}")
+    params = (("size", out.elements), ("input_zero_point", iq.zp), ("output_zero_point", oq.zp),
+              ("multiplier", mult), ("shift", shift), ("act_min", lo), ("act_max", hi))
+    return _call(ctx, function, "mf_requantize_params", params, inplace=inp.dtype == out.dtype)
+
+
+def _dequantize(ctx: LowerContext) -> Lowered:
+    inp = ctx.input(0)
+    assert inp is not None and inp.quant is not None
+    return _call(ctx, f"mf_dequantize_{inp.dtype.short}", "mf_affine_params", _affine(ctx, inp.quant))
+
+
+QUANTIZE: dict[tuple[DType, DType], Lower] = {
+    (DType.FLOAT32, DType.INT8): _quantize_float,
+    (DType.FLOAT32, DType.INT16): _quantize_float,
+    (DType.INT8, DType.INT8): _requantize_s8_s8,
+    (DType.INT8, DType.INT16): _requantize,
+    (DType.INT16, DType.INT8): _requantize,
+    (DType.INT16, DType.INT16): _requantize,
+}
+DEQUANTIZE: dict[tuple[DType, DType], Lower] = {
+    (DType.INT8, DType.FLOAT32): _dequantize,
+    (DType.INT16, DType.FLOAT32): _dequantize,
+}
+
+
+def _check(table: dict[tuple[DType, DType], Lower], quantised_side: str) -> Callable[[Subgraph, Operator], list[str]]:
+    def check(sg: Subgraph, op: Operator) -> list[str]:
+        inp, out = sg.tensors[op.inputs[0]], sg.tensors[op.outputs[0]]
+        pair = (inp.dtype, out.dtype)
+        if pair not in table:
+            names = ", ".join(f"{a.name.lower()}->{b.name.lower()}" for a, b in table)
+            return [f"{inp.dtype.name.lower()} -> {out.dtype.name.lower()} (supported: {names})"]
+        problems = []
+        if inp.elements != out.elements:
+            problems.append(f"{inp.describe()} -> {out.describe()} changes the element count")
+        for t in (inp, out):
+            if t.dtype == DType.FLOAT32:
+                continue
+            if t.quant is None:
+                problems.append(f"tensor {t.name!r} has no quantisation parameters")
+            elif t.quant.per_channel:
+                problems.append(f"tensor {t.name!r} is quantised per channel ({quantised_side} supports per-tensor)")
+        return problems
+    return check
+
+
+def _dispatch(table: dict[tuple[DType, DType], Lower]) -> Lower:
+    def lower(ctx: LowerContext) -> Lowered:
+        inp = ctx.input(0)
+        assert inp is not None
+        return table[(inp.dtype, ctx.output().dtype)](ctx)
+    return lower
+
+
+register(OpHandler(opcode="QUANTIZE", check=_check(QUANTIZE, "QUANTIZE"), lower=_dispatch(QUANTIZE),
+                   types=(DType.FLOAT32, DType.INT8, DType.INT16)))
+register(OpHandler(opcode="DEQUANTIZE", check=_check(DEQUANTIZE, "DEQUANTIZE"), lower=_dispatch(DEQUANTIZE),
+                   types=(DType.INT8, DType.INT16)))

@@ -1,0 +1,10 @@
+/* int8 unary element-wise ops by 256-entry table (built at generation time): reference kernel. */
+#include "mcuforge/nn.h"
+
+void mf_lut_s8(const mf_lut_s8_params *p, const int8_t *input, int8_t *output)
+{
+    const int8_t *table = p->table;
+    for (int32_t i = 0; i < p->size; ++i) {
+        output[i] = table[(uint8_t)input[i]];
+    }
+}

@@ -1,0 +1,154 @@
+"""ADD, SUB, MUL, MAXIMUM, MINIMUM against TFLM's interpreter: int8, int16x8 (bit-exact), float32.
+
+Each case is one Keras model with five outputs over the same pair of operands, so one conversion
+covers all five operators for one broadcast pattern: ``a + b`` (b rescaled first, so the two ADD
+inputs have different scales), ``a - b`` (or ``b - a``), ``a * b``, ``max(a, b)``, ``min(a, b)``,
+with fused activations rotated over the cases. Patterns: same shape, [1,H,1,C] x [1,1,W,C], a
+per-channel [C] constant, a scalar constant, the first operand broadcast, rank 2 and rank 5.
+
+Float tolerance: 0. Each float output element is one IEEE operation (add, subtract, multiply,
+compare) on the same operands as TFLM, followed by the same clamp, so results are identical.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from codegen.ops import broadcast
+from support.compare import compare_bytes
+from support.tflite_build import Spec, single_op
+from support.tflite_edit import ops_of
+from support.tfmodels import Case, convert
+
+ALL = ("int8", "int16x8", "float32")
+FUSED = {"none": "NONE", "relu": "RELU", "relu6": "RELU6", "clip1": "RELU_N1_TO_1"}
+
+
+@dataclass(frozen=True)
+class BinSpec:
+    name: str
+    a: tuple[int, ...]                 # shape of input a (without batch)
+    b: tuple[int, ...] | None          # shape of input b, or None: b is the constant `const`
+    const: tuple[float, ...] = ()      # constant operand (a scalar if one value)
+    add_act: str = "none"
+    sub_act: str = "none"
+    mul_act: str = "none"
+    swap_sub: bool = False             # b - a instead of a - b
+    modes: tuple[str, ...] = ALL
+
+    def case(self) -> Case:
+        spec = self
+
+        def act(k, x, name):
+            return {"none": lambda: x, "relu": lambda: k.relu(x), "relu6": lambda: k.relu6(x),
+                    "clip1": lambda: k.clip(x, -1.0, 1.0)}[name]()
+
+        def build(tf):
+            k = tf.keras.ops
+            a = tf.keras.Input(spec.a, batch_size=1)
+            inputs = [a]
+            if spec.b is None:
+                c = np.array(spec.const, dtype=np.float32)
+                b = k.convert_to_tensor(c[0] if c.size == 1 else c)
+            else:
+                b = tf.keras.Input(spec.b, batch_size=1)
+                inputs.append(b)
+            outs = [act(k, a + b * 3.0 if spec.b is not None else a + b, spec.add_act),
+                    act(k, b - a if spec.swap_sub else a - b, spec.sub_act),
+                    act(k, a * b, spec.mul_act),
+                    k.maximum(a, b), k.minimum(b, a)]
+            return tf.keras.Model(inputs, outs)
+
+        shapes = (self.a,) if self.b is None else (self.a, self.b)
+        params = {k: v for k, v in vars(self).items() if k not in ("name", "modes")}
+        return Case(self.name, build, shapes, params=params)
+
+
+SPECS = [
+    BinSpec("bin_same_shape_rank4_add_relu_mul_relu6", (4, 5, 3), (4, 5, 3), add_act="relu", mul_act="relu6"),
+    BinSpec("bin_bcast_h1c_x_1wc_sub_relu6", (4, 1, 3), (1, 5, 3), sub_act="relu6", swap_sub=True),
+    BinSpec("bin_perchannel_const_c6_add_relu6_sub_relu", (3, 4, 6), None, const=(0.5, -0.25, 1.5, -2.0, 0.0, 0.75),
+            add_act="relu6", sub_act="relu"),
+    BinSpec("bin_scalar_const_mul_relu", (5, 7), None, const=(-0.75,), mul_act="relu", swap_sub=True),
+    BinSpec("bin_first_operand_broadcast_rank3", (1, 4), (6, 4), add_act="clip1"),
+    BinSpec("bin_rank2_column_broadcast", (9,), (1,), sub_act="clip1", mul_act="relu"),
+    BinSpec("bin_rank5_interleaved_broadcast", (2, 3, 4, 5), (2, 1, 4, 1), add_act="relu", mul_act="clip1"),
+]
+
+
+def _check_model(spec: BinSpec, model: bytes) -> None:
+    """The converted model holds the five operators with the fused activations the case promises."""
+    for opcode, act in (("ADD", spec.add_act), ("SUB", spec.sub_act)):
+        found = [op for _, op in ops_of(model, opcode)]
+        assert found, opcode
+        assert found[-1].opt("fusedActivationFunction") == FUSED[act], (opcode, found[-1].options)
+    for opcode in ("MUL", "MAXIMUM", "MINIMUM"):
+        assert ops_of(model, opcode), opcode
+
+
+@pytest.mark.parametrize("spec,mode", [pytest.param(s, m, id=f"{s.name}-{m}") for s in SPECS for m in s.modes])
+def test_binary_matches_tflm(spec: BinSpec, mode: str) -> None:
+    model = convert(spec.case(), mode)
+    _check_model(spec, model)
+    r = compare_bytes(model, spec.name, samples=20)
+    assert r.exact, r
+
+
+# Operand scales and zero points chosen so that every multiplier differs between a float32 and a
+# double computation of TFLM's scale ratios (the converter gives symmetric, similar scales).
+@pytest.mark.parametrize("opcode,dtype,scales,zps", [
+    pytest.param("SUB", "int8", (0.0123, 0.0371, 0.05), (-7, 12, 3), id="sub_s8_unequal_scales_zero_points"),
+    pytest.param("ADD", "int8", (0.0371, 0.0123, 0.021), (25, -128, -5), id="add_s8_unequal_scales_zero_points"),
+    pytest.param("SUB", "int16", (3.05e-5, 9.1e-5, 1.7e-4), (0, 0, 0), id="sub_s16_unequal_scales"),
+    pytest.param("MUL", "int8", (0.0123, 0.0371, 0.0007), (-7, 12, 3), id="mul_s8_unequal_scales_zero_points"),
+])
+def test_quantised_scaling_corners(opcode: str, dtype: str, scales: tuple, zps: tuple) -> None:
+    shape = (1, 3, 4, 5)
+    specs = [Spec(shape, dtype, s, z) for s, z in zip(scales, zps)]
+    model = single_op(opcode, specs[:2], specs[2:], f"{opcode.capitalize()}Options")
+    r = compare_bytes(model, f"{opcode.lower()}_{dtype}_corner", samples=20)
+    assert r.exact, r
+
+
+@pytest.mark.parametrize("a,b", [
+    pytest.param((4, 5, 3), (4, 5, 3), id="same_shape_one_run"),
+    pytest.param((1, 4, 1, 3), (1, 1, 5, 3), id="h1c_x_1wc"),
+    pytest.param((3, 4, 6), (6,), id="per_channel"),
+    pytest.param((), (3, 4), id="scalar_first"),
+    pytest.param((1, 4), (6, 4), id="first_operand_broadcast"),
+    pytest.param((2, 3, 4, 5, 6), (1, 3, 1, 5, 1), id="rank5_alternating"),
+    pytest.param((2, 1, 3, 1, 4, 1), (1, 5, 1, 2, 1, 3), id="rank6_every_dim_alternating"),
+])
+def test_broadcast_plan_walks_numpy_order(a: tuple, b: tuple) -> None:
+    """The kernels' loop plan visits, for each output element in row-major order, the input
+    elements numpy broadcasting pairs it with."""
+    out = broadcast.broadcast_shape(a, b)
+    plan = broadcast.plan(a, b, out)
+    ia = np.broadcast_to(np.arange(int(np.prod(a))).reshape(a), out).reshape(-1)
+    ib = np.broadcast_to(np.arange(int(np.prod(b))).reshape(b), out).reshape(-1)
+    assert plan.offsets() == list(zip(ia.tolist(), ib.tolist()))
+
+
+def test_broadcast_rank7_is_refused() -> None:
+    with pytest.raises(ValueError):
+        broadcast.plan((2, 1) * 3 + (2,), (1, 2) * 3 + (1,), (2,) * 7)
+
+
+def test_check_reports_every_problem() -> None:
+    """Mixed operand types and shapes that do not broadcast are reported together, with the fused
+    activation TFLM has no kernel for."""
+    from codegen.ops.registry import handler
+    from codegen.tflite import read_model_bytes
+    from codegen.tflite.schema import fb
+
+    model = single_op("ADD", [Spec((1, 3, 4), "int8", 0.1, 0), Spec((1, 5, 4), "int16", 0.1, 0)],
+                      [Spec((1, 3, 4), "int8", 0.1, 0)], "AddOptions",
+                      fusedActivationFunction=fb.ActivationFunctionType.SIGN_BIT)
+    sg = read_model_bytes(model).main
+    problems = handler("ADD").check(sg, sg.operators[0])
+    assert any("mixed types" in p for p in problems), problems
+    assert any("do not broadcast" in p for p in problems), problems
+    assert any("fused activation" in p for p in problems), problems
