@@ -41,7 +41,7 @@ class DoesNotFitError(McuforgeError):
 
 def estimate_fit(board: Board, model: CompiledModel, stack_size: int) -> FitEstimate:
     staging = sum((t.nbytes + 15) // 16 * 16 for t in model.inputs)
-    variables = sum(n for _, n in model.variables)
+    variables = sum(v.nbytes for v in model.variables)
     code = RUNTIME_CODE_BYTES + KERNEL_CODE_BYTES * len(model.kernels) + 64 * len(model.steps)
     return FitEstimate(
         flash_needed=model.weights_bytes + model.params_bytes + code,

@@ -15,8 +15,9 @@ import numpy as np
 from codegen.errors import McuforgeError
 from codegen.ir import DType, Graph, Subgraph, Tensor
 from codegen.ir.graph import NO_TENSOR
-from codegen.ops.base import Alias, CArray, KernelCall, LowerContext, Target, TensorPtr, TensorPtrs
+from codegen.ops.base import Alias, CArray, KernelCall, LowerContext, State, Target, TensorPtr, TensorPtrs
 from codegen.ops.registry import handler
+from codegen.ops.variables import resource_variables
 from codegen.planner import ArenaPlan, Buffer, plan_arena
 
 TensorKey = tuple[int, int]  # (subgraph index, tensor index)
@@ -29,6 +30,18 @@ class Storage:
     kind: str
     offset: int = 0
     symbol: str = ""
+
+
+@dataclass(frozen=True)
+class StateBuffer:
+    """A persistent static buffer outside the arena (variable tensors, resource variables, CALL_ONCE
+    flags). ``<prefix>_init()`` fills it with the byte ``fill``; ``<prefix>_reset()`` does the same
+    when ``on_reset`` (TFLM's reset restores variables to their zero point but leaves CALL_ONCE done)."""
+
+    symbol: str
+    nbytes: int
+    fill: int = 0
+    on_reset: bool = True
 
 
 @dataclass(frozen=True)
@@ -66,7 +79,7 @@ class CompiledModel:
     arrays: tuple[CArray, ...]
     inputs: tuple[IOTensor, ...]
     outputs: tuple[IOTensor, ...]
-    variables: tuple[tuple[str, int], ...] = ()  # (symbol, bytes) persistent buffers
+    variables: tuple[StateBuffer, ...] = ()  # persistent buffers outside the arena
     target: Target = field(default_factory=Target)
 
     @property
@@ -119,11 +132,19 @@ def _schedule(graph: Graph) -> list[tuple[int, int]]:
         for op in sg.operators:
             h = handler(op.opcode)
             for callee in (h.calls(op) if h else ()):
+                if not 0 <= callee < len(graph.subgraphs):
+                    raise McuforgeError(f"subgraph {sg_index} op {op.index} {op.opcode} runs subgraph {callee}, "
+                                        f"the model has {len(graph.subgraphs)}", hint="the model is corrupted")
                 walk(callee, depth + 1)
             out.append((sg_index, op.index))
 
     walk(0, 0)
     return out
+
+
+def _reachable(graph: Graph) -> list[int]:
+    """The subgraphs the main one runs (itself included), in index order."""
+    return sorted({sg for sg, _ in _schedule(graph)} | {0})
 
 
 def _summary(sg: Subgraph, idx: tuple[int, ...], outs: tuple[int, ...]) -> str:
@@ -138,7 +159,8 @@ def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_ar
     arrays: list[CArray] = []
     aliases: dict[TensorKey, TensorKey] = {}
     used: dict[tuple[int, int], list[int]] = {}  # (subgraph, op) -> tensors the generated code touches
-    for sg in graph.subgraphs:
+    states: dict[str, StateBuffer] = {}
+    for sg in (graph.subgraphs[k] for k in _reachable(graph)):
         steps[sg.index] = []
         for op in sg.operators:
             h = handler(op.opcode)
@@ -151,6 +173,8 @@ def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_ar
             for c in low.calls:
                 arrays.extend(c.arrays)
                 touched += [*c.inputs, *c.outputs, *_ptr_tensors(c)]
+                for st in _states(c):
+                    states[st.name] = StateBuffer(st.name, st.nbytes, st.fill, st.on_reset)
             used[(sg.index, op.index)] = touched
             steps[sg.index].append(Step(subgraph=sg.index, op_index=op.index, opcode=op.opcode, calls=low.calls,
                                         macs=h.macs(sg, op),
@@ -188,7 +212,8 @@ def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_ar
 
     storage: dict[TensorKey, Storage] = {}
     buffers = []
-    variables: list[tuple[str, int]] = []
+    variables: dict[str, StateBuffer] = {}
+    resources = resource_variables(graph)
     for r in sorted(first):
         tensor = graph.subgraphs[r[0]].tensors[r[1]]
         if tensor.is_const:
@@ -199,7 +224,13 @@ def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_ar
         elif tensor.is_variable:
             sym = f"sg{r[0]}_var{r[1]}"
             storage[r] = Storage("variable", symbol=sym)
-            variables.append((sym, size[r]))
+            # TFLM ResetVariableTensors: int8 variable tensors hold their zero point, others 0
+            fill = tensor.quant.zp & 0xFF if tensor.dtype == DType.INT8 and tensor.quant else 0
+            variables[sym] = StateBuffer(sym, size[r], fill)
+        elif r in resources:
+            v = resources[r]
+            storage[r] = Storage("variable", symbol=v.symbol)
+            variables[v.symbol] = StateBuffer(v.symbol, v.nbytes, v.fill)
         else:
             buffers.append(Buffer(key=r, size=size[r], first=first[r], last=last[r]))
     plan = plan_arena(buffers, reuse=reuse_arena)
@@ -231,7 +262,11 @@ def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_ar
                          sub_steps=MappingProxyType({k: tuple(v) for k, v in steps.items() if k != 0}),
                          storage=MappingProxyType(storage), plan=plan, arrays=tuple(_dedupe(arrays)),
                          inputs=tuple(io(i) for i in main.inputs), outputs=tuple(io(i) for i in main.outputs),
-                         variables=tuple(variables), target=target)
+                         variables=tuple(variables.values()) + tuple(states.values()), target=target)
+
+
+def _states(c: KernelCall) -> list[State]:
+    return [v for _, v in c.params if isinstance(v, State)]
 
 
 def _ptr_tensors(c: KernelCall) -> list[int]:

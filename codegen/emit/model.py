@@ -116,7 +116,8 @@ def context(model: CompiledModel) -> dict:
         "arena_bytes": max(model.arena_bytes, 16), "macs": model.macs,
         "steps": steps, "subgraphs": subs, "arrays": arrays,
         "pointer_arrays": f.pointer_arrays,
-        "variables": [{"symbol": f.sym(s), "bytes": n} for s, n in model.variables],
+        "variables": [{"symbol": f.sym(v.symbol), "bytes": v.nbytes, "fill": v.fill, "on_reset": v.on_reset}
+                      for v in model.variables],
         "inputs": _io(model, f, "input"), "outputs": _io(model, f, "output"),
         "op_names": [cgen.c_string(s.opcode) for s in model.steps],
         "uses_float": any(a.ctype == "float" for a in model.arrays) or any(

@@ -63,6 +63,19 @@ class Literal:
     text: str
 
 
+@dataclass(frozen=True)
+class State(Sym):
+    """A persistent static buffer this call owns (outside the arena), referenced like a :class:`Sym`.
+
+    ``<prefix>_init()`` fills it with the byte ``fill``; ``<prefix>_reset()`` does too unless
+    ``on_reset`` is False (CALL_ONCE's "has run" flag survives a reset, as in TFLM).
+    """
+
+    nbytes: int = 1
+    fill: int = 0
+    on_reset: bool = True
+
+
 CValue = Union[int, F32, Sym, TensorPtr, TensorPtrs, Literal, tuple]
 
 
@@ -173,6 +186,9 @@ class OpHandler:
     lower: Callable[[LowerContext], Lowered]
     macs: Callable[[Subgraph, Operator], int] = lambda sg, op: 0
     fold: Callable[[Subgraph, Operator, list[np.ndarray]], list[np.ndarray]] | None = None
+    # True: ``fold`` needs only the inputs' shapes (SHAPE), so it runs even when inputs are not
+    # constant; those are passed as None.
+    fold_shapes: bool = False
     types: tuple[DType, ...] = field(default=())  # activation types supported, for `inspect`
     # subgraphs this operator runs (CALL_ONCE, control flow), inlined into the schedule for planning
     calls: Callable[[Operator], tuple[int, ...]] = lambda op: ()

@@ -1,5 +1,11 @@
 """Constant folding: an operator whose inputs are all constant, and whose handler can evaluate it in
-numpy, is run at build time; its outputs become constants and the operator disappears."""
+numpy, is run at build time; its outputs become constants and the operator disappears.
+
+Handlers marked ``fold_shapes`` (SHAPE) need only their inputs' static shapes: they fold whatever their
+inputs hold (non-constant inputs reach ``fold`` as None). Operators are visited in order, so chains
+such as SHAPE -> STRIDED_SLICE -> PACK -> RESHAPE's shape (Keras batch=None exports) fold in one pass.
+Operators with side effects (variables, CALL_ONCE) have no ``fold`` and are never folded.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from codegen.errors import McuforgeError
 from codegen.ir import Graph
 from codegen.ir.graph import NO_TENSOR
 from codegen.ops.registry import handler
@@ -21,14 +28,26 @@ def fold_constants(graph: Graph, options: PassOptions) -> Graph:
         for op in sg.operators:
             h = handler(op.opcode)
             ins = [tensors[i] for i in op.inputs if i != NO_TENSOR]
-            if h is None or h.fold is None or not ins or not all(t.is_const for t in ins) \
-                    or any(tensors[i].is_variable for i in op.outputs):
+            foldable = h is not None and h.fold is not None and bool(op.outputs) and \
+                (h.fold_shapes or (bool(ins) and all(t.is_const for t in ins))) and \
+                not any(tensors[i].is_variable for i in op.outputs)
+            if not foldable:
                 kept.append(op)
                 continue
-            values = h.fold(sg, op, [np.asarray(t.data) for t in ins])
+            if h.fold_shapes and any(tensors[i].shape_signature and min(tensors[i].shape_signature[1:] or (0,)) < 0
+                                     for i in op.inputs if i != NO_TENSOR):
+                kept.append(op)  # a dynamic dimension beyond the batch: the shape is not known
+                continue
+            try:
+                values = h.fold(sg, op, [np.asarray(t.data) if t.is_const else None for t in ins])
+            except (ValueError, IndexError) as exc:
+                raise McuforgeError(f"subgraph {sg.index} op {op.index} {op.opcode}: cannot evaluate "
+                                    f"at build time ({exc})", hint="the model's constant inputs are "
+                                    "inconsistent; re-export it") from None
             for i, v in zip(op.outputs, values):
                 t = tensors[i]
-                arr = np.ascontiguousarray(np.asarray(v, dtype=t.dtype.np).reshape(t.shape))
+                # (np.ascontiguousarray would turn a scalar into shape (1,): reshape after it)
+                arr = np.ascontiguousarray(np.asarray(v, dtype=t.dtype.np)).reshape(t.shape)
                 arr.setflags(write=False)
                 tensors[i] = replace(t, data=arr)
         graph = graph.with_subgraph(sg.with_operators(kept, tensors))

@@ -1,0 +1,124 @@
+"""MEAN: int8, int16 (int16x8 models) and float32, over any subset of axes, keep_dims or not.
+
+Integer types follow TFLM's QuantizedMeanOrSum, which the installed TFLM uses even when input and
+output quantisation are equal (older TFLM divided the raw sum with truncation there; measured: it
+no longer does): QuantizeMultiplier(double(in_scale) / double(out_scale)), the multiplier divided
+by n after a left shift of min(floor(log2 n), 32, 31 + shift), then MBQM(sum - in_zp * n) + out_zp,
+clamped.
+
+float32 sums in row-major order of the reduced axes and divides by float(n); its 4-D keep_dims H/W
+special case adds in the same order, so one kernel covers both.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from codegen.ir import DType, Operator, Subgraph, Tensor
+from codegen.ops.base import KernelCall, LowerContext, Lowered, OpHandler
+from codegen.ops.common import require_const, require_quant
+from codegen.ops.movement import MAX_DIMS, const_ints, fits_int32, merge_walk, padded, prod, row_major_strides
+from codegen.ops.registry import register
+from codegen.quant.multiplier import quantize_multiplier
+
+
+def _axes(sg: Subgraph, op: Operator) -> list[int]:
+    rank = len(sg.tensors[op.inputs[0]].shape)
+    out: list[int] = []
+    for a in const_ints(sg.tensors[op.inputs[1]]):
+        a = a + rank if a < 0 else a
+        if not 0 <= a < rank:
+            raise ValueError(f"axis {a} out of range for rank {rank}")
+        if a not in out:
+            out.append(a)
+    return out
+
+
+def _expected_shape(inp: Tensor, axes: list[int], keep_dims: bool) -> tuple[int, ...]:
+    if keep_dims:
+        return tuple(1 if k in axes else d for k, d in enumerate(inp.shape))
+    return tuple(d for k, d in enumerate(inp.shape) if k not in axes)
+
+
+def check(sg: Subgraph, op: Operator) -> list[str]:
+    inp, axis_t, out = sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]], sg.tensors[op.outputs[0]]
+    if inp.dtype not in _LOWER:
+        return [f"type {inp.dtype.name.lower()} (supported: float32, int8, int16)"]
+    problems = require_const(axis_t, "axis")
+    if axis_t.dtype != DType.INT32:
+        problems.append(f"axis of type {axis_t.dtype.name.lower()} (TFLM requires int32)")
+    if out.dtype != inp.dtype:
+        problems.append(f"output type {out.dtype.name.lower()} differs from the input's")
+    if inp.dtype != DType.FLOAT32:
+        problems += require_quant(inp, out)
+    if problems:
+        return problems
+    try:
+        axes = _axes(sg, op)
+    except ValueError as e:
+        return [str(e)]
+    if len(inp.shape) > MAX_DIMS:
+        problems.append(f"input of rank {len(inp.shape)} (at most {MAX_DIMS})")
+    want = _expected_shape(inp, axes, bool(op.opt("keepDims", False)))
+    if prod(want) != out.elements:
+        problems.append(f"output {out.describe()} does not match the reduction to {list(want)}")
+    if inp.dtype != DType.FLOAT32 and not fits_int32(inp.quant.zp * prod(inp.shape[a] for a in axes)):
+        problems.append("too many elements per mean for 32-bit sums")
+    return problems
+
+
+def _walks(inp: Tensor, axes: list[int]) -> tuple[tuple, int]:
+    strides = row_major_strides(inp.shape)
+    keep = [k for k in range(len(inp.shape)) if k not in axes]
+    red = sorted(axes)
+    oc, os_ = merge_walk([inp.shape[k] for k in keep], [strides[k] for k in keep])
+    rc, rs = merge_walk([inp.shape[k] for k in red], [strides[k] for k in red])
+    if not oc:
+        oc, os_ = [1], [0]
+    n = prod(inp.shape[k] for k in red)
+    return (("out_rank", len(oc)), ("out_count", padded(oc, MAX_DIMS)), ("out_stride", padded(os_, MAX_DIMS)),
+            ("red_rank", len(rc)), ("red_count", padded(rc, MAX_DIMS)), ("red_stride", padded(rs, MAX_DIMS)),
+            ("n", n)), n
+
+
+def mean_scaling(in_scale: float, out_scale: float, n: int) -> tuple[int, int]:
+    """QuantizedMeanOrSum's multiplier and shift, 1/n folded in."""
+    mult, shift = quantize_multiplier(in_scale / out_scale)
+    s = min(n.bit_length() - 1, 32, 31 + shift)
+    return (mult << s) // n, shift - s
+
+
+def _quant_params(inp: Tensor, out: Tensor, n: int) -> tuple:
+    assert inp.quant is not None and out.quant is not None
+    mult, shift = mean_scaling(inp.quant.s, out.quant.s, n)
+    return (("mult", mult), ("shift", shift), ("zp_times_n", inp.quant.zp * n), ("output_offset", out.quant.zp))
+
+
+def _float_params(inp: Tensor, out: Tensor, n: int) -> tuple:
+    return (("mult", 0), ("shift", 0), ("zp_times_n", 0), ("output_offset", 0))
+
+
+_LOWER: dict[DType, tuple[str, Callable[[Tensor, Tensor, int], tuple]]] = {
+    DType.INT8: ("mf_mean_s8", _quant_params),
+    DType.INT16: ("mf_mean_s16", _quant_params),
+    DType.FLOAT32: ("mf_mean_f32", _float_params),
+}
+
+
+def lower(ctx: LowerContext) -> Lowered:
+    sg, op = ctx.subgraph, ctx.op
+    inp, out = ctx.t(op.inputs[0]), ctx.output()
+    axes = _axes(sg, op)
+    walk, n = _walks(inp, axes)
+    function, quant = _LOWER[inp.dtype]
+    call = KernelCall(function=function, params_type="mf_mean_params", params=walk + quant(inp, out, n),
+                      inputs=(op.inputs[0],), outputs=(op.outputs[0],),
+                      comment=f"axes {axes}, {n} per mean")
+    return Lowered(calls=(call,))
+
+
+def macs(sg: Subgraph, op: Operator) -> int:
+    return sg.tensors[op.inputs[0]].elements
+
+
+register(OpHandler(opcode="MEAN", check=check, lower=lower, macs=macs, types=tuple(_LOWER)))

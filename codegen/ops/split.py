@@ -1,0 +1,92 @@
+"""SPLIT, SPLIT_V and UNPACK: every element type, one ``mf_copy_rows`` call per output; numpy folding.
+
+The pieces' sizes are the output shapes (static), so SPLIT_V's -1 entry needs no special case.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from codegen.ir import DType, Operator, Subgraph
+from codegen.ops.base import LowerContext, Lowered, OpHandler
+from codegen.ops.common import require_const
+from codegen.ops.movement import MOVABLE, Rows, axis_split, check_movable, const_ints, copy_rows_call, norm_axis
+from codegen.ops.registry import register
+
+
+def _data(op: Operator) -> int:
+    """The data input's position: SPLIT is (axis, input), SPLIT_V (input, sizes, axis), UNPACK (input)."""
+    return 1 if op.opcode == "SPLIT" else 0
+
+
+def _axis(sg: Subgraph, op: Operator) -> int:
+    rank = len(sg.tensors[op.inputs[_data(op)]].shape)
+    if op.opcode == "UNPACK":
+        return norm_axis(int(op.opt("axis", 0)), rank)
+    t = sg.tensors[op.inputs[0 if op.opcode == "SPLIT" else 2]]
+    return norm_axis(const_ints(t)[0], rank)
+
+
+def _extents(sg: Subgraph, op: Operator, axis: int) -> list[int]:
+    if op.opcode == "UNPACK":
+        return [1] * len(op.outputs)
+    return [sg.tensors[o].shape[axis] for o in op.outputs]
+
+
+def check(sg: Subgraph, op: Operator) -> list[str]:
+    inp = sg.tensors[op.inputs[_data(op)]]
+    outs = [sg.tensors[o] for o in op.outputs]
+    problems = check_movable(sg, op, [inp] + outs)
+    if op.opcode != "UNPACK":
+        axis_t = sg.tensors[op.inputs[0 if op.opcode == "SPLIT" else 2]]
+        problems += require_const(axis_t, "axis")
+        if axis_t.dtype not in (DType.INT32, DType.INT64):
+            problems.append(f"axis of type {axis_t.dtype.name.lower()}")
+    if problems:
+        return problems
+    try:
+        axis = _axis(sg, op)
+    except ValueError as e:
+        return [str(e)]
+    if op.opcode == "UNPACK":
+        want = inp.shape[:axis] + inp.shape[axis + 1:]
+        if any(o.shape != want for o in outs) or len(outs) != inp.shape[axis]:
+            problems.append(f"outputs are not the {inp.shape[axis]} slices of {inp.describe()} on axis {axis}")
+        return problems
+    for o in outs:
+        if len(o.shape) != len(inp.shape) or any(a != b for k, (a, b) in enumerate(zip(o.shape, inp.shape))
+                                                 if k != axis):
+            problems.append(f"output {o.describe()} is not a piece of {inp.describe()} on axis {axis}")
+    if not problems and sum(o.shape[axis] for o in outs) != inp.shape[axis]:
+        problems.append(f"outputs add up to {sum(o.shape[axis] for o in outs)} on axis {axis}, "
+                        f"the input has {inp.shape[axis]}")
+    return problems
+
+
+def lower(ctx: LowerContext) -> Lowered:
+    sg, op = ctx.subgraph, ctx.op
+    src = op.inputs[_data(op)]
+    inp = ctx.t(src)
+    axis = _axis(sg, op)
+    outer, inner = axis_split(inp.shape, axis)
+    es = inp.dtype.size
+    in_row = inp.shape[axis] * inner * es
+    calls, col = [], 0
+    for k, (o, n) in enumerate(zip(op.outputs, _extents(sg, op, axis))):
+        row = n * inner * es
+        rows = Rows(rows=outer, row_bytes=row, in_offset=col, in_stride=in_row, out_offset=0, out_stride=row)
+        calls.append(copy_rows_call(src, o, rows, comment=f"output {k}"))
+        col += row
+    return Lowered(calls=tuple(calls))
+
+
+def fold(sg: Subgraph, op: Operator, values: list[np.ndarray]) -> list[np.ndarray]:
+    x = np.asarray(values[_data(op)])
+    axis = _axis(sg, op)
+    bounds = np.cumsum(_extents(sg, op, axis))[:-1]
+    parts = np.split(x, bounds, axis=axis)
+    return [p.reshape(sg.tensors[o].shape) for p, o in zip(parts, op.outputs)]
+
+
+for _name in ("SPLIT", "SPLIT_V", "UNPACK"):
+    register(OpHandler(opcode=_name, check=check, lower=lower, fold=fold, types=tuple(sorted(MOVABLE, key=str))))
