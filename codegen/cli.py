@@ -108,6 +108,18 @@ def _boards(a: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("models", nargs="*", type=Path, help="default: every model in ../shared/models")
+    p.add_argument("--out", type=Path, default=None, help="Markdown file (default: BENCHMARKS.md)")
+
+
+@command("bench", "build and run the shared models on the emulated Cortex-M4/M7/M33/M55; write BENCHMARKS.md")(_bench_args)
+def _bench(a: argparse.Namespace) -> int:
+    from codegen.bench import REPO, main_bench
+    main_bench(out_md=a.out or REPO / "BENCHMARKS.md", models=[m.resolve() for m in a.models] or None)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
     sub = parser.add_subparsers(dest="cmd", required=True)

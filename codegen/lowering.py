@@ -211,7 +211,6 @@ def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_ar
         touch((0, i), end)
 
     storage: dict[TensorKey, Storage] = {}
-    buffers = []
     variables: dict[str, StateBuffer] = {}
     resources = resource_variables(graph)
     for r in sorted(first):
@@ -231,11 +230,16 @@ def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_ar
             v = resources[r]
             storage[r] = Storage("variable", symbol=v.symbol)
             variables[v.symbol] = StateBuffer(v.symbol, v.nbytes, v.fill)
-        else:
-            buffers.append(Buffer(key=r, size=size[r], first=first[r], last=last[r]))
-    plan = plan_arena(buffers, reuse=reuse_arena)
-    for b in buffers:
-        storage[b.key] = Storage("arena", offset=plan.offset(b.key))
+    arena_roots = [r for r in sorted(first) if r not in storage]
+    if reuse_arena:
+        placement, plan = _share_groups(arena_roots, first, last, size, steps, pos, root)
+    else:
+        placement = {r: (r, 0) for r in arena_roots}
+        plan = plan_arena([Buffer(key=r, size=size[r], first=first[r], last=last[r]) for r in arena_roots],
+                          reuse=False)
+    for r in arena_roots:
+        group, at = placement[r]
+        storage[r] = Storage("arena", offset=plan.offset(group) + at)
     for k in aliases:
         storage[k] = storage[root(k)]
     # tensors referenced by calls but never touched (e.g. optional outputs) get no storage: catch it
@@ -267,6 +271,60 @@ def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_ar
 
 def _states(c: KernelCall) -> list[State]:
     return [v for _, v in c.params if isinstance(v, State)]
+
+
+@dataclass
+class _Group:
+    members: dict  # root -> byte position inside the group
+    first: int
+    last: int
+    extent: int
+
+
+def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict,
+                  steps: dict[int, list[Step]], pos: dict, root) -> tuple[dict[TensorKey, tuple[int, int]], ArenaPlan]:
+    """Storage groups: a call's output may overlap its input when the kernel allows it
+    (``KernelCall.shares``/``inplace``: the output starts a computed number of bytes before the
+    input) and the input dies at that very call while the output is born there. Each candidate is
+    kept only if the planned arena does not grow. Returns root -> (group key, position) and the plan."""
+    groups = {r: _Group({r: 0}, first[r], last[r], size[r]) for r in roots}
+    owner = {r: r for r in roots}
+
+    def plan_of(gs: dict) -> ArenaPlan:
+        return plan_arena([Buffer(key=k, size=g.extent, first=g.first, last=g.last) for k, g in gs.items()])
+
+    best = plan_of(groups)
+    candidates = []
+    for (sg_index, op_index), t in sorted(pos.items(), key=lambda kv: kv[1]):
+        for step in steps[sg_index]:
+            if step.op_index != op_index:
+                continue
+            for call in step.calls:
+                pairs = [(o, i, 0) for o, i in call.inplace] + [(x.output, x.input, x.offset) for x in call.shares]
+                for o, i, off in pairs:
+                    candidates.append((t, root((sg_index, o)), root((sg_index, i)), off))
+    for t, ro, ri, off in candidates:
+        if ro not in owner or ri not in owner:
+            continue  # constants and variables keep their own storage
+        go, gi = owner[ro], owner[ri]
+        if go == gi or groups[gi].last != t or groups[go].first != t or len(groups[go].members) != 1:
+            continue
+        g1 = groups[gi]
+        a = g1.members[ri] - off
+        shift = max(0, -a)
+        members = {r: p + shift for r, p in g1.members.items()}
+        members[ro] = a + shift
+        merged = _Group(members, g1.first, max(g1.last, groups[go].last),
+                        max(p + size[r] for r, p in members.items()))
+        trial = {k: g for k, g in groups.items() if k not in (gi, go)}
+        trial[gi] = merged
+        plan = plan_of(trial)
+        if plan.size <= best.size:
+            groups, best = trial, plan
+            for r in members:
+                owner[r] = gi
+    placement = {r: (owner[r], groups[owner[r]].members[r]) for r in roots}
+    return placement, best
 
 
 def _ptr_tensors(c: KernelCall) -> list[int]:

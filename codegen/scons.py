@@ -129,6 +129,11 @@ def inspect_action(target, source, env) -> int:  # noqa: ARG001
     return _guarded(lambda: inspect_and_show(j.model, load_board(j.board_name), j.options))
 
 
+def bench_action(target, source, env) -> int:  # noqa: ARG001
+    from codegen.bench import main_bench
+    return _guarded(lambda: main_bench(command="scons bench") and 0)
+
+
 def configure(env: Any, args: dict, targets: list[str]) -> None:
     from SCons.Script import Alias, AlwaysBuild, Default, Precious  # type: ignore[import-not-found]
 
@@ -174,3 +179,4 @@ def configure(env: Any, args: dict, targets: list[str]) -> None:
     AlwaysBuild(Alias("run", rep, env.Action(run_action, f"run        {model.name} on {board_name}")))
     AlwaysBuild(Alias("test", rep, env.Action(test_action, f"test       {model.name} on {board_name} vs TFLM")))
     AlwaysBuild(Alias("inspect", [], env.Action(inspect_action, f"inspect    {model.name}")))
+    AlwaysBuild(Alias("bench", [], env.Action(bench_action, "bench      shared models x emulated cores -> BENCHMARKS.md")))

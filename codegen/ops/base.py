@@ -114,10 +114,23 @@ class KernelCall:
     kernels: tuple[str, ...] = ()
     comment: str = ""
     inplace: tuple[tuple[int, int], ...] = ()  # (output, input) pairs that may share storage
+    shares: tuple["Share", ...] = ()  # outputs that may overlap an input, see Share
 
     @property
     def sources(self) -> tuple[str, ...]:
         return self.kernels or (self.function,)
+
+
+@dataclass(frozen=True)
+class Share:
+    """The output may start ``offset`` bytes before the input's first byte (so the two overlap) when
+    the input dies at this call: the kernel writes its output in address order, and by the time it
+    writes a byte, no input byte at or below it (after the shift) is still to be read. Computed per
+    call from the kernel's access pattern (codegen/ops/overlap.py). ``inplace`` is offset 0."""
+
+    output: int
+    input: int
+    offset: int
 
 
 @dataclass(frozen=True)
