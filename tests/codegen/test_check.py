@@ -1,0 +1,67 @@
+"""Models the generator refuses get one error listing every problem and the way out: float16
+weights and dynamic-range (hybrid) models (TFLM refuses them too), dynamic shapes, batch above 1."""
+
+from __future__ import annotations
+
+import pytest
+
+from codegen.check import UnsupportedModelError, check_graph
+from codegen.tflite import read_model_bytes
+
+tf = pytest.importorskip("tensorflow")
+
+
+def _keras(batch: int | None = 1):
+    tf.keras.utils.set_random_seed(0)
+    # layers above the converter's 1024-weight threshold, so dynamic-range quantisation applies
+    return tf.keras.Sequential([tf.keras.Input((64,), batch_size=batch), tf.keras.layers.Dense(64, activation="relu"),
+                                tf.keras.layers.Dense(32)])
+
+
+def _convert(model, **attrs) -> bytes:
+    conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    for k, v in attrs.items():
+        setattr(conv, k, v)
+    return conv.convert()
+
+
+def _problems(data: bytes, name: str) -> UnsupportedModelError:
+    with pytest.raises(UnsupportedModelError) as e:
+        check_graph(read_model_bytes(data, source=name))
+    return e.value
+
+
+def test_hybrid_model_is_refused_with_the_fix():
+    err = _problems(_convert(_keras(), optimizations=[tf.lite.Optimize.DEFAULT]), "hybrid.tflite")
+    assert any("hybrid" in p.reason for p in err.problems)
+    assert sum("hybrid" in p.reason for p in err.problems) == 2  # both Dense layers, each named
+    assert "quantize" in err.hint and "representative_dataset" in err.hint
+
+
+def test_float16_weights_are_refused():
+    err = _problems(_convert(_keras(), optimizations=[tf.lite.Optimize.DEFAULT],
+                             target_spec=_f16_spec()), "f16.tflite")
+    assert any("float16" in p.reason for p in err.problems)
+    assert "int8" in err.hint
+
+
+def _f16_spec():
+    spec = tf.lite.TargetSpec()
+    spec.supported_types = [tf.float16]
+    return spec
+
+
+def test_batch_above_one_is_refused():
+    err = _problems(_convert(_keras(batch=4)), "batch4.tflite")
+    assert any("batch 4" in p.reason for p in err.problems)
+    assert "batch of 1" in err.hint
+
+
+def test_dynamic_shape_is_refused():
+    @tf.function(input_signature=[tf.TensorSpec([1, None], tf.float32)])
+    def f(x):
+        return tf.nn.relu(x) * 2.0
+
+    conv = tf.lite.TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f)
+    err = _problems(conv.convert(), "dynamic.tflite")
+    assert any("dynamic shape" in p.reason for p in err.problems)
