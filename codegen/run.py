@@ -1,19 +1,29 @@
 """`run`: put a built firmware on its target, feed it an input, and bring back outputs, timing and
-memory use (`run.json` beside the build)."""
+memory use (`run.json` beside the build, and the report: `codegen.reports.run_report`).
+
+The result is a :class:`RunResult` (frozen). A run that fails part-way (a fault, a hung target,
+garbage on the line) still produces one, with what was gathered before the failure and a
+:class:`RunFailure` naming the reason; :func:`run_firmware` raises :class:`RunFailed` carrying it, so
+the caller writes `run.json` and the report before exiting non-zero.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import time
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from codegen.boards import Board
 from codegen.errors import McuforgeError
-from codegen.hil.drivers import CountUnit, RunRequest, Session, select_driver
-from codegen.hil.dut import Device
+from codegen.hil.drivers import CountUnit, RunRequest, Session
+from codegen.hil.dut import Device, DeviceError, DeviceFault, DeviceGone, DeviceTimeout, Exchange, LinkError
+from codegen.hil.gpio import PinTiming, trace_timing
 from codegen.hil.protocol import DeviceInfo
+from codegen.hil.sigrok import Capture, LogicAnalyzer, read_edges
 from codegen.lowering import IOTensor
 from codegen.reference import random_inputs
 
@@ -24,6 +34,191 @@ class InputSource:
     description: str
     label: int | None = None
 
+
+@dataclass(frozen=True)
+class Stats:
+    p50: float
+    p90: float
+    p99: float
+    max: float
+    min: float
+    mean: float
+
+    @staticmethod
+    def of(values: Sequence[float]) -> "Stats | None":
+        if not len(values):
+            return None
+        a = np.asarray(values, dtype=np.float64)
+        return Stats(p50=float(np.percentile(a, 50)), p90=float(np.percentile(a, 90)),
+                     p99=float(np.percentile(a, 99)), max=float(a.max()), min=float(a.min()), mean=float(a.mean()))
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One scheduled operator (what `profile` times, by its `run_op` index)."""
+
+    op: str        # CONV_2D
+    summary: str   # int8[1x8x8x1] -> int8[1x8x8x8]
+    macs: int
+
+
+@dataclass(frozen=True)
+class LayerTime:
+    index: int
+    op: str
+    summary: str
+    macs: int
+    count: int     # counter ticks
+    value: float   # in the run's unit (instructions, cycles, ns)
+
+
+@dataclass(frozen=True)
+class Memory:
+    """The build's sizes (report.json), beside the run."""
+
+    flash_bytes: int | None = None
+    ram_bytes: int | None = None
+    arena_bytes: int | None = None
+    code_bytes: int | None = None
+    weights_bytes: int | None = None
+    flash_budget: int | None = None
+    ram_budget: int | None = None
+
+
+@dataclass(frozen=True)
+class DeviceSummary:
+    firmware: str
+    counter: str
+    counter_hz: int
+    cpu_hz: int
+    arena: int
+    model: str
+    sha256: str
+    ops: int = 0
+
+
+@dataclass(frozen=True)
+class LinkSummary:
+    frames_sent: int = 0
+    retries: int = 0
+    bad_frames: int = 0
+
+
+@dataclass(frozen=True)
+class RunFailure:
+    kind: str                   # fault | timeout | link | device | gone | error
+    message: str
+    fault_kind: str | None = None          # hardfault, busfault, ... (kind == "fault")
+    registers: dict[str, int] = field(default_factory=dict)
+    location: str | None = None            # pc as function+offset, from the ELF
+    target_log: str = ""                   # the emulator's / process's stderr tail
+
+
+@dataclass(frozen=True)
+class StateStep:
+    source: str
+    target: str
+    seconds: float
+    note: str
+
+
+UNIT_KEYS = {"instructions": "instructions_per_inference", "cycles": "cycles_per_inference",
+             "ns": "ns_per_inference"}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    board: str
+    target: str = ""
+    driver: str = ""
+    model: str = ""
+    device: DeviceSummary | None = None
+    input: str = ""
+    label: int | None = None
+    n: int = 0
+    counts: tuple[int, ...] = ()
+    unit: str = ""
+    per_tick: float = 0.0                # `unit`s per counter tick
+    clock_hz: int = 0                    # `unit`s per second (0: no time base)
+    latency_basis: str = ""
+    per_inference: Stats | None = None   # in `unit`
+    latency_us: Stats | None = None
+    outputs: tuple[Any, ...] = ()        # nested lists, one per output
+    outputs_dequantized: tuple[Any, ...] = ()
+    profile: tuple[LayerTime, ...] = ()
+    stack_used_bytes: int | None = None
+    stack_size_bytes: int | None = None
+    link: LinkSummary = LinkSummary()
+    memory: Memory | None = None
+    pin: PinTiming | None = None
+    states: tuple[StateStep, ...] = ()
+    failure: RunFailure | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.failure is None
+
+    def values(self) -> list[float]:
+        """Per-inference latency in `unit`."""
+        return [c * self.per_tick for c in self.counts]
+
+    def micros(self) -> list[float]:
+        """Per-inference latency in microseconds ([] without a time base)."""
+        if self.unit == "ns":
+            return [c / 1000.0 for c in self.counts]
+        return [c * self.per_tick / self.clock_hz * 1e6 for c in self.counts] if self.clock_hz else []
+
+    def as_json(self) -> dict:
+        d: dict[str, Any] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            d[f.name] = asdict(v) if hasattr(v, "__dataclass_fields__") else v
+        d["counts"] = list(self.counts)
+        d["outputs"], d["outputs_dequantized"] = list(self.outputs), list(self.outputs_dequantized)
+        d["profile"] = [asdict(p) for p in self.profile]
+        d["states"] = [asdict(s) for s in self.states]
+        d["complete"] = self.complete
+        if self.unit in UNIT_KEYS:
+            d[UNIT_KEYS[self.unit]] = d["per_inference"]
+        return d
+
+    @staticmethod
+    def from_json(d: dict) -> "RunResult":
+        def sub(cls, v):
+            return None if v is None else cls(**{k: v[k] for k in v if k in cls.__dataclass_fields__})
+        return RunResult(
+            board=d["board"], target=d.get("target", ""), driver=d.get("driver", ""), model=d.get("model", ""),
+            device=sub(DeviceSummary, d.get("device")), input=d.get("input", ""), label=d.get("label"),
+            n=d.get("n", 0), counts=tuple(d.get("counts", ())), unit=d.get("unit", ""),
+            per_tick=d.get("per_tick", 0.0), clock_hz=d.get("clock_hz", 0),
+            latency_basis=d.get("latency_basis", ""), per_inference=sub(Stats, d.get("per_inference")),
+            latency_us=sub(Stats, d.get("latency_us")), outputs=tuple(d.get("outputs", ())),
+            outputs_dequantized=tuple(d.get("outputs_dequantized", ())),
+            profile=tuple(LayerTime(**p) for p in d.get("profile", ()) if isinstance(p, dict)),
+            stack_used_bytes=d.get("stack_used_bytes"), stack_size_bytes=d.get("stack_size_bytes"),
+            link=sub(LinkSummary, d.get("link")) or LinkSummary(), memory=sub(Memory, d.get("memory")),
+            pin=_pin_from(d.get("pin")), states=tuple(StateStep(**s) for s in d.get("states", ())),
+            failure=sub(RunFailure, d.get("failure")))
+
+
+def _pin_from(v: dict | None) -> PinTiming | None:
+    if v is None:
+        return None
+    return PinTiming(**{**v, "widths_us": tuple(v.get("widths_us", ()))})
+
+
+class RunFailed(McuforgeError):
+    """A run that stopped part-way; `result` holds what it gathered and why it failed."""
+
+    def __init__(self, result: RunResult, cause: McuforgeError | None) -> None:
+        f = result.failure
+        assert f is not None
+        super().__init__(f"the run on {result.board} failed ({f.kind}): {f.message}",
+                         hint=cause.hint if cause is not None and cause.hint else "see run.json")
+        self.result = result
+
+
+# --- inputs and outputs ------------------------------------------------------------------------------
 
 def samples_file(model: Path) -> Path:
     """The conventional sample data beside a model: `kws.tflite` -> `kws.samples.npz`."""
@@ -44,22 +239,20 @@ def default_inputs(model: Path, inputs: tuple[IOTensor, ...], index: int = 0, se
 
 
 def percentiles(values: list[float]) -> dict:
-    a = np.asarray(values, dtype=np.float64)
-    return {"p50": float(np.percentile(a, 50)), "p90": float(np.percentile(a, 90)),
-            "p99": float(np.percentile(a, 99)), "max": float(a.max()), "min": float(a.min()),
-            "mean": float(a.mean())}
+    s = Stats.of(values)
+    return asdict(s) if s else {}
 
 
-def to_units(counts: list[int], unit: CountUnit) -> list[float]:
+def to_units(counts: Sequence[int], unit: CountUnit) -> list[float]:
     return [c * unit.per_tick for c in counts]
 
 
-def latency_us(counts: list[int], unit: CountUnit) -> dict | None:
+def latency_us(counts: Sequence[int], unit: CountUnit) -> Stats | None:
     if unit.name == "ns":
-        return percentiles([c / 1000.0 for c in counts])
+        return Stats.of([c / 1000.0 for c in counts])
     if not unit.clock_hz:
         return None
-    return percentiles([c * unit.per_tick / unit.clock_hz * 1e6 for c in counts])
+    return Stats.of([c * unit.per_tick / unit.clock_hz * 1e6 for c in counts])
 
 
 def load_inputs(dev: Device, xs: tuple[np.ndarray, ...]) -> None:
@@ -96,55 +289,161 @@ def check_identity(info: DeviceInfo, board: Board, sha256: str) -> None:
                             hint="check port= and board=")
 
 
+def layers_of(compiled: Any) -> tuple[Layer, ...]:
+    """The operators `profile` times, from a CompiledModel's schedule."""
+    return tuple(Layer(op=s.opcode, summary=s.summary, macs=s.macs) for s in compiled.steps)
+
+
+# --- the timing pin ----------------------------------------------------------------------------------
+
+def expected_pulses(body: str, n_ops: int) -> int | None:
+    """Pulses of the timing pin a request makes (firmware/runtime/main.c): `infer N W` one per
+    inference (N + W), `profile S` one per operator (all of them), anything else none."""
+    words = body.split()
+    if words[:1] == ["infer"] and len(words) == 3:
+        return int(words[1]) + int(words[2])
+    if words[:1] == ["profile"]:
+        return n_ops
+    return None
+
+
+def qemu_pin_timing(board: Board, log: Path, exchanges: Sequence[Exchange], n_ops: int) -> PinTiming:
+    expected = {}
+    for x in exchanges:
+        k = expected_pulses(x.body, n_ops)
+        if k is not None and x.outcome == "ok":
+            expected[x.body] = k
+    return trace_timing(board, log, exchanges, expected)
+
+
+def logic_pin_timing(analyzer: LogicAnalyzer, capture: Path, n: int, warmup: bool) -> PinTiming:
+    """Pulse widths from a capture of one `infer` batch: the last `n` pulses are the timed inferences."""
+    trace = read_edges(capture, analyzer.channel)
+    found = trace.pulses()
+    want = n + (1 if warmup else 0)
+    widths = tuple(p.width * 1e6 for p in found[-n:]) if len(found) >= n else ()
+    note = f"capture {capture.name}, {len(found)} pulses"
+    if len(found) != want:
+        note += f"; expected {want} (warm-up + {n}): check the wiring, the channel and the sample rate"
+    return PinTiming(source=analyzer.describe(), expected=want, observed=len(found), order_ok=len(found) == want,
+                     widths_us=widths, resolution_us=trace.resolution * 1e6, note=note)
+
+
+# --- the run -----------------------------------------------------------------------------------------
+
+FAILURE_KINDS: dict[type, str] = {DeviceFault: "fault", DeviceTimeout: "timeout", LinkError: "link",
+                                  DeviceError: "device", DeviceGone: "gone"}
+
+
+def failure_of(exc: BaseException, firmware: Path | None) -> RunFailure:
+    kind = next((k for t, k in FAILURE_KINDS.items() if isinstance(exc, t)), "error")
+    message = exc.message if isinstance(exc, McuforgeError) else f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, DeviceFault):
+        from codegen.hil.symbols import symbolize
+        regs = dict(exc.fault.registers)
+        loc = symbolize(firmware, regs["pc"]) if firmware is not None and "pc" in regs else None
+        return RunFailure(kind=kind, message=message, fault_kind=exc.fault.kind, registers=regs, location=loc)
+    return RunFailure(kind=kind, message=message)
+
+
 def execute(session: Session, board: Board, sha256: str, inputs: tuple[IOTensor, ...],
             outputs: tuple[IOTensor, ...], source: InputSource, n: int, macs: int, profile: bool,
-            timeout: float) -> dict:
+            timeout: float, layers: tuple[Layer, ...] = (), logic: LogicAnalyzer | None = None,
+            capture: Path | None = None, gathered: Callable[[dict], None] | None = None) -> RunResult:
+    """One run over a running session. `gathered` receives every field as soon as it is known, so a
+    failure later still leaves what came before."""
+    got: dict[str, Any] = {}
+
+    def keep(**kw: Any) -> None:
+        got.update(kw)
+        if gathered:
+            gathered(kw)
+
     dev = session.device
+    unit = session.unit
+    keep(target=session.description, driver=session.driver.name, unit=unit.name, per_tick=unit.per_tick,
+         clock_hz=unit.clock_hz, latency_basis=unit.basis,
+         input=source.description, label=source.label, n=n)
     info = dev.info()
+    keep(device=DeviceSummary(firmware=info.firmware, counter=info.counter, counter_hz=info.counter_hz,
+                              cpu_hz=info.cpu_hz, arena=info.arena, model=info.model, sha256=info.sha256,
+                              ops=info.ops))
     check_identity(info, board, sha256)
     load_inputs(dev, source.arrays)
-    counts = dev.infer(n, warmup=True, timeout=infer_timeout(macs, n, timeout))
+    cap = Capture(logic, capture or Path("capture.sr")) if logic is not None else None
+    try:
+        counts = dev.infer(n, warmup=True, timeout=infer_timeout(macs, n, timeout))
+        if cap is not None:
+            time.sleep(0.05)  # the falling edge of the last pulse, into the capture
+            keep(pin=logic_pin_timing(logic, cap.stop(), n, warmup=True))  # type: ignore[arg-type]
+            cap = None
+    finally:
+        if cap is not None:
+            cap.abort()
+    keep(counts=tuple(counts), per_inference=Stats.of(to_units(counts, unit)), latency_us=latency_us(counts, unit))
     outs = read_outputs(dev, info, outputs)
-    prof = dev.profile(timeout=infer_timeout(macs, 1, timeout)) if profile else None
+    keep(outputs=tuple(o.tolist() for o in outs),
+         outputs_dequantized=tuple(dequantize(o, t).tolist() for o, t in zip(outs, outputs)))
+    if profile:
+        prof = dev.profile(timeout=infer_timeout(macs, 1, timeout))
+        keep(profile=tuple(
+            LayerTime(index=i, op=layers[i].op if i < len(layers) else "?",
+                      summary=layers[i].summary if i < len(layers) else "",
+                      macs=layers[i].macs if i < len(layers) else 0, count=c, value=c * unit.per_tick)
+            for i, c in enumerate(prof)))
     stack_used, stack_size = dev.stack()
-    unit = session.unit
-    per_inf = to_units(counts, unit)
-    result = {
-        "board": board.name,
-        "target": session.description,
-        "device": {"firmware": info.firmware, "counter": info.counter, "counter_hz": info.counter_hz,
-                   "cpu_hz": info.cpu_hz, "arena": info.arena, "model": info.model, "sha256": info.sha256},
-        "input": source.description,
-        "label": source.label,
-        "n": n,
-        "counts": counts,
-        "unit": unit.name,
-        "latency_basis": unit.basis,
-        "outputs": [o.tolist() for o in outs],
-        "outputs_dequantized": [dequantize(o, t).tolist() for o, t in zip(outs, outputs)],
-        "latency_us": latency_us(counts, unit),
-        "stack_used_bytes": stack_used or None,
-        "stack_size_bytes": stack_size or None,
-        "link": {"frames_sent": dev.stats.frames_sent, "retries": dev.stats.retries,
-                 "bad_frames": dev.stats.bad_frames},
-    }
-    key = {"instructions": "instructions_per_inference", "cycles": "cycles_per_inference",
-           "ns": "ns_per_inference"}[unit.name]
-    result[key] = percentiles(per_inf)
-    if prof is not None:
-        result["profile"] = to_units(prof, unit)
-    return result
+    keep(stack_used_bytes=stack_used or None, stack_size_bytes=stack_size or None)
+    keep(link=LinkSummary(frames_sent=dev.stats.frames_sent, retries=dev.stats.retries,
+                          bad_frames=dev.stats.bad_frames))
+    return RunResult(board=board.name, **got)
 
 
 def run_firmware(board: Board, firmware: Path, sha256: str, inputs: tuple[IOTensor, ...],
                  outputs: tuple[IOTensor, ...], source: InputSource, n: int = 10, macs: int = 0,
-                 request: RunRequest = RunRequest(), profile: bool = True) -> dict:
-    driver = select_driver(board, request)
-    with driver.session(board, firmware, request) as session:
-        result = execute(session, board, sha256, inputs, outputs, source, n, macs, profile, request.timeout)
-        session.device.exit(0, semihost=session.semihost)
+                 request: RunRequest = RunRequest(), profile: bool = True, layers: tuple[Layer, ...] = (),
+                 logic: LogicAnalyzer | None = None, capture: Path | None = None,
+                 model: str = "") -> RunResult:
+    """Start the target (strategy over the registered drivers), run, stop it for sure. Raises
+    :class:`RunFailed` (with the partial result) when the run fails after the target started."""
+    from codegen.hil.strategy import State, Strategy
+    if request.gpio_trace is not None and not request.record:
+        request = replace(request, record=True)
+    got: dict[str, Any] = {"model": model}
+    failure: RunFailure | None = None
+    cause: BaseException | None = None
+    strategy = Strategy(board, firmware, request)
+    try:
+        with strategy:
+            session = strategy.transition(State.RUNNING)
+            assert session is not None
+            execute(session, board, sha256, inputs, outputs, source, n, macs, profile, request.timeout,
+                    layers=layers, logic=logic, capture=capture, gathered=got.update)
+    except (McuforgeError, EOFError, OSError) as exc:
+        if strategy.session is None:
+            raise  # never started: nothing gathered, the error says why
+        failure, cause = failure_of(exc, firmware), exc
+    stopped = strategy.stopped
+    if failure is not None and stopped is not None and stopped.log:
+        failure = replace(failure, target_log=stopped.log)
+    got["states"] = tuple(StateStep(t.source.value, t.target.value, t.seconds, t.note) for t in strategy.history)
+    session = strategy.session
+    if request.gpio_trace is not None and session is not None and session.device.exchanges is not None:
+        try:
+            n_ops = got["device"].ops if got.get("device") else len(layers)
+            got["pin"] = qemu_pin_timing(board, request.gpio_trace, session.device.exchanges, n_ops)
+        except McuforgeError as exc:
+            if failure is None:
+                failure, cause = failure_of(exc, firmware), exc
+    result = RunResult(board=board.name, failure=failure, **got)
+    if failure is not None:
+        raise RunFailed(result, cause if isinstance(cause, McuforgeError) else None)
     return result
 
 
-def write_run(result: dict, path: Path) -> None:
-    path.write_text(json.dumps(result, indent=2) + "\n")
+def write_run(result: RunResult | dict, path: Path) -> None:
+    data = result.as_json() if isinstance(result, RunResult) else result
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def read_run(path: Path) -> RunResult:
+    return RunResult.from_json(json.loads(Path(path).read_text()))

@@ -1,4 +1,4 @@
-"""SCons integration: what `scons board=B model=PATH [run|test|inspect|bench]` builds.
+"""SCons integration: what `scons board=B model=PATH [run|test|inspect|bench|compare]` builds.
 
 Graph: model + board file + generator sources -> generated project (plan.json, sources, platformio.ini)
 -> `pio run` -> firmware.elf/.bin/.hex/.map -> report.json. `run` and `test` act on the built firmware
@@ -134,6 +134,12 @@ def bench_action(target, source, env) -> int:  # noqa: ARG001
     return _guarded(lambda: main_bench(command="scons bench") and 0)
 
 
+def compare_action(target, source, env) -> int:  # noqa: ARG001
+    from codegen.prep.commands import compare_from_args
+    j = _job()
+    return _guarded(lambda: compare_from_args(j.board_name, dict(j.args)))
+
+
 def configure(env: Any, args: dict, targets: list[str]) -> None:
     from SCons.Script import Alias, AlwaysBuild, Default, Precious  # type: ignore[import-not-found]
 
@@ -172,6 +178,9 @@ def configure(env: Any, args: dict, targets: list[str]) -> None:
     fw_deps = gen + _sources(REPO, ("firmware/**/*.c", "firmware/**/*.h", "pio-platform/**/*.py",
                                     "pio-platform/*.json"))
     fw = env.Command(fw_targets, fw_deps, env.Action(compile_action, f"pio run    {board_name} ({board.core.name})"))
+    # SCons deletes targets before rebuilding them; when `pio run` then finds nothing to relink, the
+    # linker never rewrites firmware.map (.elf/.bin/.hex are copied back from .pio/build): keep them
+    Precious(fw)
     rep = env.Command(str(proj / "report.json"), fw, env.Action(report_action, f"report     {_rel(proj)}/report.json"))
     env.Clean(rep, str(proj))
     Alias("build", rep)
@@ -180,3 +189,4 @@ def configure(env: Any, args: dict, targets: list[str]) -> None:
     AlwaysBuild(Alias("test", rep, env.Action(test_action, f"test       {model.name} on {board_name} vs TFLM")))
     AlwaysBuild(Alias("inspect", [], env.Action(inspect_action, f"inspect    {model.name}")))
     AlwaysBuild(Alias("bench", [], env.Action(bench_action, "bench      shared models x emulated cores -> BENCHMARKS.md")))
+    AlwaysBuild(Alias("compare", [], env.Action(compare_action, f"compare    variants=... on {board_name}")))

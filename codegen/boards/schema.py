@@ -50,7 +50,6 @@ class UsbId:
 class Emulator:
     machine: str
     args: tuple[str, ...] = ()
-    kick_serial: int | None = None  # an unused serial index whose input wakes QEMU (see KickedSerialTransport)
 
 
 @dataclass(frozen=True)
@@ -202,10 +201,8 @@ def load_board_file(path: Path) -> Board:
     emulator = None
     em = r.table("emulator", required=False)
     if em is not None:
-        em.unknown({"machine", "args", "kick_serial"})
-        emulator = Emulator(machine=em.str("machine"), args=em.str_list("args", required=False),
-                            kick_serial=em.get("kick_serial", lambda v: isinstance(v, int) and 1 <= v <= 8,
-                                               "a serial index 1..8", required=False))
+        em.unknown({"machine", "args"})
+        emulator = Emulator(machine=em.str("machine"), args=em.str_list("args", required=False))
     upload = None
     up = r.table("upload", required=False)
     if up is not None:

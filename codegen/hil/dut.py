@@ -27,7 +27,11 @@ class DeviceError(McuforgeError):
 
 
 class DeviceTimeout(McuforgeError):
-    pass
+    """No (complete) reply before the deadline: a hung target, a wrong port or baud rate."""
+
+
+class DeviceGone(McuforgeError):
+    """The connection closed under us (QEMU or the host firmware exited, the port went away)."""
 
 
 class DeviceFault(McuforgeError):
@@ -41,6 +45,18 @@ class LinkError(McuforgeError):
     """Garbage on the line persisted through every retry."""
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One request and its outcome, with host wall-clock times (``time.time()``, seconds): lets a
+    GPIO trace or logic capture be matched to the request that caused each pulse."""
+
+    request: str  # the command word ("infer")
+    body: str
+    sent: float
+    done: float
+    outcome: str  # "ok", "err <code>", "timeout", "fault", "link", "gone"
+
+
 @dataclass
 class LinkStats:
     frames_sent: int = 0
@@ -52,7 +68,7 @@ class LinkStats:
 
 class Device:
     def __init__(self, transport: Transport, timeout: float = 10.0, retries: int = 3,
-                 on_line: Callable[[str], None] | None = None) -> None:
+                 on_line: Callable[[str], None] | None = None, record: bool = False) -> None:
         self.t = transport
         self.timeout = timeout
         self.retries = retries
@@ -61,6 +77,10 @@ class Device:
         self._buf = b""
         self._seq = 0
         self.booted: Frame | None = None
+        self.fault: Fault | None = None  # set when the device reported a fault
+        # every request with its wall-clock times, when asked for (GPIO trace / capture matching)
+        self.exchanges: list[Exchange] | None = [] if record else None
+        self.exited = False  # `exit` was sent: the target is gone or parked
 
     # --- raw layer ------------------------------------------------------------------------------
     def write(self, data: bytes) -> None:
@@ -72,7 +92,11 @@ class Device:
             if left <= 0:
                 raise DeviceTimeout("no complete line from the device before the deadline",
                                     hint="is the firmware running and the port/baud right?")
-            self._buf += self.t.read(min(left, 0.25))
+            try:
+                self._buf += self.t.read(min(left, 0.25))
+            except EOFError as exc:
+                raise DeviceGone(f"the connection to the device closed: {exc}",
+                                 hint="the target exited or crashed; its log (QEMU stderr, host stderr) says why") from exc
         line, self._buf = self._buf.split(b"\n", 1)
         return line
 
@@ -92,7 +116,8 @@ class Device:
         if self.on_line:
             self.on_line(line)
 
-    def _next_frame(self, deadline: float) -> Frame:
+    def _next_frame(self, deadline: float, events: bool = False) -> Frame:
+        """The next reply frame (`events`: or boot event); fault events raise DeviceFault."""
         while True:
             line = self._line(deadline)
             try:
@@ -106,9 +131,12 @@ class Device:
             self.stats.frames_received += 1
             if frame.direction == "!":
                 if frame.body.startswith("fault"):
-                    raise DeviceFault(Fault.parse(frame.body))
+                    self.fault = Fault.parse(frame.body)
+                    raise DeviceFault(self.fault)
                 if frame.body.startswith("boot"):
                     self.booted = frame
+                    if events:
+                        return frame
                 continue
             return frame
 
@@ -118,7 +146,7 @@ class Device:
         deadline = time.monotonic() + timeout
         while self.booted is None and time.monotonic() < deadline:
             try:
-                self._next_frame(min(deadline, time.monotonic() + 0.5))
+                self._next_frame(min(deadline, time.monotonic() + 0.5), events=True)
             except DeviceTimeout:
                 break
             except FrameError:
@@ -129,8 +157,39 @@ class Device:
 
     # --- request/reply --------------------------------------------------------------------------
     def request(self, body: str, timeout: float | None = None) -> str:
-        """Send one request; return the reply payload after 'ok'."""
+        """Send one request; return the reply payload after 'ok'.
+
+        Raises DeviceError (``err`` reply), DeviceFault (a ``fault`` event came instead), DeviceTimeout
+        (no reply within `timeout` seconds), LinkError (corrupted through every retry), DeviceGone."""
         timeout = self.timeout if timeout is None else timeout
+        sent = time.time()
+        outcome = "error"
+        try:
+            reply = self._request(body, timeout)
+            outcome = "ok"
+            return reply
+        except DeviceError as exc:
+            outcome = f"err {exc.code}"
+            raise
+        except DeviceTimeout as exc:
+            outcome = "timeout"
+            raise DeviceTimeout(f"no reply to {body.split(' ')[0]!r} within {timeout:g} s ({exc.message})",
+                                hint="the target hangs, or the port/baud rate is wrong") from None
+        except DeviceFault:
+            outcome = "fault"
+            raise
+        except LinkError:
+            outcome = "link"
+            raise
+        except DeviceGone:
+            outcome = "gone"
+            raise
+        finally:
+            if self.exchanges is not None:
+                self.exchanges.append(Exchange(request=body.split(" ")[0], body=body[:80], sent=sent,
+                                               done=time.time(), outcome=outcome))
+
+    def _request(self, body: str, timeout: float) -> str:
         last = "no reply"
         for attempt in range(self.retries + 1):
             self._seq = (self._seq + 1) & 0xFF
@@ -225,8 +284,13 @@ class Device:
     def echo(self, text: str) -> str:
         return self.request(f"echo {text}")
 
-    def exit(self, code: int = 0, semihost: bool = False) -> None:
+    def selftest(self, what: str, timeout: float | None = None) -> None:
+        """A deliberate failure (docs/PROTOCOL.md): `hardfault` raises DeviceFault, `hang` DeviceTimeout."""
+        self.request(f"selftest {what}", timeout=timeout)
+
+    def exit(self, code: int = 0, semihost: bool = False, timeout: float = 5.0) -> None:
+        self.exited = True
         try:
-            self.request(f"exit {code} {1 if semihost else 0}", timeout=5)
-        except (EOFError, DeviceTimeout, LinkError):
+            self.request(f"exit {code} {1 if semihost else 0}", timeout=timeout)
+        except (EOFError, DeviceTimeout, LinkError, DeviceGone):
             pass  # the reply may be cut off by the exit itself

@@ -11,6 +11,8 @@ import time
 from typing import Protocol
 
 import serial
+import serial.rfc2217
+from serial.urlhandler import protocol_socket
 
 
 class Transport(Protocol):
@@ -23,6 +25,21 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+def _open(url: str, baudrate: int) -> serial.SerialBase:
+    port = serial.serial_for_url(url, baudrate=baudrate, timeout=0.05, do_not_open=True)
+    if not isinstance(port, serial.rfc2217.Serial):  # rfc2217:// refuses a write timeout (writes never block)
+        port.write_timeout = 10
+    # open() discards whatever already arrived (reset_input_buffer): on socket:// that races with a
+    # target that talks first (QEMU's boot event). Keep every byte; the protocol skips what it must.
+    discard = port.reset_input_buffer
+    port.reset_input_buffer = lambda: None  # type: ignore[method-assign]
+    try:
+        port.open()
+    finally:
+        port.reset_input_buffer = discard  # type: ignore[method-assign]
+    return port
+
+
 class SerialTransport:
     """pyserial's URL handlers: a device path, socket://, rfc2217://, loop://."""
 
@@ -31,12 +48,15 @@ class SerialTransport:
         last: Exception | None = None
         while True:
             try:
-                self.port = serial.serial_for_url(url, baudrate=baudrate, timeout=0.05, write_timeout=10)
+                self.port = _open(url, baudrate)
                 break
             except (serial.SerialException, OSError) as exc:  # QEMU may not listen yet
                 last = exc
                 if time.monotonic() > deadline:
-                    raise ConnectionError(f"cannot open {url}: {last}") from exc
+                    extra = ""
+                    if "option 'control'" in str(last) and "ign_set_control" not in url:
+                        extra = " (a ser2net in front of a pty never answers SET_CONTROL: add ?ign_set_control)"
+                    raise ConnectionError(f"cannot open {url}: {last}{extra}") from exc
                 time.sleep(0.05)
         self.url = url
 
@@ -60,9 +80,27 @@ class SerialTransport:
 
     def close(self) -> None:
         try:
+            sock = getattr(self.port, "_socket", None)
+            if isinstance(self.port, protocol_socket.Serial) and sock is not None:
+                # pyserial's socket:// close() sleeps 0.3 s "for quick reconnects": we never reconnect
+                sock.close()
+                self.port._socket = None
+                self.port.is_open = False
             self.port.close()
         except Exception:  # noqa: BLE001 - closing a dead port must not mask the real error
             pass
+
+
+def die_with_parent() -> None:
+    """In a child (``preexec_fn``): get SIGKILL when the parent dies, so no QEMU, host firmware or
+    helper outlives mcuforge (PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+        import signal
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 class ProcessTransport:
@@ -70,7 +108,7 @@ class ProcessTransport:
 
     def __init__(self, argv: list[str], env: dict | None = None) -> None:
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     env=env, bufsize=0)
+                                     env=env, bufsize=0, preexec_fn=die_with_parent)
 
     def write(self, data: bytes) -> None:
         assert self.proc.stdin is not None
@@ -104,57 +142,3 @@ class ProcessTransport:
             self.proc.kill()
             self.proc.wait(timeout=5)
 
-
-class KickedSerialTransport(SerialTransport):
-    """A QEMU console whose UART model never asks for more input after the guest reads a byte
-    (QEMU 10's stm32l4x5 USART lacks qemu_chr_fe_accept_input), so each received byte waits for
-    QEMU's main loop to wake for another reason. While reading, this transport writes a byte to a
-    second, otherwise unused QEMU serial port (`[emulator] kick_serial` in the board file): every
-    such byte wakes the main loop, which then delivers the next console byte. The kicked UART is
-    never enabled by the firmware, so QEMU drops those bytes."""
-
-    POLL_S = 0.0003
-
-    def __init__(self, url: str, kick_host: str, kick_port: int, open_timeout: float = 10.0) -> None:
-        super().__init__(url, open_timeout=open_timeout)
-        import socket
-        deadline = time.monotonic() + open_timeout
-        while True:
-            try:
-                self.kick = socket.create_connection((kick_host, kick_port), timeout=1.0)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise ConnectionError(f"cannot open the kick port {kick_host}:{kick_port}") from None
-                time.sleep(0.05)
-        self.kick.setblocking(False)
-        self.port.timeout = self.POLL_S
-
-    def _kick(self) -> None:
-        try:
-            self.kick.send(b"\0")
-        except (BlockingIOError, InterruptedError):
-            pass
-        except OSError:
-            pass  # QEMU went away; the console read reports it
-
-    def read(self, timeout: float) -> bytes:
-        deadline = time.monotonic() + timeout
-        while True:
-            self._kick()
-            try:
-                n = self.port.in_waiting
-                data = self.port.read(n if n else 1)
-            except serial.SerialException as exc:
-                raise EOFError(str(exc)) from exc
-            if data:
-                return data
-            if time.monotonic() >= deadline:
-                return b""
-
-    def close(self) -> None:
-        try:
-            self.kick.close()
-        except OSError:
-            pass
-        super().close()

@@ -61,7 +61,9 @@ def collect(project_dir: Path, env_name: str, native: bool) -> Artifacts:
         if not src.is_file():
             raise McuforgeError(f"`pio run` succeeded but {src} is missing", hint="report this as a bug")
         dst = project_dir / n
-        shutil.copy2(src, dst)
+        tmp = dst.with_name(dst.name + ".tmp")
+        shutil.copy2(src, tmp)
+        tmp.replace(dst)  # atomic: a running copy of the old binary keeps its inode ("Text file busy")
         copied.append(dst)
     elf = copied[0]
     return Artifacts(elf=elf, bin=None if native else copied[1], hex=None if native else copied[2],

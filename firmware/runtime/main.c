@@ -14,6 +14,7 @@
 #include "mcuforge/runtime.h"
 #include "mf_app.h"
 #include "mf_board_config.h"
+#include "selftest.h"
 
 #define MF_MAX_INFER_BATCH 64u
 #define MF_MAX_PROFILE_BATCH 32u
@@ -321,6 +322,25 @@ static void cmd_exit(uint8_t seq, const char *a, const char *end)
     mf_board_exit((int)code, (int)semihost);
 }
 
+static int word_is(const char *a, const char *end, const char *word)
+{
+    const uint32_t n = (uint32_t)(end - a);
+    return strlen(word) == n && memcmp(a, word, n) == 0;
+}
+
+/* Deliberate failures, so that the host's fault and timeout handling can be tested on a real target:
+ * neither replies (a `fault` event or silence is the answer). */
+static void cmd_selftest(uint8_t seq, const char *a, const char *end)
+{
+    if (word_is(a, end, "hardfault")) {
+        mf_selftest_hardfault();
+    }
+    if (word_is(a, end, "hang")) {
+        mf_selftest_hang();
+    }
+    reply_err(seq, MF_ERR_ARGUMENT, "usage: selftest hardfault|hang");
+}
+
 typedef struct {
     const char *name;
     void (*run)(uint8_t seq, const char *args, const char *end);
@@ -329,7 +349,7 @@ typedef struct {
 static const mf_command COMMANDS[] = {
     {"ping", cmd_ping},       {"info", cmd_info},   {"load", cmd_load},   {"infer", cmd_infer},
     {"results", cmd_results}, {"profile", cmd_profile}, {"reset", cmd_reset}, {"stack", cmd_stack},
-    {"echo", cmd_echo},       {"exit", cmd_exit},
+    {"echo", cmd_echo},       {"exit", cmd_exit},       {"selftest", cmd_selftest},
 };
 
 static void dispatch(uint8_t seq, const char *body, uint32_t len)

@@ -6,16 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from codegen.hil.dut import Device, DeviceError, DeviceTimeout, LinkError
+from codegen.hil.dut import Device, DeviceError, DeviceGone, DeviceTimeout, LinkError
 from codegen.hil.transport import ProcessTransport
-from support.firmware import built
 from support.paths import DEFAULT_MODEL
-
-
-@pytest.fixture(scope="module")
-def host_fw():
-    return built("host", DEFAULT_MODEL)
-
 
 class NoisyTransport:
     """Corrupts the first `bad` frames the device sends (flips a byte in each line)."""
@@ -95,4 +88,23 @@ def test_silence_times_out():
     with pytest.raises(DeviceTimeout):
         dev.request("ping")
     t.proc.kill()
+    t.close()
+
+
+def test_selftest_arguments_are_checked(host_fw):
+    dev = _device(host_fw[1])
+    with pytest.raises(DeviceError) as e:
+        dev.selftest("explode")
+    assert e.value.code == 3
+    dev.exit(0)
+
+
+def test_host_selftest_hardfault_ends_the_process(host_fw):
+    t = ProcessTransport([str(host_fw[1])])
+    dev = Device(t, timeout=5, record=True)
+    dev.wait_boot(5)
+    with pytest.raises(DeviceGone):
+        dev.selftest("hardfault")
+    assert t.proc.wait(timeout=5) < 0  # killed by its own trap (SIGILL)
+    assert dev.exchanges[-1].request == "selftest" and dev.exchanges[-1].outcome == "gone"
     t.close()

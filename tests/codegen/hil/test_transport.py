@@ -66,3 +66,29 @@ def test_process_transport_eof():
             got += t.read(0.2)
     assert got == b"abc"
     t.close()
+
+
+def test_real_port_path_through_a_pty():
+    """A device path (pyserial's POSIX backend, as for /dev/ttyACM0), on a pseudo-terminal pair."""
+    import os
+    import tty
+    master, slave = os.openpty()
+    tty.setraw(master)
+    t = SerialTransport(os.ttyname(slave), baudrate=115200)
+    try:
+        t.write(encode("ping", 3))
+        got = b""
+        deadline = time.monotonic() + 2
+        while not got.endswith(b"\n") and time.monotonic() < deadline:
+            got += os.read(master, 100)
+        assert decode(got.rstrip(b"\n")).body == "ping"
+        os.write(master, b"<000003ok*1234\n")
+        data = b""
+        while b"\n" not in data and time.monotonic() < deadline:
+            data += t.read(0.2)
+        assert data == b"<000003ok*1234\n"
+        assert t.read(0.1) == b""
+    finally:
+        t.close()
+        os.close(master)
+        os.close(slave)

@@ -1,0 +1,128 @@
+"""The user's hardware map: which serial port, which probe and which logic-analyzer channel belong to
+which board on *this* bench. Lab specifics never go into ``boards/*.toml`` (board data is the same
+for everyone); they live in a small local TOML file, like Zephyr twister's hardware map:
+
+```toml
+# ~/.config/mcuforge/hardware-map.toml  (or hwmap=PATH, or $MCUFORGE_HWMAP)
+[[target]]
+board = "stm32l475"
+port = "/dev/ttyACM0"            # or rfc2217://lab-pi:4000 (ser2net, labgrid NetworkSerialPort)
+baud = 115200                    # optional: the board file's console baud otherwise
+probe = "0669FF545071..."        # optional: the flash tool's probe serial number
+
+[target.logic]                   # optional: a logic analyzer on the timing pin
+driver = "fx2lafw"               # sigrok driver spec (`sigrok-cli -d DRIVER --scan`), e.g. "fx2lafw:conn=1.7"
+channel = "D0"
+samplerate = 8000000             # Hz
+config = []                      # more sigrok `--config key=value` settings
+arm_seconds = 0.5                # sigrok-cli start-up before the first pulse
+```
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from codegen.errors import McuforgeError
+from codegen.hil.sigrok import LogicAnalyzer
+
+DEFAULT_PATH = Path("~/.config/mcuforge/hardware-map.toml")
+ENV_VAR = "MCUFORGE_HWMAP"
+
+
+@dataclass(frozen=True)
+class HardwareEntry:
+    board: str
+    port: str | None = None
+    baud: int | None = None
+    probe: str | None = None
+    logic: LogicAnalyzer | None = None
+
+
+@dataclass(frozen=True)
+class HardwareMap:
+    path: Path | None
+    targets: tuple[HardwareEntry, ...] = ()
+
+    def entry(self, board: str) -> HardwareEntry | None:
+        return next((t for t in self.targets if t.board == board), None)
+
+    def logic_for(self, board: str) -> LogicAnalyzer:
+        e = self.entry(board)
+        if e is None or e.logic is None:
+            where = self.path or f"{DEFAULT_PATH} (or hwmap=PATH, ${ENV_VAR})"
+            raise McuforgeError(f"no logic analyzer for board {board} in the hardware map {where}",
+                                hint="add a [target.logic] table with driver and channel (see docs/HIL.md)")
+        return e.logic
+
+
+def _fail(path: Path, where: str, expected: str, got: Any = None) -> McuforgeError:
+    return McuforgeError(f"{path}: `{where}`: expected {expected}" + ("" if got is None else f", got {got!r}"),
+                         hint="see the hardware map format in docs/HIL.md")
+
+
+def _field(path: Path, table: dict, key: str, kind: type | tuple, where: str, required: bool = False) -> Any:
+    if key not in table:
+        if required:
+            raise _fail(path, f"{where}.{key}", f"a {getattr(kind, '__name__', kind)} (missing)")
+        return None
+    v = table[key]
+    if not isinstance(v, kind) or isinstance(v, bool):
+        raise _fail(path, f"{where}.{key}", f"a {getattr(kind, '__name__', kind)}", v)
+    return v
+
+
+def parse_hardware_map(path: Path, text: str) -> HardwareMap:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise McuforgeError(f"{path}: not valid TOML ({exc})", hint="fix the hardware map's syntax") from None
+    extra = set(data) - {"target"}
+    if extra:
+        raise _fail(path, sorted(extra)[0], "only [[target]] tables")
+    targets = []
+    for i, t in enumerate(data.get("target", [])):
+        where = f"target[{i}]"
+        if not isinstance(t, dict):
+            raise _fail(path, where, "a table")
+        unknown = set(t) - {"board", "port", "baud", "probe", "logic"}
+        if unknown:
+            raise _fail(path, f"{where}.{sorted(unknown)[0]}", "one of board, port, baud, probe, logic")
+        logic = None
+        if "logic" in t:
+            lt = _field(path, t, "logic", dict, where)
+            lw = f"{where}.logic"
+            unknown = set(lt) - {"driver", "channel", "samplerate", "config", "arm_seconds"}
+            if unknown:
+                raise _fail(path, f"{lw}.{sorted(unknown)[0]}", "one of driver, channel, samplerate, config, arm_seconds")
+            config = lt.get("config", [])
+            if not isinstance(config, list) or not all(isinstance(c, str) and "=" in c for c in config):
+                raise _fail(path, f"{lw}.config", 'a list of "key=value" strings', config)
+            rate = _field(path, lt, "samplerate", int, lw)
+            arm = lt.get("arm_seconds", 0.5)
+            if not isinstance(arm, (int, float)) or isinstance(arm, bool) or not 0 <= arm <= 30:
+                raise _fail(path, f"{lw}.arm_seconds", "seconds, 0..30", arm)
+            logic = LogicAnalyzer(driver=_field(path, lt, "driver", str, lw, required=True),
+                                  channel=_field(path, lt, "channel", str, lw, required=True),
+                                  samplerate=rate or 1_000_000, config=tuple(config), arm_seconds=float(arm))
+        targets.append(HardwareEntry(board=_field(path, t, "board", str, where, required=True),
+                                     port=_field(path, t, "port", str, where),
+                                     baud=_field(path, t, "baud", int, where),
+                                     probe=_field(path, t, "probe", str, where), logic=logic))
+    return HardwareMap(path=path, targets=tuple(targets))
+
+
+def load_hardware_map(path: Path | str | None = None) -> HardwareMap:
+    """The map at `path`, else $MCUFORGE_HWMAP, else ~/.config/mcuforge/hardware-map.toml; an empty map
+    when no file is given and the default does not exist."""
+    explicit = path or os.environ.get(ENV_VAR)
+    p = Path(explicit).expanduser() if explicit else DEFAULT_PATH.expanduser()
+    if not p.is_file():
+        if explicit:
+            raise McuforgeError(f"hardware map not found: {p}", hint="check hwmap= / $MCUFORGE_HWMAP")
+        return HardwareMap(path=None)
+    return parse_hardware_map(p, p.read_text())
