@@ -120,6 +120,16 @@ def _bench(a: argparse.Namespace) -> int:
     return 0
 
 
+def _prep_commands() -> None:
+    """`quantize` and `compare` (codegen/prep/): model preparation and variants measured on a board."""
+    from codegen.prep import commands as prep
+    command("quantize", prep.QUANTIZE_HELP)(prep.quantize_args)(prep.quantize_run)
+    command("compare", prep.COMPARE_HELP)(prep.compare_args)(prep.compare_run)
+
+
+_prep_commands()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
     sub = parser.add_subparsers(dest="cmd", required=True)

@@ -1,0 +1,252 @@
+"""``compare``: several variants of one model (float32, int8, pruned+int8, a smaller architecture ...)
+built for one board, run on it and validated against TFLM on the same evaluation data, then put side
+by side.
+
+Per variant, the same machinery as ``scons run`` and ``scons test``:
+
+1. :func:`codegen.pio.project.write_project` + :func:`codegen.pio.runner.build` +
+   :func:`codegen.report.write_report` -> ``report.json`` (flash, RAM, arena, MACs);
+2. :func:`codegen.run.run_firmware` on the first evaluation sample, ``n`` timed inferences ->
+   ``run.json`` and the run's ``report.md`` (:mod:`codegen.reports.run_report`);
+3. :func:`codegen.validate.validate` over the evaluation samples -> ``validate.json`` (outputs vs
+   TFLM, top-1 accuracy on the device and in TFLM);
+4. :func:`codegen.reports.compare.variant_from_build` reads the three back.
+
+:func:`codegen.reports.compare.compare` then writes ``compare.md`` / ``.json`` / ``.png``; this module
+adds the trade-off plot (``tradeoff.png``: accuracy against latency and flash) and a section on the
+weights (zeros, compressed sizes: what pruning buys) to ``compare.md``.
+
+Every variant is fed the same float inputs (``x``, or ``x_float`` beside an integer ``x``), quantised
+by validate with each variant's own input scale.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from codegen.errors import McuforgeError
+from codegen.prep.data import load_samples
+from codegen.reports.compare import ComparisonFiles, Variant
+from codegen.term import kb
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    name: str
+    model: Path
+    int8_io: bool = False
+
+
+@dataclass(frozen=True)
+class CompareOptions:
+    board: str = "stm32l475"
+    samples: int = 100                  # evaluation samples validated per variant
+    n: int = 10                         # timed inferences in the latency run
+    kernels: str = "auto"
+    baseline: str | None = None         # the variant ratios refer to (default: the first)
+    title: str = ""
+    run_args: tuple[tuple[str, str], ...] = ()   # target=, port=, baud=, flash=, timeout=, hwmap=
+
+
+@dataclass(frozen=True)
+class WeightStats:
+    weights_bytes: int                 # constant tensors in the .tflite
+    kernel_zeros: float                # fraction of Conv/FC weights that are zero
+    tflite_bytes: int
+    tflite_deflated: int               # zlib -9
+    firmware_deflated: int | None      # zlib -9 of firmware.bin (what an OTA image or a compressed store holds)
+
+
+@dataclass(frozen=True)
+class VariantRun:
+    spec: VariantSpec
+    project_dir: Path | None
+    variant: Variant | None
+    weights: WeightStats | None
+    failure: str | None = None         # why the variant has no (or incomplete) numbers
+
+
+@dataclass(frozen=True)
+class Comparison:
+    runs: tuple[VariantRun, ...]
+    files: ComparisonFiles | None
+    tradeoff: Path | None
+    eval_data: Path
+    samples: int
+
+    @property
+    def ok(self) -> bool:
+        return all(r.failure is None for r in self.runs) and self.files is not None
+
+
+def parse_variant(text: str) -> VariantSpec:
+    """``PATH`` or ``NAME=PATH``, optionally with ``:int8io`` after the path."""
+    int8_io = text.endswith(":int8io")
+    if int8_io:
+        text = text[: -len(":int8io")]
+    name, sep, path = text.partition("=")
+    p = Path(path if sep else text)
+    return VariantSpec(name=name if sep else p.stem, model=p, int8_io=int8_io)
+
+
+def eval_set(data: Path, out_dir: Path, limit: int) -> tuple[Path, int]:
+    """The evaluation samples every variant gets, as float inputs: ``out_dir/eval.npz``."""
+    s = load_samples(data, "--data")
+    if s.x.dtype == np.int8:
+        raise McuforgeError(f"--data {data}: x is int8, quantised for one particular model",
+                            hint="give the float inputs (x, or x_float beside x): each variant quantises them "
+                                 "with its own input scale")
+    if s.x.dtype.kind not in "fiu" or len(s) == 0:
+        raise McuforgeError(f"--data {data}: no numeric samples in x", hint="np.savez(path, x=inputs, y=labels)")
+    n = min(limit, len(s))
+    out = out_dir / "eval.npz"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    arrays = {"x": np.asarray(s.x[:n], dtype=np.float32)}
+    if s.y is not None:
+        arrays["y"] = np.asarray(s.y[:n])
+    np.savez(out, **arrays)
+    return out, n
+
+
+def weight_stats(model: Path, firmware_bin: Path | None) -> WeightStats:
+    from codegen.prep.ranges import model_stats
+    from codegen.tflite import read_model_bytes
+    data = model.read_bytes()
+    st = model_stats(data, read_model_bytes(data, source=str(model)))
+    fw = None
+    if firmware_bin is not None and firmware_bin.is_file():
+        fw = len(zlib.compress(firmware_bin.read_bytes(), 9))
+    return WeightStats(weights_bytes=st.weights_bytes, kernel_zeros=st.kernel_zeros, tflite_bytes=st.file_bytes,
+                       tflite_deflated=st.deflated_bytes, firmware_deflated=fw)
+
+
+def _memory(project_dir: Path):
+    from codegen.run import Memory
+    rep = json.loads((project_dir / "report.json").read_text())
+    return Memory(**{k: rep.get(k) for k in Memory.__dataclass_fields__})
+
+
+def measure(spec: VariantSpec, options: CompareOptions, eval_path: Path, samples: int, root: Path,
+            say: Callable[[str], None]) -> VariantRun:
+    """Build, run and validate one variant; a failure is recorded, not raised."""
+    from codegen.boards import load_board
+    from codegen.cli_show import run_request
+    from codegen.pio.project import BuildOptions, write_project
+    from codegen.pio.runner import build
+    from codegen.report import write_report
+    from codegen.reports.compare import variant_from_build
+    from codegen.reports.run_report import write_build_run_report
+    from codegen.run import InputSource, RunFailed, layers_of, run_firmware, write_run
+    from codegen.validate import sample_inputs, validate
+
+    if not spec.model.is_file():
+        return VariantRun(spec, None, None, None, failure=f"model file not found: {spec.model}")
+    board = load_board(options.board)
+    out = root / options.board / spec.name
+    args = dict(options.run_args)
+    try:
+        say(f"  {spec.name}: generate and build for {board.name}")
+        project = write_project(board, spec.model, out, BuildOptions(int8_io=spec.int8_io, kernels=options.kernels))
+        arts = build(project)
+        write_report(project, arts.elf)
+    except McuforgeError as exc:
+        return VariantRun(spec, out, None, weight_stats(spec.model, None), failure=exc.message)
+    m = project.compiled
+    weights = weight_stats(spec.model, arts.bin)
+    failure = None
+    xs, label = next(sample_inputs(eval_path, m.inputs, 1, 0, {}))
+    say(f"  {spec.name}: run ({options.n} timed inferences) and validate {samples} samples against TFLM")
+    try:
+        res = run_firmware(board, project.firmware_elf, m.sha256, m.inputs, m.outputs,
+                           InputSource(xs, f"{eval_path.name} sample #0", label), n=options.n, macs=m.macs,
+                           request=run_request(args, project), layers=layers_of(m), model=spec.model.name)
+    except RunFailed as exc:
+        res, failure = exc.result, exc.message
+    res = replace(res, memory=_memory(project.dir))
+    write_run(res, project.dir / "run.json")
+    write_build_run_report(res, project.dir)
+    if failure is None:
+        v = validate(project, args | {"samples": str(samples), "data": str(eval_path)}, progress=False)
+        if v.error is not None:
+            failure = f"validation: {v.error.kind}: {v.error.message}"
+        elif not v.passed:
+            failure = f"validation: {v.mismatches}/{v.samples} samples differ from TFLM (see validate.json)"
+    return VariantRun(spec, project.dir, variant_from_build(project.dir, spec.name), weights, failure)
+
+
+def first_line(text: str | None) -> str:
+    lines = (text or "").strip().splitlines()
+    return (lines[0].rstrip(":") + (" (more in compare.json)" if len(lines) > 1 else "")) if lines else ""
+
+
+def _weights_section(runs: Sequence[VariantRun]) -> list[str]:
+    rows = []
+    for r in runs:
+        w = r.weights
+        if w is None:
+            continue
+        rows.append(f"| {r.spec.name} | {kb(w.weights_bytes)} | {100 * w.kernel_zeros:.1f}% | {kb(w.tflite_bytes)} | "
+                    f"{kb(w.tflite_deflated)} | {kb(w.firmware_deflated)} |")
+    if not rows:
+        return []
+    return ["## Weights and compression", "",
+            "Zero weights cost the same flash and time as any other with dense kernels; they only make the "
+            "image compress better (zlib -9, as an OTA update or a compressed store would hold it).", "",
+            "| variant | weights | zero weights | .tflite | .tflite deflated | firmware.bin deflated |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |", *rows, ""]
+
+
+def compare_variants(specs: Sequence[VariantSpec], data: Path, out_dir: Path,
+                     options: CompareOptions = CompareOptions(),
+                     progress: Callable[[str], None] | None = None) -> Comparison:
+    say = progress or (lambda _: None)
+    if not specs:
+        raise McuforgeError("no variants to compare", hint="give two or more .tflite files")
+    names = [s.name for s in specs]
+    if len(set(names)) != len(names):
+        raise McuforgeError(f"two variants share a name: {', '.join(names)}",
+                            hint="name them: NAME=PATH (e.g. f32=model_f32.tflite int8=model_int8.tflite)")
+    from codegen.boards import load_board
+    board = load_board(options.board)  # unknown board: fail before any work
+    out_dir = Path(out_dir).resolve()   # PlatformIO runs in the project: every path it sees is absolute
+    specs = [replace(s, model=s.model.resolve()) for s in specs]
+    eval_path, n = eval_set(Path(data), out_dir, options.samples)
+    say(f"comparing {len(specs)} variants on {board.name} with {n} samples from {data}")
+    runs = [measure(s, options, eval_path, n, out_dir / "builds", say) for s in specs]
+    variants = [r.variant for r in runs if r.variant is not None]
+    files, tradeoff = None, None
+    if variants:
+        from codegen.reports.compare import compare
+        base = options.baseline if options.baseline in {v.name for v in variants} else None
+        if options.baseline and base is None:
+            say(f"  baseline {options.baseline!r} has no numbers; ratios refer to {variants[0].name}")
+        title = options.title or f"{len(specs)} variants on {board.name}, {n} evaluation samples"
+        files = compare(variants, out_dir, baseline=base, title=title)
+        from codegen.prep.plot import tradeoff_scatter
+        unit = next((v.unit for v in variants if v.latency is not None), "")
+        if any(v.accuracy is not None for v in variants):
+            tradeoff = tradeoff_scatter([v.name for v in variants], [v.accuracy for v in variants],
+                                        [v.latency for v in variants], [v.flash_bytes / 1024 for v in variants],
+                                        unit, out_dir / "tradeoff.png", title=title,
+                                        reference=[v.reference_accuracy for v in variants])
+        md = files.markdown.read_text().rstrip("\n").split("\n")
+        md += [""] + _weights_section(runs)
+        if tradeoff is not None:
+            md += [f"![accuracy against latency and flash]({tradeoff.name})", ""]
+        failed = [r for r in runs if r.failure]
+        if failed:
+            md += ["## Problems", ""] + [f"- **{r.spec.name}**: {first_line(r.failure)}" for r in failed] + [""]
+        md += [f"Evaluation data: {n} samples from `{Path(data).name}`; per-variant builds, run.json, "
+               f"validate.json and report.md under `builds/{board.name}/`.", ""]
+        files.markdown.write_text("\n".join(md))
+        d = json.loads(files.json.read_text())
+        d["weights"] = {r.spec.name: (None if r.weights is None else asdict(r.weights)) for r in runs}
+        d["failures"] = {r.spec.name: r.failure for r in runs if r.failure}
+        files.json.write_text(json.dumps(d, indent=2) + "\n")
+    return Comparison(runs=tuple(runs), files=files, tradeoff=tradeoff, eval_data=eval_path, samples=n)
