@@ -19,6 +19,7 @@ from codegen.ops.base import Alias, CArray, KernelCall, LowerContext, State, Tar
 from codegen.ops.registry import handler
 from codegen.ops.variables import resource_variables
 from codegen.planner import ArenaPlan, Buffer, plan_arena
+from codegen.planner.arena import Part
 
 TensorKey = tuple[int, int]  # (subgraph index, tensor index)
 
@@ -291,7 +292,8 @@ def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict,
     owner = {r: r for r in roots}
 
     def plan_of(gs: dict) -> ArenaPlan:
-        return plan_arena([Buffer(key=k, size=g.extent, first=g.first, last=g.last) for k, g in gs.items()])
+        return plan_arena([Buffer.group(k, (Part(at, size[r], first[r], last[r]) for r, at in g.members.items()))
+                           for k, g in gs.items()])
 
     best = plan_of(groups)
     candidates = []

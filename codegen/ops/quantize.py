@@ -12,7 +12,8 @@ from typing import Callable
 
 from codegen.ir import DType, Operator, Quant, Subgraph
 from codegen.ops.activations import lut_call
-from codegen.ops.base import F32, KernelCall, LowerContext, Lowered, OpHandler
+from codegen.ops import overlap
+from codegen.ops.base import F32, KernelCall, LowerContext, Lowered, OpHandler, Share
 from codegen.ops.registry import register
 from codegen.quant import lut
 from codegen.quant.multiplier import quantize_multiplier
@@ -32,10 +33,14 @@ def _quants(ctx: LowerContext) -> tuple[Quant | None, Quant]:
     return inp.quant, out.quant
 
 
-def _call(ctx: LowerContext, function: str, params_type: str, params: tuple, inplace: bool = False) -> Lowered:
-    op = ctx.op
+def _call(ctx: LowerContext, function: str, params_type: str, params: tuple) -> Lowered:
+    """One element-by-element kernel; the output may overlap its dying input (a float input is
+    quantised in place, a dequantised output grows downwards over its input)."""
+    op, inp, out = ctx.op, ctx.input(0), ctx.output()
+    assert inp is not None
+    offset = overlap.elementwise(out.elements, inp.dtype.size, out.dtype.size)
     call = KernelCall(function=function, params_type=params_type, params=params, inputs=(op.inputs[0],),
-                      outputs=(op.outputs[0],), inplace=((op.outputs[0], op.inputs[0]),) if inplace else ())
+                      outputs=(op.outputs[0],), shares=(Share(op.outputs[0], op.inputs[0], offset),))
     return Lowered(calls=(call,))
 
 
@@ -66,7 +71,7 @@ def _requantize(ctx: LowerContext) -> Lowered:
     function = "mf_requantize_" + (inp.dtype.short if inp.dtype == out.dtype else f"{inp.dtype.short}_{out.dtype.short}")
     params = (("size", out.elements), ("input_zero_point", iq.zp), ("output_zero_point", oq.zp),
               ("multiplier", mult), ("shift", shift), ("act_min", lo), ("act_max", hi))
-    return _call(ctx, function, "mf_requantize_params", params, inplace=inp.dtype == out.dtype)
+    return _call(ctx, function, "mf_requantize_params", params)
 
 
 def _dequantize(ctx: LowerContext) -> Lowered:
