@@ -228,7 +228,7 @@ def compare_variants(specs: Sequence[VariantSpec], data: Path, out_dir: Path,
             say(f"  baseline {options.baseline!r} has no numbers; ratios refer to {variants[0].name}")
         title = options.title or f"{len(specs)} variants on {board.name}, {n} evaluation samples"
         files = compare(variants, out_dir, baseline=base, title=title)
-        from codegen.prep.plot import tradeoff_scatter
+        from codegen.reports.plots import tradeoff_scatter
         unit = next((v.unit for v in variants if v.latency is not None), "")
         if any(v.accuracy is not None for v in variants):
             tradeoff = tradeoff_scatter([v.name for v in variants], [v.accuracy for v in variants],

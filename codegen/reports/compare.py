@@ -47,6 +47,7 @@ class Variant:
     accuracy: float | None = None         # on-device top-1, 0..1
     reference_accuracy: float | None = None
     bit_exact: bool | None = None
+    within_tolerance: bool | None = None  # float outputs: within validate.py's FLOAT_RTOL of TFLM
     macs: int | None = None
     model: str = ""
 
@@ -76,7 +77,16 @@ def variant_from_build(project_dir: Path, name: str | None = None) -> Variant:
                    latency_us=lat_us.get("p50") if run.get("complete", True) else None,
                    accuracy=acc.get("device"), reference_accuracy=acc.get("reference"),
                    bit_exact=val.get("bit_exact") if val.get("complete", False) else None,
+                   within_tolerance=val.get("within_tolerance") if val.get("complete", False) else None,
                    macs=rep.get("macs"), model=Path(rep.get("model", "")).name)
+
+
+def _agreement(v: Variant) -> str:
+    if v.bit_exact:
+        return "bit-exact"
+    if v.within_tolerance:
+        return "within float tolerance"
+    return "-" if v.bit_exact is None else "no"
 
 
 def _ratio(v: float | None, base: float | None) -> str:
@@ -106,7 +116,7 @@ def compare(variants: Sequence[Variant], out_dir: Path, baseline: str | None = N
     out_dir.mkdir(parents=True, exist_ok=True)
 
     head = ["variant", "board", "flash", "RAM", "arena", f"latency ({unit}, p50)", "latency µs", "accuracy",
-            "TFLM accuracy", "bit-exact"]
+            "TFLM accuracy", "matches TFLM"]
     rows = []
     for v in variants:
         lat = _fmt(v.latency) + (_ratio(v.latency, base.latency) if same_unit and v is not base else "")
@@ -119,7 +129,7 @@ def compare(variants: Sequence[Variant], out_dir: Path, baseline: str | None = N
                      _fmt(None if v.accuracy is None else 100 * v.accuracy, ".1f") + ("%" if v.accuracy is not None else ""),
                      _fmt(None if v.reference_accuracy is None else 100 * v.reference_accuracy, ".1f")
                      + ("%" if v.reference_accuracy is not None else ""),
-                     "-" if v.bit_exact is None else ("yes" if v.bit_exact else "no")])
+                     _agreement(v)])
     md = [f"# {title or 'Comparison'}", "",
           f"Baseline: **{base.name}**; ratios are to it (lower is better for flash, RAM and latency).", "",
           "| " + " | ".join(head) + " |", "| --- | --- |" + " ---: |" * (len(head) - 2)]
