@@ -20,9 +20,21 @@ import numpy as np
 from codegen.emit.model import emit_model
 from codegen.errors import McuforgeError
 from codegen.lowering import CompiledModel, tensor_of
+from codegen.ops.base import Target
 
 FIRMWARE = Path(__file__).resolve().parents[1] / "firmware"
 CFLAGS = ("-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared")
+
+
+VARIANTS = ("reference", "dsp")
+
+
+def variant_target(variant: str) -> Target:
+    """The generator target whose kernel params a host build of `variant` kernels needs: dsp kernels
+    get their build-time layouts (the generator then stores the weights only in those)."""
+    if variant not in VARIANTS:
+        raise ValueError(f"kernel variant {variant!r} (expected one of {', '.join(VARIANTS)})")
+    return Target(dsp=True, name="host-dsp") if variant == "dsp" else Target()
 
 
 def kernel_sources(model: CompiledModel, variant: str = "reference") -> list[Path]:
@@ -42,16 +54,21 @@ class HostModel:
     """A compiled model loaded into this process."""
 
     def __init__(self, model: CompiledModel, workdir: Path | None = None, cc: str = "gcc",
-                 extra_cflags: tuple[str, ...] = ()) -> None:
+                 extra_cflags: tuple[str, ...] = (), variant: str = "reference") -> None:
+        if model.target.dsp and variant != "dsp":
+            raise McuforgeError(f"{model.prefix} was generated for a DSP target: its params are for the dsp kernels",
+                                hint="compile it with codegen.host.variant_target(variant)")
         self.model = model
+        self.variant = variant
         self._tmp = None
         if workdir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="mcuforge-host-")
             workdir = Path(self._tmp.name)
         self.dir = Path(workdir)
         files = emit_model(model, self.dir)
-        sources = [files.source, files.weights, *kernel_sources(model)]
-        digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources) + " ".join(extra_cflags).encode())
+        sources = [files.source, files.weights, *kernel_sources(model, variant)]
+        headers = sorted((FIRMWARE / "include").rglob("*.h")) + sorted((FIRMWARE / "kernels").rglob("*.h"))
+        digest = hashlib.sha256(b"".join(p.read_bytes() for p in [*sources, *headers]) + " ".join(extra_cflags).encode())
         lib = self.dir / f"lib{model.prefix}_{digest.hexdigest()[:12]}.so"
         if not lib.is_file():
             cmd = [cc, *CFLAGS, *extra_cflags, f"-I{FIRMWARE / 'include'}", f"-I{self.dir}",

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
+
 from codegen.ir import DType, Operator, Subgraph
-from codegen.ops.base import F32, CArray, KernelCall, LowerContext, Lowered, OpHandler, Sym
+from codegen.ops import dsp_pack
+from codegen.ops import overlap
+from codegen.ops.base import F32, CArray, KernelCall, LowerContext, Lowered, OpHandler, Share, Sym
 from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
 from codegen.ops.registry import register
 from codegen.ops.weighted import (ConvGeometry, WeightRule, check_rank4, check_weighted, filter_geometry,
-                                  optional_input)
+                                  optional_input, window_leaves_input)
 from codegen.quant.params import conv_channel_scaling
 
 RULES = {
@@ -67,16 +71,59 @@ def _scaling(ctx: LowerContext, g: ConvGeometry) -> tuple[CArray, CArray]:
     return ctx.array("mult", "int32_t", s.mult), ctx.array("shift", "int32_t", s.shift)
 
 
+def _dsp_path(g: ConvGeometry, filter_c: int) -> int:
+    """Which path of the dsp kernel fits this convolution's shape (nn.h, MF_DSP_*)."""
+    k = g.k_h * g.k_w * g.in_c
+    if filter_c != g.in_c:
+        return dsp_pack.GENERIC  # grouped
+    if g.in_c % 4 == 0 and g.k_h * g.k_w <= dsp_pack.MAX_SEGS:
+        return dsp_pack.PAIRS
+    if -(-k // 4) * 4 <= dsp_pack.COL_MAX:
+        return dsp_pack.PAIRS_IM2COL
+    return dsp_pack.GENERIC
+
+
+def _dsp_s8(ctx: LowerContext, g: ConvGeometry, act: tuple[int, int]) -> tuple[list, list[CArray]] | None:
+    """The dsp kernel's fields (row-pair weights, folded bias, requantisation records), or None when
+    the generic path runs (then the plain fields serve both kernels)."""
+    inp, flt, bias, out = ctx.input(0), ctx.input(1), ctx.input(2), ctx.output()
+    assert inp and flt and inp.quant and flt.quant and out.quant
+    path = _dsp_path(g, flt.shape[3])
+    if path == dsp_pack.GENERIC:
+        return None
+    w = np.asarray(flt.data, dtype=np.int64).reshape(g.out_c, -1)
+    s = conv_channel_scaling(inp.quant, flt.quant, out.quant, g.out_c)
+    folded = dsp_pack.fold_bias(None if bias is None else np.asarray(bias.data), w, -inp.quant.zp)
+    rq = dsp_pack.requant_records(folded, s.mult, s.shift, dsp_pack.acc_bound(w, 128), out.quant.zp, *act)
+    packed = dsp_pack.pack_row_pairs(w, dsp_pack.CONV_TILE)
+    if packed is None:
+        return None
+    filt = ctx.array("dsp_filter", "int32_t", packed, kind="weights")
+    chan = ctx.array("dsp_chan", "int32_t", rq.records)
+    arrays = [filt, chan]
+    params: list = [("dsp_path", path), ("dsp_requant", rq.mode), ("dsp_filter", Sym(filt.name)),
+                    ("dsp_chan", Sym(chan.name))]
+    if path == dsp_pack.PAIRS and window_leaves_input(g):
+        pad = ctx.array("dsp_pad", "int8_t", np.full(g.k_w * g.in_c, inp.quant.zp, dtype=np.int64))
+        arrays.append(pad)
+        params.append(("dsp_pad", Sym(pad.name)))
+    return params, arrays
+
+
 def _lower_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
     inp, flt, bias, out = ctx.input(0), ctx.input(1), ctx.input(2), ctx.output()
     assert inp and flt and inp.quant and out.quant
-    mult, shift = _scaling(ctx, g)
     act_min, act_max = act_bounds(fused_activation(ctx.op), out)
-    w = ctx.array("filter", "int8_t", flt.data, kind="weights")
-    arrays = [w, mult, shift]
     params: list = _fields(g, flt.shape[3])
     params += [("input_offset", -inp.quant.zp), ("output_offset", out.quant.zp),
-               ("act_min", act_min), ("act_max", act_max), ("filter", Sym(w.name))]
+               ("act_min", act_min), ("act_max", act_max)]
+    dsp = _dsp_s8(ctx, g, (act_min, act_max)) if ctx.target.dsp else None
+    if dsp is not None:  # the dsp kernel reads only its own arrays: the weights are stored once
+        return params + dsp[0], dsp[1]
+    mult, shift = _scaling(ctx, g)
+    w = ctx.array("filter", "int8_t", flt.data, kind="weights")
+    arrays = [w, mult, shift]
+    params.append(("filter", Sym(w.name)))
     if bias is not None:
         b = ctx.array("bias", "int32_t", bias.data, kind="weights")
         arrays.append(b)
@@ -130,9 +177,12 @@ def lower(ctx: LowerContext) -> Lowered:
     fn = f"mf_conv2d_{inp.dtype.short}"
     groups = g.in_c // ctx.t(ctx.op.inputs[1]).shape[3]
     label = f"{g.label} {g.in_c}->{g.out_c}" + (f" groups {groups}" if groups > 1 else "")
+    # kernels write in (oy, ox, oc) order: the output may overlap its dying input from this offset on
+    share = Share(ctx.op.outputs[0], ctx.op.inputs[0],
+                  overlap.window_share(g, inp.dtype.size, ctx.output().dtype.size, per_channel=False))
     call = KernelCall(function=fn, params_type=f"{fn}_params", params=tuple(params),
                       inputs=(ctx.op.inputs[0],), outputs=(ctx.op.outputs[0],), arrays=tuple(arrays),
-                      comment=label)
+                      comment=label, shares=(share,))
     return Lowered(calls=(call,))
 
 

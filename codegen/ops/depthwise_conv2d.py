@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
+
 from codegen.ir import DType, Operator, Subgraph
-from codegen.ops.base import F32, CArray, KernelCall, LowerContext, Lowered, OpHandler, Sym
+from codegen.ops import dsp_pack
+from codegen.ops import overlap
+from codegen.ops.base import F32, CArray, KernelCall, LowerContext, Lowered, OpHandler, Share, Sym
 from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
 from codegen.ops.registry import register
-from codegen.ops.weighted import ConvGeometry, WeightRule, check_rank4, check_weighted, filter_geometry
+from codegen.ops.weighted import (ConvGeometry, WeightRule, check_rank4, check_weighted, filter_geometry,
+                                  window_leaves_input)
 from codegen.quant.params import conv_channel_scaling
 
 RULES = {
@@ -84,8 +89,38 @@ def _quantized(ctx: LowerContext, g: ConvGeometry, bias_ctype: str) -> tuple[lis
     return params, arrays
 
 
+def _dsp_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]] | None:
+    """The dsp kernel's fields (weights widened to int16 lanes per group of 4 channels, requantisation
+    records), or None for the generic path (a depth multiplier, channels not a multiple of 4)."""
+    inp, flt, bias, out = ctx.input(0), ctx.input(1), ctx.input(2), ctx.output()
+    assert inp and flt and inp.quant and flt.quant and out.quant
+    if g.out_c != g.in_c or g.in_c % 4:
+        return None
+    w = np.asarray(flt.data, dtype=np.int64).reshape(g.k_h * g.k_w, g.in_c)   # [taps][channels]
+    s = conv_channel_scaling(inp.quant, flt.quant, out.quant, g.out_c)
+    act_min, act_max = act_bounds(fused_activation(ctx.op), out)
+    off = -inp.quant.zp
+    x_abs = max(abs(-128 + off), abs(127 + off))
+    b = np.zeros(g.out_c, dtype=np.int64) if bias is None else np.asarray(bias.data, dtype=np.int64).reshape(-1)
+    rq = dsp_pack.requant_records(b, s.mult, s.shift, dsp_pack.acc_bound(w.T, x_abs), out.quant.zp,
+                                  act_min, act_max)
+    filt = ctx.array("dsp_filter", "int32_t", dsp_pack.depthwise_lanes(w), kind="weights")
+    chan = ctx.array("dsp_chan", "int32_t", rq.records)
+    params: list = _fields(g) + [("input_offset", off), ("output_offset", out.quant.zp),
+                                 ("act_min", act_min), ("act_max", act_max),
+                                 ("dsp_path", dsp_pack.DW_LANES), ("dsp_requant", rq.mode),
+                                 ("dsp_filter", Sym(filt.name)), ("dsp_chan", Sym(chan.name))]
+    arrays = [filt, chan]
+    if (g.k_h, g.k_w, g.dil_h, g.dil_w) == (3, 3, 1, 1) and window_leaves_input(g):
+        pad = ctx.array("dsp_pad", "int8_t", np.full(g.in_c, inp.quant.zp, dtype=np.int64))
+        arrays.append(pad)
+        params.append(("dsp_pad", Sym(pad.name)))
+    return params, arrays
+
+
 def _lower_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
-    return _quantized(ctx, g, "int32_t")
+    dsp = _dsp_s8(ctx, g) if ctx.target.dsp else None
+    return dsp if dsp is not None else _quantized(ctx, g, "int32_t")
 
 
 def _lower_s16(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
@@ -117,9 +152,12 @@ def lower(ctx: LowerContext) -> Lowered:
     params, arrays = _LOWER[inp.dtype](ctx, g)
     fn = f"mf_depthwise_conv2d_{inp.dtype.short}"
     mult = g.out_c // g.in_c
+    share = Share(ctx.op.outputs[0], ctx.op.inputs[0],
+                  overlap.window_share(g, inp.dtype.size, ctx.output().dtype.size, per_channel=True,
+                                       depth_multiplier=mult))
     call = KernelCall(function=fn, params_type=f"{fn}_params", params=tuple(params),
                       inputs=(ctx.op.inputs[0],), outputs=(ctx.op.outputs[0],), arrays=tuple(arrays),
-                      comment=f"{g.label} {g.in_c}ch" + (f" x{mult}" if mult > 1 else ""))
+                      comment=f"{g.label} {g.in_c}ch" + (f" x{mult}" if mult > 1 else ""), shares=(share,))
     return Lowered(calls=(call,))
 
 

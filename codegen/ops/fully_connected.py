@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
+
 from codegen.ir import DType, Operator, Subgraph, Tensor
+from codegen.ops import dsp_pack
 from codegen.ops.base import F32, CArray, KernelCall, LowerContext, Lowered, OpHandler, Sym
 from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
 from codegen.ops.registry import register
@@ -90,8 +93,36 @@ def _quantized(ctx: LowerContext, bias_ctype: str) -> tuple[list, list[CArray]]:
     return params, arrays
 
 
+def _dsp_s8(ctx: LowerContext) -> tuple[list, list[CArray]] | None:
+    """The dsp kernel's fields (row-pair weights over K = in_depth, folded bias, requantisation
+    records), or None for the generic path (weights with a zero point, or not packable)."""
+    inp, flt, bias, out = ctx.input(0), ctx.input(1), ctx.input(2), ctx.output()
+    assert inp and flt and inp.quant and flt.quant and out.quant
+    if not flt.quant.per_channel and flt.quant.zp != 0:
+        return None
+    w = np.asarray(flt.data, dtype=np.int64).reshape(flt.shape)
+    pairs = _scaling(inp, flt, out)
+    act_min, act_max = act_bounds(fused_activation(ctx.op), out)
+    folded = dsp_pack.fold_bias(None if bias is None else np.asarray(bias.data), w, -inp.quant.zp)
+    rq = dsp_pack.requant_records(folded, [m for m, _ in pairs], [s for _, s in pairs],
+                                  dsp_pack.acc_bound(w, 128), out.quant.zp, act_min, act_max)
+    packed = dsp_pack.pack_row_pairs(w, dsp_pack.FC_TILE)
+    if packed is None:
+        return None
+    filt = ctx.array("dsp_filter", "int32_t", packed, kind="weights")
+    chan = ctx.array("dsp_chan", "int32_t", rq.records)
+    out_depth, in_depth = flt.shape
+    params: list = [("batches", out.elements // out_depth), ("in_depth", in_depth), ("out_depth", out_depth),
+                    ("input_offset", -inp.quant.zp), ("output_offset", out.quant.zp),
+                    ("act_min", act_min), ("act_max", act_max), ("n_mult", len(pairs)),
+                    ("dsp_path", dsp_pack.PAIRS), ("dsp_requant", rq.mode), ("dsp_filter", Sym(filt.name)),
+                    ("dsp_chan", Sym(chan.name))]
+    return params, [filt, chan]
+
+
 def _lower_s8(ctx: LowerContext) -> tuple[list, list[CArray]]:
-    return _quantized(ctx, "int32_t")
+    dsp = _dsp_s8(ctx) if ctx.target.dsp else None
+    return dsp if dsp is not None else _quantized(ctx, "int32_t")
 
 
 def _lower_s16(ctx: LowerContext) -> tuple[list, list[CArray]]:

@@ -51,3 +51,9 @@ def window(in_h: int, in_w: int, in_c: int, out_h: int, out_w: int, out_c: int, 
     else:
         first = np.repeat(pix.reshape(-1), out_c) * in_elem
     return min_offset(first, out_elem)
+
+
+def window_share(g, in_elem: int, out_elem: int, per_channel: bool, depth_multiplier: int = 1) -> int:
+    """:func:`window` for a window geometry record (`codegen.ops.weighted.ConvGeometry`)."""
+    return window(g.in_h, g.in_w, g.in_c, g.out_h, g.out_w, g.out_c, g.stride_h, g.stride_w, g.pad_top,
+                  g.pad_left, in_elem, out_elem, per_channel=per_channel, depth_multiplier=depth_multiplier)

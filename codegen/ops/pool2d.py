@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Callable
 
 from codegen.ir import DType, Operator, Subgraph
-from codegen.ops.base import F32, KernelCall, LowerContext, Lowered, OpHandler
+from codegen.ops import overlap
+from codegen.ops.base import F32, KernelCall, LowerContext, Lowered, OpHandler, Share
 from codegen.ops.common import (act_bounds, act_bounds_float, check_fused, check_types, fused_activation,
                                 require_quant)
 from codegen.ops.registry import register
@@ -76,8 +77,11 @@ def _lowerer(kind: str) -> Callable[[LowerContext], Lowered]:
         g = _geometry(ctx.subgraph, ctx.op)
         params_type, act = _PARAMS[inp.dtype]
         params = tuple((n, g.out_c if n == "c" else getattr(g, n)) for n in GEOMETRY) + act(ctx)
+        share = Share(ctx.op.outputs[0], ctx.op.inputs[0],
+                      overlap.window_share(g, inp.dtype.size, ctx.output().dtype.size, per_channel=True))
         call = KernelCall(function=f"mf_{kind}_{inp.dtype.short}", params_type=params_type, params=params,
-                          inputs=(ctx.op.inputs[0],), outputs=(ctx.op.outputs[0],), comment=g.label)
+                          inputs=(ctx.op.inputs[0],), outputs=(ctx.op.outputs[0],), comment=g.label,
+                          shares=(share,))
         return Lowered(calls=(call,))
     return lower
 

@@ -117,6 +117,13 @@ class ConvGeometry:
         return s
 
 
+def window_leaves_input(g: ConvGeometry) -> bool:
+    """Whether some output's window reaches outside the input (padding, or a clipped last window)."""
+    last_y = (g.out_h - 1) * g.stride_h - g.pad_top + (g.k_h - 1) * g.dil_h
+    last_x = (g.out_w - 1) * g.stride_w - g.pad_left + (g.k_w - 1) * g.dil_w
+    return g.pad_top > 0 or g.pad_left > 0 or last_y >= g.in_h or last_x >= g.in_w
+
+
 def window_geometry(sg: Subgraph, op: Operator, k_h: int, k_w: int) -> ConvGeometry:
     inp, out = sg.tensors[op.inputs[0]], sg.tensors[op.outputs[0]]
     in_h, in_w, in_c = nhwc(inp)

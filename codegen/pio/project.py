@@ -4,7 +4,7 @@ board manifest and platformio.ini, all under ``build/<board>/<model-stem>/``."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from codegen.boards import Board
@@ -98,7 +98,10 @@ def write_project(board: Board, model_path: Path, out_dir: Path | None = None,
     model_path = Path(model_path)
     out = Path(out_dir) if out_dir else project_dir(board.name, model_path, options)
     prefix = options.prefix or prefix_from(model_path.stem)
-    compiled = compile_model(model_path, target=board.core.target,
+    # the kernel params follow the kernels built: dsp kernels read build-time layouts that the generator
+    # writes only for a DSP target (the weights are then not stored a second time for the reference)
+    target = replace(board.core.target, dsp=board.core.target.dsp and kernel_variant(board, options) == "dsp")
+    compiled = compile_model(model_path, target=target,
                              options=GenerateOptions(prefix=prefix, int8_io=options.int8_io))
     fit = estimate_fit(board, compiled, options.stack_size)
     check_fit(board, compiled, fit, model_path)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from codegen.generate import GenerateOptions, compile_model
-from codegen.host import HostModel
+from codegen.host import HostModel, variant_target
 from codegen.reference import TflmReference, random_inputs
 from codegen.tflite import read_model_bytes
 
@@ -26,11 +26,12 @@ class Comparison:
 
 
 def compare_bytes(model: bytes, name: str, samples: int = 20, seed: int = 0, workdir: Path | None = None,
-                  float_tol: float = 0.0) -> Comparison:
-    """Run `samples` random inputs through the host build and TFLM; count differing outputs."""
+                  float_tol: float = 0.0, variant: str = "reference") -> Comparison:
+    """Run `samples` random inputs through the host build and TFLM; count differing outputs.
+    `variant` picks the kernels: "reference", or "dsp" (the model generated for a DSP target)."""
     graph = read_model_bytes(model, source=f"{name}.tflite")
-    compiled = compile_model(graph, options=GenerateOptions(prefix="m"))
-    host = HostModel(compiled, workdir=workdir)
+    compiled = compile_model(graph, target=variant_target(variant), options=GenerateOptions(prefix="m"))
+    host = HostModel(compiled, workdir=workdir, variant=variant)
     ref = TflmReference(model)
     rng = np.random.default_rng(seed)
     bad, worst, first = 0, 0.0, None

@@ -16,6 +16,7 @@ import pytest
 from support.compare import compare_bytes
 from support.tflite_edit import drop_input, ops_of
 from support.tfmodels import Case, convert_with
+from support.variants import dsp_params, kernel_variant  # noqa: F401  (fixture)
 
 FLOAT_TOL = 1e-5
 ALL = ("int8", "int16x8", "float32")
@@ -72,6 +73,21 @@ SPECS = [
     ConvSpec("conv_k3_same_int16_bias32", (8, 8, 3), 5, (3, 3), padding="same", bias32=True,
              modes=("int16x8",)),
     ConvSpec("conv_k3_same_bias_input_absent", (8, 8, 3), 4, (3, 3), padding="same", drop_bias=True),
+    # in_c % 4 == 0: the dsp kernel reads windows in place (whole rows inside, per tap at the border)
+    ConvSpec("conv_k1_s1_valid_relu_c16to10_pointwise", (5, 6, 16), 10, (1, 1), act="relu", modes=("int8",)),
+    ConvSpec("conv_k1_s2_same_c12to6_strided_pointwise", (7, 7, 12), 6, (1, 1), strides=(2, 2), padding="same",
+             modes=("int8",)),
+    ConvSpec("conv_k3_s1_same_relu6_c8to7_window_rows", (7, 6, 8), 7, (3, 3), padding="same", act="relu6",
+             modes=("int8",)),
+    ConvSpec("conv_k3_s2_same_c4to13_tiles", (9, 8, 4), 13, (3, 3), strides=(2, 2), padding="same",
+             modes=("int8",)),
+    ConvSpec("conv_k3_dil2_same_clip1_c8to4_taps", (9, 9, 8), 4, (3, 3), padding="same", dilation=2, act="clip1",
+             modes=("int8",)),
+    # long windows: K = 360 (two pixels over raw words), 720 (one pixel at a time), 1152 (rows whose
+    # sum |W| leaves the row-pair range: the generic path)
+    ConvSpec("conv_k3_same_c40to6_long_window", (5, 5, 40), 6, (3, 3), padding="same", modes=("int8",)),
+    ConvSpec("conv_k3_valid_c80to5_one_pixel_at_a_time", (4, 5, 80), 5, (3, 3), modes=("int8",)),
+    ConvSpec("conv_k3_valid_c128to3_rows_too_wide_for_pairs", (3, 4, 128), 3, (3, 3), modes=("int8",)),
 ]
 
 
@@ -107,11 +123,30 @@ def _check_model(spec: ConvSpec, mode: str, model: bytes) -> None:
 
 
 @pytest.mark.parametrize("spec,mode", [pytest.param(s, m, id=f"{s.name}-{m}") for s in SPECS for m in s.modes])
-def test_conv2d_matches_tflm(spec: ConvSpec, mode: str) -> None:
+def test_conv2d_matches_tflm(spec: ConvSpec, mode: str, kernel_variant: str) -> None:
     model = _model(spec, mode)
     _check_model(spec, mode, model)
-    r = compare_bytes(model, spec.name, samples=20, float_tol=FLOAT_TOL)
+    r = compare_bytes(model, spec.name, samples=20, float_tol=FLOAT_TOL, variant=kernel_variant)
     assert r.exact, r
+
+
+def test_dsp_paths_are_all_covered() -> None:
+    """The int8 cases above reach every path of the dsp kernel: windows read in place, gathered
+    (im2col), the generic fallback; two pixels over widened lanes (K <= 320), over raw words
+    (K <= 640), one pixel (longer K); and every requantisation mode."""
+    from codegen.ops import dsp_pack
+    seen: set = set()
+    for spec in SPECS:
+        if "int8" in spec.modes:
+            for p in dsp_params(_model(spec, "int8"), "mf_conv2d_s8"):
+                k = p["k_h"] * p["k_w"] * p["in_c"]
+                size = "generic" if p.get("dsp_path", 0) == dsp_pack.GENERIC else (
+                    "wide" if k <= 320 else "raw" if k <= dsp_pack.PAIR_MAX else "one")
+                seen |= {("path", p.get("dsp_path", 0)), ("rq", p.get("dsp_requant", -1)), ("k", size)}
+    want = {("path", dsp_pack.GENERIC), ("path", dsp_pack.PAIRS), ("path", dsp_pack.PAIRS_IM2COL),
+            ("rq", dsp_pack.RQ_FAST), ("rq", dsp_pack.RQ_FAST_FLOOR), ("rq", dsp_pack.RQ_EXACT),
+            ("k", "wide"), ("k", "raw"), ("k", "one")}
+    assert want <= seen, want - seen
 
 
 def test_check_lists_every_problem() -> None:

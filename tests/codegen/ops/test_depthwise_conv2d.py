@@ -19,6 +19,7 @@ import pytest
 from support.compare import compare_bytes
 from support.tflite_edit import ops_of
 from support.tfmodels import Case, convert_with
+from support.variants import dsp_params, kernel_variant  # noqa: F401  (fixture)
 
 FLOAT_TOL = 1e-5
 ALL = ("int8", "int16x8", "float32")
@@ -67,6 +68,13 @@ SPECS = [
     DwSpec("dw_k1_s1_valid_nobias_m2_c5", (5, 5, 5), (1, 1), mult=2, use_bias=False),
     DwSpec("dw_k3_s2_same_pertensor_relu6_c5", (9, 9, 5), (3, 3), strides=(2, 2), padding="same",
            act="relu6", per_tensor=True, modes=("int8",)),
+    # depth multiplier 1, channels a multiple of 4: the dsp kernel's four-lane path
+    DwSpec("dw_k3_s1_same_relu_m1_c8_lanes", (7, 6, 8), (3, 3), padding="same", act="relu", modes=("int8",)),
+    DwSpec("dw_k3_s2_same_relu6_m1_c12_lanes", (9, 8, 12), (3, 3), strides=(2, 2), padding="same", act="relu6",
+           modes=("int8",)),
+    DwSpec("dw_k5x3_s1x2_same_clip1_m1_c4_lanes", (10, 9, 4), (5, 3), strides=(1, 2), padding="same",
+           dilation=1, act="clip1", modes=("int8",)),
+    DwSpec("dw_k3_dil2_same_m1_c4_lanes", (9, 8, 4), (3, 3), padding="same", dilation=2, modes=("int8",)),
 ]
 
 
@@ -87,12 +95,31 @@ def _check_model(spec: DwSpec, mode: str, model: bytes) -> None:
 
 
 @pytest.mark.parametrize("spec,mode", [pytest.param(s, m, id=f"{s.name}-{m}") for s in SPECS for m in s.modes])
-def test_depthwise_conv2d_matches_tflm(spec: DwSpec, mode: str) -> None:
+def test_depthwise_conv2d_matches_tflm(spec: DwSpec, mode: str, kernel_variant: str) -> None:
     attrs = {"_experimental_disable_per_channel": True} if spec.per_tensor else {}
     model = convert_with(spec.case(), mode, **attrs)
     _check_model(spec, mode, model)
-    r = compare_bytes(model, spec.name, samples=20, float_tol=FLOAT_TOL)
+    r = compare_bytes(model, spec.name, samples=20, float_tol=FLOAT_TOL, variant=kernel_variant)
     assert r.exact, r
+
+
+def test_dsp_paths_are_all_covered() -> None:
+    """The int8 cases above reach every path of the dsp kernel: 3x3 windows inside the input and
+    crossing its border, other windows (clipped), the generic fallback (depth multipliers, channels
+    not a multiple of 4), and every requantisation mode."""
+    from codegen.ops import dsp_pack
+    seen: set = set()
+    for spec in SPECS:
+        if "int8" in spec.modes:
+            attrs = {"_experimental_disable_per_channel": True} if spec.per_tensor else {}
+            for p in dsp_params(convert_with(spec.case(), "int8", **attrs), "mf_depthwise_conv2d_s8"):
+                three = (p["k_h"], p["k_w"], p["dil_h"], p["dil_w"]) == (3, 3, 1, 1)
+                seen |= {("path", p.get("dsp_path", 0)), ("rq", p.get("dsp_requant", -1)),
+                         ("window", "3x3" if three else "other"), ("border", "dsp_pad" in p)}
+    want = {("path", dsp_pack.GENERIC), ("path", dsp_pack.DW_LANES), ("rq", dsp_pack.RQ_FAST),
+            ("rq", dsp_pack.RQ_FAST_FLOOR), ("rq", dsp_pack.RQ_EXACT), ("window", "3x3"), ("window", "other"),
+            ("border", True)}
+    assert want <= seen, want - seen
 
 
 def test_depth_multiplier_option_must_match_shapes() -> None:

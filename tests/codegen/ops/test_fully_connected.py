@@ -26,6 +26,7 @@ from codegen.tflite import read_model_bytes
 from support.compare import compare_bytes
 from support.tflite_edit import ops_of
 from support.tfmodels import Case, convert_with
+from support.variants import dsp_params, kernel_variant  # noqa: F401  (fixture)
 
 FLOAT_TOL = 1e-5
 ALL = ("int8", "int16x8", "float32")
@@ -68,6 +69,11 @@ SPECS = [
     FcSpec("fc_rank3_keep_num_dims_4x5to7", (4, 5), 7),
     FcSpec("fc_rank3_keep_num_dims_pertensor_relu_n1_to_1", (3, 6), 4, act="clip1", per_tensor=True),
     FcSpec("fc_nobias_relu_9to3", (9,), 3, act="relu", use_bias=False),
+    # the dsp kernel's row tiles (4 row pairs, then what remains), an input tail, and rows whose
+    # sum |W| leaves the row-pair range (the generic path)
+    FcSpec("fc_perchannel_relu_64to13_row_tiles", (64,), 13, act="relu", modes=("int8",)),
+    FcSpec("fc_pertensor_30to17_row_tiles_input_tail", (30,), 17, per_tensor=True, modes=("int8",)),
+    FcSpec("fc_perchannel_1100to3_rows_too_wide_for_pairs", (1100,), 3, modes=("int8",)),
 ]
 
 
@@ -86,11 +92,28 @@ def _check_model(spec: FcSpec, mode: str, model: bytes) -> None:
 
 
 @pytest.mark.parametrize("spec,mode", [pytest.param(s, m, id=f"{s.name}-{m}") for s in SPECS for m in s.modes])
-def test_fully_connected_matches_tflm(spec: FcSpec, mode: str) -> None:
+def test_fully_connected_matches_tflm(spec: FcSpec, mode: str, kernel_variant: str) -> None:
     model = spec.model(mode)
     _check_model(spec, mode, model)
-    r = compare_bytes(model, spec.name, samples=20, float_tol=FLOAT_TOL)
+    r = compare_bytes(model, spec.name, samples=20, float_tol=FLOAT_TOL, variant=kernel_variant)
     assert r.exact, r
+
+
+def test_dsp_paths_are_all_covered() -> None:
+    """The int8 cases above reach the dsp kernel's row-pair path (full 4-pair tiles, the last tile
+    of 1..3 pairs, an input tail) and its generic fallback, in every requantisation mode."""
+    from codegen.ops import dsp_pack
+    seen: set = set()
+    for spec in SPECS:
+        if "int8" in spec.modes:
+            for p in dsp_params(spec.model("int8"), "mf_fully_connected_s8"):
+                pairs = (p["out_depth"] + 1) // 2
+                seen |= {("path", p.get("dsp_path", 0)), ("rq", p.get("dsp_requant", -1)),
+                         ("full_tile", pairs >= 4), ("last_tile", pairs % 4 != 0), ("tail", p["in_depth"] % 4 != 0)}
+    want = {("path", dsp_pack.GENERIC), ("path", dsp_pack.PAIRS), ("rq", dsp_pack.RQ_FAST),
+            ("rq", dsp_pack.RQ_FAST_FLOOR), ("rq", dsp_pack.RQ_EXACT), ("full_tile", True), ("last_tile", True),
+            ("tail", True)}
+    assert want <= seen, want - seen
 
 
 def _mbqm(x: np.ndarray, mult: int, shift: int) -> np.ndarray:

@@ -1,0 +1,173 @@
+"""Build-time data for the DSP-extension kernels (firmware/kernels/dsp/): weight layouts, folded
+biases and requantisation records. Pure numpy; nn.h ("DSP variant" under CONV_2D) documents the
+layouts this module writes, and conv2d.py, depthwise_conv2d.py and fully_connected.py decide per
+call which kernel path to take with it.
+
+Row pairs (CONV_2D, FULLY_CONNECTED). Two output rows r, r+1 share one 16-bit weight
+H[k] = W[r][k] + 256 * W[r+1][k]. With inputs x widened to 16-bit lanes, one SMLAD on a word of two
+H gives A = S_r + 256 * S_(r+1) (S = sum x * W over the lanes), and SXTB16 of the same word
+recovers W[r][k], so a second SMLAD gives B = S_r. Then S_(r+1) = (A - B) / 256, exact as long as
+|256 * S_(r+1)| fits in 32 bits, which :func:`pack_row_pairs` checks for every pair over every input
+in [-128, 127]. Four multiply-accumulates cost two SMLAD and one SXTB16 instead of two SMLAD and two
+SXTB16, in the same flash as the int8 weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# nn.h, "DSP variant": dsp_path and dsp_requant values, and the kernels' fixed limits
+GENERIC, PAIRS, PAIRS_IM2COL = 0, 1, 2
+DW_LANES = 1
+RQ_EXACT, RQ_FAST, RQ_FAST_FLOOR = 0, 1, 2
+COL_MAX = 512    # MF_DSP_COL_MAX: im2col bytes of one pixel
+PAIR_MAX = 640   # MF_DSP_PAIR_MAX: K bytes (padded) of one pixel for CONV_2D's two-pixel tiles
+MAX_SEGS = 32    # MF_DSP_MAX_SEGS
+FC_TILE = 4      # FULLY_CONNECTED: row pairs per tile (8 rows), lane-major
+CONV_TILE = 2    # CONV_2D: row pairs per tile (4 rows), lane-major, two pixels at a time
+_I32 = 1 << 31
+
+
+def _words(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Two int16 lanes per 32-bit word, as int32 values."""
+    u = (lo.astype(np.int64) & 0xFFFF) | ((hi.astype(np.int64) & 0xFFFF) << 16)
+    return np.where(u >= _I32, u - (1 << 32), u).astype(np.int32)
+
+
+def pack_row_pairs(w: np.ndarray, tile: int) -> np.ndarray | None:
+    """Weights [rows][K] (int8 values) as the row-pair stream of the dsp GEMM, or None when a pair
+    cannot be packed exactly (a W[r+1][k] of -128 under a negative W[r][k], or a row whose
+    sum |W| reaches 2^16 so that 256 * S could leave 32 bits).
+
+    Layout: K is padded with zeros to a multiple of 4 and the rows to an even count. Pair j holds
+    H_j[k] = W[2j][k] + 256 W[2j+1][k]; per block b of 4 inputs its two words are
+    (H[4b] | H[4b+2] << 16) ("even") and (H[4b+1] | H[4b+3] << 16) ("odd"), the lanes SXTB16 and
+    SXTB16-ROR-8 make of the input word. Pairs go in tiles of `tile` (the last tile takes the
+    remaining pairs), each tile block-major and lane-major: for each block, the even words of the
+    tile's pairs, then their odd words.
+    """
+    w = np.asarray(w, dtype=np.int64)
+    rows, k = w.shape
+    k4 = -(-k // 4) * 4
+    r2 = rows + rows % 2
+    padded = np.zeros((r2, k4), dtype=np.int64)
+    padded[:rows, :k] = w
+    lo, hi = padded[0::2], padded[1::2]
+    if np.any((hi == -128) & (lo < 0)):
+        return None
+    if int(np.abs(padded).sum(axis=1).max(initial=0)) >= 1 << 16:
+        return None
+    h = lo + 256 * hi                                     # [pairs][k4], in int16 range
+    blocks = h.reshape(len(h), k4 // 4, 4)
+    even = _words(blocks[:, :, 0], blocks[:, :, 2])        # [pairs][blocks]
+    odd = _words(blocks[:, :, 1], blocks[:, :, 3])
+    pw = np.stack([even, odd], axis=2)                     # [pairs][blocks][2]
+    out = []
+    for t in range(0, len(pw), tile):
+        part = pw[t:t + tile]                              # [n][blocks][2]
+        out.append(np.transpose(part, (1, 2, 0)).reshape(-1))  # [blocks][2][n]
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int32)
+
+
+def fold_bias(bias: np.ndarray | None, w: np.ndarray, input_offset: int) -> np.ndarray:
+    """bias[r] + input_offset * sum_k W[r][k] (int64): the input offset moved out of the inner loop.
+    Padding then feeds the input zero point, whose offset-corrected value is 0, as TFLM's skip."""
+    w = np.asarray(w, dtype=np.int64)
+    b = np.zeros(w.shape[0], dtype=np.int64) if bias is None else np.asarray(bias, dtype=np.int64).reshape(-1)
+    return b + int(input_offset) * w.sum(axis=1)
+
+
+def acc_bound(w: np.ndarray, x_abs: int) -> np.ndarray:
+    """max |sum_k x_k W[r][k]| per row over inputs with |x| <= x_abs."""
+    return np.abs(np.asarray(w, dtype=np.int64)).sum(axis=1) * int(x_abs)
+
+
+@dataclass(frozen=True)
+class Requant:
+    """dsp_requant and the per-channel records dsp_chan ([rows][4] int32, see nn.h)."""
+
+    mode: int
+    records: np.ndarray  # int32 [rows * 4]
+
+
+def mbqm(x: np.ndarray, mult: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """TFLM's MultiplyByQuantizedMultiplier (double rounding) on int64 arrays; x << max(shift, 0)
+    must stay within int32 (callers check)."""
+    x = np.asarray(x, dtype=np.int64) << np.maximum(shift, 0)
+    right = np.maximum(-np.asarray(shift, dtype=np.int64), 0)
+    ab = x * np.asarray(mult, dtype=np.int64)
+    num = ab + np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
+    high = np.where(num >= 0, num >> 31, -((-num) >> 31))      # division truncating toward zero
+    mask = (np.int64(1) << right) - 1
+    threshold = (mask >> 1) + (high < 0)
+    return (high >> right) + ((high & mask) > threshold)
+
+
+def constant_rows(bias: np.ndarray, mult: np.ndarray, shift: np.ndarray, bound: np.ndarray, output_offset: int,
+                  act_min: int, act_max: int) -> np.ndarray:
+    """Per row, the output when it is the same for every reachable accumulator acc in
+    [bias - bound, bias + bound] (TFLM's requantisation is monotonic there when nothing leaves 32
+    bits), else -1000. Dead channels (a zero multiplier, or a huge bias under a tiny scale) are
+    common in trained models; their outputs are constants."""
+    b, bd = np.asarray(bias, dtype=np.int64), np.asarray(bound, dtype=np.int64)
+    lo, hi = b - bd, b + bd
+    left = np.maximum(np.asarray(shift, dtype=np.int64), 0)
+    ok = (np.abs(lo) < _I32) & (np.abs(hi) < _I32) & (np.maximum(np.abs(lo), np.abs(hi)) << left < _I32)
+    lo, hi = np.where(ok, lo, 0), np.where(ok, hi, 0)
+    out_lo = np.clip(mbqm(lo, mult, shift) + output_offset, act_min, act_max)
+    out_hi = np.clip(mbqm(hi, mult, shift) + output_offset, act_min, act_max)
+    return np.where(ok & (out_lo == out_hi), out_lo, -1000)
+
+
+def requant_records(bias: np.ndarray, mult: list[int] | tuple[int, ...], shift: list[int] | tuple[int, ...],
+                    bound: np.ndarray, output_offset: int, act_min: int, act_max: int) -> Requant:
+    """FAST when it is provably identical to TFLM's MBQM for every reachable accumulator
+    (|acc - bias[r]| <= bound[r]): the activation clamp is all of int8, and every row either has a
+    constant output (record (0, 0, 2 * out, 1)) or a shift <= -1 with no intermediate leaving 32 bits.
+    Then, with X = 2 * acc,
+        v = SMMULR(X, m) = floor((acc * m + 2^30) / 2^31)     (TFLM's SaturatingRoundingDoublingHighMul)
+        out = SSAT8((v + (v >> 31) + c) >> rs),  rs = -shift, c = 2^(rs-1) + (output_offset << rs)
+    which is RoundingDivideByPOT(v, rs) + output_offset clamped to int8. Records (2 * bias, m, c, rs):
+    the (folded) bias travels with the requantisation constants, two LDRD per row.
+    RQ_FAST_FLOOR when moreover output_offset is -128: a negative v then always gives -128, so the
+    kernel may skip the (v >> 31) correction of negative ties.
+    EXACT otherwise: records (bias mod 2^32, m, shift, 0); the kernel calls mf_mbqm and clamps."""
+    rows = len(bias)
+    b = np.asarray(bias, dtype=np.int64)
+    m = np.asarray(mult, dtype=np.int64)
+    s = np.asarray(shift, dtype=np.int64)
+    if len(m) == 1:
+        m, s = np.repeat(m, rows), np.repeat(s, rows)
+    bd = np.asarray(bound, dtype=np.int64)
+    fast = act_min <= -128 and act_max >= 127 and rows > 0
+    if fast:
+        const = constant_rows(b, m, s, bd, output_offset, act_min, act_max)
+        live = const == -1000
+        rs = np.where(live, -s, 1)
+        xmax = np.where(live, 2 * (bd + np.abs(b)), 0)
+        ok = (rs >= 1) & (rs <= 30)
+        c = np.where(ok, (np.int64(1) << np.clip(rs - 1, 0, 62)) + (np.int64(output_offset) << np.clip(rs, 0, 62)), 0)
+        vmax = (xmax * m) // (1 << 32) + 2
+        fast = bool(np.all(ok) and np.all(xmax < _I32) and np.all(np.where(live, vmax + 1 + np.abs(c), 0) < _I32))
+    if fast:
+        rec = np.stack([np.where(live, 2 * b, 0), np.where(live, m, 0), np.where(live, c, 2 * const),
+                        np.where(live, rs, 1)], axis=1)
+        mode = RQ_FAST_FLOOR if output_offset == -128 else RQ_FAST
+        return Requant(mode, rec.astype(np.int32).reshape(-1))
+    wrapped = ((b + _I32) % (1 << 32)) - _I32  # TFLM's int32 sum wraps the same way
+    rec = np.stack([wrapped, m, s, np.zeros(rows, dtype=np.int64)], axis=1)
+    return Requant(RQ_EXACT, rec.astype(np.int32).reshape(-1))
+
+
+def depthwise_lanes(w: np.ndarray) -> np.ndarray:
+    """DEPTHWISE_CONV_2D weights [taps][channels] (channels a multiple of 4) for SMLAxy: per group of
+    4 channels, per tap, the words (w[c0] | w[c2] << 16) and (w[c1] | w[c3] << 16)."""
+    w = np.asarray(w, dtype=np.int64)
+    taps, ch = w.shape
+    g = w.reshape(taps, ch // 4, 4).transpose(1, 0, 2)    # [groups][taps][4]
+    even = _words(g[:, :, 0], g[:, :, 2])
+    odd = _words(g[:, :, 1], g[:, :, 3])
+    return np.stack([even, odd], axis=2).reshape(-1)
+

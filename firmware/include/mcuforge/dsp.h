@@ -1,0 +1,121 @@
+/*
+ * The Cortex-M DSP-extension instructions the dsp kernels use, as static inline functions.
+ *
+ * With __ARM_FEATURE_DSP (Cortex-M4/M7/M33/M55 built with their DSP extension) each maps to one
+ * instruction: ACLE intrinsics from <arm_acle.h> where ACLE has one, a one-instruction asm
+ * otherwise (SXTB16 with a rotation, SMMULR, LDRD with write-back). Without it (the host, or a
+ * core without DSP) each is portable C with the same result bit for bit, so the dsp kernels compile
+ * and are tested on the host too.
+ *
+ * Lane notation: a 32-bit word holds two signed 16-bit lanes, lo = bits 0..15, hi = bits 16..31.
+ *   mf_sxtb16(x)        lanes = sign-extended bytes 0 and 2 of x
+ *   mf_sxtb16_ror8(x)   lanes = sign-extended bytes 1 and 3 of x
+ *   mf_sxtab16(a, x)    lanes = a.lanes + sign-extended bytes 0 and 2 of x (16-bit wrap per lane)
+ *   mf_smlad(a, b, acc) acc + a.lo * b.lo + a.hi * b.hi (32-bit wrap; SMLAD sets the Q flag on
+ *                       overflow, which nothing here reads)
+ *   mf_smlabb/bt/tb/tt  acc + a.{lo,hi} * b.{lo,hi} (b = bottom = lo, t = top = hi)
+ *   mf_smmulr(a, b)     (a * b + 2^31) >> 32, the high word of the rounded 64-bit product
+ *   mf_ssat8(x)         x saturated to [-128, 127]
+ *   mf_ldrd_inc(&p)     two words from an 8-byte aligned p; p += 2
+ *   mf_read32(p)        4 bytes from any address (little-endian), as a word
+ */
+#ifndef MCUFORGE_DSP_H
+#define MCUFORGE_DSP_H
+
+#include <stdint.h>
+#include <string.h>
+
+typedef struct {
+    int32_t a, b;
+} mf_pair32;
+
+static inline uint32_t mf_read32(const int8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+
+#include <arm_acle.h>
+
+#define MF_DSP_NATIVE 1
+
+static inline int32_t mf_sxtb16(uint32_t x) { return (int32_t)__sxtb16(x); }
+static inline int32_t mf_sxtb16_ror8(uint32_t x)
+{
+    int32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+static inline int32_t mf_sxtab16(int32_t a, uint32_t x) { return (int32_t)__sxtab16((uint32_t)a, x); }
+static inline int32_t mf_sxtab16_ror8(int32_t a, uint32_t x)
+{
+    int32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x));
+    return r;
+}
+static inline int32_t mf_smlad(int32_t a, int32_t b, int32_t acc) { return __smlad(a, b, acc); }
+static inline int32_t mf_smlabb(int32_t a, int32_t b, int32_t acc) { return __smlabb(a, b, acc); }
+static inline int32_t mf_smlabt(int32_t a, int32_t b, int32_t acc) { return __smlabt(a, b, acc); }
+static inline int32_t mf_smlatb(int32_t a, int32_t b, int32_t acc) { return __smlatb(a, b, acc); }
+static inline int32_t mf_smlatt(int32_t a, int32_t b, int32_t acc) { return __smlatt(a, b, acc); }
+static inline int32_t mf_smmulr(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+static inline int32_t mf_ssat8(int32_t x) { return __ssat(x, 8); }
+static inline mf_pair32 mf_ldrd_inc(const int32_t **p)
+{
+    mf_pair32 r;
+    __asm__("ldrd %0, %1, [%2], #8" : "=r"(r.a), "=r"(r.b), "+r"(*p) : "m"(*(const int32_t(*)[2])*p));
+    return r;
+}
+
+#else /* portable C, identical results */
+
+#define MF_DSP_NATIVE 0
+
+static inline int32_t mf_lo16(int32_t x) { return (int16_t)(uint16_t)((uint32_t)x & 0xFFFFu); }
+static inline int32_t mf_hi16(int32_t x) { return (int16_t)(uint16_t)((uint32_t)x >> 16); }
+static inline int32_t mf_lanes(int32_t lo, int32_t hi)
+{
+    return (int32_t)(((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16));
+}
+static inline int32_t mf_sxtb16(uint32_t x) { return mf_lanes((int8_t)(x & 0xFFu), (int8_t)((x >> 16) & 0xFFu)); }
+static inline int32_t mf_sxtb16_ror8(uint32_t x) { return mf_sxtb16((x >> 8) | (x << 24)); }
+static inline int32_t mf_sxtab16(int32_t a, uint32_t x)
+{
+    const int32_t b = mf_sxtb16(x);
+    return mf_lanes(mf_lo16(a) + mf_lo16(b), mf_hi16(a) + mf_hi16(b));
+}
+static inline int32_t mf_sxtab16_ror8(int32_t a, uint32_t x) { return mf_sxtab16(a, (x >> 8) | (x << 24)); }
+static inline int32_t mf_wrap_add(int32_t acc, int64_t v) { return (int32_t)(uint32_t)((uint64_t)(int64_t)acc + (uint64_t)v); }
+static inline int32_t mf_smlad(int32_t a, int32_t b, int32_t acc)
+{
+    return mf_wrap_add(acc, (int64_t)mf_lo16(a) * mf_lo16(b) + (int64_t)mf_hi16(a) * mf_hi16(b));
+}
+static inline int32_t mf_smlabb(int32_t a, int32_t b, int32_t acc) { return mf_wrap_add(acc, mf_lo16(a) * mf_lo16(b)); }
+static inline int32_t mf_smlabt(int32_t a, int32_t b, int32_t acc) { return mf_wrap_add(acc, mf_lo16(a) * mf_hi16(b)); }
+static inline int32_t mf_smlatb(int32_t a, int32_t b, int32_t acc) { return mf_wrap_add(acc, mf_hi16(a) * mf_lo16(b)); }
+static inline int32_t mf_smlatt(int32_t a, int32_t b, int32_t acc) { return mf_wrap_add(acc, mf_hi16(a) * mf_hi16(b)); }
+static inline int32_t mf_smmulr(int32_t a, int32_t b)
+{
+    return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32);
+}
+static inline int32_t mf_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
+static inline mf_pair32 mf_ldrd_inc(const int32_t **p)
+{
+    mf_pair32 r;
+    r.a = (*p)[0];
+    r.b = (*p)[1];
+    *p += 2;
+    return r;
+}
+
+#endif
+
+#endif /* MCUFORGE_DSP_H */

@@ -1,0 +1,150 @@
+"""The build-time data of the dsp kernels (codegen/ops/dsp_pack.py), checked in numpy against the
+arithmetic the kernels do with it: the row-pair weight stream walked as the C code walks it, the
+FAST requantisation formula against TFLM's MultiplyByQuantizedMultiplier over whole accumulator
+ranges, and the depthwise lane layout. The per-op tests then prove the C kernels on TFLM models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from codegen.ops import dsp_pack
+from codegen.quant.multiplier import quantize_multiplier
+
+I32 = 1 << 31
+
+
+def wrap32(x: np.ndarray) -> np.ndarray:
+    return ((np.asarray(x, dtype=np.int64) + I32) % (1 << 32)) - I32
+
+
+def lanes(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    u = np.asarray(words, dtype=np.int64) & 0xFFFFFFFF
+    lo, hi = u & 0xFFFF, u >> 16
+    return np.where(lo >= 1 << 15, lo - (1 << 16), lo), np.where(hi >= 1 << 15, hi - (1 << 16), hi)
+
+
+def sxtb(h: np.ndarray) -> np.ndarray:
+    b = np.asarray(h, dtype=np.int64) & 0xFF
+    return np.where(b >= 128, b - 256, b)
+
+
+def run_pairs(stream: np.ndarray, rows: int, k: int, tile: int, x: np.ndarray) -> np.ndarray:
+    """What the dsp GEMM computes from the stream for input x: per pair, A = sum H * x and
+    B = sum SXTB16(H) * x in wrapping int32, then rows B and (A - B) >> 8."""
+    k4 = -(-k // 4) * 4
+    xp = np.zeros(k4, dtype=np.int64)
+    xp[:k] = x
+    blocks = xp.reshape(-1, 4)
+    even_x, odd_x = blocks[:, [0, 2]], blocks[:, [1, 3]]     # SXTB16 and SXTB16-ROR-8 lanes
+    pairs = (rows + 1) // 2
+    out = np.zeros(2 * pairs, dtype=np.int64)
+    pos = 0
+    for t in range(0, pairs, tile):
+        n = min(tile, pairs - t)
+        words = stream[pos:pos + len(blocks) * 2 * n].reshape(len(blocks), 2, n)   # [block][lane][pair]
+        pos += words.size
+        for j in range(n):
+            a = b = 0
+            for lane, xs in ((0, even_x), (1, odd_x)):
+                lo, hi = lanes(words[:, lane, j])
+                a += int(np.sum(lo * xs[:, 0] + hi * xs[:, 1]))
+                b += int(np.sum(sxtb(lo) * xs[:, 0] + sxtb(hi) * xs[:, 1]))
+            a, b = int(wrap32(a)), int(wrap32(b))
+            out[2 * (t + j)] = b
+            out[2 * (t + j) + 1] = int(wrap32(a - b)) >> 8
+    assert pos == len(stream)
+    return out[:rows]
+
+
+@pytest.mark.parametrize("rows,k,tile", [(7, 13, 2), (8, 64, 2), (13, 40, 4), (3, 5, 4), (16, 640, 4)])
+def test_row_pairs_give_every_row_sum(rows: int, k: int, tile: int) -> None:
+    rng = np.random.default_rng(rows * 1000 + k)
+    w = rng.integers(-127, 128, (rows, k))
+    w[0, :3] = (-127, 127, -1)
+    w = np.where(np.abs(w).sum(axis=1, keepdims=True) >= 1 << 16, w // 2, w)
+    stream = dsp_pack.pack_row_pairs(w, tile)
+    assert stream is not None and stream.dtype == np.int32
+    for x in (rng.integers(-128, 128, k), np.full(k, -128), np.full(k, 127), -128 * np.sign(w[1] + 0.5)):
+        np.testing.assert_array_equal(run_pairs(stream, rows, k, tile, x), w @ np.asarray(x, dtype=np.int64))
+
+
+def test_row_pairs_refuse_what_would_not_be_exact() -> None:
+    w = np.zeros((2, 8), dtype=np.int64)
+    w[0, 3], w[1, 3] = -5, -128         # H = -5 + 256 * -128 leaves int16
+    assert dsp_pack.pack_row_pairs(w, 2) is None
+    w[0, 3] = 5                         # the high byte's borrow only comes from a negative low weight
+    assert dsp_pack.pack_row_pairs(w, 2) is not None
+    wide = np.full((2, 600), 110)       # sum |W| = 66000: 256 * S could leave 32 bits
+    assert dsp_pack.pack_row_pairs(wide, 2) is None
+    assert dsp_pack.pack_row_pairs(wide[:, :595], 2) is not None   # 65450 < 2^16
+
+
+def _fast_out(acc: np.ndarray, rec: np.ndarray, fix: bool) -> np.ndarray:
+    """The kernels' FAST formula on the record (2 bias, m, c, rs) for raw sums acc."""
+    x = wrap32(rec[0] + 2 * acc)
+    v = (x * rec[1] + (1 << 31)) >> 32          # SMMULR
+    if fix:
+        v = v + (v >> 31)
+    return np.clip((v + rec[2]) >> rec[3], -128, 127)
+
+
+@pytest.mark.parametrize("zp", [-128, -3, 20])
+def test_fast_requant_matches_tflm_on_every_reachable_sum(zp: int) -> None:
+    rng = np.random.default_rng(zp + 500)
+    rows = 24
+    scales = rng.uniform(1e-5, 0.49, rows)  # below 0.5: a right shift (FAST needs one)
+    pairs = [quantize_multiplier(float(s)) for s in scales]
+    mult, shift = [m for m, _ in pairs], [s for _, s in pairs]
+    bound = rng.integers(1000, 200000, rows)
+    bias = rng.integers(-100000, 100000, rows)
+    rq = dsp_pack.requant_records(bias, mult, shift, bound, zp, -128, 127)
+    assert rq.mode == (dsp_pack.RQ_FAST_FLOOR if zp == -128 else dsp_pack.RQ_FAST)
+    rec = rq.records.reshape(rows, 4).astype(np.int64)
+    for r in range(rows):
+        sums = np.unique(np.concatenate([np.arange(-bound[r], bound[r] + 1, max(1, bound[r] // 5000)),
+                                         [-bound[r], bound[r]], rng.integers(-bound[r], bound[r] + 1, 2000)]))
+        want = np.clip(dsp_pack.mbqm(sums + bias[r], mult[r], shift[r]) + zp, -128, 127)
+        got = _fast_out(sums, rec[r], fix=rq.mode == dsp_pack.RQ_FAST)
+        np.testing.assert_array_equal(got, want, err_msg=f"row {r}")
+
+
+def test_negative_ties_matter_unless_the_zero_point_is_minus_128() -> None:
+    """RoundingDivideByPOT rounds -0.5 away from zero: the (v >> 31) term is needed for zp > -128."""
+    m, s = quantize_multiplier(0.25)   # v = acc / 2 exactly for even acc, then >> 1
+    rq = dsp_pack.requant_records(np.array([0]), [m], [s], np.array([64]), 0, -128, 127)
+    rec = rq.records[:4].astype(np.int64)
+    sums = np.arange(-64, 65)
+    want = np.clip(dsp_pack.mbqm(sums, m, s), -128, 127)
+    assert not np.array_equal(_fast_out(sums, rec, fix=False), want)
+    np.testing.assert_array_equal(_fast_out(sums, rec, fix=True), want)
+
+
+def test_constant_rows_and_exact_fallback() -> None:
+    """A dead channel (zero multiplier; a huge bias under a tiny scale) is a constant record and keeps
+    the layer FAST; a clamp narrower than int8 or a left shift makes the layer EXACT."""
+    m1, s1 = quantize_multiplier(0.01)
+    m2, s2 = quantize_multiplier(2.0 ** -29)
+    bias, bound = np.array([100, 0, 1 << 30]), np.array([5000, 5000, 5000])
+    rq = dsp_pack.requant_records(bias, [m1, 0, m2], [s1, 0, s2], bound, -128, -128, 127)
+    assert rq.mode == dsp_pack.RQ_FAST_FLOOR
+    rec = rq.records.reshape(3, 4)
+    want1 = int(np.clip(dsp_pack.mbqm(np.array([0]), 0, 0)[0] - 128, -128, 127))
+    want2 = int(np.clip(dsp_pack.mbqm(np.array([1 << 30]), m2, s2)[0] - 128, -128, 127))
+    assert tuple(rec[1]) == (0, 0, 2 * want1, 1) and tuple(rec[2]) == (0, 0, 2 * want2, 1)
+    assert rec[0][0] == 200
+    assert dsp_pack.requant_records(bias[:1], [m1], [s1], bound[:1], -128, -100, 127).mode == dsp_pack.RQ_EXACT
+    m3, s3 = quantize_multiplier(3.0)
+    exact = dsp_pack.requant_records(np.array([7]), [m3], [s3], np.array([50]), 0, -128, 127)
+    assert exact.mode == dsp_pack.RQ_EXACT and tuple(exact.records) == (7, m3, s3, 0)
+
+
+def test_depthwise_lanes_layout() -> None:
+    w = np.arange(2 * 8).reshape(2, 8) - 8     # [taps][channels]
+    words = dsp_pack.depthwise_lanes(w).reshape(2, 2, 2)   # [group][tap][even/odd]
+    lo, hi = lanes(words)
+    for g in range(2):
+        for t in range(2):
+            c = 4 * g
+            assert (lo[g, t, 0], hi[g, t, 0], lo[g, t, 1], hi[g, t, 1]) == (w[t, c], w[t, c + 2], w[t, c + 1],
+                                                                             w[t, c + 3])

@@ -1,0 +1,74 @@
+"""The dsp kernel variant built for the emulated cores with the DSP extension (Cortex-M4 mps2-an386,
+M7 mps2-an500, M33 mps2-an505, M55 mps3-an547) against the TFLM interpreter, through the device
+protocol: every output identical on random inputs. The host suite runs the same kernels compiled for
+the build machine (portable C for the few hand-scheduled loops); these runs prove the ARM build,
+inline assembly included.
+
+keyword_spotting and anomaly_detection run by default (a few seconds each); image_classification
+and visual_wake_words are marked slow (`-m slow`): together about a minute more, most of it moving
+visual_wake_words' 108 KB float input over the emulated UART."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codegen.pio.project import kernel_variant
+from support.device_compare import compare_on_device
+from support.firmware import built
+from support.paths import SHARED_MODELS
+from support.tfmodels import Case, convert_with
+
+DSP_BOARDS = ("mps2-an386", "mps2-an500", "mps2-an505", "mps3-an547")
+
+
+def _check(project, fw, samples: int = 3) -> None:
+    assert kernel_variant(project.board, project.options) == "dsp"
+    assert any("kernels/dsp/" in str(s) for s in project.sources)
+    res = compare_on_device(project, fw, samples=samples)
+    assert res.mismatches == 0, res
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("board,name", [("mps2-an386", "keyword_spotting"), ("mps2-an386", "anomaly_detection")]
+                         + [(b, "keyword_spotting") for b in DSP_BOARDS[1:]])
+def test_mlperf_tiny_dsp_kernels_match_tflm(board: str, name: str, tmp_path: Path) -> None:
+    _check(*built(board, SHARED_MODELS / f"{name}.tflite", root=tmp_path))
+
+
+@pytest.mark.qemu
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["image_classification", "visual_wake_words"])
+def test_mlperf_tiny_dsp_kernels_match_tflm_slow(name: str, tmp_path: Path) -> None:
+    _check(*built("mps2-an386", SHARED_MODELS / f"{name}.tflite", root=tmp_path))
+
+
+def _corner_cases(tf):
+    """One model over the paths the MLPerf models leave out on ARM: a long convolution window
+    (K = 360: two pixels over raw words) with an odd pixel count (the last pixel alone), a strided
+    depthwise 3x3 crossing the border, and a fully connected layer with an input tail (30 inputs)
+    and 17 rows (two 4-pair tiles in assembly, then a 1-pair tile)."""
+    inp = tf.keras.Input((7, 9, 40), batch_size=1)
+    x = tf.keras.layers.Conv2D(12, 3, padding="same", activation="relu")(inp)
+    x = tf.keras.layers.DepthwiseConv2D(3, strides=2, padding="same", activation="relu6")(x)
+    x = tf.keras.layers.Conv2D(8, 1)(x)
+    x = tf.keras.layers.Flatten()(x)
+    x = tf.keras.layers.Dense(30, activation="relu")(x)
+    return tf.keras.Model(inp, tf.keras.layers.Dense(17)(x))
+
+
+@pytest.mark.qemu
+def test_dsp_corner_cases_match_tflm_on_cortex_m4(tmp_path: Path) -> None:
+    model = tmp_path / "dsp_corner_cases.tflite"
+    model.write_bytes(convert_with(Case("dsp_corner_cases", _corner_cases, ((7, 9, 40),)), "int8"))
+    _check(*built("mps2-an386", model, root=tmp_path), samples=4)
+
+
+@pytest.mark.qemu
+def test_reference_kernels_on_a_dsp_core_match_tflm(tmp_path: Path) -> None:
+    """`kernels=reference` on a DSP core: the generator then writes the plain params (and the
+    reference kernels are what the firmware links)."""
+    project, fw = built("mps2-an386", SHARED_MODELS / "anomaly_detection.tflite", kernels="reference", root=tmp_path)
+    assert not any("kernels/dsp/" in str(s) for s in project.sources)
+    assert compare_on_device(project, fw, samples=2).mismatches == 0
