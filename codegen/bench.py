@@ -50,6 +50,7 @@ class BenchRow:
     macs_per_instruction: float
     code_bytes: int
     weights_bytes: int
+    params_bytes: int
     arena_bytes: int
     stack_used_bytes: int
     ram_bytes: int
@@ -76,7 +77,8 @@ def measure(board: Board, model: Path, options: BuildOptions, root: Path, n: int
     instructions = int(round(float(np.median(counts)) * per_tick))
     return BenchRow(model=model.stem, core="", board=board.name, options=options.variant_suffix().lstrip("-"),
                     macs=m.macs, instructions=instructions, macs_per_instruction=m.macs / instructions,
-                    code_bytes=rep["code_bytes"], weights_bytes=rep["weights_bytes"], arena_bytes=rep["arena_bytes"],
+                    code_bytes=rep["code_bytes"], weights_bytes=rep["weights_bytes"],
+                    params_bytes=rep["params_bytes"], arena_bytes=rep["arena_bytes"],
                     stack_used_bytes=stack_used, ram_bytes=rep["ram_bytes"] + stack_size - 0,
                     flash_bytes=rep["flash_bytes"])
 
@@ -124,9 +126,11 @@ def render(rows: list[BenchRow], command: str) -> str:
            f"Regenerate with `{command}` (writes this file and `build/bench.json`).", "",
            "Emulated boards under QEMU 10 with `-icount shift=0`: counts are guest *instructions* per inference "
            "(deterministic), measured with the SysTick counter around each `invoke` after one warm-up, median of "
-           "3 inferences on a random input. Code flash = all of `.text`/`.rodata`/`.data` except the weights "
-           "(startup, runtime, protocol and newlib included). RAM = `.data` + `.bss` (arena, buffers) + the "
-           "stack reservation; stack = painted-stack high-water mark.", ""]
+           "3 inferences on a random input. Code flash = all of `.text`/`.rodata`/`.data` except the model's "
+           "constant data (startup, runtime, protocol, kernels, per-layer parameter structs and newlib included); "
+           "model data = weights and biases + quantisation data derived from the model (per-channel multipliers, "
+           "requantisation records, lookup tables), what TFLM keeps in its flatbuffer. RAM = `.data` + `.bss` "
+           "(arena, protocol buffers) + the stack reservation; stack = painted-stack high-water mark.", ""]
     m4 = [r for r in rows if r.core == "Cortex-M4"]
     if m4:
         out += ["## Against TFLM + CMSIS-NN (Cortex-M4, ../shared/ANCHORS.md)", "",
@@ -152,13 +156,13 @@ def render(rows: list[BenchRow], command: str) -> str:
         out.append("")
     for core in dict.fromkeys(r.core for r in rows):
         out += [f"## {core}", "",
-                "| model | board | options | MACs | instructions | MACs/instr | code flash | weights | arena | stack | RAM |",
+                "| model | board | options | MACs | instructions | MACs/instr | code flash | model data | arena | stack | RAM |",
                 "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in rows:
             if r.core != core:
                 continue
             out.append(f"| {r.model} | {r.board} | {r.options or '-'} | {r.macs:,} | {r.instructions:,} | "
-                       f"{r.macs_per_instruction:.3f} | {kb(r.code_bytes)} | {kb(r.weights_bytes)} | "
+                       f"{r.macs_per_instruction:.3f} | {kb(r.code_bytes)} | {kb(r.weights_bytes + r.params_bytes)} | "
                        f"{kb(r.arena_bytes)} | {kb(r.stack_used_bytes)} | {kb(r.ram_bytes)} |")
         out.append("")
     return "\n".join(out)

@@ -20,7 +20,7 @@ def show_build(rep: dict, project: Project) -> None:
     b = project.board
     say(f"built {Path(rep['model']).name} for {b.name} ({b.title}, {b.core.name}, {rep['kernel_variant']} kernels)")
     kv("flash", f"{kb(rep['flash_bytes'])} of {kb(rep['flash_budget'])} ({pct(rep['flash_bytes'], rep['flash_budget'])})"
-       f"  code {kb(rep['code_bytes'])}, weights {kb(rep['weights_bytes'])}")
+       f"  code {kb(rep['code_bytes'])}, model data {kb(rep['weights_bytes'] + rep['params_bytes'])}")
     kv("RAM", f"{kb(rep['ram_bytes'])} of {kb(rep['ram_budget'])} ({pct(rep['ram_bytes'], rep['ram_budget'])})"
        f"  arena {kb(rep['arena_bytes'])}")
     kv("model", f"{rep['n_ops']} ops, {num(rep['macs'])} MACs: {', '.join(rep['ops'])}")

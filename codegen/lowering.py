@@ -15,7 +15,8 @@ import numpy as np
 from codegen.errors import McuforgeError
 from codegen.ir import DType, Graph, Subgraph, Tensor
 from codegen.ir.graph import NO_TENSOR
-from codegen.ops.base import Alias, CArray, KernelCall, LowerContext, State, Target, TensorPtr, TensorPtrs
+from codegen.ops.base import (Alias, CArray, KernelCall, LowerContext, State, Target, TensorPtr, TensorPtrs,
+                              tensor_id)
 from codegen.ops.registry import handler
 from codegen.ops.variables import resource_variables
 from codegen.planner import ArenaPlan, Buffer, plan_arena
@@ -53,6 +54,15 @@ class Step:
     calls: tuple[KernelCall, ...]
     macs: int
     summary: str  # "int8[1x8x8x1] -> int8[1x8x8x8]"
+    aliased: tuple[int, ...] = ()  # tensors of this op's views (RESHAPE...), which no call touches
+
+    @property
+    def touched(self) -> tuple[int, ...]:
+        """Every tensor the generated code for this op reads or writes."""
+        out = list(self.aliased)
+        for c in self.calls:
+            out += [*map(tensor_id, c.inputs), *map(tensor_id, c.outputs), *_ptr_tensors(c)]
+        return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -159,7 +169,6 @@ def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_ar
     steps: dict[int, list[Step]] = {}
     arrays: list[CArray] = []
     aliases: dict[TensorKey, TensorKey] = {}
-    used: dict[tuple[int, int], list[int]] = {}  # (subgraph, op) -> tensors the generated code touches
     states: dict[str, StateBuffer] = {}
     for sg in (graph.subgraphs[k] for k in _reachable(graph)):
         steps[sg.index] = []
@@ -167,90 +176,46 @@ def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_ar
             h = handler(op.opcode)
             assert h is not None, op.opcode  # check_graph ran before
             low = h.lower(LowerContext(graph=graph, subgraph=sg, op=op, target=target))
-            touched: list[int] = []
+            aliased: list[int] = []
             for a in low.aliases:
                 aliases[(sg.index, a.output)] = (sg.index, a.input)
-                touched += [a.input, a.output]
+                aliased += [a.input, a.output]
             for c in low.calls:
                 arrays.extend(c.arrays)
-                touched += [*c.inputs, *c.outputs, *_ptr_tensors(c)]
                 for st in _states(c):
                     states[st.name] = StateBuffer(st.name, st.nbytes, st.fill, st.on_reset)
-            used[(sg.index, op.index)] = touched
             steps[sg.index].append(Step(subgraph=sg.index, op_index=op.index, opcode=op.opcode, calls=low.calls,
-                                        macs=h.macs(sg, op),
-                                        summary=_summary(sg, op.inputs, op.outputs)))
+                                        macs=h.macs(sg, op), summary=_summary(sg, op.inputs, op.outputs),
+                                        aliased=tuple(aliased)))
 
     def root(k: TensorKey) -> TensorKey:
         while k in aliases:
             k = aliases[k]
         return k
 
-    # --- lifetimes over the schedule -----------------------------------------------------------
-    sched = _schedule(graph)
-    pos = {so: i for i, so in enumerate(sched)}
-    first: dict[TensorKey, int] = {}
-    last: dict[TensorKey, int] = {}
-    size: dict[TensorKey, int] = {}
-    end = len(sched)
-
-    def touch(k: TensorKey, t: int) -> None:
-        r = root(k)
-        first[r] = min(first.get(r, t), t)
-        last[r] = max(last.get(r, t), t)
-        tensor = graph.subgraphs[k[0]].tensors[k[1]]
-        size[r] = max(size.get(r, 0), tensor.nbytes)
-
-    for (sg_index, op_index), tensors in used.items():
-        t = pos[(sg_index, op_index)]
-        for i in tensors:
-            touch((sg_index, i), t)
-    main = graph.main
-    for i in main.inputs:
-        touch((0, i), -1)
-    for i in main.outputs:
-        touch((0, i), end)
-
-    storage: dict[TensorKey, Storage] = {}
-    variables: dict[str, StateBuffer] = {}
-    resources = resource_variables(graph)
-    for r in sorted(first):
-        tensor = graph.subgraphs[r[0]].tensors[r[1]]
-        if tensor.is_const:
-            sym = f"sg{r[0]}_t{r[1]}"
-            storage[r] = Storage("const", symbol=sym)
-            arrays.append(CArray(name=sym, ctype=tensor.dtype.c_type, values=np.asarray(tensor.data).reshape(-1),
-                                 kind="weights"))
-        elif tensor.is_variable:
-            sym = f"sg{r[0]}_var{r[1]}"
-            storage[r] = Storage("variable", symbol=sym)
-            # TFLM ResetVariableTensors: int8 variable tensors hold their zero point, others 0
-            fill = tensor.quant.zp & 0xFF if tensor.dtype == DType.INT8 and tensor.quant else 0
-            variables[sym] = StateBuffer(sym, size[r], fill)
-        elif r in resources:
-            v = resources[r]
-            storage[r] = Storage("variable", symbol=v.symbol)
-            variables[v.symbol] = StateBuffer(v.symbol, v.nbytes, v.fill)
-    arena_roots = [r for r in sorted(first) if r not in storage]
-    if reuse_arena:
-        placement, plan = _share_groups(arena_roots, first, last, size, steps, pos, root)
-    else:
-        placement = {r: (r, 0) for r in arena_roots}
-        plan = plan_arena([Buffer(key=r, size=size[r], first=first[r], last=last[r]) for r in arena_roots],
-                          reuse=False)
-    for r in arena_roots:
-        group, at = placement[r]
-        storage[r] = Storage("arena", offset=plan.offset(group) + at)
+    layout = _layout(graph, steps, root, reuse_arena, {})
+    if reuse_arena:  # band fusion where it makes the arena smaller (codegen/fusion.py)
+        from codegen import fusion
+        for pair in fusion.candidates(graph, steps[0]):
+            fused, record = fusion.fuse(graph, steps[0], pair)
+            trial_steps = {**steps, 0: fused}
+            trial = _layout(graph, trial_steps, root, reuse_arena, {**layout.bands, (0, record.tensor): record.band_bytes})
+            if trial.plan.size < layout.plan.size:
+                steps, layout = trial_steps, trial
+    storage, plan = layout.storage, layout.plan
+    arrays += layout.arrays
+    variables = layout.variables
     for k in aliases:
         storage[k] = storage[root(k)]
     # tensors referenced by calls but never touched (e.g. optional outputs) get no storage: catch it
     for sg_steps in steps.values():
         for s in sg_steps:
             for c in s.calls:
-                for i in (*c.inputs, *c.outputs, *_ptr_tensors(c)):
+                for i in (*map(tensor_id, c.inputs), *map(tensor_id, c.outputs), *_ptr_tensors(c)):
                     if (s.subgraph, i) not in storage:
                         raise McuforgeError(f"op {s.op_index} {s.opcode}: tensor {i} has no storage",
                                             hint="this is a code-generator bug; please report it with the model")
+    main = graph.main
 
     def io(i: int) -> IOTensor:
         t = main.tensors[i]
@@ -280,6 +245,76 @@ class _Group:
     first: int
     last: int
     extent: int
+
+
+@dataclass
+class _Layout:
+    storage: dict
+    plan: ArenaPlan
+    arrays: list
+    variables: dict
+    bands: dict  # tensor -> bytes, for tensors that only ever hold a band of rows (fusion)
+
+
+def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool, bands: dict) -> _Layout:
+    """Lifetimes over the schedule, storage classes, and the arena plan for these steps."""
+    sched = _schedule(graph)
+    pos = {so: i for i, so in enumerate(sched)}
+    first: dict[TensorKey, int] = {}
+    last: dict[TensorKey, int] = {}
+    size: dict[TensorKey, int] = {}
+    end = len(sched)
+
+    def touch(k: TensorKey, t: int) -> None:
+        r = root(k)
+        first[r] = min(first.get(r, t), t)
+        last[r] = max(last.get(r, t), t)
+        tensor = graph.subgraphs[k[0]].tensors[k[1]]
+        size[r] = max(size.get(r, 0), bands.get(k, tensor.nbytes))
+
+    for sg_index, sg_steps in steps.items():
+        for s in sg_steps:
+            t = pos[(sg_index, s.op_index)]
+            for i in s.touched:
+                touch((sg_index, i), t)
+    main = graph.main
+    for i in main.inputs:
+        touch((0, i), -1)
+    for i in main.outputs:
+        touch((0, i), end)
+
+    storage: dict[TensorKey, Storage] = {}
+    arrays: list[CArray] = []
+    variables: dict[str, StateBuffer] = {}
+    resources = resource_variables(graph)
+    for r in sorted(first):
+        tensor = graph.subgraphs[r[0]].tensors[r[1]]
+        if tensor.is_const:
+            sym = f"sg{r[0]}_t{r[1]}"
+            storage[r] = Storage("const", symbol=sym)
+            arrays.append(CArray(name=sym, ctype=tensor.dtype.c_type, values=np.asarray(tensor.data).reshape(-1),
+                                 kind="weights"))
+        elif tensor.is_variable:
+            sym = f"sg{r[0]}_var{r[1]}"
+            storage[r] = Storage("variable", symbol=sym)
+            # TFLM ResetVariableTensors: int8 variable tensors hold their zero point, others 0
+            fill = tensor.quant.zp & 0xFF if tensor.dtype == DType.INT8 and tensor.quant else 0
+            variables[sym] = StateBuffer(sym, size[r], fill)
+        elif r in resources:
+            v = resources[r]
+            storage[r] = Storage("variable", symbol=v.symbol)
+            variables[v.symbol] = StateBuffer(v.symbol, v.nbytes, v.fill)
+    arena_roots = [r for r in sorted(first) if r not in storage]
+    if reuse_arena:
+        placement, plan = _share_groups(arena_roots, first, last, size, steps, pos, root)
+    else:
+        placement = {r: (r, 0) for r in arena_roots}
+        plan = plan_arena([Buffer(key=r, size=size[r], first=first[r], last=last[r]) for r in arena_roots],
+                          reuse=False)
+    for r in arena_roots:
+        group, at = placement[r]
+        storage[r] = Storage("arena", offset=plan.offset(group) + at)
+    return _Layout(storage=storage, plan=plan, arrays=arrays, variables=variables, bands=dict(bands))
 
 
 def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict,

@@ -10,7 +10,7 @@ from codegen.emit import cgen
 from codegen.emit.render import render, stamp, write_if_changed
 from codegen.ir import DType
 from codegen.lowering import CompiledModel, Storage, tensor_of
-from codegen.ops.base import F32, KernelCall, Literal, Sym, TensorPtr, TensorPtrs
+from codegen.ops.base import F32, KernelCall, Literal, Sym, TensorPtr, TensorPtrs, TensorView, tensor_id
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,16 @@ class _Formatter:
     def sym(self, name: str) -> str:
         return cgen.prefixed(self.p, name)
 
-    def ptr(self, sg: int, tensor: int, const: bool) -> str:
+    def ptr(self, sg: int, tensor: "int | TensorView", const: bool) -> str:
+        extra = tensor.offset if isinstance(tensor, TensorView) else 0
+        tensor = tensor_id(tensor)
         st: Storage = self.m.storage[(sg, tensor)]
         ctype = tensor_of(self.m, (sg, tensor)).dtype.c_type
         if st.kind == "arena":
             q = "const " if const else ""
-            return f"({q}{ctype} *)({self.p}_arena + {st.offset})"
+            return f"({q}{ctype} *)({self.p}_arena + {st.offset + extra})"
+        if extra:
+            raise TypeError("views into constant or variable storage are not supported")
         if st.kind == "const":
             return self.sym(st.symbol)
         return f"({ctype} *){self.sym(st.symbol)}"

@@ -48,6 +48,19 @@ class TensorPtr:
 
 
 @dataclass(frozen=True)
+class TensorView:
+    """A kernel argument pointing ``offset`` bytes into a tensor's storage (a band of rows)."""
+
+    tensor: int
+    offset: int
+
+
+def tensor_id(arg: "int | TensorView") -> int:
+    """The tensor a kernel argument refers to."""
+    return arg.tensor if isinstance(arg, TensorView) else arg
+
+
+@dataclass(frozen=True)
 class TensorPtrs:
     """A constant array of tensor addresses, for ops with a variable number of inputs or outputs."""
 
