@@ -128,6 +128,13 @@ static uint64_t dwt_now(void)
     return count;
 }
 
+void mf_counter_align(void)
+{
+    if (counter_mode == COUNTER_SYSTICK) {
+        systick_start();
+    }
+}
+
 uint64_t mf_counter_now(void)
 {
     if (counter_mode == COUNTER_OFF) {

@@ -172,6 +172,7 @@ static void cmd_load(uint8_t seq, const char *a, const char *end)
 static int run_once(uint64_t *count)
 {
     copy_inputs();
+    mf_counter_align();
     const uint64_t t0 = mf_counter_now();
     mf_timing_pin(1);
     const int rc = model()->invoke();
@@ -255,6 +256,7 @@ static void cmd_profile(uint8_t seq, const char *a, const char *end)
     copy_inputs();
     uint32_t k = 0;
     for (uint32_t i = 0; i < m->n_ops; ++i) {
+        mf_counter_align();
         const uint64_t t0 = mf_counter_now();
         mf_timing_pin(1);
         const int rc = m->run_op(i);

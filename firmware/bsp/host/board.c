@@ -69,6 +69,10 @@ void mf_counter_init(void)
 {
 }
 
+void mf_counter_align(void)
+{
+}
+
 uint64_t mf_counter_now(void)
 {
     struct timespec ts;

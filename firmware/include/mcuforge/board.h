@@ -41,6 +41,11 @@ void mf_timing_pin(int high);
  * monotonic clock in nanoseconds. */
 void mf_counter_init(void);
 uint64_t mf_counter_now(void);
+/* Restart the counter's tick grid just before a measurement, so that the ticks counted over the same
+ * instructions are the same every time (SysTick under QEMU -icount counts virtual time in ticks of
+ * several instructions; without this, a measurement could differ by one tick with its phase).
+ * Counter values read before the call must not be compared with values read after it. */
+void mf_counter_align(void);
 uint32_t mf_counter_hz(void);
 const char *mf_counter_source(void); /* "dwt", "systick" or "monotonic_ns" */
 
