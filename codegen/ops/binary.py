@@ -4,6 +4,13 @@ Quantised ADD/SUB follow TFLM's general rescaling (both inputs brought to twice 
 scale with a left shift of 20 for int8 and 15 for int16; TFLM's int16 ADD uses this general path
 too, whatever the zero points); SUB is the same with a difference. MUL is one MBQM of the offset product. MAXIMUM/MINIMUM
 compare raw values as TFLM does.
+
+int8 ADD/SUB for a DSP target (firmware/kernels/dsp/mf_add_s8.c): each rescaled input term depends on
+one int8 value, so :func:`add_tables` evaluates TFLM's arithmetic for all 256 values of each input
+(doubled, the second negated for SUB), and the output rescaling of their sum takes the single-SMMULR
+requantisation of :func:`codegen.ops.dsp_pack.requant_records` when it is provably exact, else
+TFLM's MBQM. 2 KB of tables per operator; the reference kernel keeps TFLM's arithmetic (it is the
+oracle and needs no tables).
 """
 
 from __future__ import annotations
@@ -11,13 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 from codegen.ir import DType, Operator, Quant, Subgraph, Tensor
-from codegen.ops import broadcast
-from codegen.ops.base import F32, KernelCall, LowerContext, Lowered, OpHandler
+from codegen.ops import broadcast, dsp_pack
+from codegen.ops.base import F32, CArray, KernelCall, LowerContext, Lowered, OpHandler, Sym
 from codegen.ops.common import (act_bounds, act_bounds_float, check_fused, fused_activation,
                                 require_quant)
 from codegen.ops.registry import register
-from codegen.quant.multiplier import quantize_multiplier
+from codegen.quant.multiplier import (quantize_multiplier, rounding_divide_by_pot,
+                                      saturating_rounding_doubling_high_mul)
 
 TYPES = (DType.INT8, DType.INT16, DType.FLOAT32)
 
@@ -49,6 +59,34 @@ def add_scaling(in1: Quant, in2: Quant, out: Quant, dtype: DType) -> AddScaling:
     return AddScaling(left_shift, _smaller_than_one(in1.s / twice, "input 1"),
                       _smaller_than_one(in2.s / twice, "input 2"),
                       _smaller_than_one(twice / ((1 << left_shift) * out.s), "output"))
+
+
+def add_input_term(x: int, offset: int, left_shift: int, mult: int, shift: int) -> int:
+    """One input's rescaled term in TFLM's int8/int16 ADD: MBQM_smaller_than_one((x + offset) << left_shift)."""
+    return rounding_divide_by_pot(saturating_rounding_doubling_high_mul((x + offset) * (1 << left_shift), mult), -shift)
+
+
+@dataclass(frozen=True)
+class AddTables:
+    """The dsp int8 ADD/SUB kernel's data (nn.h, mf_add_q_params): `table` int32 [512], 2 * term1(x) at
+    x + 128 and +-2 * term2(x) at 256 + x + 128 (x in [-128, 127]); the output rescaling of
+    X = table[..] + table[..] (twice TFLM's raw sum) as one dsp_chan record with bias 0."""
+
+    table: np.ndarray
+    requant: dsp_pack.Requant
+
+
+def add_tables(in1: Quant, in2: Quant, out: Quant, subtract: bool, act_min: int, act_max: int) -> AddTables:
+    sc = add_scaling(in1, in2, out, DType.INT8)
+    xs = range(-128, 128)
+    t1 = [add_input_term(x, -in1.zp, sc.left_shift, *sc.input1) for x in xs]
+    t2 = [add_input_term(x, -in2.zp, sc.left_shift, *sc.input2) for x in xs]
+    if subtract:
+        t2 = [-v for v in t2]
+    bound = max(map(abs, t1)) + max(map(abs, t2))  # |raw sum|, at most 2^29: X stays within 32 bits
+    rq = dsp_pack.requant_records(np.zeros(1, dtype=np.int64), [sc.output[0]], [sc.output[1]],
+                                  np.array([bound], dtype=np.int64), out.zp, act_min, act_max)
+    return AddTables(np.array(t1 + t2, dtype=np.int64) * 2, rq)
 
 
 def mul_scaling(in1: Quant, in2: Quant, out: Quant) -> tuple[int, int]:
@@ -118,13 +156,14 @@ def _plan(ctx: LowerContext) -> broadcast.Broadcast:
     return broadcast.plan(in1.shape, in2.shape, out.shape)
 
 
-def _call(ctx: LowerContext, function: str, params_type: str, params: tuple, comment: str = "") -> Lowered:
+def _call(ctx: LowerContext, function: str, params_type: str, params: tuple, comment: str = "",
+          arrays: tuple[CArray, ...] = ()) -> Lowered:
     op, out = ctx.op, ctx.output()
     # an input with the output's shape may share the output's bytes: element i is read before it is written
     inplace = tuple((op.outputs[0], i) for i in dict.fromkeys(op.inputs)
                     if ctx.t(i).shape == out.shape and ctx.t(i).dtype == out.dtype and not ctx.t(i).is_const)
     call = KernelCall(function=function, params_type=params_type, params=params, inputs=tuple(op.inputs[:2]),
-                      outputs=(op.outputs[0],), comment=comment, inplace=inplace)
+                      outputs=(op.outputs[0],), arrays=arrays, comment=comment, inplace=inplace)
     return Lowered(calls=(call,))
 
 
@@ -146,7 +185,14 @@ def _lower_add_q(ctx: LowerContext) -> Lowered:
               ("input2_multiplier", sc.input2[0]), ("input2_shift", sc.input2[1]),
               ("output_multiplier", sc.output[0]), ("output_shift", sc.output[1]),
               ("act_min", act_min), ("act_max", act_max), ("subtract", int(subtract)))
-    return _call(ctx, f"mf_add_{out.dtype.short}", "mf_add_q_params", params, _shapes_comment(ctx))
+    arrays: tuple[CArray, ...] = ()
+    if ctx.target.dsp and out.dtype == DType.INT8:
+        tables = add_tables(in1.quant, in2.quant, out.quant, subtract, act_min, act_max)
+        table = ctx.array("dsp_table", "int32_t", tables.table)
+        arrays = (table,)
+        params += (("dsp_table", Sym(table.name)), ("dsp_requant", tables.requant.mode),
+                   ("dsp_rq", tuple(int(v) for v in tables.requant.records)))
+    return _call(ctx, f"mf_add_{out.dtype.short}", "mf_add_q_params", params, _shapes_comment(ctx), arrays)
 
 
 def _lower_mul_q(ctx: LowerContext) -> Lowered:

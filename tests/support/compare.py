@@ -91,12 +91,12 @@ def compare_sequence(model: bytes, name: str, steps: int = 8, resets: tuple[int,
 
 
 def compare_inputs(model: bytes, name: str, input_sets: list[list[np.ndarray]], workdir: Path | None = None,
-                   float_tol: float = 0.0) -> Comparison:
+                   float_tol: float = 0.0, variant: str = "reference") -> Comparison:
     """Like :func:`compare_bytes`, on given input sets instead of random ones (every int16 value,
     rounding ties): each set holds one array per model input."""
     graph = read_model_bytes(model, source=f"{name}.tflite")
-    compiled = compile_model(graph, options=GenerateOptions(prefix="m"))
-    host = HostModel(compiled, workdir=workdir)
+    compiled = compile_model(graph, target=variant_target(variant), options=GenerateOptions(prefix="m"))
+    host = HostModel(compiled, workdir=workdir, variant=variant)
     ref = TflmReference(model)
     bad, worst, first = 0, 0.0, None
     try:

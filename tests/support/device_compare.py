@@ -55,3 +55,23 @@ def compare_on_device(project: Project, firmware: Path, samples: int, seed: int 
     per = s.unit.per_tick if s.unit.name == "instructions" else None
     return DeviceComparison(samples=samples, mismatches=bad, max_abs_diff=worst,
                             instructions=int(np.median(counts) * per) if per else None)
+
+
+def run_on_device(project: Project, firmware: Path, input_sets: list[list[np.ndarray]],
+                  request: RunRequest = RunRequest(timeout=60)) -> list[list[np.ndarray]]:
+    """The raw outputs of the firmware for each given input set (one array per model input, in the
+    model's own types), for tests that pick their inputs and their oracle."""
+    m = project.compiled
+    out = []
+    driver = select_driver(project.board, request)
+    with driver.session(project.board, firmware, request) as s:
+        dev = s.device
+        assert dev.info().sha256 == m.sha256
+        for xs in input_sets:
+            for k, (x, t) in enumerate(zip(xs, m.inputs)):
+                dev.load(k, np.ascontiguousarray(np.asarray(x, dtype=t.dtype.np).reshape(t.shape)).tobytes())
+            dev.infer(1, warmup=False, timeout=request.timeout)
+            out.append([np.frombuffer(dev.results(k, t.nbytes), dtype=t.dtype.np).reshape(t.shape).copy()
+                        for k, t in enumerate(m.outputs)])
+        dev.exit(0, semihost=s.semihost)
+    return out

@@ -15,7 +15,14 @@
  *                       overflow, which nothing here reads)
  *   mf_smlabb/bt/tb/tt  acc + a.{lo,hi} * b.{lo,hi} (b = bottom = lo, t = top = hi)
  *   mf_smmulr(a, b)     (a * b + 2^31) >> 32, the high word of the rounded 64-bit product
- *   mf_ssat8(x)         x saturated to [-128, 127]
+ *   mf_smmlar(a, b, c)  c + ((a * b + 2^31) >> 32) (32-bit wrap), one SMMLAR
+ *   mf_ssat8(x)         x saturated to [-128, 127]; mf_ssat16, mf_ssat24 likewise
+ *   mf_ssat8_half(x), mf_ssat16_half(x)   (x >> 1) saturated (one SSAT with ASR #1)
+ *   mf_f32_trunc2(x)    trunc(2 * x) as int32, saturated to int32, NaN -> 0: one VCVT.S32.F32 to
+ *                       fixed point with one fraction bit, and a VMOV (cores with a single-precision
+ *                       FPU; portable C otherwise, chosen by __ARM_FP, independently of the DSP
+ *                       extension)
+ *   mf_f32_trunc2_s16(x) the same saturated to [-32768, 32767] (VCVT.S16.F32, sign-extended)
  *   mf_ldrd_inc(&p)     two words from an 8-byte aligned p; p += 2
  *   mf_read32(p)        4 bytes from any address (little-endian), as a word
  */
@@ -67,7 +74,27 @@ static inline int32_t mf_smmulr(int32_t a, int32_t b)
     __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
     return r;
 }
+static inline int32_t mf_smmlar(int32_t a, int32_t b, int32_t c)
+{
+    int32_t r;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(c));
+    return r;
+}
 static inline int32_t mf_ssat8(int32_t x) { return __ssat(x, 8); }
+static inline int32_t mf_ssat16(int32_t x) { return __ssat(x, 16); }
+static inline int32_t mf_ssat24(int32_t x) { return __ssat(x, 24); }
+static inline int32_t mf_ssat8_half(int32_t x)
+{
+    int32_t r;
+    __asm__("ssat %0, #8, %1, asr #1" : "=r"(r) : "r"(x));
+    return r;
+}
+static inline int32_t mf_ssat16_half(int32_t x)
+{
+    int32_t r;
+    __asm__("ssat %0, #16, %1, asr #1" : "=r"(r) : "r"(x));
+    return r;
+}
 static inline mf_pair32 mf_ldrd_inc(const int32_t **p)
 {
     mf_pair32 r;
@@ -106,7 +133,18 @@ static inline int32_t mf_smmulr(int32_t a, int32_t b)
 {
     return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32);
 }
+static inline int32_t mf_smmlar(int32_t a, int32_t b, int32_t c)
+{
+    return (int32_t)((uint32_t)c + (uint32_t)mf_smmulr(a, b));
+}
 static inline int32_t mf_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
+static inline int32_t mf_ssat16(int32_t x) { return x < -32768 ? -32768 : (x > 32767 ? 32767 : x); }
+static inline int32_t mf_ssat24(int32_t x)
+{
+    return x < -(1 << 23) ? -(1 << 23) : (x > (1 << 23) - 1 ? (1 << 23) - 1 : x);
+}
+static inline int32_t mf_ssat8_half(int32_t x) { return mf_ssat8(x >> 1); }
+static inline int32_t mf_ssat16_half(int32_t x) { return mf_ssat16(x >> 1); }
 static inline mf_pair32 mf_ldrd_inc(const int32_t **p)
 {
     mf_pair32 r;
@@ -116,6 +154,37 @@ static inline mf_pair32 mf_ldrd_inc(const int32_t **p)
     return r;
 }
 
+#endif
+
+#if defined(__ARM_FP) && (__ARM_FP & 4)
+static inline int32_t mf_f32_trunc2(float x)
+{
+    int32_t r;
+    __asm__("vcvt.s32.f32 %1, %1, #1\n\tvmov %0, %1" : "=r"(r), "+t"(x));
+    return r;
+}
+static inline int32_t mf_f32_trunc2_s16(float x)
+{
+    int32_t r;
+    __asm__("vcvt.s16.f32 %1, %1, #1\n\tvmov %0, %1" : "=r"(r), "+t"(x));
+    return r;
+}
+#else
+static inline int32_t mf_f32_trunc2_sat(float x, float limit, int32_t lo, int32_t hi)
+{
+    if (x != x) {
+        return 0;
+    }
+    if (x >= limit) {
+        return hi;
+    }
+    if (x <= -limit) {
+        return lo;
+    }
+    return (int32_t)(x * 2.0f); /* exact: a power-of-two scaling, |2x| < 2 * limit */
+}
+static inline int32_t mf_f32_trunc2(float x) { return mf_f32_trunc2_sat(x, 1073741824.0f, INT32_MIN, INT32_MAX); }
+static inline int32_t mf_f32_trunc2_s16(float x) { return mf_f32_trunc2_sat(x, 16384.0f, INT16_MIN, INT16_MAX); }
 #endif
 
 #endif /* MCUFORGE_DSP_H */

@@ -275,7 +275,12 @@ typedef struct {
  *   x_k = (in_k + input_k_offset) << left_shift        left_shift = 20 (s8) or 15 (s16)
  *   s_k = MBQM_smaller_than_one(x_k, input_k_multiplier, input_k_shift)
  *   out = clamp(MBQM_smaller_than_one(s_1 + s_2, output_multiplier, output_shift) + output_offset)
- * subtract = 1 computes s_1 - s_2 (SUB). All shifts <= 0; clamp to [act_min, act_max]. */
+ * subtract = 1 computes s_1 - s_2 (SUB). All shifts <= 0; clamp to [act_min, act_max].
+ * DSP variant, s8 only (the reference kernels ignore the dsp_* fields, NULL/0 unless generated for
+ * a DSP target): dsp_table[x + 128] = 2 * s_1(x) and dsp_table[256 + x + 128] = 2 * s_2(x)
+ * (-2 * s_2(x) for SUB), x in [-128, 127], so X = 2 * (s_1 +- s_2) is two loads and an add;
+ * dsp_requant and dsp_rq are the MF_DSP_RQ_* mode and dsp_chan record (see CONV_2D) of the output
+ * rescaling of X with bias 0. */
 typedef struct {
     mf_broadcast bc;
     int32_t input1_offset, input2_offset, output_offset;
@@ -285,6 +290,9 @@ typedef struct {
     int32_t output_multiplier, output_shift;
     int32_t act_min, act_max;
     int32_t subtract;
+    const int32_t *dsp_table; /* [512] */
+    int32_t dsp_requant;
+    int32_t dsp_rq[4];
 } mf_add_q_params;
 void mf_add_s8(const mf_add_q_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 void mf_add_s16(const mf_add_q_params *p, const int16_t *input1, const int16_t *input2, int16_t *output);
@@ -410,7 +418,9 @@ typedef struct {
 void mf_softmax_f32(const mf_softmax_f32_params *p, const float *input, float *output);
 
 /* QUANTIZE f32 -> s8/s16: out = clamp(roundf(in / scale) + zero_point) (a float division, as TFLM);
- * DEQUANTIZE s8/s16 -> f32: out = scale * (in - zero_point), exact as TFLM's double product. */
+ * quotients beyond the int32 range and infinities saturate, NaN gives zero_point (TFLM's conversion
+ * is undefined there). DEQUANTIZE s8/s16 -> f32: out = scale * (in - zero_point), exact as TFLM's
+ * double product. */
 typedef struct {
     int32_t size;
     float scale;

@@ -18,10 +18,11 @@ import numpy as np
 import pytest
 
 from codegen.ops import broadcast
-from support.compare import compare_bytes
+from support.compare import compare_bytes, compare_inputs
 from support.tflite_build import Spec, single_op
 from support.tflite_edit import ops_of
 from support.tfmodels import Case, convert
+from support.variants import dsp_params, kernel_variant  # noqa: F401  (fixture)
 
 ALL = ("int8", "int16x8", "float32")
 FUSED = {"none": "NONE", "relu": "RELU", "relu6": "RELU6", "clip1": "RELU_N1_TO_1"}
@@ -90,10 +91,10 @@ def _check_model(spec: BinSpec, model: bytes) -> None:
 
 
 @pytest.mark.parametrize("spec,mode", [pytest.param(s, m, id=f"{s.name}-{m}") for s in SPECS for m in s.modes])
-def test_binary_matches_tflm(spec: BinSpec, mode: str) -> None:
+def test_binary_matches_tflm(spec: BinSpec, mode: str, kernel_variant: str) -> None:
     model = convert(spec.case(), mode)
     _check_model(spec, model)
-    r = compare_bytes(model, spec.name, samples=20)
+    r = compare_bytes(model, spec.name, samples=20, variant=kernel_variant)
     assert r.exact, r
 
 
@@ -105,11 +106,11 @@ def test_binary_matches_tflm(spec: BinSpec, mode: str) -> None:
     pytest.param("SUB", "int16", (3.05e-5, 9.1e-5, 1.7e-4), (0, 0, 0), id="sub_s16_unequal_scales"),
     pytest.param("MUL", "int8", (0.0123, 0.0371, 0.0007), (-7, 12, 3), id="mul_s8_unequal_scales_zero_points"),
 ])
-def test_quantised_scaling_corners(opcode: str, dtype: str, scales: tuple, zps: tuple) -> None:
+def test_quantised_scaling_corners(opcode: str, dtype: str, scales: tuple, zps: tuple, kernel_variant: str) -> None:
     shape = (1, 3, 4, 5)
     specs = [Spec(shape, dtype, s, z) for s, z in zip(scales, zps)]
     model = single_op(opcode, specs[:2], specs[2:], f"{opcode.capitalize()}Options")
-    r = compare_bytes(model, f"{opcode.lower()}_{dtype}_corner", samples=20)
+    r = compare_bytes(model, f"{opcode.lower()}_{dtype}_corner", samples=20, variant=kernel_variant)
     assert r.exact, r
 
 
@@ -152,3 +153,76 @@ def test_check_reports_every_problem() -> None:
     assert any("mixed types" in p for p in problems), problems
     assert any("do not broadcast" in p for p in problems), problems
     assert any("fused activation" in p for p in problems), problems
+
+
+# --- int8 ADD/SUB on every pair of input values ---------------------------------------------------
+
+_VALUES = np.arange(-128, 128, dtype=np.int8)
+
+
+@pytest.mark.parametrize("opcode,scales,zps,act,bcast,mode", [
+    pytest.param("ADD", (0.0341, 0.0819, 0.05), (-128, 20, -128), "RELU", False, "floor",
+                 id="add_s8_pairs_relu_out_zp_min_rq_fast_floor"),
+    pytest.param("SUB", (0.0123, 0.0371, 0.05), (-7, 12, 3), "NONE", False, "fast", id="sub_s8_pairs_rq_fast"),
+    pytest.param("ADD", (0.02, 0.03, 0.04), (5, -3, 10), "RELU", False, "exact",
+                 id="add_s8_pairs_relu_partial_clamp_rq_exact"),
+    pytest.param("SUB", (0.01, 0.01, 2.9e-8), (3, -4, 7), "NONE", False, "exact",
+                 id="sub_s8_pairs_output_shift0_rq_exact"),
+    pytest.param("ADD", (0.01, 0.013, 100.0), (0, 9, 17), "NONE", False, "fast",
+                 id="add_s8_pairs_constant_output_rq_fast"),
+    pytest.param("SUB", (0.05, 0.02, 0.06), (-128, 100, -128), "RELU", True, "floor",
+                 id="sub_s8_pairs_broadcast_rows_x_columns_rq_fast_floor"),
+])
+def test_add_sub_s8_every_input_pair(opcode: str, scales: tuple, zps: tuple, act: str, bcast: bool, mode: str,
+                                     kernel_variant: str) -> None:
+    """All 65,536 (x1, x2) int8 pairs against TFLM: as two same-shape [1, 65536] operands (the dsp
+    kernel's contiguous, unrolled loop) or as [1, 256, 1] x [1, 1, 256] (its strided broadcast loop).
+    The cases reach each output rescaling of the dsp kernel (nn.h MF_DSP_RQ_*): FAST_FLOOR, FAST
+    (with a constant-output record too), EXACT for a clamp narrower than int8 and for an output
+    shift of 0."""
+    from codegen.ops import dsp_pack
+    from codegen.tflite.schema import fb
+
+    if bcast:
+        shapes = ((1, 256, 1), (1, 1, 256), (1, 256, 256))
+        xs = [_VALUES, _VALUES]
+    else:
+        shapes = ((1, 65536),) * 3
+        xs = [np.repeat(_VALUES, 256), np.tile(_VALUES, 256)]
+    specs = [Spec(shape, "int8", s, z) for shape, s, z in zip(shapes, scales, zps)]
+    model = single_op(opcode, specs[:2], specs[2:], f"{opcode.capitalize()}Options",
+                      fusedActivationFunction=getattr(fb.ActivationFunctionType, act))
+    if kernel_variant == "dsp":
+        want = {"floor": dsp_pack.RQ_FAST_FLOOR, "fast": dsp_pack.RQ_FAST, "exact": dsp_pack.RQ_EXACT}[mode]
+        assert [p["dsp_requant"] for p in dsp_params(model, "mf_add_s8")] == [want]
+    r = compare_inputs(model, f"{opcode.lower()}_pairs", [xs], variant=kernel_variant)
+    assert r.exact, r
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("opcode,scales,zps,act", [
+    pytest.param("ADD", (0.0341, 0.0819, 0.05), (-128, 20, -128), "RELU", id="add_s8_rq_fast_floor_smmlar"),
+    pytest.param("SUB", (0.0123, 0.0371, 0.05), (-7, 12, 3), "NONE", id="sub_s8_rq_fast_smmulr"),
+])
+def test_add_sub_s8_every_input_pair_on_cortex_m4(opcode: str, scales: tuple, zps: tuple, act: str,
+                                                  tmp_path) -> None:
+    """The dsp kernel built for the emulated Cortex-M4 (mps2-an386), its SMMLAR / SMMULR / SSAT
+    instructions included, on all 65,536 pairs ([1, 256, 1] x [1, 1, 256]) against TFLM."""
+    from codegen.pio.project import kernel_variant as board_variant
+    from codegen.reference import TflmReference
+    from codegen.tflite.schema import fb
+    from support.device_compare import run_on_device
+    from support.firmware import built
+
+    shapes = ((1, 256, 1), (1, 1, 256), (1, 256, 256))
+    specs = [Spec(shape, "int8", s, z) for shape, s, z in zip(shapes, scales, zps)]
+    model = single_op(opcode, specs[:2], specs[2:], f"{opcode.capitalize()}Options",
+                      fusedActivationFunction=getattr(fb.ActivationFunctionType, act))
+    path = tmp_path / f"{opcode.lower()}_pairs.tflite"
+    path.write_bytes(model)
+    project, fw = built("mps2-an386", path, root=tmp_path)
+    assert board_variant(project.board, project.options) == "dsp"
+    assert any(str(s).endswith("kernels/dsp/mf_add_s8.c") for s in project.sources)
+    xs = [_VALUES.reshape(shapes[0]), _VALUES.reshape(shapes[1])]
+    got = run_on_device(project, fw, [xs])[0][0]
+    np.testing.assert_array_equal(got, TflmReference(model).run(xs)[0].reshape(got.shape))
