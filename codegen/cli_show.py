@@ -24,7 +24,8 @@ def show_build(rep: dict, project: Project) -> None:
     kv("RAM", f"{kb(rep['ram_bytes'])} of {kb(rep['ram_budget'])} ({pct(rep['ram_bytes'], rep['ram_budget'])})"
        f"  arena {kb(rep['arena_bytes'])}")
     kv("model", f"{rep['n_ops']} ops, {num(rep['macs'])} MACs: {', '.join(rep['ops'])}")
-    kv("outputs", f"{project.dir}/firmware.elf .bin .hex .map report.json")
+    made = ["firmware"] if b.native else ["firmware.elf", ".bin", ".hex"]
+    kv("outputs", f"{project.dir}/{' '.join(made)} .map report.json")
 
 
 def _flag(args: dict, key: str) -> bool:
@@ -41,7 +42,8 @@ def run_request(args: dict, project: Project | None = None) -> RunRequest:
         if entry is not None:
             port, baud = port or entry.port, baud or entry.baud
     req = RunRequest(target=args.get("target", "auto"), port=port, baud=baud,
-                     flash=str(args.get("flash", "1")) != "0", timeout=float(args.get("timeout", 20)))
+                     flash=str(args.get("flash", "1")) != "0", timeout=float(args.get("timeout", 20)),
+                     upload_protocol=args.get("upload"))
     if project is not None and _flag(args, "gpio_trace"):
         req = replace(req, gpio_trace=project.dir / "gpio-trace.log", record=True)
     return req

@@ -42,6 +42,7 @@ class RunRequest:
     extra_qemu_args: tuple[str, ...] = ()
     boot_timeout: float = 10.0    # seconds for the boot event (or a ping) after start
     record: bool = False          # keep every request's wall-clock times (Device.exchanges)
+    upload_protocol: str | None = None  # one of the board's [upload] protocols (default: its protocol)
 
 
 @dataclass(frozen=True)
@@ -395,10 +396,27 @@ class SerialFlashDriver(AttachDriver):
         return f"flashed with {board.upload.protocol if board.upload else 'the upload tool'}"
 
 
+# the program each upload protocol runs (pio-platform/builder/main.py has the command lines)
+UPLOAD_TOOLS = {"stlink": ("st-flash", "setup.sh installs Debian's stlink-tools"),
+                "openocd": ("openocd", "setup.sh installs Debian's openocd"),
+                "pyocd": ("pyocd", "`.venv/bin/pip install pyocd`")}
+
+
 def pio_upload(board: Board, firmware: Path, request: RunRequest) -> None:
-    """Flash with `pio run -t upload` in the firmware's project (the board's upload protocol)."""
+    """Flash with `pio run -t upload` in the firmware's project (the board's upload protocol, or
+    `upload=` among the board's protocols)."""
     from codegen.pio.runner import run_pio
-    res = run_pio(firmware.parent, board.name, targets=("upload",), timeout=180)
+    assert board.upload is not None
+    protocol = request.upload_protocol or board.upload.protocol
+    if protocol not in board.upload.protocols:
+        raise McuforgeError(f"{board.name} cannot be flashed with {protocol!r}",
+                            hint="use one of its [upload] protocols: " + ", ".join(board.upload.protocols))
+    tool, how = UPLOAD_TOOLS.get(protocol, (protocol, "install it"))
+    if shutil.which(tool) is None:
+        raise McuforgeError(f"flashing {board.name} with {protocol} needs `{tool}`, which is not installed",
+                            hint=how)
+    res = run_pio(firmware.parent, board.name, targets=("upload",), timeout=180,
+                  extra_env={"MCUFORGE_UPLOAD_PROTOCOL": protocol})
     if res.returncode != 0:
         tail = "\n".join((res.stdout + res.stderr).splitlines()[-15:])
         raise McuforgeError(f"flashing {board.name} failed:\n{tail}",

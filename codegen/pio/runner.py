@@ -29,14 +29,16 @@ def pio_executable() -> str:
 
 
 def run_pio(project_dir: Path, env_name: str, targets: tuple[str, ...] = (), verbose: bool = False,
-            timeout: float = PIO_TIMEOUT_S) -> subprocess.CompletedProcess:
+            timeout: float = PIO_TIMEOUT_S, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     cmd = [pio_executable(), "run", "-d", str(project_dir), "-e", env_name]
     for t in targets:
         cmd += ["-t", t]
     if verbose:
         cmd.append("-v")
     try:
-        return subprocess.run(cmd, env=core().environ(), capture_output=True, text=True, timeout=timeout)
+        env = core().environ()
+        env.update(extra_env or {})
+        return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
         raise McuforgeError(f"`pio run` did not finish within {timeout:.0f} s in {project_dir}",
                             hint="run it by hand with -v to see where it stalls") from exc

@@ -68,7 +68,7 @@ UPLOADERS = {
                + ' -c "program $BUILD_DIR/firmware.elf verify reset exit"',
     "pyocd": "pyocd flash --target " + _opt("pyocd_target", "cortex_m") + " $BUILD_DIR/firmware.elf",
 }
-protocol = env.subst("$UPLOAD_PROTOCOL") or board.get("upload.protocol", "")
+protocol = os.environ.get("MCUFORGE_UPLOAD_PROTOCOL") or env.subst("$UPLOAD_PROTOCOL") or board.get("upload.protocol", "")
 if protocol in UPLOADERS:
     env.Replace(UPLOADCMD=UPLOADERS[protocol])
 AlwaysBuild(env.Alias("upload", targets, env.VerboseAction("$UPLOADCMD", "Uploading with " + (protocol or "?"))))
