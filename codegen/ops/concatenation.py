@@ -13,7 +13,8 @@ import numpy as np
 from codegen.ir import DType, Operator, Subgraph
 from codegen.ops.base import LowerContext, Lowered, OpHandler
 from codegen.ops.common import fused_activation, require_quant
-from codegen.ops.movement import MOVABLE, Rows, axis_split, check_movable, copy_rows_call, norm_axis
+from codegen.ops.movement import (MOVABLE, Rows, axis_split, check_movable, copy_rows_call, norm_axis,
+                                  same_except_axis)
 from codegen.ops.registry import register
 
 
@@ -37,8 +38,7 @@ def check_concat(sg: Subgraph, op: Operator) -> list[str]:
     except ValueError as e:
         return [str(e)]
     for t in ins:
-        if len(t.shape) != len(out.shape) or any(a != b for k, (a, b) in enumerate(zip(t.shape, out.shape))
-                                                 if k != axis):
+        if not same_except_axis(t.shape, out.shape, axis):
             problems.append(f"input {t.describe()} does not fit output {out.describe()} on axis {axis}")
     if out.dtype == DType.INT8:
         problems += require_quant(*ins, out)

@@ -15,11 +15,12 @@ import numpy as np
 from codegen.ir import DType, Operator, Subgraph
 from codegen.ops import dsp_pack
 from codegen.ops import overlap
-from codegen.ops.base import F32, CArray, KernelCall, LowerContext, Lowered, OpHandler, Share, Sym
+from codegen.ops.base import F32, CArray, LowerContext, Lowered, OpHandler, Share, Sym
 from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
 from codegen.ops.registry import register
 from codegen.ops.weighted import (ConvGeometry, WeightRule, check_rank4, check_weighted, filter_geometry,
-                                  optional_input, window_leaves_input)
+                                  int16_shift_problems, optional_input, weight_fields, weighted_call,
+                                  window_leaves_input)
 from codegen.quant.params import conv_channel_scaling
 
 RULES = {
@@ -52,10 +53,7 @@ def check(sg: Subgraph, op: Operator) -> list[str]:
     inp, out, bias = sg.tensors[op.inputs[0]], sg.tensors[op.outputs[0]], optional_input(sg, op, 2)
     if not problems and inp.dtype == DType.INT16 and (bias is None or bias.dtype == DType.INT64):
         assert inp.quant and flt.quant and out.quant
-        shifts = conv_channel_scaling(inp.quant, flt.quant, out.quant, g.out_c).shift
-        if max(shifts) > 7:
-            problems.append(f"output scaling needs a left shift of {max(shifts)} (TFLM's 64-bit "
-                            "requantisation allows at most 7)")
+        problems += int16_shift_problems(conv_channel_scaling(inp.quant, flt.quant, out.quant, g.out_c).shift)
     return problems
 
 
@@ -64,11 +62,11 @@ def macs(sg: Subgraph, op: Operator) -> int:
     return out.elements * flt.shape[1] * flt.shape[2] * flt.shape[3]
 
 
-def _scaling(ctx: LowerContext, g: ConvGeometry) -> tuple[CArray, CArray]:
+def _scaling(ctx: LowerContext, g: ConvGeometry) -> tuple[list[int], list[int]]:
     inp, flt, out = ctx.input(0), ctx.input(1), ctx.output()
     assert inp and flt and inp.quant and flt.quant and out.quant
     s = conv_channel_scaling(inp.quant, flt.quant, out.quant, g.out_c)
-    return ctx.array("mult", "int32_t", s.mult), ctx.array("shift", "int32_t", s.shift)
+    return s.mult, s.shift
 
 
 def _dsp_path(g: ConvGeometry, filter_c: int) -> int:
@@ -111,7 +109,7 @@ def _dsp_s8(ctx: LowerContext, g: ConvGeometry, act: tuple[int, int]) -> tuple[l
 
 
 def _lower_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
-    inp, flt, bias, out = ctx.input(0), ctx.input(1), ctx.input(2), ctx.output()
+    inp, flt, out = ctx.input(0), ctx.input(1), ctx.output()
     assert inp and flt and inp.quant and out.quant
     act_min, act_max = act_bounds(fused_activation(ctx.op), out)
     params: list = _fields(g, flt.shape[3])
@@ -120,49 +118,26 @@ def _lower_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
     dsp = _dsp_s8(ctx, g, (act_min, act_max)) if ctx.target.dsp else None
     if dsp is not None:  # the dsp kernel reads only its own arrays: the weights are stored once
         return params + dsp[0], dsp[1]
-    mult, shift = _scaling(ctx, g)
-    w = ctx.array("filter", "int8_t", flt.data, kind="weights")
-    arrays = [w, mult, shift]
-    params.append(("filter", Sym(w.name)))
-    if bias is not None:
-        b = ctx.array("bias", "int32_t", bias.data, kind="weights")
-        arrays.append(b)
-        params.append(("bias", Sym(b.name)))
-    params += [("out_mult", Sym(mult.name)), ("out_shift", Sym(shift.name))]
-    return params, arrays
+    weights, arrays = weight_fields(ctx, "int8_t", _scaling(ctx, g))
+    return params + weights, arrays
 
 
 def _lower_s16(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
     flt, bias, out = ctx.input(1), ctx.input(2), ctx.output()
     assert flt is not None
-    mult, shift = _scaling(ctx, g)
     act_min, act_max = act_bounds(fused_activation(ctx.op), out)
-    w = ctx.array("filter", "int8_t", flt.data, kind="weights")
-    arrays = [w, mult, shift]
-    params: list = _fields(g, flt.shape[3])
-    params += [("act_min", act_min), ("act_max", act_max), ("filter", Sym(w.name))]
-    if bias is not None:
-        wide = bias.dtype == DType.INT64
-        b = ctx.array("bias", "int64_t" if wide else "int32_t", bias.data, kind="weights")
-        arrays.append(b)
-        params.append(("bias" if wide else "bias32", Sym(b.name)))
-    params += [("out_mult", Sym(mult.name)), ("out_shift", Sym(shift.name))]
-    return params, arrays
+    # an int64 bias (or none): the 64-bit kernel; an int32 bias selects TFLM's 32-bit variant
+    bias_field = "bias" if bias is None or bias.dtype == DType.INT64 else "bias32"
+    weights, arrays = weight_fields(ctx, "int8_t", _scaling(ctx, g), bias_field=bias_field)
+    return _fields(g, flt.shape[3]) + [("act_min", act_min), ("act_max", act_max)] + weights, arrays
 
 
 def _lower_f32(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
-    flt, bias = ctx.input(1), ctx.input(2)
+    flt = ctx.input(1)
     assert flt is not None
     lo, hi = act_bounds_float(fused_activation(ctx.op))
-    w = ctx.array("filter", "float", flt.data, kind="weights")
-    arrays = [w]
-    params: list = _fields(g, flt.shape[3])
-    params += [("act_min", F32(lo)), ("act_max", F32(hi)), ("filter", Sym(w.name))]
-    if bias is not None:
-        b = ctx.array("bias", "float", bias.data, kind="weights")
-        arrays.append(b)
-        params.append(("bias", Sym(b.name)))
-    return params, arrays
+    weights, arrays = weight_fields(ctx, "float")
+    return _fields(g, flt.shape[3]) + [("act_min", F32(lo)), ("act_max", F32(hi))] + weights, arrays
 
 
 _LOWER: dict[DType, Callable[[LowerContext, ConvGeometry], tuple[list, list[CArray]]]] = {
@@ -180,10 +155,7 @@ def lower(ctx: LowerContext) -> Lowered:
     # kernels write in (oy, ox, oc) order: the output may overlap its dying input from this offset on
     share = Share(ctx.op.outputs[0], ctx.op.inputs[0],
                   overlap.window_share(g, inp.dtype.size, ctx.output().dtype.size, per_channel=False))
-    call = KernelCall(function=fn, params_type=f"{fn}_params", params=tuple(params),
-                      inputs=(ctx.op.inputs[0],), outputs=(ctx.op.outputs[0],), arrays=tuple(arrays),
-                      comment=label, shares=(share,))
-    return Lowered(calls=(call,))
+    return weighted_call(ctx, fn, params, arrays, label, shares=(share,))
 
 
 register(OpHandler(opcode="CONV_2D", check=check, lower=lower, macs=macs, types=tuple(_LOWER)))

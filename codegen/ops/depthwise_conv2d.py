@@ -14,11 +14,11 @@ import numpy as np
 from codegen.ir import DType, Operator, Subgraph
 from codegen.ops import dsp_pack
 from codegen.ops import overlap
-from codegen.ops.base import F32, CArray, KernelCall, LowerContext, Lowered, OpHandler, Share, Sym
+from codegen.ops.base import F32, CArray, LowerContext, Lowered, OpHandler, Share, Sym
 from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
 from codegen.ops.registry import register
 from codegen.ops.weighted import (ConvGeometry, WeightRule, check_rank4, check_weighted, filter_geometry,
-                                  window_leaves_input)
+                                  int16_shift_problems, weight_fields, weighted_call, window_leaves_input)
 from codegen.quant.params import conv_channel_scaling
 
 RULES = {
@@ -56,10 +56,7 @@ def check(sg: Subgraph, op: Operator) -> list[str]:
     inp, out = sg.tensors[op.inputs[0]], sg.tensors[op.outputs[0]]
     if not problems and inp.dtype == DType.INT16:
         assert inp.quant and flt.quant and out.quant
-        shifts = conv_channel_scaling(inp.quant, flt.quant, out.quant, g.out_c).shift
-        if max(shifts) > 7:
-            problems.append(f"output scaling needs a left shift of {max(shifts)} (TFLM's 64-bit "
-                            "requantisation allows at most 7)")
+        problems += int16_shift_problems(conv_channel_scaling(inp.quant, flt.quant, out.quant, g.out_c).shift)
     return problems
 
 
@@ -68,25 +65,17 @@ def macs(sg: Subgraph, op: Operator) -> int:
     return out.elements * flt.shape[1] * flt.shape[2]
 
 
-def _quantized(ctx: LowerContext, g: ConvGeometry, bias_ctype: str) -> tuple[list, list[CArray]]:
+def _quantized(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
     """The fields after the geometry, for s8 (with offsets) and s16 (without)."""
-    inp, flt, bias, out = ctx.input(0), ctx.input(1), ctx.input(2), ctx.output()
+    inp, flt, out = ctx.input(0), ctx.input(1), ctx.output()
     assert inp and flt and inp.quant and flt.quant and out.quant
     s = conv_channel_scaling(inp.quant, flt.quant, out.quant, g.out_c)
     act_min, act_max = act_bounds(fused_activation(ctx.op), out)
-    w = ctx.array("filter", "int8_t", flt.data, kind="weights")
-    mult, shift = ctx.array("mult", "int32_t", s.mult), ctx.array("shift", "int32_t", s.shift)
-    arrays = [w, mult, shift]
     params: list = _fields(g)
     if inp.dtype == DType.INT8:
         params += [("input_offset", -inp.quant.zp), ("output_offset", out.quant.zp)]
-    params += [("act_min", act_min), ("act_max", act_max), ("filter", Sym(w.name))]
-    if bias is not None:
-        b = ctx.array("bias", bias_ctype, bias.data, kind="weights")
-        arrays.append(b)
-        params.append(("bias", Sym(b.name)))
-    params += [("out_mult", Sym(mult.name)), ("out_shift", Sym(shift.name))]
-    return params, arrays
+    weights, arrays = weight_fields(ctx, "int8_t", (s.mult, s.shift))
+    return params + [("act_min", act_min), ("act_max", act_max)] + weights, arrays
 
 
 def _dsp_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]] | None:
@@ -120,29 +109,17 @@ def _dsp_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]] | N
 
 def _lower_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
     dsp = _dsp_s8(ctx, g) if ctx.target.dsp else None
-    return dsp if dsp is not None else _quantized(ctx, g, "int32_t")
-
-
-def _lower_s16(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
-    return _quantized(ctx, g, "int64_t")
+    return dsp if dsp is not None else _quantized(ctx, g)
 
 
 def _lower_f32(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
-    flt, bias = ctx.input(1), ctx.input(2)
-    assert flt is not None
     lo, hi = act_bounds_float(fused_activation(ctx.op))
-    w = ctx.array("filter", "float", flt.data, kind="weights")
-    arrays = [w]
-    params: list = _fields(g) + [("act_min", F32(lo)), ("act_max", F32(hi)), ("filter", Sym(w.name))]
-    if bias is not None:
-        b = ctx.array("bias", "float", bias.data, kind="weights")
-        arrays.append(b)
-        params.append(("bias", Sym(b.name)))
-    return params, arrays
+    weights, arrays = weight_fields(ctx, "float")
+    return _fields(g) + [("act_min", F32(lo)), ("act_max", F32(hi))] + weights, arrays
 
 
 _LOWER: dict[DType, Callable[[LowerContext, ConvGeometry], tuple[list, list[CArray]]]] = {
-    DType.INT8: _lower_s8, DType.INT16: _lower_s16, DType.FLOAT32: _lower_f32}
+    DType.INT8: _lower_s8, DType.INT16: _quantized, DType.FLOAT32: _lower_f32}
 
 
 def lower(ctx: LowerContext) -> Lowered:
@@ -155,10 +132,8 @@ def lower(ctx: LowerContext) -> Lowered:
     share = Share(ctx.op.outputs[0], ctx.op.inputs[0],
                   overlap.window_share(g, inp.dtype.size, ctx.output().dtype.size, per_channel=True,
                                        depth_multiplier=mult))
-    call = KernelCall(function=fn, params_type=f"{fn}_params", params=tuple(params),
-                      inputs=(ctx.op.inputs[0],), outputs=(ctx.op.outputs[0],), arrays=tuple(arrays),
-                      comment=f"{g.label} {g.in_c}ch" + (f" x{mult}" if mult > 1 else ""), shares=(share,))
-    return Lowered(calls=(call,))
+    return weighted_call(ctx, fn, params, arrays, f"{g.label} {g.in_c}ch" + (f" x{mult}" if mult > 1 else ""),
+                         shares=(share,))
 
 
 register(OpHandler(opcode="DEPTHWISE_CONV_2D", check=check, lower=lower, macs=macs, types=tuple(_LOWER)))

@@ -15,10 +15,10 @@ import numpy as np
 
 from codegen.ir import DType, Operator, Subgraph, Tensor
 from codegen.ops import dsp_pack
-from codegen.ops.base import F32, CArray, KernelCall, LowerContext, Lowered, OpHandler, Sym
+from codegen.ops.base import F32, CArray, LowerContext, Lowered, OpHandler, Sym
 from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
 from codegen.ops.registry import register
-from codegen.ops.weighted import WeightRule, check_weighted
+from codegen.ops.weighted import WeightRule, check_weighted, int16_shift_problems, weight_fields, weighted_call
 from codegen.quant.multiplier import quantize_multiplier
 from codegen.quant.params import conv_channel_scaling
 
@@ -44,10 +44,7 @@ def check(sg: Subgraph, op: Operator) -> list[str]:
         problems.append(f"input of {inp.elements} elements is not {out.elements // out_depth} rows "
                         f"of the weights' depth {in_depth}")
     if not problems and inp.dtype == DType.INT16:
-        shifts = [s for _, s in _scaling(inp, flt, out)]
-        if max(shifts) > 7:
-            problems.append(f"output scaling needs a left shift of {max(shifts)} (TFLM's 64-bit "
-                            "requantisation allows at most 7)")
+        problems += int16_shift_problems([s for _, s in _scaling(inp, flt, out)])
     return problems
 
 
@@ -67,16 +64,12 @@ def _scaling(inp: Tensor, flt: Tensor, out: Tensor) -> list[tuple[int, int]]:
     return [quantize_multiplier(inp.quant.s * flt.quant.s / out.quant.s)]
 
 
-def _quantized(ctx: LowerContext, bias_ctype: str) -> tuple[list, list[CArray]]:
-    inp, flt, bias, out = ctx.input(0), ctx.input(1), ctx.input(2), ctx.output()
+def _quantized(ctx: LowerContext) -> tuple[list, list[CArray]]:
+    inp, flt, out = ctx.input(0), ctx.input(1), ctx.output()
     assert inp and flt and inp.quant and flt.quant and out.quant
     out_depth, in_depth = flt.shape
     pairs = _scaling(inp, flt, out)
     act_min, act_max = act_bounds(fused_activation(ctx.op), out)
-    w = ctx.array("weights", "int8_t", flt.data, kind="weights")
-    mult = ctx.array("mult", "int32_t", [m for m, _ in pairs])
-    shift = ctx.array("shift", "int32_t", [s for _, s in pairs])
-    arrays = [w, mult, shift]
     filter_offset = 0 if flt.quant.per_channel else -flt.quant.zp
     params: list = [("batches", out.elements // out_depth), ("in_depth", in_depth), ("out_depth", out_depth)]
     if inp.dtype == DType.INT8:
@@ -84,13 +77,9 @@ def _quantized(ctx: LowerContext, bias_ctype: str) -> tuple[list, list[CArray]]:
                    ("output_offset", out.quant.zp)]
     else:
         params += [("filter_offset", filter_offset)]
-    params += [("act_min", act_min), ("act_max", act_max), ("n_mult", len(pairs)), ("filter", Sym(w.name))]
-    if bias is not None:
-        b = ctx.array("bias", bias_ctype, bias.data, kind="weights")
-        arrays.append(b)
-        params.append(("bias", Sym(b.name)))
-    params += [("out_mult", Sym(mult.name)), ("out_shift", Sym(shift.name))]
-    return params, arrays
+    params += [("act_min", act_min), ("act_max", act_max), ("n_mult", len(pairs))]
+    weights, arrays = weight_fields(ctx, "int8_t", ([m for m, _ in pairs], [s for _, s in pairs]), name="weights")
+    return params + weights, arrays
 
 
 def _dsp_s8(ctx: LowerContext) -> tuple[list, list[CArray]] | None:
@@ -122,31 +111,22 @@ def _dsp_s8(ctx: LowerContext) -> tuple[list, list[CArray]] | None:
 
 def _lower_s8(ctx: LowerContext) -> tuple[list, list[CArray]]:
     dsp = _dsp_s8(ctx) if ctx.target.dsp else None
-    return dsp if dsp is not None else _quantized(ctx, "int32_t")
-
-
-def _lower_s16(ctx: LowerContext) -> tuple[list, list[CArray]]:
-    return _quantized(ctx, "int64_t")
+    return dsp if dsp is not None else _quantized(ctx)
 
 
 def _lower_f32(ctx: LowerContext) -> tuple[list, list[CArray]]:
-    flt, bias, out = ctx.input(1), ctx.input(2), ctx.output()
+    flt, out = ctx.input(1), ctx.output()
     assert flt is not None
     out_depth, in_depth = flt.shape
     lo, hi = act_bounds_float(fused_activation(ctx.op))
-    w = ctx.array("weights", "float", flt.data, kind="weights")
-    arrays = [w]
+    weights, arrays = weight_fields(ctx, "float", name="weights")
     params: list = [("batches", out.elements // out_depth), ("in_depth", in_depth), ("out_depth", out_depth),
-                    ("act_min", F32(lo)), ("act_max", F32(hi)), ("filter", Sym(w.name))]
-    if bias is not None:
-        b = ctx.array("bias", "float", bias.data, kind="weights")
-        arrays.append(b)
-        params.append(("bias", Sym(b.name)))
-    return params, arrays
+                    ("act_min", F32(lo)), ("act_max", F32(hi))]
+    return params + weights, arrays
 
 
 _LOWER: dict[DType, Callable[[LowerContext], tuple[list, list[CArray]]]] = {
-    DType.INT8: _lower_s8, DType.INT16: _lower_s16, DType.FLOAT32: _lower_f32}
+    DType.INT8: _lower_s8, DType.INT16: _quantized, DType.FLOAT32: _lower_f32}
 
 
 def lower(ctx: LowerContext) -> Lowered:
@@ -154,10 +134,7 @@ def lower(ctx: LowerContext) -> Lowered:
     assert inp is not None and flt is not None
     params, arrays = _LOWER[inp.dtype](ctx)
     fn = f"mf_fully_connected_{inp.dtype.short}"
-    call = KernelCall(function=fn, params_type=f"{fn}_params", params=tuple(params),
-                      inputs=(ctx.op.inputs[0],), outputs=(ctx.op.outputs[0],), arrays=tuple(arrays),
-                      comment=f"{flt.shape[1]}->{flt.shape[0]}")
-    return Lowered(calls=(call,))
+    return weighted_call(ctx, fn, params, arrays, f"{flt.shape[1]}->{flt.shape[0]}")
 
 
 register(OpHandler(opcode="FULLY_CONNECTED", check=check, lower=lower, macs=macs, types=tuple(_LOWER)))

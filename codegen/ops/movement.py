@@ -65,6 +65,12 @@ def padded(values: list[int], n: int | None = None) -> tuple[int, ...]:
     return v or (0,)
 
 
+def same_except_axis(a: tuple[int, ...], b: tuple[int, ...], axis: int) -> bool:
+    """Whether two shapes have the same rank and agree on every dimension but `axis` (a piece of a
+    concatenation or a split and the whole)."""
+    return len(a) == len(b) and all(x == y for k, (x, y) in enumerate(zip(a, b)) if k != axis)
+
+
 def check_movable(sg: Subgraph, op: Operator, tensors: list[Tensor]) -> list[str]:
     problems = []
     for t in tensors:

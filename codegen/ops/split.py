@@ -10,7 +10,8 @@ import numpy as np
 from codegen.ir import DType, Operator, Subgraph
 from codegen.ops.base import LowerContext, Lowered, OpHandler
 from codegen.ops.common import require_const
-from codegen.ops.movement import MOVABLE, Rows, axis_split, check_movable, const_ints, copy_rows_call, norm_axis
+from codegen.ops.movement import (MOVABLE, Rows, axis_split, check_movable, const_ints, copy_rows_call,
+                                  norm_axis, same_except_axis)
 from codegen.ops.registry import register
 
 
@@ -54,8 +55,7 @@ def check(sg: Subgraph, op: Operator) -> list[str]:
             problems.append(f"outputs are not the {inp.shape[axis]} slices of {inp.describe()} on axis {axis}")
         return problems
     for o in outs:
-        if len(o.shape) != len(inp.shape) or any(a != b for k, (a, b) in enumerate(zip(o.shape, inp.shape))
-                                                 if k != axis):
+        if not same_except_axis(o.shape, inp.shape, axis):
             problems.append(f"output {o.describe()} is not a piece of {inp.describe()} on axis {axis}")
     if not problems and sum(o.shape[axis] for o in outs) != inp.shape[axis]:
         problems.append(f"outputs add up to {sum(o.shape[axis] for o in outs)} on axis {axis}, "

@@ -1,5 +1,6 @@
 """What CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED share: the type rules for (activation,
-weights, bias), the checks on weights and quantisation, and the convolution geometry.
+weights, bias), the checks on weights and quantisation, the convolution geometry, and the kernel
+fields of the weights, bias and output scaling.
 
 This module registers no handler; conv2d.py, depthwise_conv2d.py and fully_connected.py use it.
 """
@@ -7,9 +8,11 @@ This module registers no handler; conv2d.py, depthwise_conv2d.py and fully_conne
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 from codegen.ir import DType, Operator, Subgraph, Tensor
 from codegen.ir.graph import NO_TENSOR
+from codegen.ops.base import CArray, KernelCall, LowerContext, Lowered, Share, Sym
 from codegen.ops.common import (check_fused, compute_out_size, compute_padding, nhwc, require_const,
                                 require_quant)
 
@@ -64,6 +67,45 @@ def check_weighted(sg: Subgraph, op: Operator, rules: dict[DType, WeightRule], c
             if t.quant is not None and t.quant.zp != 0:
                 problems.append(f"int16 {role} zero point {t.quant.zp} (TFLM's int16 kernels need 0)")
     return problems
+
+
+def int16_shift_problems(shifts: Sequence[int]) -> list[str]:
+    """int16x8: TFLM's 64-bit requantisation takes output shifts up to a left shift of 7."""
+    if max(shifts) > 7:
+        return [f"output scaling needs a left shift of {max(shifts)} (TFLM's 64-bit requantisation "
+                "allows at most 7)"]
+    return []
+
+
+def weight_fields(ctx: LowerContext, ctype: str, scaling: tuple[Sequence[int], Sequence[int]] | None = None,
+                  name: str = "filter", bias_field: str = "bias") -> tuple[list, list[CArray]]:
+    """The kernel fields of a weighted op's constants and their arrays: ("filter", the weights, input 1,
+    as `ctype` in the array `name`), the optional bias (input 2, in its own type) as `bias_field`, and
+    for the integer kernels ("out_mult", "out_shift") from `scaling` (multipliers, shifts). Arrays:
+    weights, multipliers, shifts, bias."""
+    flt, bias = ctx.input(1), ctx.input(2)
+    assert flt is not None
+    w = ctx.array(name, ctype, flt.data, kind="weights")
+    params: list = [("filter", Sym(w.name))]
+    arrays = [w]
+    if scaling is not None:
+        arrays += [ctx.array("mult", "int32_t", scaling[0]), ctx.array("shift", "int32_t", scaling[1])]
+    if bias is not None:
+        b = ctx.array("bias", bias.dtype.c_type, bias.data, kind="weights")
+        arrays.append(b)
+        params.append((bias_field, Sym(b.name)))
+    if scaling is not None:
+        params += [("out_mult", Sym(arrays[1].name)), ("out_shift", Sym(arrays[2].name))]
+    return params, arrays
+
+
+def weighted_call(ctx: LowerContext, function: str, params: list, arrays: list[CArray], comment: str,
+                  shares: tuple[Share, ...] = ()) -> Lowered:
+    """The one kernel call of a weighted op: `function(&params, input 0, output 0)`."""
+    call = KernelCall(function=function, params_type=f"{function}_params", params=tuple(params),
+                      inputs=(ctx.op.inputs[0],), outputs=(ctx.op.outputs[0],), arrays=tuple(arrays),
+                      comment=comment, shares=shares)
+    return Lowered(calls=(call,))
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@
 #include "mcuforge/board.h"
 #include "mf_board_config.h"
 
-#define REG(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
-#define SPIN_LIMIT 200000u
+#define STM32_GPIO_BASE 0x40020000u /* GPIOA, on AHB1 */
+#define STM32_USART_V2 1            /* console: USART v2 register layout */
+#include "../stm32_common.h"
 
 /* Reset and clock control */
 #define RCC_BASE 0x40023800u
@@ -63,39 +64,6 @@
 #define PWR_CSR1_ODSWRDY (1u << 17)
 #define OVERDRIVE_ABOVE_HZ 180000000u
 
-/* GPIO */
-#define GPIO_BASE(port) (0x40020000u + 0x400u * (uint32_t)(port))
-#define GPIO_MODER(port) REG(GPIO_BASE(port) + 0x00u)
-#define GPIO_OSPEEDR(port) REG(GPIO_BASE(port) + 0x08u)
-#define GPIO_PUPDR(port) REG(GPIO_BASE(port) + 0x0Cu)
-#define GPIO_BSRR(port) REG(GPIO_BASE(port) + 0x18u)
-#define GPIO_AFR(port, pin) REG(GPIO_BASE(port) + 0x20u + 4u * ((uint32_t)(pin) >> 3))
-#define GPIO_MODE_OUTPUT 1u
-#define GPIO_MODE_AF 2u
-#define GPIO_SPEED_HIGH 2u
-#define GPIO_PULL_UP 1u
-
-/* USART (F7 layout) */
-#define USART_CR1(base) REG((base) + 0x00u)
-#define USART_BRR(base) REG((base) + 0x0Cu)
-#define USART_ISR(base) REG((base) + 0x1Cu)
-#define USART_ICR(base) REG((base) + 0x20u)
-#define USART_RDR(base) REG((base) + 0x24u)
-#define USART_TDR(base) REG((base) + 0x28u)
-#define USART_CR1_UE (1u << 0)
-#define USART_CR1_RE (1u << 2)
-#define USART_CR1_TE (1u << 3)
-#define USART_ISR_ERRORS 0xFu /* PE, FE, NF, ORE; same bits in ICR */
-#define USART_ISR_RXNE (1u << 5)
-#define USART_ISR_TXE (1u << 7)
-
-typedef struct {
-    uint32_t base;
-    uint32_t enr;     /* address of the RCC enable register */
-    uint32_t enr_bit;
-    uint32_t apb;     /* 1 or 2: the bus whose clock feeds the baud generator */
-} uart_info;
-
 /* Indexed by instance number. */
 static const uart_info consoles[] = {
     [1] = {0x40011000u, RCC_BASE + 0x44u, 4u, 2u},  /* USART1, APB2ENR */
@@ -113,29 +81,6 @@ typedef char console_instance_exists[(MF_CONSOLE_UART >= 1u &&
                                          : -1];
 
 static uint32_t sysclk_hz = HSI_HZ;
-
-static int wait_bits(volatile uint32_t *reg, uint32_t mask, uint32_t value)
-{
-    uint32_t spins;
-
-    for (spins = 0u; spins < SPIN_LIMIT; spins++) {
-        if ((*reg & mask) == value) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static uint32_t apb_prescaler_bits(uint32_t div)
-{
-    switch (div) {
-    case 2u: return 4u;
-    case 4u: return 5u;
-    case 8u: return 6u;
-    case 16u: return 7u;
-    default: return 0u;
-    }
-}
 
 /* Start the PLL input oscillator; returns its frequency (0 if it failed) and the PLLSRC bit. */
 static uint32_t pll_input(uint32_t *src)
@@ -218,32 +163,20 @@ static void clock_init(void)
 
 static void gpio_setup(uint32_t port, uint32_t pin, uint32_t mode, uint32_t af, uint32_t pull)
 {
-    uint32_t shift2 = 2u * pin;
-    uint32_t shift4 = 4u * (pin & 7u);
-
     RCC_AHB1ENR |= 1u << port;
     (void)RCC_AHB1ENR;
-    GPIO_AFR(port, pin) = (GPIO_AFR(port, pin) & ~(0xFu << shift4)) | (af << shift4);
-    GPIO_OSPEEDR(port) = (GPIO_OSPEEDR(port) & ~(3u << shift2)) | (GPIO_SPEED_HIGH << shift2);
-    GPIO_PUPDR(port) = (GPIO_PUPDR(port) & ~(3u << shift2)) | (pull << shift2);
-    GPIO_MODER(port) = (GPIO_MODER(port) & ~(3u << shift2)) | (mode << shift2);
+    gpio_configure(port, pin, mode, af, pull);
 }
 
 static void console_init(void)
 {
     const uart_info *u = &consoles[MF_CONSOLE_UART];
-    uint32_t pclk = sysclk_hz;
+    uint32_t pclk = uart_pclk(u, sysclk_hz);
 
-    if (sysclk_hz == MF_CPU_HZ) { /* the bus dividers are only set with the PLL */
-        pclk /= u->apb == 2u ? MF_CLOCK_APB2_DIV : MF_CLOCK_APB1_DIV;
-    }
-    REG(u->enr) |= 1u << u->enr_bit;
-    (void)REG(u->enr);
+    uart_clock_enable(u);
     gpio_setup(MF_CONSOLE_TX_PORT, MF_CONSOLE_TX_PIN, GPIO_MODE_AF, MF_CONSOLE_AF, 0u);
     gpio_setup(MF_CONSOLE_RX_PORT, MF_CONSOLE_RX_PIN, GPIO_MODE_AF, MF_CONSOLE_AF, GPIO_PULL_UP);
-    USART_CR1(u->base) = 0u;
-    USART_BRR(u->base) = (pclk + MF_CONSOLE_BAUD / 2u) / MF_CONSOLE_BAUD; /* oversampling 16 */
-    USART_CR1(u->base) = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE;
+    usart_start(u->base, (pclk + MF_CONSOLE_BAUD / 2u) / MF_CONSOLE_BAUD); /* oversampling 16 */
 }
 
 void mf_board_init(void)
@@ -256,32 +189,15 @@ void mf_board_init(void)
 
 void mf_console_write(const uint8_t *data, uint32_t n)
 {
-    uint32_t base = consoles[MF_CONSOLE_UART].base;
-    uint32_t i;
-
-    for (i = 0u; i < n; i++) {
-        (void)wait_bits(&USART_ISR(base), USART_ISR_TXE, USART_ISR_TXE);
-        USART_TDR(base) = data[i];
-    }
+    usart_write(consoles[MF_CONSOLE_UART].base, data, n);
 }
 
 int mf_console_read(uint8_t *c)
 {
-    uint32_t base = consoles[MF_CONSOLE_UART].base;
-    uint32_t isr = USART_ISR(base);
-
-    if ((isr & USART_ISR_ERRORS) != 0u) {
-        USART_ICR(base) = USART_ISR_ERRORS;
-    }
-    if ((isr & USART_ISR_RXNE) == 0u) {
-        return 0;
-    }
-    *c = (uint8_t)USART_RDR(base);
-    return 1;
+    return usart_read(consoles[MF_CONSOLE_UART].base, c);
 }
 
 void mf_timing_pin(int high)
 {
-    GPIO_BSRR(MF_TIMING_PIN_PORT) = high ? 1u << MF_TIMING_PIN_PIN
-                                         : 1u << (MF_TIMING_PIN_PIN + 16u);
+    gpio_write(MF_TIMING_PIN_PORT, MF_TIMING_PIN_PIN, high);
 }

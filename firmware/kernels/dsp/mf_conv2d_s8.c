@@ -13,45 +13,7 @@
 #include <string.h>
 
 #include "mf_gemm_s8.h"
-
-static void conv_generic(const mf_conv2d_s8_params *p, const int8_t *input, int8_t *output)
-{
-    const int32_t groups = p->in_c / p->filter_c;
-    const int32_t out_per_group = p->out_c / groups;
-    for (int32_t oy = 0; oy < p->out_h; ++oy) {
-        const int32_t in_y0 = oy * p->stride_h - p->pad_top;
-        for (int32_t ox = 0; ox < p->out_w; ++ox) {
-            const int32_t in_x0 = ox * p->stride_w - p->pad_left;
-            for (int32_t oc = 0; oc < p->out_c; ++oc) {
-                const int32_t group = oc / out_per_group;
-                const int8_t *w = p->filter + (size_t)oc * p->k_h * p->k_w * p->filter_c;
-                int32_t acc = 0;
-                for (int32_t ky = 0; ky < p->k_h; ++ky) {
-                    const int32_t iy = in_y0 + p->dil_h * ky;
-                    if (iy < 0 || iy >= p->in_h) {
-                        continue;
-                    }
-                    for (int32_t kx = 0; kx < p->k_w; ++kx) {
-                        const int32_t ix = in_x0 + p->dil_w * kx;
-                        if (ix < 0 || ix >= p->in_w) {
-                            continue;
-                        }
-                        const int8_t *in = input + ((size_t)iy * p->in_w + ix) * p->in_c + group * p->filter_c;
-                        const int8_t *wk = w + ((size_t)ky * p->k_w + kx) * p->filter_c;
-                        for (int32_t ic = 0; ic < p->filter_c; ++ic) {
-                            acc += (in[ic] + p->input_offset) * wk[ic];
-                        }
-                    }
-                }
-                if (p->bias) {
-                    acc += p->bias[oc];
-                }
-                acc = mf_mbqm(acc, p->out_mult[oc], p->out_shift[oc]) + p->output_offset;
-                output[((size_t)oy * p->out_w + ox) * p->out_c + oc] = (int8_t)mf_clamp_i32(acc, p->act_min, p->act_max);
-            }
-        }
-    }
-}
+#include "../common/mf_conv2d_s8_reference.h"
 
 /* The window of one output pixel as segments over the input (in_c % 4 == 0). */
 static int32_t window_segments(const mf_conv2d_s8_params *p, const int8_t *input, int32_t in_y0, int32_t in_x0,
@@ -809,7 +771,7 @@ static __attribute__((noinline)) void one_pixel(const mf_conv2d_s8_params *p, co
 void mf_conv2d_s8(const mf_conv2d_s8_params *p, const int8_t *input, int8_t *output)
 {
     if (p->dsp_path == MF_DSP_GENERIC) {
-        conv_generic(p, input, output);
+        mf_conv2d_s8_reference(p, input, output);
         return;
     }
     const mf_rq rq = {p->dsp_requant, p->output_offset, p->act_min, p->act_max};

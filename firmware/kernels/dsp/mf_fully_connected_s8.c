@@ -2,26 +2,7 @@
  * "DSP variant"). MF_DSP_GENERIC (weights with a zero point, or not packable) is the reference
  * algorithm. */
 #include "mf_gemm_s8.h"
-
-static void fc_generic(const mf_fully_connected_s8_params *p, const int8_t *input, int8_t *output)
-{
-    for (int32_t b = 0; b < p->batches; ++b) {
-        const int8_t *in = input + (size_t)b * p->in_depth;
-        for (int32_t o = 0; o < p->out_depth; ++o) {
-            const int8_t *w = p->filter + (size_t)o * p->in_depth;
-            int32_t acc = 0;
-            for (int32_t i = 0; i < p->in_depth; ++i) {
-                acc += (in[i] + p->input_offset) * (w[i] + p->filter_offset);
-            }
-            if (p->bias) {
-                acc += p->bias[o];
-            }
-            const int32_t k = p->n_mult > 1 ? o : 0;
-            acc = mf_mbqm(acc, p->out_mult[k], p->out_shift[k]) + p->output_offset;
-            output[(size_t)b * p->out_depth + o] = (int8_t)mf_clamp_i32(acc, p->act_min, p->act_max);
-        }
-    }
-}
+#include "../common/mf_fully_connected_s8_reference.h"
 
 #if MF_DSP_ASM
 /* Four row pairs (8 output rows) over one contiguous input run of nblk 4-byte blocks: the sums
@@ -144,7 +125,7 @@ static const int32_t *tile4(const mf_seg *seg, int32_t nseg, const int32_t *w, i
 void mf_fully_connected_s8(const mf_fully_connected_s8_params *p, const int8_t *input, int8_t *output)
 {
     if (p->dsp_path == MF_DSP_GENERIC) {
-        fc_generic(p, input, output);
+        mf_fully_connected_s8_reference(p, input, output);
         return;
     }
     const mf_rq rq = {p->dsp_requant, p->output_offset, p->act_min, p->act_max};

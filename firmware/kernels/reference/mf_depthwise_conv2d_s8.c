@@ -1,42 +1,8 @@
 /* DEPTHWISE_CONV_2D, int8 activations, int8 per-channel weights: reference kernel (TFLM semantics).
- * Output channel oc = ic * depth_mult + m reads input channel ic. */
-#include "mcuforge/fixedpoint.h"
-#include "mcuforge/nn.h"
+ * The algorithm is common/mf_depthwise_conv2d_s8_reference.h, shared with the dsp kernel's generic
+ * path; this kernel is that function itself, by alias (a wrapper calling it compiles the loops less
+ * well). */
+#include "../common/mf_depthwise_conv2d_s8_reference.h"
 
 void mf_depthwise_conv2d_s8(const mf_depthwise_conv2d_s8_params *p, const int8_t *input, int8_t *output)
-{
-    const int32_t out_c = p->in_c * p->depth_mult;
-    for (int32_t oy = 0; oy < p->out_h; ++oy) {
-        const int32_t in_y0 = oy * p->stride_h - p->pad_top;
-        for (int32_t ox = 0; ox < p->out_w; ++ox) {
-            const int32_t in_x0 = ox * p->stride_w - p->pad_left;
-            int8_t *out = output + ((size_t)oy * p->out_w + ox) * out_c;
-            for (int32_t ic = 0; ic < p->in_c; ++ic) {
-                for (int32_t m = 0; m < p->depth_mult; ++m) {
-                    const int32_t oc = ic * p->depth_mult + m;
-                    int32_t acc = 0;
-                    for (int32_t ky = 0; ky < p->k_h; ++ky) {
-                        const int32_t iy = in_y0 + p->dil_h * ky;
-                        if (iy < 0 || iy >= p->in_h) {
-                            continue;
-                        }
-                        for (int32_t kx = 0; kx < p->k_w; ++kx) {
-                            const int32_t ix = in_x0 + p->dil_w * kx;
-                            if (ix < 0 || ix >= p->in_w) {
-                                continue;
-                            }
-                            const int32_t v = input[((size_t)iy * p->in_w + ix) * p->in_c + ic];
-                            const int32_t w = p->filter[((size_t)ky * p->k_w + kx) * out_c + oc];
-                            acc += w * (v + p->input_offset);
-                        }
-                    }
-                    if (p->bias) {
-                        acc += p->bias[oc];
-                    }
-                    acc = mf_mbqm(acc, p->out_mult[oc], p->out_shift[oc]) + p->output_offset;
-                    out[oc] = (int8_t)mf_clamp_i32(acc, p->act_min, p->act_max);
-                }
-            }
-        }
-    }
-}
+    __attribute__((alias("mf_depthwise_conv2d_s8_reference")));
