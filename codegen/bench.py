@@ -71,7 +71,7 @@ def measure(board: Board, model: Path, options: BuildOptions, root: Path, n: int
         for k, x in enumerate(random_inputs(m.inputs, rng, float_input_ranges(m.graph))):
             dev.load(k, np.ascontiguousarray(x).tobytes())
         counts = dev.infer(n, warmup=True, timeout=request.timeout)
-        stack_used, stack_size = dev.stack()
+        stack_used, _ = dev.stack()
         per_tick = s.unit.per_tick
         dev.exit(0, semihost=s.semihost)
     instructions = int(round(float(np.median(counts)) * per_tick))
@@ -79,7 +79,7 @@ def measure(board: Board, model: Path, options: BuildOptions, root: Path, n: int
                     macs=m.macs, instructions=instructions, macs_per_instruction=m.macs / instructions,
                     code_bytes=rep["code_bytes"], weights_bytes=rep["weights_bytes"],
                     params_bytes=rep["params_bytes"], arena_bytes=rep["arena_bytes"],
-                    stack_used_bytes=stack_used, ram_bytes=rep["ram_bytes"] + stack_size - 0,
+                    stack_used_bytes=stack_used, ram_bytes=rep["ram_bytes"],
                     flash_bytes=rep["flash_bytes"])
 
 

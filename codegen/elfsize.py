@@ -15,6 +15,7 @@ class SectionSize:
     size: int
     flash: bool  # occupies flash (loaded contents)
     ram: bool    # occupies RAM at run time
+    addr: int = 0  # run-time address
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,10 @@ class ElfSizes:
     @property
     def ram_bytes(self) -> int:
         return sum(s.size for s in self.sections if s.ram)
+
+    def ram_in(self, origin: int, size: int) -> int:
+        """RAM the sections placed in [origin, origin + size) take."""
+        return sum(s.size for s in self.sections if s.ram and origin <= s.addr < origin + size)
 
     def section(self, name: str) -> int:
         return sum(s.size for s in self.sections if s.name == name)
@@ -43,7 +48,8 @@ def elf_sizes(path: Path) -> ElfSizes:
                 continue
             nobits = sec["sh_type"] == "SHT_NOBITS"
             writable = bool(flags & SH_FLAGS.SHF_WRITE)
-            out.append(SectionSize(name=sec.name, size=sec["sh_size"], flash=not nobits, ram=writable))
+            out.append(SectionSize(name=sec.name, size=sec["sh_size"], flash=not nobits, ram=writable,
+                                   addr=sec["sh_addr"]))
     return ElfSizes(tuple(out))
 
 

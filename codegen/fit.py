@@ -19,37 +19,80 @@ RUNTIME_RAM_BYTES = 4 * 1024  # protocol buffers, counters, .data/.bss of the ru
 
 
 @dataclass(frozen=True)
+class Placement:
+    """Which RAM region the two big buffers go to: None = the main RAM (.bss), else the name of one
+    of the board's extra RAM regions (e.g. the STM32L4's SRAM2), used only when the main RAM
+    would not hold everything."""
+
+    arena: str | None = None
+    staging: str | None = None
+
+    def region_bytes(self, arena: int, staging: int) -> dict[str | None, int]:
+        out: dict[str | None, int] = {}
+        for where, n in ((self.arena, arena), (self.staging, staging)):
+            out[where] = out.get(where, 0) + n
+        return out
+
+
+@dataclass(frozen=True)
 class FitEstimate:
     flash_needed: int
     flash_budget: int
-    ram_needed: int
-    ram_budget: int
+    ram_needed: int     # main RAM
+    ram_budget: int     # main RAM
     arena_bytes: int
     staging_bytes: int
     stack_bytes: int
     weights_bytes: int
+    placement: Placement = Placement()
+    extra_needed: tuple[tuple[str, int, int], ...] = ()  # (region, needed, size)
 
     @property
     def fits(self) -> bool:
         return (self.flash_budget == 0 or self.flash_needed <= self.flash_budget) and \
-               (self.ram_budget == 0 or self.ram_needed <= self.ram_budget)
+               (self.ram_budget == 0 or self.ram_needed <= self.ram_budget) and \
+               all(need <= size for _, need, size in self.extra_needed)
 
 
 class DoesNotFitError(McuforgeError):
     pass
 
 
+def place(board: Board, arena: int, staging: int, fixed: int) -> Placement:
+    """Keep everything in the main RAM when it fits; otherwise move the largest buffers, one at a
+    time, to an extra RAM region they fit in (SRAM2 on the STM32L4), until the main RAM fits."""
+    if board.ram is None or fixed + arena + staging <= board.ram.size or not board.extra_ram:
+        return Placement()
+    chosen: dict[str, str] = {}
+    free = {r.name: r.size for r in board.extra_ram}
+    main = fixed + arena + staging
+    for name, n in sorted((("arena", arena), ("staging", staging)), key=lambda x: -x[1]):
+        if main <= board.ram.size:
+            break
+        region = next((r for r, left in free.items() if n <= left), None)
+        if region is not None:
+            chosen[name] = region
+            free[region] -= n
+            main -= n
+    return Placement(arena=chosen.get("arena"), staging=chosen.get("staging"))
+
+
 def estimate_fit(board: Board, model: CompiledModel, stack_size: int) -> FitEstimate:
     staging = sum((t.nbytes + 15) // 16 * 16 for t in model.inputs)
     variables = sum(v.nbytes for v in model.variables)
     code = RUNTIME_CODE_BYTES + KERNEL_CODE_BYTES * len(model.kernels) + 64 * len(model.steps)
+    fixed = variables + stack_size + RUNTIME_RAM_BYTES
+    placement = place(board, model.arena_bytes, staging, fixed)
+    regions = placement.region_bytes(model.arena_bytes, staging)
+    sizes = {r.name: r.size for r in board.extra_ram}
     return FitEstimate(
         flash_needed=model.weights_bytes + model.params_bytes + code,
         flash_budget=board.flash.size if board.flash else 0,
-        ram_needed=model.arena_bytes + staging + variables + stack_size + RUNTIME_RAM_BYTES,
+        ram_needed=fixed + regions.get(None, 0),
         ram_budget=board.ram.size if board.ram else 0,
         arena_bytes=model.arena_bytes, staging_bytes=staging, stack_bytes=stack_size,
-        weights_bytes=model.weights_bytes)
+        weights_bytes=model.weights_bytes, placement=placement,
+        extra_needed=tuple((r, n, sizes[r]) for r, n in regions.items() if r is not None))
 
 
 def check_fit(board: Board, model: CompiledModel, fit: FitEstimate, model_path: Path) -> None:
@@ -63,6 +106,16 @@ def check_fit(board: Board, model: CompiledModel, fit: FitEstimate, model_path: 
         lines.append(f"RAM: needs ~{_kb(fit.ram_needed)} (arena {_kb(fit.arena_bytes)} + input staging "
                      f"{_kb(fit.staging_bytes)} + stack {_kb(fit.stack_bytes)} + runtime "
                      f"{_kb(RUNTIME_RAM_BYTES)}), {board.name} has {_kb(fit.ram_budget)}")
+    for region, need, size in fit.extra_needed:
+        if need > size:
+            lines.append(f"{region}: needs {_kb(need)}, {board.name} has {_kb(size)}")
+    moved = [f"{what} in {where}" for what, where in (("arena", fit.placement.arena),
+                                                      ("input staging", fit.placement.staging)) if where]
+    if moved:
+        lines.append("(already placed: " + ", ".join(moved) + ")")
+    elif board.extra_ram:
+        lines.append("(neither the arena nor the input staging buffer fits " +
+                     " or ".join(f"{r.name} ({_kb(r.size)})" for r in board.extra_ram) + ")")
     fixes = []
     if any(t.dtype.name == "FLOAT32" for t in (*model.inputs, *model.outputs)):
         fixes.append("int8 model I/O (`int8_io=1`) drops the float input/output buffers and their QUANTIZE/"

@@ -14,7 +14,15 @@ def build_report(project: Project, elf: Path) -> dict:
     sizes = elf_sizes(elf)
     board, m = project.board, project.compiled
     flash_budget = board.flash.size if board.flash else None
-    ram_budget = board.ram.size if board.ram else None
+    ram_budget = board.ram_total or None
+    stack = project.options.stack_size if not board.native else 0
+    ram_used = sizes.ram_bytes + stack  # the stack is reserved at the top of the main RAM
+    regions = {}
+    if board.ram is not None:
+        regions[board.ram.name] = {"used": sizes.ram_in(board.ram.origin, board.ram.size) + stack,
+                                   "size": board.ram.size}
+        for r in board.extra_ram:
+            regions[r.name] = {"used": sizes.ram_in(r.origin, r.size), "size": r.size}
     report = {
         "mcuforge": __version__,
         "board": board.name,
@@ -25,7 +33,7 @@ def build_report(project: Project, elf: Path) -> dict:
                           project.options.kernels == "dsp" else "reference",
         "int8_io": project.options.int8_io,
         "flash_bytes": sizes.flash_bytes,
-        "ram_bytes": sizes.ram_bytes,
+        "ram_bytes": ram_used,
         "arena_bytes": m.arena_bytes,
         # code = everything in flash but the model's own constant data: the weights and biases
         # (weights_bytes) and the quantisation data derived from the model (params_bytes: per-channel
@@ -42,7 +50,10 @@ def build_report(project: Project, elf: Path) -> dict:
         "flash_budget": flash_budget,
         "ram_budget": ram_budget,
         "flash_headroom": None if flash_budget is None else flash_budget - sizes.flash_bytes,
-        "ram_headroom": None if ram_budget is None else ram_budget - sizes.ram_bytes,
+        "ram_headroom": None if ram_budget is None else ram_budget - ram_used,
+        "ram_regions": regions,
+        "placement": {"arena": project.fit.placement.arena or (board.ram.name if board.ram else None),
+                      "input_staging": project.fit.placement.staging or (board.ram.name if board.ram else None)},
         "sections": {s.name: s.size for s in sizes.sections},
         "inputs": [{"name": t.name, "dtype": t.dtype.name.lower(), "shape": list(t.shape),
                     "scale": t.scale, "zero_point": t.zero_point} for t in m.inputs],

@@ -99,7 +99,7 @@ def _io(m: CompiledModel, f: _Formatter, which: str) -> list[dict]:
     return out
 
 
-def context(model: CompiledModel) -> dict:
+def context(model: CompiledModel, arena_section: str = "") -> dict:
     f = _Formatter(model)
     steps = []
     for s in model.steps:
@@ -114,6 +114,7 @@ def context(model: CompiledModel) -> dict:
                "rows": cgen.array_rows(a.values, a.ctype)} for a in model.arrays]
     name = Path(model.source).name if model.source else model.prefix
     return {
+        "arena_section": arena_section,
         "stamp": stamp(name, model.sha256),
         "prefix": model.prefix, "PREFIX": model.prefix.upper(),
         "sha256": model.sha256, "source_name": cgen.c_string(name),
@@ -129,8 +130,9 @@ def context(model: CompiledModel) -> dict:
     }
 
 
-def emit_model(model: CompiledModel, out_dir: Path) -> GeneratedFiles:
-    ctx = context(model)
+def emit_model(model: CompiledModel, out_dir: Path, arena_section: str = "") -> GeneratedFiles:
+    """Write the three files; `arena_section` places the arena (e.g. in SRAM2: a section attribute)."""
+    ctx = context(model, arena_section)
     h, c, w = file_names(model.prefix)
     files = GeneratedFiles(out_dir / h, out_dir / c, out_dir / w)
     write_if_changed(files.header, render("model.h.j2", **ctx))

@@ -106,11 +106,12 @@ def write_project(board: Board, model_path: Path, out_dir: Path | None = None,
     fit = estimate_fit(board, compiled, options.stack_size)
     check_fit(board, compiled, fit, model_path)
     src = out / "src"
-    emit_model(compiled, src)
+    emit_model(compiled, src, arena_section=_section(fit.placement.arena))
     name = model_path.name
     write_if_changed(src / "mf_app.h", render(
         "mf_app.h.j2", stamp=stamp(name, compiled.sha256), prefix=prefix, version=__version__,
-        input_bytes=sum((t.nbytes + 15) // 16 * 16 for t in compiled.inputs)))
+        input_bytes=sum((t.nbytes + 15) // 16 * 16 for t in compiled.inputs),
+        staging_section=_section(fit.placement.staging)))
     write_if_changed(src / "mf_board_config.h", render(
         "mf_board_config.h.j2", stamp=stamp(board.path.name), defines=config_defines(board)))
     if not board.native:
@@ -144,6 +145,11 @@ def write_project(board: Board, model_path: Path, out_dir: Path | None = None,
     write_if_changed(out / "plan.json", json.dumps(plan, indent=2) + "\n")
     return Project(dir=out, board=board, model_path=model_path, compiled=compiled, sources=tuple(sources),
                    fit=fit, options=options)
+
+
+def _section(region: str | None) -> str:
+    """The attribute placing a buffer in an extra RAM region's NOLOAD section (templates/linker.ld.j2)."""
+    return f'__attribute__((section(".{region}")))' if region else ""
 
 
 def _io(t) -> dict:

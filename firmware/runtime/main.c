@@ -22,7 +22,11 @@
 
 static mf_frame g_tx;
 static char g_rx[MF_PROTO_RX_MAX];
-static uint8_t g_staging[MF_APP_INPUT_BYTES > 0 ? MF_APP_INPUT_BYTES : 1] __attribute__((aligned(16)));
+#ifndef MF_STAGING_SECTION
+#define MF_STAGING_SECTION
+#endif
+static uint8_t g_staging[MF_APP_INPUT_BYTES > 0 ? MF_APP_INPUT_BYTES : 1] __attribute__((aligned(16)))
+    MF_STAGING_SECTION;
 static uint32_t g_loaded[MF_MAX_TENSORS_LOADED];
 
 static const mf_model *model(void) { return &MF_APP_MODEL; }
