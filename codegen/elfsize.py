@@ -52,16 +52,3 @@ def elf_sizes(path: Path) -> ElfSizes:
                                    addr=sec["sh_addr"]))
     return ElfSizes(tuple(out))
 
-
-def symbol_sizes(path: Path, prefix: str = "") -> dict[str, int]:
-    """Sizes of the ELF's symbols (optionally only those starting with `prefix`)."""
-    out: dict[str, int] = {}
-    with open(path, "rb") as f:
-        elf = ELFFile(f)
-        symtab = elf.get_section_by_name(".symtab")
-        if symtab is None:
-            return out
-        for sym in symtab.iter_symbols():
-            if sym.name.startswith(prefix) and sym["st_size"]:
-                out[sym.name] = sym["st_size"]
-    return out

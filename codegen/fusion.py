@@ -13,7 +13,7 @@ when it makes the planned arena smaller (compile_graph tries both).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Mapping
+
 
 from codegen.ir import Graph
 from codegen.ops.base import KernelCall, TensorView, tensor_id
@@ -99,6 +99,3 @@ def fuse(graph: Graph, steps: list, pair: tuple[int, int]) -> tuple[list, Fusion
     new[j] = replace(b, calls=(), summary=b.summary + f" (computed in op {a.op_index}'s bands)")
     return new, Fusion(producer=a.op_index, pool=b.op_index, tensor=t, band_bytes=k * t_row, bands=pb["out_h"])
 
-
-def band_sizes(fusions: list[Fusion]) -> Mapping[int, int]:
-    return {f.tensor: f.band_bytes for f in fusions}

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
-import os
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -140,6 +138,3 @@ class HostModel:
         buf = (ctypes.c_char * t.nbytes).from_address(self.arena_base + st.offset)
         return np.frombuffer(bytes(buf), dtype=t.dtype.np).reshape(t.shape).copy()
 
-
-def compiler_available(cc: str = "gcc") -> bool:
-    return shutil.which(cc) is not None and os.name == "posix"

@@ -15,7 +15,7 @@ import numpy as np
 from codegen.errors import McuforgeError
 from codegen.ir import DType, Graph, Subgraph, Tensor
 from codegen.ir.graph import NO_TENSOR
-from codegen.ops.base import (Alias, CArray, KernelCall, LowerContext, State, Target, TensorPtr, TensorPtrs,
+from codegen.ops.base import (CArray, KernelCall, LowerContext, State, Target, TensorPtr, TensorPtrs,
                               tensor_id)
 from codegen.ops.registry import handler
 from codegen.ops.variables import resource_variables

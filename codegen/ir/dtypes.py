@@ -55,14 +55,6 @@ class DType(enum.Enum):
         """The `mf_type` enumerator in firmware/include/mcuforge/model.h."""
         return "MF_" + self.name
 
-    @staticmethod
-    def from_numpy(dtype: np.dtype) -> "DType":
-        for k, v in _NUMPY.items():
-            if np.dtype(v) == np.dtype(dtype):
-                return k
-        raise ValueError(f"no DType for numpy {dtype}")
-
-
 _NUMPY = {
     DType.FLOAT32: "float32", DType.FLOAT16: "float16", DType.INT32: "int32", DType.UINT8: "uint8",
     DType.INT64: "int64", DType.BOOL: "bool", DType.INT16: "int16", DType.INT8: "int8",

@@ -15,7 +15,7 @@ Python computes every constant here; templates only lay the results out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Protocol, Sequence, Union
+from typing import Callable, Sequence, Union
 
 import numpy as np
 
@@ -201,10 +201,6 @@ class LowerContext:
                       values=arr, kind=kind)
 
 
-class CheckFn(Protocol):
-    def __call__(self, sg: Subgraph, op: Operator) -> list[str]: ...
-
-
 @dataclass(frozen=True)
 class OpHandler:
     opcode: str
@@ -219,7 +215,3 @@ class OpHandler:
     # subgraphs this operator runs (CALL_ONCE, control flow), inlined into the schedule for planning
     calls: Callable[[Operator], tuple[int, ...]] = lambda op: ()
 
-
-def tensor_types(sg: Subgraph, op: Operator) -> list[DType]:
-    return [sg.tensors[i].dtype for i in op.inputs if i != NO_TENSOR] + \
-           [sg.tensors[i].dtype for i in op.outputs]

@@ -84,10 +84,6 @@ def nhwc(t: Tensor) -> tuple[int, int, int]:
     return t.shape[1], t.shape[2], t.shape[3]
 
 
-def flat_bias(t: Tensor | None) -> np.ndarray | None:
-    return None if t is None else np.asarray(t.data).reshape(-1)
-
-
 def fused_activation(op: Operator) -> str:
     return str(op.opt("fusedActivationFunction", "NONE"))
 

@@ -78,7 +78,7 @@ def _bits(value, dtype: DType) -> int:
 
 def lower(ctx: LowerContext) -> Lowered:
     sg, op = ctx.subgraph, ctx.op
-    inp, out = ctx.t(op.inputs[0]), ctx.output()
+    inp = ctx.t(op.inputs[0])
     pads = _paddings(sg, op)
     # drop unpadded size-1 axes; merge an axis into its outer neighbour when it is not padded
     ins, outs, before = [], [], []

@@ -46,10 +46,6 @@ class Buffer:
     def pieces(self) -> tuple[Part, ...]:
         return self.parts or (Part(0, self.size, self.first, self.last),)
 
-    def overlaps(self, other: "Buffer") -> bool:
-        return not (self.last < other.first or other.last < self.first)
-
-
 @dataclass(frozen=True)
 class ArenaPlan:
     offsets: dict  # key -> byte offset

@@ -62,7 +62,6 @@ def test_rank5_kernel_against_numpy():
 
 
 def _random_spec(rng, shape):
-    rank = len(shape)
     begin, end, strides = [], [], []
     bm = em = sm = 0
     for a, n in enumerate(shape):

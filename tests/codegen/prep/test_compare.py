@@ -10,7 +10,7 @@ import pytest
 
 from codegen.cli import main
 from codegen.errors import McuforgeError
-from codegen.prep.compare import CompareOptions, compare_variants, eval_set, parse_variant
+from codegen.prep.compare import compare_variants, eval_set, parse_variant
 from codegen.prep.data import load_samples
 from codegen.prep.quantize import quantize
 from codegen.prep.source import detect

@@ -76,7 +76,7 @@ def test_h5_int16x8_with_float_io_runs_bit_exact(tiny, tmp_path, capsys):
 ])
 def test_option_refusals(tiny, tmp_path, capsys, extra, match, fix):
     rc, _, err = _cli(capsys, "quantize", tiny.keras_path, "--data", tiny.calib, "-o", tmp_path / "o.tflite", *extra)
-    assert rc == 2 and match in err and f"fix: " in err and fix in err
+    assert rc == 2 and match in err and "fix: " in err and fix in err
 
 
 def test_data_that_does_not_fit_the_model(tiny, tmp_path, capsys):
