@@ -1,0 +1,72 @@
+"""The benchmark (`scons bench`): the arena target against TFLM on every shared model, the committed
+BENCHMARKS.md agreeing with a fresh measurement (QEMU -icount counts are deterministic, so this is an
+equality, not a timing), and the tables marking targets met and missed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from codegen.bench import ANCHORS, ARENA_TARGET, TARGETS, TFLM_ARENA_X86, BenchRow, measure, render
+from codegen.boards import load_board
+from codegen.boards.cores import CORES
+from codegen.generate import compile_model
+from codegen.pio.project import BuildOptions
+from support.paths import ROOT, SHARED_MODELS
+
+MODELS = sorted(p.stem for p in SHARED_MODELS.glob("*.tflite"))
+
+
+def tflm_arena(name: str) -> int:
+    if name in ANCHORS:
+        return ANCHORS[name][1]
+    return TFLM_ARENA_X86[name]
+
+
+def test_every_shared_model_has_a_tflm_arena_figure():
+    assert MODELS and all(m in ANCHORS or m in TFLM_ARENA_X86 for m in MODELS)
+
+
+@pytest.mark.parametrize("core", ["host", "cortex-m4f"])
+@pytest.mark.parametrize("name", MODELS)
+def test_arena_is_at_most_three_quarters_of_tflms(name, core):
+    m = compile_model(SHARED_MODELS / f"{name}.tflite", CORES[core].target)
+    assert 0 < m.arena_bytes <= ARENA_TARGET * tflm_arena(name), \
+        f"{name} on {core}: arena {m.arena_bytes} B, TFLM {tflm_arena(name)} B"
+
+
+def committed_count(model: str, board: str) -> int:
+    """The instruction count BENCHMARKS.md states for a model on a board (its first per-core table row)."""
+    text = (ROOT / "BENCHMARKS.md").read_text()
+    m = re.search(rf"^\| {re.escape(model)} \| {re.escape(board)} \| - \| [\d,]+ \| ([\d,]+) \|", text, flags=re.M)
+    assert m, f"BENCHMARKS.md has no row for {model} on {board}: regenerate it with `scons bench`"
+    return int(m.group(1).replace(",", ""))
+
+
+@pytest.mark.qemu
+def test_a_fresh_measurement_reproduces_benchmarks_md(tmp_path):
+    row = measure(load_board("stm32l475"), SHARED_MODELS / "anomaly_detection.tflite", BuildOptions(), tmp_path)
+    assert row.instructions == committed_count("anomaly_detection", "stm32l475")
+    assert row.macs == 264_192 and row.macs_per_instruction == pytest.approx(row.macs / row.instructions)
+    assert 0 < row.stack_used_bytes < row.ram_bytes and row.code_bytes + row.weights_bytes <= row.flash_bytes
+
+
+def _row(model: str, instructions: int, arena: int, code: int = 20_000) -> BenchRow:
+    return BenchRow(model=model, core="Cortex-M4", board="stm32l475", options="", macs=1_000_000,
+                    instructions=instructions, macs_per_instruction=1_000_000 / instructions, code_bytes=code,
+                    weights_bytes=1000, params_bytes=100, arena_bytes=arena, stack_used_bytes=512,
+                    ram_bytes=4096, flash_bytes=code + 1100)
+
+
+def test_tables_mark_targets_met_and_missed():
+    kws_target, ad_target = TARGETS["keyword_spotting"], TARGETS["anomaly_detection"]
+    rows = [_row("keyword_spotting", kws_target, ANCHORS["keyword_spotting"][1] // 2, code=26 * 1024),
+            _row("anomaly_detection", ad_target + 1, ANCHORS["anomaly_detection"][1])]
+    md = render(rows, "scons bench")
+    assert "Regenerate with `scons bench`" in md
+    assert re.search(r"^\| keyword_spotting \|.*\| 3\.86M \| yes \|", md, flags=re.M)
+    assert re.search(r"^\| anomaly_detection \|.*\| 0\.34M \| no \|", md, flags=re.M)
+    assert re.search(r"^\| keyword_spotting \| [\d,]+ \(32-bit\) \| [\d,]+ \| 0\.50 \| yes \|", md, flags=re.M)
+    assert re.search(r"^\| anomaly_detection \| [\d,]+ \(32-bit\) \| [\d,]+ \| 1\.00 \| no \|", md, flags=re.M)
+    assert "target <= 25 KB: missed" in md
