@@ -64,3 +64,43 @@ def test_missing_firmware_fails_before_qemu_starts(tmp_path):
         with Strategy(load_board("mps2-an386"), tmp_path / "none.elf") as s:
             s.transition(State.RUNNING)
     assert s.session is None
+
+
+def _usb_port(device: str, vid: int, pid: int):
+    """What pyserial's list_ports reports for a USB serial adapter (no physical board here)."""
+    from serial.tools.list_ports_common import ListPortInfo
+    info = ListPortInfo(device, skip_link_detection=True)
+    info.vid, info.pid = vid, pid
+    return info
+
+
+@pytest.fixture
+def attached(monkeypatch):
+    """Replace the machine's USB serial ports with the given ones."""
+    from serial.tools import list_ports
+
+    def plug(*ports):
+        monkeypatch.setattr(list_ports, "comports", lambda *a, **k: list(ports))
+    return plug
+
+
+def test_a_connected_board_is_found_by_its_usb_ids(attached):
+    from codegen.hil.drivers import SerialFlashDriver, detect_ports
+    board = load_board("stm32l475")
+    st_link = next((u.vid, u.pid) for u in board.upload.usb)
+    attached(_usb_port("/dev/ttyUSB0", 0x1a86, 0x7523), _usb_port("/dev/ttyACM3", *st_link))
+    assert detect_ports(board) == ["/dev/ttyACM3"]
+    assert select_driver(board, RunRequest()).name == "device"  # a board at the desk wins over QEMU
+    assert SerialFlashDriver().port(board, RunRequest()) == "/dev/ttyACM3"
+    assert SerialFlashDriver().port(board, RunRequest(port="/dev/ttyACM9")) == "/dev/ttyACM9"  # port= wins
+
+
+def test_without_a_board_the_emulator_runs_and_device_says_what_it_looked_for(attached):
+    from codegen.hil.drivers import SerialFlashDriver, detect_ports
+    board = load_board("stm32l475")
+    attached(_usb_port("/dev/ttyUSB0", 0x1a86, 0x7523))
+    assert detect_ports(board) == []
+    assert select_driver(board, RunRequest()).name == "qemu"
+    with pytest.raises(McuforgeError, match=r"no stm32l475 found on USB \(looked for 0483:374b") as e:
+        SerialFlashDriver().port(board, RunRequest(target="device"))
+    assert "port=" in e.value.hint
