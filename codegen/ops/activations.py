@@ -157,10 +157,14 @@ def _call(ctx: LowerContext, function: str, params_type: str, params: tuple, arr
 
 
 def lut_call(ctx: LowerContext, table: np.ndarray, comment: str = "") -> Lowered:
-    """The int8 -> int8 table lookup, for any op whose table the caller computed."""
-    arr = ctx.array("table", "int8_t", table)
-    return _call(ctx, "mf_lut_s8", "mf_lut_s8_params", (("size", ctx.output().elements), ("table", Sym(arr.name))),
-                 (arr,), comment)
+    """A one-byte -> one-byte table lookup, for any op whose table the caller computed: int8 -> int8
+    (``mf_lut_s8``), and the uint8 <-> int8 requantisations (``mf_lut_u8_s8``, ``mf_lut_s8_u8``)."""
+    inp, out = ctx.input(0), ctx.output()
+    assert inp is not None
+    types = "s8" if inp.dtype == out.dtype == DType.INT8 else f"{inp.dtype.short}_{out.dtype.short}"
+    arr = ctx.array("table", out.dtype.c_type, table)
+    return _call(ctx, f"mf_lut_{types}", f"mf_lut_{out.dtype.short}_params",
+                 (("size", out.elements), ("table", Sym(arr.name))), (arr,), comment)
 
 
 def _quants(ctx: LowerContext) -> tuple[Quant, Quant]:

@@ -2,8 +2,10 @@
 
 QUANTIZE: float32 -> int8/int16 (``roundf(x / scale) + zero_point``, a float32 division), and
 requantisation between int8 and int16 (``MBQM(q - zp_in) + zp_out`` with TFLM's double-precision
-scale ratio); int8 -> int8 is a 256-entry table. DEQUANTIZE: int8/int16 -> float32,
-``scale * (q - zero_point)`` (exactly TFLM's double product rounded to float).
+scale ratio); between one-byte types (int8 -> int8, and the uint8 <-> int8 of models converted
+with uint8 I/O) it is a 256-entry table. DEQUANTIZE: int8/uint8/int16 -> float32,
+``scale * (q - zero_point)`` (exactly TFLM's double product rounded to float). These are the pairs
+TFLM's kernels take; it refuses float32 -> uint8 and uint8 -> uint8, and so does `check`.
 """
 
 from __future__ import annotations
@@ -54,11 +56,12 @@ def _quantize_float(ctx: LowerContext) -> Lowered:
     return _call(ctx, f"mf_quantize_{out.dtype.short}", "mf_affine_params", _affine(ctx, oq))
 
 
-def _requantize_s8_s8(ctx: LowerContext) -> Lowered:
+def _requantize_bytes(ctx: LowerContext) -> Lowered:
     iq, oq = _quants(ctx)
-    assert iq is not None
+    inp = ctx.input(0)
+    assert iq is not None and inp is not None
     mult, shift = requantize_scaling(iq, oq)
-    return lut_call(ctx, lut.requantize_s8(iq.zp, oq.zp, mult, shift), "requantize")
+    return lut_call(ctx, lut.requantize_bytes(inp.dtype, ctx.output().dtype, iq.zp, oq.zp, mult, shift), "requantize")
 
 
 def _requantize(ctx: LowerContext) -> Lowered:
@@ -83,13 +86,16 @@ def _dequantize(ctx: LowerContext) -> Lowered:
 QUANTIZE: dict[tuple[DType, DType], Lower] = {
     (DType.FLOAT32, DType.INT8): _quantize_float,
     (DType.FLOAT32, DType.INT16): _quantize_float,
-    (DType.INT8, DType.INT8): _requantize_s8_s8,
+    (DType.INT8, DType.INT8): _requantize_bytes,
+    (DType.UINT8, DType.INT8): _requantize_bytes,
+    (DType.INT8, DType.UINT8): _requantize_bytes,
     (DType.INT8, DType.INT16): _requantize,
     (DType.INT16, DType.INT8): _requantize,
     (DType.INT16, DType.INT16): _requantize,
 }
 DEQUANTIZE: dict[tuple[DType, DType], Lower] = {
     (DType.INT8, DType.FLOAT32): _dequantize,
+    (DType.UINT8, DType.FLOAT32): _dequantize,
     (DType.INT16, DType.FLOAT32): _dequantize,
 }
 
@@ -124,6 +130,6 @@ def _dispatch(table: dict[tuple[DType, DType], Lower]) -> Lower:
 
 
 register(OpHandler(opcode="QUANTIZE", check=_check(QUANTIZE, "QUANTIZE"), lower=_dispatch(QUANTIZE),
-                   types=(DType.FLOAT32, DType.INT8, DType.INT16)))
+                   types=(DType.FLOAT32, DType.INT8, DType.UINT8, DType.INT16)))
 register(OpHandler(opcode="DEQUANTIZE", check=_check(DEQUANTIZE, "DEQUANTIZE"), lower=_dispatch(DEQUANTIZE),
-                   types=(DType.INT8, DType.INT16)))
+                   types=(DType.INT8, DType.UINT8, DType.INT16)))

@@ -30,13 +30,14 @@ def _shape_arg(text: str) -> tuple[int, ...]:
 
 
 def quantize_args(p: argparse.ArgumentParser) -> None:
+    from codegen.prep.quantize import IO_TYPES
     p.add_argument("model", type=Path, help=".keras or .h5 file, or a SavedModel directory")
     p.add_argument("--data", type=Path, required=True,
                    help="representative inputs: .npz with x, .npy, or a directory of .npy samples")
     p.add_argument("-o", "--out", type=Path, required=True, help="the quantised .tflite to write")
     p.add_argument("--int16x8", action="store_true", help="int16 activations, int8 weights (default: int8)")
-    p.add_argument("--io", choices=("int8", "int16", "float"), default=None,
-                   help="model input/output type (default: the activations' integer type)")
+    p.add_argument("--io", choices=IO_TYPES, default=None,
+                   help="model input/output type (default: the activations' integer type; uint8 goes with int8)")
     p.add_argument("--samples", type=int, default=500, help="use at most N representative samples (500)")
     p.add_argument("--input-shape", type=_shape_arg, default=None,
                    help="fix dynamic input dimensions, batch first: 1,49,40")

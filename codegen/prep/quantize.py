@@ -30,13 +30,16 @@ from codegen.prep.source import (InputSpec, Kind, ModelSource, fixed_shape, kera
                                  refuse_tflite, resave_fixed, saved_model_signature, tensorflow, with_fixed_input)
 
 MODES = ("int8", "int16x8")
-IO_TYPES = ("int8", "int16", "float")
+IO_TYPES = ("int8", "uint8", "int16", "float")
+# the model I/O types each mode allows (uint8 I/O: a QUANTIZE uint8 <-> int8 at each end, for
+# camera pipelines that hand over raw bytes)
+MODE_IO = {"int8": ("int8", "uint8", "float"), "int16x8": ("int16", "float")}
 
 
 @dataclass(frozen=True)
 class QuantizeOptions:
     mode: str = "int8"                       # int8 | int16x8
-    io: str | None = None                    # int8 | int16 | float; None: the mode's integer type
+    io: str | None = None                    # int8 | uint8 | int16 | float; None: the mode's integer type
     max_samples: int = 500                   # representative samples used (the first N)
     input_shape: tuple[int, ...] | None = None  # fix dynamic dimensions (batch first)
     signature: str | None = None             # SavedModel signature key
@@ -50,11 +53,12 @@ class QuantizeOptions:
         if self.mode not in MODES:
             raise McuforgeError(f"unknown quantisation mode {self.mode!r}", hint="int8 (default) or --int16x8")
         if self.io_type not in IO_TYPES:
-            raise McuforgeError(f"--io {self.io_type}: unknown model I/O type", hint="--io int8, int16 or float")
-        want = "int16" if self.mode == "int16x8" else "int8"
-        if self.io_type not in (want, "float"):
+            raise McuforgeError(f"--io {self.io_type}: unknown model I/O type",
+                                hint="--io " + ", ".join(IO_TYPES[:-1]) + f" or {IO_TYPES[-1]}")
+        allowed = MODE_IO[self.mode]
+        if self.io_type not in allowed:
             raise McuforgeError(f"--io {self.io_type} does not go with {self.mode} activations",
-                                hint=f"--io {want} (integer I/O) or --io float")
+                                hint=" or ".join(f"--io {t}" for t in allowed))
         if self.max_samples < 1:
             raise McuforgeError(f"--samples {self.max_samples}", hint="use at least 1 (100-500 calibrate well)")
 
@@ -230,7 +234,7 @@ def quantize(source: ModelSource, data: Samples, options: QuantizeOptions = Quan
                 conv.target_spec.supported_ops = [
                     tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
             if options.io_type != "float":
-                io = tf.int8 if options.io_type == "int8" else tf.int16
+                io = {"int8": tf.int8, "uint8": tf.uint8, "int16": tf.int16}[options.io_type]
                 conv.inference_input_type = io
                 conv.inference_output_type = io
         q = _convert(make, configure, mode)

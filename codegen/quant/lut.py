@@ -23,8 +23,10 @@ from typing import Callable
 
 import numpy as np
 
+from codegen.ir import DType
 from codegen.quant import gemmlowp as fp
 from codegen.quant.multiplier import multiply_by_quantized_multiplier, round_half_away
+from codegen.quant.params import qrange
 
 F32 = np.float32
 
@@ -82,13 +84,31 @@ INT8_INPUTS = tuple(range(-128, 128))
 
 def table_s8(fn: Callable[[int], int]) -> np.ndarray:
     """The 256-entry table indexed by the input's raw byte: entry (uint8)q holds fn(q)."""
-    out = np.zeros(256, dtype=np.int8)
-    for q in INT8_INPUTS:
+    return byte_table(fn, DType.INT8, DType.INT8)
+
+
+def byte_table(fn: Callable[[int], int], inp: DType, out: DType) -> np.ndarray:
+    """A 256-entry table from a one-byte type to a one-byte type (int8 or uint8), indexed by the
+    input's raw byte: entry (uint8)q holds fn(q), which must lie in the output type's range."""
+    lo, hi = qrange(out)
+    first, last = qrange(inp)
+    table = np.zeros(256, dtype=out.np)
+    for q in range(first, last + 1):
         v = fn(q)
-        if not -128 <= v <= 127:
+        if not lo <= v <= hi:
             raise AssertionError(f"table function returned {v} for {q}")
-        out[q & 0xFF] = v
-    return out
+        table[q & 0xFF] = v
+    return table
+
+
+def requantize_bytes(inp: DType, out: DType, in_zp: int, out_zp: int, mult: int, shift: int,
+                     bounds: tuple[int, int] | None = None) -> np.ndarray:
+    """TFLM Requantize between one-byte types (int8 -> int8, uint8 -> int8, int8 -> uint8):
+    clamp(out_zp + MBQM(q - in_zp, mult, shift)) to `bounds` (default: the output type's range).
+    TFLM's fast path for a pure 128 shift between uint8 and int8 (x ^ 0x80) gives the same values."""
+    lo, hi = bounds or qrange(out)
+    return byte_table(lambda q: _clamp(out_zp + multiply_by_quantized_multiplier(q - in_zp, mult, shift), lo, hi),
+                      inp, out)
 
 
 def _clamp(v: int, lo: int, hi: int) -> int:
@@ -97,7 +117,7 @@ def _clamp(v: int, lo: int, hi: int) -> int:
 
 def requantize_s8(in_zp: int, out_zp: int, mult: int, shift: int, lo: int = -128, hi: int = 127) -> np.ndarray:
     """TFLM Requantize / ReluQuantized: clamp(out_zp + MBQM(q - in_zp, mult, shift), lo, hi)."""
-    return table_s8(lambda q: _clamp(out_zp + multiply_by_quantized_multiplier(q - in_zp, mult, shift), lo, hi))
+    return requantize_bytes(DType.INT8, DType.INT8, in_zp, out_zp, mult, shift, (lo, hi))
 
 
 def clamp_s8(lo: int, hi: int) -> np.ndarray:

@@ -59,16 +59,24 @@ def convert_with(case: Case, mode: str = "int8", seed: int = 0, **converter_attr
     """Like :func:`convert`, with extra ``TFLiteConverter`` attributes set before converting, e.g.
     ``_experimental_disable_per_channel=True`` (per-tensor conv weights) or
     ``_experimental_disable_per_channel_quantization_for_dense_layers=True`` (per-tensor FC)."""
-    return _convert(case, mode, seed, False, converter_attrs)
+    return _convert(case, mode, seed, "quantised", converter_attrs)
 
 
 def convert_float_io(case: Case, mode: str = "int8", seed: int = 0) -> bytes:
     """The case quantised to `mode` but with float32 model inputs and outputs, as models deployed with
     float I/O are: the converter puts a QUANTIZE after each input and a DEQUANTIZE before each output."""
-    return _convert(case, mode, seed, True, {})
+    return _convert(case, mode, seed, "float", {})
 
 
-def _convert(case: Case, mode: str, seed: int, float_io: bool, converter_attrs: dict[str, Any]) -> bytes:
+def convert_uint8_io(case: Case, seed: int = 0) -> bytes:
+    """The case quantised to int8 with uint8 model inputs and outputs (``inference_input_type=tf.uint8``,
+    as older camera and image models ship): a QUANTIZE uint8 -> int8 after each input and int8 -> uint8
+    before each output."""
+    return _convert(case, "int8", seed, "uint8", {})
+
+
+def _convert(case: Case, mode: str, seed: int, io: str, converter_attrs: dict[str, Any]) -> bytes:
+    """`io`: "quantised" (the mode's integer type), "float" or "uint8" model inputs and outputs."""
     if mode not in MODES:
         raise ValueError(mode)
     tf = _tf()
@@ -76,8 +84,8 @@ def _convert(case: Case, mode: str, seed: int, float_io: bool, converter_attrs: 
     if converter_attrs:
         extra = json.dumps(converter_attrs, sort_keys=True, default=str)
         key = hashlib.sha256((key + extra).encode()).hexdigest()[:16]
-    if float_io and mode != "float32":
-        key = hashlib.sha256((key + "float_io").encode()).hexdigest()[:16]
+    if io != "quantised" and mode != "float32":
+        key = hashlib.sha256((key + f"{io}_io").encode()).hexdigest()[:16]
     path = CACHE / f"{case.name}.{mode}.{key}.tf{tf.__version__}.tflite"
     if path.is_file():
         return path.read_bytes()
@@ -102,7 +110,9 @@ def _convert(case: Case, mode: str, seed: int, float_io: bool, converter_attrs: 
             conv.target_spec.supported_ops = [
                 tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
             io_type = tf.int16
-        if not float_io:
+        if io == "uint8":
+            io_type = tf.uint8
+        if io != "float":
             conv.inference_input_type = io_type
             conv.inference_output_type = io_type
     data = conv.convert()

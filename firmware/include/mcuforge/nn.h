@@ -335,6 +335,14 @@ typedef struct {
     const int8_t *table; /* [256], indexed by the input's raw byte */
 } mf_lut_s8_params;
 void mf_lut_s8(const mf_lut_s8_params *p, const int8_t *input, int8_t *output);
+/* The same between int8 and uint8: QUANTIZE uint8 -> int8 and int8 -> uint8 (TFLM's Requantize), as
+ * a converter inserts them for uint8 model inputs and outputs. */
+typedef struct {
+    int32_t size;
+    const uint8_t *table; /* [256], indexed by the input's raw byte */
+} mf_lut_u8_params;
+void mf_lut_u8_s8(const mf_lut_s8_params *p, const uint8_t *input, int8_t *output);
+void mf_lut_s8_u8(const mf_lut_u8_params *p, const int8_t *input, uint8_t *output);
 
 /* Requantisation (QUANTIZE between integer types; RELU on s16):
  * out = clamp(MBQM(in - input_zero_point, multiplier, shift) + output_zero_point, act_min, act_max). */
@@ -419,7 +427,7 @@ void mf_softmax_f32(const mf_softmax_f32_params *p, const float *input, float *o
 
 /* QUANTIZE f32 -> s8/s16: out = clamp(roundf(in / scale) + zero_point) (a float division, as TFLM);
  * quotients beyond the int32 range and infinities saturate, NaN gives zero_point (TFLM's conversion
- * is undefined there). DEQUANTIZE s8/s16 -> f32: out = scale * (in - zero_point), exact as TFLM's
+ * is undefined there). DEQUANTIZE s8/u8/s16 -> f32: out = scale * (in - zero_point), exact as TFLM's
  * double product. */
 typedef struct {
     int32_t size;
@@ -429,6 +437,7 @@ typedef struct {
 void mf_quantize_s8(const mf_affine_params *p, const float *input, int8_t *output);
 void mf_quantize_s16(const mf_affine_params *p, const float *input, int16_t *output);
 void mf_dequantize_s8(const mf_affine_params *p, const int8_t *input, float *output);
+void mf_dequantize_u8(const mf_affine_params *p, const uint8_t *input, float *output);
 void mf_dequantize_s16(const mf_affine_params *p, const int16_t *input, float *output);
 
 /* ==== data movement, reductions, variables ==== */

@@ -25,13 +25,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from codegen.check import UnsupportedModelError
 from codegen.generate import GenerateOptions, compile_model
 from codegen.host import HostModel, variant_target
 from codegen.tflite import read_model_bytes
 from support.compare import compare_bytes, compare_inputs
 from support.tflite_build import Spec, every_value, single_op
 from support.tflite_edit import ops_of
-from support.tfmodels import Case, convert_float_io
+from support.tfmodels import Case, convert_float_io, convert_uint8_io
 from support.variants import kernel_variant  # noqa: F401  (fixture)
 
 
@@ -52,8 +53,40 @@ def test_float_io_boundary_quantize_dequantize(mode: str, kernel_variant: str) -
     assert r.exact, r
 
 
+def _uint8_io_case() -> Case:
+    def build(tf):
+        x = tf.keras.Input((8, 8, 3), batch_size=1)
+        y = tf.keras.layers.Conv2D(6, 3, padding="same", activation="relu")(x)
+        return tf.keras.Model(x, tf.keras.layers.Dense(4)(tf.keras.layers.Flatten()(y)))
+    return Case("quantize_uint8_io_conv_dense", build, ((8, 8, 3),), low=0.0, high=1.0)
+
+
+def test_uint8_io_boundary_requantisations(kernel_variant: str) -> None:
+    """A model converted with uint8 inputs and outputs, as older camera models ship: the converter
+    puts QUANTIZE uint8 -> int8 after the input and int8 -> uint8 before the output."""
+    model = convert_uint8_io(_uint8_io_case())
+    m = compile_model(read_model_bytes(model), options=GenerateOptions(prefix="m"))
+    assert [t.dtype.name for t in (*m.inputs, *m.outputs)] == ["UINT8", "UINT8"]
+    assert {"mf_lut_u8_s8", "mf_lut_s8_u8"} <= set(m.kernels)
+    r = compare_bytes(model, "uint8_io", samples=20, variant=kernel_variant)
+    assert r.exact, r
+
+
 S8 = (1, 256)
 S16 = (1, 65536)
+
+
+@pytest.mark.parametrize("inp,out", [
+    pytest.param(Spec(S8, "float32"), Spec(S8, "uint8", 0.01, 128), id="f32_u8"),
+    pytest.param(Spec(S8, "uint8", 0.02, 128), Spec(S8, "uint8", 0.03, 120), id="u8_u8"),
+    pytest.param(Spec(S16, "int16", 2e-4, 0), Spec(S16, "uint8", 0.03, 120), id="s16_u8"),
+])
+def test_quantize_pairs_tflm_refuses_are_refused(inp: Spec, out: Spec) -> None:
+    """TFLM's QUANTIZE fails at run time on these ("Input FLOAT32, output UINT8 not supported"):
+    the generator says so at build time, with the pairs it does take."""
+    model = single_op("QUANTIZE", [inp], [out])
+    with pytest.raises(UnsupportedModelError, match=r"-> uint8 \(supported: .*uint8->int8, int8->uint8"):
+        compile_model(read_model_bytes(model), options=GenerateOptions(prefix="m"))
 
 
 @pytest.mark.parametrize("opcode,inp,out", [
@@ -61,7 +94,14 @@ S16 = (1, 65536)
     pytest.param("QUANTIZE", Spec(S8, "int8", 0.02, 3), Spec(S8, "int16", 1e-4, 0), id="requantize_s8_s16"),
     pytest.param("QUANTIZE", Spec(S16, "int16", 3e-4, 0), Spec(S16, "int8", 0.01, 4), id="requantize_s16_s8"),
     pytest.param("QUANTIZE", Spec(S16, "int16", 3e-4, 0), Spec(S16, "int16", 1.3e-4, 0), id="requantize_s16_s16"),
+    # uint8 model I/O (converter option inference_input_type=tf.uint8): the same scale with zero points
+    # 128 apart is TFLM's x ^ 0x80 fast path; otherwise its general Requantize
+    pytest.param("QUANTIZE", Spec(S8, "uint8", 0.02, 128), Spec(S8, "int8", 0.02, 0), id="requantize_u8_s8_shift"),
+    pytest.param("QUANTIZE", Spec(S8, "uint8", 0.02, 100), Spec(S8, "int8", 0.031, -7), id="requantize_u8_s8"),
+    pytest.param("QUANTIZE", Spec(S8, "int8", 0.0039, -3), Spec(S8, "uint8", 0.0039, 125), id="requantize_s8_u8_shift"),
+    pytest.param("QUANTIZE", Spec(S8, "int8", 0.02, 5), Spec(S8, "uint8", 0.013, 120), id="requantize_s8_u8"),
     pytest.param("DEQUANTIZE", Spec(S8, "int8", 0.0173, -13), Spec(S8, "float32"), id="dequantize_s8_f32"),
+    pytest.param("DEQUANTIZE", Spec(S8, "uint8", 0.0173, 131), Spec(S8, "float32"), id="dequantize_u8_f32"),
     pytest.param("DEQUANTIZE", Spec(S16, "int16", 3.7e-4, 0), Spec(S16, "float32"), id="dequantize_s16_f32"),
 ])
 def test_requantize_dequantize_every_value(opcode: str, inp: Spec, out: Spec, kernel_variant: str) -> None:
@@ -208,3 +248,16 @@ def test_quantize_float_on_cortex_m4(out: Spec, tmp_path) -> None:
     np.testing.assert_array_equal(got[inside], want[inside])
     sat = np.where(np.isnan(q), out.zero_point, np.where(q > 0, info.max, info.min))
     np.testing.assert_array_equal(got[~inside], sat[~inside].astype(out.dtype))
+
+
+@pytest.mark.qemu
+def test_uint8_io_on_the_emulated_stm32l475(tmp_path) -> None:
+    """The uint8-I/O model through the firmware on the default board: uint8 in over the protocol,
+    the uint8 <-> int8 tables and the dsp convolution on ARM, uint8 out, identical to TFLM."""
+    from support.device_compare import compare_on_device
+    from support.firmware import built
+
+    path = tmp_path / "uint8_io.tflite"
+    path.write_bytes(convert_uint8_io(_uint8_io_case()))
+    res = compare_on_device(*built("stm32l475", path, root=tmp_path), samples=5)
+    assert res.mismatches == 0, res

@@ -68,8 +68,21 @@ def test_h5_int16x8_with_float_io_runs_bit_exact(tiny, tmp_path, capsys):
     assert cmp.exact, cmp
 
 
+def test_keras_model_with_uint8_io_runs_bit_exact(tiny, tmp_path, capsys):
+    out = tmp_path / "tiny_u8io.tflite"
+    rc, text, err = _cli(capsys, "quantize", tiny.keras_path, "--data", tiny.calib, "-o", out, "--io", "uint8",
+                         "--samples", "60")
+    assert rc == 0, err
+    assert "int8 activations" in text and "uint8 model I/O" in text
+    g = read_model(out)
+    assert [g.main.tensors[i].dtype.name for i in (*g.main.inputs, *g.main.outputs)] == ["UINT8", "UINT8"]
+    cmp = compare_bytes(out.read_bytes(), "tiny_u8io", samples=10, workdir=tmp_path / "host")
+    assert cmp.exact, cmp
+
+
 @pytest.mark.parametrize("extra,match,fix", [
     (("--int16x8", "--io", "int8"), "--io int8 does not go with int16x8", "--io int16"),
+    (("--int16x8", "--io", "uint8"), "--io uint8 does not go with int16x8", "--io int16 or --io float"),
     (("--structured", "2:4"), "go with --prune", "--prune 0.5"),
     (("--prune", "1.5"), "between 0 and 1", "--prune 0.5"),
     (("--prune", "0.3", "--structured", "2:4"), "2 of every 4 weights is 50 %", "--prune 0.5 --structured 2:4"),
