@@ -77,10 +77,7 @@ def checked_log2(x: float) -> tuple[bool, int]:
     return abs(f32(x_log2 - rounded)) < 1e-3, int(rounded)
 
 
-# --- int8 -> int8 tables -------------------------------------------------------------------------
-
-INT8_INPUTS = tuple(range(-128, 128))
-
+# --- one-byte tables (int8 -> int8, uint8 <-> int8) ----------------------------------------------
 
 def table_s8(fn: Callable[[int], int]) -> np.ndarray:
     """The 256-entry table indexed by the input's raw byte: entry (uint8)q holds fn(q)."""
