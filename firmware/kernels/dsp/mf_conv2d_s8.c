@@ -124,6 +124,41 @@ typedef struct {
     int32_t a00, b00, a10, b10, a01, b01, a11, b11; /* a<pair><pixel> */
 } sums2x2;
 
+#if MF_DSP_ASM
+/* The inline-assembly loops below, one 4-byte block of the window per macro (the loops run two
+ * blocks per pass). TILE_2X2: t0/t1 hold one lane pair of pixel 0 and 1; multiply-accumulate them
+ * with the tile's next two weight words, even lanes (A sums) then odd lanes (B sums). */
+#define TILE_2X2 \
+    "  ldrd %[t2], %[t3], [%[w]], #8\n" \
+    "  smlad %[a00], %[t2], %[t0], %[a00]\n" \
+    "  smlad %[a01], %[t2], %[t1], %[a01]\n" \
+    "  smlad %[a10], %[t3], %[t0], %[a10]\n" \
+    "  smlad %[a11], %[t3], %[t1], %[a11]\n" \
+    "  sxtb16 %[t2], %[t2]\n" \
+    "  sxtb16 %[t3], %[t3]\n" \
+    "  smlad %[b00], %[t2], %[t0], %[b00]\n" \
+    "  smlad %[b01], %[t2], %[t1], %[b01]\n" \
+    "  smlad %[b10], %[t3], %[t0], %[b10]\n" \
+    "  smlad %[b11], %[t3], %[t1], %[b11]\n"
+/* x2p2: the block's two raw words, widened here (SXTB16, then SXTB16 ROR 8) */
+#define X2P2_BLOCK \
+    "  ldrd %[t0], %[t1], [%[x]]\n" \
+    "  sxtb16 %[t0], %[t0]\n" \
+    "  sxtb16 %[t1], %[t1]\n" \
+    TILE_2X2 \
+    "  ldrd %[t0], %[t1], [%[x]], #8\n" \
+    "  sxtb16 %[t0], %[t0], ror #8\n" \
+    "  sxtb16 %[t1], %[t1], ror #8\n" \
+    TILE_2X2
+/* x2p2w: the block's four words come widened already */
+#define X2P2W_BLOCK \
+    "  ldrd %[t0], %[t1], [%[x]], #8\n" \
+    TILE_2X2 \
+    "  ldrd %[t0], %[t1], [%[x]], #8\n" \
+    TILE_2X2
+
+#endif
+
 /* One 2-pair tile of two pixels (nblk >= 1 blocks); returns the weights after the tile. */
 static inline __attribute__((always_inline)) const int32_t *x2p2(const int32_t *col2, int32_t nblk, const int32_t *w,
                                                                  sums2x2 *out)
@@ -142,63 +177,9 @@ static inline __attribute__((always_inline)) const int32_t *x2p2(const int32_t *
             "  tst %[t0], #1\n"
             "  bne 2f\n"
             "1:\n"
-        "  ldrd %[t0], %[t1], [%[x]]\n"
-        "  sxtb16 %[t0], %[t0]\n"
-        "  sxtb16 %[t1], %[t1]\n"
-        "  ldrd %[t2], %[t3], [%[w]], #8\n"
-        "  smlad %[a00], %[t2], %[t0], %[a00]\n"
-        "  smlad %[a01], %[t2], %[t1], %[a01]\n"
-        "  smlad %[a10], %[t3], %[t0], %[a10]\n"
-        "  smlad %[a11], %[t3], %[t1], %[a11]\n"
-        "  sxtb16 %[t2], %[t2]\n"
-        "  sxtb16 %[t3], %[t3]\n"
-        "  smlad %[b00], %[t2], %[t0], %[b00]\n"
-        "  smlad %[b01], %[t2], %[t1], %[b01]\n"
-        "  smlad %[b10], %[t3], %[t0], %[b10]\n"
-        "  smlad %[b11], %[t3], %[t1], %[b11]\n"
-        "  ldrd %[t0], %[t1], [%[x]], #8\n"
-        "  sxtb16 %[t0], %[t0], ror #8\n"
-        "  sxtb16 %[t1], %[t1], ror #8\n"
-        "  ldrd %[t2], %[t3], [%[w]], #8\n"
-        "  smlad %[a00], %[t2], %[t0], %[a00]\n"
-        "  smlad %[a01], %[t2], %[t1], %[a01]\n"
-        "  smlad %[a10], %[t3], %[t0], %[a10]\n"
-        "  smlad %[a11], %[t3], %[t1], %[a11]\n"
-        "  sxtb16 %[t2], %[t2]\n"
-        "  sxtb16 %[t3], %[t3]\n"
-        "  smlad %[b00], %[t2], %[t0], %[b00]\n"
-        "  smlad %[b01], %[t2], %[t1], %[b01]\n"
-        "  smlad %[b10], %[t3], %[t0], %[b10]\n"
-        "  smlad %[b11], %[t3], %[t1], %[b11]\n"
+        X2P2_BLOCK
             "2:\n"
-        "  ldrd %[t0], %[t1], [%[x]]\n"
-        "  sxtb16 %[t0], %[t0]\n"
-        "  sxtb16 %[t1], %[t1]\n"
-        "  ldrd %[t2], %[t3], [%[w]], #8\n"
-        "  smlad %[a00], %[t2], %[t0], %[a00]\n"
-        "  smlad %[a01], %[t2], %[t1], %[a01]\n"
-        "  smlad %[a10], %[t3], %[t0], %[a10]\n"
-        "  smlad %[a11], %[t3], %[t1], %[a11]\n"
-        "  sxtb16 %[t2], %[t2]\n"
-        "  sxtb16 %[t3], %[t3]\n"
-        "  smlad %[b00], %[t2], %[t0], %[b00]\n"
-        "  smlad %[b01], %[t2], %[t1], %[b01]\n"
-        "  smlad %[b10], %[t3], %[t0], %[b10]\n"
-        "  smlad %[b11], %[t3], %[t1], %[b11]\n"
-        "  ldrd %[t0], %[t1], [%[x]], #8\n"
-        "  sxtb16 %[t0], %[t0], ror #8\n"
-        "  sxtb16 %[t1], %[t1], ror #8\n"
-        "  ldrd %[t2], %[t3], [%[w]], #8\n"
-        "  smlad %[a00], %[t2], %[t0], %[a00]\n"
-        "  smlad %[a01], %[t2], %[t1], %[a01]\n"
-        "  smlad %[a10], %[t3], %[t0], %[a10]\n"
-        "  smlad %[a11], %[t3], %[t1], %[a11]\n"
-        "  sxtb16 %[t2], %[t2]\n"
-        "  sxtb16 %[t3], %[t3]\n"
-        "  smlad %[b00], %[t2], %[t0], %[b00]\n"
-        "  smlad %[b01], %[t2], %[t1], %[b01]\n"
-        "  smlad %[b10], %[t3], %[t0], %[b10]\n"
-        "  smlad %[b11], %[t3], %[t1], %[b11]\n"
+        X2P2_BLOCK
             "  ldr %[t0], %[end]\n"
             "  cmp %[x], %[t0]\n"
             "  bne 1b\n"
@@ -254,55 +235,9 @@ static inline __attribute__((always_inline)) const int32_t *x2p2w(const int32_t 
             "  tst %[t0], #1\n"
             "  bne 2f\n"
             "1:\n"
-        "  ldrd %[t0], %[t1], [%[x]], #8\n"
-        "  ldrd %[t2], %[t3], [%[w]], #8\n"
-        "  smlad %[a00], %[t2], %[t0], %[a00]\n"
-        "  smlad %[a01], %[t2], %[t1], %[a01]\n"
-        "  smlad %[a10], %[t3], %[t0], %[a10]\n"
-        "  smlad %[a11], %[t3], %[t1], %[a11]\n"
-        "  sxtb16 %[t2], %[t2]\n"
-        "  sxtb16 %[t3], %[t3]\n"
-        "  smlad %[b00], %[t2], %[t0], %[b00]\n"
-        "  smlad %[b01], %[t2], %[t1], %[b01]\n"
-        "  smlad %[b10], %[t3], %[t0], %[b10]\n"
-        "  smlad %[b11], %[t3], %[t1], %[b11]\n"
-        "  ldrd %[t0], %[t1], [%[x]], #8\n"
-        "  ldrd %[t2], %[t3], [%[w]], #8\n"
-        "  smlad %[a00], %[t2], %[t0], %[a00]\n"
-        "  smlad %[a01], %[t2], %[t1], %[a01]\n"
-        "  smlad %[a10], %[t3], %[t0], %[a10]\n"
-        "  smlad %[a11], %[t3], %[t1], %[a11]\n"
-        "  sxtb16 %[t2], %[t2]\n"
-        "  sxtb16 %[t3], %[t3]\n"
-        "  smlad %[b00], %[t2], %[t0], %[b00]\n"
-        "  smlad %[b01], %[t2], %[t1], %[b01]\n"
-        "  smlad %[b10], %[t3], %[t0], %[b10]\n"
-        "  smlad %[b11], %[t3], %[t1], %[b11]\n"
+        X2P2W_BLOCK
             "2:\n"
-        "  ldrd %[t0], %[t1], [%[x]], #8\n"
-        "  ldrd %[t2], %[t3], [%[w]], #8\n"
-        "  smlad %[a00], %[t2], %[t0], %[a00]\n"
-        "  smlad %[a01], %[t2], %[t1], %[a01]\n"
-        "  smlad %[a10], %[t3], %[t0], %[a10]\n"
-        "  smlad %[a11], %[t3], %[t1], %[a11]\n"
-        "  sxtb16 %[t2], %[t2]\n"
-        "  sxtb16 %[t3], %[t3]\n"
-        "  smlad %[b00], %[t2], %[t0], %[b00]\n"
-        "  smlad %[b01], %[t2], %[t1], %[b01]\n"
-        "  smlad %[b10], %[t3], %[t0], %[b10]\n"
-        "  smlad %[b11], %[t3], %[t1], %[b11]\n"
-        "  ldrd %[t0], %[t1], [%[x]], #8\n"
-        "  ldrd %[t2], %[t3], [%[w]], #8\n"
-        "  smlad %[a00], %[t2], %[t0], %[a00]\n"
-        "  smlad %[a01], %[t2], %[t1], %[a01]\n"
-        "  smlad %[a10], %[t3], %[t0], %[a10]\n"
-        "  smlad %[a11], %[t3], %[t1], %[a11]\n"
-        "  sxtb16 %[t2], %[t2]\n"
-        "  sxtb16 %[t3], %[t3]\n"
-        "  smlad %[b00], %[t2], %[t0], %[b00]\n"
-        "  smlad %[b01], %[t2], %[t1], %[b01]\n"
-        "  smlad %[b10], %[t3], %[t0], %[b10]\n"
-        "  smlad %[b11], %[t3], %[t1], %[b11]\n"
+        X2P2W_BLOCK
             "  ldr %[t0], %[end]\n"
             "  cmp %[x], %[t0]\n"
             "  bne 1b\n"

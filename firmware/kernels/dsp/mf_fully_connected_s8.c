@@ -5,6 +5,41 @@
 #include "../common/mf_fully_connected_s8_reference.h"
 
 #if MF_DSP_ASM
+/* One input block: its word's even and odd lanes (r3, r2) against the four row pairs' next eight
+ * weight words (ip, lr), A sums r4 r6 r8 r10 and B sums r5 r7 r9 r11. The loop runs two per pass. */
+#define X1P4_BLOCK \
+    "  ldr r2, [r0], #4\n" \
+    "  sxtb16 r3, r2\n" \
+    "  sxtb16 r2, r2, ror #8\n" \
+    "  ldrd ip, lr, [r1], #8\n" \
+    "  smlad r4, ip, r3, r4\n" \
+    "  smlad r6, lr, r3, r6\n" \
+    "  sxtb16 ip, ip\n" \
+    "  sxtb16 lr, lr\n" \
+    "  smlad r5, ip, r3, r5\n" \
+    "  smlad r7, lr, r3, r7\n" \
+    "  ldrd ip, lr, [r1], #8\n" \
+    "  smlad r8, ip, r3, r8\n" \
+    "  smlad r10, lr, r3, r10\n" \
+    "  sxtb16 ip, ip\n" \
+    "  sxtb16 lr, lr\n" \
+    "  smlad r9, ip, r3, r9\n" \
+    "  smlad r11, lr, r3, r11\n" \
+    "  ldrd ip, lr, [r1], #8\n" \
+    "  smlad r4, ip, r2, r4\n" \
+    "  smlad r6, lr, r2, r6\n" \
+    "  sxtb16 ip, ip\n" \
+    "  sxtb16 lr, lr\n" \
+    "  smlad r5, ip, r2, r5\n" \
+    "  smlad r7, lr, r2, r7\n" \
+    "  ldrd ip, lr, [r1], #8\n" \
+    "  smlad r8, ip, r2, r8\n" \
+    "  smlad r10, lr, r2, r10\n" \
+    "  sxtb16 ip, ip\n" \
+    "  sxtb16 lr, lr\n" \
+    "  smlad r9, ip, r2, r9\n" \
+    "  smlad r11, lr, r2, r11\n"
+
 /* Four row pairs (8 output rows) over one contiguous input run of nblk 4-byte blocks: the sums
  * acc[8] = A0 B0 A1 B1 A2 B2 A3 B3; the weights are the tile's lane-major words. Hand-scheduled:
  * the eight sums, the input's two lanes, two weight words and the two pointers take all 14 usable
@@ -34,69 +69,9 @@ __asm__(".syntax unified\n"
         "  cmp r0, r2\n"
         "  beq 3f\n"
         "1:\n"
-        "  ldr r2, [r0], #4\n"
-        "  sxtb16 r3, r2\n"
-        "  sxtb16 r2, r2, ror #8\n"
-        "  ldrd ip, lr, [r1], #8\n"
-        "  smlad r4, ip, r3, r4\n"
-        "  smlad r6, lr, r3, r6\n"
-        "  sxtb16 ip, ip\n"
-        "  sxtb16 lr, lr\n"
-        "  smlad r5, ip, r3, r5\n"
-        "  smlad r7, lr, r3, r7\n"
-        "  ldrd ip, lr, [r1], #8\n"
-        "  smlad r8, ip, r3, r8\n"
-        "  smlad r10, lr, r3, r10\n"
-        "  sxtb16 ip, ip\n"
-        "  sxtb16 lr, lr\n"
-        "  smlad r9, ip, r3, r9\n"
-        "  smlad r11, lr, r3, r11\n"
-        "  ldrd ip, lr, [r1], #8\n"
-        "  smlad r4, ip, r2, r4\n"
-        "  smlad r6, lr, r2, r6\n"
-        "  sxtb16 ip, ip\n"
-        "  sxtb16 lr, lr\n"
-        "  smlad r5, ip, r2, r5\n"
-        "  smlad r7, lr, r2, r7\n"
-        "  ldrd ip, lr, [r1], #8\n"
-        "  smlad r8, ip, r2, r8\n"
-        "  smlad r10, lr, r2, r10\n"
-        "  sxtb16 ip, ip\n"
-        "  sxtb16 lr, lr\n"
-        "  smlad r9, ip, r2, r9\n"
-        "  smlad r11, lr, r2, r11\n"
+        X1P4_BLOCK
         "2:\n"
-        "  ldr r2, [r0], #4\n"
-        "  sxtb16 r3, r2\n"
-        "  sxtb16 r2, r2, ror #8\n"
-        "  ldrd ip, lr, [r1], #8\n"
-        "  smlad r4, ip, r3, r4\n"
-        "  smlad r6, lr, r3, r6\n"
-        "  sxtb16 ip, ip\n"
-        "  sxtb16 lr, lr\n"
-        "  smlad r5, ip, r3, r5\n"
-        "  smlad r7, lr, r3, r7\n"
-        "  ldrd ip, lr, [r1], #8\n"
-        "  smlad r8, ip, r3, r8\n"
-        "  smlad r10, lr, r3, r10\n"
-        "  sxtb16 ip, ip\n"
-        "  sxtb16 lr, lr\n"
-        "  smlad r9, ip, r3, r9\n"
-        "  smlad r11, lr, r3, r11\n"
-        "  ldrd ip, lr, [r1], #8\n"
-        "  smlad r4, ip, r2, r4\n"
-        "  smlad r6, lr, r2, r6\n"
-        "  sxtb16 ip, ip\n"
-        "  sxtb16 lr, lr\n"
-        "  smlad r5, ip, r2, r5\n"
-        "  smlad r7, lr, r2, r7\n"
-        "  ldrd ip, lr, [r1], #8\n"
-        "  smlad r8, ip, r2, r8\n"
-        "  smlad r10, lr, r2, r10\n"
-        "  sxtb16 ip, ip\n"
-        "  sxtb16 lr, lr\n"
-        "  smlad r9, ip, r2, r9\n"
-        "  smlad r11, lr, r2, r11\n"
+        X1P4_BLOCK
         "  ldr r2, [sp]\n"
         "  cmp r0, r2\n"
         "  bne 1b\n"
