@@ -21,30 +21,7 @@
 
 #define STM32_GPIO_BASE 0x40020000u /* GPIOA, on AHB1 */
 #include "../stm32_common.h"
-
-/* Reset and clock control */
-#define RCC_BASE 0x40023800u
-#define RCC_CR REG(RCC_BASE + 0x00u)
-#define RCC_PLLCFGR REG(RCC_BASE + 0x04u)
-#define RCC_CFGR REG(RCC_BASE + 0x08u)
-#define RCC_AHB1ENR REG(RCC_BASE + 0x30u)
-#define RCC_APB1ENR REG(RCC_BASE + 0x40u)
-#define RCC_CR_HSEON (1u << 16)
-#define RCC_CR_HSERDY (1u << 17)
-#define RCC_CR_HSEBYP (1u << 18)
-#define RCC_CR_PLLON (1u << 24)
-#define RCC_CR_PLLRDY (1u << 25)
-#define RCC_PLLCFGR_SRC_HSE (1u << 22)
-#define RCC_PLLCFGR_KEEP 0xF0000000u /* reserved or PLLR (some parts): keep the reset value */
-#define RCC_CFGR_SW_MASK 0x3u
-#define RCC_CFGR_SW_PLL 0x2u
-#define RCC_CFGR_SWS_MASK (0x3u << 2)
-#define RCC_CFGR_SWS_PLL (0x2u << 2)
-#define RCC_CFGR_HPRE_MASK (0xFu << 4)
-#define RCC_CFGR_PPRE1_SHIFT 10
-#define RCC_CFGR_PPRE2_SHIFT 13
-#define RCC_APB1ENR_PWREN (1u << 28)
-#define HSI_HZ 16000000u
+#include "../stm32f4f7_rcc.h"
 
 /* Flash interface and power control */
 #define FLASH_ACR REG(0x40023C00u)
@@ -83,35 +60,10 @@ typedef char console_instance_exists[(MF_CONSOLE_UART >= 1u &&
 
 static uint32_t sysclk_hz = HSI_HZ;
 
-/* Start the PLL input oscillator; returns its frequency (0 if it failed) and the PLLSRC bit. */
-static uint32_t pll_input(uint32_t *src)
-{
-#if defined(MF_CLOCK_SOURCE_HSI)
-    *src = 0u;
-    return HSI_HZ; /* on since reset */
-#elif defined(MF_CLOCK_SOURCE_HSE) || defined(MF_CLOCK_SOURCE_HSE_BYPASS)
-#if defined(MF_CLOCK_SOURCE_HSE_BYPASS)
-    RCC_CR |= RCC_CR_HSEBYP;
-#endif
-    RCC_CR |= RCC_CR_HSEON;
-    *src = RCC_PLLCFGR_SRC_HSE;
-    return wait_bits(&RCC_CR, RCC_CR_HSERDY, RCC_CR_HSERDY) ? MF_CLOCK_HSE_HZ : 0u;
-#else
-#error "[clock] source: expected \"hsi\", \"hse\" or \"hse_bypass\""
-#endif
-}
-
-/* SYSCLK the board's PLL settings give from this input (checked against MF_CPU_HZ). */
-static uint32_t pll_output_hz(uint32_t input_hz)
-{
-    return input_hz / MF_CLOCK_PLL_M * MF_CLOCK_PLL_N / MF_CLOCK_PLL_P;
-}
-
 static void clock_init(void)
 {
     uint32_t src;
     uint32_t input_hz = pll_input(&src);
-    uint32_t cfgr, cfgr_reset;
 
     if (input_hz == 0u || pll_output_hz(input_hz) != MF_CPU_HZ) {
         RCC_CR &= ~(RCC_CR_HSEON | RCC_CR_HSEBYP);
@@ -124,23 +76,7 @@ static void clock_init(void)
                 FLASH_ACR_ICEN | FLASH_ACR_DCEN;
     (void)FLASH_ACR;
 
-    RCC_CR &= ~RCC_CR_PLLON;
-    (void)wait_bits(&RCC_CR, RCC_CR_PLLRDY, 0u);
-    RCC_PLLCFGR = (RCC_PLLCFGR & RCC_PLLCFGR_KEEP) | src | (uint32_t)MF_CLOCK_PLL_M |
-                  ((uint32_t)MF_CLOCK_PLL_N << 6) | ((uint32_t)(MF_CLOCK_PLL_P / 2u - 1u) << 16) |
-                  ((uint32_t)MF_CLOCK_PLL_Q << 24);
-    RCC_CR |= RCC_CR_PLLON;
-    if (!wait_bits(&RCC_CR, RCC_CR_PLLRDY, RCC_CR_PLLRDY)) {
-        return;
-    }
-    cfgr_reset = RCC_CFGR;
-    cfgr = cfgr_reset & ~((7u << RCC_CFGR_PPRE1_SHIFT) | (7u << RCC_CFGR_PPRE2_SHIFT) |
-                        RCC_CFGR_HPRE_MASK | RCC_CFGR_SW_MASK);
-    cfgr |= apb_prescaler_bits(MF_CLOCK_APB1_DIV) << RCC_CFGR_PPRE1_SHIFT;
-    cfgr |= apb_prescaler_bits(MF_CLOCK_APB2_DIV) << RCC_CFGR_PPRE2_SHIFT;
-    RCC_CFGR = cfgr | RCC_CFGR_SW_PLL;
-    if (!wait_bits(&RCC_CFGR, RCC_CFGR_SWS_MASK, RCC_CFGR_SWS_PLL)) {
-        RCC_CFGR = cfgr_reset; /* back to the reset clock, undivided buses */
+    if (!pll_start(src) || !sysclk_to_pll()) {
         return;
     }
     sysclk_hz = MF_CPU_HZ;
