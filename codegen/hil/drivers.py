@@ -40,7 +40,7 @@ class RunRequest:
     timeout: float = 20.0         # per request, seconds
     gpio_trace: Path | None = None  # QEMU: log timing-pin changes here (codegen.hil.gpio)
     extra_qemu_args: tuple[str, ...] = ()
-    boot_timeout: float = 10.0    # seconds for the boot event (or a ping) after start
+    boot_timeout: float = 30.0    # seconds for the boot event (or a ping) after start: generous, a loaded machine boots QEMU slowly
     record: bool = False          # keep every request's wall-clock times (Device.exchanges)
     upload_protocol: str | None = None  # one of the board's [upload] protocols (default: its protocol)
 

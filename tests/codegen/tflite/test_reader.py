@@ -120,4 +120,4 @@ def test_fuzz_reader_clean_errors_only():
             outcomes["rejected"] += 1
         slowest = max(slowest, time.monotonic() - t0)
     assert outcomes["rejected"] > 50 and outcomes["parsed"] > 10, outcomes
-    assert slowest < 5.0, f"a mutated model took {slowest:.1f} s to reject"
+    assert slowest < 30.0, f"a mutated model took {slowest:.1f} s to reject"
