@@ -8,6 +8,7 @@ from codegen.errors import McuforgeError
 from codegen.ir import DType, Graph
 from codegen.ir.graph import NO_TENSOR
 from codegen.ops.registry import handler, supported_ops
+from codegen.wellformed import operator_context
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,10 @@ def check_graph(graph: Graph) -> None:
                 unsupported.append(Problem(sg.index, op.index, op.opcode, "operator not supported"))
                 continue
             try:
-                reasons = h.check(sg, op)
-            except (IndexError, KeyError, ValueError, TypeError, AttributeError, ZeroDivisionError) as exc:
+                with operator_context(graph, sg, op):
+                    reasons = h.check(sg, op)
+            except (IndexError, KeyError, ValueError, TypeError, AttributeError, ZeroDivisionError,
+                    OverflowError) as exc:
                 # a malformed operator (wrong arity, impossible shapes): report it, never crash
                 reasons = [f"malformed operator ({type(exc).__name__}: {exc})"]
             for reason in reasons:

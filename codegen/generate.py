@@ -12,6 +12,7 @@ from codegen.lowering import CompiledModel, compile_graph, prefix_from
 from codegen.ops.base import Target
 from codegen.passes import PassOptions, run_passes
 from codegen.tflite import read_model
+from codegen.wellformed import check_arena, check_wellformed
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,10 @@ class GenerateOptions:
 
 
 def prepare(graph: Graph, options: GenerateOptions = GenerateOptions()) -> Graph:
-    """Optimise, then check: folding first, so ops that vanish at build time need no kernel."""
+    """Validate, optimise, then check: the model must be well formed before any pass touches it (see
+    codegen/wellformed.py); folding comes before the support check, so ops that vanish at build time
+    need no kernel. Every path that reads a model (generate, inspect, debug, bench, the build) passes here."""
+    check_wellformed(graph)
     optimised = run_passes(graph, PassOptions(int8_io=options.int8_io))
     check_graph(optimised)
     return optimised
@@ -32,7 +36,9 @@ def compile_model(model: str | Path | Graph, target: Target = Target(),
                   options: GenerateOptions = GenerateOptions()) -> CompiledModel:
     graph = model if isinstance(model, Graph) else read_model(model)
     prefix = options.prefix or prefix_from(Path(graph.source).stem if graph.source else "model")
-    return compile_graph(prepare(graph, options), prefix, target, reuse_arena=options.reuse_arena)
+    compiled = compile_graph(prepare(graph, options), prefix, target, reuse_arena=options.reuse_arena)
+    check_arena(graph.source, compiled.arena_bytes)
+    return compiled
 
 
 def generate(model: str | Path | Graph, out_dir: Path, target: Target = Target(),

@@ -21,6 +21,7 @@ from codegen.ops.registry import handler
 from codegen.ops.variables import resource_variables
 from codegen.planner import ArenaPlan, Buffer, plan_arena
 from codegen.planner.arena import Part
+from codegen.wellformed import operator_context
 
 TensorKey = tuple[int, int]  # (subgraph index, tensor index)
 
@@ -175,7 +176,8 @@ def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_ar
         for op in sg.operators:
             h = handler(op.opcode)
             assert h is not None, op.opcode  # check_graph ran before
-            low = h.lower(LowerContext(graph=graph, subgraph=sg, op=op, target=target))
+            with operator_context(graph, sg, op):
+                low = h.lower(LowerContext(graph=graph, subgraph=sg, op=op, target=target))
             aliased: list[int] = []
             for a in low.aliases:
                 aliases[(sg.index, a.output)] = (sg.index, a.input)

@@ -48,6 +48,13 @@ def _sources(root: Path, patterns: tuple[str, ...]) -> list[str]:
     return out
 
 
+def _lit(text: object) -> str:
+    """A path or message for SCons, which substitutes `$VAR` and evaluates `${python expression}` in
+    every target, source and action string: a model named `${...}.tflite` would run code. `$$` is
+    SCons's literal `$`."""
+    return str(text).replace("$", "$$")
+
+
 def _rel(p: Path) -> str:
     try:
         return str(p.relative_to(Path.cwd()))
@@ -159,7 +166,7 @@ def configure(env: Any, args: dict, targets: list[str]) -> None:
     _JOB.clear()
     _JOB["job"] = _Job(board_name, model, proj, options, tuple(sorted((str(k), str(v)) for k, v in args.items())))
     # what the generated files depend on besides the sources: the build options (signature only)
-    env["MF_OPTIONS"] = repr(options)
+    env["MF_OPTIONS"] = _lit(repr(options))
 
     gen_targets = [proj / "plan.json", proj / "platformio.ini", proj / "boards" / f"{board_name}.json",
                    proj / "src" / f"{prefix}_model.c", proj / "src" / f"{prefix}_model.h",
@@ -167,26 +174,26 @@ def configure(env: Any, args: dict, targets: list[str]) -> None:
                    proj / "src" / "mf_board_config.h"]
     if not board.native:
         gen_targets.append(proj / "linker.ld")
-    gen_deps = [str(model), str(board.path)] + _sources(REPO, ("codegen/**/*.py", "templates/*.j2"))
-    gen = env.Command([str(t) for t in gen_targets], gen_deps,
-                      env.Action(generate_action, f"generate   {model.name} for {board_name} -> {_rel(proj)}",
+    gen_deps = [_lit(p) for p in [model, board.path, *_sources(REPO, ("codegen/**/*.py", "templates/*.j2"))]]
+    gen = env.Command([_lit(t) for t in gen_targets], gen_deps,
+                      env.Action(generate_action, _lit(f"generate   {model.name} for {board_name} -> {_rel(proj)}"),
                                  varlist=["MF_OPTIONS"]))
     Precious(gen)
 
     art = ["firmware"] if board.native else ["firmware.elf", "firmware.bin", "firmware.hex"]
-    fw_targets = [str(proj / a) for a in art] + [str(proj / "firmware.map")]
-    fw_deps = gen + _sources(REPO, ("firmware/**/*.c", "firmware/**/*.h", "pio-platform/**/*.py",
-                                    "pio-platform/*.json"))
-    fw = env.Command(fw_targets, fw_deps, env.Action(compile_action, f"pio run    {board_name} ({board.core.name})"))
+    fw_targets = [_lit(proj / a) for a in art] + [_lit(proj / "firmware.map")]
+    fw_deps = gen + [_lit(p) for p in _sources(REPO, ("firmware/**/*.c", "firmware/**/*.h", "pio-platform/**/*.py",
+                                                      "pio-platform/*.json"))]
+    fw = env.Command(fw_targets, fw_deps, env.Action(compile_action, _lit(f"pio run    {board_name} ({board.core.name})")))
     # SCons deletes targets before rebuilding them; when `pio run` then finds nothing to relink, the
     # linker never rewrites firmware.map (.elf/.bin/.hex are copied back from .pio/build): keep them
     Precious(fw)
-    rep = env.Command(str(proj / "report.json"), fw, env.Action(report_action, f"report     {_rel(proj)}/report.json"))
-    env.Clean(rep, str(proj))
+    rep = env.Command(_lit(proj / "report.json"), fw, env.Action(report_action, _lit(f"report     {_rel(proj)}/report.json")))
+    env.Clean(rep, _lit(proj))
     Alias("build", rep)
     Default(rep)
-    AlwaysBuild(Alias("run", rep, env.Action(run_action, f"run        {model.name} on {board_name}")))
-    AlwaysBuild(Alias("test", rep, env.Action(test_action, f"test       {model.name} on {board_name} vs TFLM")))
-    AlwaysBuild(Alias("inspect", [], env.Action(inspect_action, f"inspect    {model.name}")))
+    AlwaysBuild(Alias("run", rep, env.Action(run_action, _lit(f"run        {model.name} on {board_name}"))))
+    AlwaysBuild(Alias("test", rep, env.Action(test_action, _lit(f"test       {model.name} on {board_name} vs TFLM"))))
+    AlwaysBuild(Alias("inspect", [], env.Action(inspect_action, _lit(f"inspect    {model.name}"))))
     AlwaysBuild(Alias("bench", [], env.Action(bench_action, "bench      shared models x emulated cores -> BENCHMARKS.md")))
-    AlwaysBuild(Alias("compare", [], env.Action(compare_action, f"compare    variants=... on {board_name}")))
+    AlwaysBuild(Alias("compare", [], env.Action(compare_action, _lit(f"compare    variants=... on {board_name}"))))

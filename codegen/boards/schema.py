@@ -3,6 +3,10 @@
 A board file is TOML; every field is checked when it is loaded, and a malformed file gets an error
 naming the file, the field and the expected form. Keys of the family-specific tables `[clock]`,
 `[console]` and `[timing_pin]` pass through to C as `MF_CLOCK_<KEY>` etc. (see `config_defines`).
+
+Board data reaches C headers, the linker script and platformio.ini, so every field that does is
+checked to a form that cannot change the meaning of those files: names and words are identifiers,
+numbers fit the 32-bit values the firmware declares, addresses lie in the 32-bit address space.
 """
 
 from __future__ import annotations
@@ -15,12 +19,19 @@ from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 from codegen.boards.cores import CORES, Core
+from codegen.emit.cgen import c_string
 from codegen.errors import McuforgeError
 
 BOARDS_DIR = Path(__file__).resolve().parents[2] / "boards"
 FIRMWARE_DIR = Path(__file__).resolve().parents[2] / "firmware"
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 _KEY = re.compile(r"[a-z][a-z0-9_]*\Z")
+_WORD = re.compile(r"[A-Za-z0-9_]+\Z")            # a string value that becomes a C macro's text
+_FAMILY = re.compile(r"[a-z0-9][a-z0-9_]*\Z")     # a folder name under firmware/bsp/
+_REGION = re.compile(r"[a-z_][a-z0-9_]*\Z")       # a linker-script region and section name
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")  # a QEMU machine, a PlatformIO board id
+U32 = (1 << 32) - 1
+I32_MIN = -(1 << 31)
 _PIN_STM = re.compile(r"P([A-K])(\d{1,2})\Z")
 _PIN_NRF = re.compile(r"P(\d)\.(\d{1,2})\Z")
 
@@ -130,9 +141,18 @@ class _Reader:
     def str(self, key: str, required: bool = True, default: str | None = None) -> Any:
         return self.get(key, lambda v: isinstance(v, str) and v != "", "a non-empty string", required, default)
 
-    def int(self, key: str, required: bool = True, minimum: int = 0) -> Any:
-        return self.get(key, lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= minimum,
-                        f"an integer >= {minimum}", required)
+    def text(self, key: str) -> Any:
+        """Human-readable text (a title): printable, one line, at most 200 characters."""
+        return self.get(key, lambda v: isinstance(v, str) and v != "" and v.isprintable() and len(v) <= 200,
+                        "a non-empty line of printable text (at most 200 characters)")
+
+    def word(self, key: str, pattern: re.Pattern[str], expected: str, required: bool = True) -> Any:
+        return self.get(key, lambda v: isinstance(v, str) and bool(pattern.match(v)), expected, required)
+
+    def int(self, key: str, required: bool = True, minimum: int = 0, maximum: int = U32) -> Any:
+        return self.get(key, lambda v: isinstance(v, int) and not isinstance(v, bool) and minimum <= v <= maximum,
+                        f"an integer from {minimum} to {maximum:#x}" if maximum == U32 else
+                        f"an integer from {minimum} to {maximum}", required)
 
     def table(self, key: str, required: bool = True) -> "_Reader | None":
         v = self.get(key, lambda v: isinstance(v, dict), "a table", required)
@@ -153,7 +173,13 @@ def _region(r: _Reader, key: str, name: str | None = None) -> MemoryRegion:
     t = r.table(key)
     assert t is not None
     t.unknown({"origin", "size", "name"})
-    return MemoryRegion(name=name or t.str("name"), origin=t.int("origin"), size=t.int("size", minimum=1))
+    region = name or t.word("name", _REGION, "a lower-case identifier (it names a linker-script region "
+                                             "and section)")
+    origin, size = t.int("origin"), t.int("size", minimum=1)
+    if origin + size > U32 + 1:
+        raise t.fail("size", f"a size that ends the region within the 32-bit address space "
+                             f"(origin {origin:#x} + size {size:#x} = {origin + size:#x})", size)
+    return MemoryRegion(name=region, origin=origin, size=size)
 
 
 def _passthrough(r: _Reader, key: str) -> Mapping[str, Any]:
@@ -165,8 +191,13 @@ def _passthrough(r: _Reader, key: str) -> Mapping[str, Any]:
             raise t.fail(k, "a lower-case key of letters, digits and '_'")
         if isinstance(v, bool) or not isinstance(v, (int, str)):
             raise t.fail(k, "an integer or a string", v)
-        if isinstance(v, str) and k in ("tx", "rx", "pin") and not (_PIN_STM.match(v) or _PIN_NRF.match(v)):
-            raise t.fail(k, "a pin name like \"PB6\" or \"P0.13\"", v)
+        if isinstance(v, int) and not I32_MIN <= v <= U32:
+            raise t.fail(k, f"an integer that fits 32 bits ({I32_MIN} to {U32:#x})", v)
+        if isinstance(v, str) and k in ("tx", "rx", "pin"):
+            if not (_PIN_STM.match(v) or _PIN_NRF.match(v)):
+                raise t.fail(k, "a pin name like \"PB6\" or \"P0.13\"", v)
+        elif isinstance(v, str) and not _WORD.match(v):
+            raise t.fail(k, "a word of letters, digits and '_' (it becomes C code: MF_<TABLE>_<KEY>)", v)
     return MappingProxyType(dict(t.data))
 
 
@@ -186,7 +217,8 @@ def load_board_file(path: Path) -> Board:
         raise r.fail("name", f"the file's stem {path.stem!r}", name)
     core_name = r.get("core", lambda v: v in CORES, "one of " + ", ".join(CORES))
     core = CORES[core_name]
-    family = r.get("family", lambda v: isinstance(v, str) and (FIRMWARE_DIR / "bsp" / v).is_dir(),
+    family = r.get("family", lambda v: isinstance(v, str) and bool(_FAMILY.match(v))
+                   and (FIRMWARE_DIR / "bsp" / v).is_dir(),
                    "an MCU family with a folder firmware/bsp/<family>/ ("
                    + ", ".join(sorted(p.name for p in (FIRMWARE_DIR / "bsp").iterdir() if p.is_dir())) + ")")
     flash = ram = None
@@ -198,11 +230,21 @@ def load_board_file(path: Path) -> Board:
         ex = mem.get("extra_ram", lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
                      "a list of {name, origin, size} tables", required=False, default=[])
         extra = tuple(_region(_Reader(path, {"r": x}, f"memory.extra_ram[{i}]."), "r") for i, x in enumerate(ex))
+        names = [r.name for r in extra]
+        for i, n in enumerate(names):
+            if n in ("flash", "ram") or n in names[:i]:
+                raise mem.fail(f"extra_ram[{i}].name", "a region name other than flash, ram and the other "
+                                                        "extra_ram names", n)
     emulator = None
     em = r.table("emulator", required=False)
     if em is not None:
         em.unknown({"machine", "args"})
-        emulator = Emulator(machine=em.str("machine"), args=em.str_list("args", required=False))
+        args = em.str_list("args", required=False)
+        bad = [a for a in args if not a.isprintable()]
+        if bad:
+            raise em.fail("args", "a list of printable strings", bad[0])
+        emulator = Emulator(machine=em.word("machine", _TOKEN, "a QEMU machine name (letters, digits, '.', '_', "
+                                                               "'-')"), args=args)
     upload = None
     up = r.table("upload", required=False)
     if up is not None:
@@ -223,14 +265,20 @@ def load_board_file(path: Path) -> Board:
     if pio is not None:
         pio.unknown({"board"})
     cpu_hz = r.int("cpu_hz", minimum=0 if core.toolchain == "host" else 1)
-    return Board(name=name, title=r.str("title"), vendor=r.str("vendor"), mcu=r.str("mcu"), family=family, core=core,
+    return Board(name=name, title=r.text("title"), vendor=r.text("vendor"), mcu=r.text("mcu"), family=family, core=core,
                  cpu_hz=cpu_hz, counter_hz=r.int("counter_hz", minimum=1), path=path,
                  flash=flash, ram=ram, extra_ram=extra, clock=_passthrough(r, "clock"),
                  console=_passthrough(r, "console"), timing_pin=_passthrough(r, "timing_pin"),
-                 emulator=emulator, upload=upload, platformio_board=pio.str("board", required=False) if pio else None)
+                 emulator=emulator, upload=upload,
+                 platformio_board=pio.word("board", _TOKEN, "a PlatformIO board id (letters, digits, '.', '_', "
+                                                            "'-')", required=False) if pio else None)
 
 
 def load_board(name: str, boards_dir: Path = BOARDS_DIR) -> Board:
+    """The board `boards/<name>.toml`; `name` is a plain board name (never a path)."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise BoardError(f"{name!r} is not a board name (lower-case letters, digits, '-' and '_'; no paths)",
+                         hint="use one of: " + ", ".join(list_boards(boards_dir)))
     path = boards_dir / f"{name}.toml"
     if not path.is_file():
         known = ", ".join(b for b in list_boards(boards_dir))
@@ -256,7 +304,7 @@ def _pin_defines(prefix: str, key: str, value: str) -> list[tuple[str, str]]:
 
 def config_defines(board: Board) -> list[tuple[str, str]]:
     """The `#define`s of `mf_board_config.h`: one per board-data field the firmware reads."""
-    out = [("MF_BOARD_NAME", f'"{board.name}"'), ("MF_CPU_HZ", f"{board.cpu_hz}u"),
+    out = [("MF_BOARD_NAME", c_string(board.name)), ("MF_CPU_HZ", f"{board.cpu_hz}u"),
            ("MF_COUNTER_HZ", f"{board.counter_hz}u")]
     for prefix, table in (("MF_CLOCK", board.clock), ("MF_CONSOLE", board.console),
                           ("MF_TIMING", board.timing_pin)):
@@ -267,6 +315,6 @@ def config_defines(board: Board) -> list[tuple[str, str]]:
             elif key in ("tx", "rx", "pin"):
                 out += _pin_defines(prefix, key, value)
             else:
-                out.append((name, '"' + value + '"'))
-                out.append((f"{name}_{re.sub(r'[^A-Z0-9]', '_', value.upper())}", "1"))
+                out.append((name, c_string(value)))
+                out.append((f"{name}_{value.upper()}", "1"))
     return out

@@ -1,14 +1,92 @@
-"""Small, validated helpers that turn Python values into C tokens (identifiers, literals, arrays).
+"""Small, validated helpers that turn Python values into tokens of generated text: C identifiers,
+literals, comments and arrays; values for PlatformIO's INI files and linker scripts.
 
-Only tokens are built here; whole files come from templates.
+Only tokens are built here; whole files come from templates. Text that may hold anything (a tensor
+name, a file name, a board field) reaches a file only through a helper for its context, which
+escapes it or refuses it; the one Jinja environment (`render.py`) refuses every other string that
+could change the meaning of the file around it (see :func:`plain`).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from typing import ClassVar
 
 import numpy as np
+
+from codegen.errors import McuforgeError
+
+
+class UnsafeTextError(McuforgeError):
+    """A value cannot be written into a generated file without changing the file's meaning."""
+
+
+class Escaped(str):
+    """Text already made safe for one kind of generated file: its `context` ("c", "ld", "ini")."""
+
+    context: ClassVar[str] = ""
+
+
+class CText(Escaped):
+    context = "c"
+
+
+class LdText(Escaped):
+    context = "ld"
+
+
+class IniText(Escaped):
+    context = "ini"
+
+
+# --- what may pass unescaped -------------------------------------------------------------------
+# C and linker scripts: printable ASCII without quotes, backslashes, '?' (trigraphs: -std=c99 enables
+# them, and `??/` is a backslash), '#', and without comment delimiters. Identifiers, numbers,
+# operators and brackets pass: every token the generator builds.
+_C_PLAIN_BAD = re.compile(r"""[^\x20-\x7e]|["'\\?#`@$]|/\*|\*/|//""")
+# INI: one line, printable, no comment characters, no PlatformIO `${...}` interpolation, no `%`.
+_INI_BAD_CHARS = frozenset(";#$%")
+
+
+def _why_not_c(text: str) -> str | None:
+    m = _C_PLAIN_BAD.search(text)
+    if m is None:
+        return None
+    return f"{m.group(0)!r} at position {m.start()}"
+
+
+def _why_not_ini(text: str) -> str | None:
+    for k, ch in enumerate(text):
+        if not ch.isprintable():
+            return f"the character {ch!r} at position {k} (it could start a new line or setting)"
+        if ch in _INI_BAD_CHARS:
+            return f"{ch!r} at position {k} (a comment or interpolation character in platformio.ini)"
+    if text != text.strip():
+        return "leading or trailing white space"
+    return None
+
+
+def _why_not_json(text: str) -> str | None:
+    for k, ch in enumerate(text):
+        if not ch.isprintable() or ch in '"\\':
+            return f"the character {ch!r} at position {k}"
+    return None
+
+
+_PLAIN = {"c": _why_not_c, "ld": _why_not_c, "ini": _why_not_ini, "json": _why_not_json}
+
+
+def plain(text: str, context: str, what: str = "a value") -> str:
+    """`text` unchanged if it may stand unescaped in a file of `context`; else :class:`UnsafeTextError`."""
+    check = _PLAIN.get(context)
+    why = "no raw text is allowed in this kind of file" if check is None else check(text)
+    if why is None:
+        return text
+    raise UnsafeTextError(f"cannot write {what} {text!r} into a generated {context} file: it holds {why}",
+                          hint="rename the file, directory or board field so it holds only letters, digits, "
+                               "'_', '-', '.' and '/'; text that must keep other characters goes through "
+                               "an escaping helper of codegen/emit/cgen.py")
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _C_KEYWORDS = frozenset("""auto break case char const continue default do double else enum extern float for
@@ -49,9 +127,68 @@ def c_float(v: float) -> str:
     return f.hex() + "f"
 
 
-def c_string(s: str) -> str:
-    out = s.encode("ascii", "replace").decode("ascii")
-    return '"' + out.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+_C_STRING_KEEP = frozenset(chr(c) for c in range(0x20, 0x7F)) - set('"\\?')
+
+
+def c_string(s: str) -> CText:
+    """A C string literal holding `s`'s UTF-8 bytes exactly: printable ASCII as itself, quotes and
+    backslashes escaped, '?' as `\\?` (no trigraph can form), every other byte (control characters,
+    CR, LF, NUL, non-ASCII) as a three-digit octal escape, which no following digit can extend."""
+    out = []
+    for b in s.encode("utf-8", "surrogateescape"):
+        ch = chr(b)
+        out.append(ch if ch in _C_STRING_KEEP else ("\\" + ch if ch in '"\\?' else f"\\{b:03o}"))
+    return CText('"' + "".join(out) + '"')
+
+
+_COMMENT_KEEP = frozenset(chr(c) for c in range(0x20, 0x7F)) - set("\\?")
+
+
+def c_comment(s: str) -> CText:
+    """Text for inside a C block comment: printable ASCII stays (names stay readable); backslashes,
+    '?', control characters (CR and LF end a line: the next one would be code) and non-ASCII
+    characters become `\\xNN`/`\\uNNNN`; `*/` and `/*` are broken up as `*\\x2f` and `/\\x2a`."""
+    out = []
+    for ch in s:
+        if ch in _COMMENT_KEEP:
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    text = "".join(out)
+    while "*/" in text or "/*" in text:
+        text = text.replace("*/", "*\\x2f").replace("/*", "/\\x2a")
+    return CText(text)
+
+
+def c_code(text: str, what: str = "C code") -> CText:
+    """A C fragment built by the generator (an expression, an attribute): refused unless plain."""
+    return CText(plain(text, "c", what))
+
+
+def c_section_attribute(section: str) -> CText:
+    """`__attribute__((section(".<section>")))` for a section name that is a C identifier."""
+    return CText(f"__attribute__((section({c_string('.' + ident(section))})))")
+
+
+def ld_name(name: str) -> LdText:
+    """A linker-script memory region / section name: an identifier."""
+    if not _IDENT.match(name):
+        raise UnsafeTextError(f"{name!r} cannot name a linker-script region", hint="use letters, digits and '_'")
+    return LdText(name)
+
+
+def ini_value(text: str, what: str = "a value") -> IniText:
+    """A value for one line of platformio.ini (INI has no escapes: what cannot stand is refused)."""
+    return IniText(plain(text, "ini", what))
+
+
+_STAMP_KEEP = re.compile(r"[^A-Za-z0-9 ._+()=,-]")
+
+
+def stamp_text(text: str) -> str:
+    """`text` (a file name) reduced to characters safe in any generated file's comment, for stamps."""
+    return _STAMP_KEEP.sub("_", text)
 
 
 def array_rows(values: np.ndarray, ctype: str, per_line: int | None = None) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from codegen.emit import cgen
 from codegen.emit.render import render, stamp, write_if_changed
 from codegen.ir import DType
-from codegen.lowering import CompiledModel, Storage, tensor_of
+from codegen.lowering import CompiledModel, Step, Storage, tensor_of
 from codegen.ops.base import F32, KernelCall, Literal, Sym, TensorPtr, TensorPtrs, TensorView, tensor_id
 
 
@@ -84,14 +84,15 @@ class _Formatter:
         if c.params_type:
             args.insert(0, "&" + symbol)
         return {"function": cgen.ident(c.function), "params_type": c.params_type, "symbol": symbol,
-                "fields": fields, "args": args, "comment": c.comment}
+                "fields": fields, "args": args, "comment": cgen.c_comment(c.comment)}
 
 
 def _io(m: CompiledModel, f: _Formatter, which: str) -> list[dict]:
     out = []
     for k, t in enumerate(m.inputs if which == "input" else m.outputs):
         dims = list(t.shape) or [1]
-        out.append({"index": k, "name": cgen.c_string(t.name), "type": t.dtype.mf_enum, "ctype": t.dtype.c_type,
+        out.append({"index": k, "name": cgen.c_string(t.name), "comment": cgen.c_comment(t.name),
+                    "type": t.dtype.mf_enum, "ctype": t.dtype.c_type,
                     "rank": len(t.shape), "dims": dims, "bytes": t.nbytes,
                     "scale": cgen.c_float(t.scale), "zero_point": t.zero_point,
                     "data": f"({m.prefix}_arena + {t.offset})",
@@ -99,17 +100,15 @@ def _io(m: CompiledModel, f: _Formatter, which: str) -> list[dict]:
     return out
 
 
+def _step(f: _Formatter, sg: int, s: Step) -> dict:
+    return {"op_index": s.op_index, "opcode": cgen.c_comment(s.opcode), "summary": cgen.c_comment(s.summary),
+            "calls": [f.call(sg, s.op_index, k, c) for k, c in enumerate(s.calls)]}
+
+
 def context(model: CompiledModel, arena_section: str = "") -> dict:
     f = _Formatter(model)
-    steps = []
-    for s in model.steps:
-        steps.append({"op_index": s.op_index, "opcode": s.opcode, "summary": s.summary,
-                      "calls": [f.call(0, s.op_index, k, c) for k, c in enumerate(s.calls)]})
-    subs = []
-    for sg, ss in sorted(model.sub_steps.items()):
-        subs.append({"index": sg, "steps": [{"op_index": s.op_index, "opcode": s.opcode, "summary": s.summary,
-                                              "calls": [f.call(sg, s.op_index, k, c) for k, c in
-                                                        enumerate(s.calls)]} for s in ss]})
+    steps = [_step(f, 0, s) for s in model.steps]
+    subs = [{"index": sg, "steps": [_step(f, sg, s) for s in ss]} for sg, ss in sorted(model.sub_steps.items())]
     arrays = [{"symbol": f.sym(a.name), "ctype": a.ctype, "count": int(a.values.size), "kind": a.kind,
                "rows": cgen.array_rows(a.values, a.ctype)} for a in model.arrays]
     name = Path(model.source).name if model.source else model.prefix
@@ -117,7 +116,7 @@ def context(model: CompiledModel, arena_section: str = "") -> dict:
         "arena_section": arena_section,
         "stamp": stamp(name, model.sha256),
         "prefix": model.prefix, "PREFIX": model.prefix.upper(),
-        "sha256": model.sha256, "source_name": cgen.c_string(name),
+        "sha256": model.sha256,
         "arena_bytes": max(model.arena_bytes, 16), "macs": model.macs,
         "steps": steps, "subgraphs": subs, "arrays": arrays,
         "pointer_arrays": f.pointer_arrays,

@@ -18,6 +18,7 @@ from codegen.ir import Graph
 from codegen.ir.graph import NO_TENSOR
 from codegen.ops.registry import handler
 from codegen.passes import PassOptions, register_pass
+from codegen.wellformed import operator_context
 
 
 @register_pass("fold_constants")
@@ -39,7 +40,8 @@ def fold_constants(graph: Graph, options: PassOptions) -> Graph:
                 kept.append(op)  # a dynamic dimension beyond the batch: the shape is not known
                 continue
             try:
-                values = h.fold(sg, op, [np.asarray(t.data) if t.is_const else None for t in ins])
+                with operator_context(graph, sg, op):
+                    values = h.fold(sg, op, [np.asarray(t.data) if t.is_const else None for t in ins])
             except (ValueError, IndexError) as exc:
                 raise McuforgeError(f"subgraph {sg.index} op {op.index} {op.opcode}: cannot evaluate "
                                     f"at build time ({exc})", hint="the model's constant inputs are "
@@ -47,7 +49,12 @@ def fold_constants(graph: Graph, options: PassOptions) -> Graph:
             for i, v in zip(op.outputs, values):
                 t = tensors[i]
                 # (np.ascontiguousarray would turn a scalar into shape (1,): reshape after it)
-                arr = np.ascontiguousarray(np.asarray(v, dtype=t.dtype.np)).reshape(t.shape)
+                arr = np.ascontiguousarray(np.asarray(v, dtype=t.dtype.np))
+                if arr.size != t.elements:
+                    raise McuforgeError(f"subgraph {sg.index} op {op.index} {op.opcode}: computes {arr.size} "
+                                        f"values at build time for its output {t.name!r} of shape {list(t.shape)}",
+                                        hint="the model's shapes are inconsistent; re-export it")
+                arr = arr.reshape(t.shape)
                 arr.setflags(write=False)
                 tensors[i] = replace(t, data=arr)
         graph = graph.with_subgraph(sg.with_operators(kept, tensors))

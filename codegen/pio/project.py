@@ -3,12 +3,15 @@ board manifest and platformio.ini, all under ``build/<board>/<model-stem>/``."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from codegen.boards import Board
 from codegen.boards.schema import config_defines
+from codegen.emit import cgen
 from codegen.emit.model import emit_model
 from codegen.emit.render import render, stamp, write_if_changed
 from codegen.fit import FitEstimate, check_fit, estimate_fit
@@ -56,8 +59,22 @@ class Project:
         return self.dir / ("firmware.elf" if not self.board.native else "firmware")
 
 
+_SAFE_STEM = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]*\Z")
+
+
+def safe_stem(stem: str) -> str:
+    """A model file's stem as a directory name the toolchain cannot misread: kept when it is letters,
+    digits and `._+-` (not leading with `.` or `-`); otherwise those characters only, plus a hash
+    of the real stem so two odd names never share a directory. Paths in platformio.ini, compiler
+    and linker flags are built from it: a newline, comma, `;` or `..` in a model's name stays out."""
+    if _SAFE_STEM.match(stem):
+        return stem
+    cleaned = re.sub(r"[^A-Za-z0-9._+-]", "_", stem).lstrip(".-") or "model"
+    return f"{cleaned}-{hashlib.sha256(stem.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
+
+
 def project_dir(board: str, model: Path, options: BuildOptions = BuildOptions(), root: Path = BUILD_ROOT) -> Path:
-    return root / board / (Path(model).stem + options.variant_suffix())
+    return root / board / (safe_stem(Path(model).stem) + options.variant_suffix())
 
 
 def kernel_variant(board: Board, options: BuildOptions) -> str:
@@ -84,11 +101,11 @@ def _flags(board: Board, project: Path, options: BuildOptions) -> tuple[list[str
     cflags = [*board.core.cflags, *COMMON_CFLAGS, options.opt]
     libs = ["m"]
     if board.native:
-        ldflags = [f"-Wl,-Map={project / 'firmware.map'}", "-Wl,--gc-sections"]
+        ldflags = ["-Xlinker", f"-Map={project / 'firmware.map'}", "-Wl,--gc-sections"]
     else:
         cflags += ["-fno-common"]
         ldflags = [*board.core.cflags, "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs",
-                   f"-T{project / 'linker.ld'}", "-Wl,--gc-sections", f"-Wl,-Map={project / 'firmware.map'}"]
+                   f"-T{project / 'linker.ld'}", "-Wl,--gc-sections", "-Xlinker", f"-Map={project / 'firmware.map'}"]
         libs = ["m", "c_nano", "gcc", "nosys"]
     return cflags, ldflags, libs, includes
 
@@ -149,7 +166,7 @@ def write_project(board: Board, model_path: Path, out_dir: Path | None = None,
 
 def _section(region: str | None) -> str:
     """The attribute placing a buffer in an extra RAM region's NOLOAD section (templates/linker.ld.j2)."""
-    return f'__attribute__((section(".{region}")))' if region else ""
+    return cgen.c_section_attribute(region) if region else ""
 
 
 def _io(t) -> dict:

@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from codegen.wellformed import MalformedModelError, Rule
+
 INT32_MIN = -(1 << 31)
 INT32_MAX = (1 << 31) - 1
 
@@ -20,43 +22,63 @@ def f32(x: float) -> float:
 
 
 def round_half_away(x: float) -> int:
-    """``std::round``: halves go away from zero."""
+    """``std::round``: halves go away from zero. A non-finite value (a bound divided by a scale so
+    small that float32 overflows) has no integer: the model is refused."""
+    if not math.isfinite(x):
+        raise MalformedModelError.one(Rule.SCALE, f"a value quantised with it is {x!r} in float32, which no "
+                                      "integer holds; a scale is too small")
     return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
 
 
+# The kernels apply a multiplier's positive shift as a left shift of a 32-bit value (mf_mbqm in
+# firmware/include/mcuforge/fixedpoint.h): 32 or more is undefined behaviour in C. (31 occurs in
+# valid models: SOFTMAX's input multiplier clamps at 2^31 - 1 for large input scales.) Right shifts
+# past 31 become TFLM's zero multiplier (below).
+MAX_LEFT_SHIFT = 31
+
+
+def _refuse(m: float, why: str) -> MalformedModelError:
+    return MalformedModelError.one(Rule.MULTIPLIER, f"a fixed-point multiplier of {m!r} {why}; the model's "
+                                   "scales are out of proportion to each other")
+
+
 def quantize_multiplier(m: float) -> tuple[int, int]:
-    """(q, shift) with m ~= q * 2**(shift - 31), q in [2**30, 2**31); TFLM's QuantizeMultiplier."""
+    """(q, shift) with m ~= q * 2**(shift - 31), q in [2**30, 2**31); TFLM's QuantizeMultiplier.
+
+    Raises :class:`MalformedModelError` for a multiplier that is not finite or needs a left shift
+    beyond :data:`MAX_LEFT_SHIFT` (a denormal output scale gives shifts past 100)."""
+    if not math.isfinite(m):
+        raise _refuse(m, "is not a number the kernels can represent")
     if m == 0.0:
         return 0, 0
     frac, shift = math.frexp(m)
     q = round_half_away(frac * (1 << 31))
-    if abs(q) > (1 << 31):
-        raise ValueError(f"multiplier {m!r} does not round into 32 bits")
     if q == (1 << 31) or q == -(1 << 31) and frac > 0:
         q //= 2
         shift += 1
     if shift < -31:
         shift, q = 0, 0
+    if shift > MAX_LEFT_SHIFT:
+        raise _refuse(m, f"needs a left shift of {shift} (the kernels take at most {MAX_LEFT_SHIFT}: more "
+                      "overflows 32 bits, undefined behaviour in C)")
     return int(q), int(shift)
 
 
 def quantize_multiplier_smaller_than_one_exp(m: float) -> tuple[int, int]:
     """TFLM's QuantizeMultiplierSmallerThanOneExp: (q, left_shift <= 0)."""
     if not 0.0 < m < 1.0:
-        raise ValueError(f"multiplier {m!r} must be in (0, 1)")
+        raise _refuse(m, "must lie in (0, 1) (TFLM's QuantizeMultiplierSmallerThanOneExp)")
     q, shift = quantize_multiplier(m)
     if shift > 0:
-        raise ValueError(f"multiplier {m!r} gave a positive shift {shift}")
+        raise _refuse(m, "rounds up to 1 (TFLM's QuantizeMultiplierSmallerThanOneExp needs a shift <= 0)")
     return q, shift
 
 
 def quantize_multiplier_greater_than_one(m: float) -> tuple[int, int]:
+    """TFLM's QuantizeMultiplierGreaterThanOne: (q, left_shift >= 0)."""
     if not m > 1.0:
-        raise ValueError(f"multiplier {m!r} must be > 1")
-    q, shift = quantize_multiplier(m)
-    if shift < 0:
-        raise ValueError(f"multiplier {m!r} gave a negative shift {shift}")
-    return q, shift
+        raise _refuse(m, "must be > 1 (TFLM's QuantizeMultiplierGreaterThanOne)")
+    return quantize_multiplier(m)
 
 
 # --- the run-time arithmetic, in Python, for tests and constant folding -------------------------
