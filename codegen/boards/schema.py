@@ -229,7 +229,8 @@ def load_board_file(path: Path) -> Board:
         flash, ram = _region(mem, "flash", "flash"), _region(mem, "ram", "ram")
         ex = mem.get("extra_ram", lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
                      "a list of {name, origin, size} tables", required=False, default=[])
-        extra = tuple(_region(_Reader(path, {"r": x}, f"memory.extra_ram[{i}]."), "r") for i, x in enumerate(ex))
+        extra = tuple(_region(_Reader(path, {f"extra_ram[{i}]": x}, "memory."), f"extra_ram[{i}]")
+                      for i, x in enumerate(ex))
         names = [r.name for r in extra]
         for i, n in enumerate(names):
             if n in ("flash", "ram") or n in names[:i]:

@@ -16,8 +16,13 @@ INT32_MIN = -(1 << 31)
 INT32_MAX = (1 << 31) - 1
 
 
+_F32_OVERFLOW = 2.0 ** 128 - 2.0 ** 103  # FLT_MAX plus half an ulp: from here float32 rounds to infinity
+
+
 def f32(x: float) -> float:
-    """Round to float32 and back: what a C ``float`` would hold."""
+    """Round to float32 and back: what a C ``float`` would hold (infinity past FLT_MAX, quietly)."""
+    if abs(x) >= _F32_OVERFLOW:
+        return math.copysign(math.inf, x)
     return float(np.float32(x))
 
 

@@ -90,3 +90,54 @@ def test_unknown_board_lists_known():
     with pytest.raises(BoardError) as e:
         load_board("no-such-board")
     assert "stm32l475" in e.value.hint
+
+
+# --- fields that reach C, the linker script and platformio.ini: nothing can inject through them ----
+
+@pytest.mark.parametrize("edit, field, expected", [
+    # the issue's case: a [clock] string ran an injected #error
+    (('source = "msi"', 'source = "msi\\"\\n#error injected"'), "clock.source", "a word of letters"),
+    (('source = "msi"', 'source = "msi */ int x; /*"'), "clock.source", "a word of letters"),
+    (('source = "msi"', 'source = "m\\u00e9si"'), "clock.source", "a word of letters"),
+    (("pll_n = 40", "pll_n = 4294967296"), "clock.pll_n", "fits 32 bits"),
+    (("pll_n = 40", "pll_n = -2147483649"), "clock.pll_n", "fits 32 bits"),
+    (("baud = 115200", "baud = 1.5"), "console.baud", "an integer or a string"),
+    (('family = "stm32l4"', 'family = "../bsp/stm32l4"'), "family", "firmware/bsp/<family>/"),
+    (('name = "sram2"', 'name = "sram2 */ int x; /*"'), "memory.extra_ram[0].name", "lower-case identifier"),
+    (('name = "sram2"', 'name = "SRAM2"'), "memory.extra_ram[0].name", "lower-case identifier"),
+    (('name = "sram2"', 'name = "ram"'), "memory.extra_ram[0].name", "other than flash, ram"),
+    (("size = 32768 }", "size = 4294967296 }"), "memory.extra_ram[0].size", "an integer from 1"),
+    (("flash = { origin = 0x08000000, size = 1048576 }", "flash = { origin = 0xFFFFF000, size = 1048576 }"),
+     "memory.flash.size", "within the 32-bit address space"),
+    (("cpu_hz = 80000000", "cpu_hz = 8000000000"), "cpu_hz", "an integer from 1"),
+    (('title = "B-L475E-IOT01A Discovery kit"', 'title = "kit\\n#error x"'), "title", "printable text"),
+    (('mcu = "STM32L475VG"', 'mcu = "STM32\\u0000"'), "mcu", "printable text"),
+    (('machine = "b-l475e-iot01a"', 'machine = "b-l475e; rm -rf /"'), "emulator.machine", "QEMU machine name"),
+    (("args = []", 'args = ["-d\\nx"]'), "emulator.args", "printable strings"),
+    (('board = "disco_l475vg_iot01a"', 'board = "disco\\nextra_scripts = evil.py"'), "platformio.board",
+     "PlatformIO board id"),
+])
+def test_fields_that_reach_generated_files_are_refused_when_unsafe(tmp_path, edit, field, expected):
+    old, new = edit
+    assert old in GOOD, old
+    p = _write(tmp_path, GOOD.replace(old, new, 1))
+    with pytest.raises(BoardError) as e:
+        load_board_file(p)
+    msg = str(e.value)
+    assert f"`{field}`" in msg and expected in msg, msg
+
+
+@pytest.mark.parametrize("name", ["../../x", "../boards/stm32l475", "stm32l475/../host", "/etc/passwd", "",
+                                  "STM32L475", "host.toml", "a\nb"])
+def test_load_board_takes_plain_names_only(name):
+    with pytest.raises(BoardError, match="not a board name") as e:
+        load_board(name)
+    assert "stm32l475" in e.value.hint
+
+
+def test_board_config_strings_are_c_literals():
+    from codegen.emit.cgen import CText
+    d = dict(config_defines(load_board("stm32l475")))
+    assert isinstance(d["MF_BOARD_NAME"], CText) and d["MF_BOARD_NAME"] == '"stm32l475"'
+    assert isinstance(d["MF_CLOCK_SOURCE"], CText) and d["MF_CLOCK_SOURCE"] == '"msi"'
+    assert d["MF_CLOCK_SOURCE_MSI"] == "1"
