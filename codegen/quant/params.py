@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from codegen.ir import DType, Quant
 from codegen.quant.multiplier import f32, quantize_multiplier
+from codegen.wellformed import MalformedModelError, Rule
 
 _QRANGE = {DType.INT8: (-128, 127), DType.UINT8: (0, 255), DType.INT16: (-32768, 32767),
            DType.INT32: (-(1 << 31), (1 << 31) - 1)}
@@ -21,7 +22,10 @@ def qrange(dtype: DType) -> tuple[int, int]:
 def quantize_value(x: float, q: Quant) -> int:
     """TFLM's ``zero_point + round(x / scale)`` in float32 (used for activation bounds)."""
     from codegen.quant.multiplier import round_half_away
-    return q.zp + round_half_away(f32(f32(x) / f32(q.s)))
+    scale = f32(q.s)
+    if not scale > 0.0:  # (codegen/wellformed.py refuses these first; never a ZeroDivisionError)
+        raise MalformedModelError.one(Rule.SCALE, f"scale {q.s!r} cannot quantise {x!r}; it must be > 0")
+    return q.zp + round_half_away(f32(f32(x) / scale))
 
 
 def activation_range_quantized(activation: str, out: Quant, dtype: DType) -> tuple[int, int]:
