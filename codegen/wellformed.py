@@ -15,8 +15,8 @@ question; whether the device matches TFLM is `codegen/validate.py`'s.)
 Ceilings (there is no board here: a board's own RAM and flash are checked by `codegen/fit.py` right
 after planning, before anything is written):
 
-* a tensor computed at run time holds at most :data:`MAX_TENSOR_BYTES` (16 MiB): no microcontroller
-  holds more, and the generator's own analyses allocate index arrays in proportion to it;
+* a tensor holds at most :data:`MAX_TENSOR_BYTES` (16 MiB): no microcontroller holds more, and the
+  generator's own analyses (and the C text of a constant) take memory in proportion to it;
 * the planned arena holds at most :data:`MAX_ARENA_BYTES` (64 MiB), the host build included.
 """
 
@@ -63,7 +63,7 @@ class Rule(enum.Enum):
     WINDOW = "strides, dilations and filter sizes are >= 1"
     OPTION_VALUE = "floating-point operator options are finite"
     MULTIPLIER = "fixed-point multipliers and shifts lie within what the kernels compute without overflow"
-    TENSOR_SIZE = f"a tensor computed at run time holds at most {MAX_TENSOR_BYTES // (1024 * 1024)} MiB"
+    TENSOR_SIZE = f"a tensor holds at most {MAX_TENSOR_BYTES // (1024 * 1024)} MiB"
     ARENA_SIZE = f"the arena holds at most {MAX_ARENA_BYTES // (1024 * 1024)} MiB"
 
 
@@ -179,8 +179,9 @@ def _subgraph_flow(sg: Subgraph) -> list[Violation]:
             if i == NO_TENSOR or i in written or i in variables:
                 continue
             t = sg.tensors[i]
-            why = (f"only op {later[i]}, later, writes it" if i in later and later[i] >= op.index
-                   else "nothing writes it")
+            why = ("only the operator itself writes it" if later.get(i) == op.index else
+                   f"only op {later[i]}, later, writes it" if i in later and later[i] > op.index else
+                   "nothing writes it")
             out.append(Violation(Rule.DATA_FLOW, where, f"reads tensor {i} {t.name!r}, which is no subgraph input, "
                                  f"constant or variable, and {why}"))
         for o in op.outputs:
@@ -262,14 +263,13 @@ def _dims(sg: Subgraph, t: Tensor) -> list[Violation]:
 
 
 def _size(sg: Subgraph, t: Tensor) -> list[Violation]:
-    if t.is_const:  # its bytes are in the file: the reader checked them against the shape
-        return []
     n = t.nbytes  # Python integers: no overflow
     if n <= MAX_TENSOR_BYTES:
         return []
+    what = "holds constants of" if t.is_const else "needs"
     return [Violation(Rule.TENSOR_SIZE, _tensor_where(sg, t),
-                      f"needs {_describe_size(n)} at run time, more than the {_describe_size(MAX_TENSOR_BYTES)} "
-                      "ceiling (no microcontroller holds it)")]
+                      f"{what} {_describe_size(n)}, more than the {_describe_size(MAX_TENSOR_BYTES)} ceiling "
+                      "(no microcontroller holds it)")]
 
 
 def _quant(sg: Subgraph, t: Tensor) -> list[Violation]:
