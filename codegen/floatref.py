@@ -222,7 +222,7 @@ def float_rows(report: FloatReport) -> list[tuple[str, ...]]:
             for o in report.outputs]
 
 
-FLOAT_HEAD = ("output", "RMSE", "MAE", "max |error|", "cosine", "L2r")
+FLOAT_HEAD = ("output", "RMSE", "MAE", "max abs error", "cosine", "L2r")
 
 
 def show_float_report(validate_json: Path) -> None:
@@ -239,3 +239,26 @@ def show_float_report(validate_json: Path) -> None:
     kv("float model", f"{r.model} ({r.runtime}), over {r.outputs[0].metrics.samples if r.outputs else 0} samples:")
     for row in float_rows(r):
         kv("", f"{row[0]}: RMSE {row[1]}, MAE {row[2]}, max |error| {row[3]}, cosine {row[4]}, L2r {row[5]}")
+
+
+def read_float_report(project_dir: Path) -> FloatReport | None:
+    """The float_reference section of the validate.json in a build directory (None: none)."""
+    import json
+    p = Path(project_dir) / "validate.json"
+    if not p.is_file():
+        return None
+    d = json.loads(p.read_text()).get("float_reference")
+    return FloatReport.from_json(d) if d else None
+
+
+def float_markdown(report: FloatReport) -> list[str]:
+    """report.md's section: the last validation's metrics against the float model."""
+    md = ["## Against the float model", ""]
+    if report.error:
+        return md + [f"No metrics: {report.error}.", ""]
+    n = report.outputs[0].metrics.samples if report.outputs else 0
+    md += [f"The last validation (`validate.json`, {n} samples): the deployed model's dequantised outputs against "
+           f"`{report.model}` run by {report.runtime} on the same inputs.", "",
+           "| " + " | ".join(FLOAT_HEAD) + " |", "| --- |" + " ---: |" * (len(FLOAT_HEAD) - 1)]
+    md += ["| " + " | ".join(row) + " |" for row in float_rows(report)]
+    return md + [""]

@@ -310,5 +310,9 @@ def validate_and_show(project: Project, args: dict) -> int:
         kv("accuracy", f"device {v.device_correct / v.labelled:.3f}, TFLM {v.reference_correct / v.labelled:.3f} "
                        f"on {v.labelled} labelled samples")
     show_float_report(project.dir / "validate.json")
+    if (project.dir / "run.json").is_file():         # report.md shows the metrics of the last validation
+        from codegen.reports.run_report import write_build_run_report
+        from codegen.run import read_run
+        write_build_run_report(read_run(project.dir / "run.json"), project.dir)
     kv("wrote", f"{project.dir / 'validate.json'} and junit.xml")
     return 0 if v.passed else 1

@@ -13,10 +13,13 @@ reads the same both ways), and fails when the conversion changed what the model 
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
+import os
 import tempfile
 from dataclasses import dataclass
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -43,8 +46,28 @@ def _first_line(exc: BaseException) -> str:
     return line or type(exc).__name__
 
 
-def to_tensorflow(m: OnnxModel, proto: Any) -> OnnxTensorFlow:
-    """`proto`: the model with its input shape fixed and shapes inferred (:func:`onnx_model.fixed`)."""
+# onnx2tf runs ONNX Runtime on sample images to settle layouts of 4-D, 3-channel inputs, and downloads
+# them from GitHub unless this file lies in the working directory: it gets the user's calibration samples
+SAMPLE_FILE = "calibration_image_sample_data_20x128x128x3_float32.npy"
+
+
+@contextlib.contextmanager
+def _sample_images(calib: np.ndarray) -> Iterator[None]:
+    """Run onnx2tf in a scratch directory holding its sample-image file, made of `calib` (ONNX layout)."""
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="mcuforge-onnx2tf-") as tmp:
+        if calib.ndim == 4:
+            np.save(Path(tmp) / SAMPLE_FILE, np.ascontiguousarray(calib[:20].transpose(0, 2, 3, 1), dtype=np.float32))
+        os.chdir(tmp)
+        try:
+            yield
+        finally:
+            os.chdir(cwd)
+
+
+def to_tensorflow(m: OnnxModel, proto: Any, calib: np.ndarray) -> OnnxTensorFlow:
+    """`proto`: the model with its input shape fixed and shapes inferred (:func:`onnx_model.fixed`);
+    `calib`: calibration samples in the ONNX layout (onnx2tf's own checks run ONNX Runtime on them)."""
     tf = tensorflow()
     with quiet_native() as log:
         try:
@@ -53,8 +76,8 @@ def to_tensorflow(m: OnnxModel, proto: Any) -> OnnxTensorFlow:
             raise McuforgeError("converting ONNX models needs onnx2tf", hint="./setup.sh installs it (pip install "
                                 f"--no-deps onnx2tf=={ONNX2TF_PIN}, see pyproject.toml)") from None
         try:
-            with tempfile.TemporaryDirectory(prefix="mcuforge-onnx2tf-") as tmp:
-                km = onnx2tf.convert(onnx_graph=proto, output_folder_path=tmp, disable_model_save=True,
+            with _sample_images(calib):
+                km = onnx2tf.convert(onnx_graph=proto, output_folder_path="saved_model", disable_model_save=True,
                                      non_verbose=True, not_use_onnxsim=True)
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - onnx2tf raises what TensorFlow raises, or exits
             node = getattr(exc, "onnx_op_name", None)

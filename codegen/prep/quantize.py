@@ -219,7 +219,7 @@ def quantize(source: ModelSource, data: Samples, options: QuantizeOptions = Quan
             notes += shape_notes
             calib_src = fit_samples(data, shape[1:], om.input.name, limit=options.max_samples)
             say(f"converting {source.path.name} (opset {om.opset}) to TensorFlow with onnx2tf")
-            otf = onnx_convert.to_tensorflow(om, onnx_model.fixed(om, shape))
+            otf = onnx_convert.to_tensorflow(om, onnx_model.fixed(om, shape), calib_src)
             make = otf.make
             say("converting to float32 and checking it against ONNX Runtime")
             f32 = _convert(make, lambda conv: None, "float32")
