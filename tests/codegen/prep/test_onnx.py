@@ -98,7 +98,7 @@ def test_int16x8_onnx_model_on_emulated_stm32l475(work, tmp_path):
     d = _validate_on_board(q, tmp_path)
     assert d["outputs"][0]["dtype"] == "int16"
     (out,) = d["float_reference"]["outputs"]
-    assert out["l2_relative_error"] < 0.01          # 16-bit activations: closer to float than int8
+    assert 0 < out["l2_relative_error"] < 0.03 and out["cosine"] > 0.999   # int8 weights bound the error
 
 
 @pytest.mark.qemu
