@@ -119,14 +119,14 @@ def _interpreter(data: bytes) -> Any:
 
 
 @dataclass(frozen=True)
-class FloatCheck:
+class LayoutCheck:
     inputs: tuple[TensorLayout, ...]
     outputs: tuple[TensorLayout, ...]
     max_abs_diff: float                      # float32 .tflite against ONNX Runtime
     samples: int
 
 
-def check_float(m: OnnxModel, shape: tuple[int, ...], f32: bytes, calib: np.ndarray, samples: int = 4) -> FloatCheck:
+def check_float(m: OnnxModel, shape: tuple[int, ...], f32: bytes, calib: np.ndarray, samples: int = 4) -> LayoutCheck:
     """Compare the float32 conversion with ONNX Runtime on the first `samples` calibration samples
     (`calib`: ONNX layout, samples first) and find the layouts."""
     from codegen.floatref import OnnxRunner
@@ -181,4 +181,4 @@ def check_float(m: OnnxModel, shape: tuple[int, ...], f32: bytes, calib: np.ndar
                             f"(max |diff| {best_fail:.3g} on {len(xs)} calibration samples)",
                             hint="rerun with MCUFORGE_CONVERTER_LOG=1 to see the converter's log; simplify the "
                                  "operator named there, or export with another opset")
-    return FloatCheck(inputs=best[1], outputs=tuple(best[2]), max_abs_diff=best[0], samples=len(xs))
+    return LayoutCheck(inputs=best[1], outputs=tuple(best[2]), max_abs_diff=best[0], samples=len(xs))
