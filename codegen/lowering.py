@@ -247,6 +247,10 @@ class _Group:
     first: int
     last: int
     extent: int
+    # every member m sits at a position = phase (mod align[m]); modulus = the largest alignment: moving
+    # the whole group by -phase (mod modulus) aligns every member (see _share_groups)
+    phase: int = 0
+    modulus: int = 1
 
 
 @dataclass
@@ -265,6 +269,7 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
     first: dict[TensorKey, int] = {}
     last: dict[TensorKey, int] = {}
     size: dict[TensorKey, int] = {}
+    align: dict[TensorKey, int] = {}  # the element alignment a tensor's bytes need (its type's size, at most 8)
     end = len(sched)
 
     def touch(k: TensorKey, t: int) -> None:
@@ -273,6 +278,7 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
         last[r] = max(last.get(r, t), t)
         tensor = graph.subgraphs[k[0]].tensors[k[1]]
         size[r] = max(size.get(r, 0), bands.get(k, tensor.nbytes))
+        align[r] = max(align.get(r, 1), min(tensor.dtype.size, 8))
 
     for sg_index, sg_steps in steps.items():
         for s in sg_steps:
@@ -308,7 +314,7 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
             variables[v.symbol] = StateBuffer(v.symbol, v.nbytes, v.fill)
     arena_roots = [r for r in sorted(first) if r not in storage]
     if reuse_arena:
-        placement, plan = _share_groups(arena_roots, first, last, size, steps, pos, root)
+        placement, plan = _share_groups(arena_roots, first, last, size, align, steps, pos, root)
     else:
         placement = {r: (r, 0) for r in arena_roots}
         plan = plan_arena([Buffer(key=r, size=size[r], first=first[r], last=last[r]) for r in arena_roots],
@@ -319,13 +325,15 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
     return _Layout(storage=storage, plan=plan, arrays=arrays, variables=variables, bands=dict(bands))
 
 
-def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict,
+def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict, align: dict,
                   steps: dict[int, list[Step]], pos: dict, root) -> tuple[dict[TensorKey, tuple[int, int]], ArenaPlan]:
     """Storage groups: a call's output may overlap its input when the kernel allows it
     (``KernelCall.shares``/``inplace``: the output starts a computed number of bytes before the
     input) and the input dies at that very call while the output is born there. Each candidate is
-    kept only if the planned arena does not grow. Returns root -> (group key, position) and the plan."""
-    groups = {r: _Group({r: 0}, first[r], last[r], size[r]) for r in roots}
+    kept only if the planned arena does not grow. Every member keeps its type's alignment within
+    the (16-byte aligned) group: an output may start further before its input than the kernel
+    needs, never less. Returns root -> (group key, position) and the plan."""
+    groups = {r: _Group({r: 0}, first[r], last[r], size[r], 0, align[r]) for r in roots}
     owner = {r: r for r in roots}
 
     def plan_of(gs: dict) -> ArenaPlan:
@@ -349,12 +357,17 @@ def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict,
         if go == gi or groups[gi].last != t or groups[go].first != t or len(groups[go].members) != 1:
             continue
         g1 = groups[gi]
+        # the output starts `off` bytes before its input, or further (never less), at a position in
+        # phase with the group for its alignment
         a = g1.members[ri] - off
+        a -= (a - g1.phase) % min(align[ro], g1.modulus)
+        modulus = max(g1.modulus, align[ro])
         shift = max(0, -a)
         members = {r: p + shift for r, p in g1.members.items()}
         members[ro] = a + shift
+        phase = (a if align[ro] > g1.modulus else g1.phase) + shift  # (the same mod the old modulus)
         merged = _Group(members, g1.first, max(g1.last, groups[go].last),
-                        max(p + size[r] for r, p in members.items()))
+                        max(p + size[r] for r, p in members.items()), phase % modulus, modulus)
         trial = {k: g for k, g in groups.items() if k not in (gi, go)}
         trial[gi] = merged
         plan = plan_of(trial)
@@ -362,6 +375,12 @@ def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict,
             groups, best = trial, plan
             for r in members:
                 owner[r] = gi
+    # move each group so that its members are aligned (only groups that mix alignments out of phase)
+    moved = {k: -g.phase % g.modulus for k, g in groups.items()}
+    if any(moved.values()):
+        groups = {k: _Group({r: p + moved[k] for r, p in g.members.items()}, g.first, g.last,
+                            g.extent + moved[k]) for k, g in groups.items()}
+        best = plan_of(groups)
     placement = {r: (owner[r], groups[owner[r]].members[r]) for r in roots}
     return placement, best
 
