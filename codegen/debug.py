@@ -64,7 +64,7 @@ def debug_model(model: Path | bytes, samples: int = 3, seed: int = 0, name: str 
                 op = compiled.graph.main.operators[step.op_index]
                 for t in op.outputs:
                     st = compiled.storage.get((0, t))
-                    if st is None or st.kind != "arena":
+                    if st is None or st.kind != StorageKind.ARENA:
                         continue
                     got = host.read_tensor((0, t))
                     want = np.asarray(ref.tensor(t, 0)).reshape(got.shape)

@@ -14,6 +14,7 @@ Python computes every constant here; templates only lay the results out.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Callable, Sequence, Union
 
@@ -92,6 +93,13 @@ class State(Sym):
 CValue = Union[int, F32, Sym, TensorPtr, TensorPtrs, Literal, tuple]
 
 
+class ArrayKind(enum.StrEnum):
+    """What a constant array holds (a str enum: ``ctx.array(..., kind="weights")`` works as well)."""
+
+    WEIGHTS = "weights"  # the model's own data: weights and biases (in any layout)
+    PARAMS = "params"    # derived from the model: multipliers, shifts, requantisation records, tables
+
+
 @dataclass(frozen=True, eq=False)
 class CArray:
     """A constant array emitted into flash (``<prefix>_weights.c``)."""
@@ -99,7 +107,10 @@ class CArray:
     name: str
     ctype: str
     values: np.ndarray
-    kind: str = "weights"  # "weights" (model data) or "params" (multipliers, shifts, tables)
+    kind: ArrayKind = ArrayKind.WEIGHTS
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", ArrayKind(self.kind))  # "weights"/"params" from a handler
 
     @property
     def nbytes(self) -> int:
@@ -195,7 +206,7 @@ class LowerContext:
         return self.subgraph.tensors[self.op.outputs[k]]
 
     def array(self, suffix: str, ctype: str, values: np.ndarray | Sequence[int] | Sequence[float],
-              kind: str = "params") -> CArray:
+              kind: ArrayKind | str = ArrayKind.PARAMS) -> CArray:
         arr = np.ascontiguousarray(np.asarray(values)).reshape(-1)
         return CArray(name=f"sg{self.subgraph.index}_op{self.op.index}_{suffix}", ctype=ctype,
                       values=arr, kind=kind)

@@ -1,0 +1,110 @@
+"""Flash tools: one small module per upload protocol, registered here.
+
+Each tool module owns everything about its tool: the program it runs (``program``), what to say when
+that program is missing (``install_hint``), its own table in a board file (``[upload.<protocol>]``,
+described by its ``settings`` dataclass: one string field per key, required when it has no default)
+and the command line it runs (``command``). The board schema checks a board's ``[upload.<protocol>]``
+tables against these dataclasses when the board is loaded; :func:`upload_command` computes the
+command line that PlatformIO's builder (pio-platform/builder/main.py) runs for ``pio run -t upload``.
+
+Adding a protocol = one module here (plus the board files that use it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import pkgutil
+import shlex
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from codegen.errors import McuforgeError
+
+# The firmware as PlatformIO's builder has just built it ($BUILD_DIR is expanded by the builder).
+BUILD_DIR = "$BUILD_DIR"
+
+
+@dataclass(frozen=True)
+class FlashFiles:
+    """What a flash tool may write: the firmware in each format, and where the board's flash starts."""
+
+    elf: str
+    bin: str
+    hex: str
+    flash_origin: int
+
+    @staticmethod
+    def built(flash_origin: int) -> "FlashFiles":
+        """The files of PlatformIO's build directory (paths the builder expands)."""
+        return FlashFiles(elf=f"{BUILD_DIR}/firmware.elf", bin=f"{BUILD_DIR}/firmware.bin",
+                          hex=f"{BUILD_DIR}/firmware.hex", flash_origin=flash_origin)
+
+
+class FlashTool(Protocol):
+    name: str            # the upload protocol, as board files name it
+    program: str         # the executable the command runs
+    install_hint: str    # how to get `program` when it is missing
+    settings: type       # a frozen dataclass of str fields: the board's [upload.<name>] table
+
+    def command(self, settings: Any, files: FlashFiles) -> list[str]:
+        """The command line that writes `files` to the board (argv, not a shell string)."""
+        ...
+
+
+_TOOLS: dict[str, FlashTool] = {}
+_LOADED = False
+
+
+def register(tool: FlashTool) -> FlashTool:
+    if tool.name in _TOOLS:
+        raise RuntimeError(f"two flash tools registered for {tool.name}")
+    _TOOLS[tool.name] = tool
+    return tool
+
+
+def _load_all() -> None:
+    global _LOADED
+    if _LOADED:
+        return
+    for mod in pkgutil.iter_modules(__path__):
+        if mod.name != "upload":
+            importlib.import_module(f"{__name__}.{mod.name}")
+    _LOADED = True
+
+
+def tools() -> dict[str, FlashTool]:
+    """Every flash tool, by protocol name."""
+    _load_all()
+    return dict(sorted(_TOOLS.items()))
+
+
+def flash_tool(protocol: str) -> FlashTool:
+    known = tools()
+    if protocol not in known:
+        raise McuforgeError(f"no flash tool for upload protocol {protocol!r}",
+                            hint="known protocols: " + ", ".join(known) + " (codegen/hil/flash/<protocol>.py)")
+    return known[protocol]
+
+
+@dataclass(frozen=True)
+class SettingField:
+    """One key of a tool's board table: its name, whether a board must give it, what it means."""
+
+    name: str
+    required: bool
+    doc: str
+
+
+def setting_fields(tool: FlashTool) -> tuple[SettingField, ...]:
+    """The keys of `[upload.<tool>]` in a board file, from the tool's settings dataclass."""
+    return tuple(SettingField(f.name, f.default is dataclasses.MISSING, f.metadata.get("doc", ""))
+                 for f in dataclasses.fields(tool.settings))
+
+
+def upload_command(protocol: str, settings: Any, files: FlashFiles) -> str:
+    """The shell command line (for the PlatformIO builder's UPLOADCMD) that flashes `files` with
+    `protocol`'s tool and the board's `settings` for it. `$` is SCons's: only $BUILD_DIR stays live."""
+    argv = flash_tool(protocol).command(settings, files)
+    line = shlex.join(argv).replace("$", "$$")
+    return line.replace(f"$${BUILD_DIR[1:]}", BUILD_DIR)

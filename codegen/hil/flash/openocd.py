@@ -1,0 +1,29 @@
+"""OpenOCD with an interface (the probe) and a target (the MCU) script from its script library."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from codegen.hil.flash import FlashFiles, register
+
+
+@dataclass(frozen=True)
+class OpenocdSettings:
+    """`[upload.openocd]`: the two scripts OpenOCD needs for this board."""
+
+    interface: str = field(metadata={"doc": "the probe's interface script, e.g. \"interface/stlink.cfg\""})
+    target: str = field(metadata={"doc": "the MCU's target script, e.g. \"target/stm32l4x.cfg\""})
+
+
+class Openocd:
+    name = "openocd"
+    program = "openocd"
+    install_hint = "setup.sh installs Debian's openocd"
+    settings = OpenocdSettings
+
+    def command(self, settings: OpenocdSettings, files: FlashFiles) -> list[str]:
+        return [self.program, "-f", settings.interface, "-f", settings.target,
+                "-c", f"program {files.elf} verify reset exit"]
+
+
+register(Openocd())

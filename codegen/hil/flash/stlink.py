@@ -1,0 +1,25 @@
+"""ST-LINK probes through stlink-tools' `st-flash` (the raw binary, written at the start of flash)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from codegen.hil.flash import FlashFiles, register
+
+
+@dataclass(frozen=True)
+class StlinkSettings:
+    """`[upload.stlink]`: nothing to set (the binary goes to the board's `memory.flash` origin)."""
+
+
+class Stlink:
+    name = "stlink"
+    program = "st-flash"
+    install_hint = "setup.sh installs Debian's stlink-tools"
+    settings = StlinkSettings
+
+    def command(self, settings: StlinkSettings, files: FlashFiles) -> list[str]:
+        return [self.program, "--reset", "--connect-under-reset", "write", files.bin, hex(files.flash_origin)]
+
+
+register(Stlink())
