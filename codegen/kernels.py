@@ -107,6 +107,8 @@ def kernel_file(name: str, variant: KernelVariant) -> Path:
                         hint="code-generator bug: a kernel file is missing")
 
 
-def kernel_sources(compiled: CompiledModel, variant: KernelVariant) -> list[Path]:
-    """The kernel files a build of `compiled` compiles: exactly the kernels it calls, in `variant`."""
-    return [kernel_file(name, variant) for name in compiled.kernels]
+def kernel_sources(compiled: CompiledModel, variant: KernelVariant | None = None) -> list[Path]:
+    """The kernel files a build of `compiled` compiles: exactly the kernels it calls, in `variant`
+    (default: the variant whose layouts the model was generated with)."""
+    chosen = default_variant(compiled.target) if variant is None else variant
+    return [kernel_file(name, chosen) for name in compiled.kernels]

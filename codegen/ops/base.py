@@ -90,7 +90,18 @@ class State(Sym):
     on_reset: bool = True
 
 
-CValue = Union[int, F32, Sym, TensorPtr, TensorPtrs, Literal, tuple]
+NULL = Literal("NULL")  # a pointer field the call leaves empty on purpose
+
+
+@dataclass(frozen=True)
+class Struct:
+    """A struct-typed field's value, emitted with designated initialisers (``{.name = value, ...}``):
+    its fields are named, so their order in nn.h does not matter."""
+
+    fields: tuple[tuple[str, "CValue"], ...]
+
+
+CValue = Union[int, F32, Sym, TensorPtr, TensorPtrs, Literal, Struct, tuple]
 
 
 class ArrayKind(enum.StrEnum):
@@ -124,6 +135,9 @@ _CTYPE_SIZE = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t"
 @dataclass(frozen=True)
 class KernelCall:
     """``function(&params, inputs..., outputs...)`` with ``params`` a const struct in flash.
+
+    ``params`` names every field of the struct in nn.h, those the call leaves empty too (``NULL``, 0):
+    tests/codegen/ops/test_kernel_params.py checks names and count against nn.h.
 
     ``kernel`` names the kernel source file (``firmware/kernels/<variant>/<kernel>.c``); it is the
     function name for all kernels except the generic ones that serve several functions.
