@@ -118,11 +118,19 @@ def _seed_toolchain(packages: Path) -> bool:
     return changed
 
 
-def ensure_core(core_dir: Path = CORE_DIR) -> tuple[PioCore, bool]:
-    """Create or refresh the offline core; returns the core and whether anything changed."""
+def require_cross_compiler() -> None:
+    """Cortex-M builds need Debian's arm-none-eabi GCC (host builds do not)."""
     if shutil.which(TOOLCHAIN_PREFIX + "gcc") is None:
         raise McuforgeError("arm-none-eabi-gcc is not installed",
-                            hint="run ./setup.sh (it installs Debian's gcc-arm-none-eabi)")
+                            hint="run ./setup.sh (it installs Debian's gcc-arm-none-eabi), or "
+                                 "`apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi`")
+
+
+def ensure_core(core_dir: Path = CORE_DIR, cross: bool = True) -> tuple[PioCore, bool]:
+    """Create or refresh the offline core; returns the core and whether anything changed. `cross`:
+    the cross compiler must be there (setup.sh); without it the core serves host builds only."""
+    if cross:
+        require_cross_compiler()
     packages = core_dir / "packages"
     packages.mkdir(parents=True, exist_ok=True)
     changed = _seed_scons(packages)
@@ -136,7 +144,7 @@ def core() -> PioCore:
     """The seeded core (an installed mcuforge seeds it now); raises with the fix when setup has not run."""
     if not (CORE_DIR / "packages" / "tool-scons" / "scons.py").is_file():
         if installed():
-            return ensure_core()[0]
+            return ensure_core(cross=False)[0]
         raise McuforgeError("the offline PlatformIO core is not set up",
                             hint="run ./setup.sh")
     return PioCore(core_dir=CORE_DIR, platform_dir=PLATFORM_DIR,

@@ -16,7 +16,7 @@ from codegen.generate import GenerateOptions, compile_model
 from codegen.lowering import CompiledModel, prefix_from
 from codegen.hil.flash import FlashFiles, upload_command
 from codegen.kernels import KernelVariant, generator_target, kernel_choice, kernel_sources, variant_for
-from codegen.pio.core import core
+from codegen.pio.core import core, require_cross_compiler
 from codegen.resources import FIRMWARE_DIR, PIO_PLATFORM_DIR, build_root
 from codegen.version import __version__
 
@@ -125,6 +125,8 @@ def write_project(board: Board, model_path: Path, out_dir: Path | None = None,
     sources = firmware_sources(board, compiled, options) + [src / f.name for f in sorted(src.glob("*.c"))]
     cflags, ldflags, libs, includes = _flags(board, out, options)
     pio = core()
+    if not board.native:
+        require_cross_compiler()
     write_if_changed(out / "boards" / f"{board.name}.json", render(
         "pio_board.json.j2", board=board, toolchain=board.core.toolchain,
         flash_size=board.flash.size if board.flash else 0, ram_size=board.ram_total,
