@@ -228,9 +228,8 @@ def load_board_file(path: Path) -> Board:
         raise r.fail("name", f"the file's stem {path.stem!r}", name)
     core_name = r.get("core", lambda v: v in CORES, "one of " + ", ".join(CORES))
     core = CORES[core_name]
-    family = r.get("family", lambda v: isinstance(v, str) and (FIRMWARE_DIR / "bsp" / v).is_dir(),
-                   "an MCU family with a folder firmware/bsp/<family>/ ("
-                   + ", ".join(sorted(p.name for p in (FIRMWARE_DIR / "bsp").iterdir() if p.is_dir())) + ")")
+    family = r.get("family", lambda v: isinstance(v, str) and _NAME.match(v) is not None and v in bsp_families(),
+                   "an MCU family with a folder firmware/bsp/<family>/ (" + ", ".join(bsp_families()) + ")")
     flash = ram = None
     extra: tuple[MemoryRegion, ...] = ()
     mem = r.table("memory", required=not core.toolchain == "host")
@@ -256,6 +255,12 @@ def load_board_file(path: Path) -> Board:
                  flash=flash, ram=ram, extra_ram=extra, clock=_passthrough(r, "clock"),
                  console=_passthrough(r, "console"), timing_pin=_passthrough(r, "timing_pin"),
                  emulator=emulator, upload=upload, platformio_board=pio.str("board", required=False) if pio else None)
+
+
+def bsp_families() -> list[str]:
+    """The MCU families with board support: firmware/bsp/<family>/board.c (firmware/bsp/stm32/ holds
+    what the STM32 families share, and is no family)."""
+    return sorted(p.parent.name for p in (FIRMWARE_DIR / "bsp").glob("*/board.c"))
 
 
 def load_board(name: str, boards_dir: Path = BOARDS_DIR) -> Board:
