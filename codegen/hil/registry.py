@@ -6,39 +6,21 @@ request (target, port).
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 from codegen.boards import Board
 from codegen.errors import McuforgeError
 from codegen.hil.records import Driver, RunRequest
+from codegen.plugins import Registry
 
-_DRIVERS: list[Driver] = []
-_LOADED = False
+_DRIVERS: Registry[Driver] = Registry("codegen.hil.drivers", "driver")
 
 
 def register(driver: Driver) -> Driver:
-    if any(d.name == driver.name for d in _DRIVERS):
-        raise RuntimeError(f"two drivers registered as {driver.name!r}")
-    _DRIVERS.append(driver)
-    _DRIVERS.sort(key=lambda d: d.priority)
-    return driver
-
-
-def _load_all() -> None:
-    global _LOADED
-    if _LOADED:
-        return
-    import codegen.hil.drivers as pkg
-    for mod in pkgutil.iter_modules(pkg.__path__):
-        importlib.import_module(f"{pkg.__name__}.{mod.name}")
-    _LOADED = True
+    return _DRIVERS.register(driver.name, driver)
 
 
 def drivers() -> tuple[Driver, ...]:
     """Every registered driver, in priority order."""
-    _load_all()
-    return tuple(_DRIVERS)
+    return tuple(sorted(_DRIVERS.entries().values(), key=lambda d: d.priority))
 
 
 def driver(name: str) -> Driver:

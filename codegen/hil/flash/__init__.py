@@ -13,13 +13,12 @@ Adding a protocol = one module here (plus the board files that use it).
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import pkgutil
 import shlex
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Callable
 
 from codegen.errors import McuforgeError
+from codegen.plugins import Registry
 
 # The firmware as PlatformIO's builder has just built it ($BUILD_DIR is expanded by the builder).
 BUILD_DIR = "$BUILD_DIR"
@@ -41,42 +40,31 @@ class FlashFiles:
                           hex=f"{BUILD_DIR}/firmware.hex", flash_origin=flash_origin)
 
 
-class FlashTool(Protocol):
+@dataclass(frozen=True)
+class FlashTool:
+    """One upload protocol's tool (a module of this package registers one)."""
+
     name: str            # the upload protocol, as board files name it
     program: str         # the executable the command runs
     install_hint: str    # how to get `program` when it is missing
     settings: type       # a frozen dataclass of str fields: the board's [upload.<name>] table
+    arguments: Callable[[Any, FlashFiles], list[str]]  # the program's arguments for these settings and files
 
     def command(self, settings: Any, files: FlashFiles) -> list[str]:
         """The command line that writes `files` to the board (argv, not a shell string)."""
-        ...
+        return [self.program, *self.arguments(settings, files)]
 
 
-_TOOLS: dict[str, FlashTool] = {}
-_LOADED = False
+_TOOLS: Registry[FlashTool] = Registry(__name__, "flash tool", skip=("upload",))
 
 
 def register(tool: FlashTool) -> FlashTool:
-    if tool.name in _TOOLS:
-        raise RuntimeError(f"two flash tools registered for {tool.name}")
-    _TOOLS[tool.name] = tool
-    return tool
-
-
-def _load_all() -> None:
-    global _LOADED
-    if _LOADED:
-        return
-    for mod in pkgutil.iter_modules(__path__):
-        if mod.name != "upload":
-            importlib.import_module(f"{__name__}.{mod.name}")
-    _LOADED = True
+    return _TOOLS.register(tool.name, tool)
 
 
 def tools() -> dict[str, FlashTool]:
     """Every flash tool, by protocol name."""
-    _load_all()
-    return dict(sorted(_TOOLS.items()))
+    return dict(sorted(_TOOLS.entries().items()))
 
 
 def flash_tool(protocol: str) -> FlashTool:

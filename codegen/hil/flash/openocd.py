@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from codegen.hil.flash import FlashFiles, register
+from codegen.hil.flash import FlashFiles, FlashTool, register
 
 
 @dataclass(frozen=True)
@@ -15,15 +15,9 @@ class OpenocdSettings:
     target: str = field(metadata={"doc": "the MCU's target script, e.g. \"target/stm32l4x.cfg\""})
 
 
-class Openocd:
-    name = "openocd"
-    program = "openocd"
-    install_hint = "setup.sh installs Debian's openocd"
-    settings = OpenocdSettings
-
-    def command(self, settings: OpenocdSettings, files: FlashFiles) -> list[str]:
-        return [self.program, "-f", settings.interface, "-f", settings.target,
-                "-c", f"program {files.elf} verify reset exit"]
+def _arguments(settings: OpenocdSettings, files: FlashFiles) -> list[str]:
+    return ["-f", settings.interface, "-f", settings.target, "-c", f"program {files.elf} verify reset exit"]
 
 
-register(Openocd())
+register(FlashTool(name="openocd", program="openocd", install_hint="setup.sh installs Debian's openocd",
+                   settings=OpenocdSettings, arguments=_arguments))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from codegen.hil.flash import FlashFiles, register
+from codegen.hil.flash import FlashFiles, FlashTool, register
 
 
 @dataclass(frozen=True)
@@ -14,14 +14,9 @@ class PyocdSettings:
     target: str = field(metadata={"doc": "pyOCD's target name, e.g. \"stm32l475xg\""})
 
 
-class Pyocd:
-    name = "pyocd"
-    program = "pyocd"
-    install_hint = "`.venv/bin/pip install pyocd`"
-    settings = PyocdSettings
-
-    def command(self, settings: PyocdSettings, files: FlashFiles) -> list[str]:
-        return [self.program, "flash", "--target", settings.target, files.elf]
+def _arguments(settings: PyocdSettings, files: FlashFiles) -> list[str]:
+    return ["flash", "--target", settings.target, files.elf]
 
 
-register(Pyocd())
+register(FlashTool(name="pyocd", program="pyocd", install_hint="`.venv/bin/pip install pyocd`",
+                   settings=PyocdSettings, arguments=_arguments))

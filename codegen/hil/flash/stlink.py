@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codegen.hil.flash import FlashFiles, register
+from codegen.hil.flash import FlashFiles, FlashTool, register
 
 
 @dataclass(frozen=True)
@@ -12,14 +12,9 @@ class StlinkSettings:
     """`[upload.stlink]`: nothing to set (the binary goes to the board's `memory.flash` origin)."""
 
 
-class Stlink:
-    name = "stlink"
-    program = "st-flash"
-    install_hint = "setup.sh installs Debian's stlink-tools"
-    settings = StlinkSettings
-
-    def command(self, settings: StlinkSettings, files: FlashFiles) -> list[str]:
-        return [self.program, "--reset", "--connect-under-reset", "write", files.bin, hex(files.flash_origin)]
+def _arguments(settings: StlinkSettings, files: FlashFiles) -> list[str]:
+    return ["--reset", "--connect-under-reset", "write", files.bin, hex(files.flash_origin)]
 
 
-register(Stlink())
+register(FlashTool(name="stlink", program="st-flash", install_hint="setup.sh installs Debian's stlink-tools",
+                   settings=StlinkSettings, arguments=_arguments))

@@ -44,6 +44,15 @@ static inline uint32_t apb_prescaler_bits(uint32_t div)
     }
 }
 
+#ifdef STM32_PLL_OUT_DIV
+/* SYSCLK the board's PLL settings give from `input_hz` (checked against MF_CPU_HZ): the input divided
+ * by M, times N, divided by the family's SYSCLK output divider (F4/F7: P, L4: R). */
+static inline uint32_t pll_output_hz(uint32_t input_hz)
+{
+    return input_hz / MF_CLOCK_PLL_M * MF_CLOCK_PLL_N / STM32_PLL_OUT_DIV;
+}
+#endif
+
 /* RCC_CR's HSE bits, at the same place in every family. */
 #define RCC_CR_HSEON (1u << 16)
 #define RCC_CR_HSERDY (1u << 17)

@@ -43,12 +43,6 @@ static uint32_t pll_input(uint32_t *src)
 #endif
 }
 
-/* SYSCLK the board's PLL settings give from this input (checked against MF_CPU_HZ). */
-static uint32_t pll_output_hz(uint32_t input_hz)
-{
-    return input_hz / MF_CLOCK_PLL_M * MF_CLOCK_PLL_N / MF_CLOCK_PLL_P;
-}
-
 /* Start the PLL's input and check the board's PLL settings against MF_CPU_HZ, then switch the power
  * interface's clock on (both families set the regulator next). Returns 0 when the clock cannot be
  * set up (the HSE is switched off again): the core then stays on HSI 16 MHz. */

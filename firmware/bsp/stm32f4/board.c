@@ -21,6 +21,7 @@
 
 #define STM32_GPIO_BASE 0x40020000u /* GPIOA, on AHB1 */
 #define STM32_USART_V1 1            /* console: the F4 USART layout (SR/DR) */
+#define STM32_PLL_OUT_DIV MF_CLOCK_PLL_P /* SYSCLK is the main PLL's P output */
 #include "../stm32/common.h"
 #include "../stm32/gpio.h"
 #include "../stm32/usart.h"

@@ -21,6 +21,7 @@
 
 #define STM32_GPIO_BASE 0x40020000u /* GPIOA, on AHB1 */
 #define STM32_USART_V2 1            /* console: USART v2 register layout */
+#define STM32_PLL_OUT_DIV MF_CLOCK_PLL_P /* SYSCLK is the main PLL's P output */
 #include "../stm32/common.h"
 #include "../stm32/gpio.h"
 #include "../stm32/usart.h"

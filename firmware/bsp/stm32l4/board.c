@@ -21,6 +21,7 @@
 
 #define STM32_GPIO_BASE 0x48000000u /* GPIOA, on AHB2 */
 #define STM32_USART_V2 1            /* console: USART v2 register layout (LPUART1 too) */
+#define STM32_PLL_OUT_DIV MF_CLOCK_PLL_R /* SYSCLK is the main PLL's R output */
 #include "../stm32/common.h"
 #include "../stm32/gpio.h"
 #include "../stm32/usart.h"
@@ -106,12 +107,6 @@ static uint32_t pll_input(uint32_t *src)
 #else
 #error "[clock] source: expected \"msi\", \"hsi\", \"hse\" or \"hse_bypass\""
 #endif
-}
-
-/* SYSCLK the board's PLL settings give from this input (checked against MF_CPU_HZ). */
-static uint32_t pll_output_hz(uint32_t input_hz)
-{
-    return input_hz / MF_CLOCK_PLL_M * MF_CLOCK_PLL_N / MF_CLOCK_PLL_R;
 }
 
 static void clock_init(void)

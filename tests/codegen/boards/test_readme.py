@@ -82,3 +82,14 @@ def test_the_schema_points_to_this_file(tmp_path):
     with pytest.raises(BoardError) as e:
         load_board_file(p)
     assert "boards/README.md" in e.value.hint and (BOARDS_DIR / "README.md").is_file()
+
+
+def test_the_example_board_in_the_main_readme_loads(tmp_path):
+    """README.md's "Adding a board" file, as printed, is a valid board."""
+    text = (BOARDS_DIR.parent / "README.md").read_text()
+    m = re.search(r"### Adding a board.*?```toml\n(.*?)```", text, re.S)
+    assert m
+    p = tmp_path / "myboard.toml"
+    p.write_text(m.group(1))
+    board = load_board_file(p)
+    assert board.upload.settings["openocd"].target == "target/stm32l4x.cfg" and board.emulated

@@ -16,7 +16,7 @@ import codegen.hil.flash as flash
 from codegen.boards import load_board, load_board_file
 from codegen.boards.schema import BOARDS_DIR
 from codegen.errors import McuforgeError
-from codegen.hil.flash import FlashFiles, flash_tool, setting_fields, tools, upload_command
+from codegen.hil.flash import FlashFiles, FlashTool, flash_tool, setting_fields, tools, upload_command
 from codegen.hil.flash.upload import pio_upload
 from codegen.hil.records import RunRequest
 from codegen.pio.project import write_project
@@ -143,23 +143,20 @@ class _ProbeSettings:
     speed: str = field(default="4000", metadata={"doc": "kHz"})
 
 
-class _ProbeTool:
-    """A new upload protocol, as one module would define it."""
+def _probe_arguments(settings: _ProbeSettings, files: FlashFiles) -> list[str]:
+    return ["--device", settings.device, "--speed", settings.speed, files.hex]
 
-    name = "probe"
-    program = "probe-flash"
-    install_hint = "install probe-flash"
-    settings = _ProbeSettings
 
-    def command(self, settings: _ProbeSettings, files: FlashFiles) -> list[str]:
-        return [self.program, "--device", settings.device, "--speed", settings.speed, files.hex]
+# a new upload protocol, as its module would register it
+PROBE = FlashTool(name="probe", program="probe-flash", install_hint="install probe-flash", settings=_ProbeSettings,
+                  arguments=_probe_arguments)
 
 
 def test_a_new_protocol_is_one_module_and_the_board_file(tmp_path, monkeypatch):
     """Register a tool (what a new codegen/hil/flash/<protocol>.py does on import), name it in a board
     file with its own table: the board validates, and `pio run -t upload` runs its command line."""
     flash.tools()
-    monkeypatch.setitem(flash._TOOLS, "probe", _ProbeTool())
+    monkeypatch.setitem(flash._TOOLS._entries, "probe", PROBE)
     text = (BOARDS_DIR / "stm32l475.toml").read_text().replace('name = "stm32l475"', 'name = "newprobe"')
     text = text.replace('protocol = "stlink"', 'protocol = "probe"').replace(
         'protocols = ["stlink", "openocd", "pyocd"]', 'protocols = ["probe"]')
