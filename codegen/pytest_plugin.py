@@ -11,7 +11,7 @@ Fixtures:
 * ``mcuforge_firmware``: the firmware built for (board, model) (:class:`BuiltFirmware`), session-scoped;
 * ``mcuforge_target``: the target's :class:`codegen.hil.strategy.Strategy`, running, started once per
   test module and always stopped (``.restart()`` power-cycles it);
-* ``mcuforge_device``: the running target's :class:`codegen.hil.drivers.Session`; ``.device`` speaks
+* ``mcuforge_device``: the running target's :class:`codegen.hil.records.Session`; ``.device`` speaks
   the protocol (``info()``, ``load()``, ``infer()``, ``results()``, ``profile()``, ``request()``).
 
 Tests marked ``@pytest.mark.hardware`` need a real board and are skipped unless ``--port`` is given,

@@ -1,13 +1,15 @@
 """Flash tools: one small module per upload protocol, registered here.
 
-Each tool module owns everything about its tool: the program it runs (``program``), what to say when
-that program is missing (``install_hint``), its own table in a board file (``[upload.<protocol>]``,
-described by its ``settings`` dataclass: one string field per key, required when it has no default)
-and the command line it runs (``command``). The board schema checks a board's ``[upload.<protocol>]``
+Each tool module registers one :class:`FlashTool` and owns everything about its tool: the program it
+runs (``program``), what to say when that program is missing (``install_hint``), its own table in a
+board file (``[upload.<protocol>]``, described by its ``settings`` dataclass: one string field per key,
+required when it has no default, documented in the field's metadata) and the program's arguments
+(``arguments``). The board schema checks a board's ``[upload.<protocol>]``
 tables against these dataclasses when the board is loaded; :func:`upload_command` computes the
 command line that PlatformIO's builder (pio-platform/builder/main.py) runs for ``pio run -t upload``.
 
-Adding a protocol = one module here (plus the board files that use it).
+Adding a protocol = one module here (plus the board files that use it, and its table's rows in
+boards/README.md, which a test asks for).
 """
 
 from __future__ import annotations
