@@ -16,7 +16,8 @@ import numpy as np
 from codegen.tflite.schema import fb
 
 _TYPES = {"float32": fb.TensorType.FLOAT32, "int8": fb.TensorType.INT8, "int16": fb.TensorType.INT16,
-          "int32": fb.TensorType.INT32, "uint8": fb.TensorType.UINT8}
+          "int32": fb.TensorType.INT32, "uint8": fb.TensorType.UINT8, "int64": fb.TensorType.INT64,
+          "bool": fb.TensorType.BOOL, "uint32": fb.TensorType.UINT32}
 
 
 @dataclass(frozen=True)
