@@ -29,6 +29,9 @@ class Spec:
     scale: float | None = None
     zero_point: int = 0
     data: Any = None  # array-like constant contents
+    channel_scales: tuple[float, ...] = ()  # per-channel quantisation (overrides scale/zero_point)
+    channel_zero_points: tuple[int, ...] = ()
+    channel_axis: int = 0
 
 
 def single_op(opcode: str, inputs: list[Spec], outputs: list[Spec], options: str | None = None,
@@ -48,7 +51,13 @@ def single_op(opcode: str, inputs: list[Spec], outputs: list[Spec], options: str
             b.data = np.frombuffer(np.asarray(s.data, dtype=s.dtype).tobytes(), dtype=np.uint8)
             buffers.append(b)
             t.buffer = len(buffers) - 1
-        if s.scale is not None:
+        if s.channel_scales:
+            q = fb.QuantizationParametersT()
+            q.scale = [float(v) for v in s.channel_scales]
+            q.zeroPoint = [int(v) for v in (s.channel_zero_points or (0,) * len(s.channel_scales))]
+            q.quantizedDimension = s.channel_axis
+            t.quantization = q
+        elif s.scale is not None:
             q = fb.QuantizationParametersT()
             q.scale = [float(s.scale)]
             q.zeroPoint = [int(s.zero_point)]

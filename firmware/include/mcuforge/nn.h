@@ -126,6 +126,9 @@ typedef struct {
     int32_t input_multiplier, input_left_shift, diff_min;
 } mf_softmax_s8_params;
 void mf_softmax_s8(const mf_softmax_s8_params *p, const int8_t *input, int8_t *output);
+/* SOFTMAX int8 -> int16 (TFLM: output scale 1/65536, zero point -32768): the same algorithm and
+ * params, the result rescaled to 16 bits (exponent bits_over_unit + 15) and offset by -32768. */
+void mf_softmax_s8_s16(const mf_softmax_s8_params *p, const int8_t *input, int16_t *output);
 
 /* ==== convolution, fully connected and pooling variants (f32, s16) ==== */
 
@@ -355,6 +358,12 @@ typedef struct {
 void mf_requantize_s16(const mf_requantize_params *p, const int16_t *input, int16_t *output);
 void mf_requantize_s16_s8(const mf_requantize_params *p, const int16_t *input, int8_t *output);
 void mf_requantize_s8_s16(const mf_requantize_params *p, const int8_t *input, int16_t *output);
+/* int32 <-> int8/int16 (TFLM's Requantize on int32 tensors): the centring and the output offset wrap
+ * modulo 2^32 as TFLM's int32 arithmetic does; act_min/act_max are the output type's range. */
+void mf_requantize_s8_s32(const mf_requantize_params *p, const int8_t *input, int32_t *output);
+void mf_requantize_s16_s32(const mf_requantize_params *p, const int16_t *input, int32_t *output);
+void mf_requantize_s32_s8(const mf_requantize_params *p, const int32_t *input, int8_t *output);
+void mf_requantize_s32_s16(const mf_requantize_params *p, const int32_t *input, int16_t *output);
 
 /* Clamp without rescaling: RELU6 on s16 (TFLM clamps raw values to [zero point, q(6)]), RELU and
  * RELU6 on f32 (hi = +inf for RELU). */
