@@ -47,7 +47,9 @@ def lower(ctx: LowerContext) -> Lowered:
 def fold(sg: Subgraph, op: Operator, values: list[np.ndarray]) -> list[np.ndarray]:
     out = sg.tensors[op.outputs[0]]
     x = np.asarray(values[0])
-    if x.dtype.kind == "f" and out.dtype != DType.FLOAT32:
+    if x.dtype.kind == "f" and out.dtype == DType.UINT32:
+        x = np.clip(np.trunc(x), 0, 2**32 - 1).astype(np.int64)  # mf_cast saturates float -> uint32
+    elif x.dtype.kind == "f" and out.dtype != DType.FLOAT32:
         x = np.trunc(x).astype(np.int64)  # C truncates toward zero; then wrap into the target type
     return [x.astype(out.dtype.np).reshape(out.shape)]
 

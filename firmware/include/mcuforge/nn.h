@@ -663,8 +663,9 @@ void mf_log_softmax_s8(const mf_log_softmax_s8_params *p, const int8_t *input, i
 
 /* CAST: out[i] = (out type)in[i], the C conversion TFLM's static_cast makes. in_type and out_type
  * are TFLite TensorType numbers (mf_type: FLOAT32 0, INT32 2, INT16 7, INT8 9, BOOL 6 (input
- * only), UINT32 15). Integer narrowing wraps modulo 2^n; a float outside the target's range is
- * undefined in C and in TFLM alike. */
+ * only), UINT32 15). Integer narrowing wraps modulo 2^n; a float outside a signed target's range
+ * is undefined in C and in TFLM alike; float -> uint32 saturates (negatives give 0, as Cortex-M's
+ * VCVT and the TFLM reference build do). */
 typedef struct {
     int32_t size;
     int32_t in_type, out_type;

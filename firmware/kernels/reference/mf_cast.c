@@ -40,8 +40,8 @@ static void store_float(int32_t type, void *out, int32_t i, float v)
     case T_INT32:
         ((int32_t *)out)[i] = (int32_t)v;
         break;
-    case T_UINT32:
-        ((uint32_t *)out)[i] = (uint32_t)v;
+    case T_UINT32: /* saturating, as Cortex-M's VCVT (C leaves negatives undefined) */
+        ((uint32_t *)out)[i] = v <= 0.0f ? 0u : (v >= 4294967296.0f ? 0xFFFFFFFFu : (uint32_t)v);
         break;
     default:
         ((float *)out)[i] = v;
