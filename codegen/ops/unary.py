@@ -21,7 +21,7 @@ import numpy as np
 from codegen.ir import DType, Operator, Quant, Subgraph
 from codegen.ops.activations import lut_call
 from codegen.ops.base import KernelCall, LowerContext, Lowered, OpHandler
-from codegen.ops.pairwise import check_quant, names
+from codegen.ops.pairwise import check_quant, dispatch, names
 from codegen.ops.registry import register
 from codegen.quant import gemmlowp as fp
 from codegen.quant import lut
@@ -280,5 +280,5 @@ def _fold(spec: UnarySpec):
 
 
 for _opcode, _spec in SPECS.items():
-    register(OpHandler(opcode=_opcode, check=_check(_spec), lower=(lambda s: lambda ctx: s.lower[ctx.input(0).dtype](ctx))(_spec),
-                       fold=_fold(_spec), types=tuple(_spec.lower)))
+    register(OpHandler(opcode=_opcode, check=_check(_spec), lower=dispatch(_spec.lower), fold=_fold(_spec),
+                       types=tuple(_spec.lower)))
