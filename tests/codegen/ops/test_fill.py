@@ -14,7 +14,7 @@ import pytest
 
 from support.compare import compare_bytes, compare_inputs
 from support.opcases import lambda_case
-from support.tflite_build import Spec, single_op
+from support.tflite_build import Op, Spec, graph, single_op
 from support.tflite_edit import ops_of
 from support.tfmodels import convert
 
@@ -36,35 +36,44 @@ def test_fill_tf_model() -> None:
     assert r.exact, r
 
 
-@pytest.mark.parametrize("dtype,value", [("float32", np.float32(-2.75)), ("int32", np.int32(-123456)),
-                                         ("int8", np.int8(-7))])
-@pytest.mark.parametrize("dims_type", ["int32", "int64"])
-def test_fill_runtime_value(dtype: str, value, dims_type: str) -> None:
-    q = {} if dtype != "int8" else {"scale": 0.1, "zero_point": 3}
-    model = single_op("FILL", [Spec((3,), dims_type, data=[1, 3, 5]), Spec((), dtype, **q)], [Spec((1, 3, 5), dtype, **q)])
-    r = compare_inputs(model, "fill", [[value]])
+def test_fill_and_zeros_like_every_type() -> None:
+    """FILL with a run-time value of each type TFLM takes (dims int32 and int64), ZEROS_LIKE of each
+    type TFLM takes, in one model."""
+    fills = [("float32", np.float32(-2.75)), ("int32", np.int32(-123456)), ("int8", np.int8(-7))]
+    tensors, ops, inputs, outputs, xs = {}, [], [], [], []
+    for k, (dtype, value) in enumerate(fills):
+        q = {"scale": 0.1, "zero_point": 3} if dtype == "int8" else {}
+        dims = "int64" if k % 2 else "int32"
+        tensors.update({f"d{k}": Spec((3,), dims, data=[1, 3, 5]), f"v{k}": Spec((), dtype, **q),
+                        f"f{k}": Spec((1, 3, 5), dtype, **q)})
+        ops.append(Op("FILL", (f"d{k}", f"v{k}"), (f"f{k}",)))
+        inputs.append(f"v{k}")
+        outputs.append(f"f{k}")
+        xs.append(value)
+    for k, dtype in enumerate(["int64", "int32", "int8", "float32"]):
+        q = {"scale": 0.1, "zero_point": 3} if dtype == "int8" else {}
+        tensors.update({f"z{k}": Spec((1, 3, 5), dtype, **q), f"zl{k}": Spec((1, 3, 5), dtype, **q)})
+        ops.append(Op("ZEROS_LIKE", (f"z{k}",), (f"zl{k}",)))
+        inputs.append(f"z{k}")
+        outputs.append(f"zl{k}")
+        xs.append(np.arange(15).reshape(1, 3, 5).astype(dtype) + 1)
+    r = compare_inputs(graph(tensors, ops, inputs, outputs), "fill_zeros", [xs])
     assert r.exact, r
 
 
-@pytest.mark.parametrize("dtype", ["int64", "int32", "int8", "float32"])
-def test_zeros_like(dtype: str) -> None:
-    q = {} if dtype != "int8" else {"scale": 0.1, "zero_point": 3}
-    model = single_op("ZEROS_LIKE", [Spec((1, 3, 5), dtype, **q)], [Spec((1, 3, 5), dtype, **q)])
-    x = np.arange(15).reshape(1, 3, 5).astype(dtype) + 1
-    r = compare_inputs(model, "zeros_like", [[x]])
-    assert r.exact, r
-
-
-@pytest.mark.parametrize("src,dst", [pytest.param((1, 3, 1), (1, 2, 3, 4), id="prepend_and_inner"),
-                                     pytest.param((1, 1, 4), (1, 3, 4), id="rows"),
-                                     pytest.param((1, 2, 1, 3, 1), (1, 2, 4, 3, 5), id="rank5_alternating")])
 @pytest.mark.parametrize("dtype,shape_type", [("float32", "int32"), ("int16", "int64"), ("bool", "int32")])
-def test_broadcast_to(src, dst, dtype: str, shape_type: str) -> None:
+def test_broadcast_to(dtype: str, shape_type: str) -> None:
+    """Prepended and inner dimensions, rows, rank 5 with alternating broadcast dimensions."""
     q = {"scale": 0.1, "zero_point": 0} if dtype == "int16" else {}
-    model = single_op("BROADCAST_TO", [Spec(src, dtype, **q), Spec((len(dst),), shape_type, data=list(dst))],
-                      [Spec(dst, dtype, **q)])
-    x = (np.arange(int(np.prod(src))).reshape(src) % 7).astype(dtype)
-    r = compare_inputs(model, "broadcast_to", [[x]])
+    cases = [((1, 3, 1), (1, 2, 3, 4)), ((1, 1, 4), (1, 3, 4)), ((1, 2, 1, 3, 1), (1, 2, 4, 3, 5))]
+    tensors, ops, xs = {}, [], []
+    for k, (src, dst) in enumerate(cases):
+        tensors.update({f"x{k}": Spec(src, dtype, **q), f"s{k}": Spec((len(dst),), shape_type, data=list(dst)),
+                        f"y{k}": Spec(dst, dtype, **q)})
+        ops.append(Op("BROADCAST_TO", (f"x{k}", f"s{k}"), (f"y{k}",)))
+        xs.append((np.arange(int(np.prod(src))).reshape(src) % 7).astype(dtype))
+    model = graph(tensors, ops, [f"x{k}" for k in range(len(cases))], [f"y{k}" for k in range(len(cases))])
+    r = compare_inputs(model, "broadcast_to", [xs])
     assert r.exact, r
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from support.compare import compare_bytes, compare_inputs
 from support.opcases import lambda_case
-from support.tflite_build import Spec, every_value, single_op
+from support.tflite_build import Op, Spec, every_value, graph, single_op
 from support.tflite_edit import ops_of
 from support.tfmodels import convert
 
@@ -56,23 +56,30 @@ S8 = (1, 256)
 S16 = (1, 65536)
 
 
-@pytest.mark.parametrize("opcode,inp,out", [
-    pytest.param("ABS", (0.05, 3), (0.05, -5), id="abs_s8_equal_scales_no_rescale"),
-    pytest.param("ABS", (0.05, 3), (0.031, -128), id="abs_s8_rescaled"),
-    pytest.param("ABS", (0.2, -128), (0.01, 127), id="abs_s8_saturating"),
-    pytest.param("RSQRT", (0.02, -128), (0.1, -128), id="rsqrt_s8_zero_point_at_bottom"),
-    pytest.param("RSQRT", (0.3, -20), (0.01, 7), id="rsqrt_s8_saturating"),
-    pytest.param("RSQRT", (0.0007, 100), (0.5, 0), id="rsqrt_s8_tiny_input_scale"),
-    pytest.param("ELU", (0.05, 3), (0.04, 20), id="elu_s8"),
-    pytest.param("ELU", (0.1, 120), (0.02, -100), id="elu_s8_mostly_negative"),
-])
-def test_int8_every_value(opcode: str, inp: tuple, out: tuple) -> None:
-    """All 256 inputs (RSQRT: those at or above the zero point; TFLM fails the invoke below it)."""
-    model = single_op(opcode, [Spec(S8, "int8", *inp)], [Spec(S8, "int8", *out)])
-    x = np.arange(-128, 128, dtype=np.int8).reshape(S8)
-    if opcode == "RSQRT":
-        x = np.maximum(x, inp[1]).astype(np.int8)
-    r = compare_inputs(model, f"{opcode.lower()}_s8", [[x]])
+INT8_CASES = [  # (opcode, input (scale, zero point), output (scale, zero point)): what each covers
+    ("ABS", (0.05, 3), (0.05, -5)),      # equal scales: no rescaling
+    ("ABS", (0.05, 3), (0.031, -128)),   # rescaled
+    ("ABS", (0.2, -128), (0.01, 127)),   # saturating
+    ("RSQRT", (0.02, -128), (0.1, -128)),  # zero point at the bottom of the range
+    ("RSQRT", (0.3, -20), (0.01, 7)),    # saturating
+    ("RSQRT", (0.0007, 100), (0.5, 0)),  # tiny input scale
+    ("ELU", (0.05, 3), (0.04, 20)),
+    ("ELU", (0.1, 120), (0.02, -100)),   # mostly negative inputs
+]
+
+
+def test_int8_every_value() -> None:
+    """All 256 inputs of each case (RSQRT: those at or above the zero point; TFLM fails the invoke
+    below it), the eight cases as parallel operators of one model."""
+    tensors, ops, inputs, outputs, xs = {}, [], [], [], []
+    for k, (opcode, inp, out) in enumerate(INT8_CASES):
+        tensors[f"x{k}"], tensors[f"y{k}"] = Spec(S8, "int8", *inp), Spec(S8, "int8", *out)
+        ops.append(Op(opcode, (f"x{k}",), (f"y{k}",)))
+        inputs.append(f"x{k}")
+        outputs.append(f"y{k}")
+        x = np.arange(-128, 128, dtype=np.int8).reshape(S8)
+        xs.append(np.maximum(x, inp[1]).astype(np.int8) if opcode == "RSQRT" else x)
+    r = compare_inputs(graph(tensors, ops, inputs, outputs), "unary_s8", [xs])
     assert r.exact, r
 
 
@@ -87,13 +94,14 @@ def test_abs_int16_every_value(scales) -> None:
     assert r.exact, r
 
 
-@pytest.mark.parametrize("opcode", FLOAT_OPS)
-def test_float_special_values(opcode: str) -> None:
-    """Rounding ties (ROUND halves to even), signed zeros, infinities, NaN and large magnitudes."""
+def test_float_special_values() -> None:
+    """Rounding ties (ROUND halves to even), signed zeros, infinities, NaN, subnormals and large
+    magnitudes through every float op (one model, the ops in parallel)."""
     x = np.array([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.0, -0.0, np.inf, -np.inf, np.nan, 1e30, -1e30, 3.4e38,
                   1e-40, 7.25, -7.75, 100.0], dtype=np.float32).reshape(1, -1)
-    model = single_op(opcode, [Spec(x.shape, "float32")], [Spec(x.shape, "float32")])
-    r = compare_inputs(model, f"{opcode.lower()}_special", [[x]])
+    tensors = {"x": Spec(x.shape, "float32"), **{op.lower(): Spec(x.shape, "float32") for op in FLOAT_OPS}}
+    model = graph(tensors, [Op(op, ("x",), (op.lower(),)) for op in FLOAT_OPS], ["x"], [op.lower() for op in FLOAT_OPS])
+    r = compare_inputs(model, "unary_special", [[x]])
     assert r.exact, r
 
 
