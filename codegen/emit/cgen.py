@@ -45,8 +45,10 @@ class IniText(Escaped):
 # them, and `??/` is a backslash), '#', and without comment delimiters. Identifiers, numbers,
 # operators and brackets pass: every token the generator builds.
 _C_PLAIN_BAD = re.compile(r"""[^\x20-\x7e]|["'\\?#`@$]|/\*|\*/|//""")
-# INI: one line, printable, no comment characters, no PlatformIO `${...}` interpolation, no `%`.
-_INI_BAD_CHARS = frozenset(";#$%")
+# INI (PlatformIO's parser): one printable line; no `%` (configparser's interpolation), no `${`
+# (PlatformIO's, and SCons's Python evaluation in the builder), no `;` or `#` after white space (an
+# inline comment), no white space at either end. A lone `$` stays: SCons's `$BUILD_DIR` in commands.
+_INI_COMMENT = re.compile(r"(^|\s)[;#]")
 
 
 def _why_not_c(text: str) -> str | None:
@@ -60,8 +62,13 @@ def _why_not_ini(text: str) -> str | None:
     for k, ch in enumerate(text):
         if not ch.isprintable():
             return f"the character {ch!r} at position {k} (it could start a new line or setting)"
-        if ch in _INI_BAD_CHARS:
-            return f"{ch!r} at position {k} (a comment or interpolation character in platformio.ini)"
+    if "%" in text:
+        return f"'%' at position {text.index('%')} (interpolation in platformio.ini)"
+    if "${" in text:
+        return f"'${{' at position {text.index('${')} (interpolation in platformio.ini and its build)"
+    m = _INI_COMMENT.search(text)
+    if m:
+        return f"{m.group(0).strip()!r} at position {m.start()} (it would start a comment in platformio.ini)"
     if text != text.strip():
         return "leading or trailing white space"
     return None

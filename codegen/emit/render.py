@@ -1,5 +1,5 @@
-"""The one Jinja2 environment: templates/ at the repository root, StrictUndefined, and every value a
-template prints checked for the kind of file it goes into (the template's name: `.c`/`.h` C, `.ld`
+"""The one Jinja2 environment: mcuforge's templates/ (codegen.resources), StrictUndefined, and every
+value a template prints checked for the kind of file it goes into (the template's name: `.c`/`.h` C, `.ld`
 linker script, `.ini` PlatformIO, `.json`): integers, text escaped for that context by a helper of
 `cgen.py`, `tojson` output in JSON, or plain text that cannot change the file's meaning
 (:func:`codegen.emit.cgen.plain`). Anything else stops rendering with :class:`UnsafeTextError`."""
@@ -15,9 +15,9 @@ import jinja2
 import markupsafe
 
 from codegen.emit.cgen import Escaped, UnsafeTextError, plain, stamp_text
+from codegen.resources import TEMPLATES_DIR
 from codegen.version import __version__
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 _KINDS = {".c": "c", ".h": "c", ".ld": "ld", ".ini": "ini", ".json": "json"}
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 

@@ -62,7 +62,8 @@ def test_ini_value_refuses_what_could_change_the_file(text):
 
 
 def test_ini_value_takes_paths_and_flags():
-    for text in ("/home/\u00e9l\u00e8ve/build, v2/src/a b.c", "-mcpu=cortex-m4", "-Map=/x/firmware.map", ""):
+    for text in ("/home/\u00e9l\u00e8ve/build, v2/src/a b.c", "-mcpu=cortex-m4", "-Map=/x/firmware.map", "",
+                 "openocd -c 'program $BUILD_DIR/firmware.elf verify reset; exit'", "a#b"):
         assert cgen.ini_value(text) == text
 
 
