@@ -30,7 +30,7 @@ _KEY = re.compile(r"[a-z][a-z0-9_]*\Z")
 _WORD = re.compile(r"[A-Za-z0-9_]+\Z")            # a string value that becomes a C macro's text
 _FAMILY = re.compile(r"[a-z0-9][a-z0-9_]*\Z")     # a folder name under firmware/bsp/
 _REGION = re.compile(r"[a-z_][a-z0-9_]*\Z")       # a linker-script region and section name
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")  # a QEMU machine, a PlatformIO board id
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")  # a PlatformIO board id
 U32 = (1 << 32) - 1
 I32_MIN = -(1 << 31)
 _PIN_STM = re.compile(r"P([A-K])(\d{1,2})\Z")
@@ -284,8 +284,7 @@ def load_board_file(path: Path) -> Board:
         bad = [a for a in args if not a.isprintable()]
         if bad:
             raise em.fail("args", "a list of printable strings", bad[0])
-        emulator = Emulator(machine=em.word("machine", _TOKEN, "a QEMU machine name (letters, digits, '.', '_', "
-                                                               "'-')"), args=args)
+        emulator = Emulator(machine=em.text("machine"), args=args)  # (QEMU's argv, never generated text)
     up = r.table("upload", required=False)
     upload = _upload(up) if up is not None else None
     pio = r.table("platformio", required=False)

@@ -112,7 +112,7 @@ def test_unknown_board_lists_known():
     (("cpu_hz = 80000000", "cpu_hz = 8000000000"), "cpu_hz", "an integer from 1"),
     (('title = "B-L475E-IOT01A Discovery kit"', 'title = "kit\\n#error x"'), "title", "printable text"),
     (('mcu = "STM32L475VG"', 'mcu = "STM32\\u0000"'), "mcu", "printable text"),
-    (('machine = "b-l475e-iot01a"', 'machine = "b-l475e; rm -rf /"'), "emulator.machine", "QEMU machine name"),
+    (('machine = "b-l475e-iot01a"', 'machine = "b-l475e\\n-d"'), "emulator.machine", "printable text"),
     (("args = []", 'args = ["-d\\nx"]'), "emulator.args", "printable strings"),
     (('board = "disco_l475vg_iot01a"', 'board = "disco\\nextra_scripts = evil.py"'), "platformio.board",
      "PlatformIO board id"),
