@@ -34,6 +34,9 @@ from codegen.ir.graph import NO_TENSOR
 
 MAX_TENSOR_BYTES = 16 * 1024 * 1024
 MAX_ARENA_BYTES = 64 * 1024 * 1024
+# strides, dilations, filter sizes and a window's reach ((taps - 1) x dilation + 1): with every
+# tensor dimension below 2^24 (the 16 MiB ceiling), the kernels' 32-bit index arithmetic stays exact
+MAX_WINDOW_REACH = 1 << 16
 FLT_MIN = 2.0 ** -126  # the smallest normal float32: smaller scales are denormals (or zero)
 MAX_LISTED = 20  # violations listed in one message (the error keeps them all)
 
@@ -60,7 +63,7 @@ class Rule(enum.Enum):
     ZERO_POINT = "zero points lie within their tensor's type"
     PER_CHANNEL = "per-channel parameters: one per channel of a valid quantized dimension, on constants only"
     DIMENSION = "every dimension is >= 1"
-    WINDOW = "strides, dilations and filter sizes are >= 1"
+    WINDOW = f"strides, dilations and filter sizes are >= 1, and a window reaches at most {MAX_WINDOW_REACH} elements"
     OPTION_VALUE = "floating-point operator options are finite"
     MULTIPLIER = "fixed-point multipliers and shifts lie within what the kernels compute without overflow"
     TENSOR_SIZE = f"a tensor holds at most {MAX_TENSOR_BYTES // (1024 * 1024)} MiB"
@@ -316,8 +319,9 @@ def _option_rules(graph: Graph) -> list[Violation]:
         for op in sg.operators:
             for key in _WINDOW_OPTIONS:
                 v = op.options.get(key)
-                if isinstance(v, int) and not isinstance(v, bool) and v < 1:
-                    out.append(Violation(Rule.WINDOW, op_where(sg, op), f"option {key} is {v}; it must be >= 1"))
+                if isinstance(v, int) and not isinstance(v, bool) and not 1 <= v <= MAX_WINDOW_REACH:
+                    out.append(Violation(Rule.WINDOW, op_where(sg, op), f"option {key} is {v}; it must lie in "
+                                         f"1..{MAX_WINDOW_REACH}"))
             for key, v in op.options.items():
                 if isinstance(v, float) and not math.isfinite(v):
                     out.append(Violation(Rule.OPTION_VALUE, op_where(sg, op), f"option {key} is {v!r}"))

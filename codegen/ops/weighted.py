@@ -12,6 +12,7 @@ from typing import Sequence
 
 from codegen.ir import DType, Operator, Subgraph, Tensor
 from codegen.ir.graph import NO_TENSOR
+from codegen.wellformed import MAX_WINDOW_REACH, MalformedModelError, Rule
 from codegen.ops.base import NULL, CArray, KernelCall, LowerContext, Lowered, Share, Sym
 from codegen.ops.common import (check_fused, compute_out_size, compute_padding, nhwc, require_const,
                                 require_quant)
@@ -147,6 +148,12 @@ class ConvGeometry:
 
     def check(self) -> list[str]:
         problems = []
+        reach = max((self.k_h - 1) * self.dil_h + 1, (self.k_w - 1) * self.dil_w + 1)
+        if min(self.stride_h, self.stride_w, self.dil_h, self.dil_w) >= 1 and reach > MAX_WINDOW_REACH:
+            # the kernels step through the window in 32-bit arithmetic (dilation x tap, output x stride)
+            raise MalformedModelError.one(Rule.WINDOW, f"a {self.k_h}x{self.k_w} window with dilations "
+                                          f"{self.dil_h}x{self.dil_w} reaches {reach} elements (at most "
+                                          f"{MAX_WINDOW_REACH}: the kernels' 32-bit index arithmetic overflows)")
         if min(self.stride_h, self.stride_w, self.dil_h, self.dil_w) < 1:
             problems.append(f"strides {self.stride_h}x{self.stride_w} and dilations {self.dil_h}x{self.dil_w} "
                             "must be >= 1")

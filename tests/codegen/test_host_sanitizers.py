@@ -83,3 +83,47 @@ def test_host_kernels_run_clean_under_asan_and_ubsan(shared_models, tmp_path):
                     np.testing.assert_allclose(g, y, rtol=FLOAT_RTOL, atol=1e-6, err_msg=where)
                 else:
                     assert np.array_equal(g, y), where
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(3600)
+def test_accepted_mutants_run_clean_under_asan_and_ubsan(shared_models, tmp_path):
+    """The fuzzer's mutants that the validator accepts (edited options, quantisation, types, bytes)
+    run clean too: a model mcuforge generates never makes a kernel compute outside C's defined
+    behaviour. (A wider sweep of this kind found the dilation overflow the WINDOW rule now refuses.)"""
+    from codegen.errors import McuforgeError
+    from codegen.tflite import read_model_bytes
+    from support.mutants import mutants
+
+    rng = np.random.default_rng(77)
+    jobs = []
+    for seed_model in (DEFAULT_MODEL, shared_models / "keyword_spotting.tflite",
+                       shared_models / "tflite_micro_speech.tflite"):
+        kept = 0
+        for k, mutant in enumerate(mutants(seed_model.read_bytes(), rng, 80)):
+            if mutant.kind not in ("quant_edit", "option_edit", "type_edit", "byte_flip") or kept >= 8:
+                continue
+            try:
+                compiled = compile_model(read_model_bytes(mutant.data))
+            except McuforgeError:
+                continue
+            kept += 1
+            path = tmp_path / f"{seed_model.stem}_m{k}.tflite"
+            path.write_bytes(mutant.data)
+            inputs = tmp_path / f"{path.stem}.in.npz"
+            ranges = float_input_ranges(compiled.graph)
+            np.savez(inputs, **{f"s{s}_{i}": x for s in range(2)
+                                for i, x in enumerate(random_inputs(compiled.inputs, rng, ranges))})
+            for variant in VARIANTS:
+                jobs.append({"model": str(path), "variant": variant, "inputs": str(inputs),
+                             "outputs": str(tmp_path / f"{path.stem}.{variant}.out.npz"), "what": str(mutant)})
+    assert len(jobs) >= 20
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps(jobs))
+    env = {**os.environ, "LD_PRELOAD": _runtime("libasan.so"),
+           "ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1:detect_odr_violation=0",
+           "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1"}
+    res = subprocess.run([sys.executable, str(ROOT / "tests" / "support" / "sanitized_host.py"), str(job)],
+                         capture_output=True, text=True, env=env, timeout=3000)
+    done = res.stdout.count("clean")
+    assert res.returncode == 0, f"finding in {jobs[done]['what']}:\n{res.stderr[-6000:]}"

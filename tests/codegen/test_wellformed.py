@@ -244,6 +244,20 @@ def test_window_strides_dilations_filters_at_least_one(op, key, value):
     _refused(change, Rule.WINDOW, f"op {op} ", f"option {key} is {value}")
 
 
+def test_window_option_bounded_above():
+    """A fuzzer's mutant: dilation 2^30 overflowed the kernels' 32-bit `dilation x tap` (UBSan)."""
+    def change(m: Any) -> None:
+        _main(m).operators[0].builtinOptions.dilationWFactor = 1 << 30
+    _refused(change, Rule.WINDOW, "op 0 CONV_2D", "option dilationWFactor is 1073741824; it must lie in 1..65536")
+
+
+def test_window_reach_bounded():
+    """Every option within bounds, but a 3x3 filter dilated 40000 times reaches 80001 elements."""
+    def change(m: Any) -> None:
+        _main(m).operators[0].builtinOptions.dilationHFactor = 40000
+    _refused(change, Rule.WINDOW, "subgraph 0 op 0 CONV_2D", "reaches 80001 elements")
+
+
 @pytest.mark.parametrize("beta", [math.nan, math.inf])
 def test_option_value_finite(beta):
     def change(m: Any) -> None:
