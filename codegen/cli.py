@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Callable
 
-from codegen.errors import McuforgeError
+from codegen.errors import handle
+from codegen.prep.commands import count_arg
 
 Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int], str]
 COMMANDS: dict[str, Command] = {}
@@ -22,10 +24,21 @@ def command(name: str, help_text: str):
     return deco
 
 
+def model_file(text: str) -> Path:
+    """argparse type: a .tflite file that exists."""
+    p = Path(text)
+    if not p.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    return p
+
+
 def _inspect_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model", type=Path)
+    from codegen.options import Kernels
+    p.add_argument("model", type=model_file, help="a .tflite file")
     p.add_argument("--board", default=None, help="generate for this board's core (kernel variant)")
     p.add_argument("--int8-io", action="store_true", help="drop boundary QUANTIZE/DEQUANTIZE")
+    p.add_argument("--kernels", type=Kernels, choices=list(Kernels), default=Kernels.AUTO,
+                   help="kernel variant whose weight layout to plan for (auto: the board's)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -33,14 +46,14 @@ def _inspect_args(p: argparse.ArgumentParser) -> None:
 def _inspect(a: argparse.Namespace) -> int:
     from codegen.boards import load_board
     from codegen.inspect import inspect_and_show
-    from codegen.pio.project import BuildOptions
-    inspect_and_show(a.model, load_board(a.board) if a.board else None, BuildOptions(int8_io=a.int8_io),
-                     as_json=a.json)
+    from codegen.options import BuildOptions
+    inspect_and_show(a.model, load_board(a.board) if a.board else None,
+                     BuildOptions(int8_io=a.int8_io, kernels=a.kernels), as_json=a.json)
     return 0
 
 
 def _generate_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model", type=Path)
+    p.add_argument("model", type=model_file, help="a .tflite file")
     p.add_argument("-o", "--out", type=Path, required=True, help="directory for the generated C")
     p.add_argument("--prefix", default=None, help="symbol prefix (default: from the file name)")
     p.add_argument("--int8-io", action="store_true")
@@ -60,10 +73,20 @@ def _generate(a: argparse.Namespace) -> int:
     return 0
 
 
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= v < 2**32:
+        raise argparse.ArgumentTypeError(f"{v} is not from 0 to {2**32 - 1:,}")
+    return v
+
+
 def _debug_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model", type=Path)
-    p.add_argument("--samples", type=int, default=3)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("model", type=model_file, help="a .tflite file")
+    p.add_argument("--samples", type=count_arg(10_000), default=3, help="random inputs to compare on (3)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of the random inputs (0)")
 
 
 @command("debug", "compare every intermediate tensor with TFLM; name the first op that diverges")(_debug_args)
@@ -109,7 +132,7 @@ def _boards(a: argparse.Namespace) -> int:
 
 
 def _bench_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("models", nargs="*", type=Path, help="default: every model in ../shared/models")
+    p.add_argument("models", nargs="*", type=model_file, help="default: every model in ../shared/models")
     p.add_argument("--out", type=Path, default=None, help="Markdown file (default: BENCHMARKS.md)")
 
 
@@ -130,16 +153,36 @@ def _prep_commands() -> None:
 _prep_commands()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
-    sub = parser.add_subparsers(dest="cmd", required=True)
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
     for name, (setup, _, help_text) in COMMANDS.items():
         setup(sub.add_parser(name, help=help_text, description=help_text))
-    a = parser.parse_args(argv)
+    return p
+
+
+def _log_dir() -> Path | None:
+    """Where an unexpected error's traceback goes: the checkout's build/ (else a temporary file)."""
+    from codegen.pio.core import REPO_ROOT
+    return REPO_ROOT / "build"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The front door of `python -m codegen` and the `mcuforge` script: every error ends here."""
+    a = parser().parse_args(argv)
     try:
-        return COMMANDS[a.cmd][1](a)
-    except McuforgeError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"  fix: {exc.hint}", file=sys.stderr)
-        return 2
+        code = COMMANDS[a.cmd][1](a)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # output piped into `head` and the like: stop quietly, as other command-line tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except BaseException as exc:  # noqa: BLE001 - the front door: the error and its fix, never a traceback
+        if isinstance(exc, SystemExit):
+            raise
+        try:
+            log_dir = _log_dir()
+        except Exception:  # noqa: BLE001 - no checkout: a temporary file
+            log_dir = None
+        return handle(exc, f"`{a.cmd}`", log_dir=log_dir)

@@ -59,8 +59,8 @@ class CountUnit:
 class Stopped:
     """How a target ended."""
 
-    how: str                 # "exited" (asked to, and did), "killed", "closed" (left running, e.g. attach)
-    exit_code: int | None
+    how: str                 # "exited" (on its own or asked to), "killed" (by a signal), "closed" (left running, e.g. attach)
+    exit_code: int | None    # the process's status; negative: the number of the signal that ended it
     log: str = ""            # the tail of the emulator's or host process's stderr
 
 
@@ -211,6 +211,7 @@ class HostDriver(SessionDriver):
         if clean and not session.device.exited:
             session.device.exit(0, timeout=3)
         code = reap(proc, grace=3) if clean else kill(proc)
+        how = "killed" if code is not None and code < 0 else "exited"  # by a signal, or on its own
         log = ""
         if proc.stderr:
             try:
@@ -218,7 +219,7 @@ class HostDriver(SessionDriver):
             except (OSError, ValueError):
                 pass
         session.transport.close()
-        return Stopped(how="exited" if clean else "killed", exit_code=code, log=log)
+        return Stopped(how=how, exit_code=code, log=log)
 
 
 class QemuDriver(SessionDriver):
@@ -289,11 +290,8 @@ class QemuDriver(SessionDriver):
             session.device.exit(0, semihost=True, timeout=3)
         if session.transport is not None:
             session.transport.close()
-        if clean:
-            code = reap(proc, grace=3)
-            how = "exited" if code == 0 else "killed"
-        else:
-            code, how = kill(proc), "killed"
+        code = reap(proc, grace=3) if clean else kill(proc)
+        how = "killed" if code is not None and code < 0 else "exited"  # by a signal, or on its own
         log = _tail(session.stderr)
         if session.stderr is not None:
             session.stderr.close()

@@ -14,31 +14,13 @@ from codegen.emit.render import render, stamp, write_if_changed
 from codegen.fit import FitEstimate, check_fit, estimate_fit
 from codegen.generate import GenerateOptions, compile_model
 from codegen.lowering import CompiledModel, prefix_from
+from codegen.options import BuildOptions, Kernels
 from codegen.pio.core import PLATFORM_DIR, REPO_ROOT, core
 from codegen.version import __version__
 
 FIRMWARE = REPO_ROOT / "firmware"
 BUILD_ROOT = REPO_ROOT / "build"
 COMMON_CFLAGS = ("-std=c99", "-Wall", "-Wextra", "-Werror", "-ffunction-sections", "-fdata-sections")
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    int8_io: bool = False
-    opt: str = "-O2"
-    kernels: str = "auto"  # "auto" (per core), "reference", "dsp"
-    stack_size: int = 4096
-    prefix: str | None = None
-
-    def variant_suffix(self) -> str:
-        parts = []
-        if self.int8_io:
-            parts.append("int8io")
-        if self.kernels != "auto":
-            parts.append(self.kernels)
-        if self.opt != "-O2":
-            parts.append(self.opt.lstrip("-"))
-        return ("-" + "-".join(parts)) if parts else ""
 
 
 @dataclass(frozen=True)
@@ -61,7 +43,7 @@ def project_dir(board: str, model: Path, options: BuildOptions = BuildOptions(),
 
 
 def kernel_variant(board: Board, options: BuildOptions) -> str:
-    return board.core.kernel_variant if options.kernels == "auto" else options.kernels
+    return board.core.kernel_variant if options.kernels == Kernels.AUTO else options.kernels.value
 
 
 def firmware_sources(board: Board, compiled: CompiledModel, options: BuildOptions) -> list[Path]:

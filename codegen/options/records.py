@@ -1,0 +1,175 @@
+"""The typed options every front door (``scons``, ``python -m codegen``, the pytest plugin) parses its
+command line into, once; the library below takes these records, never an argument dictionary.
+
+A value that is one of a set is an enum (``StrEnum``: it prints and compares as its text, so it
+reaches JSON, file names and compiler flags unchanged). Building a record from strings goes through
+``__post_init__``: an unknown kernel variant or optimisation level is refused there too, whoever
+builds the record.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codegen.errors import McuforgeError
+
+
+class Kernels(enum.StrEnum):
+    """Which kernel files a build compiles: chosen per core, or forced."""
+
+    AUTO = "auto"            # the core's variant: dsp with the DSP extension, else reference
+    REFERENCE = "reference"
+    DSP = "dsp"
+
+
+class OptLevel(enum.StrEnum):
+    """The compiler's optimisation flag."""
+
+    O0 = "-O0"
+    O1 = "-O1"
+    O2 = "-O2"
+    O3 = "-O3"
+    OS = "-Os"
+    OG = "-Og"
+    OZ = "-Oz"
+
+
+class RunTarget(enum.StrEnum):
+    """Where a run happens (``target=``)."""
+
+    AUTO = "auto"            # a board found on USB (or port=), else QEMU for an emulated board
+    EMULATOR = "emulator"    # QEMU
+    DEVICE = "device"        # a real board: flash, then talk over its serial port
+    HOST = "host"            # the host board: a native process
+    ATTACH = "attach"        # a target someone else keeps running: never flashed, never stopped
+
+
+class Command(enum.StrEnum):
+    """What ``scons`` is asked to do (its command-line targets)."""
+
+    BUILD = "build"          # generate, compile, report.json (also: no target at all)
+    RUN = "run"
+    TEST = "test"
+    INSPECT = "inspect"
+    BENCH = "bench"
+    COMPARE = "compare"
+
+
+def _coerce(value: object, kind: type[enum.StrEnum], option: str) -> enum.StrEnum:
+    try:
+        return kind(value)
+    except ValueError:
+        raise McuforgeError(f"{option}={value}: not one of {', '.join(k.value for k in kind)}",
+                            hint=f"give {option}=" + "|".join(k.value for k in kind)) from None
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How a model is generated and compiled for a board."""
+
+    int8_io: bool = False
+    opt: OptLevel = OptLevel.O2
+    kernels: Kernels = Kernels.AUTO
+    stack_size: int = 4096
+    prefix: str | None = None          # symbol prefix (default: from the model's file name)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kernels", _coerce(self.kernels, Kernels, "kernels"))
+        object.__setattr__(self, "opt", _coerce(self.opt, OptLevel, "opt"))
+
+    def variant_suffix(self) -> str:
+        """What the build directory's name adds to the model's stem: `-int8io-dsp-O3`."""
+        parts = []
+        if self.int8_io:
+            parts.append("int8io")
+        if self.kernels != Kernels.AUTO:
+            parts.append(self.kernels.value)
+        if self.opt != OptLevel.O2:
+            parts.append(self.opt.value.lstrip("-"))
+        return ("-" + "-".join(parts)) if parts else ""
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    """How to reach the target a run, a test or a comparison uses."""
+
+    target: RunTarget = RunTarget.AUTO
+    port: str | None = None            # serial port or URL: /dev/ttyACM0, rfc2217://host:port
+    baud: int | None = None            # default: the hardware map's, else the board's console baud
+    flash: bool = True                 # flash a real board before running
+    upload: str | None = None          # one of the board's [upload] protocols (default: its protocol)
+    timeout: float = 20.0              # seconds per request
+    hwmap: Path | None = None          # the user's hardware map (default: $MCUFORGE_HWMAP, ~/.config/...)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "target", _coerce(self.target, RunTarget, "target"))
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """``run``: timed inferences of one input on the target."""
+
+    target: TargetOptions = field(default_factory=TargetOptions)
+    n: int = 10                        # timed inferences
+    input: Path | None = None          # .npy (one input) or .npz (x, optional y)
+    sample: int | None = None          # the row of input= (or of the model's *.samples.npz); default 0
+    gpio_trace: bool = False           # QEMU: the timing pin's pulses from QEMU's GPIO trace
+    logic: bool = False                # a logic analyzer (hardware map) on the timing pin
+
+
+@dataclass(frozen=True)
+class ValidateOptions:
+    """``test``: samples run on the target and compared with TFLM."""
+
+    target: TargetOptions = field(default_factory=TargetOptions)
+    samples: int = 20
+    data: Path | None = None           # .npz (x, optional y) or .npy; default: random inputs
+    seed: int = 0                      # for random inputs
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    """One model in a comparison: ``PATH`` or ``NAME=PATH``, ``:int8io`` appended for int8 model I/O."""
+
+    name: str
+    model: Path
+    int8_io: bool = False
+
+    @staticmethod
+    def parse(text: str) -> "VariantSpec":
+        int8_io = text.endswith(":int8io")
+        if int8_io:
+            text = text[: -len(":int8io")]
+        name, sep, path = text.partition("=")
+        p = Path(path if sep else text)
+        if not str(p) or str(p) == ".":
+            raise McuforgeError(f"variant {text!r}: no model path", hint="give PATH or NAME=PATH to a .tflite")
+        return VariantSpec(name=name if sep else p.stem, model=p, int8_io=int8_io)
+
+
+@dataclass(frozen=True)
+class CompareOptions:
+    """``compare``: variants of one model built, run and validated on one board."""
+
+    board: str = "stm32l475"
+    samples: int = 100                 # evaluation samples validated per variant
+    n: int = 10                        # timed inferences in the latency run
+    kernels: Kernels = Kernels.AUTO
+    baseline: str | None = None        # the variant ratios refer to (default: the first)
+    title: str = ""
+    target: TargetOptions = field(default_factory=TargetOptions)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kernels", _coerce(self.kernels, Kernels, "kernels"))
+
+
+@dataclass(frozen=True)
+class CompareJob:
+    """What ``scons compare`` / ``python -m codegen compare`` asks for."""
+
+    variants: tuple[VariantSpec, ...]
+    data: Path
+    out: Path | None = None            # default: <build root>/compare/<board>
+    options: CompareOptions = field(default_factory=CompareOptions)
