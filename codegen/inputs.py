@@ -119,7 +119,8 @@ def fit(ds: DataSet, t: IOTensor, option: str) -> np.ndarray:
     elif x.size == per:
         n = 1
     else:
-        raise McuforgeError(f"{option}{ds.source}: x is {form(x)}; the model's input {t.name!r} is {want} per sample",
+        raise McuforgeError(f"{option}{ds.source}: x is {form(x)}, which does not split into inputs of shape "
+                            f"{tuple(t.shape)} (the model's input {t.name!r} is {want} per sample)",
                             hint=f"save x with shape (N, {', '.join(map(str, t.shape))}): the first axis counts samples")
     x = x.reshape((n, *t.shape))
     kind = t.dtype.np.kind

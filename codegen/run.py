@@ -444,6 +444,14 @@ def execute(session: Session, board: Board, sha256: str, inputs: tuple[IOTensor,
     return RunResult(board=board.name, **got)
 
 
+def unreachable(exc: OSError, request: RunRequest) -> McuforgeError:
+    """A target that could not be reached (a port that does not open, a server that refuses)."""
+    where = f" at {request.port}" if request.port else ""
+    return McuforgeError(f"cannot reach the target{where}: {exc}",
+                         hint="check port= (is the board plugged in? `ls /dev/ttyACM* /dev/ttyUSB*`; for "
+                              "rfc2217://host:port, is ser2net running there?) and that no other program holds it")
+
+
 def run_firmware(board: Board, firmware: Path, sha256: str, inputs: tuple[IOTensor, ...],
                  outputs: tuple[IOTensor, ...], source: InputSource, n: int = 10, macs: int = 0,
                  request: RunRequest = RunRequest(), profile: bool = True, layers: tuple[Layer, ...] = (),
@@ -465,8 +473,10 @@ def run_firmware(board: Board, firmware: Path, sha256: str, inputs: tuple[IOTens
             execute(session, board, sha256, inputs, outputs, source, n, macs, profile, request.timeout,
                     layers=layers, logic=logic, capture=capture, gathered=got.update)
     except (McuforgeError, EOFError, OSError, KeyboardInterrupt) as exc:
-        if strategy.session is None:
-            raise  # never started: nothing gathered, the error says why
+        if strategy.session is None:  # never started: nothing gathered, the error says why
+            if isinstance(exc, OSError):
+                raise unreachable(exc, request) from exc
+            raise
         failure, cause = failure_of(exc, firmware), exc
     stopped = strategy.stopped
     if failure is not None and stopped is not None:

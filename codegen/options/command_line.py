@@ -56,7 +56,7 @@ OPTIONS: tuple[Option, ...] = (
     # what to build
     Option("board", text("a board name"), BUILDS | COMPARE, "the board: boards/<name>.toml (`python -m codegen boards`)",
            "mps2-an386", DEFAULT_BOARD),
-    Option("model", path((".tflite",)), BUILDS, "the model", "path/to/model.tflite", "models/digits_cnn.tflite"),
+    Option("model", path((".tflite",), what="model file"), BUILDS, "the model", "path/to/model.tflite", "models/digits_cnn.tflite"),
     Option("build_dir", path(must_exist=False, what="directory"), BUILDS | COMPARE,
            "where builds go: <build_dir>/<board>/<model-stem>/", "/tmp/builds", "build"),
     Option("int8_io", flag(), BUILDS, "int8 model I/O: drop the boundary QUANTIZE/DEQUANTIZE and the float buffers",
@@ -67,7 +67,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("stack", _stack(), BUILDS, "stack bytes reserved at the top of the main RAM", "8192", "4096"),
     # run
     Option("n", integer(1, MAX_N), RUN | COMPARE, "timed inferences", "10", "10"),
-    Option("input", path((".npy", ".npz")), RUN,
+    Option("input", path((".npy", ".npz"), what="input file"), RUN,
            "the input: .npy (one input) or .npz (x[, y]); default: the model's *.samples.npz, else random",
            "x.npy"),
     Option("sample", integer(0), RUN, "which row of input= (or of the model's *.samples.npz)", "3", "0"),
@@ -76,7 +76,7 @@ OPTIONS: tuple[Option, ...] = (
     # test
     Option("samples", integer(1, MAX_SAMPLES), TEST | COMPARE, "how many inputs to compare with TFLM",
            "100", "20 (test), 100 (compare)"),
-    Option("data", path((".npz", ".npy")), TEST | COMPARE,
+    Option("data", path((".npz", ".npy"), what="data file"), TEST | COMPARE,
            "inputs: .npz with x (and labels y) or .npy; default (test): random inputs", "eval.npz"),
     Option("seed", integer(0, 2**32 - 1), TEST, "seed of the random inputs", "1", "0"),
     # reaching the target
@@ -91,7 +91,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("upload", text("an upload protocol"), REACH, "flash tool: one of the board's [upload] protocols",
            "openocd"),
     Option("timeout", number(0.0, 86_400.0, "seconds"), REACH, "seconds per request to the target", "60", "20"),
-    Option("hwmap", path((".toml",)), REACH, "your hardware map (ports, logic analyzers per board)",
+    Option("hwmap", path((".toml",), what="hardware map"), REACH, "your hardware map (ports, logic analyzers per board)",
            "~/lab.toml", "$MCUFORGE_HWMAP or ~/.config/mcuforge/hardware-map.toml"),
     # compare
     Option("variants", text("comma-separated PATH or NAME=PATH, :int8io appended for int8 model I/O"), COMPARE,
@@ -198,7 +198,7 @@ def parse_command_line(args: Mapping[str, str], targets: Sequence[str], default_
             values[name] = opt.value.parse(str(raw))
         except ValueError as exc:
             problems.append(McuforgeError(f"{name}={raw}: {exc}; {name}= takes {opt.value.form}",
-                                          hint=f"e.g. {name}={opt.example}  ({opt.help})"))
+                                          hint=f"e.g. {name}={opt.example}: {opt.help}"))
     if problems:
         raise _problem_text(problems)
 

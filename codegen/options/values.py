@@ -86,9 +86,9 @@ def path(suffixes: tuple[str, ...] = (), must_exist: bool = True, what: str = "f
         if suffixes and p.suffix.lower() not in suffixes:
             raise ValueError(f"not a {'/'.join(suffixes)} file")
         if must_exist and not p.exists():
-            raise ValueError("no such file")
-        if must_exist and what == "file" and not p.is_file():
-            raise ValueError("not a file")
+            raise ValueError(f"{what} not found")
+        if must_exist and what != "directory" and not p.is_file():
+            raise ValueError(f"not a {what}")
         return p
     return Value(form, parse)
 

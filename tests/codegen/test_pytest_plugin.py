@@ -1,5 +1,6 @@
 """The pytest plugin (entry point pytest11 -> codegen.pytest_plugin), exercised the way a user does:
-a HIL test file in a fresh directory, run by pytest with --board/--model/--port."""
+a HIL test file in a fresh directory, run by pytest with --mcuforge-board/--mcuforge-model/--mcuforge-port;
+and beside pytest-embedded, which registers --port and --target itself."""
 
 from __future__ import annotations
 
@@ -53,19 +54,20 @@ def _build_dir(tmp_path_factory) -> str:
 def test_options_are_registered(pytester):
     res = pytester.runpytest("--help")
     out = res.stdout.str()
-    for opt in ("--board=BOARD", "--model=MODEL", "--port=PORT", "--target=", "--hwmap=HWMAP"):
+    for opt in ("--mcuforge-board=", "--mcuforge-model=", "--mcuforge-port=", "--mcuforge-target=",
+                "--mcuforge-hwmap="):
         assert opt in out
 
 
 def test_host_board_hil_test_passes_and_hardware_is_skipped(user_tests, tmp_path_factory):
-    res = user_tests.runpytest("--board=host", f"--model={DEFAULT_MODEL}",
+    res = user_tests.runpytest("--mcuforge-board=host", f"--mcuforge-model={DEFAULT_MODEL}",
                                f"--mcuforge-build-dir={_build_dir(tmp_path_factory)}", "-rs", "-s")
     res.assert_outcomes(passed=2, skipped=1)
-    res.stdout.fnmatch_lines(["*UNIT ns*", "*needs a real host: give --port=*"])
+    res.stdout.fnmatch_lines(["*UNIT ns*", "*needs a real host: give --mcuforge-port=*"])
 
 
 def test_emulated_board_runs_in_qemu(user_tests, tmp_path_factory):
-    res = user_tests.runpytest("--board=mps2-an386", f"--mcuforge-build-dir={_build_dir(tmp_path_factory)}", "-s")
+    res = user_tests.runpytest("--mcuforge-board=mps2-an386", f"--mcuforge-build-dir={_build_dir(tmp_path_factory)}", "-s")
     res.assert_outcomes(passed=2, skipped=1)
     res.stdout.fnmatch_lines(["*mcuforge: board mps2-an386*", "*UNIT instructions*"])
 
@@ -81,21 +83,21 @@ def _documented_example() -> str:
 def test_the_documented_example_runs(pytester, tmp_path_factory, board):
     """docs/HIL.md's "Writing your own HIL test", verbatim (but for the samples path)."""
     pytester.makepyfile(test_my_model=_documented_example())
-    res = pytester.runpytest(f"--board={board}", f"--mcuforge-build-dir={_build_dir(tmp_path_factory)}", "-rs")
+    res = pytester.runpytest(f"--mcuforge-board={board}", f"--mcuforge-build-dir={_build_dir(tmp_path_factory)}", "-rs")
     res.assert_outcomes(passed=2, skipped=1)
 
 
 def test_hardware_marker_is_not_skipped_with_a_port(pytester):
-    """With --port the hardware test is collected to run (here only collected: no board attached)."""
+    """With --mcuforge-port the hardware test is collected to run (here only collected: no board attached)."""
     pytester.makepyfile(test_hw='''
 import pytest
 @pytest.mark.hardware
 def test_board():
     pass
 ''')
-    res = pytester.runpytest("--board=stm32l475", "--port=/dev/ttyACM9")
+    res = pytester.runpytest("--mcuforge-board=stm32l475", "--mcuforge-port=/dev/ttyACM9")
     res.assert_outcomes(passed=1)
-    res = pytester.runpytest("--board=stm32l475")
+    res = pytester.runpytest("--mcuforge-board=stm32l475")
     res.assert_outcomes(skipped=1)
 
 
@@ -108,4 +110,4 @@ import pytest
 def test_board():
     pass
 ''')
-    pytester.runpytest("--board=stm32l475", f"--hwmap={hw}").assert_outcomes(passed=1)
+    pytester.runpytest("--mcuforge-board=stm32l475", f"--mcuforge-hwmap={hw}").assert_outcomes(passed=1)

@@ -6,6 +6,7 @@ import json
 
 from codegen.cli_show import run_and_show
 from codegen.hil.gpio import PinTiming
+from codegen.options import RunOptions, TargetOptions
 from codegen.run import (LayerTime, RunFailure, RunResult, Stats, StateStep, latency_us, read_run, write_run)
 from codegen.hil.drivers import CountUnit
 from support.firmware import built
@@ -37,7 +38,7 @@ def test_scons_run_writes_run_json_and_report(tmp_path):
     write_report(project, fw)  # what `scons` writes after the build
     for f in ("run.json", "report.md", "latency.png", "layers.png", "memory.png"):
         (project.dir / f).unlink(missing_ok=True)
-    res = run_and_show(project, {"n": "5", "gpio_trace": "1", "target": "emulator"})
+    res = run_and_show(project, RunOptions(n=5, gpio_trace=True, target=TargetOptions(target="emulator")))
     assert res.complete and res.pin.ok and len(res.profile) == len(project.compiled.steps)
     d = json.loads((project.dir / "run.json").read_text())
     assert d["unit"] == "instructions" and d["memory"]["flash_bytes"] and d["pin"]["observed"] == 6 + 7
@@ -58,7 +59,7 @@ def test_scons_run_logic_option_uses_the_hardware_map(tmp_path):
     hw.write_text('[[target]]\nboard = "mps2-an386"\n[target.logic]\ndriver = "demo"\nchannel = "D0"\n'
                   'samplerate = 100000\narm_seconds = 0.2\n')
     project, _ = built("mps2-an386", DEFAULT_MODEL, root=tmp_path)
-    res = run_and_show(project, {"n": "2", "logic": "1", "hwmap": str(hw), "target": "emulator"})
+    res = run_and_show(project, RunOptions(n=2, logic=True, target=TargetOptions(target="emulator", hwmap=hw)))
     assert res.pin.source == "logic analyzer demo D0 at 100 kHz" and (project.dir / "timing-pin.sr").is_file()
     assert json.loads((project.dir / "run.json").read_text())["pin"]["expected"] == 3
     assert "## Timing pin" in (project.dir / "report.md").read_text()
