@@ -75,7 +75,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption(f"{PREFIX}model", default=None, type=_typed("model"),
                 help=".tflite model (default: models/digits_cnn.tflite)")
     g.addoption(f"{PREFIX}port", default=None, help="serial port or URL of a real board (/dev/ttyACM0, rfc2217://...)")
-    g.addoption(f"{PREFIX}target", default=RunTarget.AUTO, type=RunTarget, choices=list(RunTarget),
+    g.addoption(f"{PREFIX}target", default=RunTarget.AUTO, type=_typed("target"), metavar="|".join(RunTarget),
                 help="how to reach the board (default: a real board if one is connected, else QEMU)")
     g.addoption(f"{PREFIX}baud", default=None, type=_typed("baud"), help="serial baud rate (default: the board's)")
     g.addoption(f"{PREFIX}no-flash", action="store_true", default=False,
@@ -84,7 +84,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption(f"{PREFIX}hwmap", default=None, type=_typed("hwmap"),
                 help="hardware map file (default: $MCUFORGE_HWMAP or ~/.config/mcuforge/hardware-map.toml)")
     g.addoption(f"{PREFIX}int8-io", action="store_true", default=False, help="build with int8 model I/O")
-    g.addoption(f"{PREFIX}kernels", default=Kernels.AUTO, type=Kernels, choices=list(Kernels),
+    g.addoption(f"{PREFIX}kernels", default=Kernels.AUTO, type=_typed("kernels"), metavar="|".join(Kernels),
                 help="kernel variant (default: the core's)")
     g.addoption(f"{PREFIX}build-dir", default=None, help="build root (default: the project's build/)")
 
