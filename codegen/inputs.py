@@ -114,19 +114,20 @@ def fit(ds: DataSet, t: IOTensor, option: str) -> np.ndarray:
     per = int(np.prod(t.shape))
     want = tensor_form(t)
     x = ds.x_float if t.dtype.np.kind == "f" and ds.x.dtype.kind in "iu" and ds.x_float is not None else ds.x
+    given = form(x)
     if x.ndim >= 1 and int(np.prod(x.shape[1:])) == per:
         n = x.shape[0]
     elif x.size == per:
         n = 1
     else:
-        raise McuforgeError(f"{option}{ds.source}: x is {form(x)}, which does not split into inputs of shape "
+        raise McuforgeError(f"{option}{ds.source}: x is {given}, which does not split into inputs of shape "
                             f"{tuple(t.shape)} (the model's input {t.name!r} is {want} per sample)",
                             hint=f"save x with shape (N, {', '.join(map(str, t.shape))}): the first axis counts samples")
     x = x.reshape((n, *t.shape))
     kind = t.dtype.np.kind
     if kind == "b" or x.dtype.kind == "b":
         if kind != "b" or x.dtype.kind not in "biu" or not np.isin(x, (0, 1)).all():
-            raise McuforgeError(f"{option}{ds.source}: x is {form(x)}; the model's input {t.name!r} is {want}",
+            raise McuforgeError(f"{option}{ds.source}: x is {given}; the model's input {t.name!r} is {want}",
                                 hint="booleans (or 0/1) go with a bool input, numbers with a numeric one")
         return x.astype(np.bool_)
     if x.dtype.kind == "f":
@@ -139,22 +140,21 @@ def fit(ds: DataSet, t: IOTensor, option: str) -> np.ndarray:
         if x.dtype.kind in "iu":
             lo, hi = int(x.min()), int(x.max())
             if lo < info.min or hi > info.max:
-                raise McuforgeError(f"{option}{ds.source}: x is {form(x)}, outside the range of the model's input "
+                raise McuforgeError(f"{option}{ds.source}: x is {given}, outside the range of the model's input "
                                     f"{t.name!r}, {want}",
                                     hint=f"give {t.dtype.name.lower()} values {info.min}..{info.max} (already "
                                          f"quantised), or the float inputs (quantised with scale {t.scale:g}, "
                                          f"zero point {t.zero_point})")
             return x.astype(t.dtype.np)
         if not t.scale:
-            raise McuforgeError(f"{option}{ds.source}: x is {form(x)}; the model's input {t.name!r} is {want} "
+            raise McuforgeError(f"{option}{ds.source}: x is {given}; the model's input {t.name!r} is {want} "
                                 "without quantisation parameters", hint=f"give {t.dtype.name.lower()} values")
         q = np.round(x / t.scale) + t.zero_point  # in the data's own float type, as TFLM's converter tools do
         return np.clip(q, info.min, info.max).astype(t.dtype.np)
     if x.dtype.kind != "f":
-        raise McuforgeError(f"{option}{ds.source}: x is {form(x)}; the model's input {t.name!r} is {want}",
+        raise McuforgeError(f"{option}{ds.source}: x is {given}; the model's input {t.name!r} is {want}",
                             hint="give float inputs (x as float32, or x_float beside an integer x)")
-    out = x.astype(t.dtype.np)
-    if not np.all(np.isfinite(out)):
-        raise McuforgeError(f"{option}{ds.source}: values of x overflow {t.dtype.name.lower()}",
+    if x.size and float(np.abs(x).max()) > float(np.finfo(t.dtype.np).max):
+        raise McuforgeError(f"{option}{ds.source}: x is {given}: values overflow {t.dtype.name.lower()}",
                             hint="scale the data into the model's input range")
-    return out
+    return x.astype(t.dtype.np)

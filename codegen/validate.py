@@ -198,7 +198,7 @@ class Tally:
                           within_tolerance=self.within_tolerance, outputs=tuple(o.stats for o in self.outputs),
                           failures=tuple(self.failures[:MAX_FAILURES_KEPT]), device_correct=self.device_correct,
                           reference_correct=self.reference_correct, labelled=self.labelled, unit=self.unit,
-                          latency=lat, error=self.error, seconds=seconds, **about)
+                          latency=lat, error=self.error, seconds=round(seconds, 3), **about)
 
 
 def compare(got: list[np.ndarray], want: list[np.ndarray], v: Tally, index: int) -> bool:

@@ -145,3 +145,52 @@ def test_scons_test_exit_status(tmp_path):
     bad = subprocess.run([*scons, "board=host", "test", "samples=4", "data=/nonexistent.npz"], cwd=ROOT,
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode != 0 and "data file not found" in bad.stderr
+
+
+def test_junit_lists_what_ran_and_ctrl_c_stops_promptly(host_project, monkeypatch):
+    """samples=2000000 stopped by Ctrl-C after 3: junit.xml holds the 3 that ran and one case counting
+    the rest (never 2M skipped cases); validate.failed.json records the interruption; the last
+    complete validate.json stays."""
+    validate(host_project, ValidateOptions(samples=2, data=SAMPLES), progress=False)
+    complete = (host_project.dir / "validate.json").read_bytes()
+    real = validate_mod.TflmReference
+
+    class Interrupted:
+        def __init__(self, model) -> None:
+            self.inner, self.calls = real(model), 0
+
+        def run(self, xs):
+            self.calls += 1
+            if self.calls == 4:
+                raise KeyboardInterrupt
+            return self.inner.run(xs)
+
+    monkeypatch.setattr(validate_mod, "TflmReference", Interrupted)
+    v = validate(host_project, ValidateOptions(samples=2_000_000, data=SAMPLES), progress=False)
+    assert v.samples == 3 and v.requested == 2_000_000 and v.error.kind == "interrupted" and not v.passed
+    assert (host_project.dir / "validate.json").read_bytes() == complete
+    d = json.loads((host_project.dir / "validate.failed.json").read_text())
+    assert d["samples"] == 3 and d["error"]["kind"] == "interrupted" and not d["complete"]
+    suite = _junit(host_project)
+    names = [tc.get("name") for tc in suite.findall("testcase")]
+    assert names == ["sample_00000", "sample_00001", "sample_00002", "session", "samples_not_run"]
+    assert suite.get("tests") == "5" and suite.get("skipped") == "1" and suite.get("errors") == "1"
+    assert (host_project.dir / "junit.xml").stat().st_size < 20_000
+    monkeypatch.setattr(validate_mod, "TflmReference", real)
+    validate(host_project, ValidateOptions(samples=2, data=SAMPLES), progress=False)
+    assert not (host_project.dir / "validate.failed.json").exists()  # the failure no longer describes the build
+
+
+def test_validation_round_trips_through_its_json(host_project):
+    from codegen.validate import read_validation
+    v = validate(host_project, ValidateOptions(samples=3, data=SAMPLES), progress=False)
+    assert read_validation(host_project.dir / "validate.json") == v
+
+
+def test_data_out_of_the_input_range_is_refused_not_reported_bit_exact(host_project, tmp_path):
+    """int32 values of 1000 for the int8 input used to wrap and come out 'bit-exact'."""
+    bad = tmp_path / "wide.npz"
+    np.savez(bad, x=np.full((4, 8, 8, 1), 1000, np.int32))
+    from codegen.errors import McuforgeError
+    with pytest.raises(McuforgeError, match="outside the range of the model's input"):
+        validate(host_project, ValidateOptions(samples=2, data=bad), progress=False)
