@@ -1,4 +1,6 @@
-"""`python -m codegen <command>`: the generator's own commands (the build-and-run flow is `scons`)."""
+"""`python -m codegen COMMAND` (or `mcuforge COMMAND`): mcuforge's generator on its own -- what it makes of
+a model, the C it writes, a layer-by-layer check against TFLM, the boards, benchmarks, model
+preparation and comparisons. Building, running and testing on a board is `scons` (`scons -h`)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from codegen.errors import handle
-from codegen.prep.commands import count_arg
+from codegen.options.arguments import choice_arg, count_arg, model_arg, seed_arg
 
 Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int], str]
 COMMANDS: dict[str, Command] = {}
@@ -24,21 +26,13 @@ def command(name: str, help_text: str):
     return deco
 
 
-def model_file(text: str) -> Path:
-    """argparse type: a .tflite file that exists."""
-    p = Path(text)
-    if not p.is_file():
-        raise argparse.ArgumentTypeError(f"no such file: {text}")
-    return p
-
-
 def _inspect_args(p: argparse.ArgumentParser) -> None:
     from codegen.options import Kernels
-    p.add_argument("model", type=model_file, help="a .tflite file")
+    p.add_argument("model", type=model_arg, help="a .tflite file")
     p.add_argument("--board", default=None, help="generate for this board's core (kernel variant)")
     p.add_argument("--int8-io", action="store_true", help="drop boundary QUANTIZE/DEQUANTIZE")
-    p.add_argument("--kernels", type=Kernels, choices=list(Kernels), default=Kernels.AUTO,
-                   help="kernel variant whose weight layout to plan for (auto: the board's)")
+    p.add_argument("--kernels", type=choice_arg(Kernels), default=Kernels.AUTO, metavar="|".join(Kernels),
+                   help="kernel variant whose weight layout to plan for (default: auto, the board's)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -53,7 +47,7 @@ def _inspect(a: argparse.Namespace) -> int:
 
 
 def _generate_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model", type=model_file, help="a .tflite file")
+    p.add_argument("model", type=model_arg, help="a .tflite file")
     p.add_argument("-o", "--out", type=Path, required=True, help="directory for the generated C")
     p.add_argument("--prefix", default=None, help="symbol prefix (default: from the file name)")
     p.add_argument("--int8-io", action="store_true")
@@ -73,20 +67,10 @@ def _generate(a: argparse.Namespace) -> int:
     return 0
 
 
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= v < 2**32:
-        raise argparse.ArgumentTypeError(f"{v} is not from 0 to {2**32 - 1:,}")
-    return v
-
-
 def _debug_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model", type=model_file, help="a .tflite file")
+    p.add_argument("model", type=model_arg, help="a .tflite file")
     p.add_argument("--samples", type=count_arg(10_000), default=3, help="random inputs to compare on (3)")
-    p.add_argument("--seed", type=_seed, default=0, help="seed of the random inputs (0)")
+    p.add_argument("--seed", type=seed_arg, default=0, help="seed of the random inputs (0)")
 
 
 @command("debug", "compare every intermediate tensor with TFLM; name the first op that diverges")(_debug_args)
@@ -132,7 +116,7 @@ def _boards(a: argparse.Namespace) -> int:
 
 
 def _bench_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("models", nargs="*", type=model_file, help="default: every model in ../shared/models")
+    p.add_argument("models", nargs="*", type=model_arg, help="default: every model in ../shared/models")
     p.add_argument("--out", type=Path, default=None, help="Markdown file (default: BENCHMARKS.md)")
 
 
@@ -154,8 +138,11 @@ _prep_commands()
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
-    sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+    p = argparse.ArgumentParser(prog="python -m codegen", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog="`python -m codegen COMMAND --help` describes each command. A mistake is an "
+                                       "error with its fix (exit 2).")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND", title="commands")
     for name, (setup, _, help_text) in COMMANDS.items():
         setup(sub.add_parser(name, help=help_text, description=help_text))
     return p

@@ -29,14 +29,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import pytest
 
 from codegen.boards import Board
 from codegen.errors import McuforgeError
 from codegen.options import BuildOptions, Kernels, RunTarget, TargetOptions
-from codegen.options.command_line import BY_NAME, DEFAULT_BOARD
+from codegen.options.arguments import table_arg
+from codegen.options.command_line import DEFAULT_BOARD
 
 PREFIX = "--mcuforge-"
 
@@ -55,36 +56,22 @@ class PluginOptions:
 OPTIONS_KEY = pytest.StashKey[PluginOptions]()
 
 
-def _typed(name: str) -> Callable[[str], object]:
-    """An argparse type from the scons option table: the same accepted forms, the same messages."""
-    value = BY_NAME[name].value
-
-    def parse(text: str) -> object:
-        try:
-            return value.parse(text)
-        except ValueError as exc:
-            import argparse
-            raise argparse.ArgumentTypeError(f"{text!r}: {exc}; expected {value.form}") from None
-    parse.__name__ = name  # argparse names the type in its messages
-    return parse
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
     g = parser.getgroup("mcuforge", "mcuforge hardware-in-the-loop")
     g.addoption(f"{PREFIX}board", default=DEFAULT_BOARD, help="board name (boards/<name>.toml)")
-    g.addoption(f"{PREFIX}model", default=None, type=_typed("model"),
+    g.addoption(f"{PREFIX}model", default=None, type=table_arg("model"),
                 help=".tflite model (default: models/digits_cnn.tflite)")
     g.addoption(f"{PREFIX}port", default=None, help="serial port or URL of a real board (/dev/ttyACM0, rfc2217://...)")
-    g.addoption(f"{PREFIX}target", default=RunTarget.AUTO, type=_typed("target"), metavar="|".join(RunTarget),
+    g.addoption(f"{PREFIX}target", default=RunTarget.AUTO, type=table_arg("target"), metavar="|".join(RunTarget),
                 help="how to reach the board (default: a real board if one is connected, else QEMU)")
-    g.addoption(f"{PREFIX}baud", default=None, type=_typed("baud"), help="serial baud rate (default: the board's)")
+    g.addoption(f"{PREFIX}baud", default=None, type=table_arg("baud"), help="serial baud rate (default: the board's)")
     g.addoption(f"{PREFIX}no-flash", action="store_true", default=False,
                 help="do not flash a real board (it already runs this build)")
-    g.addoption(f"{PREFIX}timeout", default=20.0, type=_typed("timeout"), help="seconds per request (20)")
-    g.addoption(f"{PREFIX}hwmap", default=None, type=_typed("hwmap"),
+    g.addoption(f"{PREFIX}timeout", default=20.0, type=table_arg("timeout"), help="seconds per request (20)")
+    g.addoption(f"{PREFIX}hwmap", default=None, type=table_arg("hwmap"),
                 help="hardware map file (default: $MCUFORGE_HWMAP or ~/.config/mcuforge/hardware-map.toml)")
     g.addoption(f"{PREFIX}int8-io", action="store_true", default=False, help="build with int8 model I/O")
-    g.addoption(f"{PREFIX}kernels", default=Kernels.AUTO, type=_typed("kernels"), metavar="|".join(Kernels),
+    g.addoption(f"{PREFIX}kernels", default=Kernels.AUTO, type=table_arg("kernels"), metavar="|".join(Kernels),
                 help="kernel variant (default: the core's)")
     g.addoption(f"{PREFIX}build-dir", default=None, help="build root (default: the project's build/)")
 

@@ -7,7 +7,7 @@ import argparse
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from codegen.errors import McuforgeError
 from codegen.term import kb, kv, say
@@ -31,6 +31,7 @@ def _shape_arg(text: str) -> tuple[int, ...]:
 
 
 def quantize_args(p: argparse.ArgumentParser) -> None:
+    from codegen.options.arguments import count_arg
     from codegen.options.command_line import MAX_SAMPLES
     from codegen.prep.quantize import IO_TYPES
     p.add_argument("model", type=Path, help=".keras or .h5 file, or a SavedModel directory")
@@ -196,6 +197,7 @@ def quantize_run(a: argparse.Namespace) -> int:
 
 def compare_args(p: argparse.ArgumentParser) -> None:
     from codegen.options import Kernels
+    from codegen.options.arguments import choice_arg, count_arg
     from codegen.options.command_line import MAX_N, MAX_SAMPLES
     p.add_argument("variants", nargs="+", metavar="VARIANT",
                    help="a .tflite, or NAME=PATH; append :int8io to build that variant with int8 model I/O")
@@ -207,23 +209,11 @@ def compare_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--out", type=Path, default=None, help="output directory (build/compare/<board>)")
     p.add_argument("--baseline", default=None, help="the variant ratios refer to (default: the first)")
     p.add_argument("--title", default="", help="title of the table and plots")
-    p.add_argument("--kernels", type=Kernels, choices=list(Kernels), default=Kernels.AUTO)
+    p.add_argument("--kernels", type=choice_arg(Kernels), default=Kernels.AUTO, metavar="|".join(Kernels),
+                   help="kernel variant (default: auto, the core's)")
     p.add_argument("--run", action="append", default=[], metavar="KEY=VALUE",
                    help="run options as for scons: target=, port=, baud=, flash=, upload=, timeout=, hwmap=")
     p.add_argument("--json", action="store_true", help="print compare.json instead of the table")
-
-
-def count_arg(hi: int) -> Callable[[str], int]:
-    """argparse type: a whole number from 1 to `hi` (argparse then names the option and the value)."""
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if not 1 <= v <= hi:
-            raise argparse.ArgumentTypeError(f"{v} is not from 1 to {hi:,}")
-        return v
-    return parse
 
 
 def compare_run(a: argparse.Namespace) -> int:
