@@ -54,11 +54,11 @@ def _stack() -> Value:
 
 OPTIONS: tuple[Option, ...] = (
     # what to build
-    Option("board", text("a board name"), BUILDS | COMPARE, "the board: boards/<name>.toml (`python -m codegen boards`)",
+    Option("board", text("a board name"), BUILDS | COMPARE, "the board: boards/NAME.toml (`python -m codegen boards` lists them)",
            "mps2-an386", DEFAULT_BOARD),
     Option("model", path((".tflite",), what="model file"), BUILDS, "the model", "path/to/model.tflite", "models/digits_cnn.tflite"),
     Option("build_dir", path(must_exist=False, what="directory"), BUILDS | COMPARE,
-           "where builds go: <build_dir>/<board>/<model-stem>/", "/tmp/builds", "build"),
+           "where builds go: BUILD_DIR/BOARD/MODEL-STEM/", "/tmp/builds", "build"),
     Option("int8_io", flag(), BUILDS, "int8 model I/O: drop the boundary QUANTIZE/DEQUANTIZE and the float buffers",
            "1", "0"),
     Option("kernels", choice(Kernels), BUILDS | COMPARE, "kernel variant (auto: dsp on cores with the DSP extension)",
@@ -97,7 +97,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("variants", text("comma-separated PATH or NAME=PATH, :int8io appended for int8 model I/O"), COMPARE,
            "the models to compare", "f32=m_f32.tflite,int8=m_int8.tflite"),
     Option("out", path(must_exist=False, what="directory"), COMPARE, "where the comparison goes",
-           "cmp", "<build_dir>/compare/<board>"),
+           "cmp", "BUILD_DIR/compare/BOARD"),
     Option("baseline", text("a variant name"), COMPARE, "the variant ratios refer to", "f32", "the first"),
     Option("title", text("text", allow_empty=True), COMPARE, "title of the table and plots", "'KWS on L4'"),
 )
@@ -299,3 +299,13 @@ def help_text() -> str:
     lines += ["", "An unknown option, a value not of its option's form, or an option the requested command does",
               "not take is refused before anything is built.", ""]
     return "\n".join(lines)
+
+
+def options_markdown() -> str:
+    """The option table as Markdown (README.md shows it; a test keeps the two equal)."""
+    rows = ["| option | accepts | default | commands | what |", "|---|---|---|---|---|"]
+    for o in OPTIONS:
+        takes = ", ".join(c.value for c in Command if c in o.commands)
+        default = f"`{o.default}`" if o.default else "-"
+        rows.append(f"| `{o.name}=` | {o.value.form.replace('|', chr(92) + '|')} | {default} | {takes} | {o.help} |")
+    return "\n".join(rows)

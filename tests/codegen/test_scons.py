@@ -145,3 +145,18 @@ def test_an_unexpected_error_prints_one_line_and_logs_the_traceback(tmp_path, mo
     assert "Traceback" not in err and str(tmp_path / "mcuforge-error.log") in err
     log = (tmp_path / "mcuforge-error.log").read_text()
     assert "Traceback" in log and "def broken" not in err and "raise ZeroDivisionError" in log
+
+
+def test_readme_option_table_and_refusals_are_current(tmp_path):
+    """README.md's option table is options_markdown(); its refusal examples are what scons prints."""
+    from codegen.options.command_line import options_markdown
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("<!-- options:begin", 1)[1].split("-->", 1)[1].split("<!-- options:end -->", 1)[0]
+    assert table.strip() == options_markdown()
+    block = readme.split("A mistake on the command line is refused", 1)[1].split("```\n", 1)[1].split("```", 1)[0]
+    shown = block.strip().split("$ .venv/bin/scons ")[1:]
+    assert len(shown) == 2
+    for example in shown:
+        args, *expected = example.strip().splitlines()
+        res = scons("-Q", f"build_dir={tmp_path}", *args.split(), timeout=120)
+        assert res.returncode != 0 and res.stderr.strip().splitlines() == expected
