@@ -56,10 +56,11 @@ class Transition:
 
 
 def ended(stopped: Stopped) -> str:
-    """How a target ended, in words: "exited with status 0", "killed by SIGKILL", "left running"."""
+    """How a target ended, in words: "exited with status 0", "killed by SIGKILL", "closed" (an attached
+    target: left running)."""
     code = stopped.exit_code
     if code is None:
-        return "left running (attached)" if stopped.how == "closed" else stopped.how
+        return stopped.how
     if code < 0:
         try:
             return f"killed by {signal.Signals(-code).name}"
