@@ -312,8 +312,6 @@ def validate(project: Project, options: ValidateOptions = ValidateOptions(), pro
     junit.xml, always. Ctrl-C stops it promptly and is recorded as the error."""
     m = project.compiled
     n = options.samples
-    if n < 1:
-        raise McuforgeError(f"samples={n}", hint="give samples=N with N >= 1")
     data = options.data
     request = request_for(options.target, project.board)
     samples = sample_inputs(data, m.inputs, n, options.seed, float_input_ranges(m.graph))  # bad data: raise now

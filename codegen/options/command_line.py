@@ -12,7 +12,7 @@ import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from codegen.errors import McuforgeError
 from codegen.options.records import (BuildOptions, Command, CompareJob, CompareOptions, Kernels, OptLevel,
@@ -189,7 +189,7 @@ def parse_command_line(args: Mapping[str, str], targets: Sequence[str], default_
     """The typed command line, or a McuforgeError naming every problem found (with its fix)."""
     commands = parse_commands(targets)
     problems = _check_names(args, commands)
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for name, raw in args.items():
         opt = BY_NAME.get(name)
         if opt is None or not opt.commands & set(commands):
@@ -202,27 +202,30 @@ def parse_command_line(args: Mapping[str, str], targets: Sequence[str], default_
     if problems:
         raise _problem_text(problems)
 
-    def get(name: str, default: object = None):
-        return values.get(name, default)
+    def given(*names: str, **renamed: str) -> dict[str, Any]:
+        """The values given for `names` (keyword: option name -> record field); the records' own
+        defaults stand for the rest."""
+        fields = {n: n for n in names} | {option: f for f, option in renamed.items()}
+        return {f: values[option] for option, f in fields.items() if option in values}
 
-    model = Path(get("model", default_model)).resolve()  # type: ignore[arg-type]
-    build_dir = get("build_dir")
-    build = BuildOptions(int8_io=bool(get("int8_io", False)), kernels=get("kernels", Kernels.AUTO),  # type: ignore[arg-type]
-                         opt=get("opt", OptLevel.O2), stack_size=int(get("stack", 4096)))  # type: ignore[arg-type]
-    reach = TargetOptions(target=get("target", RunTarget.AUTO), port=get("port"), baud=get("baud"),  # type: ignore[arg-type]
-                          flash=bool(get("flash", True)), upload=get("upload"),  # type: ignore[arg-type]
-                          timeout=float(get("timeout", 20.0)), hwmap=get("hwmap"))  # type: ignore[arg-type]
-    run = RunOptions(target=reach, n=int(get("n", 10)), input=get("input"), sample=get("sample"),  # type: ignore[arg-type]
-                     gpio_trace=bool(get("gpio_trace", False)), logic=bool(get("logic", False)))
-    validate = ValidateOptions(target=reach, samples=int(get("samples", 20)), data=get("data"),  # type: ignore[arg-type]
-                               seed=int(get("seed", 0)))  # type: ignore[arg-type]
-    board = str(get("board", DEFAULT_BOARD))
+    reach = TargetOptions(**given("target", "port", "baud", "flash", "upload", "timeout", "hwmap"))
+    board = str(values.get("board", DEFAULT_BOARD))
     compare = None
     if Command.COMPARE in commands:
-        compare = _compare_job(values, board, reach)
-    line = CommandLine(commands=commands, board=board, model=model,
-                       build_dir=Path(build_dir).resolve() if build_dir else None,  # type: ignore[arg-type]
-                       build=build, run=run, validate=validate, compare=compare)
+        if "variants" not in values or "data" not in values:
+            raise McuforgeError("scons compare needs variants= and data=",
+                                hint="scons compare variants=f32=m_f32.tflite,int8=m_int8.tflite data=test.npz")
+        compare = CompareJob(
+            variants=tuple(VariantSpec.parse(v) for v in str(values["variants"]).split(",") if v.strip()),
+            data=values["data"], out=values.get("out"),
+            options=CompareOptions(board=board, target=reach, **given("samples", "n", "kernels", "baseline", "title")))
+    build_dir = values.get("build_dir")
+    line = CommandLine(
+        commands=commands, board=board, model=Path(values.get("model", default_model)).resolve(),
+        build_dir=Path(build_dir).resolve() if build_dir else None,
+        build=BuildOptions(**given("int8_io", "kernels", "opt", stack_size="stack")),
+        run=RunOptions(target=reach, **given("n", "input", "sample", "gpio_trace", "logic")),
+        validate=ValidateOptions(target=reach, **given("samples", "data", "seed")), compare=compare)
     _cross_check(line)
     return line
 
@@ -231,7 +234,7 @@ def target_options(pairs: Sequence[tuple[str, str]], where: str = "--run") -> Ta
     """Options for reaching the target from KEY=VALUE pairs (`compare --run target=emulator`), checked
     against the same table as the scons command line."""
     keys = [o.name for o in OPTIONS if o.commands == REACH]
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for k, raw in pairs:
         opt = BY_NAME.get(k)
         if opt is None or k not in keys:
@@ -244,20 +247,7 @@ def target_options(pairs: Sequence[tuple[str, str]], where: str = "--run") -> Ta
         except ValueError as exc:
             raise McuforgeError(f"{where} {k}={raw}: {exc}; {k}= takes {opt.value.form}",
                                 hint=f"e.g. {where} {k}={opt.example}") from None
-    return TargetOptions(**values)  # type: ignore[arg-type]
-
-
-def _compare_job(values: dict[str, object], board: str, reach: TargetOptions) -> CompareJob:
-    if "variants" not in values or "data" not in values:
-        raise McuforgeError("scons compare needs variants= and data=",
-                            hint="scons compare variants=f32=m_f32.tflite,int8=m_int8.tflite data=test.npz")
-    specs = tuple(VariantSpec.parse(v) for v in str(values["variants"]).split(",") if v.strip())
-    options = CompareOptions(board=board, samples=int(values.get("samples", 100)),  # type: ignore[call-overload]
-                             n=int(values.get("n", 10)), kernels=values.get("kernels", Kernels.AUTO),  # type: ignore[call-overload, arg-type]
-                             baseline=values.get("baseline"), title=str(values.get("title", "")),  # type: ignore[arg-type]
-                             target=reach)
-    return CompareJob(variants=specs, data=Path(values["data"]), out=values.get("out"),  # type: ignore[arg-type]
-                      options=options)
+    return TargetOptions(**values)
 
 
 def _cross_check(line: CommandLine) -> None:

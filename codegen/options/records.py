@@ -65,6 +65,11 @@ def _coerce(value: object, kind: type[enum.StrEnum], option: str) -> enum.StrEnu
                             hint=f"give {option}=" + "|".join(k.value for k in kind)) from None
 
 
+def _at_least(value: float, lo: float, option: str, what: str) -> None:
+    if value < lo:
+        raise McuforgeError(f"{option}={value}: {what} must be at least {lo:g}", hint=f"give {option}= >= {lo:g}")
+
+
 @dataclass(frozen=True)
 class BuildOptions:
     """How a model is generated and compiled for a board."""
@@ -78,6 +83,7 @@ class BuildOptions:
     def __post_init__(self) -> None:
         object.__setattr__(self, "kernels", _coerce(self.kernels, Kernels, "kernels"))
         object.__setattr__(self, "opt", _coerce(self.opt, OptLevel, "opt"))
+        _at_least(self.stack_size, 0, "stack", "the stack size")
 
     def variant_suffix(self) -> str:
         """What the build directory's name adds to the model's stem: `-int8io-dsp-O3`."""
@@ -105,6 +111,8 @@ class TargetOptions:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "target", _coerce(self.target, RunTarget, "target"))
+        if not self.timeout > 0:
+            raise McuforgeError(f"timeout={self.timeout}: seconds per request must be > 0", hint="give timeout=20")
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,11 @@ class RunOptions:
     gpio_trace: bool = False           # QEMU: the timing pin's pulses from QEMU's GPIO trace
     logic: bool = False                # a logic analyzer (hardware map) on the timing pin
 
+    def __post_init__(self) -> None:
+        _at_least(self.n, 1, "n", "the number of timed inferences")
+        if self.sample is not None:
+            _at_least(self.sample, 0, "sample", "a sample index")
+
 
 @dataclass(frozen=True)
 class ValidateOptions:
@@ -127,6 +140,10 @@ class ValidateOptions:
     samples: int = 20
     data: Path | None = None           # .npz (x, optional y) or .npy; default: random inputs
     seed: int = 0                      # for random inputs
+
+    def __post_init__(self) -> None:
+        _at_least(self.samples, 1, "samples", "the number of samples")
+        _at_least(self.seed, 0, "seed", "the seed")
 
 
 @dataclass(frozen=True)
@@ -163,6 +180,8 @@ class CompareOptions:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kernels", _coerce(self.kernels, Kernels, "kernels"))
+        _at_least(self.samples, 1, "samples", "the number of evaluation samples")
+        _at_least(self.n, 1, "n", "the number of timed inferences")
 
 
 @dataclass(frozen=True)
