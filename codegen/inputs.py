@@ -25,6 +25,7 @@ import numpy as np
 
 from codegen.errors import McuforgeError
 from codegen.lowering import IOTensor
+from codegen.origin import TensorLayout, read_origin
 from codegen.prep.data import load_array
 
 SUFFIXES = (".npz", ".npy")
@@ -46,6 +47,13 @@ class DataSet:
 def samples_file(model: Path) -> Path:
     """The conventional sample data beside a model: `kws.tflite` -> `kws.samples.npz`."""
     return Path(model).with_suffix(".samples.npz")
+
+
+def source_layout(model: Path) -> TensorLayout | None:
+    """The layout the model's data come in when it was converted from another layout (an ONNX model's
+    NCHW, recorded in the `quantize` sidecar): data files are in that layout. None: the model's own."""
+    origin = read_origin(Path(model))
+    return origin.inputs[0] if origin is not None and len(origin.inputs) == 1 else None
 
 
 def form(a: np.ndarray) -> str:
@@ -109,12 +117,15 @@ def sample_rows(path: Path, option: str) -> int:
     return len(read_data(path, option))
 
 
-def fit(ds: DataSet, t: IOTensor, option: str) -> np.ndarray:
-    """The samples as the input tensor takes them: shape (N, *t.shape), dtype t's."""
+def fit(ds: DataSet, t: IOTensor, option: str, layout: TensorLayout | None = None) -> np.ndarray:
+    """The samples as the input tensor takes them: shape (N, *t.shape), dtype t's. `layout`: the data
+    are in the source model's layout (see :func:`source_layout`), moved to the model's first."""
     per = int(np.prod(t.shape))
     want = tensor_form(t)
     x = ds.x_float if t.dtype.np.kind == "f" and ds.x.dtype.kind in "iu" and ds.x_float is not None else ds.x
     given = form(x)
+    if layout is not None:
+        x = layout.to_model(x)
     if x.ndim >= 1 and int(np.prod(x.shape[1:])) == per:
         n = x.shape[0]
     elif x.size == per:

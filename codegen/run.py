@@ -25,9 +25,10 @@ from codegen.hil.dut import Device, DeviceError, DeviceFault, DeviceGone, Device
 from codegen.hil.gpio import PinTiming, trace_timing
 from codegen.hil.protocol import DeviceInfo
 from codegen.hil.sigrok import Capture, LogicAnalyzer, read_edges
-from codegen.inputs import fit, read_data, samples_file
+from codegen.inputs import fit, read_data, samples_file, source_layout
 from codegen.lowering import IOTensor
 from codegen.options import RunOptions, RunTarget, TargetOptions
+from codegen.origin import TensorLayout
 from codegen.reference import random_inputs
 
 if TYPE_CHECKING:
@@ -238,13 +239,15 @@ class RunFailed(McuforgeError):
 
 # --- inputs and outputs ------------------------------------------------------------------------------
 
-def file_input(path: Path, inputs: tuple[IOTensor, ...], index: int | None, option: str) -> InputSource:
-    """Row `index` (default 0) of a data file, checked against and converted to the model's input."""
+def file_input(path: Path, inputs: tuple[IOTensor, ...], index: int | None, option: str,
+               layout: TensorLayout | None = None) -> InputSource:
+    """Row `index` (default 0) of a data file, checked against and converted to the model's input
+    (`layout`: the data are in the source model's layout, see codegen.inputs.source_layout)."""
     if len(inputs) != 1:
         raise McuforgeError(f"{option}{path.name}: data files feed single-input models only "
                             f"(this one has {len(inputs)} inputs)", hint="leave it out: random inputs")
     ds = read_data(path, option)
-    xs = fit(ds, inputs[0], option)
+    xs = fit(ds, inputs[0], option, layout)
     k = 0 if index is None else index
     if k >= len(xs):
         raise McuforgeError(f"sample={k}: {ds.source} holds {len(xs)} samples (0..{len(xs) - 1})",
@@ -270,7 +273,7 @@ def run_inputs(project: "Project", options: RunOptions) -> InputSource:
     """`input=`/`sample=`, else the model's sample file, else random."""
     m = project.compiled
     if options.input is not None:
-        return file_input(options.input, m.inputs, options.sample, "input=")
+        return file_input(options.input, m.inputs, options.sample, "input=", source_layout(project.model_path))
     return default_inputs(project.model_path, m.inputs, index=options.sample)
 
 

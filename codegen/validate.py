@@ -1,7 +1,8 @@
 """`test`: run N inputs on the target and compare every output with the TFLM reference interpreter.
 
 Writes a :class:`Validation` (samples, bit_exact, mismatches, max_abs_diff, per-output statistics,
-latency over the samples, accuracy when labels are given, the failure if the session broke) and
+latency over the samples, accuracy when labels are given, the failure if the session broke, and
+`float_reference`: the deployed model against its float model per output, see codegen.floatref) and
 `junit.xml` (one test case per sample that ran) beside the build, always: `validate.json` when every
 requested sample was compared, else `validate.failed.json` beside the last complete `validate.json`
 (which stays), with the samples compared before the session broke (or Ctrl-C stopped it), the
@@ -31,9 +32,11 @@ import numpy as np
 
 from codegen.errors import McuforgeError
 from codegen.files import write_text_atomic
+from codegen.floatref import FloatReport, float_check, show_float_report
 from codegen.hil.strategy import State, Strategy
-from codegen.inputs import fit, read_data
+from codegen.inputs import fit, read_data, source_layout
 from codegen.lowering import IOTensor
+from codegen.origin import TensorLayout
 from codegen.options import ValidateOptions
 from codegen.pio.project import Project
 from codegen.reference import TflmReference, float_input_ranges, random_inputs
@@ -109,6 +112,7 @@ class Validation:
     latency: Stats | None = None              # per sample, in `unit`
     error: RunFailure | None = None
     seconds: float = 0.0
+    float_reference: FloatReport | None = None  # the deployed model against its float model
 
     @property
     def complete(self) -> bool:
@@ -135,7 +139,8 @@ class Validation:
         if self.latency is not None:
             d["latency"] = {"unit": self.unit, **asdict(self.latency)}
         d["error"] = asdict(self.error) if self.error else None
-        return d | {"board": self.board, "model": self.model, "sha256": self.sha256, "target": self.target}
+        return d | {"board": self.board, "model": self.model, "sha256": self.sha256, "target": self.target,
+                    "float_reference": self.float_reference.as_json() if self.float_reference else None}
 
     @staticmethod
     def from_json(d: dict[str, Any]) -> "Validation":
@@ -156,7 +161,8 @@ class Validation:
             unit=unit, latency=Stats(**lat) if lat else None,
             error=None if err is None else RunFailure(**{k: v for k, v in err.items()
                                                          if k in RunFailure.__dataclass_fields__}),
-            seconds=float(d.get("seconds", 0.0)))
+            seconds=float(d.get("seconds", 0.0)),
+            float_reference=FloatReport.from_json(d["float_reference"]) if d.get("float_reference") else None)
 
 
 def read_validation(path: Path) -> Validation:
@@ -240,10 +246,11 @@ def compare(got: list[np.ndarray], want: list[np.ndarray], v: Tally, index: int)
     return ok_all
 
 
-def sample_inputs(data: Path | None, inputs: tuple[IOTensor, ...], n: int, seed: int,
-                  graph_ranges: dict) -> Iterator[tuple[tuple[np.ndarray, ...], int | None]]:
+def sample_inputs(data: Path | None, inputs: tuple[IOTensor, ...], n: int, seed: int, graph_ranges: dict,
+                  layout: TensorLayout | None = None) -> Iterator[tuple[tuple[np.ndarray, ...], int | None]]:
     """(inputs, label) pairs: from .npz/.npy data (cycled), else random within the input's range. The
-    data is read and checked against the model's input now, before the first pair is asked for."""
+    data is read and checked against the model's input now, before the first pair is asked for.
+    `layout`: the data are in the source model's layout (an ONNX model's NCHW), moved to the model's."""
     if data is None:
         rng = np.random.default_rng(seed)
         return ((tuple(random_inputs(inputs, rng, graph_ranges)), None) for _ in range(n))
@@ -251,7 +258,7 @@ def sample_inputs(data: Path | None, inputs: tuple[IOTensor, ...], n: int, seed:
         raise McuforgeError(f"data={data}: data files feed single-input models only "
                             f"(this one has {len(inputs)} inputs)", hint="use random inputs (no data=)")
     ds = read_data(data, "data=")
-    xs = fit(ds, inputs[0], "data=")
+    xs = fit(ds, inputs[0], "data=", layout)
     ys = ds.y
     return (((xs[i % len(xs)],), int(ys[i % len(xs)]) if ys is not None else None) for i in range(n))
 
@@ -314,7 +321,9 @@ def validate(project: Project, options: ValidateOptions = ValidateOptions(), pro
     n = options.samples
     data = options.data
     request = request_for(options.target, project.board)
-    samples = sample_inputs(data, m.inputs, n, options.seed, float_input_ranges(m.graph))  # bad data: raise now
+    samples = sample_inputs(data, m.inputs, n, options.seed, float_input_ranges(m.graph),
+                            source_layout(project.model_path))  # bad data: raise now
+    floats = float_check(project.model_path, m.inputs, m.outputs, data)
     ref = TflmReference(project.model_path)
     tally = Tally(requested=n, outputs=[_OutputTally(OutputStats(t.name, t.dtype.name.lower(), tuple(t.shape), t.scale))
                                         for t in m.outputs])
@@ -338,6 +347,8 @@ def validate(project: Project, options: ValidateOptions = ValidateOptions(), pro
                 got = read_outputs(dev, info, m.outputs)
                 want = ref.run(list(xs))
                 compare(got, want, tally, i)
+                if floats is not None:
+                    floats.add(i, xs, got)
                 tally.samples += 1
                 if label is not None:
                     tally.labelled += 1
@@ -353,8 +364,9 @@ def validate(project: Project, options: ValidateOptions = ValidateOptions(), pro
             ended, code, sig = ending(strategy.stopped)
             tally.error = replace(tally.error, target_log=strategy.stopped.log or tally.error.target_log,
                                   ended=ended, exit_code=code, signal=sig)
-    v = tally.freeze(time.monotonic() - start, board=project.board.name, model=project.model_path.name,
-                     sha256=m.sha256, target=strategy.driver.name)
+    v = replace(tally.freeze(time.monotonic() - start, board=project.board.name, model=project.model_path.name,
+                             sha256=m.sha256, target=strategy.driver.name),
+                float_reference=floats.report() if floats is not None else None)
     save(v, project.dir, f"mcuforge.{project.board.name}.{m.prefix}", tuple(tally.failed_samples))
     return v
 
@@ -377,6 +389,10 @@ def validate_and_show(project: Project, options: ValidateOptions) -> int:
     if v.labelled:
         kv("accuracy", f"device {v.device_correct / v.labelled:.3f}, TFLM {v.reference_correct / v.labelled:.3f} "
                        f"on {v.labelled} labelled samples")
+    show_float_report(project.dir / v.file_name)
+    if v.complete:
+        from codegen.reports.run_report import refresh_report
+        refresh_report(project.dir)  # report.md shows the float metrics of the last validation
     kept = "" if v.complete else f" (the last complete {FILE} is kept)"
     kv("wrote", f"{project.dir / v.file_name} and junit.xml{kept}")
     return 0 if v.passed else 1

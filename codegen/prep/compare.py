@@ -109,6 +109,7 @@ def measure(spec: VariantSpec, options: CompareOptions, eval_path: Path, samples
     from codegen.report import write_report
     from codegen.reports.compare import variant_from_build
     from codegen.reports.run_report import save_run
+    from codegen.inputs import source_layout
     from codegen.run import InputSource, RunFailed, layers_of, request_for, run_firmware
     from codegen.validate import sample_inputs, validate
 
@@ -121,7 +122,7 @@ def measure(spec: VariantSpec, options: CompareOptions, eval_path: Path, samples
         project = write_project(board, spec.model, out, BuildOptions(int8_io=spec.int8_io, kernels=options.kernels))
         arts = build(project)
         rep = write_report(project, arts.elf)
-        xs, label = next(sample_inputs(eval_path, project.compiled.inputs, 1, 0, {}))
+        xs, label = next(sample_inputs(eval_path, project.compiled.inputs, 1, 0, {}, source_layout(spec.model)))
     except McuforgeError as exc:
         return VariantRun(spec, out, None, weight_stats(spec.model, None), failure=exc.message)
     m = project.compiled
@@ -134,7 +135,6 @@ def measure(spec: VariantSpec, options: CompareOptions, eval_path: Path, samples
                            request=request_for(options.target, board), layers=layers_of(m), model=spec.model.name)
     except RunFailed as exc:
         res, failure = exc.result, exc.message
-    save_run(replace(res, memory=rep.memory()), project.dir)
     if failure is None:
         v = validate(project, ValidateOptions(target=options.target, samples=samples, data=eval_path),
                      progress=False)
@@ -142,12 +142,50 @@ def measure(spec: VariantSpec, options: CompareOptions, eval_path: Path, samples
             failure = f"validation: {v.error.kind}: {v.error.message}"
         elif not v.passed:
             failure = f"validation: {v.mismatches}/{v.samples} samples differ from TFLM (see validate.json)"
+    save_run(replace(res, memory=rep.memory()), project.dir)  # after validate: report.md shows its float metrics
     return VariantRun(spec, project.dir, variant_from_build(project.dir, spec.name), weights, failure)
 
 
 def first_line(text: str | None) -> str:
     lines = (text or "").strip().splitlines()
     return (lines[0].rstrip(":") + (" (more in compare.json)" if len(lines) > 1 else "")) if lines else ""
+
+
+def float_report_of(r: VariantRun):
+    """The variant's validate.json float_reference section (None: none)."""
+    from codegen.validate import FILE, read_validation
+    if r.project_dir is None or not (r.project_dir / FILE).is_file():
+        return None
+    return read_validation(r.project_dir / FILE).float_reference
+
+
+def _float_json(r: VariantRun) -> dict | None:
+    rep = float_report_of(r)
+    return None if rep is None else rep.as_json()
+
+
+def _float_section(runs: Sequence[VariantRun]) -> list[str]:
+    """Each variant's outputs against its float model (RMSE, MAE, max |error|, cosine, L2r)."""
+    from codegen.floatref import FLOAT_HEAD, float_rows
+    rows, refs = [], []
+    for r in runs:
+        rep = float_report_of(r)
+        if rep is None:
+            rows.append(f"| {r.spec.name} | - | - | - | - | - | - | no float reference |")
+            continue
+        if rep.error:
+            rows.append(f"| {r.spec.name} | - | - | - | - | - | - | {rep.error} |")
+            continue
+        refs.append(f"{rep.model} ({rep.runtime})")
+        rows += [f"| {r.spec.name} | " + " | ".join(row) + f" | {rep.model} |" for row in float_rows(rep)]
+    if not refs:
+        return []
+    return ["## Against the float model", "",
+            "Per output, the deployed model's dequantised outputs against the float model's on the same inputs "
+            "(" + ", ".join(dict.fromkeys(refs)) + "): root-mean-square, mean and largest absolute error, cosine "
+            "similarity, and the error's L2 norm relative to the float outputs' (ST Edge AI's validate metrics).", "",
+            "| variant | " + " | ".join(FLOAT_HEAD) + " | float model |",
+            "| --- | --- |" + " ---: |" * (len(FLOAT_HEAD) - 1) + " --- |", *rows, ""]
 
 
 def _weights_section(runs: Sequence[VariantRun]) -> list[str]:
@@ -201,7 +239,7 @@ def compare_variants(specs: Sequence[VariantSpec], data: Path, out_dir: Path,
                                         unit, out_dir / "tradeoff.png", title=title,
                                         reference=[v.reference_accuracy for v in variants])
         md = files.markdown.read_text().rstrip("\n").split("\n")
-        md += [""] + _weights_section(runs)
+        md += [""] + _float_section(runs) + _weights_section(runs)
         if tradeoff is not None:
             md += [f"![accuracy against latency and flash]({tradeoff.name})", ""]
         failed = [r for r in runs if r.failure]
@@ -212,6 +250,7 @@ def compare_variants(specs: Sequence[VariantSpec], data: Path, out_dir: Path,
         files.markdown.write_text("\n".join(md))
         d = json.loads(files.json.read_text())
         d["weights"] = {r.spec.name: (None if r.weights is None else asdict(r.weights)) for r in runs}
+        d["float_reference"] = {r.spec.name: _float_json(r) for r in runs}
         d["failures"] = {r.spec.name: r.failure for r in runs if r.failure}
         files.json.write_text(json.dumps(d, indent=2) + "\n")
     return Comparison(runs=tuple(runs), files=files, tradeoff=tradeoff, eval_data=eval_path, samples=n)

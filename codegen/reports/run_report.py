@@ -18,6 +18,7 @@ import numpy as np
 
 from codegen.files import Staging
 from codegen.report import BuildReport, read_report
+from codegen.floatref import FloatReport, float_markdown, read_float_report
 from codegen.reports import plots
 from codegen.reports.memory import Breakdown, breakdown
 from codegen.run import RunResult, write_run
@@ -54,7 +55,8 @@ def _table(head: list[str], rows: list[list[str]], align: str = "") -> list[str]
 
 
 def write_run_report(run: RunResult, out_dir: Path, build: BuildReport | None = None,
-                     memory: Breakdown | None = None, suffix: str = "") -> ReportFiles:
+                     memory: Breakdown | None = None, floats: FloatReport | None = None,
+                     suffix: str = "") -> ReportFiles:
     """report<suffix>.md and its plots (<name><suffix>.png) in `out_dir`."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -90,6 +92,9 @@ def write_run_report(run: RunResult, out_dir: Path, build: BuildReport | None = 
             top = f"class {int(np.argmax(d))} ({d.max():.3f})" if 1 < d.size <= 1000 else "-"
             rows.append([str(k), f"`{shown}`", top])
         md += _table(["output", "values", "top-1"], rows, "llr") + [""]
+
+    if floats is not None:
+        md += float_markdown(floats)
 
     if run.counts:
         md += ["## Latency", ""]
@@ -176,19 +181,41 @@ def write_run_report(run: RunResult, out_dir: Path, build: BuildReport | None = 
     return ReportFiles(markdown=path, plots=tuple(made))
 
 
-def save_run(run: RunResult, project_dir: Path) -> ReportFiles:
-    """run.json and report.md (+ plots) of a run of the build in `project_dir` (its report.json and map
-    file give the memory sections); a failed run's as run.failed.json and report.failed.md."""
-    project_dir = Path(project_dir)
+def _build_of(project_dir: Path) -> tuple[BuildReport | None, Breakdown | None]:
+    """The build's report.json and its memory by component (from the map file)."""
     build = read_report(project_dir)
     elf = next((p for p in (project_dir / "firmware.elf", project_dir / "firmware") if p.is_file()), None)
     map_file = project_dir / "firmware.map"
     mem = breakdown(map_file, elf, build.stack_bytes if build else None) if elf and map_file.is_file() else None
+    return build, mem
+
+
+def save_run(run: RunResult, project_dir: Path) -> ReportFiles:
+    """run.json and report.md (+ plots) of a run of the build in `project_dir` (its report.json and map
+    file give the memory sections); a failed run's as run.failed.json and report.failed.md."""
+    project_dir = Path(project_dir)
+    build, mem = _build_of(project_dir)
     suffix = "" if run.complete else FAILED
     stale = run_files(suffix) + (run_files(FAILED) if run.complete else ())
     with Staging(project_dir) as staging:
-        staged = write_run_report(run, staging.dir, build, mem, suffix)
+        staged = write_run_report(run, staging.dir, build, mem, read_float_report(project_dir), suffix)
         write_run(run, staging.dir / f"run{suffix}.json")
         staging.commit(last=f"run{suffix}.json", stale=stale)
     return ReportFiles(markdown=project_dir / staged.markdown.name,
                        plots=tuple(project_dir / p.name for p in staged.plots), json=project_dir / f"run{suffix}.json")
+
+
+def refresh_report(project_dir: Path) -> ReportFiles | None:
+    """report.md (+ plots) of the build's last good run, written again (after a validation: its float
+    metrics); run.json and a failed run's files are left as they are."""
+    from codegen.run import read_run
+    project_dir = Path(project_dir)
+    if not (project_dir / "run.json").is_file():
+        return None
+    run = read_run(project_dir / "run.json")
+    build, mem = _build_of(project_dir)
+    with Staging(project_dir) as staging:
+        staged = write_run_report(run, staging.dir, build, mem, read_float_report(project_dir))
+        staging.commit(stale=run_files()[1:])
+    return ReportFiles(markdown=project_dir / staged.markdown.name,
+                       plots=tuple(project_dir / p.name for p in staged.plots), json=project_dir / "run.json")
