@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from codegen.errors import handle
-from codegen.options.arguments import choice_arg, count_arg, model_arg, seed_arg
+from codegen.options.arguments import count_arg, model_arg, seed_arg, table_arg
 
 Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int], str]
 COMMANDS: dict[str, Command] = {}
@@ -27,11 +27,10 @@ def command(name: str, help_text: str):
 
 
 def _inspect_args(p: argparse.ArgumentParser) -> None:
-    from codegen.options import Kernels
     p.add_argument("model", type=model_arg, help="a .tflite file")
     p.add_argument("--board", default=None, help="generate for this board's core (kernel variant)")
     p.add_argument("--int8-io", action="store_true", help="drop boundary QUANTIZE/DEQUANTIZE")
-    p.add_argument("--kernels", type=choice_arg(Kernels), default=Kernels.AUTO, metavar="|".join(Kernels),
+    p.add_argument("--kernels", type=table_arg("kernels"), default=None, metavar="auto|reference|dsp",
                    help="kernel variant whose weight layout to plan for (default: auto, the board's)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 

@@ -17,7 +17,7 @@ Fixtures:
 * ``mcuforge_firmware``: the firmware built for (board, model) (:class:`BuiltFirmware`), session-scoped;
 * ``mcuforge_target``: the target's :class:`codegen.hil.strategy.Strategy`, running, started once per
   test module and always stopped (``.restart()`` power-cycles it);
-* ``mcuforge_device``: the running target's :class:`codegen.hil.drivers.Session`; ``.device`` speaks
+* ``mcuforge_device``: the running target's :class:`codegen.hil.records.Session`; ``.device`` speaks
   the protocol (``info()``, ``load()``, ``infer()``, ``results()``, ``profile()``, ``request()``).
 
 Tests marked ``@pytest.mark.hardware`` need a real board and are skipped unless ``--mcuforge-port``
@@ -35,7 +35,7 @@ import pytest
 
 from codegen.boards import Board
 from codegen.errors import McuforgeError
-from codegen.options import BuildOptions, Kernels, RunTarget, TargetOptions
+from codegen.options import BuildOptions, TargetKind, TargetOptions
 from codegen.options.arguments import table_arg
 from codegen.options.command_line import DEFAULT_BOARD
 
@@ -62,7 +62,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption(f"{PREFIX}model", default=None, type=table_arg("model"),
                 help=".tflite model (default: models/digits_cnn.tflite)")
     g.addoption(f"{PREFIX}port", default=None, help="serial port or URL of a real board (/dev/ttyACM0, rfc2217://...)")
-    g.addoption(f"{PREFIX}target", default=RunTarget.AUTO, type=table_arg("target"), metavar="|".join(RunTarget),
+    g.addoption(f"{PREFIX}target", default=TargetKind.AUTO, type=table_arg("target"), metavar="|".join(TargetKind),
                 help="how to reach the board (default: a real board if one is connected, else QEMU)")
     g.addoption(f"{PREFIX}baud", default=None, type=table_arg("baud"), help="serial baud rate (default: the board's)")
     g.addoption(f"{PREFIX}no-flash", action="store_true", default=False,
@@ -71,7 +71,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption(f"{PREFIX}hwmap", default=None, type=table_arg("hwmap"),
                 help="hardware map file (default: $MCUFORGE_HWMAP or ~/.config/mcuforge/hardware-map.toml)")
     g.addoption(f"{PREFIX}int8-io", action="store_true", default=False, help="build with int8 model I/O")
-    g.addoption(f"{PREFIX}kernels", default=Kernels.AUTO, type=table_arg("kernels"), metavar="|".join(Kernels),
+    g.addoption(f"{PREFIX}kernels", default=None, type=table_arg("kernels"), metavar="auto|reference|dsp",
                 help="kernel variant (default: the core's)")
     g.addoption(f"{PREFIX}build-dir", default=None, help="build root (default: the project's build/)")
 
@@ -122,7 +122,7 @@ def _hardware_available(o: PluginOptions) -> bool:
     if _port(o):
         return True
     from codegen.boards import load_board
-    from codegen.hil.drivers import detect_ports
+    from codegen.hil.usb import detect_ports
     try:
         return bool(detect_ports(load_board(o.board)))
     except McuforgeError:  # a bad --mcuforge-board is reported by the fixtures, not here

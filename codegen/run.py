@@ -20,14 +20,14 @@ import numpy as np
 from codegen.boards import Board
 from codegen.errors import McuforgeError
 from codegen.files import write_text_atomic
-from codegen.hil.drivers import CountUnit, RunRequest, Session, Stopped
+from codegen.hil.records import CountUnit, RunRequest, Session, Stopped
 from codegen.hil.dut import Device, DeviceError, DeviceFault, DeviceGone, DeviceTimeout, Exchange, LinkError
 from codegen.hil.gpio import PinTiming, trace_timing
 from codegen.hil.protocol import DeviceInfo
 from codegen.hil.sigrok import Capture, LogicAnalyzer, read_edges
 from codegen.inputs import fit, read_data, samples_file, source_layout
 from codegen.lowering import IOTensor
-from codegen.options import RunOptions, RunTarget, TargetOptions
+from codegen.options import RunOptions, TargetKind, TargetOptions
 from codegen.origin import TensorLayout
 from codegen.reference import random_inputs
 
@@ -281,7 +281,7 @@ def request_for(options: TargetOptions, board: Board, gpio_trace: Path | None = 
     """The run request: target=, port=, baud=, flash=, upload=, timeout=, and the user's hardware map
     (its port and baud for this board unless given); `gpio_trace` logs the timing pin (QEMU)."""
     port, baud = options.port, options.baud
-    if (port is None or baud is None) and options.target in (RunTarget.AUTO, RunTarget.DEVICE, RunTarget.ATTACH):
+    if (port is None or baud is None) and options.target in (TargetKind.AUTO, TargetKind.DEVICE, TargetKind.ATTACH):
         from codegen.hil.hwmap import load_hardware_map
         entry = load_hardware_map(options.hwmap).entry(board.name)
         if entry is not None:

@@ -7,8 +7,8 @@
 * :mod:`codegen.options.command_line`: the ``scons`` option table, its parser and ``scons -h``.
 """
 
-from codegen.options.records import (BuildOptions, Command, CompareJob, CompareOptions, Kernels, OptLevel,
-                                     RunOptions, RunTarget, TargetOptions, ValidateOptions, VariantSpec)
+from codegen.options.records import (BuildOptions, Command, CompareJob, CompareOptions, OptLevel,
+                                     RunOptions, TargetKind, TargetOptions, ValidateOptions, VariantSpec)
 
-__all__ = ["BuildOptions", "Command", "CompareJob", "CompareOptions", "Kernels", "OptLevel", "RunOptions",
-           "RunTarget", "TargetOptions", "ValidateOptions", "VariantSpec"]
+__all__ = ["BuildOptions", "Command", "CompareJob", "CompareOptions", "OptLevel", "RunOptions",
+           "TargetKind", "TargetOptions", "ValidateOptions", "VariantSpec"]

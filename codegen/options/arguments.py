@@ -4,11 +4,10 @@ front doors say the same thing about the same mistake (argparse adds the option'
 from __future__ import annotations
 
 import argparse
-import enum
 from pathlib import Path
 from typing import Callable
 
-from codegen.options.values import Value, choice, integer
+from codegen.options.values import Value, integer
 
 
 def _typed(value: Value, name: str) -> Callable[[str], object]:
@@ -43,11 +42,6 @@ def count_arg(hi: int) -> Callable[[str], int]:
 def seed_arg(text: str) -> int:
     """A seed for numpy's generator: 0 .. 2**32-1."""
     return _typed(integer(0, 2**32 - 1), "seed")(text)  # type: ignore[return-value]
-
-
-def choice_arg(kind: type[enum.StrEnum]) -> Callable[[str], enum.StrEnum]:
-    """One of an enum's values."""
-    return _typed(choice(kind), kind.__name__.lower())  # type: ignore[return-value]
 
 
 def model_arg(text: str) -> Path:

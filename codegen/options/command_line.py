@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from codegen.errors import McuforgeError
-from codegen.options.records import (BuildOptions, Command, CompareJob, CompareOptions, Kernels, OptLevel,
-                                     RunOptions, RunTarget, TargetOptions, ValidateOptions, VariantSpec)
+from codegen.kernels import AUTO, KernelVariant
+from codegen.options.records import (BuildOptions, Command, CompareJob, CompareOptions, OptLevel,
+                                     RunOptions, TargetKind, TargetOptions, ValidateOptions, VariantSpec)
 from codegen.options.values import Value, choice, flag, integer, number, path, text
 
 DEFAULT_BOARD = "stm32l475"
@@ -52,6 +53,20 @@ def _stack() -> Value:
     return Value(base.form, parse)
 
 
+def _kernels() -> Value:
+    """auto (None: the core's variant) or a KernelVariant."""
+    names = [AUTO, *(v.value for v in KernelVariant)]
+
+    def parse(t: str) -> KernelVariant | None:
+        if t.strip() == AUTO:
+            return None
+        try:
+            return KernelVariant(t.strip())
+        except ValueError:
+            raise ValueError("not one of the choices") from None
+    return Value("|".join(names), parse)
+
+
 OPTIONS: tuple[Option, ...] = (
     # what to build
     Option("board", text("a board name"), BUILDS | COMPARE, "the board: boards/NAME.toml (`python -m codegen boards` lists them)",
@@ -61,7 +76,7 @@ OPTIONS: tuple[Option, ...] = (
            "where builds go: BUILD_DIR/BOARD/MODEL-STEM/", "/tmp/builds", "build"),
     Option("int8_io", flag(), BUILDS, "int8 model I/O: drop the boundary QUANTIZE/DEQUANTIZE and the float buffers",
            "1", "0"),
-    Option("kernels", choice(Kernels), BUILDS | COMPARE, "kernel variant (auto: dsp on cores with the DSP extension)",
+    Option("kernels", _kernels(), BUILDS | COMPARE, "kernel variant (auto: dsp on cores with the DSP extension)",
            "reference", "auto"),
     Option("opt", choice(OptLevel), BUILDS, "compiler optimisation flag", "-Os", "-O2"),
     Option("stack", _stack(), BUILDS, "stack bytes reserved at the top of the main RAM", "8192", "4096"),
@@ -80,7 +95,7 @@ OPTIONS: tuple[Option, ...] = (
            "inputs: .npz with x (and labels y) or .npy; default (test): random inputs", "eval.npz"),
     Option("seed", integer(0, 2**32 - 1), TEST, "seed of the random inputs", "1", "0"),
     # reaching the target
-    Option("target", choice(RunTarget), REACH,
+    Option("target", choice(TargetKind), REACH,
            "where to run: auto (a board on USB, else QEMU), emulator, device, host, attach", "emulator", "auto"),
     Option("port", text("a serial port or URL"), REACH, "a real board's serial port or rfc2217://host:port",
            "/dev/ttyACM0"),
@@ -257,7 +272,7 @@ def _cross_check(line: CommandLine) -> None:
         raise McuforgeError(f"model file not found: {line.model}", hint="pass model=PATH to a .tflite file")
     run = line.run
     if line.wants(Command.RUN):
-        if run.gpio_trace and run.target.target in (RunTarget.DEVICE, RunTarget.ATTACH, RunTarget.HOST):
+        if run.gpio_trace and run.target.target in (TargetKind.DEVICE, TargetKind.ATTACH, TargetKind.HOST):
             raise McuforgeError(f"gpio_trace=1 reads QEMU's GPIO trace; target={run.target.target} is not QEMU",
                                 hint="target=emulator (or auto), or logic=1 for a logic analyzer on a real board")
         if run.sample is not None:

@@ -2,9 +2,10 @@
 command line into, once; the library below takes these records, never an argument dictionary.
 
 A value that is one of a set is an enum (``StrEnum``: it prints and compares as its text, so it
-reaches JSON, file names and compiler flags unchanged). Building a record from strings goes through
-``__post_init__``: an unknown kernel variant or optimisation level is refused there too, whoever
-builds the record.
+reaches JSON, file names and compiler flags unchanged); the kernel variant is
+:class:`codegen.kernels.KernelVariant`, ``None`` standing for ``kernels=auto`` (the core's variant).
+Building a record from strings goes through ``__post_init__``: an unknown kernel variant or
+optimisation level, a count below its minimum, is refused there too, whoever builds the record.
 """
 
 from __future__ import annotations
@@ -14,14 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codegen.errors import McuforgeError
-
-
-class Kernels(enum.StrEnum):
-    """Which kernel files a build compiles: chosen per core, or forced."""
-
-    AUTO = "auto"            # the core's variant: dsp with the DSP extension, else reference
-    REFERENCE = "reference"
-    DSP = "dsp"
+from codegen.hil.records import TargetKind
+from codegen.kernels import KernelVariant, kernel_choice
 
 
 class OptLevel(enum.StrEnum):
@@ -34,16 +29,6 @@ class OptLevel(enum.StrEnum):
     OS = "-Os"
     OG = "-Og"
     OZ = "-Oz"
-
-
-class RunTarget(enum.StrEnum):
-    """Where a run happens (``target=``)."""
-
-    AUTO = "auto"            # a board found on USB (or port=), else QEMU for an emulated board
-    EMULATOR = "emulator"    # QEMU
-    DEVICE = "device"        # a real board: flash, then talk over its serial port
-    HOST = "host"            # the host board: a native process
-    ATTACH = "attach"        # a target someone else keeps running: never flashed, never stopped
 
 
 class Command(enum.StrEnum):
@@ -65,6 +50,13 @@ def _coerce(value: object, kind: type[enum.StrEnum], option: str) -> enum.StrEnu
                             hint=f"give {option}=" + "|".join(k.value for k in kind)) from None
 
 
+def _kernels(value: object) -> KernelVariant | None:
+    """`kernels=`: a KernelVariant, or None for auto; strings ("auto", "dsp") are read as the user's."""
+    if value is None or isinstance(value, KernelVariant):
+        return value
+    return kernel_choice(str(value))
+
+
 def _at_least(value: float, lo: float, option: str, what: str) -> None:
     if value < lo:
         raise McuforgeError(f"{option}={value}: {what} must be at least {lo:g}", hint=f"give {option}= >= {lo:g}")
@@ -76,12 +68,12 @@ class BuildOptions:
 
     int8_io: bool = False
     opt: OptLevel = OptLevel.O2
-    kernels: Kernels = Kernels.AUTO
+    kernels: KernelVariant | None = None  # None: the core's default variant (codegen.kernels)
     stack_size: int = 4096
     prefix: str | None = None          # symbol prefix (default: from the model's file name)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "kernels", _coerce(self.kernels, Kernels, "kernels"))
+        object.__setattr__(self, "kernels", _kernels(self.kernels))
         object.__setattr__(self, "opt", _coerce(self.opt, OptLevel, "opt"))
         _at_least(self.stack_size, 0, "stack", "the stack size")
 
@@ -90,7 +82,7 @@ class BuildOptions:
         parts = []
         if self.int8_io:
             parts.append("int8io")
-        if self.kernels != Kernels.AUTO:
+        if self.kernels is not None:
             parts.append(self.kernels.value)
         if self.opt != OptLevel.O2:
             parts.append(self.opt.value.lstrip("-"))
@@ -101,7 +93,7 @@ class BuildOptions:
 class TargetOptions:
     """How to reach the target a run, a test or a comparison uses."""
 
-    target: RunTarget = RunTarget.AUTO
+    target: TargetKind = TargetKind.AUTO
     port: str | None = None            # serial port or URL: /dev/ttyACM0, rfc2217://host:port
     baud: int | None = None            # default: the hardware map's, else the board's console baud
     flash: bool = True                 # flash a real board before running
@@ -110,7 +102,7 @@ class TargetOptions:
     hwmap: Path | None = None          # the user's hardware map (default: $MCUFORGE_HWMAP, ~/.config/...)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "target", _coerce(self.target, RunTarget, "target"))
+        object.__setattr__(self, "target", _coerce(self.target, TargetKind, "target"))
         if not self.timeout > 0:
             raise McuforgeError(f"timeout={self.timeout}: seconds per request must be > 0", hint="give timeout=20")
 
@@ -173,13 +165,13 @@ class CompareOptions:
     board: str = "stm32l475"
     samples: int = 100                 # evaluation samples validated per variant
     n: int = 10                        # timed inferences in the latency run
-    kernels: Kernels = Kernels.AUTO
+    kernels: KernelVariant | None = None
     baseline: str | None = None        # the variant ratios refer to (default: the first)
     title: str = ""
     target: TargetOptions = field(default_factory=TargetOptions)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "kernels", _coerce(self.kernels, Kernels, "kernels"))
+        object.__setattr__(self, "kernels", _kernels(self.kernels))
         _at_least(self.samples, 1, "samples", "the number of evaluation samples")
         _at_least(self.n, 1, "n", "the number of timed inferences")
 

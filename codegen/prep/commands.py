@@ -258,8 +258,7 @@ def quantize_run(a: argparse.Namespace) -> int:
 # --- compare -----------------------------------------------------------------------------------------------
 
 def compare_args(p: argparse.ArgumentParser) -> None:
-    from codegen.options import Kernels
-    from codegen.options.arguments import choice_arg, count_arg
+    from codegen.options.arguments import count_arg, table_arg
     from codegen.options.command_line import MAX_N, MAX_SAMPLES
     p.add_argument("variants", nargs="+", metavar="VARIANT",
                    help="a .tflite, or NAME=PATH; append :int8io to build that variant with int8 model I/O")
@@ -271,7 +270,7 @@ def compare_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--out", type=Path, default=None, help="output directory (build/compare/<board>)")
     p.add_argument("--baseline", default=None, help="the variant ratios refer to (default: the first)")
     p.add_argument("--title", default="", help="title of the table and plots")
-    p.add_argument("--kernels", type=choice_arg(Kernels), default=Kernels.AUTO, metavar="|".join(Kernels),
+    p.add_argument("--kernels", type=table_arg("kernels"), default=None, metavar="auto|reference|dsp",
                    help="kernel variant (default: auto, the core's)")
     p.add_argument("--run", action="append", default=[], metavar="KEY=VALUE",
                    help="run options as for scons: target=, port=, baud=, flash=, upload=, timeout=, hwmap=")

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from codegen.errors import McuforgeError
-from codegen.options import BuildOptions, Command, Kernels, RunOptions, RunTarget, ValidateOptions
+from codegen.kernels import KernelVariant
+from codegen.options import BuildOptions, Command, RunOptions, TargetKind, ValidateOptions
 from codegen.options.command_line import OPTIONS, help_text, parse_command_line, target_options
 from support.paths import DEFAULT_MODEL
 
@@ -27,8 +28,8 @@ def test_defaults_are_the_records_defaults():
 def test_values_are_typed():
     line = parse({"n": "3", "kernels": "reference", "int8_io": "yes", "target": "emulator", "timeout": "2.5",
                   "stack": "0x2000", "sample": "4"}, "run")
-    assert line.build == BuildOptions(int8_io=True, kernels=Kernels.REFERENCE, stack_size=8192)
-    assert line.run.n == 3 and line.run.sample == 4 and line.run.target.target is RunTarget.EMULATOR
+    assert line.build == BuildOptions(int8_io=True, kernels=KernelVariant.REFERENCE, stack_size=8192)
+    assert line.run.n == 3 and line.run.sample == 4 and line.run.target.target is TargetKind.EMULATOR
     assert line.run.target.timeout == 2.5 and line.validate.target == line.run.target
 
 
@@ -45,7 +46,7 @@ def test_compare_job_and_run_keys():
                   "n": "4", "target": "emulator"}, "compare")
     job = line.compare
     assert [v.name for v in job.variants] == ["f32", "b"] and job.variants[1].int8_io
-    assert job.options.n == 4 and job.options.samples == 100 and job.options.target.target is RunTarget.EMULATOR
+    assert job.options.n == 4 and job.options.samples == 100 and job.options.target.target is TargetKind.EMULATOR
     assert target_options([("port", "/dev/ttyACM0"), ("flash", "0")]).flash is False
     with pytest.raises(McuforgeError, match="did you mean timeout="):
         target_options([("timout", "3")])
