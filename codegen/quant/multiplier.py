@@ -40,6 +40,16 @@ def quantize_multiplier(m: float) -> tuple[int, int]:
     return int(q), int(shift)
 
 
+def quantize_multiplier_smaller_than_one_exp(m: float) -> tuple[int, int]:
+    """TFLM's QuantizeMultiplierSmallerThanOneExp: (q, left_shift <= 0)."""
+    if not 0.0 < m < 1.0:
+        raise ValueError(f"multiplier {m!r} must be in (0, 1)")
+    q, shift = quantize_multiplier(m)
+    if shift > 0:
+        raise ValueError(f"multiplier {m!r} gave a positive shift {shift}")
+    return q, shift
+
+
 def quantize_multiplier_greater_than_one(m: float) -> tuple[int, int]:
     if not m > 1.0:
         raise ValueError(f"multiplier {m!r} must be > 1")
