@@ -496,16 +496,11 @@ typedef struct {
 } mf_pad_params;
 void mf_pad(const mf_pad_params *p, const void *input, void *output);
 
-/* MEAN over any subset of axes. The kept dimensions (in order) form the output walk: output element
- * k, with multi-index (i_0, ...) over out_count, starts at input element sum_d i_d * out_stride[d];
- * the reduced dimensions form the inner walk over red_count / red_stride (red_rank may be 0:
- * nothing reduced, n = 1). Elements are summed in row-major order of the reduced dimensions, as
- * TFLM does. n = product of red_count.
- *  - f32: out = sum / (float)n (quantisation fields unused).
- *  - s8 / s16: out = clamp(MBQM(sum - zp_times_n, mult, shift) + output_offset), with mult/shift =
- *    TFLM's QuantizeMultiplier(in_scale / out_scale) already divided by n (QuantizedMeanOrSum; TFLM
- *    takes this path even when input and output quantisation are equal); shift in [-31, 30]. The
- *    sum and the subtraction wrap in 32 bits. */
+/* The walk of a reduction (MEAN, SUM, REDUCE_MAX, REDUCE_MIN, REDUCE_ALL). The kept dimensions (in
+ * order) form the output walk: output element k, with multi-index (i_0, ...) over out_count, starts
+ * at input element sum_d i_d * out_stride[d]; the reduced dimensions form the inner walk over
+ * red_count / red_stride (red_rank may be 0: nothing reduced, one element per output). Elements are
+ * visited in row-major order of the reduced dimensions, as TFLM does. */
 typedef struct {
     int32_t out_rank;                   /* 1..MF_MOVE_MAX_DIMS */
     int32_t out_count[MF_MOVE_MAX_DIMS];
@@ -513,6 +508,18 @@ typedef struct {
     int32_t red_rank;                   /* 0..MF_MOVE_MAX_DIMS */
     int32_t red_count[MF_MOVE_MAX_DIMS];
     int32_t red_stride[MF_MOVE_MAX_DIMS];
+} mf_reduce_walk;
+
+/* MEAN over any subset of axes; n = product of walk.red_count.
+ *  - f32: out = sum / (float)n (quantisation fields unused).
+ *  - s8 / s16: out = clamp(MBQM(sum - zp_times_n, mult, shift) + output_offset), with mult/shift =
+ *    TFLM's QuantizeMultiplier(in_scale / out_scale) already divided by n (QuantizedMeanOrSum; TFLM
+ *    takes this path even when input and output quantisation are equal); shift in [-31, 30]. The
+ *    sum and the subtraction wrap in 32 bits.
+ * SUM on s8 / s16 is the same arithmetic without the division: the generator calls mf_mean_s8 /
+ * mf_mean_s16 with TFLM's undivided QuantizeMultiplier(in_scale / out_scale). */
+typedef struct {
+    mf_reduce_walk walk;
     int32_t n;
     int32_t mult, shift;
     int32_t zp_times_n;                 /* input zero point * n */
@@ -521,6 +528,22 @@ typedef struct {
 void mf_mean_s8(const mf_mean_params *p, const int8_t *input, int8_t *output);
 void mf_mean_s16(const mf_mean_params *p, const int16_t *input, int16_t *output);
 void mf_mean_f32(const mf_mean_params *p, const float *input, float *output);
+
+/* ==== reductions, index ops, spatial re-layout, gathers, matmul, transposed convolution ==== */
+
+/* REDUCE_MAX / REDUCE_MIN over the walk (TFLM's ReduceGeneric): s8 compares raw values (input and
+ * output share scale and zero point); f32 starts from -FLT_MAX (max) / FLT_MAX (min) and replaces
+ * the running value only by a strictly greater (smaller) element, so NaNs are skipped.
+ * SUM f32: 0.0f plus the reduced elements in walk order. REDUCE_ALL: bool bytes (0/1), 1 when every
+ * reduced element is non-zero. SUM s8/s16 use mf_mean_s8/s16 (see MEAN). */
+void mf_reduce_max_s8(const mf_reduce_walk *p, const int8_t *input, int8_t *output);
+void mf_reduce_max_f32(const mf_reduce_walk *p, const float *input, float *output);
+void mf_reduce_min_s8(const mf_reduce_walk *p, const int8_t *input, int8_t *output);
+void mf_reduce_min_f32(const mf_reduce_walk *p, const float *input, float *output);
+void mf_sum_f32(const mf_reduce_walk *p, const float *input, float *output);
+void mf_reduce_all(const mf_reduce_walk *p, const uint8_t *input, uint8_t *output);
+
+/* ==== end of reductions ... transposed convolution ==== */
 
 /* CALL_ONCE: run the generated subgraph function `run` on the first call after <prefix>_init()
  * (*done is then set). Like TFLM, <prefix>_reset() does not re-arm it. */
