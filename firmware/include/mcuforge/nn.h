@@ -543,6 +543,15 @@ void mf_reduce_min_f32(const mf_reduce_walk *p, const float *input, float *outpu
 void mf_sum_f32(const mf_reduce_walk *p, const float *input, float *output);
 void mf_reduce_all(const mf_reduce_walk *p, const uint8_t *input, uint8_t *output);
 
+/* ARG_MAX (is_max = 1) / ARG_MIN over the middle axis of [outer][axis_size][inner]: int32 position
+ * of the first largest (smallest) element; a NaN never replaces the candidate (TFLM's comparison). */
+typedef struct {
+    int32_t outer, axis_size, inner;
+    int32_t is_max;
+} mf_arg_min_max_params;
+void mf_arg_min_max_s8(const mf_arg_min_max_params *p, const int8_t *input, int32_t *output);
+void mf_arg_min_max_f32(const mf_arg_min_max_params *p, const float *input, int32_t *output);
+
 /* ==== end of reductions ... transposed convolution ==== */
 
 /* CALL_ONCE: run the generated subgraph function `run` on the first call after <prefix>_init()
