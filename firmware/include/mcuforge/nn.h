@@ -552,6 +552,27 @@ typedef struct {
 void mf_arg_min_max_s8(const mf_arg_min_max_params *p, const int8_t *input, int32_t *output);
 void mf_arg_min_max_f32(const mf_arg_min_max_params *p, const float *input, int32_t *output);
 
+/* CUMSUM along the middle axis of [outer][depth][inner]: running sums (exclusive = 1: each output
+ * is the sum before its own element; reverse = 1: summed from the end of the axis).
+ *  - f32: from 0.0f, in axis order.
+ *  - s8 (TFLM's rescaling): s(x) = MBQM_smaller_than_one((x + input_offset) << left_shift,
+ *    input_multiplier, input_shift); the running sum starts at s(0) (TFLM's initial value) and adds
+ *    s(in) per element, wrapping in 32 bits; out = clamp(MBQM_smaller_than_one(sum, output_multiplier,
+ *    output_shift) + output_offset). left_shift = 20, both shifts <= 0. */
+typedef struct {
+    int32_t outer, depth, inner;
+    int32_t exclusive, reverse;
+} mf_cumsum_f32_params;
+typedef struct {
+    int32_t outer, depth, inner;
+    int32_t exclusive, reverse;
+    int32_t input_offset, output_offset, left_shift;
+    int32_t input_multiplier, input_shift;
+    int32_t output_multiplier, output_shift;
+} mf_cumsum_s8_params;
+void mf_cumsum_f32(const mf_cumsum_f32_params *p, const float *input, float *output);
+void mf_cumsum_s8(const mf_cumsum_s8_params *p, const int8_t *input, int8_t *output);
+
 /* ==== end of reductions ... transposed convolution ==== */
 
 /* CALL_ONCE: run the generated subgraph function `run` on the first call after <prefix>_init()
