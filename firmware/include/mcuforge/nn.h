@@ -573,6 +573,21 @@ typedef struct {
 void mf_cumsum_f32(const mf_cumsum_f32_params *p, const float *input, float *output);
 void mf_cumsum_s8(const mf_cumsum_s8_params *p, const int8_t *input, int8_t *output);
 
+/* SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND on [batch][h][w] pixels of row_bytes bytes (a rank-3
+ * tensor has w = 1), TFLM's loops: output batch ob of SPACE_TO_BATCH_ND takes input batch
+ * ob % in_batch at block offset (s / block_w, s % block_w), s = ob / in_batch, shifted by the top/left
+ * padding before_h/before_w; pixels outside the input are zero bytes (TFLM's padding). BATCH_TO_SPACE_ND
+ * is the inverse with before_h/before_w the top/left crops; pixels cropped away are dropped. */
+typedef struct {
+    int32_t in_batch, in_h, in_w;
+    int32_t out_batch, out_h, out_w;
+    int32_t block_h, block_w;
+    int32_t before_h, before_w;
+    int32_t row_bytes;
+} mf_space_batch_params;
+void mf_space_to_batch_nd(const mf_space_batch_params *p, const void *input, void *output);
+void mf_batch_to_space_nd(const mf_space_batch_params *p, const void *input, void *output);
+
 /* ==== end of reductions ... transposed convolution ==== */
 
 /* CALL_ONCE: run the generated subgraph function `run` on the first call after <prefix>_init()
