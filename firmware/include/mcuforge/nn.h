@@ -588,6 +588,44 @@ typedef struct {
 void mf_space_to_batch_nd(const mf_space_batch_params *p, const void *input, void *output);
 void mf_batch_to_space_nd(const mf_space_batch_params *p, const void *input, void *output);
 
+/* Index-map gather (MIRROR_PAD, RESIZE_NEAREST_NEIGHBOR): the output is rank dimensions of count[d]
+ * blocks of block_bytes bytes; block (i_0, ..., i_rank-1) is copied from input + sum_d map_d[i_d]
+ * bytes, where offsets holds the maps one after another (map_0: count[0] entries, then map_1, ...).
+ * Type-agnostic; the generator folds trailing one-to-one dimensions into the block. */
+typedef struct {
+    int32_t rank;                       /* 1..MF_MOVE_MAX_DIMS */
+    int32_t count[MF_MOVE_MAX_DIMS];
+    const int32_t *offsets;             /* sum(count) input byte offsets */
+    int32_t block_bytes;
+} mf_index_gather_params;
+void mf_index_gather(const mf_index_gather_params *p, const void *input, void *output);
+
+/* RESIZE_BILINEAR on [batches][in_h][in_w][depth] -> [batches][out_h][out_w][depth]. For output row y,
+ * y_index[2y], y_index[2y + 1] are the input rows (lo, hi) and y_weight[2y], y_weight[2y + 1] their
+ * weights; x likewise. out = in[lo_y][lo_x] * wy_lo * wx_lo + in[hi_y][lo_x] * wy_hi * wx_lo
+ *                          + in[lo_y][hi_x] * wy_lo * wx_hi + in[hi_y][hi_x] * wy_hi * wx_hi.
+ *  - f32: float weights (TFLM's 1 - (y - y0) and y - y0), products and sums in that order, + 0.0f.
+ *  - s8: TFLM's 10-bit integer weights, the sum in 64 bits, out = (sum +- 2^19) / 2^20 (truncating,
+ *    the sign of the rounding term follows the sum's), as int8. */
+typedef struct {
+    int32_t batches, in_h, in_w, depth;
+    int32_t out_h, out_w;
+    const int32_t *y_index;             /* [out_h][2] */
+    const int32_t *x_index;             /* [out_w][2] */
+    const float *y_weight;              /* [out_h][2] */
+    const float *x_weight;              /* [out_w][2] */
+} mf_resize_bilinear_f32_params;
+typedef struct {
+    int32_t batches, in_h, in_w, depth;
+    int32_t out_h, out_w;
+    const int32_t *y_index;             /* [out_h][2] */
+    const int32_t *x_index;             /* [out_w][2] */
+    const int32_t *y_weight;            /* [out_h][2] */
+    const int32_t *x_weight;            /* [out_w][2] */
+} mf_resize_bilinear_s8_params;
+void mf_resize_bilinear_f32(const mf_resize_bilinear_f32_params *p, const float *input, float *output);
+void mf_resize_bilinear_s8(const mf_resize_bilinear_s8_params *p, const int8_t *input, int8_t *output);
+
 /* ==== end of reductions ... transposed convolution ==== */
 
 /* CALL_ONCE: run the generated subgraph function `run` on the first call after <prefix>_init()
