@@ -626,6 +626,22 @@ typedef struct {
 void mf_resize_bilinear_f32(const mf_resize_bilinear_f32_params *p, const float *input, float *output);
 void mf_resize_bilinear_s8(const mf_resize_bilinear_s8_params *p, const int8_t *input, int8_t *output);
 
+/* L2_NORMALIZATION over the last dimension: outer rows of depth elements.
+ *  - f32: out = x / max(sqrtf(sum x^2), 1e-6f), the squares summed in order.
+ *  - s8 (TFLM's integer path; the output is in units of 1/128 around 0 whatever its quantisation):
+ *    d = x - input_zero_point, acc = sum d^2 (32 bits), (mult, shift) = TFLM's
+ *    GetInvSqrtQuantizedMultiplierExp(acc) computed by the kernel, out = clamp(MBQM(d, mult, shift + 7)). */
+typedef struct {
+    int32_t outer, depth;
+    int32_t input_zero_point;           /* s8; 0 for f32 */
+} mf_l2_normalization_params;
+void mf_l2_normalization_f32(const mf_l2_normalization_params *p, const float *input, float *output);
+void mf_l2_normalization_s8(const mf_l2_normalization_params *p, const int8_t *input, int8_t *output);
+
+/* L2_POOL_2D, float32 (mf_pool2d_f32_params as AVERAGE_POOL_2D): sqrtf(sum of squares over the cells
+ * inside the image / their float count), clamped to [act_min, act_max]. */
+void mf_l2pool2d_f32(const mf_pool2d_f32_params *p, const float *input, float *output);
+
 /* ==== end of reductions ... transposed convolution ==== */
 
 /* CALL_ONCE: run the generated subgraph function `run` on the first call after <prefix>_init()
