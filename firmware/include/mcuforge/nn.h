@@ -642,6 +642,42 @@ void mf_l2_normalization_s8(const mf_l2_normalization_params *p, const int8_t *i
  * inside the image / their float count), clamped to [act_min, act_max]. */
 void mf_l2pool2d_f32(const mf_pool2d_f32_params *p, const float *input, float *output);
 
+/* GATHER_ND: slice i (slice_size elements of elem_size bytes) starts at params element
+ * from = sum_j indices[i * depth + j] * stride[j]; as TFLM only 0 <= from and from + slice_size <=
+ * flat_size are checked (TFLM fails the invoke otherwise; the kernel writes a zero slice). */
+#define MF_GATHER_ND_MAX 5
+typedef struct {
+    int32_t slices, depth;              /* depth: 1..MF_GATHER_ND_MAX */
+    int32_t stride[MF_GATHER_ND_MAX];   /* elements per step of each indexed axis */
+    int32_t slice_size, flat_size;      /* elements */
+    int32_t elem_size;
+} mf_gather_nd_params;
+void mf_gather_nd(const mf_gather_nd_params *p, const void *params, const int32_t *indices, void *output);
+
+/* EMBEDDING_LOOKUP with an int8 table and float32 output (TFLM's hybrid path): row lookups[i] of the
+ * [rows][columns] table dequantised as (float)q * scale (zero point 0); a lookup outside [0, rows)
+ * (TFLM fails the invoke) gives a zero row. The copying cases (same type in and out) use mf_gather. */
+typedef struct {
+    int32_t lookups, rows, columns;
+    float scale;
+} mf_embedding_lookup_params;
+void mf_embedding_lookup_s8_f32(const mf_embedding_lookup_params *p, const int8_t *table, const int32_t *lookups,
+                                float *output);
+
+/* DYNAMIC_UPDATE_SLICE (TFLM): when the update has as many elements as the operand it becomes the
+ * output whole; otherwise the operand is copied to the output (skipped when they are the same
+ * buffer) and the update (update_dims) written at start_indices (rank values of index_bytes = 4 or 8
+ * bytes, read at run time) clamped per axis to [0, dims - update_dims]. Type-agnostic. */
+typedef struct {
+    int32_t elem_size;
+    int32_t rank;                       /* 1..MF_MOVE_MAX_DIMS */
+    int32_t dims[MF_MOVE_MAX_DIMS];
+    int32_t update_dims[MF_MOVE_MAX_DIMS];
+    int32_t index_bytes;
+} mf_dynamic_update_slice_params;
+void mf_dynamic_update_slice(const mf_dynamic_update_slice_params *p, const void *operand, const void *update,
+                             const void *start_indices, void *output);
+
 /* ==== end of reductions ... transposed convolution ==== */
 
 /* CALL_ONCE: run the generated subgraph function `run` on the first call after <prefix>_init()
