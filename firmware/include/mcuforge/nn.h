@@ -678,6 +678,33 @@ typedef struct {
 void mf_dynamic_update_slice(const mf_dynamic_update_slice_params *p, const void *operand, const void *update,
                              const void *start_indices, void *output);
 
+/* BATCH_MATMUL: out[b0][b1][b2][m][n] = sum_k lhs(b, m, k) * rhs(b, k, n), k in order. Operands are
+ * read through strides (elements): lhs(b, m, k) = lhs[sum_d b_d * lhs_batch_stride[d] + m *
+ * lhs_row_stride + k * lhs_depth_stride], rhs(b, k, n) likewise with rhs_col_stride for n (adjoint
+ * operands are only other strides; a broadcast batch dimension has stride 0). The output is dense.
+ *  - f32: float sum from 0.0f.
+ *  - s8: sum of (rhs + rhs_offset) * (lhs + lhs_offset) in 32 bits, s16: in 64 bits (offsets 0),
+ *    out = clamp(MBQM(sum, output_multiplier, output_shift) + output_offset, act_min, act_max) with
+ *    mf_mbqm (s8) or mf_mbqm64 (s16, output_shift <= 7). */
+#define MF_MATMUL_BATCH_DIMS 3
+typedef struct {
+    int32_t batch[MF_MATMUL_BATCH_DIMS];
+    int32_t lhs_batch_stride[MF_MATMUL_BATCH_DIMS];
+    int32_t rhs_batch_stride[MF_MATMUL_BATCH_DIMS];
+    int32_t rows, cols, depth;
+    int32_t lhs_row_stride, lhs_depth_stride;
+    int32_t rhs_col_stride, rhs_depth_stride;
+} mf_batch_matmul_geometry;
+typedef struct {
+    mf_batch_matmul_geometry g;
+    int32_t lhs_offset, rhs_offset, output_offset;
+    int32_t output_multiplier, output_shift;
+    int32_t act_min, act_max;
+} mf_batch_matmul_q_params;
+void mf_batch_matmul_f32(const mf_batch_matmul_geometry *g, const float *lhs, const float *rhs, float *output);
+void mf_batch_matmul_s8(const mf_batch_matmul_q_params *p, const int8_t *lhs, const int8_t *rhs, int8_t *output);
+void mf_batch_matmul_s16(const mf_batch_matmul_q_params *p, const int16_t *lhs, const int16_t *rhs, int16_t *output);
+
 /* ==== end of reductions ... transposed convolution ==== */
 
 /* CALL_ONCE: run the generated subgraph function `run` on the first call after <prefix>_init()
