@@ -705,6 +705,56 @@ void mf_batch_matmul_f32(const mf_batch_matmul_geometry *g, const float *lhs, co
 void mf_batch_matmul_s8(const mf_batch_matmul_q_params *p, const int8_t *lhs, const int8_t *rhs, int8_t *output);
 void mf_batch_matmul_s16(const mf_batch_matmul_q_params *p, const int16_t *lhs, const int16_t *rhs, int16_t *output);
 
+/* TRANSPOSE_CONV: [in_h][in_w][in_c] -> [out_h][out_w][out_c], filter [out_c][k_h][k_w][in_c]. Input
+ * pixel (iy, ix) reaches output (iy * stride_h - pad_top + ky, ix * stride_w - pad_left + kx) through
+ * tap (ky, kx); each output element sums its contributions in TFLM's order (input row, column,
+ * channel), adds the optional bias, then
+ *  - s8: acc = sum (in + input_offset) * w (32 bits), out = clamp(MBQM(acc + bias, out_mult[oc],
+ *    out_shift[oc]) + output_offset, act_min, act_max);
+ *  - s16: acc = sum in * w + bias (64 bits; an int16 bias is widened by the generator), out =
+ *    clamp(mf_mbqm64(acc, out_mult[oc], out_shift[oc])), out_shift <= 7;
+ *  - f32: float sum from 0.0f, + bias, clamped to [act_min, act_max].
+ * pad_top/pad_left: TFLM's SAME/VALID padding of a convolution from the output size to the input.
+ * The geometry fields (in_h .. pad_left) are what a shared convolution geometry struct would hold. */
+typedef struct {
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_top, pad_left;
+    int32_t input_offset, output_offset;
+    int32_t act_min, act_max;
+    const int8_t *filter;
+    const int32_t *bias;                /* [out_c], may be NULL */
+    const int32_t *out_mult;            /* [out_c] */
+    const int32_t *out_shift;           /* [out_c] */
+} mf_transpose_conv_s8_params;
+typedef struct {
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_top, pad_left;
+    int32_t act_min, act_max;
+    const int8_t *filter;
+    const int64_t *bias;                /* [out_c], may be NULL */
+    const int32_t *out_mult;            /* [out_c] */
+    const int32_t *out_shift;           /* [out_c] */
+} mf_transpose_conv_s16_params;
+typedef struct {
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_top, pad_left;
+    float act_min, act_max;
+    const float *filter;
+    const float *bias;                  /* [out_c], may be NULL */
+} mf_transpose_conv_f32_params;
+void mf_transpose_conv_s8(const mf_transpose_conv_s8_params *p, const int8_t *input, int8_t *output);
+void mf_transpose_conv_s16(const mf_transpose_conv_s16_params *p, const int16_t *input, int16_t *output);
+void mf_transpose_conv_f32(const mf_transpose_conv_f32_params *p, const float *input, float *output);
+
 /* ==== end of reductions ... transposed convolution ==== */
 
 /* CALL_ONCE: run the generated subgraph function `run` on the first call after <prefix>_init()
