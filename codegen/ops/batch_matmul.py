@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from codegen.ir import DType, Operator, Subgraph, Tensor
-from codegen.ops.base import F32, KernelCall, LowerContext, Lowered, OpHandler
+from codegen.ops.base import KernelCall, LowerContext, Lowered, OpHandler
 from codegen.ops.common import require_quant
 from codegen.ops.movement import prod
 from codegen.ops.registry import register

@@ -67,7 +67,7 @@ def lower(ctx: LowerContext) -> Lowered:
 
 
 def fold(sg: Subgraph, op: Operator, values: list[np.ndarray]) -> list[np.ndarray]:
-    x = np.asarray(values[0])
+    x = np.ascontiguousarray(values[0])
     count, stride = _walk(op.opcode, x.shape, _block(op))
     view = np.lib.stride_tricks.as_strided(x, shape=count, strides=[s * x.itemsize for s in stride])
     return [np.ascontiguousarray(view).reshape(sg.tensors[op.outputs[0]].shape)]

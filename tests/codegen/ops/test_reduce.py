@@ -68,8 +68,8 @@ def test_reduce_float_nan_and_infinities(opcode):
     """TFLM's float max/min start from -+FLT_MAX and skip NaNs (a row of -inf gives -FLT_MAX); SUM
     propagates them. Compared element for element (NaN positions must agree)."""
     model, sets = _float_corners(opcode)
-    from support.compare import _host_and_reference
-    with _host_and_reference(model, f"corners_{opcode}", None, "reference") as (_, host, ref):
+    from support.compare import host_and_reference
+    with host_and_reference(model, f"corners_{opcode}") as (_, host, ref):
         for xs in sets:
             np.testing.assert_array_equal(host.run(xs)[0], ref.run(xs)[0])
 
@@ -110,9 +110,9 @@ def test_reduce_fold_matches_kernel(k, mode):
     model = convert(_case(name, opcode, shape, axes, keep), mode)
     sg = read_model_bytes(model).main
     op = sg.operators[0]
-    from support.compare import _host_and_reference
+    from support.compare import host_and_reference
     rng = np.random.default_rng(3)
-    with _host_and_reference(model, name, None, "reference") as (compiled, host, _):
+    with host_and_reference(model, name) as (compiled, host, _):
         from codegen.reference import random_inputs
         xs = random_inputs(compiled.inputs, rng)
         (want,) = host.run(xs)

@@ -62,8 +62,8 @@ def test_space_batch_fold_matches_kernel(k):
     model = convert(_case(name, shape, expr), "float32")
     sg = read_model_bytes(model).main
     op = sg.operators[-1]
-    from support.compare import _host_and_reference
-    with _host_and_reference(model, name, None, "reference") as (compiled, host, _):
+    from support.compare import host_and_reference
+    with host_and_reference(model, name) as (compiled, host, _):
         x = np.random.default_rng(k).uniform(0, 1, compiled.inputs[0].shape).astype(np.float32)
         (want,) = host.run([x])
     x_op = x.reshape(sg.tensors[op.inputs[0]].shape)

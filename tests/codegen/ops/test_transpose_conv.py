@@ -123,3 +123,65 @@ def test_transpose_conv_misread_bias_refused(mode, dtype):
     assert not np.array_equal(TflmReference(model).run([x])[0], TflmReference(edited).run([x])[0])
     with pytest.raises(UnsupportedModelError, match=f"bias of type {dtype} with .* activations .TFLM reads the bias as"):
         compile_model(read_model_bytes(edited, source="tconv_bias.tflite"))
+
+
+# --- the acceptance model: a TRANSPOSE_CONV decoder on the emulated STM32L475 ----------------------
+
+def decoder_case() -> Case:
+    """A small convolutional autoencoder: two strided CONV_2D encode 16x16x1 to 4x4x16, two strided
+    TRANSPOSE_CONV (biased, ReLU between) decode it back to 16x16x1."""
+    def build(tf):
+        layers = tf.keras.layers
+        x = tf.keras.Input((16, 16, 1), batch_size=1)
+        y = layers.Conv2D(8, 3, strides=2, padding="same", activation="relu")(x)
+        y = layers.Conv2D(16, 3, strides=2, padding="same", activation="relu")(y)
+        y = layers.Conv2DTranspose(8, 3, strides=2, padding="same", activation="relu",
+                                   bias_initializer="random_uniform")(y)
+        y = layers.Conv2DTranspose(1, 3, strides=2, padding="same", bias_initializer="random_uniform")(y)
+        return tf.keras.Model(x, y)
+
+    return Case("tconv_decoder", build, ((16, 16, 1),), low=0.0, high=1.0)
+
+
+def test_decoder_inspect_shows_the_ops_and_the_arena_plan(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from support.paths import ROOT
+    path = tmp_path / "tconv_decoder.tflite"
+    path.write_bytes(convert(decoder_case(), "int8"))
+    res = subprocess.run([sys.executable, "-m", "codegen", "inspect", str(path), "--board", "stm32l475"],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.count("TRANSPOSE_CONV") >= 3 and "CONV_2D" in res.stdout  # two rows + "ops used"
+    d = json.loads(subprocess.run([sys.executable, "-m", "codegen", "inspect", str(path), "--json", "--board",
+                                   "stm32l475"], capture_output=True, text=True, timeout=120, cwd=ROOT).stdout)
+    assert [o["op"] for o in d["ops"]].count("TRANSPOSE_CONV") == 2
+    sizes = [o["arena_bytes"] for o in d["ops"]]
+    # plausible: at least the largest activation (input 256 B, decoder output 256 B, 8x8x8 = 512 B)
+    # and no more than every activation side by side
+    assert max(sizes) <= d["arena_bytes"] <= sum(sizes) + 256
+    assert d["arena_bytes"] >= 512
+    for o in d["ops"]:
+        assert 0 <= o["arena_offset"] and o["arena_offset"] + o["arena_bytes"] <= d["arena_bytes"], o
+    assert "arena      " in res.stdout
+
+
+@pytest.mark.qemu
+def test_decoder_bit_exact_on_emulated_stm32l475_through_scons(tmp_path):
+    """The user's path: `scons board=stm32l475 model=... test` builds with PlatformIO, runs on QEMU's
+    B-L475E-IOT01A and validates every sample against TFLM."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    from support.paths import ROOT
+    path = tmp_path / "tconv_decoder.tflite"
+    path.write_bytes(convert(decoder_case(), "int8"))
+    scons = [str(Path(sys.executable).with_name("scons")), "-C", str(ROOT)]
+    res = subprocess.run([*scons, "board=stm32l475", f"model={path}", f"build_dir={tmp_path / 'build'}", "test",
+                          "samples=5"], capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    v = json.loads((tmp_path / "build" / "stm32l475" / "tconv_decoder" / "validate.json").read_text())
+    assert v["samples"] == 5 and v["bit_exact"] and v["mismatches"] == 0, v
+    assert "bit-exact" in res.stdout
