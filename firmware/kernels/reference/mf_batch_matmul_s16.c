@@ -10,9 +10,9 @@ void mf_batch_matmul_s16(const mf_batch_matmul_q_params *p, const int16_t *lhs, 
         for (int32_t b1 = 0; b1 < g->batch[1]; ++b1) {
             for (int32_t b2 = 0; b2 < g->batch[2]; ++b2) {
                 const int16_t *l = lhs + b0 * g->lhs_batch_stride[0] + b1 * g->lhs_batch_stride[1] +
-                                 b2 * g->lhs_batch_stride[2];
+                                   b2 * g->lhs_batch_stride[2];
                 const int16_t *r = rhs + b0 * g->rhs_batch_stride[0] + b1 * g->rhs_batch_stride[1] +
-                                 b2 * g->rhs_batch_stride[2];
+                                   b2 * g->rhs_batch_stride[2];
                 for (int32_t m = 0; m < g->rows; ++m) {
                     const int16_t *lrow = l + m * g->lhs_row_stride;
                     for (int32_t n = 0; n < g->cols; ++n) {

@@ -57,3 +57,16 @@ def test_batch_matmul_bit_exact(name, ls, rs, adj_x, adj_y, const, mode):
     assert (bool(ops[0].opt("adjX")), bool(ops[0].opt("adjY"))) == (adj_x, adj_y)
     r = compare_bytes(model, name, samples=6)
     assert r.exact, r
+
+
+def test_batch_matmul_int16_zero_point_refused():
+    """TFLM's int16 BATCH_MATMUL requires zero points of 0 (it fails Prepare otherwise)."""
+    from codegen.check import UnsupportedModelError
+    from codegen.generate import compile_model
+    from support.opcases import set_quant
+    model = convert(_case(*CASES[0]), "int16x8")
+    sg = read_model_bytes(model).main
+    q = sg.tensors[sg.operators[0].outputs[0]].quant
+    edited = set_quant(model, sg.operators[0].outputs[0], q.s, 5)
+    with pytest.raises(UnsupportedModelError, match="zero point 5 .TFLM requires 0"):
+        compile_model(read_model_bytes(edited, source="mm16zp.tflite"))
