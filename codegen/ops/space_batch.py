@@ -1,8 +1,11 @@
 """SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND: float32 and int8 (TFLM's types), rank 3 or 4 (one or two
 spatial dimensions), constant block shape and paddings / crops; numpy folding.
 
-SPACE_TO_BATCH_ND pads with zero bytes, as TFLM does whatever the zero point (its kernel reads an
-output offset it never sets; measured: 0, so int8 pads with 0, not with the zero point).
+SPACE_TO_BATCH_ND pads with zero bytes whatever the zero point. TFLM's kernel pads with an output
+offset it never initialises (its persistent op data): zero bytes when TFLM's arena starts zeroed (a
+static arena on a device, a fresh interpreter), leftover bytes when its memory is recycled (measured:
+0xCC after earlier interpreters in the same process). Zero bytes is what TFLM computes on a fresh
+arena, so the generated code matches it there; the padded positions are otherwise undefined in TFLM.
 """
 
 from __future__ import annotations

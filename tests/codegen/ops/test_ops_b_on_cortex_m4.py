@@ -98,10 +98,11 @@ def _int8_and_float(b: Builder, x: int, dtype: str, q: tuple | None) -> None:
          exclusive=True, reverse=True)
     b.op(f"depth_to_space_{dtype}", "DEPTH_TO_SPACE", [x], s((1, 8, 12, 1)), "DepthToSpaceOptions", blockSize=2)
     b.op(f"space_to_depth_{dtype}", "SPACE_TO_DEPTH", [x], s((1, 2, 3, 16)), "SpaceToDepthOptions", blockSize=2)
-    s2b = b.op(f"space_to_batch_nd_{dtype}", "SPACE_TO_BATCH_ND", [x, b.const([2, 2]), b.const([[0, 0], [1, 1]])],
-               s((4, 2, 4, 4)))
+    # no padding here: TFLM pads with a value it never initialises (see test_space_batch.py)
+    s2b = b.op(f"space_to_batch_nd_{dtype}", "SPACE_TO_BATCH_ND", [x, b.const([2, 2]), b.const([[0, 0], [0, 0]])],
+               s((4, 2, 3, 4)))
     b.op(f"batch_to_space_nd_{dtype}", "BATCH_TO_SPACE_ND", [s2b, b.const([2, 2]), b.const([[1, 0], [0, 1]])],
-         s((1, 3, 7, 4)))
+         s((1, 3, 5, 4)))
     b.op(f"mirror_pad_{dtype}", "MIRROR_PAD", [x, b.const([[0, 0], [1, 2], [2, 1], [0, 0]])], s((1, 7, 9, 4)),
          "MirrorPadOptions", mode=0 if dtype == "int8" else 1)
     b.op(f"resize_bilinear_{dtype}", "RESIZE_BILINEAR", [x, b.const([7, 9])], s((1, 7, 9, 4)),
