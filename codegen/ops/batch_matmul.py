@@ -139,7 +139,8 @@ def lower(ctx: LowerContext) -> Lowered:
         params: tuple = tuple(zip(names, g.c_value()))
     else:
         params = (("g", g.c_value()),) + quant(ctx)
-    adj = "".join(f" {a}" for a, on in (("adj_x", ctx.op.opt("adjX", False)), ("adj_y", ctx.op.opt("adjY", False))) if on)
+    flags = (("adj_x", ctx.op.opt("adjX", False)), ("adj_y", ctx.op.opt("adjY", False)))
+    adj = "".join(f" {a}" for a, on in flags if on)
     call = KernelCall(function=f"mf_batch_matmul_{lhs.dtype.short}", params_type=params_type, params=params,
                       inputs=(ctx.op.inputs[0], ctx.op.inputs[1]), outputs=(ctx.op.outputs[0],),
                       comment=f"[{g.rows}x{g.depth}] x [{g.depth}x{g.cols}]{adj}")

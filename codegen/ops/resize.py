@@ -177,10 +177,11 @@ def lower_bilinear(ctx: LowerContext) -> Lowered:
     inp, out = ctx.t(ctx.op.inputs[0]), ctx.output()
     ay, ax = _axes(ctx.subgraph, ctx.op)
     wtype = _WEIGHT_CTYPE[inp.dtype]
+    wnp = np.float32 if wtype == "float" else np.int64
     arrays = (ctx.array("y_index", "int32_t", np.array([ay.lo, ay.hi], dtype=np.int64).T),
               ctx.array("x_index", "int32_t", np.array([ax.lo, ax.hi], dtype=np.int64).T),
-              ctx.array("y_weight", wtype, np.array([ay.w_lo, ay.w_hi]).T.astype(np.float32 if wtype == "float" else np.int64)),
-              ctx.array("x_weight", wtype, np.array([ax.w_lo, ax.w_hi]).T.astype(np.float32 if wtype == "float" else np.int64)))
+              ctx.array("y_weight", wtype, np.array([ay.w_lo, ay.w_hi]).T.astype(wnp)),
+              ctx.array("x_weight", wtype, np.array([ax.w_lo, ax.w_hi]).T.astype(wnp)))
     params = (("batches", inp.shape[0]), ("in_h", inp.shape[1]), ("in_w", inp.shape[2]), ("depth", inp.shape[3]),
               ("out_h", out.shape[1]), ("out_w", out.shape[2])) + \
         tuple((n, Sym(a.name)) for n, a in zip(("y_index", "x_index", "y_weight", "x_weight"), arrays))

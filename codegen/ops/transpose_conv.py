@@ -30,7 +30,7 @@ RULES = {
     DType.INT16: WeightRule(DType.INT8, (DType.INT64, DType.INT16)),
     DType.FLOAT32: WeightRule(DType.FLOAT32, (DType.FLOAT32,)),
 }
-GEOMETRY = ("in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w", "stride_h", "stride_w",
+GEOMETRY = ("batches", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w", "stride_h", "stride_w",
             "pad_top", "pad_left")
 OUTPUT_SHAPE, FILTER, INPUT, BIAS = 0, 1, 2, 3
 
@@ -47,8 +47,8 @@ def geometry(sg: Subgraph, op: Operator) -> dict[str, int]:
     out_h, out_w = out.shape[1], out.shape[2]
     pad_top = compute_padding(sh, 1, out_h, k_h, compute_out_size(padding, out_h, k_h, sh))
     pad_left = compute_padding(sw, 1, out_w, k_w, compute_out_size(padding, out_w, k_w, sw))
-    return {"in_h": inp.shape[1], "in_w": inp.shape[2], "in_c": inp.shape[3], "out_h": out_h, "out_w": out_w,
-            "out_c": out.shape[3], "k_h": k_h, "k_w": k_w, "stride_h": sh, "stride_w": sw,
+    return {"batches": inp.shape[0], "in_h": inp.shape[1], "in_w": inp.shape[2], "in_c": inp.shape[3],
+            "out_h": out_h, "out_w": out_w, "out_c": out.shape[3], "k_h": k_h, "k_w": k_w, "stride_h": sh, "stride_w": sw,
             "pad_top": pad_top, "pad_left": pad_left}
 
 
@@ -82,8 +82,8 @@ def check(sg: Subgraph, op: Operator) -> list[str]:
             problems.append(f"{role} {t.describe()} (expected rank 4)")
     if problems:
         return problems
-    if inp.shape[0] != 1 or out.shape[0] != 1:
-        problems.append(f"batch {inp.shape[0]} (only batch 1 is supported)")
+    if inp.shape[0] != out.shape[0]:
+        problems.append(f"input batch {inp.shape[0]}, output batch {out.shape[0]} (TFLM requires them equal)")
     if flt.shape[3] != inp.shape[3] or flt.shape[0] != out.shape[3]:
         problems.append(f"weights {flt.describe()} do not map {inp.shape[3]} input channels to {out.shape[3]}")
     if bias is not None and bias.elements != out.shape[3]:

@@ -705,7 +705,8 @@ void mf_batch_matmul_f32(const mf_batch_matmul_geometry *g, const float *lhs, co
 void mf_batch_matmul_s8(const mf_batch_matmul_q_params *p, const int8_t *lhs, const int8_t *rhs, int8_t *output);
 void mf_batch_matmul_s16(const mf_batch_matmul_q_params *p, const int16_t *lhs, const int16_t *rhs, int16_t *output);
 
-/* TRANSPOSE_CONV: [in_h][in_w][in_c] -> [out_h][out_w][out_c], filter [out_c][k_h][k_w][in_c]. Input
+/* TRANSPOSE_CONV: [batches][in_h][in_w][in_c] -> [batches][out_h][out_w][out_c], filter
+ * [out_c][k_h][k_w][in_c], each batch on its own. Input
  * pixel (iy, ix) reaches output (iy * stride_h - pad_top + ky, ix * stride_w - pad_left + kx) through
  * tap (ky, kx); each output element sums its contributions in TFLM's order (input row, column,
  * channel), adds the optional bias, then
@@ -715,8 +716,9 @@ void mf_batch_matmul_s16(const mf_batch_matmul_q_params *p, const int16_t *lhs, 
  *    clamp(mf_mbqm64(acc, out_mult[oc], out_shift[oc])), out_shift <= 7;
  *  - f32: float sum from 0.0f, + bias, clamped to [act_min, act_max].
  * pad_top/pad_left: TFLM's SAME/VALID padding of a convolution from the output size to the input.
- * The geometry fields (in_h .. pad_left) are what a shared convolution geometry struct would hold. */
+ * The geometry fields (batches .. pad_left) are what a shared convolution geometry struct would hold. */
 typedef struct {
+    int32_t batches;
     int32_t in_h, in_w, in_c;
     int32_t out_h, out_w, out_c;
     int32_t k_h, k_w;
@@ -730,6 +732,7 @@ typedef struct {
     const int32_t *out_shift;           /* [out_c] */
 } mf_transpose_conv_s8_params;
 typedef struct {
+    int32_t batches;
     int32_t in_h, in_w, in_c;
     int32_t out_h, out_w, out_c;
     int32_t k_h, k_w;
@@ -742,6 +745,7 @@ typedef struct {
     const int32_t *out_shift;           /* [out_c] */
 } mf_transpose_conv_s16_params;
 typedef struct {
+    int32_t batches;
     int32_t in_h, in_w, in_c;
     int32_t out_h, out_w, out_c;
     int32_t k_h, k_w;

@@ -23,7 +23,8 @@ void mf_batch_matmul_s16(const mf_batch_matmul_q_params *p, const int16_t *lhs, 
                             const int64_t b = (int64_t)lrow[k * g->lhs_depth_stride] + p->lhs_offset;
                             total += (uint64_t)(a * b);
                         }
-                        const int32_t v = mf_mbqm64((int64_t)total, p->output_multiplier, p->output_shift) + p->output_offset;
+                        const int32_t v = mf_mbqm64((int64_t)total, p->output_multiplier, p->output_shift) +
+                                          p->output_offset;
                         *output++ = (int16_t)mf_clamp_i32(v, p->act_min, p->act_max);
                     }
                 }

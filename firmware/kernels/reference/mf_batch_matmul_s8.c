@@ -23,7 +23,8 @@ void mf_batch_matmul_s8(const mf_batch_matmul_q_params *p, const int8_t *lhs, co
                             const int32_t b = (int32_t)lrow[k * g->lhs_depth_stride] + p->lhs_offset;
                             total += (uint32_t)(a * b);
                         }
-                        const int32_t v = mf_mbqm((int32_t)total, p->output_multiplier, p->output_shift) + p->output_offset;
+                        const int32_t v = mf_mbqm((int32_t)total, p->output_multiplier, p->output_shift) +
+                                          p->output_offset;
                         *output++ = (int8_t)mf_clamp_i32(v, p->act_min, p->act_max);
                     }
                 }
