@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from codegen.ir import DType, Operator, Subgraph, Tensor
-from codegen.ops.base import KernelCall, LowerContext, Lowered, OpHandler
+from codegen.ops.base import CValue, KernelCall, LowerContext, Lowered, OpHandler, Struct
 from codegen.ops.common import require_quant
 from codegen.ops.movement import prod
 from codegen.ops.registry import register
@@ -42,9 +42,11 @@ class MatmulGeometry:
     rhs_col_stride: int
     rhs_depth_stride: int
 
-    def c_value(self) -> tuple:
-        return (self.batch, self.lhs_batch_stride, self.rhs_batch_stride, self.rows, self.cols, self.depth,
-                self.lhs_row_stride, self.lhs_depth_stride, self.rhs_col_stride, self.rhs_depth_stride)
+    def fields(self) -> tuple[tuple[str, CValue], ...]:
+        """The fields of ``mf_batch_matmul_geometry``."""
+        return tuple((f, getattr(self, f)) for f in ("batch", "lhs_batch_stride", "rhs_batch_stride", "rows", "cols",
+                                                     "depth", "lhs_row_stride", "lhs_depth_stride", "rhs_col_stride",
+                                                     "rhs_depth_stride"))
 
     @property
     def out_shape(self) -> tuple[int, ...]:
@@ -134,11 +136,9 @@ def lower(ctx: LowerContext) -> Lowered:
     g = geometry(ctx.subgraph, ctx.op)
     params_type, quant = _LOWER[lhs.dtype]
     if quant is None:
-        names = ("batch", "lhs_batch_stride", "rhs_batch_stride", "rows", "cols", "depth", "lhs_row_stride",
-                 "lhs_depth_stride", "rhs_col_stride", "rhs_depth_stride")
-        params: tuple = tuple(zip(names, g.c_value()))
+        params: tuple = g.fields()
     else:
-        params = (("g", g.c_value()),) + quant(ctx)
+        params = (("g", Struct(g.fields())),) + quant(ctx)
     flags = (("adj_x", ctx.op.opt("adjX", False)), ("adj_y", ctx.op.opt("adjY", False)))
     adj = "".join(f" {a}" for a, on in flags if on)
     call = KernelCall(function=f"mf_batch_matmul_{lhs.dtype.short}", params_type=params_type, params=params,

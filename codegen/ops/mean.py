@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from codegen.ir import DType, Operator, Subgraph, Tensor
-from codegen.ops.base import KernelCall, LowerContext, Lowered, OpHandler
+from codegen.ops.base import CValue, KernelCall, LowerContext, Lowered, OpHandler, Struct
 from codegen.ops.common import require_const, require_quant
 from codegen.ops.movement import MAX_DIMS, const_ints, fits_int32, merge_walk, padded, prod, row_major_strides
 from codegen.ops.registry import register
@@ -85,15 +85,16 @@ class ReduceWalk:
     red_stride: tuple[int, ...]
     n: int
 
-    def c_value(self) -> tuple:
-        """Positional initialiser of an ``mf_reduce_walk`` member (field order of nn.h)."""
-        return (len(self.out_count), padded(list(self.out_count), MAX_DIMS), padded(list(self.out_stride), MAX_DIMS),
-                len(self.red_count), padded(list(self.red_count), MAX_DIMS), padded(list(self.red_stride), MAX_DIMS))
-
-    def fields(self) -> tuple[tuple[str, object], ...]:
+    def fields(self) -> tuple[tuple[str, CValue], ...]:
         """The fields of ``mf_reduce_walk``, for a call whose params struct is the walk itself."""
-        names = ("out_rank", "out_count", "out_stride", "red_rank", "red_count", "red_stride")
-        return tuple(zip(names, self.c_value()))
+        return (("out_rank", len(self.out_count)), ("out_count", padded(list(self.out_count), MAX_DIMS)),
+                ("out_stride", padded(list(self.out_stride), MAX_DIMS)), ("red_rank", len(self.red_count)),
+                ("red_count", padded(list(self.red_count), MAX_DIMS)),
+                ("red_stride", padded(list(self.red_stride), MAX_DIMS)))
+
+    def c_value(self) -> Struct:
+        """An ``mf_reduce_walk`` member's value."""
+        return Struct(self.fields())
 
 
 def reduce_walk(inp: Tensor, axes: list[int]) -> ReduceWalk:

@@ -17,7 +17,7 @@ from codegen.tflite.schema import fb
 
 _TYPES = {"float32": fb.TensorType.FLOAT32, "int8": fb.TensorType.INT8, "int16": fb.TensorType.INT16,
           "int32": fb.TensorType.INT32, "uint8": fb.TensorType.UINT8, "int64": fb.TensorType.INT64,
-          "bool": fb.TensorType.BOOL}
+          "bool": fb.TensorType.BOOL, "uint32": fb.TensorType.UINT32}
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,9 @@ class Spec:
     scale: float | None = None
     zero_point: int = 0
     data: Any = None  # array-like constant contents
+    channel_scales: tuple[float, ...] = ()  # per-channel quantisation (overrides scale/zero_point)
+    channel_zero_points: tuple[int, ...] = ()
+    channel_axis: int = 0
 
 
 def single_op(opcode: str, inputs: list[Spec], outputs: list[Spec], options: str | None = None,
@@ -48,7 +51,13 @@ def single_op(opcode: str, inputs: list[Spec], outputs: list[Spec], options: str
             b.data = np.frombuffer(np.asarray(s.data, dtype=s.dtype).tobytes(), dtype=np.uint8)
             buffers.append(b)
             t.buffer = len(buffers) - 1
-        if s.scale is not None:
+        if s.channel_scales:
+            q = fb.QuantizationParametersT()
+            q.scale = [float(v) for v in s.channel_scales]
+            q.zeroPoint = [int(v) for v in (s.channel_zero_points or (0,) * len(s.channel_scales))]
+            q.quantizedDimension = s.channel_axis
+            t.quantization = q
+        elif s.scale is not None:
             q = fb.QuantizationParametersT()
             q.scale = [float(s.scale)]
             q.zeroPoint = [int(s.zero_point)]
@@ -97,71 +106,38 @@ def every_value(spec: Spec, float_sets: int = 5) -> list[list[np.ndarray]]:
 
 
 @dataclass(frozen=True)
-class QSpec(Spec):
-    """A tensor quantised per channel: ``scales``/``zero_points`` along ``axis`` (``scale`` unused)."""
-
-    scales: tuple[float, ...] = ()
-    zero_points: tuple[int, ...] = ()
-    axis: int = 0
-
-
-@dataclass(frozen=True)
 class Op:
-    """One operator of a :func:`graph`: tensor indices into its tensor list, builtin options."""
+    """One operator of a :func:`graph` model: its builtin, input and output tensor names, and its
+    builtin options table (``"DivOptions"``) with field values."""
 
     opcode: str
-    inputs: tuple[int, ...]
-    outputs: tuple[int, ...]
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
     options: str | None = None
     values: tuple[tuple[str, Any], ...] = ()
 
 
-def _tensor(k: int, s: Spec, buffers: list) -> Any:
-    t = fb.TensorT()
-    t.shape = np.array(s.shape, dtype=np.int32)
-    t.type = _TYPES[s.dtype]
-    t.name = f"t{k}"
-    t.buffer = 0
-    if s.data is not None:
-        b = fb.BufferT()
-        b.data = np.frombuffer(np.asarray(s.data, dtype=s.dtype).tobytes(), dtype=np.uint8)
-        buffers.append(b)
-        t.buffer = len(buffers) - 1
-    q = None
-    if isinstance(s, QSpec) and s.scales:
-        q = fb.QuantizationParametersT()
-        q.scale = [float(x) for x in s.scales]
-        q.zeroPoint = [int(z) for z in (s.zero_points or (0,) * len(s.scales))]
-        q.quantizedDimension = s.axis
-    elif s.scale is not None:
-        q = fb.QuantizationParametersT()
-        q.scale = [float(s.scale)]
-        q.zeroPoint = [int(s.zero_point)]
-    t.quantization = q
-    return t
-
-
-def graph(tensors: list[Spec], ops: list[Op], inputs: tuple[int, ...], outputs: tuple[int, ...],
+def graph(tensors: dict[str, Spec], ops: list[Op], inputs: list[str], outputs: list[str],
           description: str = "mcuforge test graph") -> bytes:
-    """A model with several operators over `tensors` (indices as in `ops`; -1 marks an absent optional
-    input); `inputs`/`outputs` are the model's. For groups of operators in one model (one build and one
-    emulator run cover them all) and for operators the converter does not emit."""
+    """A model of several operators over named tensors (parallel branches, several outputs), for
+    tests that cover many operators with one firmware build. Tensors with `data` are constants."""
+    names = list(tensors)
+    index = {n: k for k, n in enumerate(names)}
     buffers = [fb.BufferT()]
-    fb_tensors = [_tensor(k, s, buffers) for k, s in enumerate(tensors)]
-    names = sorted({o.opcode for o in ops})
-    codes = []
-    for name in names:
-        code = fb.OperatorCodeT()
-        code.builtinCode = getattr(fb.BuiltinOperator, name)
-        code.deprecatedBuiltinCode = min(code.builtinCode, 127)
-        code.version = 1
-        codes.append(code)
+    fb_tensors = []
+    for n in names:
+        s = tensors[n]
+        one = single_op_tensor(s, n, buffers)
+        fb_tensors.append(one)
+    codes: list[str] = []
     fb_ops = []
     for o in ops:
+        if o.opcode not in codes:
+            codes.append(o.opcode)
         op = fb.OperatorT()
-        op.opcodeIndex = names.index(o.opcode)
-        op.inputs = np.array(o.inputs, dtype=np.int32)
-        op.outputs = np.array(o.outputs, dtype=np.int32)
+        op.opcodeIndex = codes.index(o.opcode)
+        op.inputs = np.array([index[n] for n in o.inputs], dtype=np.int32)
+        op.outputs = np.array([index[n] for n in o.outputs], dtype=np.int32)
         if o.options is not None:
             op.builtinOptionsType = getattr(fb.BuiltinOptions, o.options)
             table = getattr(fb, o.options + "T")()
@@ -171,12 +147,18 @@ def graph(tensors: list[Spec], ops: list[Op], inputs: tuple[int, ...], outputs: 
         fb_ops.append(op)
     sg = fb.SubGraphT()
     sg.tensors = fb_tensors
-    sg.inputs = np.array(inputs, dtype=np.int32)
-    sg.outputs = np.array(outputs, dtype=np.int32)
+    sg.inputs = np.array([index[n] for n in inputs], dtype=np.int32)
+    sg.outputs = np.array([index[n] for n in outputs], dtype=np.int32)
     sg.operators = fb_ops
     model = fb.ModelT()
     model.version = 3
-    model.operatorCodes = codes
+    model.operatorCodes = []
+    for name in codes:
+        code = fb.OperatorCodeT()
+        code.builtinCode = getattr(fb.BuiltinOperator, name)
+        code.deprecatedBuiltinCode = min(code.builtinCode, 127)
+        code.version = 1
+        model.operatorCodes.append(code)
     model.subgraphs = [sg]
     model.buffers = buffers
     model.description = description
@@ -185,16 +167,27 @@ def graph(tensors: list[Spec], ops: list[Op], inputs: tuple[int, ...], outputs: 
     return bytes(b.Output())
 
 
-def one_op(opcode: str, inputs: list[Spec], outputs: list[Spec], options: str | None = None,
-           **option_values: Any) -> bytes:
-    """Like :func:`single_op`, with per-channel tensors (:class:`QSpec`), int64/bool tensors and absent
-    optional inputs (a None in `inputs`)."""
-    tensors = [s for s in inputs if s is not None] + list(outputs)
-    idx, k = [], 0
-    for s in inputs:
-        idx.append(-1 if s is None else k)
-        k += s is not None
-    outs = tuple(range(k, k + len(outputs)))
-    model_inputs = tuple(i for i, s in zip(idx, [s for s in inputs]) if s is not None and s.data is None)
-    return graph(tensors, [Op(opcode, tuple(idx), outs, options, tuple(option_values.items()))], model_inputs, outs,
-                 description=f"mcuforge test: {opcode}")
+def single_op_tensor(s: Spec, name: str, buffers: list) -> Any:
+    """The flatbuffer tensor for a Spec (constant data appended to `buffers`)."""
+    t = fb.TensorT()
+    t.shape = np.array(s.shape, dtype=np.int32)
+    t.type = _TYPES[s.dtype]
+    t.name = name
+    t.buffer = 0
+    if s.data is not None:
+        b = fb.BufferT()
+        b.data = np.frombuffer(np.asarray(s.data, dtype=s.dtype).tobytes(), dtype=np.uint8)
+        buffers.append(b)
+        t.buffer = len(buffers) - 1
+    if s.channel_scales:
+        q = fb.QuantizationParametersT()
+        q.scale = [float(v) for v in s.channel_scales]
+        q.zeroPoint = [int(v) for v in (s.channel_zero_points or (0,) * len(s.channel_scales))]
+        q.quantizedDimension = s.channel_axis
+        t.quantization = q
+    elif s.scale is not None:
+        q = fb.QuantizationParametersT()
+        q.scale = [float(s.scale)]
+        q.zeroPoint = [int(s.zero_point)]
+        t.quantization = q
+    return t

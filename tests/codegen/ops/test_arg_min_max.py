@@ -12,11 +12,11 @@ import pytest
 from codegen.check import UnsupportedModelError
 from codegen.generate import compile_model
 from codegen.ops.registry import handler
-from codegen.reference import TflmReference
+from codegen.reference import TflmError, TflmReference
 from codegen.tflite import read_model_bytes
 from support.compare import compare_bytes, compare_inputs
 from support.opcases import lambda_case
-from support.tflite_build import Spec, one_op
+from support.tflite_build import Spec, single_op
 from support.tfmodels import convert
 
 FN = {"ARG_MAX": "argmax", "ARG_MIN": "argmin"}
@@ -57,7 +57,7 @@ def test_arg_min_max_ties_and_nan(opcode, dtype):
         y[0, 0, 0], y[0, 1, 2], y[0, 3, 4] = np.nan, np.nan, np.nan
         sets.append([y])
     q = {"scale": 0.1, "zero_point": 0} if dtype == "int8" else {}
-    model = one_op(opcode, [Spec((1, 4, 5), dtype, **q), Spec((), "int32", data=2)], [Spec((1, 4), "int32")],
+    model = single_op(opcode, [Spec((1, 4, 5), dtype, **q), Spec((), "int32", data=2)], [Spec((1, 4), "int32")],
                    "ArgMaxOptions" if opcode == "ARG_MAX" else "ArgMinOptions", outputType=2)
     r = compare_inputs(model, f"{opcode}_ties_{dtype}", sets)
     assert r.exact, r
@@ -68,7 +68,7 @@ def test_arg_max_int64_output_refused_as_tflm_fails():
     sg = read_model_bytes(model).main
     assert sg.tensors[sg.operators[0].outputs[0]].dtype.name == "INT64"
     ref = TflmReference(model)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(TflmError, match="invocation failed"):
         ref.run([np.zeros((1, 5, 7), np.int8)])
     with pytest.raises(UnsupportedModelError, match="output type int64 .TFLM's kernel writes only int32"):
         compile_model(read_model_bytes(model, source="argmax64.tflite"))

@@ -14,7 +14,7 @@ from codegen.generate import compile_model
 from codegen.tflite import read_model_bytes
 from support.compare import compare_bytes, compare_inputs
 from support.opcases import lambda_case
-from support.tflite_build import Spec, one_op
+from support.tflite_build import Spec, single_op
 from support.tfmodels import convert
 
 FLAGS = [(False, False), (True, False), (False, True), (True, True)]
@@ -38,7 +38,7 @@ def test_cumsum_float32(shape, axis, flags):
 
 
 def _s8(shape, axis, flags, q_in=(0.05, -3), q_out=(0.21, 7)) -> bytes:
-    return one_op("CUMSUM", [Spec(shape, "int8", *q_in), Spec((), "int32", data=axis)],
+    return single_op("CUMSUM", [Spec(shape, "int8", *q_in), Spec((), "int32", data=axis)],
                   [Spec(shape, "int8", *q_out)], "CumsumOptions", exclusive=flags[0], reverse=flags[1])
 
 
@@ -59,7 +59,7 @@ def test_cumsum_int8_running_sum_wraps_like_tflm():
 
 
 def test_cumsum_int16_refused():
-    model = one_op("CUMSUM", [Spec((1, 6), "int16", 0.01, 0), Spec((), "int32", data=1)],
+    model = single_op("CUMSUM", [Spec((1, 6), "int16", 0.01, 0), Spec((), "int32", data=1)],
                     [Spec((1, 6), "int16", 0.01, 0)], "CumsumOptions")
     with pytest.raises(UnsupportedModelError, match="type int16 .TFLM's CUMSUM takes float32 and int8"):
         compile_model(read_model_bytes(model, source="cumsum16.tflite"))

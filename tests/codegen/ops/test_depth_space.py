@@ -15,7 +15,7 @@ from codegen.ops.registry import handler
 from codegen.tflite import read_model_bytes
 from support.compare import compare_bytes, compare_inputs
 from support.opcases import lambda_case
-from support.tflite_build import Spec, one_op
+from support.tflite_build import Spec, single_op
 from support.tfmodels import convert
 
 # (id, input shape without batch, expression, opcode, modes)
@@ -47,7 +47,7 @@ def test_permutation_bit_exact(name, shape, expr, opcode, mode):
 @pytest.mark.parametrize("dtype", ["bool", "int32", "int64", "uint8"])
 def test_reverse_other_types(dtype):
     shape = (1, 3, 4, 2)
-    model = one_op("REVERSE_V2", [Spec(shape, dtype), Spec((2,), "int32", data=[2, 1])], [Spec(shape, dtype)])
+    model = single_op("REVERSE_V2", [Spec(shape, dtype), Spec((2,), "int32", data=[2, 1])], [Spec(shape, dtype)])
     rng = np.random.default_rng(0)
     x = rng.integers(0, 2, shape).astype(bool) if dtype == "bool" else \
         rng.integers(-10**6 if dtype != "uint8" else 0, 255, shape).astype(dtype)
@@ -56,7 +56,7 @@ def test_reverse_other_types(dtype):
 
 
 def test_reverse_non_contiguous_axes_refused():
-    model = one_op("REVERSE_V2", [Spec((1, 3, 4, 2), "float32"), Spec((2,), "int32", data=[1, 3])],
+    model = single_op("REVERSE_V2", [Spec((1, 3, 4, 2), "float32"), Spec((2,), "int32", data=[1, 3])],
                    [Spec((1, 3, 4, 2), "float32")])
     with pytest.raises(UnsupportedModelError, match=r"axes \[1, 3\] are not contiguous"):
         compile_model(read_model_bytes(model, source="rev13.tflite"))

@@ -20,7 +20,7 @@ from codegen.ops.registry import handler
 from codegen.tflite import read_model_bytes
 from support.compare import compare_bytes, compare_inputs
 from support.opcases import lambda_case
-from support.tflite_build import Spec, one_op
+from support.tflite_build import Spec, single_op
 from support.tfmodels import convert
 
 GATHER_ND = [  # (id, params shape without batch, indices incl. batch coordinate)
@@ -49,7 +49,7 @@ def test_gather_nd_run_time_indices(dtype):
     q = (0.1, 3) if dtype == "int8" else (None, 0)
     rng = np.random.default_rng(0)
     table = (rng.integers(-128, 128, (4, 5, 3)) if dtype == "int8" else rng.uniform(-1, 1, (4, 5, 3))).astype(dtype)
-    model = one_op("GATHER_ND", [Spec((4, 5, 3), dtype, *q, data=table), Spec((1, 3, 2), "int32")],
+    model = single_op("GATHER_ND", [Spec((4, 5, 3), dtype, *q, data=table), Spec((1, 3, 2), "int32")],
                    [Spec((1, 3, 3), dtype, *q)])
     # [1, 7] is past axis 1 but its flat row 12 < 20: TFLM accepts it
     idx = [[[0, 0], [3, 4], [1, 7]], [[2, 2], [0, 4], [3, 0]]]
@@ -69,7 +69,7 @@ def test_gather_nd_fold():
 
 def _embedding(table: Spec, out_dtype: str, q_out=(None, 0)) -> bytes:
     n = 4
-    return one_op("EMBEDDING_LOOKUP", [Spec((n,), "int32"), table], [Spec((n, *table.shape[1:]), out_dtype, *q_out)])
+    return single_op("EMBEDDING_LOOKUP", [Spec((n,), "int32"), table], [Spec((n, *table.shape[1:]), out_dtype, *q_out)])
 
 
 TABLE = np.random.default_rng(5).integers(-128, 128, (6, 3, 2))
@@ -109,7 +109,7 @@ def _values(dtype, shape, rng):
 def test_dynamic_update_slice_run_time_indices(dtype, index_type):
     """Start indices as a model input: inside, clamped past the end, negative (clamped to 0)."""
     q = DUS_TYPES[dtype]
-    model = one_op("DYNAMIC_UPDATE_SLICE", [Spec((1, 5, 6, 3), dtype, *q), Spec((1, 2, 3, 3), dtype, *q),
+    model = single_op("DYNAMIC_UPDATE_SLICE", [Spec((1, 5, 6, 3), dtype, *q), Spec((1, 2, 3, 3), dtype, *q),
                                             Spec((4,), index_type)], [Spec((1, 5, 6, 3), dtype, *q)])
     rng = np.random.default_rng(2)
     sets = [[_values(dtype, (1, 5, 6, 3), rng), _values(dtype, (1, 2, 3, 3), rng), np.array(i, index_type)]
@@ -131,12 +131,12 @@ def test_dynamic_update_slice_shapes(case):
         specs = [Spec((1, 3, 8), "int16", 0.01, 0), Spec((1, 3, 2), "int16", 0.01, 0),
                  Spec((3,), "int32", data=[0, 0, 7])]
         out = Spec((1, 3, 8), "int16", 0.01, 0)
-    r = compare_bytes(one_op("DYNAMIC_UPDATE_SLICE", specs, [out]), f"dus_{case}", samples=3)
+    r = compare_bytes(single_op("DYNAMIC_UPDATE_SLICE", specs, [out]), f"dus_{case}", samples=3)
     assert r.exact, r
 
 
 def test_dynamic_update_slice_fold_clamps():
-    model = one_op("DYNAMIC_UPDATE_SLICE", [Spec((4, 7), "float32"), Spec((2, 3), "float32"),
+    model = single_op("DYNAMIC_UPDATE_SLICE", [Spec((4, 7), "float32"), Spec((2, 3), "float32"),
                                             Spec((2,), "int32")], [Spec((4, 7), "float32")])
     sg = read_model_bytes(model).main
     x, u = np.zeros((4, 7), np.float32), np.ones((2, 3), np.float32)

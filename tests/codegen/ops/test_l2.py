@@ -18,7 +18,7 @@ from codegen.tflite import read_model_bytes
 from codegen.tflite.schema import fb
 from support.compare import compare_bytes, compare_inputs
 from support.opcases import lambda_case
-from support.tflite_build import Spec, one_op
+from support.tflite_build import Spec, single_op
 from support.tfmodels import convert
 
 NORM = [("l2norm_rank4_c3", (4, 5, 3)), ("l2norm_rank2_c64", (64,)), ("l2norm_rank3_c17", (3, 17))]
@@ -66,7 +66,7 @@ def _out(n, k, s, padding):
 def _pool(shape, k, s, padding, act, dtype="float32"):
     oh, ow = _out(shape[0], k[0], s[0], padding), _out(shape[1], k[1], s[1], padding)
     q = (0.05, 0) if dtype == "int8" else (None, 0)
-    return one_op("L2_POOL_2D", [Spec((1, *shape), dtype, *q)], [Spec((1, oh, ow, shape[2]), dtype, *q)],
+    return single_op("L2_POOL_2D", [Spec((1, *shape), dtype, *q)], [Spec((1, oh, ow, shape[2]), dtype, *q)],
                   "Pool2DOptions", padding=getattr(fb.Padding, padding), strideH=s[0], strideW=s[1],
                   filterHeight=k[0], filterWidth=k[1],
                   fusedActivationFunction=getattr(fb.ActivationFunctionType, act))

@@ -14,7 +14,7 @@ from codegen.ops.registry import handler
 from codegen.tflite import read_model_bytes
 from support.compare import compare_bytes
 from support.opcases import lambda_case
-from support.tflite_build import Spec, one_op
+from support.tflite_build import Spec, single_op
 from support.tfmodels import convert
 
 # (id, input shape without batch, paddings incl. batch, mode)
@@ -42,7 +42,7 @@ def test_mirror_pad_bit_exact(name, shape, pads, mode, dtype):
 
 def test_mirror_pad_int64_paddings():
     shape = (1, 3, 4, 2)
-    model = one_op("MIRROR_PAD", [Spec(shape, "float32"), Spec((4, 2), "int64", data=[[0, 0], [2, 1], [1, 3], [0, 1]])],
+    model = single_op("MIRROR_PAD", [Spec(shape, "float32"), Spec((4, 2), "int64", data=[[0, 0], [2, 1], [1, 3], [0, 1]])],
                    [Spec((1, 6, 8, 3), "float32")], "MirrorPadOptions", mode=1)
     r = compare_bytes(model, "mirror_int64", samples=2)
     assert r.exact, r
@@ -55,7 +55,7 @@ def test_mirror_pad_int16_refused():
 
 
 def test_mirror_pad_too_wide_refused():
-    model = one_op("MIRROR_PAD", [Spec((1, 3, 2), "float32"), Spec((3, 2), "int32", data=[[0, 0], [3, 0], [0, 0]])],
+    model = single_op("MIRROR_PAD", [Spec((1, 3, 2), "float32"), Spec((3, 2), "int32", data=[[0, 0], [3, 0], [0, 0]])],
                    [Spec((1, 6, 2), "float32")], "MirrorPadOptions", mode=0)
     with pytest.raises(UnsupportedModelError, match="reach beyond the input"):
         compile_model(read_model_bytes(model, source="mirror_wide.tflite"))

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from codegen.tflite.schema import fb
-from support.tflite_build import Op, QSpec, Spec, graph
+from support.tflite_build import Op, Spec, graph
 
 FLOAT_RTOL = 1e-5  # codegen/validate.py
 SHAPE = (1, 4, 6, 4)
@@ -32,21 +32,24 @@ RNG = np.random.default_rng(13)
 
 @dataclass
 class Builder:
-    tensors: list[Spec] = field(default_factory=list)
+    """Tensors named t0, t1, ... in creation order; the model outputs and their operator labels."""
+
+    tensors: dict[str, Spec] = field(default_factory=dict)
     ops: list[Op] = field(default_factory=list)
-    outputs: list[int] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
 
-    def t(self, spec: Spec) -> int:
-        self.tensors.append(spec)
-        return len(self.tensors) - 1
+    def t(self, spec: Spec) -> str:
+        name = f"t{len(self.tensors)}"
+        self.tensors[name] = spec
+        return name
 
-    def const(self, values: Any, dtype: str = "int32") -> int:
+    def const(self, values: Any, dtype: str = "int32") -> str:
         a = np.asarray(values)
         return self.t(Spec(a.shape, dtype, data=a))
 
-    def op(self, label: str, opcode: str, inputs: list[int], out: Spec, options: str | None = None,
-           output: bool = True, **values: Any) -> int:
+    def op(self, label: str, opcode: str, inputs: list[str], out: Spec, options: str | None = None,
+           output: bool = True, **values: Any) -> str:
         o = self.t(out)
         self.ops.append(Op(opcode, tuple(inputs), (o,), options, tuple(values.items())))
         if output:
@@ -59,7 +62,7 @@ def _q(dtype: str, q: tuple[float, int] | None) -> dict:
     return {} if q is None else {"scale": q[0], "zero_point": q[1]}
 
 
-def _family(b: Builder, x: int, dtype: str, q: tuple | None, idx: int) -> None:
+def _family(b: Builder, x: str, dtype: str, q: tuple | None, idx: str) -> None:
     """The operators every type shares, on input x of SHAPE."""
     s = lambda shape, qq=q, dt=dtype: Spec(shape, dt, **_q(dt, qq))  # noqa: E731
     b.op(f"reverse_{dtype}", "REVERSE_V2", [x, b.const([1, 2])], s(SHAPE))
@@ -78,8 +81,8 @@ def _family(b: Builder, x: int, dtype: str, q: tuple | None, idx: int) -> None:
     if dtype == "float32":
         wt, bias = b.const(w / 100.0, "float32"), b.const(RNG.uniform(-1, 1, out_c), "float32")
     else:
-        wt = b.t(QSpec(w.shape, "int8", data=w, scales=tuple(RNG.uniform(0.002, 0.01, out_c)),
-                       zero_points=(0,) * out_c))
+        wt = b.t(Spec(w.shape, "int8", data=w, channel_scales=tuple(RNG.uniform(0.002, 0.01, out_c)),
+                      channel_zero_points=(0,) * out_c))
         bias = b.const(RNG.integers(-500, 500, out_c), "int32" if dtype == "int8" else "int64")
     tq = None if q is None else (0.1, -2 if dtype == "int8" else 0)
     b.op(f"transpose_conv_{dtype}", "TRANSPOSE_CONV", [b.const([1, 8, 12, out_c]), wt, x, bias],
@@ -87,7 +90,7 @@ def _family(b: Builder, x: int, dtype: str, q: tuple | None, idx: int) -> None:
          fusedActivationFunction=fb.ActivationFunctionType.RELU)
 
 
-def _int8_and_float(b: Builder, x: int, dtype: str, q: tuple | None) -> None:
+def _int8_and_float(b: Builder, x: str, dtype: str, q: tuple | None) -> None:
     """The operators TFLM runs in int8 and float32 but not int16."""
     s = lambda shape, qq=q: Spec(shape, dtype, **_q(dtype, qq))  # noqa: E731
     b.op(f"reduce_max_{dtype}", "REDUCE_MAX", [x, b.const([1, 2])], s((1, 1, 1, 4)), "ReducerOptions", keepDims=True)
@@ -134,7 +137,7 @@ def group_model() -> tuple[bytes, list[str]]:
                  Spec((4, 24), "int8", 1 / 128, 0), output=False)
     b.op("embedding_lookup_int8_to_float32", "EMBEDDING_LOOKUP", [b.const([1, 3, 3, 0]), table],
          Spec((4, 24), "float32"))
-    return graph(b.tensors, b.ops, (x8, x16, xf, flags, idx), tuple(b.outputs), "ops-b group on the M4"), b.names
+    return graph(b.tensors, b.ops, [x8, x16, xf, flags, idx], b.outputs, "ops-b group on the M4"), b.names
 
 
 def test_group_model_covers_every_operator():

@@ -18,7 +18,7 @@ from codegen.ops.registry import handler
 from codegen.tflite import read_model_bytes
 from support.compare import compare_bytes, compare_inputs
 from support.opcases import lambda_case, set_quant
-from support.tflite_build import Spec, one_op
+from support.tflite_build import Spec, single_op
 from support.tfmodels import convert
 
 FN = {"REDUCE_MAX": "reduce_max", "REDUCE_MIN": "reduce_min", "SUM": "reduce_sum"}
@@ -58,7 +58,7 @@ def _float_corners(opcode: str) -> tuple[bytes, list[list[np.ndarray]]]:
     """[1, 3, 4] over axis 2: rows with NaNs, infinities of both signs, only NaNs."""
     nan, inf = np.nan, np.inf
     x = np.array([[[1.0, nan, -2.0, nan], [-inf, -inf, -inf, -inf], [inf, -inf, nan, 3.0]]], dtype=np.float32)
-    model = one_op(opcode, [Spec((1, 3, 4), "float32"), Spec((1,), "int32", data=[2])], [Spec((1, 3), "float32")],
+    model = single_op(opcode, [Spec((1, 3, 4), "float32"), Spec((1,), "int32", data=[2])], [Spec((1, 3), "float32")],
                    "ReducerOptions", keepDims=False)
     return model, [[x], [np.full((1, 3, 4), nan, dtype=np.float32)], [-x]]
 
@@ -80,7 +80,7 @@ def test_reduce_all_bool(axes, keep):
     red = [a % 4 for a in axes]
     out_shape = tuple(1 if k in red else d for k, d in enumerate(shape)) if keep else \
         tuple(d for k, d in enumerate(shape) if k not in red)
-    model = one_op("REDUCE_ALL", [Spec(shape, "bool"), Spec((len(axes),), "int32", data=list(axes))],
+    model = single_op("REDUCE_ALL", [Spec(shape, "bool"), Spec((len(axes),), "int32", data=list(axes))],
                    [Spec(out_shape, "bool")], "ReducerOptions", keepDims=keep)
     rng = np.random.default_rng(1)
     sets = [[rng.random(shape) < p] for p in (0.5, 0.9, 0.97, 1.0)]

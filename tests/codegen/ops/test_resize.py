@@ -15,7 +15,7 @@ from codegen.ops.registry import handler
 from codegen.tflite import read_model_bytes
 from support.compare import compare_bytes
 from support.opcases import lambda_case
-from support.tflite_build import Spec, one_op
+from support.tflite_build import Spec, single_op
 from support.tfmodels import convert
 
 OP = {"nearest": ("ResizeNearestNeighbor", "RESIZE_NEAREST_NEIGHBOR"), "bilinear": ("ResizeBilinear", "RESIZE_BILINEAR")}
@@ -60,7 +60,7 @@ def test_resize_bilinear_int16_refused():
 
 
 def test_resize_bilinear_both_flags_refused():
-    model = one_op("RESIZE_BILINEAR", [Spec((1, 3, 3, 1), "float32"), Spec((2,), "int32", data=[5, 5])],
+    model = single_op("RESIZE_BILINEAR", [Spec((1, 3, 3, 1), "float32"), Spec((2,), "int32", data=[5, 5])],
                    [Spec((1, 5, 5, 1), "float32")], "ResizeBilinearOptions", alignCorners=True, halfPixelCenters=True)
     with pytest.raises(UnsupportedModelError, match="half_pixel_centers with align_corners"):
         compile_model(read_model_bytes(model, source="bilinear_flags.tflite"))

@@ -191,20 +191,22 @@ def test_decoder_bit_exact_on_emulated_stm32l475_through_scons(tmp_path):
 def test_transpose_conv_batch_of_two(dtype):
     """A batch-2 tensor inside the model (a RESHAPE of the batch-1 input): TFLM runs each batch."""
     from codegen.tflite.schema import fb
-    from support.tflite_build import Op, QSpec, Spec, graph
+    from support.tflite_build import Op, Spec, graph
     rng = np.random.default_rng(4)
     q = {"scale": 0.05, "zero_point": 2} if dtype == "int8" else {}
     w = rng.integers(-127, 128, (5, 3, 3, 3))
     if dtype == "int8":
-        weights = QSpec(w.shape, "int8", data=w, scales=tuple(rng.uniform(0.002, 0.01, 5)), zero_points=(0,) * 5)
+        weights = Spec(w.shape, "int8", data=w, channel_scales=tuple(rng.uniform(0.002, 0.01, 5)),
+                       channel_zero_points=(0,) * 5)
         bias = Spec((5,), "int32", data=rng.integers(-300, 300, 5))
     else:
         weights, bias = Spec(w.shape, "float32", data=w / 100.0), Spec((5,), "float32", data=rng.uniform(-1, 1, 5))
-    tensors = [Spec((1, 4, 4, 6), dtype, **q), Spec((4,), "int32", data=[2, 4, 4, 3]), Spec((2, 4, 4, 3), dtype, **q),
-               Spec((4,), "int32", data=[2, 8, 8, 5]), weights, bias,
-               Spec((2, 8, 8, 5), dtype, **({"scale": 0.2, "zero_point": -1} if dtype == "int8" else {}))]
-    ops = [Op("RESHAPE", (0, 1), (2,)),
-           Op("TRANSPOSE_CONV", (3, 4, 2, 5), (6,), "TransposeConvOptions",
+    tensors = {"x": Spec((1, 4, 4, 6), dtype, **q), "shape2": Spec((4,), "int32", data=[2, 4, 4, 3]),
+               "x2": Spec((2, 4, 4, 3), dtype, **q), "out_shape": Spec((4,), "int32", data=[2, 8, 8, 5]),
+               "w": weights, "b": bias,
+               "y": Spec((2, 8, 8, 5), dtype, **({"scale": 0.2, "zero_point": -1} if dtype == "int8" else {}))}
+    ops = [Op("RESHAPE", ("x", "shape2"), ("x2",)),
+           Op("TRANSPOSE_CONV", ("out_shape", "w", "x2", "b"), ("y",), "TransposeConvOptions",
               (("padding", fb.Padding.SAME), ("strideH", 2), ("strideW", 2)))]
-    r = compare_bytes(graph(tensors, ops, (0,), (6,)), f"tconv_batch2_{dtype}", samples=4)
+    r = compare_bytes(graph(tensors, ops, ["x"], ["y"]), f"tconv_batch2_{dtype}", samples=4)
     assert r.exact, r
