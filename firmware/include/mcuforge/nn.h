@@ -748,16 +748,11 @@ typedef struct {
 } mf_pad_params;
 void mf_pad(const mf_pad_params *p, const void *input, void *output);
 
-/* MEAN over any subset of axes. The kept dimensions (in order) form the output walk: output element
- * k, with multi-index (i_0, ...) over out_count, starts at input element sum_d i_d * out_stride[d];
- * the reduced dimensions form the inner walk over red_count / red_stride (red_rank may be 0:
- * nothing reduced, n = 1). Elements are summed in row-major order of the reduced dimensions, as
- * TFLM does. n = product of red_count.
- *  - f32: out = sum / (float)n (quantisation fields unused).
- *  - s8 / s16: out = clamp(MBQM(sum - zp_times_n, mult, shift) + output_offset), with mult/shift =
- *    TFLM's QuantizeMultiplier(in_scale / out_scale) already divided by n (QuantizedMeanOrSum; TFLM
- *    takes this path even when input and output quantisation are equal); shift in [-31, 30]. The
- *    sum and the subtraction wrap in 32 bits. */
+/* The walk of a reduction (MEAN, SUM, REDUCE_MAX, REDUCE_MIN, REDUCE_ALL). The kept dimensions (in
+ * order) form the output walk: output element k, with multi-index (i_0, ...) over out_count, starts
+ * at input element sum_d i_d * out_stride[d]; the reduced dimensions form the inner walk over
+ * red_count / red_stride (red_rank may be 0: nothing reduced, one element per output). Elements are
+ * visited in row-major order of the reduced dimensions, as TFLM does. */
 typedef struct {
     int32_t out_rank;                   /* 1..MF_MOVE_MAX_DIMS */
     int32_t out_count[MF_MOVE_MAX_DIMS];
@@ -765,6 +760,18 @@ typedef struct {
     int32_t red_rank;                   /* 0..MF_MOVE_MAX_DIMS */
     int32_t red_count[MF_MOVE_MAX_DIMS];
     int32_t red_stride[MF_MOVE_MAX_DIMS];
+} mf_reduce_walk;
+
+/* MEAN over any subset of axes; n = product of walk.red_count.
+ *  - f32: out = sum / (float)n (quantisation fields unused).
+ *  - s8 / s16: out = clamp(MBQM(sum - zp_times_n, mult, shift) + output_offset), with mult/shift =
+ *    TFLM's QuantizeMultiplier(in_scale / out_scale) already divided by n (QuantizedMeanOrSum; TFLM
+ *    takes this path even when input and output quantisation are equal); shift in [-31, 30]. The
+ *    sum and the subtraction wrap in 32 bits.
+ * SUM on s8 / s16 is the same arithmetic without the division: the generator calls mf_mean_s8 /
+ * mf_mean_s16 with TFLM's undivided QuantizeMultiplier(in_scale / out_scale). */
+typedef struct {
+    mf_reduce_walk walk;
     int32_t n;
     int32_t mult, shift;
     int32_t zp_times_n;                 /* input zero point * n */
@@ -773,6 +780,238 @@ typedef struct {
 void mf_mean_s8(const mf_mean_params *p, const int8_t *input, int8_t *output);
 void mf_mean_s16(const mf_mean_params *p, const int16_t *input, int16_t *output);
 void mf_mean_f32(const mf_mean_params *p, const float *input, float *output);
+
+/* ==== reductions, index ops, spatial re-layout, gathers, matmul, transposed convolution ==== */
+
+/* REDUCE_MAX / REDUCE_MIN over the walk (TFLM's ReduceGeneric): s8 compares raw values (input and
+ * output share scale and zero point); f32 starts from -FLT_MAX (max) / FLT_MAX (min) and replaces
+ * the running value only by a strictly greater (smaller) element, so NaNs are skipped.
+ * SUM f32: 0.0f plus the reduced elements in walk order. REDUCE_ALL: bool bytes (0/1), 1 when every
+ * reduced element is non-zero. SUM s8/s16 use mf_mean_s8/s16 (see MEAN). */
+void mf_reduce_max_s8(const mf_reduce_walk *p, const int8_t *input, int8_t *output);
+void mf_reduce_max_f32(const mf_reduce_walk *p, const float *input, float *output);
+void mf_reduce_min_s8(const mf_reduce_walk *p, const int8_t *input, int8_t *output);
+void mf_reduce_min_f32(const mf_reduce_walk *p, const float *input, float *output);
+void mf_sum_f32(const mf_reduce_walk *p, const float *input, float *output);
+void mf_reduce_all(const mf_reduce_walk *p, const uint8_t *input, uint8_t *output);
+
+/* ARG_MAX (is_max = 1) / ARG_MIN over the middle axis of [outer][axis_size][inner]: int32 position
+ * of the first largest (smallest) element; a NaN never replaces the candidate (TFLM's comparison). */
+typedef struct {
+    int32_t outer, axis_size, inner;
+    int32_t is_max;
+} mf_arg_min_max_params;
+void mf_arg_min_max_s8(const mf_arg_min_max_params *p, const int8_t *input, int32_t *output);
+void mf_arg_min_max_f32(const mf_arg_min_max_params *p, const float *input, int32_t *output);
+
+/* CUMSUM along the middle axis of [outer][depth][inner]: running sums (exclusive = 1: each output
+ * is the sum before its own element; reverse = 1: summed from the end of the axis).
+ *  - f32: from 0.0f, in axis order.
+ *  - s8 (TFLM's rescaling): s(x) = MBQM_smaller_than_one((x + input_offset) << left_shift,
+ *    input_multiplier, input_shift); the running sum starts at s(0) (TFLM's initial value) and adds
+ *    s(in) per element, wrapping in 32 bits; out = clamp(MBQM_smaller_than_one(sum, output_multiplier,
+ *    output_shift) + output_offset). left_shift = 20, both shifts <= 0. */
+typedef struct {
+    int32_t outer, depth, inner;
+    int32_t exclusive, reverse;
+} mf_cumsum_f32_params;
+typedef struct {
+    int32_t outer, depth, inner;
+    int32_t exclusive, reverse;
+    int32_t input_offset, output_offset, left_shift;
+    int32_t input_multiplier, input_shift;
+    int32_t output_multiplier, output_shift;
+} mf_cumsum_s8_params;
+void mf_cumsum_f32(const mf_cumsum_f32_params *p, const float *input, float *output);
+void mf_cumsum_s8(const mf_cumsum_s8_params *p, const int8_t *input, int8_t *output);
+
+/* SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND on [batch][h][w] pixels of row_bytes bytes (a rank-3
+ * tensor has w = 1), TFLM's loops: output batch ob of SPACE_TO_BATCH_ND takes input batch
+ * ob % in_batch at block offset (s / block_w, s % block_w), s = ob / in_batch, shifted by the top/left
+ * padding before_h/before_w; pixels outside the input are zero bytes (TFLM's padding). BATCH_TO_SPACE_ND
+ * is the inverse with before_h/before_w the top/left crops; pixels cropped away are dropped. */
+typedef struct {
+    int32_t in_batch, in_h, in_w;
+    int32_t out_batch, out_h, out_w;
+    int32_t block_h, block_w;
+    int32_t before_h, before_w;
+    int32_t row_bytes;
+} mf_space_batch_params;
+void mf_space_to_batch_nd(const mf_space_batch_params *p, const void *input, void *output);
+void mf_batch_to_space_nd(const mf_space_batch_params *p, const void *input, void *output);
+
+/* Index-map gather (MIRROR_PAD, RESIZE_NEAREST_NEIGHBOR): the output is rank dimensions of count[d]
+ * blocks of block_bytes bytes; block (i_0, ..., i_rank-1) is copied from input + sum_d map_d[i_d]
+ * bytes, where offsets holds the maps one after another (map_0: count[0] entries, then map_1, ...).
+ * Type-agnostic; the generator folds trailing one-to-one dimensions into the block. */
+typedef struct {
+    int32_t rank;                       /* 1..MF_MOVE_MAX_DIMS */
+    int32_t count[MF_MOVE_MAX_DIMS];
+    const int32_t *offsets;             /* sum(count) input byte offsets */
+    int32_t block_bytes;
+} mf_index_gather_params;
+void mf_index_gather(const mf_index_gather_params *p, const void *input, void *output);
+
+/* RESIZE_BILINEAR on [batches][in_h][in_w][depth] -> [batches][out_h][out_w][depth]. For output row y,
+ * y_index[2y], y_index[2y + 1] are the input rows (lo, hi) and y_weight[2y], y_weight[2y + 1] their
+ * weights; x likewise. out = in[lo_y][lo_x] * wy_lo * wx_lo + in[hi_y][lo_x] * wy_hi * wx_lo
+ *                          + in[lo_y][hi_x] * wy_lo * wx_hi + in[hi_y][hi_x] * wy_hi * wx_hi.
+ *  - f32: float weights (TFLM's 1 - (y - y0) and y - y0), products and sums in that order, + 0.0f.
+ *  - s8: TFLM's 10-bit integer weights, the sum in 64 bits, out = (sum +- 2^19) / 2^20 (truncating,
+ *    the sign of the rounding term follows the sum's), as int8. */
+typedef struct {
+    int32_t batches, in_h, in_w, depth;
+    int32_t out_h, out_w;
+    const int32_t *y_index;             /* [out_h][2] */
+    const int32_t *x_index;             /* [out_w][2] */
+    const float *y_weight;              /* [out_h][2] */
+    const float *x_weight;              /* [out_w][2] */
+} mf_resize_bilinear_f32_params;
+typedef struct {
+    int32_t batches, in_h, in_w, depth;
+    int32_t out_h, out_w;
+    const int32_t *y_index;             /* [out_h][2] */
+    const int32_t *x_index;             /* [out_w][2] */
+    const int32_t *y_weight;            /* [out_h][2] */
+    const int32_t *x_weight;            /* [out_w][2] */
+} mf_resize_bilinear_s8_params;
+void mf_resize_bilinear_f32(const mf_resize_bilinear_f32_params *p, const float *input, float *output);
+void mf_resize_bilinear_s8(const mf_resize_bilinear_s8_params *p, const int8_t *input, int8_t *output);
+
+/* L2_NORMALIZATION over the last dimension: outer rows of depth elements.
+ *  - f32: out = x / max(sqrtf(sum x^2), 1e-6f), the squares summed in order.
+ *  - s8 (TFLM's integer path; the output is in units of 1/128 around 0 whatever its quantisation):
+ *    d = x - input_zero_point, acc = sum d^2 (32 bits), (mult, shift) = TFLM's
+ *    GetInvSqrtQuantizedMultiplierExp(acc) computed by the kernel, out = clamp(MBQM(d, mult, shift + 7)). */
+typedef struct {
+    int32_t outer, depth;
+    int32_t input_zero_point;           /* s8; 0 for f32 */
+} mf_l2_normalization_params;
+void mf_l2_normalization_f32(const mf_l2_normalization_params *p, const float *input, float *output);
+void mf_l2_normalization_s8(const mf_l2_normalization_params *p, const int8_t *input, int8_t *output);
+
+/* L2_POOL_2D, float32 (mf_pool2d_f32_params as AVERAGE_POOL_2D): sqrtf(sum of squares over the cells
+ * inside the image / their float count), clamped to [act_min, act_max]. */
+void mf_l2pool2d_f32(const mf_pool2d_f32_params *p, const float *input, float *output);
+
+/* GATHER_ND: slice i (slice_size elements of elem_size bytes) starts at params element
+ * from = sum_j indices[i * depth + j] * stride[j]; as TFLM only 0 <= from and from + slice_size <=
+ * flat_size are checked (TFLM fails the invoke otherwise; the kernel writes a zero slice). */
+#define MF_GATHER_ND_MAX 5
+typedef struct {
+    int32_t slices, depth;              /* depth: 1..MF_GATHER_ND_MAX */
+    int32_t stride[MF_GATHER_ND_MAX];   /* elements per step of each indexed axis */
+    int32_t slice_size, flat_size;      /* elements */
+    int32_t elem_size;
+} mf_gather_nd_params;
+void mf_gather_nd(const mf_gather_nd_params *p, const void *params, const int32_t *indices, void *output);
+
+/* EMBEDDING_LOOKUP with an int8 table and float32 output (TFLM's hybrid path): row lookups[i] of the
+ * [rows][columns] table dequantised as (float)q * scale (zero point 0); a lookup outside [0, rows)
+ * (TFLM fails the invoke) gives a zero row. The copying cases (same type in and out) use mf_gather. */
+typedef struct {
+    int32_t lookups, rows, columns;
+    float scale;
+} mf_embedding_lookup_params;
+void mf_embedding_lookup_s8_f32(const mf_embedding_lookup_params *p, const int8_t *table, const int32_t *lookups,
+                                float *output);
+
+/* DYNAMIC_UPDATE_SLICE (TFLM): when the update has as many elements as the operand it becomes the
+ * output whole; otherwise the operand is copied to the output (skipped when they are the same
+ * buffer) and the update (update_dims) written at start_indices (rank values of index_bytes = 4 or 8
+ * bytes, read at run time) clamped per axis to [0, dims - update_dims]. Type-agnostic. */
+typedef struct {
+    int32_t elem_size;
+    int32_t rank;                       /* 1..MF_MOVE_MAX_DIMS */
+    int32_t dims[MF_MOVE_MAX_DIMS];
+    int32_t update_dims[MF_MOVE_MAX_DIMS];
+    int32_t index_bytes;
+} mf_dynamic_update_slice_params;
+void mf_dynamic_update_slice(const mf_dynamic_update_slice_params *p, const void *operand, const void *update,
+                             const void *start_indices, void *output);
+
+/* BATCH_MATMUL: out[b0][b1][b2][m][n] = sum_k lhs(b, m, k) * rhs(b, k, n), k in order. Operands are
+ * read through strides (elements): lhs(b, m, k) = lhs[sum_d b_d * lhs_batch_stride[d] + m *
+ * lhs_row_stride + k * lhs_depth_stride], rhs(b, k, n) likewise with rhs_col_stride for n (adjoint
+ * operands are only other strides; a broadcast batch dimension has stride 0). The output is dense.
+ *  - f32: float sum from 0.0f.
+ *  - s8: sum of (rhs + rhs_offset) * (lhs + lhs_offset) in 32 bits, s16: in 64 bits (offsets 0),
+ *    out = clamp(MBQM(sum, output_multiplier, output_shift) + output_offset, act_min, act_max) with
+ *    mf_mbqm (s8) or mf_mbqm64 (s16, output_shift <= 7). */
+#define MF_MATMUL_BATCH_DIMS 3
+typedef struct {
+    int32_t batch[MF_MATMUL_BATCH_DIMS];
+    int32_t lhs_batch_stride[MF_MATMUL_BATCH_DIMS];
+    int32_t rhs_batch_stride[MF_MATMUL_BATCH_DIMS];
+    int32_t rows, cols, depth;
+    int32_t lhs_row_stride, lhs_depth_stride;
+    int32_t rhs_col_stride, rhs_depth_stride;
+} mf_batch_matmul_geometry;
+typedef struct {
+    mf_batch_matmul_geometry g;
+    int32_t lhs_offset, rhs_offset, output_offset;
+    int32_t output_multiplier, output_shift;
+    int32_t act_min, act_max;
+} mf_batch_matmul_q_params;
+void mf_batch_matmul_f32(const mf_batch_matmul_geometry *g, const float *lhs, const float *rhs, float *output);
+void mf_batch_matmul_s8(const mf_batch_matmul_q_params *p, const int8_t *lhs, const int8_t *rhs, int8_t *output);
+void mf_batch_matmul_s16(const mf_batch_matmul_q_params *p, const int16_t *lhs, const int16_t *rhs, int16_t *output);
+
+/* TRANSPOSE_CONV: [batches][in_h][in_w][in_c] -> [batches][out_h][out_w][out_c], filter
+ * [out_c][k_h][k_w][in_c], each batch on its own. Input
+ * pixel (iy, ix) reaches output (iy * stride_h - pad_top + ky, ix * stride_w - pad_left + kx) through
+ * tap (ky, kx); each output element sums its contributions in TFLM's order (input row, column,
+ * channel), adds the optional bias, then
+ *  - s8: acc = sum (in + input_offset) * w (32 bits), out = clamp(MBQM(acc + bias, out_mult[oc],
+ *    out_shift[oc]) + output_offset, act_min, act_max);
+ *  - s16: acc = sum in * w + bias (64 bits; an int16 bias is widened by the generator), out =
+ *    clamp(mf_mbqm64(acc, out_mult[oc], out_shift[oc])), out_shift <= 7;
+ *  - f32: float sum from 0.0f, + bias, clamped to [act_min, act_max].
+ * pad_top/pad_left: TFLM's SAME/VALID padding of a convolution from the output size to the input.
+ * The geometry fields (batches .. pad_left) are what a shared convolution geometry struct would hold. */
+typedef struct {
+    int32_t batches;
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_top, pad_left;
+    int32_t input_offset, output_offset;
+    int32_t act_min, act_max;
+    const int8_t *filter;
+    const int32_t *bias;                /* [out_c], may be NULL */
+    const int32_t *out_mult;            /* [out_c] */
+    const int32_t *out_shift;           /* [out_c] */
+} mf_transpose_conv_s8_params;
+typedef struct {
+    int32_t batches;
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_top, pad_left;
+    int32_t act_min, act_max;
+    const int8_t *filter;
+    const int64_t *bias;                /* [out_c], may be NULL */
+    const int32_t *out_mult;            /* [out_c] */
+    const int32_t *out_shift;           /* [out_c] */
+} mf_transpose_conv_s16_params;
+typedef struct {
+    int32_t batches;
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_top, pad_left;
+    float act_min, act_max;
+    const float *filter;
+    const float *bias;                  /* [out_c], may be NULL */
+} mf_transpose_conv_f32_params;
+void mf_transpose_conv_s8(const mf_transpose_conv_s8_params *p, const int8_t *input, int8_t *output);
+void mf_transpose_conv_s16(const mf_transpose_conv_s16_params *p, const int16_t *input, int16_t *output);
+void mf_transpose_conv_f32(const mf_transpose_conv_f32_params *p, const float *input, float *output);
+
+/* ==== end of reductions ... transposed convolution ==== */
 
 /* CALL_ONCE: run the generated subgraph function `run` on the first call after <prefix>_init()
  * (*done is then set). Like TFLM, <prefix>_reset() does not re-arm it. */
