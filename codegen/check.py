@@ -80,6 +80,8 @@ def check_graph(graph: Graph) -> None:
                 continue
             try:
                 reasons = h.check(sg, op)
+                if h.check_model is not None:
+                    reasons += h.check_model(graph, sg, op)
             except (IndexError, KeyError, ValueError, TypeError, AttributeError, ZeroDivisionError) as exc:
                 # a malformed operator (wrong arity, impossible shapes): report it, never crash
                 reasons = [f"malformed operator ({type(exc).__name__}: {exc})"]

@@ -10,7 +10,7 @@ from codegen.emit import cgen
 from codegen.emit.render import render, stamp, write_if_changed
 from codegen.ir import DType
 from codegen.lowering import CompiledModel, Storage, tensor_of
-from codegen.ops.base import F32, KernelCall, Literal, Sym, TensorPtr, TensorPtrs, TensorView, tensor_id
+from codegen.ops.base import F32, Copies, KernelCall, KeyPtr, Literal, Sym, TensorPtr, TensorPtrs, TensorView, tensor_id
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class _Formatter:
         self.m = model
         self.p = model.prefix
         self.pointer_arrays: list[dict] = []
+        self.copy_tables: list[dict] = []
 
     def sym(self, name: str) -> str:
         return cgen.prefixed(self.p, name)
@@ -70,6 +71,19 @@ class _Formatter:
             self.pointer_arrays.append({
                 "symbol": name, "ctype": ("const " if v.const else "") + ctype,
                 "items": [self.ptr(sg, t, v.const) for t in v.tensors]})
+            return name
+        if isinstance(v, KeyPtr):
+            return self.ptr(v.key[0], v.key[1], v.const)
+        if isinstance(v, Copies):
+            if not v.pairs:
+                return "NULL"
+            name = self.sym(v.name)
+            rows = []
+            for dst, src in v.pairs:
+                nbytes = tensor_of(self.m, dst).nbytes
+                rows.append(f"{{{self.ptr(dst[0], dst[1], False)}, {self.ptr(src[0], src[1], True)}, "
+                            f"{nbytes}u}}")
+            self.copy_tables.append({"symbol": name, "rows": rows})
             return name
         if isinstance(v, Literal):
             return v.text
@@ -121,6 +135,7 @@ def context(model: CompiledModel, arena_section: str = "") -> dict:
         "arena_bytes": max(model.arena_bytes, 16), "macs": model.macs,
         "steps": steps, "subgraphs": subs, "arrays": arrays,
         "pointer_arrays": f.pointer_arrays,
+        "copy_tables": f.copy_tables,
         "variables": [{"symbol": f.sym(v.symbol), "bytes": v.nbytes, "fill": v.fill, "on_reset": v.on_reset}
                       for v in model.variables],
         "inputs": _io(model, f, "input"), "outputs": _io(model, f, "output"),

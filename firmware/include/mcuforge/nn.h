@@ -127,6 +127,55 @@ typedef struct {
 } mf_softmax_s8_params;
 void mf_softmax_s8(const mf_softmax_s8_params *p, const int8_t *input, int8_t *output);
 
+/* ==== control flow (IF, WHILE) ==== */
+
+/* Control flow runs generated subgraph functions (static void <prefix>_subgraph<N>(void), each a
+ * straight sequence of kernel calls over fixed storage) and passes values in and out of them by
+ * copying whole tensors, as TFLM does: a copy table lists (destination, source, bytes); a table of
+ * n = 0 entries may be NULL. Copies never overlap (the planner keeps both ends alive). */
+typedef struct {
+    void *dst;
+    const void *src;
+    uint32_t bytes;
+} mf_copy;
+
+/* IF: cond (one bool byte) picks the branch; the chosen branch's inputs are copied in from the IF's
+ * inputs (its `in` table), the subgraph runs, its outputs are copied out to the IF's outputs. */
+typedef struct {
+    void (*then_run)(void);
+    const mf_copy *then_in;
+    uint32_t then_n_in;
+    const mf_copy *then_out;
+    uint32_t then_n_out;
+    void (*else_run)(void);
+    const mf_copy *else_in;
+    uint32_t else_n_in;
+    const mf_copy *else_out;
+    uint32_t else_n_out;
+} mf_if_params;
+void mf_if(const mf_if_params *p, const uint8_t *cond);
+
+/* WHILE: the loop state is the WHILE's outputs. `init` copies the inputs to the outputs; then, as
+ * long as the cond subgraph (its inputs copied from the state by `cond_in`) leaves *cond_out true,
+ * the body runs on the state (`body_in`) and its outputs become the new state (`body_out`). TFLM
+ * puts no bound on the number of iterations and neither does this kernel: a loop whose condition
+ * never turns false is the model's semantics (every copy stays within fixed buffers; the device
+ * protocol's timeout ends such a run). */
+typedef struct {
+    const mf_copy *init;
+    uint32_t n_init;
+    void (*cond_run)(void);
+    const mf_copy *cond_in;
+    uint32_t cond_n_in;
+    const uint8_t *cond_out;
+    void (*body_run)(void);
+    const mf_copy *body_in;
+    uint32_t body_n_in;
+    const mf_copy *body_out;
+    uint32_t body_n_out;
+} mf_while_params;
+void mf_while(const mf_while_params *p);
+
 /* ==== convolution, fully connected and pooling variants (f32, s16) ==== */
 
 /* Float kernels: act_min/act_max are TFLM's CalculateActivationRange bounds (NONE = -FLT_MAX..FLT_MAX,
