@@ -15,8 +15,8 @@ import numpy as np
 from codegen.errors import McuforgeError
 from codegen.ir import DType, Graph, Subgraph, Tensor
 from codegen.ir.graph import NO_TENSOR
-from codegen.ops.base import (CArray, Copies, FlowItem, Invoke, KernelCall, KeyPtr, LowerContext, Loop, State, Target,
-                              TensorPtr, TensorPtrs, Touch, tensor_id)
+from codegen.ops.base import (CArray, Copies, FlowItem, Invoke, KernelCall, KeyPtr, LowerContext, Loop, Scratch, State,
+                              Target, TensorPtr, TensorPtrs, Touch, scratch_key, tensor_id)
 from codegen.ops.registry import handler
 from codegen.ops.variables import resource_variables
 from codegen.planner import ArenaPlan, Buffer, plan_arena
@@ -185,6 +185,7 @@ class _Timeline:
     touches: list[tuple[int, TensorKey]]
     runs: list[tuple[int, int, int]]  # (time, subgraph, op index)
     end: int
+    scratch: dict  # scratch_key -> bytes: kernel scratch buffers, alive while their call runs
 
 
 def _timeline(graph: Graph, steps: dict[int, list[Step]]) -> _Timeline:
@@ -194,6 +195,7 @@ def _timeline(graph: Graph, steps: dict[int, list[Step]]) -> _Timeline:
     loop. A tensor touched at several points lives from the first to the last of them."""
     touches: list[tuple[int, TensorKey]] = []
     runs: list[tuple[int, int, int]] = []
+    scratch: dict = {}
     clock = 0
 
     def tick() -> int:
@@ -207,6 +209,12 @@ def _timeline(graph: Graph, steps: dict[int, list[Step]]) -> _Timeline:
             t = tick()
             runs.append((t, k, s.op_index))
             touches.extend((t, (k, i)) for i in s.touched)
+            for c in s.calls:
+                for _, v in c.params:
+                    if isinstance(v, Scratch):
+                        key = scratch_key(k, s.op_index, v.name)
+                        scratch[key] = v.nbytes
+                        touches.append((t, key))
             lay(_flow(graph, sg, sg.operators[s.op_index]))
 
     def lay(items: tuple[FlowItem, ...]) -> None:
@@ -223,7 +231,7 @@ def _timeline(graph: Graph, steps: dict[int, list[Step]]) -> _Timeline:
                 touches.extend((t, key) for key in it.carried for t in (start, end))
 
     run(0)
-    return _Timeline(touches=touches, runs=runs, end=clock)
+    return _Timeline(touches=touches, runs=runs, end=clock, scratch=scratch)
 
 
 def _summary(sg: Subgraph, idx: tuple[int, ...], outs: tuple[int, ...]) -> str:
@@ -283,6 +291,7 @@ def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_ar
                                                    *_ptr_tensors(c))]
                 keys += [k for _, v in c.params if isinstance(v, Copies) for pair in v.pairs for k in pair]
                 keys += [v.key for _, v in c.params if isinstance(v, KeyPtr)]
+                keys += [scratch_key(s.subgraph, s.op_index, v.name) for _, v in c.params if isinstance(v, Scratch)]
                 for k in keys:
                     if k not in storage:
                         raise McuforgeError(f"subgraph {s.subgraph} op {s.op_index} {s.opcode}: tensor {k[1]} of "
@@ -341,6 +350,9 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
         r = root(k)
         first[r] = min(first.get(r, t), t)
         last[r] = max(last.get(r, t), t)
+        if k in timeline.scratch:
+            size[r] = timeline.scratch[k]
+            return
         tensor = graph.subgraphs[k[0]].tensors[k[1]]
         size[r] = max(size.get(r, 0), bands.get(k, tensor.nbytes))
 
@@ -356,7 +368,9 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
     arrays: list[CArray] = []
     variables: dict[str, StateBuffer] = {}
     resources = resource_variables(graph)
-    for r in sorted(first):
+    for r in sorted(first, key=_order):
+        if r in timeline.scratch:
+            continue  # arena
         tensor = graph.subgraphs[r[0]].tensors[r[1]]
         if tensor.is_const:
             sym = f"sg{r[0]}_t{r[1]}"
@@ -373,7 +387,7 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
             v = resources[r]
             storage[r] = Storage("variable", symbol=v.symbol)
             variables[v.symbol] = StateBuffer(v.symbol, v.nbytes, v.fill)
-    arena_roots = [r for r in sorted(first) if r not in storage]
+    arena_roots = [r for r in sorted(first, key=_order) if r not in storage]
     if reuse_arena:
         placement, plan = _share_groups(arena_roots, first, last, size, steps, timeline.runs, root)
     else:
@@ -384,6 +398,11 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
         group, at = placement[r]
         storage[r] = Storage("arena", offset=plan.offset(group) + at)
     return _Layout(storage=storage, plan=plan, arrays=arrays, variables=variables, bands=dict(bands))
+
+
+def _order(key: tuple) -> tuple:
+    """Tensor keys in (subgraph, tensor) order, then scratch buffers."""
+    return (0, key) if isinstance(key[0], int) else (1, str(key))
 
 
 def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict, steps: dict[int, list[Step]],
@@ -432,12 +451,20 @@ def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict, s
 
 
 def _ptr_tensors(c: KernelCall) -> list[int]:
+    """The tensors a call's params point at (array fields included)."""
     out: list[int] = []
-    for _, v in c.params:
+
+    def visit(v: object) -> None:
         if isinstance(v, TensorPtr):
             out.append(v.tensor)
         elif isinstance(v, TensorPtrs):
             out.extend(v.tensors)
+        elif isinstance(v, tuple):
+            for x in v:
+                visit(x)
+
+    for _, v in c.params:
+        visit(v)
     return out
 
 

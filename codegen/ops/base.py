@@ -91,6 +91,21 @@ class KeyPtr:
 
 
 @dataclass(frozen=True)
+class Scratch:
+    """Arena bytes a call works in while it runs (TFLM's scratch buffers): planned like a tensor that
+    lives exactly during this call; the kernel sees a ``ctype *`` to ``nbytes`` bytes (16-aligned)."""
+
+    name: str
+    nbytes: int
+    ctype: str = "int16_t"
+
+
+def scratch_key(subgraph: int, op_index: int, name: str) -> tuple[str, int, int, str]:
+    """The planner's key for a call's :class:`Scratch` buffer (tensor keys are (subgraph, tensor))."""
+    return ("scratch", subgraph, op_index, name)
+
+
+@dataclass(frozen=True)
 class Literal:
     """A C expression given verbatim (an enumerator, ``NULL``)."""
 
@@ -110,7 +125,7 @@ class State(Sym):
     on_reset: bool = True
 
 
-CValue = Union[int, F32, Sym, TensorPtr, TensorPtrs, Copies, KeyPtr, Literal, tuple]
+CValue = Union[int, F32, Sym, TensorPtr, TensorPtrs, Copies, KeyPtr, Scratch, Literal, tuple]
 
 
 @dataclass(frozen=True, eq=False)

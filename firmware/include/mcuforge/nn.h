@@ -489,6 +489,76 @@ void mf_dequantize_s8(const mf_affine_params *p, const int8_t *input, float *out
 void mf_dequantize_u8(const mf_affine_params *p, const uint8_t *input, float *output);
 void mf_dequantize_s16(const mf_affine_params *p, const int16_t *input, float *output);
 
+/* ==== recurrent (UNIDIRECTIONAL_SEQUENCE_LSTM, SVDF) ==== */
+
+/* UNIDIRECTIONAL_SEQUENCE_LSTM, TFLM's lstm_eval (no peephole, no projection, no layer norm, no
+ * CIFG: TFLM refuses those). Gates are indexed MF_LSTM_FORGET, _INPUT, _CELL, _OUTPUT. For every
+ * time step (input [batches][time_steps][input_dim], or [time_steps][batches][input_dim] when
+ * time_major, which steps all batches at once; `rows` = batches if time_major, else 1):
+ *   gate g = act_g(FC(x_t, input_weights[g], bias[g]) + FC(h, recurrent_weights[g]))
+ *   (act: sigmoid; the cell gate tanh), c = f * c + i * g_cell (clipped to +-cell_clip when
+ *   cell_clip > 0), h = o * tanh(c), output row t = h.
+ * hidden_state and cell_state are the model's variable tensors (kept across invokes, reset by
+ * <prefix>_reset()); scratch holds 4 * rows * state_dim cells.
+ * s8 (int8 activations, int8 weights, int32 bias, int16 cell state) and s16 (int16 activations,
+ * int64 bias): each FC is TFLM's integer FullyConnected into int16 gate pre-activations of scale
+ * 2^-12 (acc = sum w * (x + offset) [+ bias], out = clamp16(MBQM(acc, mult, shift)); s16 sums in
+ * 64 bits with the 64-bit MBQM), the two FCs add with int16 saturation; sigmoid/tanh are
+ * mf_logistic_s16/mf_tanh_s16 (the *_act params); the products are TFLM's MulElementwise
+ * (clamp(MBQM(a * b, mult, shift) + zp)) into the cell (scale cell_scale, zp 0) or the hidden
+ * state (hidden_zp; int8 or int16 range); the cell sums saturate to int16; cell_clip is the
+ * quantised clip (the cell is clamped to [-cell_clip, cell_clip]).
+ * f32: float sums in TFLM's order (FC: sum over d, + bias), mf_logistic_f32/mf_tanh_f32. */
+#define MF_LSTM_FORGET 0
+#define MF_LSTM_INPUT 1
+#define MF_LSTM_CELL 2
+#define MF_LSTM_OUTPUT 3
+typedef struct {
+    int32_t batches, time_steps, input_dim, state_dim, time_major;
+    int32_t input_offset, hidden_offset;       /* -zero point of the input and of the hidden state */
+    const int8_t *input_weights[4];             /* [state_dim][input_dim] */
+    const int8_t *recurrent_weights[4];         /* [state_dim][state_dim] */
+    const int32_t *bias[4];                     /* [state_dim] */
+    int32_t input_mult[4], input_shift[4];      /* input FC -> 2^-12 */
+    int32_t recurrent_mult[4], recurrent_shift[4];
+    int32_t forget_mult, forget_shift;          /* sigmoid(f) * c -> c */
+    int32_t update_mult, update_shift;          /* sigmoid(i) * tanh(g) -> c */
+    int32_t hidden_mult, hidden_shift, hidden_zp;  /* sigmoid(o) * tanh(c) -> h */
+    int32_t cell_clip;                          /* 0: no clipping */
+    mf_sigmoid_s16_params gate_sigmoid, gate_tanh, cell_tanh;
+    int16_t *scratch;
+} mf_lstm_s8_params;
+void mf_lstm_s8(const mf_lstm_s8_params *p, const int8_t *input, int8_t *hidden_state, int16_t *cell_state,
+                int8_t *output);
+typedef struct {
+    int32_t batches, time_steps, input_dim, state_dim, time_major;
+    int32_t input_offset, hidden_offset;
+    const int8_t *input_weights[4];
+    const int8_t *recurrent_weights[4];
+    const int64_t *bias[4];
+    int32_t input_mult[4], input_shift[4];
+    int32_t recurrent_mult[4], recurrent_shift[4];
+    int32_t forget_mult, forget_shift;
+    int32_t update_mult, update_shift;
+    int32_t hidden_mult, hidden_shift, hidden_zp;
+    int32_t cell_clip;
+    mf_sigmoid_s16_params gate_sigmoid, gate_tanh, cell_tanh;
+    int16_t *scratch;
+} mf_lstm_s16_params;
+void mf_lstm_s16(const mf_lstm_s16_params *p, const int16_t *input, int16_t *hidden_state, int16_t *cell_state,
+                 int16_t *output);
+typedef struct {
+    int32_t batches, time_steps, input_dim, state_dim, time_major;
+    const float *input_weights[4];
+    const float *recurrent_weights[4];
+    const float *bias[4];
+    float cell_clip;                            /* 0: no clipping */
+    mf_unary_params act;                        /* size = rows * state_dim */
+    float *scratch;
+} mf_lstm_f32_params;
+void mf_lstm_f32(const mf_lstm_f32_params *p, const float *input, float *hidden_state, float *cell_state,
+                 float *output);
+
 /* ==== data movement, reductions, variables ==== */
 
 /* The data-movement kernels (mf_copy_rows, mf_strided_copy, mf_gather, mf_pad) never look at
