@@ -559,6 +559,44 @@ typedef struct {
 void mf_lstm_f32(const mf_lstm_f32_params *p, const float *input, float *hidden_state, float *cell_state,
                  float *output);
 
+/* SVDF (TFLM svdf_common.cc). state is the variable tensor [batches][filters][memory]: each invoke
+ * shifts the whole buffer left by one element, writes each filter's newest entry, state[b][f][memory
+ * - 1] = the feature dot product, then output[b][u] = act(bias[u] + sum over the unit's `rank`
+ * filters of sum_m weights_time[f][m] * state[b][f][m]).
+ *  - s8_s16 / s8_s8: int8 input, weights_feature and output, int16 (or int8) weights_time and
+ *    state, int32 bias. Newest entry = (state type)(state_zp + clamp_T(MBQM(sum w * (x - input_zp),
+ *    feature_mult, feature_shift))); filter sums sum w_t * (state - state_zp) in int32; output =
+ *    clamp8(MBQM(bias + sums, time_mult, time_shift) + output_zp). TFLM's integer SVDF applies no
+ *    fused activation. scratch: batches * (filters + units) int32.
+ *  - f32: float sums in TFLM's order, then the fused activation (MF_SVDF_ACT_*). scratch: batches *
+ *    filters floats. */
+#define MF_SVDF_ACT_NONE 0
+#define MF_SVDF_ACT_RELU 1
+#define MF_SVDF_ACT_RELU_N1_TO_1 2
+#define MF_SVDF_ACT_RELU6 3
+#define MF_SVDF_ACT_TANH 4
+#define MF_SVDF_ACT_SIGN_BIT 5
+typedef struct {
+    int32_t batches, input_size, filters, units, rank, memory;
+    int32_t input_zp, state_zp, output_zp;
+    int32_t feature_mult, feature_shift;
+    int32_t time_mult, time_shift;
+    const int8_t *weights_feature;              /* [filters][input_size] */
+    const void *weights_time;                   /* [filters][memory], the state's type */
+    const int32_t *bias;                        /* [units] */
+    int32_t *scratch;
+} mf_svdf_s8_params;
+void mf_svdf_s8_s16(const mf_svdf_s8_params *p, const int8_t *input, int16_t *state, int8_t *output);
+void mf_svdf_s8_s8(const mf_svdf_s8_params *p, const int8_t *input, int8_t *state, int8_t *output);
+typedef struct {
+    int32_t batches, input_size, filters, units, rank, memory;
+    int32_t activation;                         /* MF_SVDF_ACT_* */
+    const float *weights_feature, *weights_time;
+    const float *bias;                          /* [units] or NULL */
+    float *scratch;
+} mf_svdf_f32_params;
+void mf_svdf_f32(const mf_svdf_f32_params *p, const float *input, float *state, float *output);
+
 /* ==== data movement, reductions, variables ==== */
 
 /* The data-movement kernels (mf_copy_rows, mf_strided_copy, mf_gather, mf_pad) never look at
