@@ -102,7 +102,7 @@ class _Formatter:
         if c.params_type:
             args.insert(0, "&" + symbol)
         return {"function": cgen.ident(c.function), "params_type": c.params_type, "symbol": symbol,
-                "fields": fields, "args": args, "comment": c.comment}
+                "fields": fields, "args": args, "comment": c.comment, "stops": c.stops}
 
 
 def _io(m: CompiledModel, f: _Formatter, which: str) -> list[dict]:

@@ -164,6 +164,8 @@ class KernelCall:
     comment: str = ""
     inplace: tuple[tuple[int, int], ...] = ()  # (output, input) pairs that may share storage
     shares: tuple["Share", ...] = ()  # outputs that may overlap an input, see Share
+    # the kernel returns int: nonzero stops this invoke here (TFLM's kTfLiteAbort: CIRCULAR_BUFFER)
+    stops: bool = False
 
     @property
     def sources(self) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
+from flatbuffers import flexbuffers
 
 from codegen.errors import McuforgeError
 from codegen.ir import DType, Graph, Operator, Quant, Subgraph, Tensor
@@ -207,9 +208,31 @@ class _Parser:
                                 f"operator {index} ({name}) outputs")
         inter = self._indices(op.IntermediatesAsNumpy() if not op.IntermediatesIsNone() else None,
                               n_tensors, f"operator {index} intermediates")
+        options = self._custom_options(index, name, op) if name.startswith("CUSTOM:") else self._options(op)
         return Operator(index=index, opcode=name, inputs=inputs, outputs=outputs,
-                        options=MappingProxyType(self._options(op)), version=version,
+                        options=MappingProxyType(options), version=version,
                         intermediates=inter)
+
+    def _custom_options(self, index: int, name: str, op: Any) -> dict[str, Any]:
+        """A custom operator's options: the flexbuffer map TFLM's custom kernels read (empty if none)."""
+        if op.CustomOptionsIsNone() or op.CustomOptionsLength() == 0:
+            return {}
+        n = self._count(op.CustomOptionsLength(), f"operator {index} custom options", 1)
+        raw = op.CustomOptionsAsNumpy().tobytes()
+        if len(raw) != n:
+            self._corrupt(f"operator {index} ({name}) custom options are cut short")
+        if op.CustomOptionsFormat() != 0:  # CustomOptionsFormat.FLEXBUFFERS
+            return {}
+        try:
+            value = flexbuffers.Loads(raw)
+        except Exception as exc:  # the flexbuffer reader raises anything on bad bytes
+            raise ModelFormatError(f"{self.source}: operator {index} ({name}): its custom options are not a "
+                                   f"valid flexbuffer ({type(exc).__name__}: {exc})",
+                                   hint="re-export the model") from None
+        if not isinstance(value, dict):
+            raise ModelFormatError(f"{self.source}: operator {index} ({name}): its custom options are a "
+                                   f"flexbuffer {type(value).__name__}, not a map", hint="re-export the model")
+        return {str(k): v for k, v in value.items()}
 
     def _options(self, op: Any) -> dict[str, Any]:
         kind = op.BuiltinOptionsType()

@@ -597,6 +597,21 @@ typedef struct {
 } mf_svdf_f32_params;
 void mf_svdf_f32(const mf_svdf_f32_params *p, const float *input, float *state, float *output);
 
+/* ==== custom operators TFLM ships (CIRCULAR_BUFFER, TFLite_Detection_PostProcess) ==== */
+
+/* CIRCULAR_BUFFER (TFLM's streaming custom op), int8: `ring` holds the last num_slots input rows of
+ * `depth` bytes across invokes (init: zeros; reset leaves it, as TFLM). Each call drops the oldest
+ * row, appends the input and copies the ring to the output. It returns nonzero on all but every
+ * cycles_max-th call (*count counts calls since the last that ran; reset zeroes it): the invoke stops
+ * there (TFLM's kTfLiteAbort) and the rest of the graph runs only at that stride. */
+typedef struct {
+    int32_t num_slots, depth;
+    uint32_t cycles_max;      /* >= 1 */
+    uint8_t *ring;            /* [num_slots * depth] */
+    uint8_t *count;           /* a uint32, native byte order */
+} mf_circular_buffer_params;
+int mf_circular_buffer(const mf_circular_buffer_params *p, const int8_t *input, int8_t *output);
+
 /* ==== data movement, reductions, variables ==== */
 
 /* The data-movement kernels (mf_copy_rows, mf_strided_copy, mf_gather, mf_pad) never look at
