@@ -21,14 +21,17 @@ Input = tuple[tuple[int, ...], str]  # shape (with batch), numpy dtype name
 
 
 def convert_module(name: str, build: Callable[[Any], Any], inputs: tuple[Input, ...], mode: str,
-                   low: float = -1.0, high: float = 1.0, seed: int = 0, **params: Any) -> bytes:
+                   low: float = -1.0, high: float = 1.0, seed: int = 0, custom_ops: bool = False,
+                   **params: Any) -> bytes:
     """`build(tf)` returns a tf.Module whose ``__call__`` is a tf.function with an input signature
-    matching `inputs`. `params` must describe `build` completely: with the name they key the cache."""
+    matching `inputs`. `params` must describe `build` completely: with the name they key the cache.
+    `custom_ops`: let the converter emit custom operators (``experimental_implements`` functions
+    such as TFLite_Detection_PostProcess)."""
     if mode not in MODES:
         raise ValueError(mode)
     tf = _tf()
     spec = json.dumps({"name": name, "params": params, "inputs": inputs, "mode": mode, "low": low,
-                       "high": high, "module": 1}, sort_keys=True, default=str)
+                       "high": high, "module": 1, "custom": custom_ops}, sort_keys=True, default=str)
     key = hashlib.sha256(spec.encode()).hexdigest()[:16]
     path = CACHE / f"{name}.{mode}.{key}.tf{tf.__version__}.tflite"
     if path.is_file():
@@ -38,6 +41,7 @@ def convert_module(name: str, build: Callable[[Any], Any], inputs: tuple[Input, 
     concrete = module.__call__.get_concrete_function()
     conv = tf.lite.TFLiteConverter.from_concrete_functions([concrete], module)
     names = [t.name.split(":")[0] for t in concrete.inputs[:len(inputs)]]  # the signature's argument names
+    conv.allow_custom_ops = custom_ops
     if mode != "float32":
         rng = np.random.default_rng(seed)
 

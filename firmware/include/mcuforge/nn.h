@@ -612,6 +612,35 @@ typedef struct {
 } mf_circular_buffer_params;
 int mf_circular_buffer(const mf_circular_buffer_params *p, const int8_t *input, int8_t *output);
 
+/* TFLite_Detection_PostProcess (TFLM's detection_postprocess.cc), float32: SSD box decoding against
+ * the anchors ([num_boxes][4] y, x, h, w; encodings [num_boxes][box_stride], the first 4 used) in
+ * double precision as TFLM, then fast (one NMS over each box's best class, up to
+ * max_classes_per_detection classes per box) or regular (NMS per class, detections_per_class each,
+ * merged by score) non-max suppression. Orders are TFLM's: candidates by score (stable), top-k by
+ * score then index. Outputs: boxes [max_out][4] (ymin, xmin, ymax, xmax), classes and scores
+ * [max_out] (rows not written are zero; fast NMS writes its e-th detection (class c of its box) at
+ * row per_box * e + c as TFLM does, within max_out), num_detections [1]. If a decoded box is empty
+ * (ymin >= ymax or xmin >= xmax) TFLM fails the invoke; this kernel then reports 0 detections.
+ * The scratch arrays are sized by the generator (codegen/ops/detection_postprocess.py). */
+typedef struct {
+    int32_t num_boxes, box_stride, num_classes, classes_with_background;
+    int32_t max_detections, max_classes_per_detection, detections_per_class, regular_nms;
+    int32_t max_out;                            /* rows of the detection outputs */
+    float score_threshold, iou_threshold;
+    float y_scale, x_scale, h_scale, w_scale;
+    float *decoded;                             /* [num_boxes][4] */
+    uint8_t *active;                            /* [num_boxes] */
+    float *keep_scores, *class_scores;          /* [num_boxes] */
+    int32_t *keep_indices;                      /* [num_boxes] */
+    int32_t *sorted_indices;                    /* candidates of one sort */
+    int32_t *box_indices;                       /* regular: merged candidates; fast: [num_boxes][num_classes] */
+    float *merged_scores, *sorted_scores;       /* regular NMS */
+    int32_t *selected;                          /* one NMS's picks */
+} mf_detection_postprocess_params;
+void mf_detection_postprocess_f32(const mf_detection_postprocess_params *p, const float *box_encodings,
+                                  const float *class_predictions, const float *anchors, float *boxes,
+                                  float *classes, float *scores, float *num_detections);
+
 /* ==== data movement, reductions, variables ==== */
 
 /* The data-movement kernels (mf_copy_rows, mf_strided_copy, mf_gather, mf_pad) never look at
