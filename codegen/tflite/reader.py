@@ -139,12 +139,27 @@ class _Parser:
         b = t.Buffer()
         if b >= len(self.buffers):
             self._corrupt(f"tensor {index} ({name}) names buffer {b}, but there are {len(self.buffers)}")
+        sparsity = None
         if b > 0:
             raw = self._buffer_bytes(self.buffers[b], b)
             if raw is not None and len(raw) > 0:
-                data = self._const_array(raw, dtype, shape, name)
+                if t.Sparsity() is not None:
+                    sparsity = self._sparsity(t.Sparsity(), len(raw), dtype, shape)
+                else:
+                    data = self._const_array(raw, dtype, shape, name)
         return Tensor(index=index, name=name, shape=shape, dtype=dtype, quant=quant, data=data,
-                      is_variable=bool(t.IsVariable()), shape_signature=sig)
+                      is_variable=bool(t.IsVariable()), shape_signature=sig, sparsity=sparsity)
+
+    def _sparsity(self, sp: Any, stored: int, dtype: DType, shape: tuple[int, ...]) -> str:
+        """A sparse constant (TFLite sparsity parameters: the DENSIFY operator's input), described."""
+        n_dims = self._count(sp.DimMetadataLength(), "sparsity dimensions")
+        kinds = []
+        for k in range(n_dims):
+            kinds.append("CSR" if sp.DimMetadata(k).Format() == 1 else "dense")
+        blocks = sp.BlockMapLength()
+        dense = int(np.prod(shape)) * dtype.size if shape else dtype.size
+        return (f"{dtype.name.lower()}[{'x'.join(map(str, shape))}] stored sparse ({', '.join(kinds)} dimensions"
+                f"{f', {blocks} block dimension(s)' if blocks else ''}): {stored:,} bytes for {dense:,} dense")
 
     def _buffer_bytes(self, buf: Any, index: int) -> bytes | None:
         offset, size = buf.Offset(), buf.Size()
