@@ -28,6 +28,7 @@ class Cell(enum.Enum):
     PENDING = "pending"     # TFLM accepts it; listed in [pending]: another engineer is on it
     MISSING = "MISSING"     # TFLM accepts it and nothing says why mcuforge does not
     NOT_APPLICABLE = "n/a"  # the operator has no data tensors (VAR_HANDLE, CALL_ONCE)
+    NOT_GENERATED = "no"    # a custom operator TFLM accepts this type for, mcuforge states why it has none
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,6 @@ class Row:
     @property
     def notes(self) -> str:
         parts = [p for p in (self.op.note, self.op.rejects(COLUMNS)) if p]
-        extra = [t for t in (self.op.types or ()) if t not in COLUMNS]
-        if extra:
-            parts.append(f"TFLM types {', '.join(self.op.types or ())}")
         if self.op.status and not self.handled:
             parts.append(self.op.status)
         return "; ".join(parts)
@@ -129,7 +127,7 @@ def _row(op: TflmOp, columns: tuple[str, ...], pending: dict[str, list[str]]) ->
         elif col in pending.get(op.name, ()):
             cells.append(Cell.PENDING)
         elif op.status:
-            cells.append(Cell.REJECTED)  # a custom operator mcuforge states it does not generate
+            cells.append(Cell.NOT_GENERATED)
         else:
             cells.append(Cell.MISSING)
     return Row(op, tuple(cells), handled=h is not None)
@@ -162,7 +160,8 @@ def render_markdown(t: SupportTable) -> list[str]:
             out.append("| " + " | ".join((title + name, *(c.value for c in r.cells), r.notes)) + " |")
     out.append("")
     out.append(f"`yes`: generated, bit-exact with TFLM; `-`: TFLM's kernel rejects that type (so does mcuforge, "
-               f"with TFLM's reason); `n/a`: no data tensors. {summary(t)}.")
+               f"with TFLM's reason); `no`: not generated, for the reason given; `pending`: being added (issue 13); "
+               f"`n/a`: no data tensors. {summary(t)}.")
     return out
 
 
