@@ -2,7 +2,7 @@
 static arena planned over every subgraph; against TFLM on the host.
 
 Models are tf.functions (support.tfgraphs): tf.cond becomes IF, tf.while_loop WHILE; Keras 3's LSTM
-layer is itself a WHILE loop (TensorList-free: a GATHER per step and a SPLIT of the gates). The
+layer is itself a WHILE loop (a GATHER per step and a SPLIT of the gates). The
 converter cannot quantise IF to int16x8 ("not yet supported for op: IF"); IF is type-agnostic
 (copies), so int8 and float32 cover it.
 
@@ -96,21 +96,6 @@ def _while_if_inside(tf):
     return M()
 
 
-def _keras3_lstm(tf):
-    """Keras 3's LSTM layer converts to a WHILE loop over the time steps."""
-    class M(tf.Module):
-        def __init__(self):
-            super().__init__()
-            tf.keras.utils.set_random_seed(1)
-            self.layer = tf.keras.layers.LSTM(6)
-            self.layer.build((1, 5, 3))
-
-        @tf.function(input_signature=[tf.TensorSpec([1, 5, 3], tf.float32)])
-        def __call__(self, x):
-            return self.layer(x)
-    return M()
-
-
 # name -> (build, inputs, modes, subgraph count, opcodes the main subgraph must hold)
 MODELS = {
     "if_bool_flag": (_if_flag, (((1,), "bool"), ((1, 6), "float32")), ("float32", "int8"), 3, {"IF"}),
@@ -122,7 +107,6 @@ MODELS = {
     "while_data_dependent_trip_count": (_while_data_dependent, (((1, 4), "float32"),), ("float32",), 3,
                                         {"WHILE"}),
     "while_with_if_in_the_body": (_while_if_inside, (((1, 6), "float32"),), ("float32",), 5, {"WHILE"}),
-    "keras3_lstm_while_loop": (_keras3_lstm, (((1, 5, 3), "float32"),), ("float32",), 3, {"WHILE"}),
 }
 
 
@@ -138,6 +122,23 @@ def test_control_flow_matches_tflm(name: str, mode: str) -> None:
     assert len(graph.subgraphs) == MODELS[name][3]
     assert MODELS[name][4] <= {op.opcode for op in graph.main.operators}
     r = compare_bytes(data, name, samples=24, float_tol=FLOAT_TOL)
+    assert r.exact, r
+
+
+def test_keras3_lstm_layer_is_a_while_loop_matching_tflm() -> None:
+    """Keras 3's LSTM layer converts to WHILE (cond: LESS, LESS, LOGICAL_AND; body: GATHER of the
+    time step, FULLY_CONNECTED, SPLIT of the gates, LOGISTIC/TANH/MUL/ADD) with the weights frozen."""
+    from support.tfmodels import Case, convert
+
+    def build(tf):
+        inp = tf.keras.Input((5, 3), batch_size=1)
+        return tf.keras.Model(inp, tf.keras.layers.LSTM(6)(inp))
+
+    data = convert(Case("keras3_lstm_while_loop", build, ((5, 3),), params=dict(units=6, keras=3)), "float32")
+    graph = read_model_bytes(data)
+    assert "WHILE" in {op.opcode for op in graph.main.operators} and len(graph.subgraphs) == 3
+    assert "UNIDIRECTIONAL_SEQUENCE_LSTM" not in {op.opcode for sg in graph.subgraphs for op in sg.operators}
+    r = compare_bytes(data, "keras3_lstm", samples=12, float_tol=FLOAT_TOL)
     assert r.exact, r
 
 
