@@ -196,3 +196,37 @@ def test_inspect_shows_the_subgraphs_arena_plan() -> None:
     assert (0, "IF") in rows and any(sg > 0 for sg, _ in rows)
     text = "\n".join(render_table(ins))
     assert any(line.lstrip().startswith(f"{sg}:") for sg, _ in rows if sg for line in text.splitlines())
+
+
+@pytest.mark.qemu
+def test_if_on_a_comparison_on_the_emulated_stm32l475(tmp_path) -> None:
+    """Issue 13's acceptance: MEAN -> GREATER_EQUAL -> IF (int8 model, float branches quantised inside),
+    built with PlatformIO for the STM32L475 and run in QEMU, identical to TFLM on inputs taking both
+    branches; `inspect` shows the arena plan of the main subgraph and of both branches."""
+    import subprocess
+    import sys
+    from support.device_compare import run_on_device
+    from support.firmware import built
+    from support.paths import ROOT
+    from codegen.reference import TflmReference
+    path = tmp_path / "if_ge.tflite"
+    path.write_bytes(model("if_greater_equal_mean", "int8"))
+    text = subprocess.run([sys.executable, "-m", "codegen", "inspect", str(path)], capture_output=True, text=True,
+                          timeout=300, cwd=ROOT, check=True).stdout
+    lines = text.splitlines()
+    assert any(line.split()[:2] == ["2", "IF"] for line in lines if line.strip())
+    branch_rows = [line.split() for line in lines if line.strip() and line.split()[0][:2] in ("1:", "2:")]
+    assert {r[0].split(":")[0] for r in branch_rows} == {"1", "2"} and all(r[-2].isdigit() for r in branch_rows)
+    project, fw = built("stm32l475", path, root=tmp_path)
+    rng = np.random.default_rng(5)
+    sets = [[rng.integers(-128, 128, (1, 8)).astype(np.int8) + np.int8(s)] for s in (-40, 40, -40, 40, 0, 0)]
+    sets = [[np.clip(x[0].astype(np.int32), -128, 127).astype(np.int8)] for x in sets]
+    got = run_on_device(project, fw, sets)
+    ref = TflmReference(path)
+    zp = project.compiled.inputs[0].zero_point
+    branches = set()
+    for xs, outs in zip(sets, got):
+        want = ref.run(xs)
+        assert np.array_equal(outs[0], np.asarray(want[0]).reshape(outs[0].shape))
+        branches.add(bool(xs[0].astype(np.int32).mean() >= zp))  # the float mean >= 0: the then branch
+    assert branches == {True, False}

@@ -131,3 +131,32 @@ def test_lstm_with_peephole_is_refused_as_tflm_does() -> None:
     bad = graph.with_subgraph(sg.with_operators([o if o is not op else peephole for o in sg.operators]))
     with pytest.raises(UnsupportedModelError, match="peephole.*TFLM's LSTM kernel refuses it"):
         compile_model(bad, options=GenerateOptions(prefix="m"))
+
+
+def _inspect_cli(path) -> str:
+    import subprocess
+    import sys
+    from support.paths import ROOT
+    return subprocess.run([sys.executable, "-m", "codegen", "inspect", str(path)], capture_output=True, text=True,
+                          timeout=300, cwd=ROOT, check=True).stdout
+
+
+@pytest.mark.qemu
+def test_streaming_lstm_keyword_spotter_on_the_emulated_stm32l475(tmp_path) -> None:
+    """Issue 13's acceptance: MFCC-like frames -> LSTM -> Dense (softmax), int8, built with PlatformIO
+    for the STM32L475 and run in QEMU: several invokes in a row, the LSTM's state carried from one to
+    the next on the device and in TFLM, every output identical; `inspect` shows the arena plan."""
+    from support.device_compare import compare_on_device
+    from support.firmware import built
+    path = tmp_path / "lstm_kws.tflite"
+    path.write_bytes(convert(CASES["lstm_kws_10x13_units20_dense4"], "int8"))
+    text = _inspect_cli(path)
+    row = next(line for line in text.splitlines() if "UNIDIRECTIONAL_SEQUENCE_LSTM" in line)
+    assert row.split()[0] == "0" and "int8[1x10x13]" in row and "int8[1x20]" in row
+    arena = int(next(line for line in text.splitlines() if line.startswith("arena")).split("(")[1].split()[0]
+                .replace(",", ""))
+    m = compile_model(read_model_bytes(path.read_bytes()), options=GenerateOptions(prefix="m"))
+    assert arena == m.arena_bytes > 0
+    project, fw = built("stm32l475", path, root=tmp_path)
+    res = compare_on_device(project, fw, samples=6)
+    assert res.mismatches == 0, res
