@@ -214,9 +214,10 @@ def test_if_on_a_comparison_on_the_emulated_stm32l475(tmp_path) -> None:
     text = subprocess.run([sys.executable, "-m", "codegen", "inspect", str(path)], capture_output=True, text=True,
                           timeout=300, cwd=ROOT, check=True).stdout
     lines = text.splitlines()
-    assert any(line.split()[:2] == ["2", "IF"] for line in lines if line.strip())
-    branch_rows = [line.split() for line in lines if line.strip() and line.split()[0][:2] in ("1:", "2:")]
-    assert {r[0].split(":")[0] for r in branch_rows} == {"1", "2"} and all(r[-2].isdigit() for r in branch_rows)
+    rows = [line.split() for line in lines if line.strip()]
+    assert any(r[0].isdigit() and r[1] == "IF" for r in rows)
+    branch_rows = [r for r in rows if r[0][:2] in ("1:", "2:")]   # "subgraph:op", arena offset third from last
+    assert {r[0].split(":")[0] for r in branch_rows} == {"1", "2"} and all(r[-3].isdigit() for r in branch_rows)
     project, fw = built("stm32l475", path, root=tmp_path)
     rng = np.random.default_rng(5)
     sets = [[rng.integers(-128, 128, (1, 8)).astype(np.int8) + np.int8(s)] for s in (-40, 40, -40, 40, 0, 0)]
