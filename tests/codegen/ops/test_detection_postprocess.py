@@ -140,3 +140,53 @@ def test_fast_nms_with_two_classes_per_box_is_refused() -> None:
                             nms_iou_threshold=0.3)
     with pytest.raises(UnsupportedModelError, match="runs past its output tensors"):
         compile_model(read_model_bytes(model), options=GenerateOptions(prefix="m"))
+
+
+def ssd_with_refinement_loop() -> bytes:
+    """One model for the emulated Cortex-M4: a WHILE loop refines the class logits (3 passes of
+    l = 0.8 l + 0.1 tanh(l)), then TFLite_Detection_PostProcess (regular NMS) picks the boxes."""
+    attrs = {"num_classes": 2, "y_scale": 10.0, "x_scale": 10.0, "h_scale": 5.0, "w_scale": 5.0,
+             "use_regular_nms": True, "max_detections": 4, "max_classes_per_detection": 1,
+             "nms_score_threshold": 0.4, "nms_iou_threshold": 0.5}
+    implements = " ".join(['name: "TFLite_Detection_PostProcess"'] + [_attr(k, v) for k, v in attrs.items()])
+    rng = np.random.default_rng(8)
+    anchors = np.concatenate([rng.uniform(0.2, 0.8, (12, 2)), rng.uniform(0.1, 0.4, (12, 2))], 1).astype(np.float32)
+
+    def build(tf):
+        class Ssd(tf.Module):
+            @tf.function(experimental_implements=implements)
+            def post(self, encodings, scores, anchor_boxes):
+                return (tf.zeros((1, 4, 4)), tf.zeros((1, 4)), tf.zeros((1, 4)), tf.zeros((1,)))
+
+            @tf.function(input_signature=[tf.TensorSpec([1, 12, 4], tf.float32),
+                                          tf.TensorSpec([1, 12, 3], tf.float32)])
+            def __call__(self, encodings, logits):
+                _, refined = tf.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * 0.8 + 0.1 * tf.tanh(v)),
+                                           (tf.constant(0), logits * 3.0))
+                return self.post(encodings, tf.sigmoid(refined), tf.constant(anchors))
+
+        return Ssd()
+
+    return convert_module("ssd_with_refinement_loop", build, (((1, 12, 4), "float32"), ((1, 12, 3), "float32")),
+                          "float32", custom_ops=True, attrs=attrs)
+
+
+def test_ssd_with_refinement_loop_matches_tflm_on_the_host() -> None:
+    data = ssd_with_refinement_loop()
+    assert {"WHILE", "CUSTOM:TFLite_Detection_PostProcess"} <= {op.opcode for op in read_model_bytes(data).main.operators}
+    from support.compare import compare_bytes
+    r = compare_bytes(data, "ssd_loop", samples=10)
+    assert r.exact, r
+
+
+@pytest.mark.qemu
+def test_while_and_detection_postprocess_on_the_emulated_cortex_m4(tmp_path) -> None:
+    """WHILE and TFLite_Detection_PostProcess in one firmware for the emulated Cortex-M4 (mps2-an386,
+    PlatformIO + QEMU) against TFLM: detection counts and classes identical, boxes and scores within
+    1e-5 relative (newlib's exp/tanhf against glibc's)."""
+    from support.device_compare import compare_on_device
+    from support.firmware import built
+    path = tmp_path / "ssd_loop.tflite"
+    path.write_bytes(ssd_with_refinement_loop())
+    res = compare_on_device(*built("mps2-an386", path, root=tmp_path), samples=5)
+    assert res.mismatches == 0, res

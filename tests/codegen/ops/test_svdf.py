@@ -120,3 +120,60 @@ def test_svdf_state_is_a_variable_reset_to_its_zero_point() -> None:
     m = compile_model(read_model_bytes(svdf_int8(state="int8", state_zp=-7)), options=GenerateOptions(prefix="m"))
     (state,) = [v for v in m.variables if v.symbol.startswith("sg0_var")]
     assert state.nbytes == 8 * 5 and state.fill == (-7) & 0xFF and state.on_reset
+
+
+def streaming_group() -> bytes:
+    """One model for the emulated Cortex-M4: three independent streams, each an operator with state
+    kept across invokes: CIRCULAR_BUFFER (int8 window), SVDF int8 with int16 state, SVDF float32 (tanh)."""
+    from flatbuffers import flexbuffers
+    from codegen.tflite.schema import fb
+    rng = np.random.default_rng(11)
+    g = GraphBuilder("streaming group")
+    # CIRCULAR_BUFFER: [1, 1, 1, 6] -> [1, 4, 1, 6]
+    cb_in = g.tensor((1, 1, 1, 6), "int8", 0.05, -3)
+    window = g.tensor((1, 4, 1, 6), "int8", 0.05, -3)
+    g.op("CIRCULAR_BUFFER", [cb_in], [window], custom_options=bytes(flexbuffers.Dumps({"cycles_max": 1})))
+    # SVDF int8, int16 state: rank 2, 3 units, memory 5, 10 inputs
+    s8_in = g.tensor((1, 10), "int8", 1 / 64, 3)
+    s_state, s_t = 2.0 ** -9, 1.5e-4
+    wf = g.tensor((6, 10), "int8", 0.004, 0, data=rng.integers(-127, 128, (6, 10)))
+    wt = g.tensor((6, 5), "int16", s_t, 0, data=rng.integers(-3000, 3001, (6, 5)))
+    bias = g.tensor((3,), "int32", float(np.float32(s_state) * np.float32(s_t)), 0, data=rng.integers(-2000, 2000, 3))
+    state = g.tensor((1, 30), "int16", s_state, 0, variable=True)
+    s8_out = g.tensor((1, 3), "int8", 0.03, -5)
+    g.op("SVDF", [s8_in, wf, wt, bias, state], [s8_out], "SVDFOptions", rank=2)
+    # SVDF float32 with tanh: rank 1, 4 units, memory 3, 7 inputs
+    f_in = g.tensor((1, 7), "float32")
+    fwf = g.tensor((4, 7), "float32", data=rng.uniform(-1, 1, (4, 7)))
+    fwt = g.tensor((4, 3), "float32", data=rng.uniform(-1, 1, (4, 3)))
+    fb_ = g.tensor((4,), "float32", data=rng.uniform(-0.5, 0.5, 4))
+    fstate = g.tensor((1, 12), "float32", variable=True)
+    f_out = g.tensor((1, 4), "float32")
+    g.op("SVDF", [f_in, fwf, fwt, fb_, fstate], [f_out], "SVDFOptions", rank=1,
+         fusedActivationFunction=fb.ActivationFunctionType.TANH)
+    return g.build([cb_in, s8_in, f_in], [window, s8_out, f_out])
+
+
+@pytest.mark.qemu
+def test_streaming_operators_on_the_emulated_cortex_m4(tmp_path) -> None:
+    """CIRCULAR_BUFFER, SVDF int8 and SVDF float32 in one firmware for the emulated Cortex-M4
+    (mps2-an386, PlatformIO + QEMU), 12 invokes in a row against TFLM: integer outputs identical,
+    float32 within 1e-5 relative (newlib's tanhf); the window once it has been filled (TFLM's starts
+    as whatever its arena held)."""
+    from codegen.reference import TflmReference
+    from support.device_compare import run_on_device
+    from support.firmware import built
+    path = tmp_path / "streaming_group.tflite"
+    path.write_bytes(streaming_group())
+    project, fw = built("mps2-an386", path, root=tmp_path)
+    rng = np.random.default_rng(2)
+    sets = [[rng.integers(-128, 128, (1, 1, 1, 6)).astype(np.int8), rng.integers(-128, 128, (1, 10)).astype(np.int8),
+             rng.uniform(-1, 1, (1, 7)).astype(np.float32)] for _ in range(12)]
+    got = run_on_device(project, fw, sets)
+    ref = TflmReference(path)
+    for step, (xs, outs) in enumerate(zip(sets, got)):
+        want = [np.asarray(w).reshape(o.shape) for w, o in zip(ref.run(xs), outs)]
+        if step >= 4:
+            assert np.array_equal(outs[0], want[0]), step
+        assert np.array_equal(outs[1], want[1]), step
+        assert np.allclose(outs[2], want[2], rtol=1e-5, atol=1e-6), step
