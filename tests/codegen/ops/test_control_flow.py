@@ -6,6 +6,9 @@ layer is itself a WHILE loop (a GATHER per step and a SPLIT of the gates). The
 converter cannot quantise IF to int16x8 ("not yet supported for op: IF"); IF is type-agnostic
 (copies), so int8 and float32 cover it.
 
+Tests whose models use operators issue 13's other engineers are still adding (comparisons, int32 ADD,
+LOGICAL_AND, REDUCE_MAX...) skip while those are listed as pending in codegen/ops/tflm_ops.toml.
+
 The arena plan is checked on its own too: the two branches of an IF share bytes (only one runs),
 loop-carried tensors live over the whole loop, and the planner's invariant holds (no two live
 tensors overlap).
@@ -20,6 +23,7 @@ from codegen.generate import GenerateOptions, compile_model
 from codegen.lowering import _timeline
 from codegen.tflite import read_model_bytes
 from support.compare import compare_bytes, compare_inputs
+from support.pending import skip_if_pending
 from support.tfgraphs import convert_module
 
 FLOAT_TOL = 1e-6
@@ -111,8 +115,11 @@ MODELS = {
 
 
 def model(name: str, mode: str) -> bytes:
+    """The converted model; skips the test while it needs an operator issue 13 is still adding."""
     build, inputs, _, _, _ = MODELS[name]
-    return convert_module(name, build, inputs, mode)
+    data = convert_module(name, build, inputs, mode)
+    skip_if_pending(data)
+    return data
 
 
 @pytest.mark.parametrize("name,mode", [pytest.param(n, m, id=f"{n}-{m}") for n, v in MODELS.items() for m in v[2]])
@@ -135,6 +142,7 @@ def test_keras3_lstm_layer_is_a_while_loop_matching_tflm() -> None:
         return tf.keras.Model(inp, tf.keras.layers.LSTM(6)(inp))
 
     data = convert(Case("keras3_lstm_while_loop", build, ((5, 3),), params=dict(units=6, keras=3)), "float32")
+    skip_if_pending(data)
     graph = read_model_bytes(data)
     assert "WHILE" in {op.opcode for op in graph.main.operators} and len(graph.subgraphs) == 3
     assert "UNIDIRECTIONAL_SEQUENCE_LSTM" not in {op.opcode for sg in graph.subgraphs for op in sg.operators}

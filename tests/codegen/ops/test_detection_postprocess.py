@@ -26,6 +26,7 @@ from codegen.host import HostModel
 from codegen.reference import TflmReference
 from codegen.tflite import read_model_bytes
 from support.tflite_edit import ops_of
+from support.pending import skip_if_pending
 from support.tfgraphs import convert_module
 
 
@@ -167,8 +168,10 @@ def ssd_with_refinement_loop() -> bytes:
 
         return Ssd()
 
-    return convert_module("ssd_with_refinement_loop", build, (((1, 12, 4), "float32"), ((1, 12, 3), "float32")),
+    data = convert_module("ssd_with_refinement_loop", build, (((1, 12, 4), "float32"), ((1, 12, 3), "float32")),
                           "float32", custom_ops=True, attrs=attrs)
+    skip_if_pending(data)  # the loop's LESS and int32 ADD come from issue 13's other engineers
+    return data
 
 
 def test_ssd_with_refinement_loop_matches_tflm_on_the_host() -> None:
