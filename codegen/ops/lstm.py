@@ -92,7 +92,7 @@ def check(sg: Subgraph, op: Operator) -> list[str]:
     if len(x.shape) != 3 or len(out.shape) != 3:
         return [f"input {x.describe()} and output {out.describe()} must have rank 3"]
     time_major = bool(op.opt("timeMajor", False))
-    batches, steps = (x.shape[1], x.shape[0]) if time_major else (x.shape[0], x.shape[1])
+    batches = x.shape[1] if time_major else x.shape[0]
     n, depth = h.shape[-1], x.shape[2]
     shapes_ok = all(_t(sg, op, g[0]).shape == (n, depth) and _t(sg, op, g[1]).shape == (n, n) and
                     _t(sg, op, g[2]).shape == (n,) for g in GATES)
@@ -101,7 +101,6 @@ def check(sg: Subgraph, op: Operator) -> list[str]:
         problems.append(f"shapes do not fit an LSTM of {n} units on {x.describe()} (TFLM's ValidateTensorSize)")
     if x.dtype != DType.FLOAT32 and (x.quant is None or h.quant is None or c.quant is None or c.quant.zp != 0):
         problems.append("the quantised LSTM needs quantised input and states, the cell state with zero point 0")
-    del steps
     return problems
 
 

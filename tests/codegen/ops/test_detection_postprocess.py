@@ -26,7 +26,6 @@ from codegen.host import HostModel
 from codegen.reference import TflmReference
 from codegen.tflite import read_model_bytes
 from support.tflite_edit import ops_of
-from support.pending import skip_if_pending
 from support.tfgraphs import convert_module
 
 
@@ -144,8 +143,10 @@ def test_fast_nms_with_two_classes_per_box_is_refused() -> None:
 
 
 def ssd_with_refinement_loop() -> bytes:
-    """One model for the emulated Cortex-M4: a WHILE loop refines the class logits (3 passes of
-    l = 0.8 l + 0.1 tanh(l)), then TFLite_Detection_PostProcess (regular NMS) picks the boxes."""
+    """One model for the emulated Cortex-M4: a WHILE loop refines the class logits
+    (l = 0.8 l + 0.1 tanh(l)) as long as its bool state says so (the model's `refine` input; the
+    body clears it: the loop runs once or not at all, its cond subgraph reads the carried state),
+    then TFLite_Detection_PostProcess (regular NMS) picks the boxes."""
     attrs = {"num_classes": 2, "y_scale": 10.0, "x_scale": 10.0, "h_scale": 5.0, "w_scale": 5.0,
              "use_regular_nms": True, "max_detections": 4, "max_classes_per_detection": 1,
              "nms_score_threshold": 0.4, "nms_iou_threshold": 0.5}
@@ -159,19 +160,19 @@ def ssd_with_refinement_loop() -> bytes:
             def post(self, encodings, scores, anchor_boxes):
                 return (tf.zeros((1, 4, 4)), tf.zeros((1, 4)), tf.zeros((1, 4)), tf.zeros((1,)))
 
-            @tf.function(input_signature=[tf.TensorSpec([1, 12, 4], tf.float32),
+            @tf.function(input_signature=[tf.TensorSpec([1], tf.bool), tf.TensorSpec([1, 12, 4], tf.float32),
                                           tf.TensorSpec([1, 12, 3], tf.float32)])
-            def __call__(self, encodings, logits):
-                _, refined = tf.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * 0.8 + 0.1 * tf.tanh(v)),
-                                           (tf.constant(0), logits * 3.0))
+            def __call__(self, refine, encodings, logits):
+                _, refined = tf.while_loop(lambda go, v: go[0],
+                                           lambda go, v: (tf.zeros_like(go), v * 0.8 + 0.1 * tf.tanh(v)),
+                                           (refine, logits * 3.0))
                 return self.post(encodings, tf.sigmoid(refined), tf.constant(anchors))
 
         return Ssd()
 
-    data = convert_module("ssd_with_refinement_loop", build, (((1, 12, 4), "float32"), ((1, 12, 3), "float32")),
-                          "float32", custom_ops=True, attrs=attrs)
-    skip_if_pending(data)  # the loop's LESS and int32 ADD come from issue 13's other engineers
-    return data
+    return convert_module("ssd_with_refinement_loop", build, (((1,), "bool"), ((1, 12, 4), "float32"),
+                                                              ((1, 12, 3), "float32")),
+                          "float32", custom_ops=True, attrs=attrs, loop="bool state")
 
 
 def test_ssd_with_refinement_loop_matches_tflm_on_the_host() -> None:
