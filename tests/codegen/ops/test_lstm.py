@@ -62,35 +62,45 @@ def test_lstm_sequence_matches_tflm(name: str, mode: str) -> None:
         assert r.max_abs_diff == 0.0, r
 
 
-def lstm_int16(frames: int = 5, features: int = 6, units: int = 7, time_major: bool = False, batches: int = 1,
-               cell_pow: int = -11, seed: int = 0) -> bytes:
-    """An int16x8 LSTM as TFLM runs it: int16 input, hidden state and output (zero point 0), int16
-    cell state of scale 2^cell_pow, int8 weights, int64 biases at input scale x weight scale."""
+def add_lstm(g: GraphBuilder, dtype: str, frames: int = 5, features: int = 6, units: int = 7,
+             time_major: bool = False, batches: int = 1, cell_pow: int = -11, seed: int = 0) -> tuple[int, int]:
+    """Append an LSTM as TFLM runs it to `g`: int16x8 (int16 input, hidden state and output with
+    zero point 0, int16 cell state of scale 2^cell_pow, int8 weights, int64 biases at input scale x
+    weight scale) or float32. Returns (model input, model output): the input is [1, n] (model inputs
+    have batch 1) reshaped to the LSTM's [batches, frames, features] (or time-major)."""
+    from codegen.tflite.schema import fb
     rng = np.random.default_rng(seed)
-    g = GraphBuilder("lstm int16x8")
     s_in, s_h = 1.0 / 8192, 1.0 / 16384
+    q = (lambda s: (s, 0)) if dtype == "int16" else (lambda s: ())
     shape = (frames, batches, features) if time_major else (batches, frames, features)
-    x0 = g.tensor((1, int(np.prod(shape))), "int16", s_in, 0)
-    x = g.tensor(shape, "int16", s_in, 0)
+    x0 = g.tensor((1, int(np.prod(shape))), dtype, *q(s_in))
+    x = g.tensor(shape, dtype, *q(s_in))
     g.op("RESHAPE", [x0, g.tensor((3,), "int32", data=shape)], [x])
     ins = [x]
     w_scales = rng.uniform(0.002, 0.01, 8)
     for k in range(8):
         depth = features if k < 4 else units
-        ins.append(g.tensor((units, depth), "int8", w_scales[k], 0, data=rng.integers(-127, 128, (units, depth))))
+        w = rng.integers(-127, 128, (units, depth))
+        ins.append(g.tensor((units, depth), "int8", w_scales[k], 0, data=w) if dtype == "int16" else
+                   g.tensor((units, depth), "float32", data=w * w_scales[k] * 20))
     ins += [-1, -1, -1]
     for k in range(4):
-        ins.append(g.tensor((units,), "int64", float(s_in * w_scales[k]), 0,
-                            data=rng.integers(-3000, 3000, units)))
+        b = rng.integers(-3000, 3000, units)
+        ins.append(g.tensor((units,), "int64", float(s_in * w_scales[k]), 0, data=b) if dtype == "int16" else
+                   g.tensor((units,), "float32", data=b / 3000.0))
     ins += [-1, -1]
-    ins.append(g.tensor((batches, units), "int16", s_h, 0, variable=True))
-    ins.append(g.tensor((batches, units), "int16", 2.0 ** cell_pow, 0, variable=True))
+    ins.append(g.tensor((batches, units), dtype, *q(s_h), variable=True))
+    ins.append(g.tensor((batches, units), dtype, *q(2.0 ** cell_pow), variable=True))
     ins += [-1, -1, -1, -1]
-    out_shape = (frames, batches, units) if time_major else (batches, frames, units)
-    out = g.tensor(out_shape, "int16", s_h, 0)
-    from codegen.tflite.schema import fb
+    out = g.tensor((frames, batches, units) if time_major else (batches, frames, units), dtype, *q(s_h))
     g.op("UNIDIRECTIONAL_SEQUENCE_LSTM", ins, [out], "UnidirectionalSequenceLSTMOptions",
          fusedActivationFunction=fb.ActivationFunctionType.TANH, cellClip=2.0, timeMajor=time_major)
+    return x0, out
+
+
+def lstm_int16(**kwargs: object) -> bytes:
+    g = GraphBuilder("lstm int16x8")
+    x0, out = add_lstm(g, "int16", **kwargs)
     return g.build([x0], [out])
 
 
@@ -139,6 +149,30 @@ def _inspect_cli(path) -> str:
     from support.paths import ROOT
     return subprocess.run([sys.executable, "-m", "codegen", "inspect", str(path)], capture_output=True, text=True,
                           timeout=300, cwd=ROOT, check=True).stdout
+
+
+def test_lstm_float32_written_directly_matches_tflm() -> None:
+    """A float32 LSTM with a cell clip and time-major batches, which the converter does not write."""
+    g = GraphBuilder("lstm float32")
+    x0, out = add_lstm(g, "float32", time_major=True, batches=2, frames=3)
+    r = compare_sequence(g.build([x0], [out]), "lstm_f32_time_major", steps=6, resets=(4,), float_tol=FLOAT_TOL)
+    assert r.exact and r.max_abs_diff == 0.0, r
+
+
+@pytest.mark.qemu
+def test_lstm_int16x8_and_float32_on_the_emulated_cortex_m4(tmp_path) -> None:
+    """The int16x8 and float32 LSTM kernels in one firmware for the emulated Cortex-M4 (mps2-an386,
+    PlatformIO + QEMU), several invokes in a row (state carried) against TFLM: int16 identical,
+    float32 within 1e-5 relative (newlib's expf/tanhf)."""
+    from support.device_compare import compare_on_device
+    from support.firmware import built
+    g = GraphBuilder("lstm int16x8 and float32")
+    a_in, a_out = add_lstm(g, "int16", batches=2)
+    b_in, b_out = add_lstm(g, "float32", frames=4, features=3, units=5, seed=1)
+    path = tmp_path / "lstm_pair.tflite"
+    path.write_bytes(g.build([a_in, b_in], [a_out, b_out]))
+    res = compare_on_device(*built("mps2-an386", path, root=tmp_path), samples=5)
+    assert res.mismatches == 0, res
 
 
 @pytest.mark.qemu
