@@ -22,7 +22,7 @@ import numpy as np
 
 from codegen.ir import DType, Operator, Quant, Subgraph, Tensor
 from codegen.ops import broadcast, dsp_pack
-from codegen.ops.base import F32, CArray, KernelCall, LowerContext, Lowered, OpHandler, Sym
+from codegen.ops.base import F32, NULL, CArray, KernelCall, LowerContext, Lowered, OpHandler, Sym
 from codegen.ops.common import (act_bounds, act_bounds_float, check_fused, fused_activation,
                                 require_quant)
 from codegen.ops.registry import register
@@ -192,6 +192,8 @@ def _lower_add_q(ctx: LowerContext) -> Lowered:
         arrays = (table,)
         params += (("dsp_table", Sym(table.name)), ("dsp_requant", tables.requant.mode),
                    ("dsp_rq", tuple(int(v) for v in tables.requant.records)))
+    else:  # the reference kernel's params (and int16's): no dsp table
+        params += (("dsp_table", NULL), ("dsp_requant", 0), ("dsp_rq", (0, 0, 0, 0)))
     return _call(ctx, f"mf_add_{out.dtype.short}", "mf_add_q_params", params, _shapes_comment(ctx), arrays)
 
 

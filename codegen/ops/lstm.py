@@ -23,7 +23,7 @@ import numpy as np
 
 from codegen.ir import DType, Operator, Subgraph, Tensor
 from codegen.ir.graph import NO_TENSOR
-from codegen.ops.base import F32, KernelCall, LowerContext, Lowered, OpHandler, Scratch, Sym, TensorPtr
+from codegen.ops.base import F32, KernelCall, LowerContext, Lowered, OpHandler, Scratch, Struct, Sym, TensorPtr
 from codegen.ops.registry import register
 from codegen.quant import lut
 from codegen.quant.multiplier import quantize_multiplier
@@ -149,8 +149,9 @@ def _lower_quantized(ctx: LowerContext) -> Lowered:
     cell_tanh = (3 << tanh_shift, 0) if tanh_shift >= 0 else (3, -tanh_shift)
     table = ctx.array("sigmoid", "uint16_t", np.asarray(lut.SIGMOID_TABLE_U16, dtype=np.uint16))
 
-    def act(mult_shift: tuple[int, int]) -> tuple:
-        return (cells, mult_shift[0], mult_shift[1], Sym(table.name))
+    def act(mult_shift: tuple[int, int]) -> Struct:
+        return Struct((("size", cells), ("input_multiplier", mult_shift[0]), ("input_left_shift", mult_shift[1]),
+                       ("table", Sym(table.name))))
 
     s16 = x.dtype == DType.INT16
     params = geometry + (
@@ -176,7 +177,7 @@ def _lower_f32(ctx: LowerContext) -> Lowered:
     op = ctx.op
     geometry, cells = _geometry(ctx)
     params = geometry + (*_pointers(ctx), ("cell_clip", F32(float(op.opt("cellClip", 0.0)))),
-                         ("act", (cells,)), ("scratch", Scratch("scratch", 4 * cells * 4, "float")))
+                         ("act", Struct((("size", cells),))), ("scratch", Scratch("scratch", 4 * cells * 4, "float")))
     call = KernelCall(function="mf_lstm_f32", params_type="mf_lstm_f32_params", params=params,
                       inputs=(op.inputs[INPUT],), outputs=(op.inputs[HIDDEN], op.inputs[CELL], op.outputs[0]),
                       kernels=("mf_lstm_f32", "mf_logistic_f32", "mf_tanh_f32"))
