@@ -79,7 +79,7 @@ def parse_kv(text: str) -> dict[str, str]:
     return out
 
 
-TYPE_NAMES = {0: "float32", 2: "int32", 3: "uint8", 4: "int64", 6: "bool", 7: "int16", 9: "int8"}
+TYPE_NAMES = {0: "float32", 2: "int32", 3: "uint8", 4: "int64", 6: "bool", 7: "int16", 9: "int8", 15: "uint32"}
 
 
 @dataclass(frozen=True)
