@@ -114,6 +114,18 @@ def _boards(a: argparse.Namespace) -> int:
     return 0
 
 
+def _ops_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--markdown", action="store_true", help="the README's operator table")
+
+
+@command("ops", "TFLM's operators x types: generated, or refused and why (TFLM's own limits)")(_ops_args)
+def _ops(a: argparse.Namespace) -> int:
+    from codegen.support_table import render_markdown, render_text, support_table
+    for line in (render_markdown if a.markdown else render_text)(support_table()):
+        print(line)
+    return 0
+
+
 def _bench_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("models", nargs="*", type=model_arg, help="default: every model in ../shared/models")
     p.add_argument("--out", type=Path, default=None, help="Markdown file (default: BENCHMARKS.md)")

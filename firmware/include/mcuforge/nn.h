@@ -130,6 +130,55 @@ void mf_softmax_s8(const mf_softmax_s8_params *p, const int8_t *input, int8_t *o
  * params, the result rescaled to 16 bits (exponent bits_over_unit + 15) and offset by -32768. */
 void mf_softmax_s8_s16(const mf_softmax_s8_params *p, const int8_t *input, int16_t *output);
 
+/* ==== control flow (IF, WHILE) ==== */
+
+/* Control flow runs generated subgraph functions (static void <prefix>_subgraph<N>(void), each a
+ * straight sequence of kernel calls over fixed storage) and passes values in and out of them by
+ * copying whole tensors, as TFLM does: a copy table lists (destination, source, bytes); a table of
+ * n = 0 entries may be NULL. Copies never overlap (the planner keeps both ends alive). */
+typedef struct {
+    void *dst;
+    const void *src;
+    uint32_t bytes;
+} mf_copy;
+
+/* IF: cond (one bool byte) picks the branch; the chosen branch's inputs are copied in from the IF's
+ * inputs (its `in` table), the subgraph runs, its outputs are copied out to the IF's outputs. */
+typedef struct {
+    void (*then_run)(void);
+    const mf_copy *then_in;
+    uint32_t then_n_in;
+    const mf_copy *then_out;
+    uint32_t then_n_out;
+    void (*else_run)(void);
+    const mf_copy *else_in;
+    uint32_t else_n_in;
+    const mf_copy *else_out;
+    uint32_t else_n_out;
+} mf_if_params;
+void mf_if(const mf_if_params *p, const uint8_t *cond);
+
+/* WHILE: the loop state is the WHILE's outputs. `init` copies the inputs to the outputs; then, as
+ * long as the cond subgraph (its inputs copied from the state by `cond_in`) leaves *cond_out true,
+ * the body runs on the state (`body_in`) and its outputs become the new state (`body_out`). TFLM
+ * puts no bound on the number of iterations and neither does this kernel: a loop whose condition
+ * never turns false is the model's semantics (every copy stays within fixed buffers; the device
+ * protocol's timeout ends such a run). */
+typedef struct {
+    const mf_copy *init;
+    uint32_t n_init;
+    void (*cond_run)(void);
+    const mf_copy *cond_in;
+    uint32_t cond_n_in;
+    const uint8_t *cond_out;
+    void (*body_run)(void);
+    const mf_copy *body_in;
+    uint32_t body_n_in;
+    const mf_copy *body_out;
+    uint32_t body_n_out;
+} mf_while_params;
+void mf_while(const mf_while_params *p);
+
 /* ==== convolution, fully connected and pooling variants (f32, s16) ==== */
 
 /* Float kernels: act_min/act_max are TFLM's CalculateActivationRange bounds (NONE = -FLT_MAX..FLT_MAX,
@@ -448,6 +497,158 @@ void mf_quantize_s16(const mf_affine_params *p, const float *input, int16_t *out
 void mf_dequantize_s8(const mf_affine_params *p, const int8_t *input, float *output);
 void mf_dequantize_u8(const mf_affine_params *p, const uint8_t *input, float *output);
 void mf_dequantize_s16(const mf_affine_params *p, const int16_t *input, float *output);
+
+/* ==== recurrent (UNIDIRECTIONAL_SEQUENCE_LSTM, SVDF) ==== */
+
+/* UNIDIRECTIONAL_SEQUENCE_LSTM, TFLM's lstm_eval (no peephole, no projection, no layer norm, no
+ * CIFG: TFLM refuses those). Gates are indexed MF_LSTM_FORGET, _INPUT, _CELL, _OUTPUT. For every
+ * time step (input [batches][time_steps][input_dim], or [time_steps][batches][input_dim] when
+ * time_major, which steps all batches at once; `rows` = batches if time_major, else 1):
+ *   gate g = act_g(FC(x_t, input_weights[g], bias[g]) + FC(h, recurrent_weights[g]))
+ *   (act: sigmoid; the cell gate tanh), c = f * c + i * g_cell (clipped to +-cell_clip when
+ *   cell_clip > 0), h = o * tanh(c), output row t = h.
+ * hidden_state and cell_state are the model's variable tensors (kept across invokes, reset by
+ * <prefix>_reset()); scratch holds 4 * rows * state_dim cells.
+ * s8 (int8 activations, int8 weights, int32 bias, int16 cell state) and s16 (int16 activations,
+ * int64 bias): each FC is TFLM's integer FullyConnected into int16 gate pre-activations of scale
+ * 2^-12 (acc = sum w * (x + offset) [+ bias], out = clamp16(MBQM(acc, mult, shift)); s16 sums in
+ * 64 bits with the 64-bit MBQM), the two FCs add with int16 saturation; sigmoid/tanh are
+ * mf_logistic_s16/mf_tanh_s16 (the *_act params); the products are TFLM's MulElementwise
+ * (clamp(MBQM(a * b, mult, shift) + zp)) into the cell (scale cell_scale, zp 0) or the hidden
+ * state (hidden_zp; int8 or int16 range); the cell sums saturate to int16; cell_clip is the
+ * quantised clip (the cell is clamped to [-cell_clip, cell_clip]).
+ * f32: float sums in TFLM's order (FC: sum over d, + bias), mf_logistic_f32/mf_tanh_f32. */
+#define MF_LSTM_FORGET 0
+#define MF_LSTM_INPUT 1
+#define MF_LSTM_CELL 2
+#define MF_LSTM_OUTPUT 3
+typedef struct {
+    int32_t batches, time_steps, input_dim, state_dim, time_major;
+    int32_t input_offset, hidden_offset;       /* -zero point of the input and of the hidden state */
+    const int8_t *input_weights[4];             /* [state_dim][input_dim] */
+    const int8_t *recurrent_weights[4];         /* [state_dim][state_dim] */
+    const int32_t *bias[4];                     /* [state_dim] */
+    int32_t input_mult[4], input_shift[4];      /* input FC -> 2^-12 */
+    int32_t recurrent_mult[4], recurrent_shift[4];
+    int32_t forget_mult, forget_shift;          /* sigmoid(f) * c -> c */
+    int32_t update_mult, update_shift;          /* sigmoid(i) * tanh(g) -> c */
+    int32_t hidden_mult, hidden_shift, hidden_zp;  /* sigmoid(o) * tanh(c) -> h */
+    int32_t cell_clip;                          /* 0: no clipping */
+    mf_sigmoid_s16_params gate_sigmoid, gate_tanh, cell_tanh;
+    int16_t *scratch;
+} mf_lstm_s8_params;
+void mf_lstm_s8(const mf_lstm_s8_params *p, const int8_t *input, int8_t *hidden_state, int16_t *cell_state,
+                int8_t *output);
+typedef struct {
+    int32_t batches, time_steps, input_dim, state_dim, time_major;
+    int32_t input_offset, hidden_offset;
+    const int8_t *input_weights[4];
+    const int8_t *recurrent_weights[4];
+    const int64_t *bias[4];
+    int32_t input_mult[4], input_shift[4];
+    int32_t recurrent_mult[4], recurrent_shift[4];
+    int32_t forget_mult, forget_shift;
+    int32_t update_mult, update_shift;
+    int32_t hidden_mult, hidden_shift, hidden_zp;
+    int32_t cell_clip;
+    mf_sigmoid_s16_params gate_sigmoid, gate_tanh, cell_tanh;
+    int16_t *scratch;
+} mf_lstm_s16_params;
+void mf_lstm_s16(const mf_lstm_s16_params *p, const int16_t *input, int16_t *hidden_state, int16_t *cell_state,
+                 int16_t *output);
+typedef struct {
+    int32_t batches, time_steps, input_dim, state_dim, time_major;
+    const float *input_weights[4];
+    const float *recurrent_weights[4];
+    const float *bias[4];
+    float cell_clip;                            /* 0: no clipping */
+    mf_unary_params act;                        /* size = rows * state_dim */
+    float *scratch;
+} mf_lstm_f32_params;
+void mf_lstm_f32(const mf_lstm_f32_params *p, const float *input, float *hidden_state, float *cell_state,
+                 float *output);
+
+/* SVDF (TFLM svdf_common.cc). state is the variable tensor [batches][filters][memory]: each invoke
+ * shifts the whole buffer left by one element, writes each filter's newest entry, state[b][f][memory
+ * - 1] = the feature dot product, then output[b][u] = act(bias[u] + sum over the unit's `rank`
+ * filters of sum_m weights_time[f][m] * state[b][f][m]).
+ *  - s8_s16 / s8_s8: int8 input, weights_feature and output, int16 (or int8) weights_time and
+ *    state, int32 bias. Newest entry = (state type)(state_zp + clamp_T(MBQM(sum w * (x - input_zp),
+ *    feature_mult, feature_shift))); filter sums sum w_t * (state - state_zp) in int32; output =
+ *    clamp8(MBQM(bias + sums, time_mult, time_shift) + output_zp). TFLM's integer SVDF applies no
+ *    fused activation. scratch: batches * (filters + units) int32.
+ *  - f32: float sums in TFLM's order, then the fused activation (MF_SVDF_ACT_*). scratch: batches *
+ *    filters floats. */
+#define MF_SVDF_ACT_NONE 0
+#define MF_SVDF_ACT_RELU 1
+#define MF_SVDF_ACT_RELU_N1_TO_1 2
+#define MF_SVDF_ACT_RELU6 3
+#define MF_SVDF_ACT_TANH 4
+#define MF_SVDF_ACT_SIGN_BIT 5
+typedef struct {
+    int32_t batches, input_size, filters, units, rank, memory;
+    int32_t input_zp, state_zp, output_zp;
+    int32_t feature_mult, feature_shift;
+    int32_t time_mult, time_shift;
+    const int8_t *weights_feature;              /* [filters][input_size] */
+    const void *weights_time;                   /* [filters][memory], the state's type */
+    const int32_t *bias;                        /* [units] */
+    int32_t *scratch;
+} mf_svdf_s8_params;
+void mf_svdf_s8_s16(const mf_svdf_s8_params *p, const int8_t *input, int16_t *state, int8_t *output);
+void mf_svdf_s8_s8(const mf_svdf_s8_params *p, const int8_t *input, int8_t *state, int8_t *output);
+typedef struct {
+    int32_t batches, input_size, filters, units, rank, memory;
+    int32_t activation;                         /* MF_SVDF_ACT_* */
+    const float *weights_feature, *weights_time;
+    const float *bias;                          /* [units] or NULL */
+    float *scratch;
+} mf_svdf_f32_params;
+void mf_svdf_f32(const mf_svdf_f32_params *p, const float *input, float *state, float *output);
+
+/* ==== custom operators TFLM ships (CIRCULAR_BUFFER, TFLite_Detection_PostProcess) ==== */
+
+/* CIRCULAR_BUFFER (TFLM's streaming custom op), int8: `ring` holds the last num_slots input rows of
+ * `depth` bytes across invokes (init: zeros; reset leaves it, as TFLM). Each call drops the oldest
+ * row, appends the input and copies the ring to the output. It returns nonzero on all but every
+ * cycles_max-th call (*count counts calls since the last that ran; reset zeroes it): the invoke stops
+ * there (TFLM's kTfLiteAbort) and the rest of the graph runs only at that stride. */
+typedef struct {
+    int32_t num_slots, depth;
+    uint32_t cycles_max;      /* >= 1 */
+    uint8_t *ring;            /* [num_slots * depth] */
+    uint8_t *count;           /* a uint32, native byte order */
+} mf_circular_buffer_params;
+int mf_circular_buffer(const mf_circular_buffer_params *p, const int8_t *input, int8_t *output);
+
+/* TFLite_Detection_PostProcess (TFLM's detection_postprocess.cc), float32: SSD box decoding against
+ * the anchors ([num_boxes][4] y, x, h, w; encodings [num_boxes][box_stride], the first 4 used) in
+ * double precision as TFLM, then fast (one NMS over each box's best class, up to
+ * max_classes_per_detection classes per box) or regular (NMS per class, detections_per_class each,
+ * merged by score) non-max suppression. Orders are TFLM's: candidates by score (stable), top-k by
+ * score then index. Outputs: boxes [max_out][4] (ymin, xmin, ymax, xmax), classes and scores
+ * [max_out] (rows not written are zero; fast NMS writes its e-th detection (class c of its box) at
+ * row per_box * e + c as TFLM does, within max_out), num_detections [1]. If a decoded box is empty
+ * (ymin >= ymax or xmin >= xmax) TFLM fails the invoke; this kernel then reports 0 detections.
+ * The scratch arrays are sized by the generator (codegen/ops/detection_postprocess.py). */
+typedef struct {
+    int32_t num_boxes, box_stride, num_classes, classes_with_background;
+    int32_t max_detections, max_classes_per_detection, detections_per_class, regular_nms;
+    int32_t max_out;                            /* rows of the detection outputs */
+    float score_threshold, iou_threshold;
+    float y_scale, x_scale, h_scale, w_scale;
+    float *decoded;                             /* [num_boxes][4] */
+    uint8_t *active;                            /* [num_boxes] */
+    float *keep_scores, *class_scores;          /* [num_boxes] */
+    int32_t *keep_indices;                      /* [num_boxes] */
+    int32_t *sorted_indices;                    /* candidates of one sort */
+    int32_t *box_indices;                       /* regular: merged candidates; fast: [num_boxes][num_classes] */
+    float *merged_scores, *sorted_scores;       /* regular NMS */
+    int32_t *selected;                          /* one NMS's picks */
+} mf_detection_postprocess_params;
+void mf_detection_postprocess_f32(const mf_detection_postprocess_params *p, const float *box_encodings,
+                                  const float *class_predictions, const float *anchors, float *boxes,
+                                  float *classes, float *scores, float *num_detections);
 
 /* ==== unary math, comparisons and logic, element-wise arithmetic, casting and fills ==== */
 
