@@ -83,7 +83,7 @@ def rewire(data: bytes, rng: np.random.Generator) -> tuple[str, bytes]:
         what = int(rng.integers(0, 4))
         if what == 3 or not sg.operators:  # the subgraph's input or output list
             lst = "inputs" if rng.integers(0, 2) else "outputs"
-            arr = np.array(getattr(sg, lst), dtype=np.int32)
+            arr = np.array(getattr(sg, lst) if getattr(sg, lst) is not None else [], dtype=np.int32)
             if arr.size and rng.integers(0, 3):
                 arr[int(rng.integers(0, arr.size))] = int(rng.integers(0, n))
             else:
@@ -94,7 +94,7 @@ def rewire(data: bytes, rng: np.random.Generator) -> tuple[str, bytes]:
         op_i = int(rng.integers(0, len(sg.operators)))
         op = sg.operators[op_i]
         lst = "outputs" if what == 2 else "inputs"
-        arr = np.array(getattr(op, lst), dtype=np.int32)
+        arr = np.array(getattr(op, lst) if getattr(op, lst) is not None else [], dtype=np.int32)
         if arr.size == 0:
             arr = np.array([int(rng.integers(0, n))], dtype=np.int32)
         else:

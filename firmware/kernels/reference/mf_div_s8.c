@@ -15,6 +15,19 @@ static int leading_sign_bits(int32_t x)
     return n;
 }
 
+/* TFLM's MultiplyByQuantizedMultiplierSmallerThanOneExp with its exponent unbounded. A small dividend
+ * over a large divisor asks TFLM's RoundingDivideByPOT for more than 31 bits of shift, undefined in C:
+ * its mask becomes all ones and x86 (where the TFLM reference runs) shifts by the exponent mod 32. This
+ * computes that result in defined C on every target, so the device agrees with the reference. */
+static int32_t scale_quotient(int32_t quotient, int32_t multiplier, int32_t total_shift)
+{
+    if (total_shift >= -31) {
+        return mf_mbqm_smaller_than_one(quotient, multiplier, total_shift);
+    }
+    const int32_t x = mf_srdhm(quotient, multiplier);
+    return (x >> ((-total_shift) & 31)) + (x >= 0 ? 1 : 0);
+}
+
 static int8_t divide(const mf_div_s8_params *p, int32_t a, int32_t b)
 {
     a += p->input1_offset;
@@ -31,7 +44,7 @@ static int8_t divide(const mf_div_s8_params *p, int32_t a, int32_t b)
     const int headroom = leading_sign_bits(a);
     const int32_t quotient = mf_mbqm_greater_than_one(a, inv, headroom);
     const int32_t total_shift = p->output_shift - recip_shift - headroom;
-    const int32_t v = p->output_offset + mf_mbqm_smaller_than_one(quotient, p->output_multiplier, total_shift);
+    const int32_t v = p->output_offset + scale_quotient(quotient, p->output_multiplier, total_shift);
     return (int8_t)mf_clamp_i32(v, p->act_min, p->act_max);
 }
 
