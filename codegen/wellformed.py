@@ -34,7 +34,7 @@ from codegen.ir.graph import NO_TENSOR
 
 MAX_TENSOR_BYTES = 16 * 1024 * 1024
 MAX_ARENA_BYTES = 64 * 1024 * 1024
-# strides, dilations, filter sizes and a window's reach ((taps - 1) x dilation + 1): with every
+# strides, dilations, filter and block sizes and a window's reach ((taps - 1) x dilation + 1): with every
 # tensor dimension below 2^24 (the 16 MiB ceiling), the kernels' 32-bit index arithmetic stays exact
 MAX_WINDOW_REACH = 1 << 16
 FLT_MIN = 2.0 ** -126  # the smallest normal float32: smaller scales are denormals (or zero)
@@ -45,9 +45,10 @@ _ZERO_POINT_RANGE = {
     DType.UINT16: (0, 65535), DType.INT32: (-(1 << 31), (1 << 31) - 1), DType.UINT32: (0, (1 << 32) - 1),
     DType.INT64: (-(1 << 63), (1 << 63) - 1),
 }
-# integer options that size or step a window: 0 or less divides by zero or never advances
+# integer options that size or step a window (DEPTH_TO_SPACE/SPACE_TO_DEPTH's block is one): 0 or less
+# divides by zero or never advances
 _WINDOW_OPTIONS = ("strideW", "strideH", "strideD", "dilationWFactor", "dilationHFactor", "dilationDFactor",
-                   "filterWidth", "filterHeight")
+                   "filterWidth", "filterHeight", "blockSize")
 
 
 class Rule(enum.Enum):
@@ -63,7 +64,8 @@ class Rule(enum.Enum):
     ZERO_POINT = "zero points lie within their tensor's type"
     PER_CHANNEL = "per-channel parameters: one per channel of a valid quantized dimension, on constants only"
     DIMENSION = "every dimension is >= 1"
-    WINDOW = f"strides, dilations and filter sizes are >= 1, and a window reaches at most {MAX_WINDOW_REACH} elements"
+    WINDOW = (f"strides, dilations, filter and block sizes are >= 1, and a window reaches at most {MAX_WINDOW_REACH} "
+              "elements")
     OPTION_VALUE = "floating-point operator options are finite"
     MULTIPLIER = "fixed-point multipliers and shifts lie within what the kernels compute without overflow"
     TENSOR_SIZE = f"a tensor holds at most {MAX_TENSOR_BYTES // (1024 * 1024)} MiB"

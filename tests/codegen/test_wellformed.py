@@ -251,6 +251,24 @@ def test_window_option_bounded_above():
     _refused(change, Rule.WINDOW, "op 0 CONV_2D", "option dilationWFactor is 1073741824; it must lie in 1..65536")
 
 
+@pytest.mark.parametrize("value", [0, -2, 1 << 20])
+def test_block_size_is_a_window(value, tmp_path):
+    """DEPTH_TO_SPACE's and SPACE_TO_DEPTH's block size (ops-b's group model): at least 1, at most 2^16."""
+    from support.opgroups import write_groups
+
+    path = write_groups(tmp_path)["ops_b"]
+
+    def change(m: Any) -> None:
+        ops = [op for op in _main(m).operators if hasattr(op.builtinOptions, "blockSize")]
+        assert len(ops) >= 2
+        ops[0].builtinOptions.blockSize = value
+    with pytest.raises(MalformedModelError) as e:
+        compile_model(read_model_bytes(edit(path.read_bytes(), change), source="blocks.tflite"))
+    assert e.value.rules == {Rule.WINDOW}
+    assert f"option blockSize is {value}; it must lie in 1..65536" in str(e.value)
+    assert "_TO_" in str(e.value)  # names the operator
+
+
 def test_window_reach_bounded():
     """Every option within bounds, but a 3x3 filter dilated 40000 times reaches 80001 elements."""
     def change(m: Any) -> None:
