@@ -1,4 +1,5 @@
-"""A bounded, seeded fuzzer over the shared models and the default model: every mutant (byte flips and
+"""A bounded, seeded fuzzer over the shared models, the default model and the operator tests' group
+models (every operator of ops-a/b/c, support.opgroups): every mutant (byte flips and
 object-API edits: operator deletion, rewiring, quantisation, shapes, options, types, buffers) is either
 generated (C text included) or refused with a McuforgeError; never a traceback, never a hang, and no
 accepted model has broken data flow."""
@@ -21,9 +22,10 @@ from codegen.ir.graph import NO_TENSOR
 from codegen.tflite import read_model_bytes
 from codegen.wellformed import MalformedModelError
 from support.mutants import MUTATIONS, mutants
+from support.opgroups import write_groups
 from support.paths import DEFAULT_MODEL, SHARED_MODELS
 
-PER_MODEL = 40  # 12 seed models: 480 mutants, 60 of each kind
+PER_MODEL = 40  # 12 seed models and 5 group models: 680 mutants, 85 of each kind
 MUTANT_BOUND_S = 120  # per mutant; a typical one takes a few milliseconds
 
 
@@ -50,8 +52,8 @@ def broken_flow(g: Graph) -> list[str]:
     return out
 
 
-def _seeds() -> list[Path]:
-    return sorted(SHARED_MODELS.glob("*.tflite")) + [DEFAULT_MODEL]
+def _seeds(directory: Path) -> list[Path]:
+    return sorted(SHARED_MODELS.glob("*.tflite")) + [DEFAULT_MODEL] + list(write_groups(directory).values())
 
 
 @pytest.mark.timeout(1800)
@@ -60,7 +62,7 @@ def test_fuzz_mutants_generate_or_fail_cleanly(shared_models, tmp_path):  # noqa
     failures: list[str] = []
     previous = signal.signal(signal.SIGALRM, _alarm)
     try:
-        for seed, path in enumerate(_seeds()):
+        for seed, path in enumerate(_seeds(tmp_path / "groups")):
             rng = np.random.default_rng(1000 + seed)
             for k, mutant in enumerate(mutants(path.read_bytes(), rng, PER_MODEL)):
                 variant = ("reference", "dsp")[k % 2]
