@@ -58,13 +58,14 @@ class Jobs:
     jobs: list[dict] = field(default_factory=list)
     expected: dict[str, list[list[np.ndarray]]] = field(default_factory=dict)
 
-    def add(self, model: Path, sets: list[list[np.ndarray]], compared: int, what: str = "") -> None:
+    def add(self, model: Path, sets: list[list[np.ndarray]], compared: int, what: str = "",
+            variants: tuple[str, ...] = tuple(VARIANTS)) -> None:
         inputs = self.directory / f"{model.stem}.in.npz"
         np.savez(inputs, **{f"s{s}_{i}": x for s, xs in enumerate(sets) for i, x in enumerate(xs)})
         if compared:
             with TflmReference(model) as ref:
                 self.expected[model.stem] = [ref.run(xs) for xs in sets[:compared]]
-        for variant in VARIANTS:
+        for variant in variants:
             self.jobs.append({"model": str(model), "variant": variant, "inputs": str(inputs),
                               "outputs": str(self.directory / f"{model.stem}.{variant}.out.npz"),
                               "what": what or model.name})
@@ -172,4 +173,29 @@ def test_accepted_mutants_run_clean_under_asan_and_ubsan(shared_models, tmp_path
             jobs.add(path, [random_inputs(compiled.inputs, rng, ranges) for _ in range(2)] + extremes(compiled),
                      compared=0, what=f"{path.name} ({mutant})")
     assert len(jobs.jobs) >= 40
+    jobs.run()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(3600)
+def test_cached_operator_models_run_clean_under_asan_and_ubsan(tmp_path):
+    """Every per-operator model the operator tests converted with TensorFlow (.cache/testmodels,
+    several hundred; run the operator tests first) that mcuforge generates, reference kernels, on a
+    random input set and at every input type's extremes."""
+    from codegen.errors import McuforgeError
+    from support.tfmodels import CACHE
+
+    models = sorted(CACHE.glob("*.tflite"))
+    if len(models) < 50:
+        pytest.skip(f"{len(models)} models in {CACHE}: run the operator tests (tests/codegen/ops) first")
+    rng = np.random.default_rng(3)
+    jobs = Jobs(tmp_path)
+    for model in models:
+        try:
+            compiled = compile_model(model)
+        except McuforgeError:  # unsupported on purpose (the operator tests' refusal cases)
+            continue
+        sets = [random_inputs(compiled.inputs, rng, float_input_ranges(compiled.graph))] + extremes(compiled)
+        jobs.add(model, sets, compared=0, variants=("reference",))
+    assert len(jobs.jobs) >= len(models) // 2
     jobs.run()
