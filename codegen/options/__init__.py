@@ -8,7 +8,7 @@
 """
 
 from codegen.options.records import (BuildOptions, Command, CompareJob, CompareOptions, OptLevel,
-                                     RunOptions, TargetKind, TargetOptions, ValidateOptions, VariantSpec)
+                                     RunOptions, TargetKind, TargetOptions, TuneJob, ValidateOptions, VariantSpec)
 
 __all__ = ["BuildOptions", "Command", "CompareJob", "CompareOptions", "OptLevel", "RunOptions",
-           "TargetKind", "TargetOptions", "ValidateOptions", "VariantSpec"]
+           "TargetKind", "TargetOptions", "TuneJob", "ValidateOptions", "VariantSpec"]

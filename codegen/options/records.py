@@ -13,10 +13,14 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codegen.errors import McuforgeError
 from codegen.hil.records import TargetKind
 from codegen.kernels import KernelVariant, kernel_choice
+
+if TYPE_CHECKING:
+    from codegen.tune.records import Limit
 
 
 class OptLevel(enum.StrEnum):
@@ -184,3 +188,31 @@ class CompareJob:
     data: Path
     out: Path | None = None            # default: <build root>/compare/<board>
     options: CompareOptions = field(default_factory=CompareOptions)
+
+
+@dataclass(frozen=True)
+class TuneJob:
+    """What ``python -m codegen tune`` asks for: a study to run (or resume) and/or a trial to export."""
+
+    study: Path                        # the study directory: tune.json, the report, trials/, study.db
+    space: Path | None = None          # None: only --export from an existing tune.json
+    data: Path | None = None
+    val: Path | None = None
+    board: str = "stm32l475"
+    teacher: Path | None = None
+    budget: tuple["Limit", ...] = ()   # --budget (the board's flash and RAM apply anyway)
+    trials: int = 20                   # finished trials the study ends with
+    storage: str | None = None         # database URL (default: sqlite:///STUDY/study.db)
+    study_name: str | None = None      # default: the space file's stem
+    export: str | None = None          # a trial number or "best"
+    out: Path | None = None            # where --export writes (default: STUDY/export)
+    target: TargetOptions = field(default_factory=TargetOptions)
+
+    def __post_init__(self) -> None:
+        _at_least(self.trials, 1, "--trials", "the number of trials")
+        if self.space is not None and (self.data is None or self.val is None):
+            raise McuforgeError("--space goes with --data TRAIN.npz and --val VAL.npz",
+                                hint="give the training and the validation set (x, y)")
+        if self.space is None and self.export is None:
+            raise McuforgeError("nothing to do: give --space SPACE.toml --data TRAIN.npz --val VAL.npz to run a "
+                                "study, or --export BEST to export from one", hint="python -m codegen tune --help")

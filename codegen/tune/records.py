@@ -147,6 +147,7 @@ class TrialRecord:
     violations: tuple[str, ...] = ()          # the budgets a measured trial exceeds
     samples: int = 0                          # validation samples run on the board
     host: str = ""                            # the machine that ran it (its files are there)
+    stages: tuple[tuple[str, float], ...] = ()  # seconds per stage: train, quantise, generate, build, run
 
     @property
     def feasible(self) -> bool:
@@ -180,6 +181,7 @@ class TrialRecord:
         d["state"] = self.state.value
         d["params"] = dict(self.params)
         d["violations"] = list(self.violations)
+        d["stages"] = {k: round(v, 2) for k, v in self.stages}
         d["feasible"] = self.feasible
         return d
 
@@ -190,6 +192,7 @@ class TrialRecord:
         kw["state"] = TrialState(d["state"])
         kw["params"] = tuple((str(k), v) for k, v in (d.get("params") or {}).items())
         kw["violations"] = tuple(d.get("violations") or ())
+        kw["stages"] = tuple((str(k), float(v)) for k, v in (d.get("stages") or {}).items())
         return TrialRecord(**kw)
 
 

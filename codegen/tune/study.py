@@ -85,7 +85,10 @@ def _optuna() -> Any:
     except ImportError:
         raise McuforgeError("tune needs Optuna (and TensorFlow to train)",
                             hint="pip install -e '.[tf]' (./setup.sh installs it)") from None
+    import warnings
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    # the heartbeat's retry callback and multivariate TPE are marked experimental; both are what we want
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     return optuna
 
 

@@ -92,6 +92,24 @@ class BuildSlot:
             self._lock = None
 
 
+class Stopwatch:
+    """Seconds per stage of a trial."""
+
+    def __init__(self) -> None:
+        self.t = time.monotonic()
+        self._laps: list[tuple[str, float]] = []
+
+    def lap(self, name: str | None = None) -> None:
+        now = time.monotonic()
+        if name is not None:
+            self._laps.append((name, now - self.t))
+        self.t = now
+
+    @property
+    def laps(self) -> tuple[tuple[str, float], ...]:
+        return tuple(self._laps)
+
+
 def latency_ms(value: float, unit: str, board: Board) -> float | None:
     """A per-inference count in the run's unit as milliseconds (QEMU instructions at 1 per cycle and
     hardware cycles at the board's clock, as `run` reports them)."""
@@ -134,17 +152,23 @@ def run_trial(ctx: TrialContext, slot: Path, number: int, values: Mapping[str, S
     from codegen.validate import validate
 
     start = time.monotonic()
+    clock = Stopwatch()
+
+    def ended(r: TrialRecord) -> TrialRecord:
+        return replace(r, seconds=time.monotonic() - start, stages=clock.laps)
     out = ctx.trial_dir(number, plain=not distilled and ctx.teacher is not None)
     out.mkdir(parents=True, exist_ok=True)
     rec = TrialRecord(number=number, state=TrialState.FAILED, params=tuple(sorted(values.items())),
                       distilled=distilled, host=socket.gethostname())
     try:
         stage("training")
+        clock.lap()
         trained = train(ctx.space, values, ctx.data, ctx.teacher if distilled else None,
                         progress=lambda e, n: stage(f"training {e}/{n}"))
         rec = replace(rec, float_accuracy=trained.float_accuracy, epochs=trained.epochs,
                       parameters=trained.parameters)
         save_model(trained.model, out / MODEL)
+        clock.lap("train")
         stage("quantising")
         calib = Samples(ctx.data.train.x[:CALIBRATION_SAMPLES], None, ctx.data.train.path.name)
         q = quantize(ModelSource(out / MODEL, Kind.KERAS), calib, QuantizeOptions(max_samples=CALIBRATION_SAMPLES),
@@ -153,23 +177,27 @@ def run_trial(ctx: TrialContext, slot: Path, number: int, values: Mapping[str, S
         (out / INT8_TFLITE).write_bytes(q.quantized.data)
         if q.generate_problem is not None:
             raise McuforgeError(f"mcuforge cannot generate the quantised model: {q.generate_problem}")
+        clock.lap("quantise")
         stage("fit check")
         try:
             project = write_project(ctx.board, out / INT8_TFLITE, slot, BuildOptions())
         except DoesNotFitError as exc:
-            return replace(rec, state=TrialState.REJECTED, reason=exc.message, seconds=time.monotonic() - start)
+            return ended(replace(rec, state=TrialState.REJECTED, reason=exc.message))
         m = project.compiled
         why = _budget_rejection(ctx, m.weights_bytes, m.params_bytes, m.arena_bytes, project.fit.staging_bytes)
         rec = replace(rec, arena_bytes=m.arena_bytes, weights_bytes=m.weights_bytes, macs=m.macs)
         if why:
-            return replace(rec, state=TrialState.REJECTED, reason=why, seconds=time.monotonic() - start)
+            return ended(replace(rec, state=TrialState.REJECTED, reason=why))
+        clock.lap("generate")
         stage(f"building for {ctx.board.name}")
         arts = build(project)
         rep = write_report(project, arts.elf)
+        clock.lap("build")
         rec = replace(rec, flash_bytes=rep.flash_bytes, ram_bytes=peak_ram(rep))
         stage(f"running {len(ctx.data.val)} validation samples on {ctx.board.name}")
         v = validate(project, ValidateOptions(target=ctx.target, samples=len(ctx.data.val), data=ctx.val_file),
                      progress=False)
+        clock.lap("run")
         for name in KEPT:
             if (slot / name).is_file():
                 shutil.copy2(slot / name, out / name)
@@ -183,9 +211,9 @@ def run_trial(ctx: TrialContext, slot: Path, number: int, values: Mapping[str, S
                       reference_accuracy=v.reference_correct / v.labelled if v.labelled else None,
                       bit_exact=v.bit_exact, latency=lat, unit=v.unit, samples=v.samples,
                       latency_ms=None if lat is None else latency_ms(lat, v.unit, ctx.board))
-        return replace(rec.with_violations(ctx.limits), seconds=time.monotonic() - start)
+        return ended(rec.with_violations(ctx.limits))
     except McuforgeError as exc:
-        return replace(rec, state=TrialState.FAILED, reason=exc.message, seconds=time.monotonic() - start)
+        return ended(replace(rec, state=TrialState.FAILED, reason=exc.message))
 
 
 def peak_ram(report: BuildReport) -> int:
