@@ -12,7 +12,7 @@
 * Resume: every finished trial is in the database the moment it ends. A trial that was running when
   its process died is failed and its parameters queued again: at once when it ran on this machine and
   its process is gone, else by Optuna's heartbeat (a trial without a heartbeat for
-  :data:`GRACE_S` seconds) with :class:`optuna.storages.RetryFailedTrialCallback`. ``--trials N`` is
+  :data:`GRACE_S` seconds) with :class:`optuna.storages.RetryHeartbeatStaleTrialCallback`. ``--trials N`` is
   the number of finished trials the study ends with (measured, rejected or failed; a trial stopped
   by an interruption does not count: it runs again).
 * With a teacher, the best distilled student (the most accurate trial on the Pareto front) is trained
@@ -169,22 +169,11 @@ def _sampler(cfg: StudyConfig, n_existing: int) -> Any:
     optuna = _optuna()
     s = cfg.space.search
     seed = s.seed + n_existing
-    limits = cfg.limits
-
-    def constraints(frozen: Any) -> list[float]:
-        rec = _record(frozen)
-        out = []
-        for lim in limits:
-            v = rec.value(lim.objective) if rec is not None else None
-            out.append(0.0 if v is None else v - lim.value)
-        return out
     startup = s.startup_trials if s.startup_trials is not None else max(1, min(10, cfg.trials // 2))
     if s.sampler == SamplerKind.TPE:
-        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup, multivariate=True,
-                                          constraints_func=constraints if limits else None)
+        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup, multivariate=True)
     if s.sampler == SamplerKind.NSGA2:
-        return optuna.samplers.NSGAIISampler(seed=seed, population_size=max(4, min(50, startup)),
-                                             constraints_func=constraints if limits else None)
+        return optuna.samplers.NSGAIISampler(seed=seed, population_size=max(4, min(50, startup)))
     return optuna.samplers.RandomSampler(seed=seed)
 
 
@@ -195,7 +184,7 @@ def open_study(cfg: StudyConfig) -> tuple[Any, Any]:
     try:
         storage = optuna.storages.RDBStorage(
             cfg.storage, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
-            failed_trial_callback=optuna.storages.RetryFailedTrialCallback(max_retry=3))
+            heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=3))
     except Exception as exc:  # noqa: BLE001 - SQLAlchemy's errors: a bad URL, a missing driver, no server
         raise McuforgeError(f"cannot open the study database {masked(cfg.storage)}: {type(exc).__name__}: "
                             f"{str(exc).splitlines()[0] if str(exc) else ''}",
@@ -247,7 +236,7 @@ class Objective:
     def __call__(self, trial: Any) -> tuple[float, ...]:
         optuna = _optuna()
         trial.set_user_attr(OWNER, f"{socket.gethostname()} {os.getpid()}")
-        searched = {p.name: p.suggest(trial) for p in self.cfg.space.params}
+        searched = {p.name: p.suggest(trial) for p in self.cfg.space.searched}
         values = resolved(self.cfg.space, searched)
         if self.cfg.teacher is None:
             for n in DISTILL_PARAMS:
@@ -263,6 +252,9 @@ class Objective:
         rec = replace(rec, params=tuple(sorted(searched.items())))
         trial.set_user_attr(RECORD, rec.as_json())
         self.last = rec
+        if rec.state == TrialState.MEASURED:
+            # the budgets as constraints (<= 0: within), which the constraint-aware samplers read
+            trial.set_constraint([(rec.value(lim.objective) or 0.0) - lim.value for lim in self.cfg.limits] or [0.0])
         if rec.state == TrialState.REJECTED:
             raise optuna.TrialPruned(rec.reason)
         if rec.state != TrialState.MEASURED:

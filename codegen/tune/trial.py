@@ -35,6 +35,8 @@ from codegen.tune.records import Limit, Objective, TrialRecord, TrialState
 from codegen.tune.space import Space
 
 if TYPE_CHECKING:
+    from codegen.fit import FitEstimate
+    from codegen.lowering import CompiledModel
     from codegen.report import BuildReport
 
 CALIBRATION_SAMPLES = 300
@@ -125,14 +127,18 @@ def save_model(model: object, path: Path) -> None:
         model.save(path)  # type: ignore[attr-defined]
 
 
-def _budget_rejection(ctx: TrialContext, weights: int, params: int, arena: int, staging: int) -> str:
-    """Why a generated model cannot meet the budget, from what it holds for sure (no build needed)."""
+def _budget_rejection(ctx: TrialContext, m: CompiledModel, fit: FitEstimate) -> str:
+    """Why a generated model cannot meet the budget, from what its firmware holds for sure (no build
+    needed): its weights and quantisation parameters in flash; its arena, input buffer and the reserved
+    stack in RAM."""
+    flash = m.weights_bytes + m.params_bytes
+    ram = fit.arena_bytes + fit.staging_bytes + fit.stack_bytes
     for lim in ctx.limits:
-        if lim.objective == Objective.FLASH and (weights + params) / 1024 > lim.value:
-            return (f"flash: its weights and quantisation parameters alone are {(weights + params) / 1024:.1f} KB, "
+        if lim.objective == Objective.FLASH and flash / 1024 > lim.value:
+            return (f"flash: its weights and quantisation parameters alone are {flash / 1024:.1f} KB, "
                     f"over flash_kb={lim.value:g} ({lim.source})")
-        if lim.objective == Objective.RAM and (arena + staging) / 1024 > lim.value:
-            return (f"RAM: its arena and input buffer alone are {(arena + staging) / 1024:.1f} KB, over "
+        if lim.objective == Objective.RAM and ram / 1024 > lim.value:
+            return (f"RAM: its arena, input buffer and stack alone are {ram / 1024:.1f} KB, over "
                     f"ram_kb={lim.value:g} ({lim.source})")
     return ""
 
@@ -184,7 +190,7 @@ def run_trial(ctx: TrialContext, slot: Path, number: int, values: Mapping[str, S
         except DoesNotFitError as exc:
             return ended(replace(rec, state=TrialState.REJECTED, reason=exc.message))
         m = project.compiled
-        why = _budget_rejection(ctx, m.weights_bytes, m.params_bytes, m.arena_bytes, project.fit.staging_bytes)
+        why = _budget_rejection(ctx, m, project.fit)
         rec = replace(rec, arena_bytes=m.arena_bytes, weights_bytes=m.weights_bytes, macs=m.macs)
         if why:
             return ended(replace(rec, state=TrialState.REJECTED, reason=why))
