@@ -46,7 +46,7 @@ class VariantKind(enum.StrEnum):
             if text in (k.value, k.name.lower(), k.value.split()[0]):
                 return k
         raise McuforgeError(f"unknown variant kind {text!r}",
-                            hint="one of: " + ", ".join(k.value.split()[0] for k in VariantKind))
+                            hint="append :int8io or a row type: " + ", ".join(":" + k.value.split()[0] for k in VariantKind))
 
 
 @dataclass(frozen=True)

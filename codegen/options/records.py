@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from codegen.errors import McuforgeError
 from codegen.hil.records import TargetKind
 from codegen.kernels import KernelVariant, kernel_choice
+from codegen.origin import VariantKind
 
 if TYPE_CHECKING:
     from codegen.tune.records import Limit
@@ -144,22 +145,32 @@ class ValidateOptions:
 
 @dataclass(frozen=True)
 class VariantSpec:
-    """One model in a comparison: ``PATH`` or ``NAME=PATH``, ``:int8io`` appended for int8 model I/O."""
+    """One model in a comparison: ``PATH`` or ``NAME=PATH``, then optionally ``:int8io`` (int8 model I/O)
+    and the row type ``:original``, ``:quantised``, ``:pruned`` or ``:distilled`` (default: what the
+    model's sidecar records, see :class:`codegen.origin.VariantKind`)."""
 
     name: str
     model: Path
     int8_io: bool = False
+    kind: VariantKind | None = None
 
     @staticmethod
     def parse(text: str) -> "VariantSpec":
-        int8_io = text.endswith(":int8io")
-        if int8_io:
-            text = text[: -len(":int8io")]
+        int8_io, kind = False, None
+        while True:
+            head, sep, tail = text.rpartition(":")
+            if not sep or "/" in tail or "=" in tail or "." in tail:
+                break
+            if tail == "int8io":
+                int8_io = True
+            else:
+                kind = VariantKind.parse(tail)
+            text = head
         name, sep, path = text.partition("=")
         p = Path(path if sep else text)
         if not str(p) or str(p) == ".":
             raise McuforgeError(f"variant {text!r}: no model path", hint="give PATH or NAME=PATH to a .tflite")
-        return VariantSpec(name=name if sep else p.stem, model=p, int8_io=int8_io)
+        return VariantSpec(name=name if sep else p.stem, model=p, int8_io=int8_io, kind=kind)
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ class Variant:
     within_tolerance: bool | None = None  # float outputs: within validate.py's FLOAT_RTOL of TFLM
     macs: int | None = None
     model: str = ""
+    kind: str = ""                        # the row type: original, quantised, pruned, distilled student ("": unknown)
 
 
 @dataclass(frozen=True)
@@ -124,14 +125,16 @@ def compare(variants: Sequence[Variant], out_dir: Path, baseline: str | None = N
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    head = ["variant", "board", "flash", "RAM", "arena", f"latency ({unit}, p50)", "latency µs", "accuracy",
-            "TFLM accuracy", "matches TFLM"]
+    kinds = any(v.kind for v in variants)
+    head = ["variant"] + (["kind"] if kinds else []) + [
+        "board", "flash", "RAM", "arena", f"latency ({unit}, p50)", "latency µs", "accuracy", "TFLM accuracy",
+        "matches TFLM"]
     rows = []
     for v in variants:
         lat = _fmt(v.latency) + (_ratio(v.latency, base.latency) if same_unit and v is not base else "")
         if not same_unit and v.latency is not None:
             lat = f"{v.latency:,.0f} {v.unit}"
-        rows.append([f"**{v.name}**" if v is base else v.name, v.board,
+        rows.append([f"**{v.name}**" if v is base else v.name] + ([v.kind or "-"] if kinds else []) + [v.board,
                      kb(v.flash_bytes) + ("" if v is base else _ratio(v.flash_bytes, base.flash_bytes)),
                      kb(v.ram_bytes) + ("" if v is base else _ratio(v.ram_bytes, base.ram_bytes)),
                      kb(v.arena_bytes), lat, _fmt(v.latency_us, ",.1f"),
@@ -141,7 +144,7 @@ def compare(variants: Sequence[Variant], out_dir: Path, baseline: str | None = N
                      _agreement(v)])
     md = [f"# {title or 'Comparison'}", "",
           f"Baseline: **{base.name}**; ratios are to it (lower is better for flash, RAM and latency).", "",
-          "| " + " | ".join(head) + " |", "| --- | --- |" + " ---: |" * (len(head) - 2)]
+          "| " + " | ".join(head) + " |", "| --- | --- |" + (" --- |" if kinds else "") + " ---: |" * (len(head) - 2 - kinds)]
     md += ["| " + " | ".join(r) + " |" for r in rows]
     if not same_unit:
         md += ["", "Latencies are in different units (QEMU instructions, hardware cycles, host ns): "
