@@ -254,7 +254,8 @@ class Objective:
         self.last = rec
         if rec.state == TrialState.MEASURED:
             # the budgets as constraints (<= 0: within), which the constraint-aware samplers read
-            trial.set_constraint([(rec.value(lim.objective) or 0.0) - lim.value for lim in self.cfg.limits] or [0.0])
+            for k, lim in enumerate(self.cfg.limits):
+                trial.set_constraint(f"{k}:{lim.objective.value}", (rec.value(lim.objective) or 0.0) - lim.value)
         if rec.state == TrialState.REJECTED:
             raise optuna.TrialPruned(rec.reason)
         if rec.state != TrialState.MEASURED:

@@ -101,6 +101,8 @@ def test_search_interrupted_and_resumed_then_reported_and_exported(tmp_path):
     assert "trial 1 was interrupted" in res.stdout and "running it again" in res.stdout
     after = {t.number: t for t in study_trials(study, "mlp")}
     assert after[0].user_attrs["mcuforge.record"] == record0           # the finished trial, untouched
+    # the budgets reach the sampler as named constraints (value - limit, <= 0 within)
+    assert set(after[0].constraints) == {"0:ram_kb", "1:flash_kb"} and max(after[0].constraints.values()) < 0
     assert after[1].state == optuna.trial.TrialState.FAIL and after[1].user_attrs["mcuforge.interrupted"]
     retry = [t for t in after.values() if t.user_attrs.get("mcuforge.retry_of") == 1]
     assert len(retry) == 1 and retry[0].params == before[1].params       # run again with the same values
