@@ -4,6 +4,7 @@
 #     own 7.2 has no STM32L475 machine), ser2net and sigrok-cli (HIL tests), openocd/stlink-tools (real boards).
 #  2. .venv with mcuforge and its Python dependencies (pyproject.toml, extras [dev]; not [torch]).
 #  3. An offline PlatformIO core in .platformio/ (nothing ever contacts PlatformIO's registry).
+#  4. The QEMU cycle plugin (tools/qemu-plugin), built with the host gcc into .cache/qemu-plugin/.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -66,4 +67,7 @@ fi
 
 # --- 3. Offline PlatformIO core ----------------------------------------------------------------
 .venv/bin/python -m codegen.pio.seed
+
+# --- 4. QEMU cycle plugin ------------------------------------------------------------------------
+.venv/bin/python -m codegen.cycles.plugin >/dev/null
 log "ready: $(qemu-system-arm --version | head -n1); $(arm-none-eabi-gcc --version | head -n1)"

@@ -59,12 +59,8 @@ static size_t n_branches, cap_branches;
 static size_t *branch_index; /* open addressing: index + 1 into branches, 0 = empty */
 static size_t index_cap;
 
-static void say(const char *fmt, const char *arg)
-{
-    char msg[1024];
-    snprintf(msg, sizeof msg, fmt, arg);
-    qemu_plugin_outs(msg);
-}
+/* Problems with the arguments go to stderr: QEMU only says that the install failed. */
+static void say(const char *fmt, const char *arg) { fprintf(stderr, fmt, arg); }
 
 static qemu_plugin_u64 entry(size_t slot)
 {
@@ -285,7 +281,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 {
     const char *out_path = NULL;
     if (info->system_emulation && info->system.max_vcpus > 1) {
-        qemu_plugin_outs("mfcycles: one vCPU only (Cortex-M)\n");
+        fputs("mfcycles: one vCPU only (Cortex-M)\n", stderr);
         return -1;
     }
     for (int i = 0; i < argc; ++i) {
@@ -309,7 +305,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         }
     }
     if (!out_path || !mark) {
-        qemu_plugin_outs("mfcycles: needs out=FILE and mark=ADDR\n");
+        fputs("mfcycles: needs out=FILE and mark=ADDR\n", stderr);
         return -1;
     }
     out = fopen(out_path, "w");
@@ -322,7 +318,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     snapshot = calloc(n_counters, sizeof *snapshot);
     score = qemu_plugin_scoreboard_new((n_counters + 1u) * sizeof(uint64_t));
     if (!snapshot || !score) {
-        qemu_plugin_outs("mfcycles: out of memory\n");
+        fputs("mfcycles: out of memory\n", stderr);
         return -1;
     }
     fprintf(out, "mfcycles 1 ranges=%zu events=", n_ranges);

@@ -90,6 +90,4 @@ struct qemu_plugin_scoreboard *qemu_plugin_scoreboard_new(size_t element_size);
 void qemu_plugin_scoreboard_free(struct qemu_plugin_scoreboard *score);
 void *qemu_plugin_scoreboard_find(struct qemu_plugin_scoreboard *score, unsigned int vcpu_index);
 
-void qemu_plugin_outs(const char *string);
-
 #endif
