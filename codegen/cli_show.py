@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from codegen.hil.drivers import RunRequest
+from codegen.hil.records import RunRequest
 from codegen.pio.project import Project
 from codegen.run import RunFailed, RunResult, default_inputs, layers_of, run_firmware, write_run
 from codegen.term import kb, kv, num, pct, say

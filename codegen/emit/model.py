@@ -10,7 +10,7 @@ from codegen.emit import cgen
 from codegen.emit.render import render, stamp, write_if_changed
 from codegen.ir import DType
 from codegen.lowering import CompiledModel, Storage, tensor_of
-from codegen.ops.base import F32, KernelCall, Literal, Sym, TensorPtr, TensorPtrs, TensorView, tensor_id
+from codegen.ops.base import F32, KernelCall, Literal, Struct, Sym, TensorPtr, TensorPtrs, TensorView, tensor_id
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,8 @@ class _Formatter:
             return name
         if isinstance(v, Literal):
             return v.text
+        if isinstance(v, Struct):
+            return "{" + ", ".join(f".{cgen.ident(n)} = {self.value(sg, x, call_sym)}" for n, x in v.fields) + "}"
         if isinstance(v, tuple):
             return "{" + ", ".join(self.value(sg, x, call_sym) for x in v) + "}"
         raise TypeError(f"{call_sym}: cannot format {v!r}")

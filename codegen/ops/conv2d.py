@@ -15,11 +15,11 @@ import numpy as np
 from codegen.ir import DType, Operator, Subgraph
 from codegen.ops import dsp_pack
 from codegen.ops import overlap
-from codegen.ops.base import F32, CArray, LowerContext, Lowered, OpHandler, Share, Sym
+from codegen.ops.base import F32, NULL, CArray, LowerContext, Lowered, OpHandler, Share, Sym
 from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
 from codegen.ops.registry import register
-from codegen.ops.weighted import (ConvGeometry, WeightRule, check_rank4, check_weighted, filter_geometry,
-                                  int16_shift_problems, optional_input, weight_fields, weighted_call,
+from codegen.ops.weighted import (DSP_ONLY_FIELDS, GENERIC_DSP_FIELDS, ConvGeometry, WeightRule, check_rank4,
+                                  check_weighted, filter_geometry, int16_shift_problems, optional_input, weight_fields, weighted_call,
                                   window_leaves_input)
 from codegen.quant.params import conv_channel_scaling
 
@@ -105,6 +105,8 @@ def _dsp_s8(ctx: LowerContext, g: ConvGeometry, act: tuple[int, int]) -> tuple[l
         pad = ctx.array("dsp_pad", "int8_t", np.full(g.k_w * g.in_c, inp.quant.zp, dtype=np.int64))
         arrays.append(pad)
         params.append(("dsp_pad", Sym(pad.name)))
+    else:
+        params.append(("dsp_pad", NULL))
     return params, arrays
 
 
@@ -117,9 +119,9 @@ def _lower_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
                ("act_min", act_min), ("act_max", act_max)]
     dsp = _dsp_s8(ctx, g, (act_min, act_max)) if ctx.target.dsp else None
     if dsp is not None:  # the dsp kernel reads only its own arrays: the weights are stored once
-        return params + dsp[0], dsp[1]
+        return params + dsp[0] + list(DSP_ONLY_FIELDS), dsp[1]
     weights, arrays = weight_fields(ctx, "int8_t", _scaling(ctx, g))
-    return params + weights, arrays
+    return params + weights + list(GENERIC_DSP_FIELDS) + [("dsp_pad", NULL)], arrays
 
 
 def _lower_s16(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
@@ -129,6 +131,7 @@ def _lower_s16(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
     # an int64 bias (or none): the 64-bit kernel; an int32 bias selects TFLM's 32-bit variant
     bias_field = "bias" if bias is None or bias.dtype == DType.INT64 else "bias32"
     weights, arrays = weight_fields(ctx, "int8_t", _scaling(ctx, g), bias_field=bias_field)
+    weights.append(("bias32" if bias_field == "bias" else "bias", NULL))
     return _fields(g, flt.shape[3]) + [("act_min", act_min), ("act_max", act_max)] + weights, arrays
 
 

@@ -14,11 +14,11 @@ import numpy as np
 from codegen.ir import DType, Operator, Subgraph
 from codegen.ops import dsp_pack
 from codegen.ops import overlap
-from codegen.ops.base import F32, CArray, LowerContext, Lowered, OpHandler, Share, Sym
+from codegen.ops.base import F32, NULL, CArray, LowerContext, Lowered, OpHandler, Share, Sym
 from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
 from codegen.ops.registry import register
-from codegen.ops.weighted import (ConvGeometry, WeightRule, check_rank4, check_weighted, filter_geometry,
-                                  int16_shift_problems, weight_fields, weighted_call, window_leaves_input)
+from codegen.ops.weighted import (DSP_ONLY_FIELDS, GENERIC_DSP_FIELDS, ConvGeometry, WeightRule, check_rank4,
+                                  check_weighted, filter_geometry, int16_shift_problems, weight_fields, weighted_call, window_leaves_input)
 from codegen.quant.params import conv_channel_scaling
 
 RULES = {
@@ -104,12 +104,17 @@ def _dsp_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]] | N
         pad = ctx.array("dsp_pad", "int8_t", np.full(g.in_c, inp.quant.zp, dtype=np.int64))
         arrays.append(pad)
         params.append(("dsp_pad", Sym(pad.name)))
+    else:
+        params.append(("dsp_pad", NULL))
     return params, arrays
 
 
 def _lower_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
     dsp = _dsp_s8(ctx, g) if ctx.target.dsp else None
-    return dsp if dsp is not None else _quantized(ctx, g)
+    if dsp is not None:
+        return dsp[0] + list(DSP_ONLY_FIELDS), dsp[1]
+    params, arrays = _quantized(ctx, g)
+    return params + list(GENERIC_DSP_FIELDS) + [("dsp_pad", NULL)], arrays
 
 
 def _lower_f32(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
