@@ -57,7 +57,7 @@ stamp=.venv/.mcuforge-installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   log "installing Python dependencies into .venv (TensorFlow is large: a minute or two)"
-  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip "setuptools>=77"  # SPDX `license`
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
   # packages whose exact pins would downgrade the venv (pyproject.toml, [tool.mcuforge] no-deps)
   no_deps=$(.venv/bin/python -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["tool"]["mcuforge"]["no-deps"]))')

@@ -20,8 +20,9 @@ from typing import Any, Mapping
 from codegen.cycles.counts import EventCounts
 from codegen.cycles.events import EVENTS, Event
 from codegen.errors import McuforgeError
+from codegen.resources import BOARDS_DIR
 
-TIMING_DIR = Path(__file__).resolve().parents[2] / "boards" / "timing"
+TIMING_DIR = BOARDS_DIR / "timing"
 
 
 class CostTableError(McuforgeError):

@@ -23,9 +23,9 @@ from codegen.cycles.counts import EventCounts, Window
 from codegen.cycles.events import EVENTS, Event
 from codegen.errors import McuforgeError
 from codegen.hil.symbols import Symbol, functions
+from codegen.resources import TOOLS_DIR, qemu_plugin_dir
 
-ROOT = Path(__file__).resolve().parents[2]
-SOURCE_DIR = ROOT / "tools" / "qemu-plugin"
+SOURCE_DIR = TOOLS_DIR / "qemu-plugin"
 PLUGIN_SOURCES = ("mfcycles.c", "decode.c")
 TOOL_SOURCES = ("decode_tool.c", "decode.c")
 HEADERS = ("decode.h", "qemu_plugin_api.h")
@@ -39,11 +39,6 @@ FORMAT = "mfcycles 1"
 
 class PluginError(McuforgeError):
     pass
-
-
-def cache_dir() -> Path:
-    """Where built plugin libraries go."""
-    return ROOT / ".cache" / "qemu-plugin"
 
 
 def compiler() -> str:
@@ -78,7 +73,7 @@ def compile_c(out: Path, sources: tuple[str, ...], flags: tuple[str, ...]) -> st
 
 
 def _built(stem: str, suffix: str, sources: tuple[str, ...], flags: tuple[str, ...], cache: Path | None) -> Path:
-    out = (cache or cache_dir()) / f"{stem}-{_digest(sources, flags)}{suffix}"
+    out = (cache or qemu_plugin_dir()) / f"{stem}-{_digest(sources, flags)}{suffix}"
     if not out.is_file():
         compile_c(out, sources, flags)
     return out

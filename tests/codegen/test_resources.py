@@ -1,4 +1,4 @@
-"""mcuforge outside its checkout: the wheel carries firmware/, templates/, boards/ and pio-platform/,
+"""mcuforge outside its checkout: the wheel carries firmware/, templates/, boards/, pio-platform/ and tools/,
 codegen.resources finds them there, and an installed mcuforge inspects, generates, builds and runs
 for the host board, and loads its pytest plugin, from a directory of its own.
 
@@ -32,6 +32,7 @@ def test_a_checkout_reads_its_own_directories():
         assert resources.data_dir(name) == ROOT / name
     assert resources.platformio_core_dir() == ROOT / ".platformio"
     assert resources.build_root() == ROOT / "build"
+    assert resources.qemu_plugin_dir() == ROOT / ".cache" / "qemu-plugin"
 
 
 def test_installed_writes_go_to_the_cache_and_the_current_directory(monkeypatch, tmp_path):
@@ -39,6 +40,7 @@ def test_installed_writes_go_to_the_cache_and_the_current_directory(monkeypatch,
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MCUFORGE_CACHE_DIR", str(tmp_path / "c"))
     assert resources.platformio_core_dir() == tmp_path / "c" / "platformio"
+    assert resources.qemu_plugin_dir() == tmp_path / "c" / "qemu-plugin"
     assert resources.build_root() == tmp_path / "build"
     monkeypatch.delenv("MCUFORGE_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
