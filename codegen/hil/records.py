@@ -10,12 +10,15 @@ import enum
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 from codegen.boards import Board
 from codegen.errors import McuforgeError
 from codegen.hil.dut import Device
 from codegen.hil.transport import Transport
+
+if TYPE_CHECKING:
+    from codegen.cycles.plugin import Probe
 
 
 class TargetKind(enum.StrEnum):
@@ -48,6 +51,7 @@ class RunRequest:
     boot_timeout: float = 30.0    # seconds for the boot event (or a ping) after start: generous, a loaded machine boots QEMU slowly
     record: bool = False          # keep every request's wall-clock times (Device.exchanges)
     upload_protocol: str | None = None  # one of the board's [upload] protocols (default: its protocol)
+    cycles: "Probe | None" = None  # QEMU: count instructions by class with the cycle plugin (codegen.cycles)
 
     def __post_init__(self) -> None:
         if not isinstance(self.target, TargetKind):  # a plain string from a caller: checked here, once

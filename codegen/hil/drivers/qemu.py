@@ -52,6 +52,8 @@ class QemuDriver:
                "-semihosting-config", "enable=on,target=native", *board.emulator.args, *request.extra_qemu_args]
         if request.gpio_trace is not None:
             cmd += qemu_trace_args(board, request.gpio_trace)
+        if request.cycles is not None:
+            cmd += request.cycles.qemu_args()
         return cmd
 
     def launch(self, cmd: list[str]) -> tuple[subprocess.Popen, IO[bytes]]:
