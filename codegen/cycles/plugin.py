@@ -45,7 +45,7 @@ def compiler() -> str:
     cc = shutil.which("gcc")
     if cc is None:
         raise PluginError("no host C compiler (gcc) to build the QEMU cycle plugin",
-                          hint="run ./setup.sh (it installs gcc), or pass cycles=0 to run without estimated cycles")
+                          hint="run ./setup.sh (it installs gcc)")
     return cc
 
 
@@ -186,27 +186,32 @@ class WindowReader:
             if line.strip():
                 self._line(line)
 
-    def take(self, n: int, timeout: float) -> list[Window]:
-        """The next `n` windows; waits at most `timeout` seconds for the plugin to write them."""
+    def _wait(self, n: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while True:
             self.poll()
             if len(self.ready) >= n:
-                out, self.ready = self.ready[:n], self.ready[n:]
-                return out
+                return
             if time.monotonic() >= deadline:
                 raise PluginError(f"the cycle plugin wrote {len(self.ready)} of {n} windows within {timeout:g} s "
                                   f"({self.path})",
                                   hint="the firmware must read its counter (mf_counter_now) exactly twice per "
-                                       "measurement; or run with cycles=0")
+                                       "measurement")
             time.sleep(0.01)
 
-    def discard(self) -> int:
-        """Drop every window written so far (e.g. the warm-up's); returns how many."""
-        self.poll()
-        n = len(self.ready)
-        self.ready = []
-        return n
+    def take(self, n: int, timeout: float) -> list[Window]:
+        """The next `n` windows; waits at most `timeout` seconds for the plugin to write them."""
+        self._wait(n, timeout)
+        out, self.ready = self.ready[:n], self.ready[n:]
+        return out
+
+    def drain(self, at_least: int, timeout: float) -> list[Window]:
+        """Every window not yet taken, after waiting (at most `timeout` s) until there are `at_least`.
+        Call it after a request's reply: the firmware closes its last window before it replies, so the
+        request's windows are the last ones (a request the host had to send again adds earlier ones)."""
+        self._wait(at_least, timeout)
+        out, self.ready = self.ready, []
+        return out
 
 
 def main() -> int:

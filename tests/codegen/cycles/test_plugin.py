@@ -159,3 +159,15 @@ def test_probe_needs_the_counter_read(tmp_path):
                    timeout=60)
     with pytest.raises(PluginError, match="mf_counter_now"):
         probe_for(elf, tmp_path / "probe")
+
+
+def test_drain_returns_every_window_after_the_wait(tmp_path):
+    out = tmp_path / "w"
+    names = ",".join(e.value for e in E)
+    zeros = " ".join(["0"] * (len(E) - 1))
+    out.write_text(f"mfcycles 1 ranges=0 events={names}\n"
+                   + "".join(f"w {k}\nr 0 {k + 1} {zeros}\ne {k}\n" for k in range(3)))
+    reader = WindowReader(out)
+    assert [w.instructions for w in reader.drain(2, timeout=1)] == [1, 2, 3]
+    with pytest.raises(PluginError, match="wrote 0 of 1"):
+        reader.drain(1, timeout=0.1)
