@@ -22,7 +22,11 @@ from codegen.hil.strategy import running
 from codegen.pio.project import BUILD_ROOT, BuildOptions, write_project
 from codegen.pio.runner import build
 from codegen.reference import float_input_ranges, random_inputs
+from codegen.cycles.costs import cost_table
+from codegen.cycles.estimate import timed_windows
+from codegen.cycles.plugin import WindowReader
 from codegen.report import build_report
+from codegen.run import cycle_probe
 from codegen.term import kb, say
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,6 +47,37 @@ ARENA_TARGET = 0.75
 TARGETS = {"keyword_spotting": 3_860_000, "visual_wake_words": 12_500_000,
            "image_classification": 14_900_000, "anomaly_detection": 340_000}
 KWS_CODE_TARGET = 25 * 1024
+# TFLM + CMSIS-NN's executed instructions (the anchor runs above) weighted by the same Cortex-M4 cost model
+# (boards/timing/cortex-m4.toml): ../shared/ANCHORS.md, "Where mcuforge stands". Estimates, like ours.
+TFLM_ESTIMATED_CYCLES_M4 = {"keyword_spotting": 9_270_000, "visual_wake_words": 30_840_000,
+                            "image_classification": 36_780_000, "anomaly_detection": 853_000}
+
+
+@dataclass(frozen=True)
+class Published:
+    """A published MLPerf Tiny result: latency measured on silicon (../shared/ANCHORS.md)."""
+
+    system: str
+    board: str
+    mhz: int
+    ms: dict[str, float]
+
+
+# per core column: measured on real boards (flash wait states, caches, ART accelerator): not estimates
+PUBLISHED = {
+    "Cortex-M4": (Published("X-CUBE-AI 10.2 (MLPerf Tiny v1.3)", "STM32L4R5", 120,
+                            {"keyword_spotting": 43.4, "visual_wake_words": 89.4, "image_classification": 165.7,
+                             "anomaly_detection": 4.79}),
+                  Published("microTVM + CMSIS-NN (v1.0)", "STM32L4R5", 120,
+                            {"keyword_spotting": 99.8, "visual_wake_words": 301.2, "image_classification": 389.6,
+                             "anomaly_detection": 8.6})),
+    "Cortex-M7": (Published("X-CUBE-AI 9.0", "STM32H7A3", 280,
+                            {"keyword_spotting": 11.3, "visual_wake_words": 23.8, "image_classification": 40.8,
+                             "anomaly_detection": 1.23}),),
+    "Cortex-M33": (Published("X-CUBE-AI 10.2 (v1.3)", "STM32U575", 160,
+                             {"keyword_spotting": 29.0, "visual_wake_words": 59.3, "image_classification": 109.5,
+                              "anomaly_detection": 3.21}),),
+}
 
 
 @dataclass(frozen=True)
@@ -61,6 +96,8 @@ class BenchRow:
     stack_used_bytes: int
     ram_bytes: int
     flash_bytes: int
+    estimated_cycles: int | None = None   # an estimate: instruction classes x `timing` (codegen.cycles)
+    timing: str = ""                      # the core's timing table (boards/timing/<timing>.toml)
 
 
 def measure(board: Board, model: Path, options: BuildOptions, root: Path, n: int = 3) -> BenchRow:
@@ -68,8 +105,10 @@ def measure(board: Board, model: Path, options: BuildOptions, root: Path, n: int
     art = build(project)
     rep = build_report(project, art.elf)
     m = project.compiled
-    request = RunRequest(timeout=120)
+    probe = cycle_probe(board, art.elf)
+    request = RunRequest(timeout=120, cycles=probe)
     rng = np.random.default_rng(0)
+    estimated = None
     with running(board, art.elf, request) as s:
         dev = s.device
         if dev.info().sha256 != m.sha256:
@@ -77,8 +116,13 @@ def measure(board: Board, model: Path, options: BuildOptions, root: Path, n: int
         for k, x in enumerate(random_inputs(m.inputs, rng, float_input_ranges(m.graph))):
             dev.load(k, np.ascontiguousarray(x).tobytes())
         counts = dev.infer(n, warmup=True, timeout=request.timeout)
-        stack_used, _ = dev.stack()
         per_tick = s.unit.per_tick
+        if s.cycles is not None and board.core.timing:
+            windows = timed_windows(WindowReader(s.cycles.out), [c * per_tick for c in counts], per_tick,
+                                    "inference", request.timeout, written=n + 1)
+            table = cost_table(board.core.timing)
+            estimated = int(round(float(np.median([table.cycles(w.total) for w in windows]))))
+        stack_used, _ = dev.stack()
         dev.exit(0, semihost=s.semihost)
     instructions = int(round(float(np.median(counts)) * per_tick))
     return BenchRow(model=model.stem, core="", board=board.name, options=options.variant_suffix().lstrip("-"),
@@ -86,7 +130,7 @@ def measure(board: Board, model: Path, options: BuildOptions, root: Path, n: int
                     code_bytes=rep.code_bytes, weights_bytes=rep.weights_bytes,
                     params_bytes=rep.params_bytes, arena_bytes=rep.arena_bytes,
                     stack_used_bytes=stack_used, ram_bytes=rep.ram_bytes,
-                    flash_bytes=rep.flash_bytes)
+                    flash_bytes=rep.flash_bytes, estimated_cycles=estimated, timing=board.core.timing or "")
 
 
 def plan(models: list[Path]) -> list[tuple[str, str, str | None, Path, BuildOptions]]:
@@ -118,13 +162,59 @@ def run_bench(models: list[Path] | None = None, root: Path = BUILD_ROOT / "bench
         row = BenchRow(**{**asdict(row), "core": core})
         rows.append(row)
         say(f"  [{k}/{len(jobs)}] {core:10s} {row.board:12s} {model.stem:28s} {row.options or '-':7s} "
-            f"{row.instructions:>12,} instr  {row.macs_per_instruction:5.2f} MAC/instr  "
+            f"{row.instructions:>12,} instr  {_est(row.estimated_cycles):>12} est. cycles  "
+            f"{row.macs_per_instruction:5.2f} MAC/instr  "
             f"arena {kb(row.arena_bytes)}  ({time.monotonic() - start:.0f} s)")
     return rows
 
 
 def _m(x: int) -> str:
     return f"{x / 1e6:.2f}M"
+
+
+def _est(x: int | None) -> str:
+    return "-" if x is None else f"{x:,}"
+
+
+def estimated_section(rows: list[BenchRow]) -> list[str]:
+    """Estimated cycles against TFLM + CMSIS-NN's estimate (M4), and published silicon latencies beside them."""
+    est = [r for r in rows if r.estimated_cycles and not r.options and r.model in MLPERF_TINY]
+    if not est:
+        return []
+    out = ["## Estimated cycles (estimates, not measurements)", "",
+           "QEMU counts instructions; the cycle plugin (tools/qemu-plugin) counts them by class, and each core's "
+           "timing table (boards/timing/<core>.toml, from Arm's Technical Reference Manuals, sources cited per "
+           "entry) turns the classes into an **estimated** cycle count for zero-wait-state memory. The tables say "
+           "what they ignore: flash wait states, bus contention, register-dependency stalls, the Cortex-M7's dual "
+           "issue, the Cortex-M55's beat overlap. Compare estimates with estimates.", ""]
+    m4 = [r for r in est if r.core == "Cortex-M4" and r.model in TFLM_ESTIMATED_CYCLES_M4]
+    if m4:
+        out += ["### Cortex-M4: mcuforge against TFLM + CMSIS-NN, both through the same cost model", "",
+                "| model | mcuforge instr | mcuforge est. cycles | est. cycles per instr | TFLM+CMSIS-NN est. cycles "
+                "(ANCHORS.md) | ratio |", "|---|---|---|---|---|---|"]
+        for r in m4:
+            t = TFLM_ESTIMATED_CYCLES_M4[r.model]
+            out.append(f"| {r.model} | {_m(r.instructions)} | {_m(r.estimated_cycles or 0)} | "
+                       f"{(r.estimated_cycles or 0) / r.instructions:.2f} | {_m(t)} | {(r.estimated_cycles or 0) / t:.2f} |")
+        out.append("")
+    pub = [r for r in est if r.core in PUBLISHED]
+    if pub:
+        out += ["### Published MLPerf Tiny latencies on silicon, beside our estimates", "",
+                "The published figures are **measured on real boards** (flash wait states, caches, the flash "
+                "accelerator), ours are **estimates** converted to milliseconds at that board's clock: they are not "
+                "like for like (ANCHORS.md: TFLM+CMSIS-NN's estimate is ~1.3x below microTVM+CMSIS-NN's measured "
+                "cycles on the M4).", "",
+                "| core | model | mcuforge est. cycles | mcuforge est. ms at that clock | published system | board, clock | "
+                "published ms (measured) | published cycles (ms x clock) |", "|---|---|---|---|---|---|---|---|"]
+        for r in pub:
+            for p in PUBLISHED[r.core]:
+                if r.model not in p.ms:
+                    continue
+                out.append(f"| {r.core} | {r.model} | {_m(r.estimated_cycles or 0)} | "
+                           f"{(r.estimated_cycles or 0) / (p.mhz * 1e3):.2f} | {p.system} | {p.board}, {p.mhz} MHz | "
+                           f"{p.ms[r.model]:g} | {_m(int(round(p.ms[r.model] * p.mhz * 1e3)))} |")
+        out.append("")
+    return out
 
 
 def render(rows: list[BenchRow], command: str) -> str:
@@ -173,15 +263,20 @@ def render(rows: list[BenchRow], command: str) -> str:
             out += [f"visual_wake_words on the STM32L475 (96 KB SRAM1): arena {vww[0].arena_bytes:,} B, RAM "
                     f"{vww[0].ram_bytes:,} B with `{vww[0].options or 'default'}` options."]
         out.append("")
+    out += estimated_section(rows)
     for core in dict.fromkeys(r.core for r in rows):
-        out += [f"## {core}", "",
-                "| model | board | options | MACs | instructions | MACs/instr | code flash | model data | arena | stack | RAM |",
-                "|---|---|---|---|---|---|---|---|---|---|---|"]
+        timing = next((r.timing for r in rows if r.core == core and r.timing), "")
+        out += [f"## {core}", ""]
+        if timing:
+            out += [f"est. cycles: an **estimate** (instruction classes x boards/timing/{timing}.toml), not a "
+                    "measurement.", ""]
+        out += ["| model | board | options | MACs | instructions | est. cycles | MACs/instr | code flash | model data | arena | stack | RAM |",
+                "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in rows:
             if r.core != core:
                 continue
             out.append(f"| {r.model} | {r.board} | {r.options or '-'} | {r.macs:,} | {r.instructions:,} | "
-                       f"{r.macs_per_instruction:.3f} | {kb(r.code_bytes)} | {kb(r.weights_bytes + r.params_bytes)} | "
+                       f"{_est(r.estimated_cycles)} | {r.macs_per_instruction:.3f} | {kb(r.code_bytes)} | {kb(r.weights_bytes + r.params_bytes)} | "
                        f"{kb(r.arena_bytes)} | {kb(r.stack_used_bytes)} | {kb(r.ram_bytes)} |")
         out.append("")
     return "\n".join(out)

@@ -77,6 +77,12 @@ def show_run(res: RunResult, project: Project) -> None:
     if res.latency_us is not None:
         lat = res.latency_us
         kv("latency", f"{lat.p50 / 1000:.3f} ms p50, {lat.p99 / 1000:.3f} ms p99  [{res.latency_basis}]")
+    est = res.estimated_cycles
+    if est is not None:
+        at = "" if est.latency_us is None else \
+            f" = {est.latency_us.p50 / 1000:.3f} ms at {est.clock_hz / 1e6:g} MHz"
+        kv("est. cycles", f"{num(est.per_inference.p50)} per inference{at} (p50)  [an estimate: instructions by "
+           f"class x {est.file}; zero wait states]")
     if res.pin is not None:
         pin = res.pin
         verdict = "match" if pin.ok else "MISMATCH"
@@ -89,11 +95,15 @@ def show_run(res: RunResult, project: Project) -> None:
         total = sum(p.value for p in res.profile) or 1.0
         shown = res.profile if len(res.profile) <= PROFILE_LINES else \
             sorted(sorted(res.profile, key=lambda p: -p.value)[:PROFILE_LINES], key=lambda p: p.index)
-        kv("profile", f"{num(total)} {res.unit} over {len(res.profile)} operators"
+        estimated = all(p.estimated_cycles is not None for p in res.profile)
+        est_total = sum(p.estimated_cycles or 0.0 for p in res.profile)
+        kv("profile", f"{num(total)} {res.unit}"
+           + (f" (est. {num(est_total)} cycles)" if estimated else "") + f" over {len(res.profile)} operators"
            + ("" if shown is res.profile else f" (the {PROFILE_LINES} largest)"))
         width = max(len(p.op) for p in shown)
         for p in shown:
-            kv("", f"#{p.index:<3} {p.op:<{width}}  {num(p.value):>12} {100 * p.value / total:5.1f}%  {p.summary}")
+            cyc = f" {num(p.estimated_cycles):>12} est. cycles" if p.estimated_cycles is not None else ""
+            kv("", f"#{p.index:<3} {p.op:<{width}}  {num(p.value):>12} {100 * p.value / total:5.1f}%{cyc}  {p.summary}")
     mem = res.memory
     if mem is not None and mem.flash_bytes is not None:
         kv("flash", f"{kb(mem.flash_bytes)} of {kb(mem.flash_budget)} ({pct(mem.flash_bytes, mem.flash_budget)})"

@@ -12,7 +12,7 @@ from typing import Sequence
 
 from codegen.cycles.costs import CostTable
 from codegen.cycles.counts import EventCounts, Window
-from codegen.cycles.plugin import PluginError, Probe
+from codegen.cycles.plugin import PluginError, Probe, WindowReader
 
 LABEL = "estimate"
 
@@ -74,3 +74,13 @@ def check_against_counter(windows: Sequence[Window], counted: Sequence[float], p
                               f"firmware's counter {c:,.0f} (one tick = {per_tick:g} instructions)",
                               hint="the plugin's marker is not the firmware's counter read: rebuild the firmware "
                                    "and the plugin (python -m codegen.cycles.plugin)")
+
+
+def timed_windows(reader: WindowReader, counted: Sequence[float], per_tick: float, what: str, timeout: float,
+                  written: int | None = None) -> list[Window]:
+    """The windows of a request's timed spans (the last `len(counted)` written; `written`: how many
+    the request writes at least, e.g. one more for a warm-up), checked against the counter."""
+    n = len(counted)
+    windows = reader.drain(written if written is not None else n, timeout)[-n:] if n else []
+    check_against_counter(windows, counted, per_tick, what)
+    return windows

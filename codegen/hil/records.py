@@ -89,6 +89,7 @@ class Session:
     transport: Transport | None = None
     process: subprocess.Popen | None = None  # the child the driver started (QEMU, the host firmware)
     log: IO[bytes] | None = None             # that child's output, for the tail in Stopped.log
+    cycles: "Probe | None" = None            # the cycle plugin attached to this target (QEMU only)
 
 
 class Driver(Protocol):

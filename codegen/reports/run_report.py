@@ -109,8 +109,24 @@ def write_run_report(run: RunResult, out_dir: Path, build: BuildReport | None = 
             w = np.asarray(run.pin.widths_us)
             rows.append(["µs, timing pin", *(f"{v:,.1f}" for v in
                                              (np.percentile(w, 50), np.percentile(w, 90), np.percentile(w, 99), w.max()))])
+        est = run.estimated_cycles
+        if est is not None:
+            s = est.per_inference
+            rows.append(["estimated cycles", *(f"{v:,.0f}" for v in (s.p50, s.p90, s.p99, s.max))])
+            if est.latency_us is not None:
+                s = est.latency_us
+                rows.append([f"estimated µs at {est.clock_hz / 1e6:g} MHz",
+                             *(f"{v:,.1f}" for v in (s.p50, s.p90, s.p99, s.max))])
         md += _table([f"over {run.n} inferences", "p50", "p90", "p99", "max"], rows) + [""]
         md += [f"Basis: {run.latency_basis}.", ""]
+        if est is not None:
+            md += [f"Estimated cycles are an **estimate**, not a measurement: every executed instruction counted by "
+                   f"class under QEMU (tools/qemu-plugin), weighted by the {est.title} timings of `{est.file}` "
+                   f"(sources cited there). It ignores: {'; '.join(est.ignores)}.", ""]
+            rows = [[f.name, f"{f.instructions:,}", f"{f.estimated_cycles:,.0f}",
+                     f"{100 * f.estimated_cycles / (est.per_inference.p50 or 1):.1f}%"] for f in est.functions[:10]]
+            md += ["Where one inference's estimated cycles go (functions of the firmware):", ""]
+            md += _table(["function", "instructions", "estimated cycles", "share"], rows, "lrrr") + [""]
         p = plots.latency_histogram(run.values() if run.per_tick else list(run.counts),
                                     run.unit if run.per_tick else "counter ticks", out_dir / f"latency{suffix}.png",
                                     title=f"{run.unit} per inference, n={len(run.counts)}")
@@ -134,10 +150,12 @@ def write_run_report(run: RunResult, out_dir: Path, build: BuildReport | None = 
     if run.profile:
         total = sum(p.value for p in run.profile) or 1.0
         md += ["## Per-layer profile", ""]
+        estimated = all(p.estimated_cycles is not None for p in run.profile)
         rows = [[str(p.index), p.op, p.summary or "-", f"{p.macs:,}", f"{p.value:,.0f}", f"{100 * p.value / total:.1f}%",
-                 f"{p.macs / p.value:.3f}" if p.value and p.macs else "-"] for p in run.profile]
-        md += _table(["#", "op", "tensors", "MACs", run.unit, "share", f"MACs per {run.unit.rstrip('s')}"],
-                     rows, "lllrrrr") + [""]
+                 f"{p.macs / p.value:.3f}" if p.value and p.macs else "-"]
+                + ([f"{p.estimated_cycles:,.0f}"] if estimated else []) for p in run.profile]
+        md += _table(["#", "op", "tensors", "MACs", run.unit, "share", f"MACs per {run.unit.rstrip('s')}"]
+                     + (["estimated cycles"] if estimated else []), rows, "lllrrrr" + ("r" if estimated else "")) + [""]
         p = plots.layer_bars([f"{q.index} {q.op}" for q in run.profile], [q.value for q in run.profile], run.unit,
                              out_dir / f"layers{suffix}.png", title=f"per-layer {run.unit}")
         made.append(p)

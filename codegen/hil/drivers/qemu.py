@@ -81,7 +81,7 @@ class QemuDriver:
             err.close()
             raise
         return Session(device=dev, driver=self, unit=unit_for(board, info, emulated=True), semihost=True,
-                       transport=t, process=proc, log=err,
+                       transport=t, process=proc, log=err, cycles=request.cycles,
                        description=f"QEMU {board.emulator.machine if board.emulator else ''} (emulated, -icount)")
 
     def stop(self, session: Session, clean: bool) -> Stopped:
