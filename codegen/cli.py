@@ -60,6 +60,40 @@ def _generate(a: argparse.Namespace) -> int:
     return 0
 
 
+def _export_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", type=Path, help="a .tflite file")
+    p.add_argument("--board", required=True, help="the board the library is for (`python -m codegen boards` lists them)")
+    p.add_argument("--format", required=True, metavar="cmake|platformio|arduino|zip",
+                   help="a CMake package, a PlatformIO library, an Arduino library, or a zip with a Makefile")
+    p.add_argument("-o", "--out", type=Path, required=True,
+                   help="the library's directory, new or empty (the zip format writes NAME.zip into it)")
+    p.add_argument("--force", action="store_true", help="replace an earlier export in that directory")
+    p.add_argument("--kernels", default="auto", metavar="auto|reference|dsp",
+                   help="kernel variant (default: auto, the board core's)")
+    p.add_argument("--int8-io", action="store_true", help="int8 model I/O: drop the boundary QUANTIZE/DEQUANTIZE")
+    p.add_argument("--prefix", default=None, help="symbol prefix and library name (default: from the file name)")
+
+
+@command("export", "a model as a self-contained library for a board: cmake, platformio, arduino or zip")(_export_args)
+def _export(a: argparse.Namespace) -> int:
+    from codegen.boards import load_board
+    from codegen.export import ExportOptions, export_library, format_choice, plan_library
+    from codegen.export.show import export_lines
+    from codegen.export.writer import check_destination
+    from codegen.kernels import kernel_choice, variant_for
+    fmt = format_choice(a.format)
+    options = ExportOptions(kernels=kernel_choice(a.kernels), int8_io=a.int8_io, prefix=a.prefix)
+    board = load_board(a.board)
+    variant_for(board.core.target, options.kernels)
+    if not a.model.is_file():
+        raise McuforgeError(f"model file not found: {a.model}", hint="pass the path of a .tflite file")
+    check_destination(a.out, a.force)  # all before the generator runs: a mistake costs no waiting
+    exported = export_library(plan_library(a.model, board, options), fmt, a.out, force=a.force)
+    for line in export_lines(exported, str(a.out)):
+        print(line)
+    return 0
+
+
 def _debug_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", type=Path)
     p.add_argument("--samples", type=int, default=3)

@@ -1,0 +1,66 @@
+"""`python -m codegen export`: prints what it wrote (the lines README.md quotes), and every mistake is
+an error naming the problem and its fix, exit status 2, no traceback, nothing written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from codegen.cli import main
+from codegen.export.show import export_lines
+from codegen.export.writer import MANIFEST
+from support.paths import DEFAULT_MODEL, ROOT
+
+
+def test_export_prints_what_it_wrote(tmp_path, capsys, monkeypatch):
+    from codegen.boards import load_board
+    from codegen.export import ExportFormat, export_library, plan_library
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", str(DEFAULT_MODEL), "--board", "stm32l475", "--format", "platformio", "-o", "lib"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert (tmp_path / "lib" / "library.json").is_file() and (tmp_path / "lib" / MANIFEST).is_file()
+    same = export_library(plan_library(DEFAULT_MODEL, load_board("stm32l475")), ExportFormat.PLATFORMIO,
+                          tmp_path / "again")
+    assert printed == export_lines(same, "lib")
+    assert printed[0] == "exported digits_cnn.tflite for stm32l475 (cortex-m4f, dsp kernels) as a PlatformIO library"
+
+
+MISTAKES = [
+    (["--board", "stm32l475", "--format", "cmak"], "unknown export format 'cmak'", "cmake, platformio, arduino, zip"),
+    (["--board", "stm32l476", "--format", "cmake"], "unknown board 'stm32l476'", "stm32l475"),
+    (["--board", "host", "--format", "zip", "--kernels", "cmsis"], "unknown kernel variant 'cmsis'", "reference"),
+    (["--board", "host", "--format", "zip", "--kernels", "dsp"], "dsp kernels need a core with dsp", "kernels=auto"),
+    (["--board", "host", "--format", "zip", "--prefix", "2x"], "not a C identifier", "letters"),
+]
+
+
+@pytest.mark.parametrize("args,message,hint", MISTAKES, ids=[m[1] for m in MISTAKES])
+def test_mistakes_are_errors_with_their_fix(args, message, hint, tmp_path, capsys):
+    out = tmp_path / "lib"
+    assert main(["export", str(DEFAULT_MODEL), *args, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "error: " in err and message in err and "fix:" in err and hint in err, err
+    assert not out.exists()
+
+
+def test_a_full_destination_needs_force_and_a_missing_model_is_named(tmp_path):
+    """In a real process: exit status 2, the error and its fix on stderr, no traceback."""
+    out = tmp_path / "lib"
+    out.mkdir()
+    (out / "main.c").write_text("int main(void) { return 0; }\n")
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "codegen", "export", *args], cwd=ROOT, capture_output=True,
+                              text=True, timeout=300)
+
+    full = run(str(DEFAULT_MODEL), "--board", "host", "--format", "cmake", "-o", str(out))
+    assert full.returncode == 2 and "is not empty" in full.stderr and "--force" in full.stderr
+    forced = run(str(DEFAULT_MODEL), "--board", "host", "--format", "cmake", "-o", str(out), "--force")
+    assert forced.returncode == 2 and "files mcuforge did not write (main.c)" in forced.stderr
+    missing = run(str(tmp_path / "nope.tflite"), "--board", "host", "--format", "cmake", "-o", str(tmp_path / "new"))
+    assert missing.returncode == 2 and "model file not found" in missing.stderr
+    for r in (full, forced, missing):
+        assert "Traceback" not in r.stderr + r.stdout
+    assert (out / "main.c").is_file() and not (tmp_path / "new").exists()
