@@ -109,23 +109,20 @@ def _tensor(prefix: str, which: str, k: int, t: IOTensor) -> TensorInfo:
                       elements=math.prod(t.shape), nbytes=t.nbytes, scale=float(t.scale), zero_point=t.zero_point)
 
 
-def include_closure(sources: list[Path], search: tuple[Path, ...] = (PUBLIC_HEADERS,)) -> tuple[Path, ...]:
-    """Every file under firmware/ that `sources` include ("..." includes, transitively, whatever the
-    preprocessor conditions: a superset is harmless), resolved as the compiler does: beside the
-    including file, then along `search`. Includes of generated files (the model's own header) are the
-    caller's; an include found nowhere is a broken firmware tree."""
+def include_closure(sources: list[Path]) -> tuple[Path, ...]:
+    """Every firmware header that `sources` (firmware files) include, transitively: each
+    `#include "..."` resolved as the compiler does, beside the including file, then in
+    firmware/include/ (whatever the preprocessor conditions around it: a superset is harmless)."""
     found: dict[Path, None] = {}
     todo = list(sources)
     while todo:
         src = todo.pop()
         for name in _INCLUDE.findall(src.read_text()):
-            hit = next((c.resolve() for c in (src.parent / name, *(d / name for d in search)) if c.is_file()), None)
+            hit = next((c.resolve() for c in (src.parent / name, PUBLIC_HEADERS / name) if c.is_file()), None)
             if hit is None:
-                if src.parent in search or FIRMWARE_DIR not in src.resolve().parents:
-                    continue  # a generated file's include of a generated header
                 raise McuforgeError(f"{src} includes {name!r}, which is not in the firmware tree",
                                     hint="reinstall mcuforge: its firmware/ directory is incomplete")
-            if hit not in found and FIRMWARE_DIR in hit.parents:
+            if hit not in found:
                 found[hit] = None
                 todo.append(hit)
     return tuple(sorted(found))
@@ -144,9 +141,8 @@ def plan_library(model_path: Path, board: Board, options: ExportOptions = Export
     compiled = compile_model(model_path, generator_target(variant, board.core.target),
                              GenerateOptions(prefix=prefix, int8_io=options.int8_io))
     kernels = tuple(kernel_sources(compiled, variant))
-    model_includes = [PUBLIC_HEADERS / "mcuforge" / "model.h", PUBLIC_HEADERS / "mcuforge" / "nn.h"]
-    headers = include_closure([*kernels, *model_includes])
-    headers = tuple(sorted({*headers, *(p.resolve() for p in model_includes)}))
+    model_includes = [(PUBLIC_HEADERS / "mcuforge" / h).resolve() for h in ("model.h", "nn.h")]  # model.c's
+    headers = sorted({*include_closure([*kernels, *model_includes]), *model_includes})
     return Library(name=prefix, model_path=Path(model_path), board=board, variant=variant, compiled=compiled,
                    kernels=kernels, headers=tuple(h for h in headers if library_path(h) != VARIANT_HEADER),
                    inputs=tuple(_tensor(prefix, "input", k, t) for k, t in enumerate(compiled.inputs)),
