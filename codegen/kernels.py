@@ -10,7 +10,7 @@ Some variants read parameters laid out at build time for them (the dsp kernels' 
 requantisation records): the generator writes those layouts only for a target whose feature flag is
 on, so :func:`generator_target` switches off the layout features a variant does not read. A model's
 parameters then suit exactly the variants whose ``LAYOUTS`` equal its target's layout features
-(:func:`readers`): the dsp kernels find no weights in the reference layout's place of their records,
+(:func:`readers`): the dsp kernels find their records NULL in the reference layout (ADD's tables),
 the reference kernels find NULL weights in the dsp layout.
 
 That match is checked by the compiler, never at run time: every build defines ``MF_KERNELS_<VARIANT>``
