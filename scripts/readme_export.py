@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from codegen.boards import load_board  # noqa: E402
-from codegen.export import ExportFormat, export_library, plan_library  # noqa: E402
+from codegen.export.formats import ExportFormat  # noqa: E402
+from codegen.export.library import plan_library  # noqa: E402
+from codegen.export.writer import export_library  # noqa: E402
 from codegen.export.show import export_lines  # noqa: E402
 
 README = ROOT / "README.md"

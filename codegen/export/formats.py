@@ -9,10 +9,11 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from codegen.errors import McuforgeError
 
 
 class ExportFormat(enum.StrEnum):
+    """`--format` / `export=`: what the library is for."""
+
     CMAKE = "cmake"
     PLATFORMIO = "platformio"
     ARDUINO = "arduino"
@@ -43,12 +44,3 @@ FORMATS: dict[ExportFormat, FormatSpec] = {
         "a zip with a Makefile", "include", "src",
         (("zip/Makefile.j2", "Makefile"), ("readme/zip.md.j2", "README.md")), archive=True),
 }
-
-
-def format_choice(text: str) -> ExportFormat:
-    """The user's --format / export= value; anything else is an error naming the accepted ones."""
-    try:
-        return ExportFormat(text)
-    except ValueError:
-        raise McuforgeError(f"unknown export format {text!r}",
-                            hint="use one of: " + ", ".join(f.value for f in ExportFormat)) from None

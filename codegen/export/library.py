@@ -15,6 +15,7 @@ from codegen.errors import McuforgeError
 from codegen.generate import GenerateOptions, compile_model
 from codegen.kernels import KernelVariant, chain, define, generator_target, kernel_sources, variant_for
 from codegen.lowering import CompiledModel, IOTensor, prefix_from
+from codegen.options import BuildOptions
 from codegen.resources import FIRMWARE_DIR
 
 PUBLIC_HEADERS = FIRMWARE_DIR / "include"
@@ -46,15 +47,6 @@ class TensorInfo:
     @property
     def quantised(self) -> bool:
         return self.scale != 0.0
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    """How the model is generated for the library (the format and destination are the writer's)."""
-
-    kernels: KernelVariant | None = None  # None: the board core's default variant
-    int8_io: bool = False
-    prefix: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,9 +120,9 @@ def include_closure(sources: list[Path]) -> tuple[Path, ...]:
     return tuple(sorted(found))
 
 
-def plan_library(model_path: Path, board: Board, options: ExportOptions = ExportOptions()) -> Library:
-    """Generate the model for `board`'s kernel variant (or the one chosen) and collect what the
-    library needs."""
+def plan_library(model_path: Path, board: Board, options: BuildOptions = BuildOptions()) -> Library:
+    """Generate the model for `board`'s kernel variant (or the one `options` chose; its int8 I/O and
+    symbol prefix too) and collect what the library needs."""
     variant = variant_for(board.core.target, options.kernels)
     prefix = options.prefix or prefix_from(Path(model_path).stem)
     try:

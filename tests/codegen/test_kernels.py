@@ -114,3 +114,15 @@ def test_a_variant_the_core_cannot_run_is_refused():
     assert "dsp kernels need a core with dsp" in e.value.message and "kernels=auto" in e.value.hint
     assert variant_for(Target(name="cortex-m0plus"), None) == KernelVariant.REFERENCE
     assert variant_for(Target(dsp=True), KernelVariant.REFERENCE) == KernelVariant.REFERENCE
+
+
+def test_generate_says_which_kernels_and_define_its_output_needs(tmp_path, capsys):
+    from codegen.cli import main
+    assert main(["generate", str(DEFAULT_MODEL), "--board", "stm32l475", "-o", str(tmp_path / "a")]) == 0
+    assert ("compile it with the dsp kernels (firmware/kernels/dsp/, else firmware/kernels/reference/) and "
+            "-DMF_KERNELS_DSP") in capsys.readouterr().out
+    assert main(["generate", str(DEFAULT_MODEL), "--board", "stm32l475", "--kernels", "reference",
+                 "-o", str(tmp_path / "b")]) == 0
+    assert "-DMF_KERNELS_REFERENCE" in capsys.readouterr().out
+    res = _compile([tmp_path / "b" / "digits_cnn_model.c"], "-DMF_KERNELS_REFERENCE", include=tmp_path / "b")
+    assert res.returncode == 0, res.stderr

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from codegen.boards import load_board
-from codegen.export import ExportFormat, export_library, plan_library
+from codegen.export.formats import ExportFormat
+from codegen.export.library import plan_library
+from codegen.export.writer import export_library
 from codegen.export.library import Library
 from codegen.kernels import KernelVariant
 from codegen.pio.runner import pio_executable
