@@ -71,7 +71,7 @@ def write_tree(lib: Library, fmt: ExportFormat, top: Path) -> list[PurePosixPath
         dst = (inc if public_header(f) else src) / library_path(f)
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(f, dst)
-    context = {"lib": lib, "spec": spec, "format": fmt.value, "version": __version__,
+    context = {"lib": lib, "spec": spec, "version": __version__,
                "stamp": stamp(lib.model_path.name, lib.compiled.sha256), "sources": _sources(lib, spec)}
     (inc / VARIANT_HEADER).write_text(render("export/variant.h.j2", **context))
     for template, path in spec.files:
