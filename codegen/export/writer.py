@@ -105,6 +105,10 @@ def check_destination(out: Path, force: bool) -> None:
     holds only an earlier export's files."""
     if out.exists() and not out.is_dir():
         raise McuforgeError(f"{out} is a file, not a directory", hint="pass -o a new or empty directory")
+    for parent in out.parents:
+        if parent.exists() and not parent.is_dir():
+            raise McuforgeError(f"{parent} is a file, so {out} cannot be a directory",
+                                hint="pass -o a new or empty directory")
     if not out.is_dir() or not any(out.iterdir()):
         return
     if not force:
@@ -122,6 +126,14 @@ def export_library(lib: Library, fmt: ExportFormat, out: Path, force: bool = Fal
     """Write `lib` as `fmt` into the directory `out` (for the zip format: `out/<name>.zip`)."""
     out = Path(out).absolute()
     check_destination(out, force)
+    try:
+        return _export(lib, fmt, out)
+    except OSError as e:  # a parent that is a file, no permission, a full disk: the destination is as it was
+        raise McuforgeError(f"cannot write {out}: {e.strerror or e}",
+                            hint="pass -o a new or empty directory in a place you can write to") from None
+
+
+def _export(lib: Library, fmt: ExportFormat, out: Path) -> Exported:
     out.parent.mkdir(parents=True, exist_ok=True)
     spec = FORMATS[fmt]
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.") as tmp:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +80,14 @@ def test_a_full_destination_needs_force_and_a_missing_model_is_named(tmp_path):
     for r in (full, forced, missing):
         assert "Traceback" not in r.stderr + r.stdout
     assert (out / "main.c").is_file() and not (tmp_path / "new").exists()
+
+
+def test_a_destination_that_cannot_be_written_is_an_error(tmp_path, capsys):
+    """A parent that is a file, and a place where nothing can be created (/proc, even for root):
+    errors with their fix, not a crash report."""
+    (tmp_path / "file").write_text("")
+    cases = [(tmp_path / "file" / "lib", "is a file, so"), (Path("/proc/mcuforge-export"), "cannot write")]
+    for out, message in cases[: 2 if Path("/proc/self").is_dir() else 1]:
+        assert main(["export", str(DEFAULT_MODEL), "--board", "host", "--format", "zip", "-o", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert message in err and "fix: pass -o a new or empty directory" in err, err
