@@ -170,6 +170,10 @@ def test_arduino_library_layout_and_build(tmp_path):
     _run([ARM + "g++", *lib.core_flags, "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections",
           str(tmp_path / "sketch.o"), *map(str, objs), "-lm", "-o", str(elf)])
     assert "digits_cnn_invoke" in _run([ARM + "nm", str(elf)]).stdout
+    # architectures=*: the same sources compile for a core without the DSP extension (an Arduino Zero's M0+)
+    for src in sorted((root / "src").rglob("*.c")):
+        _run([ARM + "gcc", "-std=gnu11", "-mcpu=cortex-m0plus", "-mthumb", "-Os", *STRICT.split(),
+              f"-I{root / 'src'}", "-c", str(src), "-o", str(tmp_path / "m0.o")])
 
 
 def test_zip_with_a_makefile_dsp_kernels_on_the_host(tmp_path):
