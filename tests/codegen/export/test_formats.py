@@ -1,7 +1,7 @@
 """Each export format consumed as its users would: a small project built against it with the format's
 own tool, running the README's example. CMake with the host compiler (add_subdirectory) and with
 arm-none-eabi through a toolchain file (find_package); a PlatformIO project with the library in lib/,
-offline with mcuforge's platform; the Arduino layout checked against the library specification and
+offline with mcuforge's platform, for the host and cross-compiled for the STM32L475; the Arduino layout checked against the library specification and
 compiled as the Arduino builder does; the zip's Makefile. Host programs run bit-exact with TFLM."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from codegen.export.library import plan_library
 from codegen.export.writer import export_library
 from codegen.export.library import Library
 from codegen.kernels import KernelVariant
+from codegen.pio.core import core
 from codegen.pio.runner import pio_executable
 from codegen.resources import PIO_PLATFORM_DIR
 from support.export_consumer import check_bit_exact, program, readme_example
@@ -115,6 +116,40 @@ def test_platformio_library_offline_with_mcuforges_platform(tmp_path):
     _run([pio_executable(), "run", "-d", str(project), "-e", "host"], env=env, timeout=600)
     assert not log.exists() or log.read_text() == "", f"network use: {log.read_text()}"
     check_bit_exact(project / ".pio" / "build" / "host" / "firmware", DEFAULT_MODEL, lib.compiled)
+
+
+@needs_arm
+def test_platformio_library_cross_compiled_for_the_stm32l475(tmp_path):
+    """The STM32L475 export in a PlatformIO project built with arm-none-eabi by mcuforge's platform
+    (the offline toolchain package): the library's sources get the project's core flags, and its
+    dsp kernels use the DSP extension."""
+    lib = _library("stm32l475")
+    project = tmp_path / "project"
+    exp = export_library(lib, ExportFormat.PLATFORMIO, project / "lib" / "digits_cnn")
+    (project / "src").mkdir()
+    (project / "src" / "main.c").write_text(program(exp.root / "README.md", lib.compiled))
+    (project / "boards").mkdir()
+    (project / "boards" / "l475.json").write_text(
+        '{"name": "L475", "vendor": "-", "url": "", "frameworks": [],\n'
+        ' "build": {"mcuforge_toolchain": "arm-none-eabi", "cpu": "cortex-m4", "mcu": "stm32l475", "f_cpu": "80000000L"},\n'
+        ' "upload": {"maximum_size": 1048576, "maximum_ram_size": 131072, "protocol": ""}}\n')
+    flags = "".join(f"\n    {f}" for f in lib.core_flags)
+    (project / "platformio.ini").write_text(
+        f"[platformio]\nboards_dir = boards\n\n[env:l475]\nplatform = {PIO_PLATFORM_DIR}\n"
+        f"platform_packages = toolchain-gccarmnoneeabi@symlink://{core().toolchain_dir}\nboard = l475\n"
+        "custom_mcuforge_cflags =" + flags + "".join(f"\n    {f}" for f in ("-std=c99", "-Os", *STRICT.split())) +
+        "\ncustom_mcuforge_ldflags =" + flags + "\n    --specs=nano.specs\n    --specs=nosys.specs" +
+        "\ncustom_mcuforge_libs = m\n")
+    env, log = offline_environ(tmp_path / "guard")
+    _run([pio_executable(), "run", "-d", str(project), "-e", "l475"], env=env, timeout=600)
+    assert not log.exists() or log.read_text() == "", f"network use: {log.read_text()}"
+    elf = project / ".pio" / "build" / "l475" / "firmware.elf"
+    attrs = _arm_attributes(elf)
+    assert 'Tag_CPU_name: "7E-M"' in attrs and "Tag_ABI_VFP_args: VFP registers" in attrs, attrs
+    kernel_obj = next((project / ".pio" / "build" / "l475").rglob("digits_cnn/kernels/dsp/mf_conv2d_s8.o"))
+    assert "Tag_ABI_VFP_args: VFP registers" in _arm_attributes(kernel_obj)  # the library got the project's flags
+    conv = _run([ARM + "objdump", "-d", "--disassemble=mf_conv2d_s8", str(elf)]).stdout
+    assert "smlad" in conv, "the dsp convolution kernel should be linked and use SMLAD"
 
 
 ARDUINO_FIELDS = ("name", "version", "author", "maintainer", "sentence", "paragraph", "category", "url",
