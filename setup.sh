@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 APT_PACKAGES=(gcc libc6-dev gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
-              ser2net sigrok-cli openocd stlink-tools)
+              ser2net sigrok-cli openocd stlink-tools cmake make)
 BACKPORTS_LIST=/etc/apt/sources.list.d/bookworm-backports.sources
 
 log() { printf 'setup: %s\n' "$*"; }

@@ -1,4 +1,5 @@
-"""SCons integration: what `scons board=B model=PATH [run|test|inspect|bench|compare]` builds.
+"""SCons integration: what `scons board=B model=PATH [run|test|inspect|bench|compare]` builds
+(and `export=FORMAT`: the model as a library instead of firmware).
 
 The command line is parsed once (:func:`codegen.options.command_line.parse_command_line`: one table
 of options, which also writes `scons -h`) into a :class:`CommandLine` of typed records; every
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from codegen.errors import McuforgeError, handle
-from codegen.options import Command
+from codegen.options import Command, ExportOptions
 from codegen.options.command_line import CommandLine, help_text, parse_command_line
 
 REPO = Path(__file__).resolve().parents[1]
@@ -114,6 +115,29 @@ def inspect_action(target, source, env) -> int:  # noqa: ARG001
     from codegen.inspect import inspect_and_show
     line = _job().line
     return _guarded(lambda: inspect_and_show(line.model, load_board(line.board), line.build), "inspect")
+
+
+def export_dir(proj: Path, export: ExportOptions) -> Path:
+    """Where `scons ... export=FORMAT` writes the library: beside the firmware build of the same options."""
+    return proj / f"export-{export.format.value}"
+
+
+def export_action(target, source, env) -> int:  # noqa: ARG001
+    from codegen.boards import load_board
+    from codegen.export.library import plan_library
+    from codegen.export.show import export_lines
+    from codegen.export.writer import export_library
+    from codegen.term import say
+    j = _job()
+    export = j.line.export
+    assert export is not None
+
+    def go() -> None:
+        out = export_dir(j.proj, export)
+        library = plan_library(j.line.model, load_board(j.line.board), j.line.build)
+        for line in export_lines(export_library(library, export.format, out, force=export.force), _rel(out)):
+            say(line)
+    return _guarded(go, "exporting the library")
 
 
 def bench_action(target, source, env) -> int:  # noqa: ARG001
@@ -220,7 +244,18 @@ def _declare(env: Any, line: CommandLine, root: Path, cleaning: bool) -> None:
     rep = env.Command(str(proj / "report.json"), fw, env.Action(report_action, f"report     {_rel(proj)}/report.json"))
     env.Clean(rep, str(proj))
     Alias("build", rep)
-    Default(rep)
+    if line.export is None:
+        Default(rep)
+    else:  # export=FORMAT: the library instead of the firmware
+        from codegen.export.writer import MANIFEST
+        out = export_dir(proj, line.export)
+        env["MF_EXPORT"] = repr(line.export)
+        lib = env.Command(str(out / MANIFEST), [str(model), str(board.path)] + _sources(
+            REPO, ("codegen/**/*.py", "templates/**/*.j2", "firmware/**/*.c", "firmware/**/*.h")),
+            env.Action(export_action, f"export     {model.name} for {board.name} as {line.export.format.value} "
+                                      f"-> {_rel(out)}", varlist=["MF_OPTIONS", "MF_EXPORT"]))
+        Precious(lib)  # the writer replaces an earlier export whole; SCons must not delete its manifest first
+        Default(lib)
     AlwaysBuild(Alias("run", rep, env.Action(run_action, f"run        {model.name} on {board.name}")))
     AlwaysBuild(Alias("test", rep, env.Action(test_action, f"test       {model.name} on {board.name} vs TFLM")))
     AlwaysBuild(Alias("inspect", [], env.Action(inspect_action, f"inspect    {model.name}")))

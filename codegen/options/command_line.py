@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from codegen.errors import McuforgeError
+from codegen.export.formats import ExportFormat
 from codegen.kernels import AUTO, KernelVariant
-from codegen.options.records import (BuildOptions, Command, CompareJob, CompareOptions, OptLevel,
+from codegen.options.records import (BuildOptions, Command, CompareJob, CompareOptions, ExportOptions, OptLevel,
                                      RunOptions, TargetKind, TargetOptions, ValidateOptions, VariantSpec)
 from codegen.options.values import Value, choice, flag, integer, number, path, text
 
@@ -25,6 +26,7 @@ MAX_N = 100_000
 MAX_SAMPLES = 10_000_000
 
 BUILDS = frozenset({Command.BUILD, Command.RUN, Command.TEST, Command.INSPECT})
+BUILD = frozenset({Command.BUILD})
 REACH = frozenset({Command.RUN, Command.TEST, Command.COMPARE})
 RUN = frozenset({Command.RUN})
 TEST = frozenset({Command.TEST})
@@ -80,6 +82,9 @@ OPTIONS: tuple[Option, ...] = (
            "reference", "auto"),
     Option("opt", choice(OptLevel), BUILDS, "compiler optimisation flag", "-Os", "-O2"),
     Option("stack", _stack(), BUILDS, "stack bytes reserved at the top of the main RAM", "8192", "4096"),
+    Option("export", choice(ExportFormat), BUILD,
+           "instead of firmware, the model as a library: BUILD_DIR/BOARD/MODEL-STEM/export-FORMAT/ (its README.md "
+           "says how to call it)", "cmake"),
     # run
     Option("n", integer(1, MAX_N), RUN | COMPARE, "timed inferences", "10", "10"),
     Option("input", path((".npy", ".npz"), what="input file"), RUN,
@@ -143,6 +148,7 @@ class CommandLine:
     run: RunOptions
     validate: ValidateOptions
     compare: CompareJob | None
+    export: ExportOptions | None = None  # export=FORMAT: a library instead of firmware
 
     def wants(self, command: Command) -> bool:
         return command in self.commands
@@ -240,7 +246,9 @@ def parse_command_line(args: Mapping[str, str], targets: Sequence[str], default_
         build_dir=Path(build_dir).resolve() if build_dir else None,
         build=BuildOptions(**given("int8_io", "kernels", "opt", stack_size="stack")),
         run=RunOptions(target=reach, **given("n", "input", "sample", "gpio_trace", "logic")),
-        validate=ValidateOptions(target=reach, **given("samples", "data", "seed")), compare=compare)
+        validate=ValidateOptions(target=reach, **given("samples", "data", "seed")), compare=compare,
+        # the export directory is scons's own (under the build directory): each export replaces the last
+        export=ExportOptions(format=values["export"], force=True) if "export" in values else None)
     _cross_check(line)
     return line
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codegen.errors import McuforgeError
+from codegen.export.formats import ExportFormat
 from codegen.hil.records import TargetKind
 from codegen.kernels import KernelVariant, kernel_choice
 
@@ -87,6 +88,17 @@ class BuildOptions:
         if self.opt != OptLevel.O2:
             parts.append(self.opt.value.lstrip("-"))
         return ("-" + "-".join(parts)) if parts else ""
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """``export``: the model as a library (how it is generated is the BuildOptions beside it)."""
+
+    format: ExportFormat
+    force: bool = False                # replace an earlier export in the destination
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "format", _coerce(self.format, ExportFormat, "export"))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from codegen.fit import FitEstimate, check_fit, estimate_fit
 from codegen.generate import GenerateOptions, compile_model
 from codegen.lowering import CompiledModel, prefix_from
 from codegen.hil.flash import FlashFiles, upload_command
-from codegen.kernels import KernelVariant, generator_target, kernel_sources, variant_for
+from codegen.kernels import KernelVariant, define, generator_target, kernel_sources, variant_for
 from codegen.options import BuildOptions
 from codegen.pio.core import core, require_cross_compiler
 from codegen.resources import FIRMWARE_DIR, PIO_PLATFORM_DIR, build_root
@@ -60,7 +60,7 @@ def firmware_sources(board: Board, compiled: CompiledModel, options: BuildOption
 
 def _flags(board: Board, project: Path, options: BuildOptions) -> tuple[list[str], list[str], list[str], list[str]]:
     includes = [str(project / "src"), str(FIRMWARE / "include")]
-    cflags = [*board.core.cflags, *COMMON_CFLAGS, options.opt]
+    cflags = [*board.core.cflags, *COMMON_CFLAGS, options.opt, f"-D{define(kernel_variant(board, options))}"]
     libs = ["m"]
     if board.native:
         ldflags = [f"-Wl,-Map={project / 'firmware.map'}", "-Wl,--gc-sections"]

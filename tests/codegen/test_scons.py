@@ -160,3 +160,25 @@ def test_readme_option_table_and_refusals_are_current(tmp_path):
         args, *expected = example.strip().splitlines()
         res = scons("-Q", f"build_dir={tmp_path}", *args.split(), timeout=120)
         assert res.returncode != 0 and res.stderr.strip().splitlines() == expected
+
+
+def test_export_option_writes_the_library_then_does_nothing(tmp_path):
+    """`scons board=B model=M export=FORMAT`: the library instead of the firmware, in the build
+    directory; a second call with nothing changed is a no-op; export= goes with a build only."""
+    bd = f"build_dir={tmp_path}"
+    first = scons("board=stm32l475", "export=zip", bd)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    out = tmp_path / "stm32l475" / "digits_cnn" / "export-zip"
+    assert (out / "digits_cnn.zip").is_file() and (out / "mcuforge-export.json").is_file()
+    assert "exported digits_cnn.tflite for stm32l475 (cortex-m4f, dsp kernels) as a zip with a Makefile" in first.stdout
+    assert "pio run" not in first.stdout and not (tmp_path / "stm32l475" / "digits_cnn" / "firmware.elf").exists()
+    again = scons("board=stm32l475", "export=zip", bd)
+    assert again.returncode == 0 and "is up to date" in again.stdout and "exported" not in again.stdout
+    other = scons("board=stm32l475", "export=arduino", "kernels=reference", bd)
+    assert other.returncode == 0, other.stderr[-3000:]
+    assert (tmp_path / "stm32l475" / "digits_cnn-reference" / "export-arduino" / "library.properties").is_file()
+    refused = scons("run", "export=cmake", bd)
+    assert refused.returncode != 0 and "export= is not an option of `scons run`" in refused.stderr
+    typo = scons("export=cmak", bd)
+    assert typo.returncode != 0 and "export=cmak: not one of the choices; export= takes cmake|platformio|arduino|zip" \
+        in typo.stderr and "Traceback" not in typo.stderr
