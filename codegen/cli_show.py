@@ -24,7 +24,7 @@ def show_build(rep: dict, project: Project) -> None:
     kv("RAM", f"{kb(rep['ram_bytes'])} of {kb(rep['ram_budget'])} ({pct(rep['ram_bytes'], rep['ram_budget'])})"
        f"  arena {kb(rep['arena_bytes'])}")
     kv("model", f"{rep['n_ops']} ops, {num(rep['macs'])} MACs: {', '.join(rep['ops'])}")
-    made = ["firmware"] if b.native else ["firmware.elf", ".bin", ".hex"]
+    made = ["firmware"] if b.hosted else ["firmware.elf", ".bin", ".hex"]
     kv("outputs", f"{project.dir}/{' '.join(made)} .map report.json")
 
 

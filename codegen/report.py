@@ -15,7 +15,7 @@ def build_report(project: Project, elf: Path) -> dict:
     board, m = project.board, project.compiled
     flash_budget = board.flash.size if board.flash else None
     ram_budget = board.ram_total or None
-    stack = project.options.stack_size if not board.native else 0
+    stack = project.options.stack_size if not board.hosted else 0
     ram_used = sizes.ram_bytes + stack  # the stack is reserved at the top of the main RAM
     regions = {}
     if board.ram is not None:
@@ -41,7 +41,7 @@ def build_report(project: Project, elf: Path) -> dict:
         "weights_bytes": m.weights_bytes,
         "params_bytes": m.params_bytes,
         "model_data_bytes": m.weights_bytes + m.params_bytes,
-        "stack_bytes": project.options.stack_size if not board.native else None,
+        "stack_bytes": project.options.stack_size if not board.hosted else None,
         "macs": m.macs,
         "ops": list(m.ops_used),
         "n_ops": len(m.steps),

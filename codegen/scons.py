@@ -165,7 +165,7 @@ def configure(env: Any, args: dict, targets: list[str]) -> None:
                    proj / "src" / f"{prefix}_model.c", proj / "src" / f"{prefix}_model.h",
                    proj / "src" / f"{prefix}_weights.c", proj / "src" / "mf_app.h",
                    proj / "src" / "mf_board_config.h"]
-    if not board.native:
+    if not board.hosted:
         gen_targets.append(proj / "linker.ld")
     gen_deps = [str(model), str(board.path)] + _sources(REPO, ("codegen/**/*.py", "templates/*.j2"))
     gen = env.Command([str(t) for t in gen_targets], gen_deps,
@@ -173,7 +173,7 @@ def configure(env: Any, args: dict, targets: list[str]) -> None:
                                  varlist=["MF_OPTIONS"]))
     Precious(gen)
 
-    art = ["firmware"] if board.native else ["firmware.elf", "firmware.bin", "firmware.hex"]
+    art = ["firmware"] if board.hosted else ["firmware.elf", "firmware.bin", "firmware.hex"]
     fw_targets = [str(proj / a) for a in art] + [str(proj / "firmware.map")]
     fw_deps = gen + _sources(REPO, ("firmware/**/*.c", "firmware/**/*.h", "pio-platform/**/*.py",
                                     "pio-platform/*.json"))

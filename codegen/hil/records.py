@@ -15,6 +15,7 @@ from typing import IO, Protocol
 from codegen.boards import Board
 from codegen.errors import McuforgeError
 from codegen.hil.dut import Device
+from codegen.hil.remote import SshTarget
 from codegen.hil.transport import Transport
 
 
@@ -48,6 +49,8 @@ class RunRequest:
     boot_timeout: float = 30.0    # seconds for the boot event (or a ping) after start: generous, a loaded machine boots QEMU slowly
     record: bool = False          # keep every request's wall-clock times (Device.exchanges)
     upload_protocol: str | None = None  # one of the board's [upload] protocols (default: its protocol)
+    ssh: SshTarget | None = None  # a Linux board over SSH (the hardware map's entry); None: this machine
+    perf: bool = False            # a Linux board: run the program under `perf stat` (cycles, instructions)
 
     def __post_init__(self) -> None:
         if not isinstance(self.target, TargetKind):  # a plain string from a caller: checked here, once
@@ -71,6 +74,8 @@ class Stopped:
     how: str                 # "exited" (asked to, and did), "killed", "closed" (left running, e.g. attach)
     exit_code: int | None
     log: str = ""            # the tail of the emulator's or host process's output
+    peak_rss_bytes: int | None = None  # a program under an OS: its peak resident set, as it reported at exit
+    counters: tuple[tuple[str, int | None], ...] = ()  # `perf stat` over the whole process (None: not counted)
 
 
 @dataclass
