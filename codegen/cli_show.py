@@ -36,14 +36,19 @@ def run_request(args: dict, project: Project | None = None) -> RunRequest:
     """The run request from scons arguments: target=, port=, baud=, flash=, timeout=, and the user's
     hardware map (hwmap=PATH; its port/baud for this board unless given), gpio_trace=1 (QEMU)."""
     port, baud = args.get("port"), int(args["baud"]) if "baud" in args else None
-    if project is not None and (port is None or baud is None) and args.get("target", "auto") in ("auto", "device", "attach"):
+    ssh = None
+    if project is not None and project.board.linux is not None:
+        from codegen.hil.hwmap import load_hardware_map
+        entry = load_hardware_map(args.get("hwmap")).entry(project.board.name)
+        ssh = entry.ssh if entry is not None else None
+    elif project is not None and (port is None or baud is None) and args.get("target", "auto") in ("auto", "device", "attach"):
         from codegen.hil.hwmap import load_hardware_map
         entry = load_hardware_map(args.get("hwmap")).entry(project.board.name)
         if entry is not None:
             port, baud = port or entry.port, baud or entry.baud
     req = RunRequest(target=args.get("target", "auto"), port=port, baud=baud,
                      flash=str(args.get("flash", "1")) != "0", timeout=float(args.get("timeout", 20)),
-                     upload_protocol=args.get("upload"))
+                     upload_protocol=args.get("upload"), ssh=ssh)
     if project is not None and _flag(args, "gpio_trace"):
         req = replace(req, gpio_trace=project.dir / "gpio-trace.log", record=True)
     return req
@@ -158,6 +163,8 @@ def show_run(res: RunResult, project: Project) -> None:
         kv("flash", f"{kb(mem.flash_bytes)} of {kb(mem.flash_budget)} ({pct(mem.flash_bytes, mem.flash_budget)})"
            f"; RAM {kb(mem.ram_bytes)} of {kb(mem.ram_budget)} ({pct(mem.ram_bytes or 0, mem.ram_budget)})"
            f"; arena {kb(mem.arena_bytes)}")
+    if res.peak_rss_bytes:
+        kv("peak RSS", f"{kb(res.peak_rss_bytes)} (the whole process, at exit)")
     if res.stack_used_bytes:
         kv("stack", f"{kb(res.stack_used_bytes)} used of {kb(res.stack_size_bytes)}")
     if res.link.retries or res.link.bad_frames:

@@ -148,6 +148,7 @@ class RunResult:
     profile: tuple[LayerTime, ...] = ()
     stack_used_bytes: int | None = None
     stack_size_bytes: int | None = None
+    peak_rss_bytes: int | None = None    # a program under an OS (Linux boards): its peak resident set
     link: LinkSummary = LinkSummary()
     memory: Memory | None = None
     pin: PinTiming | None = None
@@ -196,6 +197,7 @@ class RunResult:
             outputs_dequantized=tuple(d.get("outputs_dequantized", ())),
             profile=tuple(LayerTime(**p) for p in d.get("profile", ()) if isinstance(p, dict)),
             stack_used_bytes=d.get("stack_used_bytes"), stack_size_bytes=d.get("stack_size_bytes"),
+            peak_rss_bytes=d.get("peak_rss_bytes"),
             link=sub(LinkSummary, d.get("link")) or LinkSummary(), memory=sub(Memory, d.get("memory")),
             pin=_pin_from(d.get("pin")), states=tuple(StateStep(**s) for s in d.get("states", ())),
             failure=sub(RunFailure, d.get("failure")))
@@ -423,6 +425,8 @@ def run_firmware(board: Board, firmware: Path, sha256: str, inputs: tuple[IOTens
             raise  # never started: nothing gathered, the error says why
         failure, cause = failure_of(exc, firmware), exc
     stopped = strategy.stopped
+    if stopped is not None and stopped.peak_rss_bytes is not None:
+        got["peak_rss_bytes"] = stopped.peak_rss_bytes
     if failure is not None and stopped is not None and stopped.log:
         failure = replace(failure, target_log=stopped.log)
     got["states"] = tuple(StateStep(t.source.value, t.target.value, t.seconds, t.note) for t in strategy.history)
