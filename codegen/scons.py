@@ -134,6 +134,11 @@ def bench_action(target, source, env) -> int:  # noqa: ARG001
     return _guarded(lambda: main_bench(command="scons bench") and 0)
 
 
+def linux_bench_action(target, source, env) -> int:  # noqa: ARG001
+    from codegen.linux.report import bench_and_show
+    return _guarded(lambda: bench_and_show(_project(), dict(_job().args)) and 0)
+
+
 def compare_action(target, source, env) -> int:  # noqa: ARG001
     from codegen.prep.commands import compare_from_args
     j = _job()
@@ -188,5 +193,9 @@ def configure(env: Any, args: dict, targets: list[str]) -> None:
     AlwaysBuild(Alias("run", rep, env.Action(run_action, f"run        {model.name} on {board_name}")))
     AlwaysBuild(Alias("test", rep, env.Action(test_action, f"test       {model.name} on {board_name} vs TFLM")))
     AlwaysBuild(Alias("inspect", [], env.Action(inspect_action, f"inspect    {model.name}")))
-    AlwaysBuild(Alias("bench", [], env.Action(bench_action, "bench      shared models x emulated cores -> BENCHMARKS.md")))
+    if board.linux is not None:  # a Linux board: mcuforge's C, LiteRT and ONNX Runtime side by side there
+        AlwaysBuild(Alias("bench", rep, env.Action(linux_bench_action,
+                                                   f"bench      {model.name} on {board_name}: mcuforge C vs LiteRT vs ONNX Runtime")))
+    else:
+        AlwaysBuild(Alias("bench", [], env.Action(bench_action, "bench      shared models x emulated cores -> BENCHMARKS.md")))
     AlwaysBuild(Alias("compare", [], env.Action(compare_action, f"compare    variants=... on {board_name}")))
