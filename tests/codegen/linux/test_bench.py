@@ -1,0 +1,156 @@
+"""`bench` on Linux boards: mcuforge's C, LiteRT and ONNX Runtime side by side on the build machine (the
+x86_64 board, natively), the same statistics for each, agreement with TFLM measured; the emulated
+board over SSH with mcuforge alone; and the clear errors (a missing runtime, an emulated board asked
+for LiteRT, an unknown runtime)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from codegen.errors import McuforgeError
+from codegen.hil.records import RunRequest
+from codegen.linux.bench import (Agreement, BenchOptions, BenchResult, Runtime, agreement, bench, onnx_layouts,
+                                 read_bench, write_bench)
+from codegen.linux.report import bench_and_show, markdown, summary_table
+from support import onnxmodels
+from support.firmware import built
+from support.paths import DEFAULT_MODEL
+from support.sshd import hardware_map, loopback_sshd
+
+
+@pytest.fixture(scope="module")
+def onnx_cnn(tmp_path_factory):
+    """A float ONNX CNN (onnx.helper) and its int8 .tflite made by `quantize` (cached), the sidecar
+    naming the ONNX model as the float reference."""
+    return onnxmodels.quantized("cnn", onnxmodels.cnn(13), (3, 8, 8), tmp_path_factory.mktemp("bench-onnx"))
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    return tmp_path_factory.mktemp("bench-build")
+
+
+def test_the_build_machine_measures_all_three_runtimes(onnx_cnn, root):
+    project, _ = built("x86_64", onnx_cnn.tflite, root=root)
+    r = bench(project, BenchOptions(n=30, warmup=3, samples=4), RunRequest())
+    assert [x.runtime for x in r.results] == [Runtime.MCUFORGE, Runtime.LITERT, Runtime.ONNXRUNTIME]
+    assert not r.emulated and r.target == "a process on this machine" and r.samples == 4
+    for x in r.results:
+        lat = x.latency_us
+        assert x.n == 30 and x.warmup == 3 and 0 < lat.min <= lat.p50 <= lat.p90 <= lat.p99 <= lat.max
+        assert x.peak_rss_bytes is not None and x.peak_rss_bytes > 0 and x.agreement.samples == 4
+        assert x.counters.note in ("not supported", "perf stat: (process with warm-up + N runs - with warm-up only) / N")
+    mcu, litert, ort = r.results
+    assert mcu.agreement.bit_exact                         # the generated C: exactly TFLM's outputs
+    assert ort.model == "cnn.onnx" and "onnxruntime" in ort.version and "ai-edge-litert" in litert.version
+    # the float ONNX model against the quantised one: real differences, measured and shown
+    assert 0 < ort.agreement.max_abs_diff < 0.2 and ort.agreement.exact_samples == 0
+    assert litert.agreement.max_abs_diff <= 2 * 0.00390625 + 1e-9 and litert.agreement.top1_agree >= 3
+    assert mcu.peak_rss_bytes < litert.peak_rss_bytes and litert.baseline_rss_bytes is not None
+    text = markdown(r)
+    assert "| mcuforge C |" in text and "| LiteRT |" in text and "| ONNX Runtime |" in text
+    assert "bit-exact (4/4)" in text and f"max |diff| {ort.agreement.max_abs_diff:.3g}" in text
+    path = write_bench(r, project.dir)
+    assert read_bench(path) == r and json.loads(path.read_text())["results"][2]["title"] == "ONNX Runtime"
+
+
+def test_scons_style_front_door_writes_table_json_and_plot(root, capsys):
+    project, _ = built("x86_64", DEFAULT_MODEL, root=root)
+    r = bench_and_show(project, {"n": "10", "warmup": "1", "samples": "2"})
+    assert [x.runtime for x in r.results] == [Runtime.MCUFORGE, Runtime.LITERT]   # no ONNX model: two runtimes
+    out = capsys.readouterr().out
+    assert "**digits_cnn.tflite on x86_64**" in out and "bit-exact (2/2)" in out
+    for name in ("bench.json", "bench.md", "bench.png"):
+        assert (project.dir / name).is_file()
+
+
+def test_a_missing_runtime_names_the_package_to_install(root, tmp_path):
+    """The board's Python lacks LiteRT (a venv without it): the error says what to install there."""
+    import venv
+    env = tmp_path / "bare"
+    venv.EnvBuilder(with_pip=False, system_site_packages=False).create(env)
+    # numpy alone, from this venv's site-packages: LiteRT and ONNX Runtime are not there
+    site = next((env / "lib").glob("python3*/site-packages"))
+    numpy_dir = __import__("numpy").__path__[0]
+    (site / "numpy").symlink_to(numpy_dir)
+    for extra in __import__("pathlib").Path(numpy_dir).parent.glob("numpy.libs"):
+        (site / "numpy.libs").symlink_to(extra)
+    project, _ = built("x86_64", DEFAULT_MODEL, root=root)
+    with pytest.raises(McuforgeError, match="LiteRT is not installed on x86_64 \\(this machine\\)") as e:
+        bench(project, BenchOptions(n=2, samples=1), RunRequest(), python=str(env / "bin" / "python"))
+    assert "-m pip install ai-edge-litert" in e.value.hint and "tflite-runtime" in e.value.hint
+    assert "runtimes=mcuforge,onnxruntime" in e.value.hint
+
+
+def test_a_board_without_python_says_so(root):
+    project, _ = built("x86_64", DEFAULT_MODEL, root=root)
+    with pytest.raises(McuforgeError, match="no-such-python3 is not found on x86_64") as e:
+        bench(project, BenchOptions(n=2, samples=1), RunRequest(), python="no-such-python3")
+    assert "python3-numpy" in e.value.hint
+
+
+def test_the_emulated_board_over_ssh_runs_mcuforge_alone(tmp_path, root):
+    project, _ = built("rpi4", DEFAULT_MODEL, root=root)
+    with loopback_sshd(tmp_path) as sshd:
+        hw = hardware_map(tmp_path / "hw.toml", {"rpi4": sshd})
+        r = bench_and_show(project, {"n": "5", "warmup": "1", "samples": "2", "target": "emulator", "hwmap": str(hw)})
+        assert [x.runtime for x in r.results] == [Runtime.MCUFORGE] and r.emulated
+        assert r.results[0].agreement.bit_exact and r.results[0].counters.note == "not measured (emulated)"
+        assert r.timing.startswith("emulated:") and "Emulated: compare nothing here" in markdown(r)
+        with pytest.raises(McuforgeError, match="LiteRT and ONNX Runtime need rpi4 itself") as e:
+            bench(project, BenchOptions(runtimes=(Runtime.MCUFORGE, Runtime.LITERT)),
+                  RunRequest(target="emulator", ssh=sshd))
+        assert "runtimes=mcuforge" in e.value.hint
+
+
+def test_runtime_lists_are_checked():
+    assert Runtime.parse_list("mcuforge, litert,litert") == (Runtime.MCUFORGE, Runtime.LITERT)
+    with pytest.raises(McuforgeError, match="unknown runtime 'tvm'"):
+        Runtime.parse_list("mcuforge,tvm")
+    with pytest.raises(McuforgeError, match="n=0: must be at least 1"):
+        BenchOptions(n=0)
+
+
+def test_onnxruntime_without_an_onnx_model_is_refused(root):
+    project, _ = built("x86_64", DEFAULT_MODEL, root=root)
+    with pytest.raises(McuforgeError, match="no ONNX model") as e:
+        bench(project, BenchOptions(runtimes=(Runtime.ONNXRUNTIME,)), RunRequest())
+    assert "onnx=PATH" in e.value.hint
+
+
+def test_bench_needs_a_linux_board(root):
+    project, _ = built("host", DEFAULT_MODEL, root=root)
+    with pytest.raises(McuforgeError, match="runtimes are compared on Linux boards"):
+        bench(project, BenchOptions(), RunRequest())
+
+
+def test_onnx_layouts_from_the_shapes_without_a_sidecar(onnx_cnn, root, tmp_path):
+    bare = tmp_path / "cnn_int8.tflite"
+    shutil.copy(onnx_cnn.tflite, bare)     # no sidecar beside this copy
+    project, _ = built("x86_64", bare, root=root)
+    ins, outs = onnx_layouts(onnx_cnn.onnx, project)
+    assert ins[0].source_shape == (1, 3, 8, 8) and ins[0].perm == (0, 2, 3, 1) and outs[0].identity
+
+
+def test_agreement_counts_exact_samples_and_real_differences():
+    from codegen.ir import DType
+    from codegen.lowering import IOTensor
+    t = IOTensor(name="y", tensor=0, dtype=DType.INT8, shape=(1, 3), nbytes=3, scale=0.5, zero_point=0, offset=0)
+    want = [[np.array([[1, 2, 3]], np.int8)], [np.array([[4, 5, 6]], np.int8)]]
+    same = agreement(want, want, [t])
+    assert same == Agreement(samples=2, exact_samples=2, max_abs_diff=0.0, top1_agree=2) and same.bit_exact
+    off = agreement([[np.array([[1, 2, 3]], np.int8)], [np.array([[4, 7, 6]], np.int8)]], want, [t])
+    assert off.exact_samples == 1 and off.max_abs_diff == 1.0 and off.top1_agree == 1 and not off.bit_exact
+    floats = agreement([[np.array([[0.5, 1.0, 1.5]], np.float32)]] * 2, want, [t])
+    assert floats.exact_samples == 0 and floats.max_abs_diff == pytest.approx(1.5)
+
+
+def test_the_summary_table_has_a_row_per_model_and_runtime(onnx_cnn, root):
+    r = BenchResult.from_json(json.loads(json.dumps(
+        bench(built("x86_64", DEFAULT_MODEL, root=root)[0], BenchOptions(n=3, samples=1), RunRequest()).as_json())))
+    table = summary_table([r, r]).splitlines()
+    assert table[0] == "| model | runtime | p50 µs | p99 µs | peak RSS | outputs vs TFLM |" and len(table) == 2 + 4
