@@ -96,7 +96,7 @@ class Agreement:
     def describe(self) -> str:
         if self.bit_exact:
             return f"bit-exact ({self.samples}/{self.samples})"
-        return (f"max |diff| {self.max_abs_diff:.3g}, {self.exact_samples}/{self.samples} exact, "
+        return (f"max abs diff {self.max_abs_diff:.3g}, {self.exact_samples}/{self.samples} exact, "
                 f"top-1 {self.top1_agree}/{self.samples}")
 
 

@@ -53,7 +53,7 @@ def test_the_build_machine_measures_all_three_runtimes(onnx_cnn, root):
     assert mcu.peak_rss_bytes < litert.peak_rss_bytes and litert.baseline_rss_bytes is not None
     text = markdown(r)
     assert "| mcuforge C |" in text and "| LiteRT |" in text and "| ONNX Runtime |" in text
-    assert "bit-exact (4/4)" in text and f"max |diff| {ort.agreement.max_abs_diff:.3g}" in text
+    assert "bit-exact (4/4)" in text and f"max abs diff {ort.agreement.max_abs_diff:.3g}" in text
     path = write_bench(r, project.dir)
     assert read_bench(path) == r and json.loads(path.read_text())["results"][2]["title"] == "ONNX Runtime"
 
