@@ -66,3 +66,30 @@ def test_inspect_target(target, tmp_path):
     res = scons(target, f"build_dir={tmp_path}")
     assert res.returncode == 0, res.stderr
     assert "CONV_2D" in res.stdout and "arena" in res.stdout
+
+
+def test_a_linux_board_over_ssh_runs_and_tests(tmp_path):
+    """`scons board=stm32mp157 run test` with the hardware map pointing at a real sshd on loopback:
+    cross-compiled, copied over SSH, run under QEMU user mode (the map's machine is x86_64)."""
+    from support.sshd import hardware_map, loopback_sshd
+    with loopback_sshd(tmp_path) as sshd:
+        hw = hardware_map(tmp_path / "hw.toml", {"stm32mp157": sshd})
+        res = scons("board=stm32mp157", f"build_dir={tmp_path / 'b'}", f"hwmap={hw}", "target=emulator", "n=3",
+                    "samples=4", "run", "test")
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    proj = tmp_path / "b" / "stm32mp157" / "digits_cnn"
+    run = json.loads((proj / "run.json").read_text())
+    assert run["driver"] == "qemu-user" and run["peak_rss_bytes"] > 0 and run["latency_basis"].startswith("emulated:")
+    assert json.loads((proj / "validate.json").read_text())["bit_exact"]
+    assert "peak RSS" in res.stdout and "bit-exact: 4/4" in res.stdout
+
+
+def test_a_refused_ssh_connection_fails_clearly_through_scons(tmp_path):
+    from support.sshd import hardware_map, refused_target
+    target = refused_target(tmp_path)
+    hw = hardware_map(tmp_path / "hw.toml", {"rpi4": target})
+    res = scons("board=rpi4", f"build_dir={tmp_path / 'b'}", f"hwmap={hw}", "run")
+    assert res.returncode != 0 and "Traceback" not in res.stderr
+    assert "connection refused" in res.stderr and f"fix: is sshd running" in res.stderr
+    assert f"ssh -o BatchMode=yes" in res.stderr and f"-p {target.port}" in res.stderr
+    assert (tmp_path / "b" / "rpi4" / "digits_cnn" / "firmware").is_file()   # the build is kept
