@@ -154,3 +154,33 @@ def test_the_summary_table_has_a_row_per_model_and_runtime(onnx_cnn, root):
         bench(built("x86_64", DEFAULT_MODEL, root=root)[0], BenchOptions(n=3, samples=1), RunRequest()).as_json())))
     table = summary_table([r, r]).splitlines()
     assert table[0] == "| model | runtime | p50 µs | p99 µs | peak RSS | outputs vs TFLM |" and len(table) == 2 + 4
+
+
+FAKE_PERF = """#!/bin/sh
+# stands in for perf stat -x, -e EVENTS [--] CMD...: this machine's virtualised CPU counts nothing
+shift 4; [ "$1" = "--" ] && shift
+t0=$(date +%s%N); "$@"; s=$?; t1=$(date +%s%N)
+echo "$((t1 - t0)),,cycles:u,1,100.00,," >&2
+echo "$(((t1 - t0) * 2)),,instructions:u,1,100.00,," >&2
+exit $s
+"""
+
+
+def test_perf_counters_per_inference_where_the_board_counts(root, tmp_path, monkeypatch):
+    """The CPU here counts nothing (`perf stat` says <not supported>: the real path is covered by the
+    "not supported" tests above). A stand-in `perf` that reports elapsed nanoseconds in perf's -x,
+    format checks the plumbing: both runtimes are run with and without their timed runs, the
+    difference per inference reaches the table."""
+    fake = tmp_path / "bin" / "perf"
+    fake.parent.mkdir()
+    fake.write_text(FAKE_PERF)
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{__import__('os').environ['PATH']}")
+    project, _ = built("x86_64", DEFAULT_MODEL, root=root)
+    r = bench(project, BenchOptions(n=200, warmup=1, samples=1), RunRequest())
+    assert r.perf == "counted"
+    for x in r.results:
+        c = x.counters
+        assert c.cycles is not None and c.instructions == pytest.approx(2 * c.cycles)
+        assert c.note.startswith("perf stat: (process with warm-up + N runs - with warm-up only) / N")
+    assert "cycles" in markdown(r)
