@@ -162,3 +162,29 @@ def test_a_board_that_fails_mid_run_keeps_what_was_gathered(sshd, linux_root):
         run_firmware(project.board, fw, "0" * 64, m.inputs, m.outputs, default_inputs(DEFAULT_MODEL, m.inputs),
                      n=2, request=RunRequest(target="emulator", ssh=sshd))
     assert "runs model" in e.value.message and e.value.result.device is not None
+
+
+def test_a_refused_login_says_to_install_the_key(sshd, linux_root, tmp_path):
+    import subprocess
+    from dataclasses import replace
+    other = tmp_path / "other_key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True, timeout=60)
+    with pytest.raises(RemoteError, match="login refused") as e:
+        _run("rpi4", DEFAULT_MODEL, RunRequest(target="emulator", ssh=replace(sshd, key=other)), linux_root)
+    assert "ssh-copy-id" in e.value.hint
+
+
+def test_a_hung_program_is_killed_on_the_board(sshd, linux_root):
+    """`selftest hang` never answers: the request times out, and the program is killed there by its
+    process id (closing ssh alone would leave it spinning on the board)."""
+    from codegen.hil.dut import DeviceTimeout
+    from codegen.hil.remote import SshMachine
+    project, fw = built("stm32mp157", DEFAULT_MODEL, root=linux_root)
+    with pytest.raises(DeviceTimeout):
+        with Strategy(project.board, fw, RunRequest(target="emulator", ssh=sshd)) as s:
+            session = s.transition(State.RUNNING)
+            pid = session.pid
+            session.device.selftest("hang", timeout=1.0)
+    assert s.stopped is not None and s.stopped.how == "killed"
+    gone = SshMachine(sshd).run(f"kill -0 {pid} 2>/dev/null && echo alive || echo gone")
+    assert gone.stdout.strip() == "gone"
