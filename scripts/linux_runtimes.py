@@ -56,7 +56,8 @@ def models(work: Path, names: list[str] | None) -> list[Path]:
 def measure(paths: list[Path], n: int, warmup: int, samples: int, build_root: Path) -> list:
     from codegen.boards import load_board
     from codegen.hil.records import RunRequest
-    from codegen.linux.bench import BenchOptions, bench
+    from codegen.linux.bench import bench
+    from codegen.linux.records import BenchOptions
     from codegen.pio.project import project_dir, write_project
     from codegen.pio.runner import build
     out = []
@@ -82,7 +83,7 @@ def replace_block(text: str, table: str) -> str:
 
 
 def committed() -> list:
-    from codegen.linux.bench import BenchResult
+    from codegen.linux.records import BenchResult
     return [BenchResult.from_json(d) for d in json.loads(RESULTS.read_text())]
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from codegen.linux.bench import BenchResult, RuntimeResult
+from codegen.linux.records import BenchResult, RuntimeResult
 from codegen.term import kb
 
 if TYPE_CHECKING:
-    from codegen.linux.bench import BenchOptions
+    from codegen.linux.records import BenchOptions
 
 HEADER = ("runtime", "p50 µs", "p90 µs", "p99 µs", "max µs", "peak RSS", "perf per inference", "outputs vs TFLM")
 
@@ -74,7 +74,7 @@ def options_from(args: dict) -> "BenchOptions":
     """`bench`'s options from scons-style arguments (n=, warmup=, samples=, data=, seed=, runtimes=,
     onnx=, threads=)."""
     from codegen.errors import McuforgeError
-    from codegen.linux.bench import BenchOptions, Runtime
+    from codegen.linux.records import BenchOptions, Runtime
 
     def integer(key: str, default: int) -> int:
         try:

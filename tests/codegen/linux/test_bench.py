@@ -6,15 +6,17 @@ for LiteRT, an unknown runtime)."""
 from __future__ import annotations
 
 import json
-import shutil
+import os
+import venv
+from pathlib import Path
 
-import numpy as np
+import numpy
 import pytest
 
 from codegen.errors import McuforgeError
 from codegen.hil.records import RunRequest
-from codegen.linux.bench import (Agreement, BenchOptions, BenchResult, Runtime, agreement, bench, onnx_layouts,
-                                 read_bench, write_bench)
+from codegen.linux.bench import bench, read_bench, write_bench
+from codegen.linux.records import BenchOptions, BenchResult, Runtime
 from codegen.linux.report import bench_and_show, markdown, summary_table
 from support import onnxmodels
 from support.firmware import built
@@ -70,14 +72,13 @@ def test_scons_style_front_door_writes_table_json_and_plot(root, capsys):
 
 def test_a_missing_runtime_names_the_package_to_install(root, tmp_path):
     """The board's Python lacks LiteRT (a venv without it): the error says what to install there."""
-    import venv
     env = tmp_path / "bare"
     venv.EnvBuilder(with_pip=False, system_site_packages=False).create(env)
     # numpy alone, from this venv's site-packages: LiteRT and ONNX Runtime are not there
     site = next((env / "lib").glob("python3*/site-packages"))
-    numpy_dir = __import__("numpy").__path__[0]
+    numpy_dir = numpy.__path__[0]
     (site / "numpy").symlink_to(numpy_dir)
-    for extra in __import__("pathlib").Path(numpy_dir).parent.glob("numpy.libs"):
+    for extra in Path(numpy_dir).parent.glob("numpy.libs"):
         (site / "numpy.libs").symlink_to(extra)
     project, _ = built("x86_64", DEFAULT_MODEL, root=root)
     with pytest.raises(McuforgeError, match="LiteRT is not installed on x86_64 \\(this machine\\)") as e:
@@ -128,28 +129,7 @@ def test_bench_needs_a_linux_board(root):
         bench(project, BenchOptions(), RunRequest())
 
 
-def test_onnx_layouts_from_the_shapes_without_a_sidecar(onnx_cnn, root, tmp_path):
-    bare = tmp_path / "cnn_int8.tflite"
-    shutil.copy(onnx_cnn.tflite, bare)     # no sidecar beside this copy
-    project, _ = built("x86_64", bare, root=root)
-    ins, outs = onnx_layouts(onnx_cnn.onnx, project)
-    assert ins[0].source_shape == (1, 3, 8, 8) and ins[0].perm == (0, 2, 3, 1) and outs[0].identity
-
-
-def test_agreement_counts_exact_samples_and_real_differences():
-    from codegen.ir import DType
-    from codegen.lowering import IOTensor
-    t = IOTensor(name="y", tensor=0, dtype=DType.INT8, shape=(1, 3), nbytes=3, scale=0.5, zero_point=0, offset=0)
-    want = [[np.array([[1, 2, 3]], np.int8)], [np.array([[4, 5, 6]], np.int8)]]
-    same = agreement(want, want, [t])
-    assert same == Agreement(samples=2, exact_samples=2, max_abs_diff=0.0, top1_agree=2) and same.bit_exact
-    off = agreement([[np.array([[1, 2, 3]], np.int8)], [np.array([[4, 7, 6]], np.int8)]], want, [t])
-    assert off.exact_samples == 1 and off.max_abs_diff == 1.0 and off.top1_agree == 1 and not off.bit_exact
-    floats = agreement([[np.array([[0.5, 1.0, 1.5]], np.float32)]] * 2, want, [t])
-    assert floats.exact_samples == 0 and floats.max_abs_diff == pytest.approx(1.5)
-
-
-def test_the_summary_table_has_a_row_per_model_and_runtime(onnx_cnn, root):
+def test_the_summary_table_has_a_row_per_model_and_runtime(root):
     r = BenchResult.from_json(json.loads(json.dumps(
         bench(built("x86_64", DEFAULT_MODEL, root=root)[0], BenchOptions(n=3, samples=1), RunRequest()).as_json())))
     table = summary_table([r, r]).splitlines()
@@ -175,7 +155,7 @@ def test_perf_counters_per_inference_where_the_board_counts(root, tmp_path, monk
     fake.parent.mkdir()
     fake.write_text(FAKE_PERF)
     fake.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{fake.parent}:{__import__('os').environ['PATH']}")
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
     project, _ = built("x86_64", DEFAULT_MODEL, root=root)
     r = bench(project, BenchOptions(n=200, warmup=1, samples=1), RunRequest())
     assert r.perf == "counted"

@@ -37,7 +37,7 @@ def test_a_fresh_measurement_has_the_readme_structure(tmp_path):
     out = tmp_path / "fresh.json"
     assert script.main(["--models", "digits_cnn", "--n", "20", "--warmup", "2", "--samples", "3",
                         "--build-root", str(tmp_path / "build"), "--json", str(out)]) == 0
-    from codegen.linux.bench import BenchResult
+    from codegen.linux.records import BenchResult
     from codegen.linux.report import summary_table
     fresh = _rows(summary_table([BenchResult.from_json(d) for d in json.loads(out.read_text())]))
     readme = [r for r in _rows(script.block(script.README.read_text())) if r[0] == "digits_cnn.tflite"]
