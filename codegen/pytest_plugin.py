@@ -65,8 +65,18 @@ def _port(config: pytest.Config) -> str | None:
     return entry.port if entry else None
 
 
+def _ssh(config: pytest.Config):
+    """A Linux board's SSH target from the hardware map (None: none, or not a Linux board)."""
+    from codegen.hil.hwmap import load_hardware_map
+    try:
+        entry = load_hardware_map(config.getoption("--hwmap")).entry(config.getoption("--board"))
+    except Exception:  # noqa: BLE001 - a broken map is reported by the fixtures
+        return None
+    return entry.ssh if entry else None
+
+
 def _hardware_available(config: pytest.Config) -> bool:
-    if _port(config):
+    if _port(config) or _ssh(config):
         return True
     from codegen.boards import load_board
     from codegen.hil.usb import detect_ports
@@ -120,7 +130,8 @@ def mcuforge_firmware(request: pytest.FixtureRequest, mcuforge_board: Board) -> 
 def mcuforge_target(request: pytest.FixtureRequest, mcuforge_firmware: BuiltFirmware) -> Iterator:
     from codegen.hil.records import RunRequest
     from codegen.hil.strategy import State, Strategy
-    req = RunRequest(target=request.config.getoption("--target"), port=_port(request.config))
+    req = RunRequest(target=request.config.getoption("--target"), port=_port(request.config),
+                     ssh=_ssh(request.config))
     with Strategy(mcuforge_firmware.board, mcuforge_firmware.elf, req) as strategy:
         strategy.transition(State.RUNNING)
         yield strategy

@@ -109,3 +109,22 @@ def test_board():
     pass
 ''')
     pytester.runpytest("--board=stm32l475", f"--hwmap={hw}").assert_outcomes(passed=1)
+
+
+LINUX_TEST = '''
+def test_over_ssh(mcuforge_device, mcuforge_firmware):
+    dev = mcuforge_device.device
+    assert dev.info().sha256 == mcuforge_firmware.sha256
+    print("WHERE", mcuforge_device.description, mcuforge_device.unit.name)
+'''
+
+
+def test_a_linux_board_through_the_hardware_maps_ssh_entry(pytester, tmp_path, tmp_path_factory):
+    from support.sshd import hardware_map, loopback_sshd
+    pytester.makepyfile(test_linux=LINUX_TEST)
+    with loopback_sshd(tmp_path) as sshd:
+        hw = hardware_map(tmp_path / "hw.toml", {"stm32mp157": sshd})
+        res = pytester.runpytest("--board=stm32mp157", "--target=emulator", f"--hwmap={hw}",
+                                 f"--mcuforge-build-dir={_build_dir(tmp_path_factory)}", "-s")
+    res.assert_outcomes(passed=1)
+    res.stdout.fnmatch_lines([f"*WHERE QEMU user mode on {sshd.destination} port {sshd.port} (emulated) ns*"])
