@@ -23,6 +23,7 @@ ssh = "pi@rpi4.local"            # user@host (or a Host alias of ~/.ssh/config)
 ssh_port = 22                    # optional
 ssh_key = "~/.ssh/id_ed25519"    # optional: ssh's defaults and agent otherwise
 ssh_known_hosts = "..."          # optional: a known_hosts file of its own
+ssh_dir = "/tmp/mcuforge"        # optional: where programs go there (default ~/.cache/mcuforge)
 python = "/home/pi/venv/bin/python"  # optional: the Python with LiteRT / ONNX Runtime there (default python3)
 ```
 """
@@ -90,7 +91,7 @@ def _field(path: Path, table: dict, key: str, kind: type | tuple, where: str, re
 def _ssh(path: Path, t: dict, where: str) -> SshTarget | None:
     dest = _field(path, t, "ssh", str, where)
     if dest is None:
-        for k in ("ssh_port", "ssh_key", "ssh_known_hosts"):
+        for k in ("ssh_port", "ssh_key", "ssh_known_hosts", "ssh_dir"):
             if k in t:
                 raise _fail(path, f"{where}.{k}", 'an ssh = "user@host" beside it')
         return None
@@ -100,8 +101,12 @@ def _ssh(path: Path, t: dict, where: str) -> SshTarget | None:
     if port is not None and not 1 <= port <= 65535:
         raise _fail(path, f"{where}.ssh_port", "a TCP port, 1..65535", port)
     key, known = _field(path, t, "ssh_key", str, where), _field(path, t, "ssh_known_hosts", str, where)
+    directory = _field(path, t, "ssh_dir", str, where)
+    if directory is not None and (not directory or any(c.isspace() or c in "'\"$`" for c in directory)):
+        raise _fail(path, f"{where}.ssh_dir", "a directory path without spaces or quotes", directory)
     return SshTarget(destination=dest, port=port, key=Path(key).expanduser() if key else None,
-                     known_hosts=Path(known).expanduser() if known else None)
+                     known_hosts=Path(known).expanduser() if known else None,
+                     directory=directory or SshTarget.directory)
 
 
 def parse_hardware_map(path: Path, text: str) -> HardwareMap:
@@ -117,7 +122,8 @@ def parse_hardware_map(path: Path, text: str) -> HardwareMap:
         where = f"target[{i}]"
         if not isinstance(t, dict):
             raise _fail(path, where, "a table")
-        known = ("board", "port", "baud", "probe", "logic", "ssh", "ssh_port", "ssh_key", "ssh_known_hosts", "python")
+        known = ("board", "port", "baud", "probe", "logic", "ssh", "ssh_port", "ssh_key", "ssh_known_hosts", "ssh_dir",
+                 "python")
         unknown = set(t) - set(known)
         if unknown:
             raise _fail(path, f"{where}.{sorted(unknown)[0]}", "one of " + ", ".join(known))

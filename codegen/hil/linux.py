@@ -90,10 +90,11 @@ def machine_for(board: Board, firmware: Path, request: RunRequest, mode: LinuxMo
 
 
 def deploy_dir(board: Board, firmware: Path, machine: Machine) -> str:
-    """Where the program goes on the machine: beside the build here, under the login's home over SSH."""
-    if isinstance(machine, LocalMachine):
-        return "deploy"
-    return f".cache/mcuforge/{board.name}/{Path(firmware).parent.name}"
+    """Where the program goes on the machine: beside the build here; over SSH under the hardware map's
+    `ssh_dir` (default ~/.cache/mcuforge)."""
+    if isinstance(machine, SshMachine):
+        return f"{machine.target.directory}/{board.name}/{Path(firmware).parent.name}"
+    return "deploy"
 
 
 def program(board: Board, mode: LinuxMode, perf: bool) -> str:

@@ -47,6 +47,7 @@ class SshTarget:
     key: Path | None = None          # identity file; None: ssh's defaults and agent
     known_hosts: Path | None = None  # None: the user's ~/.ssh/known_hosts (new hosts accepted once)
     connect_timeout: float = CONNECT_TIMEOUT_S
+    directory: str = ".cache/mcuforge"  # where programs go there (relative: to the login's home)
 
     def describe(self) -> str:
         return self.destination + (f" port {self.port}" if self.port else "")

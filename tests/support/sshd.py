@@ -71,7 +71,7 @@ def loopback_sshd(workdir: Path) -> Iterator[SshTarget]:
                 raise RuntimeError(f"sshd did not listen on port {port} within {START_TIMEOUT_S:g} s")
             time.sleep(0.1)
         yield SshTarget(destination=f"{_user()}@127.0.0.1", port=port, key=d / "client_key",
-                        known_hosts=d / "known_hosts")
+                        known_hosts=d / "known_hosts", directory=str(d / "home"))  # not this user's ~/.cache
     finally:
         proc.terminate()
         reap(proc, grace=5)
@@ -95,6 +95,8 @@ def hardware_map(path: Path, entries: dict[str, SshTarget], python: str | None =
             lines.append(f'ssh_key = "{t.key}"')
         if t.known_hosts:
             lines.append(f'ssh_known_hosts = "{t.known_hosts}"')
+        if t.directory != SshTarget.directory:
+            lines.append(f'ssh_dir = "{t.directory}"')
         if python:
             lines.append(f'python = "{python}"')
         lines.append("")

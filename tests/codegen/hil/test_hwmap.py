@@ -31,6 +31,7 @@ board = "rpi4"
 ssh = "pi@rpi4.local"
 ssh_port = 2222
 ssh_key = "~/.ssh/lab_ed25519"
+ssh_dir = "/tmp/mf"
 python = "/home/pi/venv/bin/python"
 """
 
@@ -49,7 +50,8 @@ def test_entries_and_analyzer():
 def test_linux_board_entries():
     from codegen.hil.remote import SshTarget
     e = parse_hardware_map(Path("hw.toml"), MAP).entry("rpi4")
-    assert e.ssh == SshTarget("pi@rpi4.local", port=2222, key=Path("~/.ssh/lab_ed25519").expanduser())
+    assert e.ssh == SshTarget("pi@rpi4.local", port=2222, key=Path("~/.ssh/lab_ed25519").expanduser(),
+                              directory="/tmp/mf")
     assert e.python == "/home/pi/venv/bin/python" and e.port is None
 
 
@@ -65,6 +67,7 @@ def test_linux_board_entries():
     ('[[target]]\nboard = "rpi4"\nssh = "pi@a b"\n', "target[0].ssh"),
     ('[[target]]\nboard = "rpi4"\nssh = "-oProxyCommand=x"\n', "target[0].ssh"),   # never an ssh option
     ('[[target]]\nboard = "rpi4"\nssh = "pi@x"\nssh_port = 70000\n', "target[0].ssh_port"),
+    ('[[target]]\nboard = "rpi4"\nssh = "pi@x"\nssh_dir = "/tmp/a b"\n', "target[0].ssh_dir"),
 ])
 def test_errors_name_the_field(text, where):
     with pytest.raises(McuforgeError) as e:

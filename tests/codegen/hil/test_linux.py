@@ -101,7 +101,7 @@ def test_run_over_ssh_reports_the_emulated_timing_and_the_peak_rss(sshd, linux_r
     assert r.latency_basis.startswith("emulated:") and "not rpi4's" in r.latency_basis
     assert "QEMU user mode" in r.target and sshd.destination in r.target
     assert r.peak_rss_bytes is not None and r.peak_rss_bytes > 100_000
-    assert r.states[0].note.startswith("copied firmware to") and ".cache/mcuforge/rpi4/" in r.states[0].note
+    assert r.states[0].note.startswith("copied firmware to") and f"{sshd.directory}/rpi4/digits_cnn" in r.states[0].note
 
 
 def test_the_build_machine_board_runs_natively(linux_root):
