@@ -19,10 +19,15 @@ PROFILE_LINES = 16
 def show_build(rep: dict, project: Project) -> None:
     b = project.board
     say(f"built {Path(rep['model']).name} for {b.name} ({b.title}, {b.core.name}, {rep['kernel_variant']} kernels)")
-    kv("flash", f"{kb(rep['flash_bytes'])} of {kb(rep['flash_budget'])} ({pct(rep['flash_bytes'], rep['flash_budget'])})"
-       f"  code {kb(rep['code_bytes'])}, model data {kb(rep['weights_bytes'] + rep['params_bytes'])}")
-    kv("RAM", f"{kb(rep['ram_bytes'])} of {kb(rep['ram_budget'])} ({pct(rep['ram_bytes'], rep['ram_budget'])})"
-       f"  arena {kb(rep['arena_bytes'])}")
+    if rep["flash_budget"] is None:  # a program under an OS: sizes, no budget
+        kv("program", f"{kb(rep['flash_bytes'])}  code {kb(rep['code_bytes'])} (with the C library), model data "
+           f"{kb(rep['weights_bytes'] + rep['params_bytes'])}; static RAM {kb(rep['ram_bytes'])}, arena "
+           f"{kb(rep['arena_bytes'])}")
+    else:
+        kv("flash", f"{kb(rep['flash_bytes'])} of {kb(rep['flash_budget'])} ({pct(rep['flash_bytes'], rep['flash_budget'])})"
+           f"  code {kb(rep['code_bytes'])}, model data {kb(rep['weights_bytes'] + rep['params_bytes'])}")
+        kv("RAM", f"{kb(rep['ram_bytes'])} of {kb(rep['ram_budget'])} ({pct(rep['ram_bytes'], rep['ram_budget'])})"
+           f"  arena {kb(rep['arena_bytes'])}")
     kv("model", f"{rep['n_ops']} ops, {num(rep['macs'])} MACs: {', '.join(rep['ops'])}")
     made = ["firmware"] if b.hosted else ["firmware.elf", ".bin", ".hex"]
     kv("outputs", f"{project.dir}/{' '.join(made)} .map report.json")
@@ -159,7 +164,9 @@ def show_run(res: RunResult, project: Project) -> None:
         for p in shown:
             kv("", f"#{p.index:<3} {p.op:<{width}}  {num(p.value):>12} {100 * p.value / total:5.1f}%  {p.summary}")
     mem = res.memory
-    if mem is not None and mem.flash_bytes is not None:
+    if mem is not None and mem.flash_bytes is not None and mem.flash_budget is None:
+        kv("program", f"{kb(mem.flash_bytes)}; static RAM {kb(mem.ram_bytes)}; arena {kb(mem.arena_bytes)}")
+    elif mem is not None and mem.flash_bytes is not None:
         kv("flash", f"{kb(mem.flash_bytes)} of {kb(mem.flash_budget)} ({pct(mem.flash_bytes, mem.flash_budget)})"
            f"; RAM {kb(mem.ram_bytes)} of {kb(mem.ram_budget)} ({pct(mem.ram_bytes or 0, mem.ram_budget)})"
            f"; arena {kb(mem.arena_bytes)}")
