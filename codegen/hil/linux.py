@@ -288,7 +288,9 @@ def stop(session: Session, clean: bool) -> Stopped:
     if clean:
         code = reap(proc, grace=EXIT_WAIT_S)
     else:
-        if session.pid is not None and session.machine is not None and proc.poll() is None:
+        # over SSH the program may outlive a dead connection: kill it there by its id in any case
+        if session.pid is not None and session.machine is not None and (
+                proc.poll() is None or isinstance(session.machine, SshMachine)):
             session.machine.kill(session.pid)
         code = kill(proc)
     text = t.finish()
