@@ -9,6 +9,7 @@ from codegen.hil.dut import Device
 from codegen.hil.processes import kill, reap, stream_tail
 from codegen.hil.records import RunRequest, Session, Stopped, TargetKind
 from codegen.hil.registry import register
+from codegen.hil.remote import RSS_LINE
 from codegen.hil.transport import ProcessTransport
 from codegen.hil.units import unit_for
 
@@ -44,7 +45,9 @@ class HostDriver:
         code = reap(proc, grace=3) if clean else kill(proc)
         log = stream_tail(proc.stderr)
         session.transport.close()
-        return Stopped(how="exited" if clean else "killed", exit_code=code, log=log)
+        rss = RSS_LINE.findall(log)  # firmware/bsp/host reports its peak resident set at exit
+        return Stopped(how="exited" if clean else "killed", exit_code=code, log=log,
+                       peak_rss_bytes=int(rss[-1]) * 1024 if rss else None)
 
 
 register(HostDriver())

@@ -188,3 +188,8 @@ def test_a_hung_program_is_killed_on_the_board(sshd, linux_root):
     assert s.stopped is not None and s.stopped.how == "killed"
     gone = SshMachine(sshd).run(f"kill -0 {pid} 2>/dev/null && echo alive || echo gone")
     assert gone.stdout.strip() == "gone"
+
+
+def test_the_host_board_reports_its_peak_rss_too(linux_root):
+    r = _run("host", DEFAULT_MODEL, RunRequest(), linux_root, n=3)
+    assert r.driver == "host" and r.peak_rss_bytes is not None and r.peak_rss_bytes > 100_000
