@@ -45,6 +45,11 @@ def summary_table(results: Sequence[BenchResult]) -> str:
         for r in res.results:
             lines.append(f"| {res.model} | {r.title} | {_us(r.latency_us.p50)} | {_us(r.latency_us.p99)} | "
                          f"{kb(r.peak_rss_bytes)} | {r.agreement.describe()} |")
+    versions = dict.fromkeys(f"{r.title}: {r.version}" for res in results for r in res.results)
+    first = results[0]
+    lines += ["", f"Where: {first.target}; {first.results[0].warmup} warm-up + {first.results[0].n} timed runs; "
+                  f"{first.threads} thread{'s' if first.threads > 1 else ''}; " + "; ".join(versions) +
+                  f". perf stat: {first.perf}."]
     return "\n".join(lines) + "\n"
 
 

@@ -133,7 +133,8 @@ def test_the_summary_table_has_a_row_per_model_and_runtime(root):
     r = BenchResult.from_json(json.loads(json.dumps(
         bench(built("x86_64", DEFAULT_MODEL, root=root)[0], BenchOptions(n=3, samples=1), RunRequest()).as_json())))
     table = summary_table([r, r]).splitlines()
-    assert table[0] == "| model | runtime | p50 µs | p99 µs | peak RSS | outputs vs TFLM |" and len(table) == 2 + 4
+    assert table[0] == "| model | runtime | p50 µs | p99 µs | peak RSS | outputs vs TFLM |" and len(table) == 2 + 4 + 2
+    assert table[-1].startswith("Where: a process on this machine; ") and "LiteRT: ai-edge-litert" in table[-1]
 
 
 FAKE_PERF = """#!/bin/sh

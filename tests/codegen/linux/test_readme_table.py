@@ -15,7 +15,8 @@ _spec.loader.exec_module(script)
 
 
 def _rows(table: str) -> list[list[str]]:
-    return [[c.strip() for c in line.strip("|").split("|")] for line in table.strip().splitlines()[2:]]
+    return [[c.strip() for c in line.strip("|").split("|")] for line in table.strip().splitlines()[2:]
+            if line.startswith("|")]
 
 
 def test_readme_table_is_the_committed_results():
