@@ -57,7 +57,7 @@ def measure(paths: list[Path], n: int, warmup: int, samples: int, build_root: Pa
     from codegen.boards import load_board
     from codegen.hil.records import RunRequest
     from codegen.linux.bench import bench
-    from codegen.linux.records import BenchOptions
+    from codegen.options.records import LinuxBenchOptions
     from codegen.pio.project import project_dir, write_project
     from codegen.pio.runner import build
     out = []
@@ -66,7 +66,7 @@ def measure(paths: list[Path], n: int, warmup: int, samples: int, build_root: Pa
         project = write_project(board, model, project_dir(BOARD, model, root=build_root))
         build(project)
         print(f"{model.name} on {BOARD} ...", flush=True)
-        out.append(bench(project, BenchOptions(n=n, warmup=warmup, samples=samples), RunRequest()))
+        out.append(bench(project, LinuxBenchOptions(n=n, warmup=warmup, samples=samples), RunRequest()))
     return out
 
 

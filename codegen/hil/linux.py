@@ -296,6 +296,9 @@ def stop(session: Session, clean: bool) -> Stopped:
     text = t.finish()
     t.close()
     rss = RSS_LINE.findall(text)
+    sig = SIGNAL_LINE.search(text)
+    if sig and code is not None and code > 0:  # the shell's 128 + N, or ssh's 255: a signal ended it
+        code = -int(sig.group(1))
     counters = perf_counts(text)
     log = "\n".join(line for line in text.splitlines() if not PID_LINE.match(line))[-2000:]
     return Stopped(how="exited" if clean and code == 0 else "killed", exit_code=code, log=log,

@@ -71,8 +71,8 @@ class CountUnit:
 class Stopped:
     """How a target ended."""
 
-    how: str                 # "exited" (asked to, and did), "killed", "closed" (left running, e.g. attach)
-    exit_code: int | None
+    how: str                 # "exited" (on its own or asked to), "killed" (by a signal), "closed" (left running, e.g. attach)
+    exit_code: int | None    # the process's status; negative: the number of the signal that ended it
     log: str = ""            # the tail of the emulator's or host process's output
     peak_rss_bytes: int | None = None  # a program under an OS: its peak resident set, as it reported at exit
     counters: tuple[tuple[str, int | None], ...] = ()  # `perf stat` over the whole process (None: not counted)

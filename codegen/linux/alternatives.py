@@ -15,7 +15,8 @@ from codegen.errors import McuforgeError
 from codegen.hil import linux
 from codegen.linux.inputs import Inputs, agreement, onnx_layouts, real_values
 from codegen.linux.place import Place, perf_counters
-from codegen.linux.records import BenchOptions, Runtime, RuntimeResult
+from codegen.linux.records import RuntimeResult
+from codegen.options.records import LinuxBenchOptions, Runtime
 from codegen.pio.project import Project
 from codegen.run import Stats
 
@@ -74,7 +75,7 @@ def check_runtimes(where: Place, runtimes: Sequence[Runtime], board: str) -> Non
 
 
 def bench_alternative(runtime: Runtime, project: Project, where: Place, inputs: Inputs,
-                      want: list[list[np.ndarray]], options: BenchOptions, onnx: Path | None) -> RuntimeResult:
+                      want: list[list[np.ndarray]], options: LinuxBenchOptions, onnx: Path | None) -> RuntimeResult:
     m = project.compiled
     if runtime == Runtime.ONNXRUNTIME:
         assert onnx is not None

@@ -28,7 +28,8 @@ from codegen.hil.strategy import State, Strategy
 from codegen.linux.alternatives import RUNNER, bench_alternative, check_runtimes
 from codegen.linux.inputs import Inputs, agreement, bench_inputs, default_onnx
 from codegen.linux.place import Place, perf_counters, place
-from codegen.linux.records import BenchOptions, BenchResult, Runtime, RuntimeResult
+from codegen.linux.records import BenchResult, RuntimeResult
+from codegen.options.records import LinuxBenchOptions, Runtime
 from codegen.pio.project import Project, kernel_variant
 from codegen.run import Stats, check_identity, infer_timeout, load_inputs, read_outputs
 from codegen.version import __version__
@@ -57,7 +58,7 @@ def _mcuforge_session(project: Project, where: Place, inputs: Inputs, warmup: in
 
 
 def bench_mcuforge(project: Project, where: Place, inputs: Inputs, want: list[list[np.ndarray]],
-                   options: BenchOptions) -> RuntimeResult:
+                   options: LinuxBenchOptions) -> RuntimeResult:
     outs, counts, stopped = _mcuforge_session(project, where, inputs, options.warmup, options.n, compare=True)
     perf_place = replace(where, request=replace(where.request, perf=True))
 
@@ -76,7 +77,7 @@ def bench_mcuforge(project: Project, where: Place, inputs: Inputs, want: list[li
                          counters=perf_counters(where, counted, options.n))
 
 
-def runtimes_for(options: BenchOptions, where: Place, onnx: Path | None, board: str) -> tuple[Runtime, ...]:
+def runtimes_for(options: LinuxBenchOptions, where: Place, onnx: Path | None, board: str) -> tuple[Runtime, ...]:
     if options.runtimes is not None:
         asked = options.runtimes
         if where.emulated and any(r != Runtime.MCUFORGE for r in asked):
@@ -92,7 +93,7 @@ def runtimes_for(options: BenchOptions, where: Place, onnx: Path | None, board: 
     return (Runtime.MCUFORGE, Runtime.LITERT) + ((Runtime.ONNXRUNTIME,) if onnx is not None else ())
 
 
-def bench(project: Project, options: BenchOptions, request: RunRequest, python: str | None = None,
+def bench(project: Project, options: LinuxBenchOptions, request: RunRequest, python: str | None = None,
           progress: Callable[[str], None] | None = None) -> BenchResult:
     from codegen.reference import TflmReference
     say = progress or (lambda line: None)

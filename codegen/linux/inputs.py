@@ -10,7 +10,8 @@ from typing import Sequence
 import numpy as np
 
 from codegen.errors import McuforgeError
-from codegen.linux.records import Agreement, BenchOptions
+from codegen.linux.records import Agreement
+from codegen.options.records import LinuxBenchOptions
 from codegen.lowering import IOTensor
 from codegen.origin import TensorLayout, read_origin
 from codegen.pio.project import Project
@@ -22,7 +23,7 @@ class Inputs:
     description: str
 
 
-def bench_inputs(project: Project, options: BenchOptions) -> Inputs:
+def bench_inputs(project: Project, options: LinuxBenchOptions) -> Inputs:
     from codegen.reference import float_input_ranges
     from codegen.run import samples_file
     from codegen.validate import sample_inputs

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from codegen.linux.records import BenchResult, RuntimeResult
+from codegen.options.records import LinuxBenchOptions
 from codegen.term import kb
 
 if TYPE_CHECKING:
-    from codegen.linux.records import BenchOptions
+    from codegen.pio.project import Project
 
 HEADER = ("runtime", "p50 µs", "p90 µs", "p99 µs", "max µs", "peak RSS", "perf per inference", "outputs vs TFLM")
 
@@ -75,35 +76,17 @@ def plot(result: BenchResult, path: Path) -> Path:
     return _save(fig, path)
 
 
-def options_from(args: dict) -> "BenchOptions":
-    """`bench`'s options from scons-style arguments (n=, warmup=, samples=, data=, seed=, runtimes=,
-    onnx=, threads=)."""
-    from codegen.errors import McuforgeError
-    from codegen.linux.records import BenchOptions, Runtime
-
-    def integer(key: str, default: int) -> int:
-        try:
-            return int(args.get(key, default))
-        except ValueError:
-            raise McuforgeError(f"{key}={args[key]}: not an integer", hint=f"give {key}=N") from None
-    return BenchOptions(n=integer("n", 50), warmup=integer("warmup", 5), samples=integer("samples", 10),
-                        data=Path(args["data"]) if args.get("data") else None, seed=integer("seed", 0),
-                        runtimes=Runtime.parse_list(args["runtimes"]) if args.get("runtimes") else None,
-                        onnx=Path(args["onnx"]) if args.get("onnx") else None, threads=integer("threads", 1))
-
-
-def bench_and_show(project, args: dict) -> BenchResult:
+def bench_and_show(project: "Project", options: LinuxBenchOptions) -> BenchResult:
     """`scons board=<linux board> model=M bench`: compare the runtimes, print the table, write
     bench.json, bench.md and bench.png beside the build."""
-    from codegen.cli_show import run_request
     from codegen.hil.hwmap import load_hardware_map
     from codegen.linux.bench import bench, write_bench
+    from codegen.run import request_for
     from codegen.term import kv, say
-    options = options_from(args)
-    entry = load_hardware_map(args.get("hwmap")).entry(project.board.name)
+    entry = load_hardware_map(options.target.hwmap).entry(project.board.name)
     say(f"comparing runtimes for {project.model_path.name} on {project.board.name}")
-    result = bench(project, options, run_request(args, project), python=entry.python if entry else None,
-                   progress=say)
+    result = bench(project, options, request_for(options.target, project.board),
+                   python=entry.python if entry else None, progress=say)
     text = markdown(result)
     say("")
     say(text)

@@ -43,11 +43,11 @@ class HostDriver:
         if clean and not session.device.exited:
             session.device.exit(0, timeout=3)
         code = reap(proc, grace=3) if clean else kill(proc)
+        how = "killed" if code is not None and code < 0 else "exited"  # by a signal, or on its own
         log = stream_tail(proc.stderr)
         session.transport.close()
         rss = RSS_LINE.findall(log)  # firmware/bsp/host reports its peak resident set at exit
-        return Stopped(how="exited" if clean else "killed", exit_code=code, log=log,
-                       peak_rss_bytes=int(rss[-1]) * 1024 if rss else None)
+        return Stopped(how=how, exit_code=code, log=log, peak_rss_bytes=int(rss[-1]) * 1024 if rss else None)
 
 
 register(HostDriver())

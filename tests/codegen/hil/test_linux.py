@@ -16,6 +16,7 @@ from codegen.hil.registry import select_driver
 from codegen.hil.remote import RemoteError, SshMachine, SshTarget
 from codegen.hil.strategy import State, Strategy
 from codegen.run import RunFailed, default_inputs, run_firmware
+from codegen.options.records import TargetOptions, ValidateOptions
 from codegen.validate import validate
 from support.firmware import built
 from support.paths import DEFAULT_MODEL, SHARED_MODELS
@@ -87,7 +88,7 @@ def test_emulated_board_over_ssh_is_bit_exact_with_tflm(board, model, sshd, linu
     every output compared with TFLM's interpreter."""
     project, _ = built(board, model, root=linux_root)
     hw = hardware_map(tmp_path / "hw.toml", {board: sshd})
-    v = validate(project, {"samples": "6", "target": "emulator", "hwmap": str(hw)}, progress=False)
+    v = validate(project, ValidateOptions(samples=6, target=TargetOptions(target="emulator", hwmap=hw)), progress=False)
     assert v.error is None, v.error
     assert v.samples == 6 and v.bit_exact and v.mismatches == 0
     saved = json.loads((project.dir / "validate.json").read_text())

@@ -16,7 +16,8 @@ import pytest
 from codegen.errors import McuforgeError
 from codegen.hil.records import RunRequest
 from codegen.linux.bench import bench, read_bench, write_bench
-from codegen.linux.records import BenchOptions, BenchResult, Runtime
+from codegen.linux.records import BenchResult
+from codegen.options.records import LinuxBenchOptions, Runtime, TargetOptions
 from codegen.linux.report import bench_and_show, markdown, summary_table
 from support import onnxmodels
 from support.firmware import built
@@ -38,7 +39,7 @@ def root(tmp_path_factory):
 
 def test_the_build_machine_measures_all_three_runtimes(onnx_cnn, root):
     project, _ = built("x86_64", onnx_cnn.tflite, root=root)
-    r = bench(project, BenchOptions(n=30, warmup=3, samples=4), RunRequest())
+    r = bench(project, LinuxBenchOptions(n=30, warmup=3, samples=4), RunRequest())
     assert [x.runtime for x in r.results] == [Runtime.MCUFORGE, Runtime.LITERT, Runtime.ONNXRUNTIME]
     assert not r.emulated and r.target == "a process on this machine" and r.samples == 4
     for x in r.results:
@@ -62,7 +63,7 @@ def test_the_build_machine_measures_all_three_runtimes(onnx_cnn, root):
 
 def test_scons_style_front_door_writes_table_json_and_plot(root, capsys):
     project, _ = built("x86_64", DEFAULT_MODEL, root=root)
-    r = bench_and_show(project, {"n": "10", "warmup": "1", "samples": "2"})
+    r = bench_and_show(project, LinuxBenchOptions(n=10, warmup=1, samples=2))
     assert [x.runtime for x in r.results] == [Runtime.MCUFORGE, Runtime.LITERT]   # no ONNX model: two runtimes
     out = capsys.readouterr().out
     assert "**digits_cnn.tflite on x86_64**" in out and "bit-exact (2/2)" in out
@@ -82,7 +83,7 @@ def test_a_missing_runtime_names_the_package_to_install(root, tmp_path):
         (site / "numpy.libs").symlink_to(extra)
     project, _ = built("x86_64", DEFAULT_MODEL, root=root)
     with pytest.raises(McuforgeError, match="LiteRT is not installed on x86_64 \\(this machine\\)") as e:
-        bench(project, BenchOptions(n=2, samples=1), RunRequest(), python=str(env / "bin" / "python"))
+        bench(project, LinuxBenchOptions(n=2, samples=1), RunRequest(), python=str(env / "bin" / "python"))
     assert "-m pip install ai-edge-litert" in e.value.hint and "tflite-runtime" in e.value.hint
     assert "runtimes=mcuforge,onnxruntime" in e.value.hint
 
@@ -90,7 +91,7 @@ def test_a_missing_runtime_names_the_package_to_install(root, tmp_path):
 def test_a_board_without_python_says_so(root):
     project, _ = built("x86_64", DEFAULT_MODEL, root=root)
     with pytest.raises(McuforgeError, match="no-such-python3 is not found on x86_64") as e:
-        bench(project, BenchOptions(n=2, samples=1), RunRequest(), python="no-such-python3")
+        bench(project, LinuxBenchOptions(n=2, samples=1), RunRequest(), python="no-such-python3")
     assert "python3-numpy" in e.value.hint
 
 
@@ -98,12 +99,13 @@ def test_the_emulated_board_over_ssh_runs_mcuforge_alone(tmp_path, root):
     project, _ = built("rpi4", DEFAULT_MODEL, root=root)
     with loopback_sshd(tmp_path) as sshd:
         hw = hardware_map(tmp_path / "hw.toml", {"rpi4": sshd})
-        r = bench_and_show(project, {"n": "5", "warmup": "1", "samples": "2", "target": "emulator", "hwmap": str(hw)})
+        r = bench_and_show(project, LinuxBenchOptions(n=5, warmup=1, samples=2,
+                                                      target=TargetOptions(target="emulator", hwmap=hw)))
         assert [x.runtime for x in r.results] == [Runtime.MCUFORGE] and r.emulated
         assert r.results[0].agreement.bit_exact and r.results[0].counters.note == "not measured (emulated)"
         assert r.timing.startswith("emulated:") and "Emulated: compare nothing here" in markdown(r)
         with pytest.raises(McuforgeError, match="LiteRT and ONNX Runtime need rpi4 itself") as e:
-            bench(project, BenchOptions(runtimes=(Runtime.MCUFORGE, Runtime.LITERT)),
+            bench(project, LinuxBenchOptions(runtimes=(Runtime.MCUFORGE, Runtime.LITERT)),
                   RunRequest(target="emulator", ssh=sshd))
         assert "runtimes=mcuforge" in e.value.hint
 
@@ -113,25 +115,25 @@ def test_runtime_lists_are_checked():
     with pytest.raises(McuforgeError, match="unknown runtime 'tvm'"):
         Runtime.parse_list("mcuforge,tvm")
     with pytest.raises(McuforgeError, match="n=0: must be at least 1"):
-        BenchOptions(n=0)
+        LinuxBenchOptions(n=0)
 
 
 def test_onnxruntime_without_an_onnx_model_is_refused(root):
     project, _ = built("x86_64", DEFAULT_MODEL, root=root)
     with pytest.raises(McuforgeError, match="no ONNX model") as e:
-        bench(project, BenchOptions(runtimes=(Runtime.ONNXRUNTIME,)), RunRequest())
+        bench(project, LinuxBenchOptions(runtimes=(Runtime.ONNXRUNTIME,)), RunRequest())
     assert "onnx=PATH" in e.value.hint
 
 
 def test_bench_needs_a_linux_board(root):
     project, _ = built("host", DEFAULT_MODEL, root=root)
     with pytest.raises(McuforgeError, match="runtimes are compared on Linux boards"):
-        bench(project, BenchOptions(), RunRequest())
+        bench(project, LinuxBenchOptions(), RunRequest())
 
 
 def test_the_summary_table_has_a_row_per_model_and_runtime(root):
     r = BenchResult.from_json(json.loads(json.dumps(
-        bench(built("x86_64", DEFAULT_MODEL, root=root)[0], BenchOptions(n=3, samples=1), RunRequest()).as_json())))
+        bench(built("x86_64", DEFAULT_MODEL, root=root)[0], LinuxBenchOptions(n=3, samples=1), RunRequest()).as_json())))
     table = summary_table([r, r]).splitlines()
     assert table[0] == "| model | runtime | p50 µs | p99 µs | peak RSS | outputs vs TFLM |" and len(table) == 2 + 4 + 2
     assert table[-1].startswith("Where: a process on this machine; ") and "LiteRT: ai-edge-litert" in table[-1]
@@ -158,7 +160,7 @@ def test_perf_counters_per_inference_where_the_board_counts(root, tmp_path, monk
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
     project, _ = built("x86_64", DEFAULT_MODEL, root=root)
-    r = bench(project, BenchOptions(n=200, warmup=1, samples=1), RunRequest())
+    r = bench(project, LinuxBenchOptions(n=200, warmup=1, samples=1), RunRequest())
     assert r.perf == "counted"
     for x in r.results:
         c = x.counters
