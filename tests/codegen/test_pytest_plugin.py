@@ -13,7 +13,10 @@ import codegen.hil.strategy  # noqa: F401
 import codegen.pio.project  # noqa: F401
 import codegen.pio.runner  # noqa: F401
 import codegen.reference  # noqa: F401
+from codegen.hil.registry import drivers
 from support.paths import DEFAULT_MODEL, ROOT
+
+drivers()  # the driver modules too: unloaded after a run, they would register again when imported anew
 
 pytest_plugins = ["pytester"]
 # in-process runs leave pytest-embedded out (its multiprocessing manager outlives them);
