@@ -190,3 +190,20 @@ def test_a_refused_ssh_connection_fails_clearly_through_scons(tmp_path):
     assert "connection refused" in res.stderr and f"fix: is sshd running" in res.stderr
     assert f"ssh -o BatchMode=yes" in res.stderr and f"-p {target.port}" in res.stderr
     assert (tmp_path / "b" / "rpi4" / "digits_cnn" / "firmware").is_file()   # the build is kept
+
+
+def test_bench_on_the_build_machine_compares_the_three_runtimes(tmp_path):
+    """`scons board=x86_64 model=M onnx=M.onnx bench`: the front door's options reach the bench (n,
+    warmup, samples, threads, onnx); mcuforge C, LiteRT and ONNX Runtime measured side by side, the
+    table printed, bench.json/.md/.png written."""
+    from support import onnxmodels
+    q = onnxmodels.quantized("cnn", onnxmodels.cnn(13), (3, 8, 8), tmp_path / "m")
+    res = scons("board=x86_64", f"build_dir={tmp_path / 'b'}", f"model={q.tflite}", f"onnx={q.onnx}", "n=12",
+                "warmup=2", "samples=3", "threads=1", "bench")
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    proj = tmp_path / "b" / "x86_64" / q.tflite.stem
+    saved = json.loads((proj / "bench.json").read_text())
+    assert [r["title"] for r in saved["results"]] == ["mcuforge C", "LiteRT", "ONNX Runtime"]
+    assert all(r["n"] == 12 and r["warmup"] == 2 for r in saved["results"])
+    assert "| mcuforge C |" in res.stdout and "| ONNX Runtime |" in res.stdout and "bit-exact (3/3)" in res.stdout
+    assert (proj / "bench.png").is_file() and (proj / "bench.md").is_file()
