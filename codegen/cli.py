@@ -138,7 +138,7 @@ def _boards(a: argparse.Namespace) -> int:
     rows = []
     for name in list_boards():
         b = load_board(name)
-        rows.append((b.name, b.title, b.kind, b.core.name, f"{b.cpu_hz / 1e6:g} MHz" if b.cpu_hz else "-",
+        rows.append((b.name, b.title, b.here, b.core.name, f"{b.cpu_hz / 1e6:g} MHz" if b.cpu_hz else "-",
                      kb(b.flash.size) if b.flash else "-",
                      kb(b.ram.size) + "".join(f" + {kb(r.size)} {r.name}" for r in b.extra_ram) if b.ram else "-"))
     head = ("board", "name", "here", "core", "clock", "flash", "RAM")

@@ -18,12 +18,16 @@ PROFILE_LINES = 16
 def show_build(rep: BuildReport, project: Project) -> None:
     b = project.board
     say(f"built {rep.model_name} for {b.name} ({b.title}, {b.core.name}, {rep.kernel_variant} kernels)")
-    kv("flash", f"{kb(rep.flash_bytes)} of {kb(rep.flash_budget)} ({pct(rep.flash_bytes, rep.flash_budget)})"
-       f"  code {kb(rep.code_bytes)}, model data {kb(rep.model_data_bytes)}")
-    kv("RAM", f"{kb(rep.ram_bytes)} of {kb(rep.ram_budget)} ({pct(rep.ram_bytes, rep.ram_budget)})"
-       f"  arena {kb(rep.arena_bytes)}")
+    if rep.flash_budget is None:  # a program under an OS: sizes, no budget
+        kv("program", f"{kb(rep.flash_bytes)}  code {kb(rep.code_bytes)} (with the C library), model data "
+           f"{kb(rep.model_data_bytes)}; static RAM {kb(rep.ram_bytes)}, arena {kb(rep.arena_bytes)}")
+    else:
+        kv("flash", f"{kb(rep.flash_bytes)} of {kb(rep.flash_budget)} ({pct(rep.flash_bytes, rep.flash_budget)})"
+           f"  code {kb(rep.code_bytes)}, model data {kb(rep.model_data_bytes)}")
+        kv("RAM", f"{kb(rep.ram_bytes)} of {kb(rep.ram_budget)} ({pct(rep.ram_bytes, rep.ram_budget)})"
+           f"  arena {kb(rep.arena_bytes)}")
     kv("model", f"{rep.n_ops} ops, {num(rep.macs)} MACs: {', '.join(rep.ops)}")
-    made = ["firmware"] if b.native else ["firmware.elf", ".bin", ".hex"]
+    made = ["firmware"] if b.hosted else ["firmware.elf", ".bin", ".hex"]
     kv("outputs", f"{project.dir}/{' '.join(made)} .map report.json")
 
 
@@ -105,10 +109,14 @@ def show_run(res: RunResult, project: Project) -> None:
             cyc = f" {num(p.estimated_cycles):>12} est. cycles" if p.estimated_cycles is not None else ""
             kv("", f"#{p.index:<3} {p.op:<{width}}  {num(p.value):>12} {100 * p.value / total:5.1f}%{cyc}  {p.summary}")
     mem = res.memory
-    if mem is not None and mem.flash_bytes is not None:
+    if mem is not None and mem.flash_bytes is not None and mem.flash_budget is None:
+        kv("program", f"{kb(mem.flash_bytes)}; static RAM {kb(mem.ram_bytes)}; arena {kb(mem.arena_bytes)}")
+    elif mem is not None and mem.flash_bytes is not None:
         kv("flash", f"{kb(mem.flash_bytes)} of {kb(mem.flash_budget)} ({pct(mem.flash_bytes, mem.flash_budget)})"
            f"; RAM {kb(mem.ram_bytes)} of {kb(mem.ram_budget)} ({pct(mem.ram_bytes or 0, mem.ram_budget)})"
            f"; arena {kb(mem.arena_bytes)}")
+    if res.peak_rss_bytes:
+        kv("peak RSS", f"{kb(res.peak_rss_bytes)} (the whole process, at exit)")
     if res.stack_used_bytes:
         kv("stack", f"{kb(res.stack_used_bytes)} used of {kb(res.stack_size_bytes)}")
     if res.link.retries or res.link.bad_frames:

@@ -160,7 +160,7 @@ def _tensor_from(d: dict[str, Any]) -> TensorInfo:
 def build_report(project: Project, elf: Path) -> BuildReport:
     sizes = elf_sizes(elf)
     board, m = project.board, project.compiled
-    stack = project.options.stack_size if not board.native else 0
+    stack = project.options.stack_size if not board.hosted else 0
     ram_used = sizes.ram_bytes + stack  # the stack is reserved at the top of the main RAM
     regions: list[RegionUse] = []
     if board.ram is not None:
@@ -173,7 +173,7 @@ def build_report(project: Project, elf: Path) -> BuildReport:
         kernel_variant=str(kernel_variant(board, project.options)), int8_io=project.options.int8_io,
         flash_bytes=sizes.flash_bytes, ram_bytes=ram_used, arena_bytes=m.arena_bytes,
         code_bytes=sizes.flash_bytes - m.weights_bytes - m.params_bytes, weights_bytes=m.weights_bytes,
-        params_bytes=m.params_bytes, stack_bytes=project.options.stack_size if not board.native else None,
+        params_bytes=m.params_bytes, stack_bytes=project.options.stack_size if not board.hosted else None,
         macs=m.macs, ops=tuple(m.ops_used), n_ops=len(m.steps), kernels=tuple(m.kernels),
         flash_budget=board.flash.size if board.flash else None, ram_budget=board.ram_total or None,
         ram_regions=tuple(regions),

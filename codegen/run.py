@@ -207,6 +207,7 @@ class RunResult:
     profile: tuple[LayerTime, ...] = ()
     stack_used_bytes: int | None = None
     stack_size_bytes: int | None = None
+    peak_rss_bytes: int | None = None    # a program under an OS (Linux boards): its peak resident set
     link: LinkSummary = LinkSummary()
     memory: Memory | None = None
     pin: PinTiming | None = None
@@ -259,6 +260,7 @@ class RunResult:
             outputs_dequantized=tuple(d.get("outputs_dequantized", ())),
             profile=tuple(LayerTime(**p) for p in d.get("profile", ()) if isinstance(p, dict)),
             stack_used_bytes=d.get("stack_used_bytes"), stack_size_bytes=d.get("stack_size_bytes"),
+            peak_rss_bytes=d.get("peak_rss_bytes"),
             link=sub(LinkSummary, d.get("link")) or LinkSummary(), memory=sub(Memory, d.get("memory")),
             pin=_pin_from(d.get("pin")),
             estimated_cycles=CycleEstimate.from_json(d["estimated_cycles"]) if d.get("estimated_cycles") else None,
@@ -325,15 +327,20 @@ def run_inputs(project: "Project", options: RunOptions) -> InputSource:
 
 def request_for(options: TargetOptions, board: Board, gpio_trace: Path | None = None) -> RunRequest:
     """The run request: target=, port=, baud=, flash=, upload=, timeout=, and the user's hardware map
-    (its port and baud for this board unless given); `gpio_trace` logs the timing pin (QEMU)."""
-    port, baud = options.port, options.baud
-    if (port is None or baud is None) and options.target in (TargetKind.AUTO, TargetKind.DEVICE, TargetKind.ATTACH):
+    (its port and baud for this board unless given; a Linux board's SSH entry); `gpio_trace` logs the
+    timing pin (QEMU)."""
+    port, baud, ssh = options.port, options.baud, None
+    if board.linux is not None:  # a Linux board: the hardware map says how to reach it over SSH
+        from codegen.hil.hwmap import load_hardware_map
+        entry = load_hardware_map(options.hwmap).entry(board.name)
+        ssh = entry.ssh if entry is not None else None
+    elif (port is None or baud is None) and options.target in (TargetKind.AUTO, TargetKind.DEVICE, TargetKind.ATTACH):
         from codegen.hil.hwmap import load_hardware_map
         entry = load_hardware_map(options.hwmap).entry(board.name)
         if entry is not None:
             port, baud = port or entry.port, baud or entry.baud
     return RunRequest(target=options.target, port=port, baud=baud, flash=options.flash, timeout=options.timeout,
-                      upload_protocol=options.upload, gpio_trace=gpio_trace, record=gpio_trace is not None)
+                      upload_protocol=options.upload, gpio_trace=gpio_trace, record=gpio_trace is not None, ssh=ssh)
 
 
 def to_units(counts: Sequence[int], unit: CountUnit) -> list[float]:
@@ -571,6 +578,8 @@ def run_firmware(board: Board, firmware: Path, sha256: str, inputs: tuple[IOTens
             raise
         failure, cause = failure_of(exc, firmware), exc
     stopped = strategy.stopped
+    if stopped is not None and stopped.peak_rss_bytes is not None:
+        got["peak_rss_bytes"] = stopped.peak_rss_bytes
     if failure is not None and stopped is not None:
         ended, code, sig = ending(stopped)
         failure = replace(failure, target_log=stopped.log or failure.target_log, ended=ended, exit_code=code,

@@ -145,6 +145,11 @@ def bench_action(target, source, env) -> int:  # noqa: ARG001
     return _guarded(lambda: main_bench(command="scons bench") and 0, "bench")
 
 
+def linux_bench_action(target, source, env) -> int:  # noqa: ARG001
+    from codegen.linux.report import bench_and_show
+    return _guarded(lambda: bench_and_show(_project(), _job().line.bench) and 0, "bench on a Linux board")
+
+
 def compare_action(target, source, env) -> int:  # noqa: ARG001
     from codegen.prep.commands import run_compare
     j = _job()
@@ -162,6 +167,11 @@ def _check_board(line: CommandLine, board: Any) -> None:
         if up not in board.upload.protocols:
             raise McuforgeError(f"upload={up}: {board.name} is flashed with "
                                 + ", ".join(board.upload.protocols), hint="use one of those, or leave upload= out")
+    if line.commands == (Command.BENCH,) and board.linux is None and line.given:
+        raise McuforgeError(f"scons bench with {', '.join(sorted(o + '=' for o in line.given))}: bench compares "
+                            f"runtimes on a Linux board, and {board.name} is not one",
+                            hint="give board= a Linux board (rpi4, stm32mp157, x86_64), or run `scons bench` alone "
+                                 "for every shared model on the emulated Cortex-M cores")
     if line.run.gpio_trace and line.wants(Command.RUN) and not board.emulated:
         raise McuforgeError(f"gpio_trace=1 reads QEMU's GPIO trace; {board.name} is not emulated",
                             hint="logic=1 times the timing pin of a real board with a logic analyzer")
@@ -225,7 +235,7 @@ def _declare(env: Any, line: CommandLine, root: Path, cleaning: bool) -> None:
                    proj / "src" / f"{prefix}_model.c", proj / "src" / f"{prefix}_model.h",
                    proj / "src" / f"{prefix}_weights.c", proj / "src" / "mf_app.h",
                    proj / "src" / "mf_board_config.h"]
-    if not board.native:
+    if not board.hosted:
         gen_targets.append(proj / "linker.ld")
     gen_deps = [str(model), str(board.path)] + _sources(REPO, ("codegen/**/*.py", "templates/*.j2"))
     gen = env.Command([str(t) for t in gen_targets], gen_deps,
@@ -233,7 +243,7 @@ def _declare(env: Any, line: CommandLine, root: Path, cleaning: bool) -> None:
                                  varlist=["MF_OPTIONS"]))
     Precious(gen)
 
-    art = ["firmware"] if board.native else ["firmware.elf", "firmware.bin", "firmware.hex"]
+    art = ["firmware"] if board.hosted else ["firmware.elf", "firmware.bin", "firmware.hex"]
     fw_targets = [str(proj / a) for a in art] + [str(proj / "firmware.map")]
     fw_deps = gen + _sources(REPO, ("firmware/**/*.c", "firmware/**/*.h", "pio-platform/**/*.py",
                                     "pio-platform/*.json"))
@@ -259,5 +269,9 @@ def _declare(env: Any, line: CommandLine, root: Path, cleaning: bool) -> None:
     AlwaysBuild(Alias("run", rep, env.Action(run_action, f"run        {model.name} on {board.name}")))
     AlwaysBuild(Alias("test", rep, env.Action(test_action, f"test       {model.name} on {board.name} vs TFLM")))
     AlwaysBuild(Alias("inspect", [], env.Action(inspect_action, f"inspect    {model.name}")))
-    AlwaysBuild(Alias("bench", [], env.Action(bench_action, "bench      shared models x emulated cores -> BENCHMARKS.md")))
+    if board.linux is not None:  # a Linux board: mcuforge's C, LiteRT and ONNX Runtime side by side there
+        AlwaysBuild(Alias("bench", rep, env.Action(linux_bench_action,
+                                                   f"bench      {model.name} on {board.name}: mcuforge C vs LiteRT vs ONNX Runtime")))
+    else:
+        AlwaysBuild(Alias("bench", [], env.Action(bench_action, "bench      shared models x emulated cores -> BENCHMARKS.md")))
     AlwaysBuild(Alias("compare", [], env.Action(compare_action, f"compare    variants=... on {board.name}")))

@@ -7,8 +7,9 @@
 * :mod:`codegen.options.command_line`: the ``scons`` option table, its parser and ``scons -h``.
 """
 
-from codegen.options.records import (BuildOptions, Command, CompareJob, CompareOptions, ExportOptions, OptLevel,
-                                     RunOptions, TargetKind, TargetOptions, ValidateOptions, VariantSpec)
+from codegen.options.records import (BuildOptions, Command, CompareJob, CompareOptions, ExportOptions,
+                                     LinuxBenchOptions, OptLevel, RunOptions, Runtime, TargetKind, TargetOptions,
+                                     ValidateOptions, VariantSpec)
 
-__all__ = ["BuildOptions", "Command", "CompareJob", "CompareOptions", "ExportOptions", "OptLevel", "RunOptions",
-           "TargetKind", "TargetOptions", "ValidateOptions", "VariantSpec"]
+__all__ = ["BuildOptions", "Command", "CompareJob", "CompareOptions", "ExportOptions", "LinuxBenchOptions", "OptLevel",
+           "RunOptions", "Runtime", "TargetKind", "TargetOptions", "ValidateOptions", "VariantSpec"]
