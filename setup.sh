@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # mcuforge setup: idempotent; a second run finishes in seconds and changes nothing.
 #  1. Debian packages: arm-none-eabi GCC + newlib, host gcc, QEMU 10 from bookworm-backports (bookworm's
-#     own 7.2 has no STM32L475 machine), ser2net and sigrok-cli (HIL tests), openocd/stlink-tools (real boards).
+#     own 7.2 has no STM32L475 machine), ser2net and sigrok-cli (HIL tests), openocd/stlink-tools (real boards),
+#     chromium (the tests render the HTML reports headless).
 #  2. .venv with mcuforge and its Python dependencies (pyproject.toml, extras [dev]; not [torch]).
 #  3. An offline PlatformIO core in .platformio/ (nothing ever contacts PlatformIO's registry).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 APT_PACKAGES=(gcc libc6-dev gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
-              ser2net sigrok-cli openocd stlink-tools)
+              ser2net sigrok-cli openocd stlink-tools chromium)
 BACKPORTS_LIST=/etc/apt/sources.list.d/bookworm-backports.sources
 
 log() { printf 'setup: %s\n' "$*"; }

@@ -41,6 +41,8 @@ def run_and_show(project: Project, options: RunOptions) -> RunResult:
     show_run(res, project)
     kv("wrote", str(files.json) + ("" if failed is None else " (the last good run.json is kept)"))
     kv("report", f"{files.markdown} (+ {', '.join(p.name for p in files.plots) or 'no plots'})")
+    if files.html is not None:
+        kv("html report", f"{files.html} (one file, plots included: open it in a browser)")
     if failed is not None:
         raise failed
     return res
