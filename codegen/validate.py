@@ -2,8 +2,9 @@
 
 Writes a :class:`Validation` (samples, bit_exact, mismatches, max_abs_diff, per-output statistics,
 latency over the samples, accuracy when labels are given, the failure if the session broke, and
-`float_reference`: the deployed model against its float model per output, see codegen.floatref) and
-`junit.xml` (one test case per sample that ran) beside the build, always: `validate.json` when every
+`float_reference`: the deployed model against its float model per output, see codegen.floatref),
+`junit.xml` (one test case per sample that ran) and the reports `validate.md`/`validate.html`
+(codegen.reports.validate_report) beside the build, always: `validate.json` when every
 requested sample was compared, else `validate.failed.json` beside the last complete `validate.json`
 (which stays), with the samples compared before the session broke (or Ctrl-C stopped it), the
 error, and a junit case saying how many samples did not run. The exit status is non-zero on a
@@ -305,12 +306,17 @@ def write_junit(path: Path, suite: str, v: Validation, properties: dict | None =
 
 
 def save(v: Validation, out_dir: Path, suite: str, failed_samples: tuple[int, ...] = ()) -> Path:
-    """validate.json (complete) or validate.failed.json (the last complete one stays), and junit.xml."""
+    """validate.json (complete) or validate.failed.json (the last complete one stays), junit.xml, and
+    the reports validate.md and validate.html (validate.failed.*: codegen.reports.validate_report)."""
+    from codegen.reports.run_report import build_memory
+    from codegen.reports.validate_report import write_validation_report
     path = write_text_atomic(out_dir / v.file_name, json.dumps(v.to_json(), indent=2) + "\n")
     if v.complete:
         (out_dir / FAILED_FILE).unlink(missing_ok=True)  # an earlier failure no longer describes this build
     write_junit(out_dir / "junit.xml", suite, v, {"board": v.board, "model": v.model, "sha256": v.sha256,
                                                   "target": v.target, "bit_exact": v.bit_exact}, failed_samples)
+    build, _, layout = build_memory(out_dir)
+    write_validation_report(v, out_dir, build, layout)
     return path
 
 
@@ -395,4 +401,8 @@ def validate_and_show(project: Project, options: ValidateOptions) -> int:
         refresh_report(project.dir)  # report.md shows the float metrics of the last validation
     kept = "" if v.complete else f" (the last complete {FILE} is kept)"
     kv("wrote", f"{project.dir / v.file_name} and junit.xml{kept}")
+    from codegen.reports.validate_report import report_names
+    md, html = report_names(v.complete)
+    kv("report", f"{project.dir / md}")
+    kv("html report", f"{project.dir / html} (one file: open it in a browser)")
     return 0 if v.passed else 1

@@ -40,8 +40,8 @@ class Tone(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Table:
-    """A table of formatted cells; `align`: one letter per column, l or r (default: the first column
-    left, the others right)."""
+    """A table of formatted cells; `align`: a letter per column, l or r, from the first (the columns it
+    does not cover are right-aligned; default: the first column left, the others right)."""
 
     head: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
@@ -49,12 +49,15 @@ class Table:
     caption: str = ""
 
     def __post_init__(self) -> None:
-        if any(len(r) != len(self.head) for r in self.rows):
-            raise ValueError(f"table {self.caption or self.head!r}: every row needs {len(self.head)} cells")
+        if any(len(r) != len(self.head) for r in self.rows) or len(self.align) > len(self.head) \
+                or set(self.align) - {"l", "r"}:
+            raise ValueError(f"table {self.caption or self.head!r}: every row needs {len(self.head)} cells, "
+                             "align at most one l or r per column")
 
     @property
     def aligns(self) -> tuple[str, ...]:
-        a = self.align or "l" + "r" * (len(self.head) - 1)
+        """left or right per column: `align`, then the remaining columns right-aligned."""
+        a = (self.align or "l").ljust(len(self.head), "r")
         return tuple("right" if c == "r" else "left" for c in a)
 
     def markdown(self) -> list[str]:
@@ -153,6 +156,17 @@ class Section:
     @property
     def anchor(self) -> str:
         return re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-") or "section"
+
+    def markdown(self) -> list[str]:
+        """The section in Markdown (figures aside: a Markdown report links its PNG files itself)."""
+        out = [f"## {self.title}", ""]
+        for p in self.text:
+            out += [p, ""]
+        for t in self.tables:
+            out += t.markdown() + [""]
+        if self.pre:
+            out += ["```", self.pre, "```", ""]
+        return out
 
 
 @dataclass(frozen=True)

@@ -383,7 +383,6 @@ def grouped_bars(groups: Sequence[str], series: Sequence[tuple[str, Sequence[flo
             if v is not None:
                 ax.barh(y, v, height=h * 0.92, color=colors[s % 10])
                 ax.text(v, y, " " + u.value(v), va="center", fontsize=6.5)
-        ax.barh([], [], color=colors[s % 10], label=name)
     if target is not None:
         for g, t in enumerate(target):
             if t is not None:
@@ -405,6 +404,8 @@ def grouped_bars(groups: Sequence[str], series: Sequence[tuple[str, Sequence[flo
         ax.set_xlim(0, top * 1.3)
         _count_axis(ax, "x")
     ax.set_xlabel(unit + (" (log scale)" if log else ""), fontsize=8)
-    ax.legend(fontsize=7.5, loc="lower right", frameon=False)
+    from matplotlib.patches import Patch
+    ax.legend(handles=[Patch(facecolor=colors[s % 10], label=name) for s, (name, _) in enumerate(series)],
+              fontsize=7.5, loc="lower right", frameon=False)
     ax.set_title(title, fontsize=10)
     return _save(fig, path)

@@ -67,28 +67,30 @@ def external(html: str) -> list[str]:
 @dataclass(frozen=True)
 class Rendered:
     dom: str              # the DOM after loading, serialised (--dump-dom)
-    screenshot: Path      # a PNG of the first `height` pixels
-    log: str              # what Chromium printed
+    screenshot: Path      # a PNG of the window
+    log: str              # what Chromium printed (console messages: lines with "CONSOLE")
 
-
-def _run(args: list[str], profile: Path) -> subprocess.CompletedProcess:
-    assert CHROMIUM is not None, "chromium is not installed: run ./setup.sh"
-    env = {**os.environ, "HOME": str(profile)}   # nothing of the user's own profile
-    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True,
-                          timeout=TIMEOUT, env=env, stdin=subprocess.DEVNULL)
+    @property
+    def console(self) -> list[str]:
+        """The page's console messages: errors, and a load the page's Content-Security-Policy blocked."""
+        return [ln for ln in self.log.splitlines() if ":CONSOLE" in ln]
 
 
 def render(page: Path, screenshot: Path, width: int = 1200, height: int = 2400) -> Rendered:
-    """Load `page` in headless Chromium twice, each in a fresh profile: once for its DOM, once for a
-    screenshot. Raises when Chromium fails or produces nothing."""
-    url = page.resolve().as_uri()
+    """Load `page` in headless Chromium (a fresh profile, no network: every host name resolves to
+    nothing and every request goes to a closed proxy port) for its DOM and a screenshot, console
+    messages logged. Raises when Chromium fails, hangs past TIMEOUT or draws nothing."""
+    assert CHROMIUM is not None, "chromium is not installed: run ./setup.sh"
     with tempfile.TemporaryDirectory(prefix="mf-chromium-") as tmp:
-        dom = _run(["--dump-dom", url], Path(tmp) / "a")
-        assert dom.returncode == 0, f"chromium --dump-dom exited {dom.returncode}: {dom.stderr[-2000:]}"
-        shot = _run([f"--window-size={width},{height}", f"--screenshot={screenshot}", url], Path(tmp) / "b")
-        assert shot.returncode == 0, f"chromium --screenshot exited {shot.returncode}: {shot.stderr[-2000:]}"
-    assert screenshot.is_file() and screenshot.stat().st_size > 0, "chromium wrote no screenshot"
-    return Rendered(dom=dom.stdout, screenshot=screenshot, log=dom.stderr + shot.stderr)
+        env = {**os.environ, "HOME": tmp}   # nothing of the user's own profile
+        res = subprocess.run(
+            [CHROMIUM, *FLAGS, f"--user-data-dir={tmp}/profile", "--enable-logging=stderr", "--v=0",
+             "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9", f"--window-size={width},{height}",
+             f"--screenshot={screenshot}", "--dump-dom", page.resolve().as_uri()],
+            capture_output=True, text=True, timeout=TIMEOUT, env=env, stdin=subprocess.DEVNULL)
+    assert res.returncode == 0, f"chromium exited {res.returncode}: {res.stderr[-2000:]}"
+    assert screenshot.is_file() and screenshot.stat().st_size > 0, f"chromium wrote no screenshot: {res.stderr[-2000:]}"
+    return Rendered(dom=res.stdout, screenshot=screenshot, log=res.stderr)
 
 
 def colours(png: Path) -> int:

@@ -3,46 +3,10 @@ a failed run (the failure first, then what was gathered), and identical files fo
 
 from __future__ import annotations
 
-from codegen.hil.gpio import PinTiming
-from codegen.reports.memory import Block, Breakdown, MemoryMap, RegionMap
-from codegen.report import BuildReport
 from codegen.reports.run_report import write_run_report
-from codegen.run import LayerTime, LinkSummary, RunFailure, RunResult, StateStep, Stats
+from codegen.run import RunFailure, RunResult, Stats
 from support.browser import external, tags
-
-PNG = b"\x89PNG\r\n\x1a\n"
-
-RUN = RunResult(
-    board="stm32l475", target="B-L475E-IOT01A on /dev/ttyACM0", driver="device", model="kws.tflite",
-    input="kws.samples.npz sample #0", label=3, n=4, counts=(8000, 8010, 7990, 8000), unit="cycles",
-    per_tick=1.0, clock_hz=80_000_000, latency_basis="DWT cycle counter at 80 MHz",
-    per_inference=Stats.of([8000, 8010, 7990, 8000]), latency_us=Stats.of([100.0, 100.125, 99.875, 100.0]),
-    outputs=([[-128, -128, -128, 127]],), outputs_dequantized=([[0.0, 0.0, 0.0, 0.996]],),
-    profile=(LayerTime(0, "CONV_2D", "int8[1x8x8x1] -> int8[1x8x8x8]", 4608, 6000, 6000.0),
-             LayerTime(1, "FULLY_CONNECTED", "int8[1x64] -> int8[1x4]", 256, 2000, 2000.0)),
-    stack_used_bytes=300, stack_size_bytes=4096, link=LinkSummary(12, 1, 1),
-    pin=PinTiming(source="logic analyzer fx2lafw D0 at 8 MHz", expected=5, observed=5, order_ok=True,
-                  widths_us=(100.5, 100.6, 100.4, 100.5), resolution_us=0.125),
-    states=(StateStep("built", "flashed", 2.0, "flashed with stlink"), StateStep("flashed", "running", 0.5, "x")))
-
-BUILD = BuildReport(model="/m/kws.tflite", board="stm32l475", kernel_variant="dsp", macs=4864, n_ops=2,
-                    flash_bytes=30_000, ram_bytes=9_000, arena_bytes=2_000, stack_bytes=4096,
-                    flash_budget=1 << 20, ram_budget=96 << 10, model_sha256="ab" * 32, mcuforge="0.1.0")
-
-MEMORY = Breakdown(flash=(("weights", 20_000), ("kernels", 6_000), ("runtime", 4_000)),
-                   ram=(("stack", 4096), ("runtime", 3000), ("arena", 2000)), largest=())
-
-LAYOUT = MemoryMap((
-    RegionMap("flash", 0x0800_0000, 1 << 20, (
-        Block(0x0800_0000, 4_000, "harness code & data", (("runtime", 4_000),)),
-        Block(0x0800_0FA0, 6_000, "kernels", (("kernels", 6_000),)),
-        Block(0x0800_2710, 20_000, "weights & params", (("weights", 18_000), ("params", 2_000))))),
-    RegionMap("ram", 0x2000_0000, 96 << 10, (
-        Block(0x2000_0000, 3_000, "protocol buffers", (("protocol buffers", 3_000),)),
-        Block(0x2000_0BB8, 2_000, "arena", (("arena", 2_000),)),
-        Block(0x2001_7000, 4096, "stack", (("stack", 4096),)))),
-    RegionMap("sram2", 0x1000_0000, 32 << 10, ())))
-
+from support.reports import BUILD, LAYOUT, MEMORY, PNG, RUN
 
 def test_complete_run_report(tmp_path):
     files = write_run_report(RUN, tmp_path, BUILD, MEMORY, layout=LAYOUT)
