@@ -183,9 +183,11 @@ def owners_table(layout: MemoryMap) -> Table:
     from codegen.reports.memory import Owner
     rows = tuple((r.name, kb(r.owned(Owner.MODEL)), kb(r.owned(Owner.HARNESS)), kb(r.size - r.used), kb(r.size))
                  for r in layout.regions)
-    return Table(("region", "the model's", "the harness's", "free", "size"), rows,
-                 caption="The model's against the harness's (runtime, protocol buffers, input staging, startup, "
-                         "C library, stack)")
+    return Table(("region", "the model's", "the harness's", "free", "size"), rows, caption=OWNERS)
+
+
+OWNERS = ("What is the model's (weights, params, its generated code and kernels, the arena) and what is the "
+          "harness's that measures it (runtime, protocol buffers, input staging, startup, C library, the stack)")
 
 
 def float_table(report: FloatReport) -> Table:
@@ -291,7 +293,7 @@ def _markdown(run: RunResult, build: BuildReport | None, memory: Breakdown | Non
         if memory is not None and (memory.flash or memory.ram):
             md += md_lines(components_table(memory))
         if layout is not None:
-            md += md_lines(owners_table(layout))
+            md += [OWNERS + ", by region:", ""] + md_lines(owners_table(layout))
             md += [f"![memory map]({made['memory'].name})", ""]
         if memory is not None and memory.largest:
             t = largest_table(memory)
