@@ -113,18 +113,22 @@ def latency_plot(values: Sequence[float], unit: str, path: Path, title: str = ""
     a = np.asarray(values, np.float64)
     lo, hi = float(a.min()), float(a.max())
     if hi - lo <= 1e-9 * max(1.0, abs(hi)):
-        fig, ax = plt.subplots(figsize=(6.4, 1.9))
+        fig, ax = plt.subplots(figsize=(6.4, 2.1))
         ax.plot(np.arange(1, len(a) + 1), a, "o", color="#3b75af", markersize=5)
         ax.set_ylim(lo * 0.9, hi * 1.1 if hi else 1.0)
         ax.set_yticks([lo], labels=[si(lo)])
         ax.set_xlim(0.5, len(a) + 0.5)
-        ax.set_xticks(range(1, len(a) + 1) if len(a) <= 20 else np.linspace(1, len(a), 6).round())
+        if len(a) <= 20:
+            ax.set_xticks(range(1, len(a) + 1))
+        else:
+            from matplotlib.ticker import MaxNLocator
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True, steps=[1, 2, 2.5, 5, 10]))
         ax.set_xlabel("inference")
         ax.set_ylabel(unit, fontsize=8)
-        ax.text(0.5, 0.78, f"{lo:,.0f} {unit} in every one of the {len(a)} inferences" + (f" ({note})" if note else ""),
-                transform=ax.transAxes, ha="center", va="center", fontsize=9,
-                bbox={"facecolor": "white", "edgecolor": "#cccccc", "boxstyle": "round,pad=0.3"})
-        ax.set_title(title or f"latency over {len(a)} inferences", fontsize=10)
+        # the statement under the title, clear of the axis and its tick label
+        ax.set_title(f"{title or f'latency over {len(a)} inferences'}\n", fontsize=10)
+        ax.text(0.5, 1.04, f"{lo:,.0f} {unit} in every one of the {len(a)} inferences" + (f" ({note})" if note else ""),
+                transform=ax.transAxes, ha="center", va="bottom", fontsize=8.5, color="#333333")
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         return _save(fig, path)
