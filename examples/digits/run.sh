@@ -3,7 +3,7 @@
 # 50 % magnitude-pruned, 50 % of the channels removed), and all variants compared with the float32
 # model on the emulated STM32L475 (QEMU). Everything lands in build/examples/digits/ (OUT=... to move it).
 #
-#   examples/digits/run.sh            # ~1 minute on two cores
+#   examples/digits/run.sh            # a few minutes: 4 min 12 s on two busy cores (96 s of CPU)
 #   UPDATE=1 examples/digits/run.sh   # ... and record compare.json as examples/digits/results.json, the
 #                                     # numbers README.md, docs/PREPARE.md and examples/digits/README.md show
 set -euo pipefail
