@@ -43,7 +43,7 @@ def test_scons_run_writes_run_json_and_report(tmp_path):
     d = json.loads((project.dir / "run.json").read_text())
     assert d["unit"] == "instructions" and d["memory"]["flash_bytes"] and d["pin"]["observed"] == 6 + 7
     md = (project.dir / "report.md").read_text()
-    assert "## Per-layer profile" in md and "FULLY_CONNECTED" in md and "![memory by component](memory.png)" in md
+    assert "## Per-layer profile" in md and "FULLY_CONNECTED" in md and "![memory map](memory.png)" in md
     for png in ("latency.png", "layers.png", "memory.png"):
         assert (project.dir / png).read_bytes()[:4] == b"\x89PNG"
 
