@@ -386,11 +386,13 @@ def grouped_bars(groups: Sequence[str], series: Sequence[tuple[str, Sequence[flo
         for y, v in zip(ys, vals):
             if v is not None:
                 ax.barh(y, v, height=h * 0.92, color=colors[s % 10])
-                ax.text(v, y, " " + u.value(v), va="center", fontsize=6.5)
+                # over the target's dotted line, on white: a value the line crosses stays readable
+                ax.text(v, y, " " + u.value(v), va="center", fontsize=6.5, zorder=4,
+                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.4, "alpha": 0.9})
     if target is not None:
         for g, t in enumerate(target):
             if t is not None:
-                ax.plot([t, t], [g - 0.45, g + 0.45], color="black", linewidth=1.2, linestyle=":")
+                ax.plot([t, t], [g - 0.45, g + 0.45], color="black", linewidth=1.2, linestyle=":", zorder=3)
     ax.set_yticks(range(len(groups)), labels=list(groups), fontsize=8)
     ax.invert_yaxis()
     present = [v for _, vals in series for v in vals if v is not None]
