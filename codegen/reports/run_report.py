@@ -271,7 +271,8 @@ def _markdown(run: RunResult, build: BuildReport | None, memory: Breakdown | Non
     if floats is not None:
         md += float_markdown(floats)
     if run.counts:
-        md += ["## Latency", ""] + md_lines(latency_table(run)) + [f"Basis: {run.latency_basis}.", ""]
+        md += ["## Latency", ""] + md_lines(latency_table(run)) + ([f"Basis: {run.latency_basis}.", ""]
+                                                                   if run.latency_basis else [])
         if "latency" in made:
             md += [f"![latency per inference]({made['latency'].name})", ""]
     if run.pin is not None:
@@ -343,7 +344,8 @@ def run_page(run: RunResult, build: BuildReport | None, memory: Breakdown | None
     if floats is not None:
         sections.append(float_section(floats))
     if run.counts:
-        sections.append(Section("Latency", (f"Basis: {run.latency_basis}.",), (latency_table(run),)))
+        sections.append(Section("Latency", (f"Basis: {run.latency_basis}.",) if run.latency_basis else (),
+                                (latency_table(run),)))
     if run.pin is not None:
         t = pin_table(run)
         sections.append(Section("Timing pin", tuple(x for x in (pin_text(run), run.pin.note) if x),

@@ -51,6 +51,7 @@ def test_failed_run_report_leads_with_the_failure(tmp_path):
     assert files.html.name == "report.failed.html" and 'class="verdict bad"' in html and ">FAILED<" in html
     assert html.index('id="summary"') < html.index('id="latency"') < html.index('id="what-failed"')
     assert "0x40000000" in html and "mf_selftest_hardfault+0xa" in html and "qemu says bye" in html
+    assert "Basis: ." not in md and "Basis: ." not in html        # no basis recorded: no empty sentence
 
 
 def test_names_from_users_are_escaped(tmp_path):
