@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # mcuforge setup: idempotent; a second run finishes in seconds and changes nothing.
 #  1. Debian packages: arm-none-eabi GCC + newlib, host gcc, QEMU 10 from bookworm-backports (bookworm's
-#     own 7.2 has no STM32L475 machine), ser2net and sigrok-cli (HIL tests), openocd/stlink-tools (real boards);
+#     own 7.2 has no STM32L475 machine), ser2net and sigrok-cli (HIL tests), openocd/stlink-tools (real boards),
+#     chromium (the tests render the HTML reports headless);
 #     for Linux boards the aarch64/armhf cross GCCs, QEMU user mode (backports too) and OpenSSH (the tests run
 #     sshd on loopback; setup never starts the ssh service).
 #  2. .venv with mcuforge and its Python dependencies (pyproject.toml, extras [dev]; not [torch]).
@@ -13,7 +14,7 @@ cd "$(dirname "$0")"
 APT_PACKAGES=(gcc libc6-dev gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
               ser2net sigrok-cli openocd stlink-tools cmake make
               gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
-              openssh-client openssh-server)
+              openssh-client openssh-server chromium)
 BACKPORTS_PACKAGES=(qemu-system-arm qemu-user)
 BACKPORTS_LIST=/etc/apt/sources.list.d/bookworm-backports.sources
 

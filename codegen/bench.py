@@ -1,6 +1,7 @@
 """`python -m codegen bench` / `scons bench`: every shared model on the emulated Cortex-M cores,
 instructions per inference (QEMU -icount: deterministic), MACs per instruction, code and weights
-flash, arena, stack high-water and total RAM; writes BENCHMARKS.md and build/bench.json.
+flash, arena, stack high-water and total RAM; writes BENCHMARKS.md, its record BENCHMARKS.json (the
+numbers README's performance table is rendered from: `python -m codegen docs`) and BENCHMARKS.html.
 
 Benchmarks print numbers; nothing here asserts a time.
 """
@@ -8,14 +9,17 @@ Benchmarks print numbers; nothing here asserts a time.
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
 from codegen.boards import Board, load_board
 from codegen.errors import McuforgeError
+from codegen.files import write_text_atomic
 from codegen.fit import DoesNotFitError
 from codegen.hil.records import RunRequest
 from codegen.hil.strategy import running
@@ -27,6 +31,8 @@ from codegen.cycles.estimate import timed_windows
 from codegen.cycles.plugin import WindowReader
 from codegen.report import build_report
 from codegen.run import cycle_probe
+from codegen.reports import plots
+from codegen.reports.html import Fact, Figure, Link, Page, Section, Table, Tone, Verdict, markdown_link, write_html
 from codegen.term import kb, say
 
 REPO = Path(__file__).resolve().parents[1]
@@ -217,51 +223,114 @@ def estimated_section(rows: list[BenchRow]) -> list[str]:
     return out
 
 
-def render(rows: list[BenchRow], command: str) -> str:
+@dataclass(frozen=True)
+class BenchRecord:
+    """What one bench run measured, as BENCHMARKS.json holds it: the tables of BENCHMARKS.md and README's
+    performance section are rendered from it (python -m codegen docs)."""
+
+    rows: tuple[BenchRow, ...]
+    command: str = "python -m codegen bench"
+
+    def to_json(self) -> dict:
+        return {"command": self.command, "rows": [asdict(r) for r in self.rows]}
+
+    @staticmethod
+    def from_json(d: dict) -> "BenchRecord":
+        return BenchRecord(tuple(BenchRow(**r) for r in d["rows"]), str(d.get("command", "python -m codegen bench")))
+
+
+def read_record(path: Path) -> BenchRecord:
+    try:
+        return BenchRecord.from_json(json.loads(Path(path).read_text()))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise McuforgeError(f"{path}: not a benchmark record ({type(exc).__name__}: {exc})",
+                            hint="run the benchmark again: python -m codegen bench") from None
+
+
+def anchors_table(rows: Sequence[BenchRow]) -> Table:
+    """The Cortex-M4 rows against TFLM + CMSIS-NN (../shared/ANCHORS.md): instructions, speed-up, the
+    target, arenas."""
+    out = []
+    for r in rows:
+        if r.core != "Cortex-M4" or r.model not in ANCHORS or r.options:
+            continue
+        ti, ta = ANCHORS[r.model]
+        tgt = TARGETS.get(r.model)
+        met = "-" if tgt is None else ("yes" if r.instructions <= tgt else "no")
+        out.append((r.model, f"{r.macs:,}", _m(ti), _m(r.instructions), f"{ti / r.instructions:.2f}x",
+                    _m(tgt) if tgt else "-", met, f"{ta:,}", f"{r.arena_bytes:,}", f"{r.arena_bytes / ta:.2f}"))
+    return Table(("model", "MACs", "TFLM+CMSIS-NN instr", "mcuforge instr", "speed-up", "target", "met",
+                  "TFLM arena", "mcuforge arena", "ratio"), tuple(out))
+
+
+def tflm_arena(model: str) -> tuple[int, str] | None:
+    """TFLM's arena for a model and where the figure comes from (32-bit, or the x86_64 host build)."""
+    if model in ANCHORS:
+        return ANCHORS[model][1], "32-bit"
+    if model in TFLM_ARENA_X86:
+        return TFLM_ARENA_X86[model], "x86_64 host"
+    return None
+
+
+def arena_table(rows: Sequence[BenchRow]) -> Table:
+    out = []
+    for r in rows:
+        t = tflm_arena(r.model)
+        if r.core != "Cortex-M4" or r.options or t is None:
+            continue
+        ta, note = t
+        out.append((r.model, f"{ta:,} ({note})", f"{r.arena_bytes:,}", f"{r.arena_bytes / ta:.2f}",
+                    "yes" if r.arena_bytes <= ARENA_TARGET * ta else "no"))
+    return Table(("model", "TFLM arena", "mcuforge arena", "ratio", "met"), tuple(out))
+
+
+def core_table(rows: Sequence[BenchRow], core: str) -> Table:
+    return Table(("model", "board", "options", "MACs", "instructions", "est. cycles", "MACs/instr", "code flash",
+                  "model data", "arena", "stack", "RAM"),
+                 tuple((r.model, r.board, r.options or "-", f"{r.macs:,}", f"{r.instructions:,}",
+                        _est(r.estimated_cycles), f"{r.macs_per_instruction:.3f}", kb(r.code_bytes),
+                        kb(r.weights_bytes + r.params_bytes),
+                        kb(r.arena_bytes), kb(r.stack_used_bytes), kb(r.ram_bytes)) for r in rows if r.core == core),
+                 "lll")
+
+
+METHOD = ("Emulated boards under QEMU 10 with `-icount shift=0`: counts are guest *instructions* per inference "
+          "(deterministic), measured with the SysTick counter around each `invoke` after one warm-up, median of "
+          "3 inferences on a random input. Code flash = all of `.text`/`.rodata`/`.data` except the model's "
+          "constant data (startup, runtime, protocol, kernels, per-layer parameter structs and newlib included); "
+          "model data = weights and biases + quantisation data derived from the model (per-channel multipliers, "
+          "requantisation records, lookup tables), what TFLM keeps in its flatbuffer. RAM = `.data` + `.bss` "
+          "(arena, protocol buffers) + the stack reservation; stack = painted-stack high-water mark.")
+
+
+def _notes(m4: Sequence[BenchRow]) -> list[str]:
+    out = []
+    kws = [r for r in m4 if r.model == "keyword_spotting" and not r.options]
+    if kws:
+        k = kws[0]
+        out.append(f"keyword_spotting code flash: {k.code_bytes:,} B ({kb(k.code_bytes)}; target <= 25 KB: "
+                   f"{'met' if k.code_bytes <= KWS_CODE_TARGET else 'missed'}; TFLM+CMSIS-NN library code 81.9 KB).")
+    vww = [r for r in m4 if r.model == "visual_wake_words" and r.board == "stm32l475"]
+    if vww:
+        out.append(f"visual_wake_words on the STM32L475 (96 KB SRAM1): arena {vww[0].arena_bytes:,} B, RAM "
+                   f"{vww[0].ram_bytes:,} B with `{vww[0].options or 'default'}` options.")
+    return out
+
+
+def render(rows: list[BenchRow], command: str, html_name: str = "") -> str:
     out = ["# mcuforge benchmarks", "",
-           f"Regenerate with `{command}` (writes this file and `build/bench.json`).", "",
-           "Emulated boards under QEMU 10 with `-icount shift=0`: counts are guest *instructions* per inference "
-           "(deterministic), measured with the SysTick counter around each `invoke` after one warm-up, median of "
-           "3 inferences on a random input. Code flash = all of `.text`/`.rodata`/`.data` except the model's "
-           "constant data (startup, runtime, protocol, kernels, per-layer parameter structs and newlib included); "
-           "model data = weights and biases + quantisation data derived from the model (per-channel multipliers, "
-           "requantisation records, lookup tables), what TFLM keeps in its flatbuffer. RAM = `.data` + `.bss` "
-           "(arena, protocol buffers) + the stack reservation; stack = painted-stack high-water mark.", ""]
+           f"Regenerate with `{command}` (writes this file, its record `BENCHMARKS.json` and `BENCHMARKS.html`)."]
+    if html_name:
+        out += ["", markdown_link(html_name)]
+    out += ["", METHOD, ""]
     m4 = [r for r in rows if r.core == "Cortex-M4"]
     if m4:
-        out += ["## Against TFLM + CMSIS-NN (Cortex-M4, ../shared/ANCHORS.md)", "",
-                "| model | MACs | TFLM+CMSIS-NN instr | mcuforge instr | speed-up | target | met | TFLM arena | mcuforge arena | ratio |",
-                "|---|---|---|---|---|---|---|---|---|---|"]
-        for r in m4:
-            if r.model not in ANCHORS or r.options:
-                continue
-            ti, ta = ANCHORS[r.model]
-            tgt = TARGETS.get(r.model)
-            met = "-" if tgt is None else ("yes" if r.instructions <= tgt else "no")
-            out.append(f"| {r.model} | {r.macs:,} | {_m(ti)} | {_m(r.instructions)} | {ti / r.instructions:.2f}x | "
-                       f"{_m(tgt) if tgt else '-'} | {met} | {ta:,} | {r.arena_bytes:,} | {r.arena_bytes / ta:.2f} |")
-        out += ["", "### Arena against TFLM on every shared model (target: at most 0.75x)", "",
-                "| model | TFLM arena | mcuforge arena | ratio | met |", "|---|---|---|---|---|"]
-        for r in m4:
-            if r.options:
-                continue
-            if r.model in ANCHORS:
-                ta, note = ANCHORS[r.model][1], "32-bit"
-            elif r.model in TFLM_ARENA_X86:
-                ta, note = TFLM_ARENA_X86[r.model], "x86_64 host"
-            else:
-                continue
-            out.append(f"| {r.model} | {ta:,} ({note}) | {r.arena_bytes:,} | {r.arena_bytes / ta:.2f} | "
-                       f"{'yes' if r.arena_bytes <= ARENA_TARGET * ta else 'no'} |")
-        kws = [r for r in m4 if r.model == "keyword_spotting" and not r.options]
-        if kws:
-            k = kws[0]
-            out += ["", f"keyword_spotting code flash: {k.code_bytes:,} B ({kb(k.code_bytes)}; target <= 25 KB: "
-                        f"{'met' if k.code_bytes <= KWS_CODE_TARGET else 'missed'}; TFLM+CMSIS-NN library code 81.9 KB)."]
-        vww = [r for r in m4 if r.model == "visual_wake_words" and r.board == "stm32l475"]
-        if vww:
-            out += [f"visual_wake_words on the STM32L475 (96 KB SRAM1): arena {vww[0].arena_bytes:,} B, RAM "
-                    f"{vww[0].ram_bytes:,} B with `{vww[0].options or 'default'}` options."]
+        out += ["## Against TFLM + CMSIS-NN (Cortex-M4, ../shared/ANCHORS.md)", ""] + anchors_table(rows).markdown()
+        out += ["", "### Arena against TFLM on every shared model (target: at most 0.75x)", ""]
+        out += arena_table(rows).markdown()
+        notes = _notes(m4)
+        if notes:
+            out += ["", notes[0]] + notes[1:]
         out.append("")
     out += estimated_section(rows)
     for core in dict.fromkeys(r.core for r in rows):
@@ -270,24 +339,95 @@ def render(rows: list[BenchRow], command: str) -> str:
         if timing:
             out += [f"est. cycles: an **estimate** (instruction classes x boards/timing/{timing}.toml), not a "
                     "measurement.", ""]
-        out += ["| model | board | options | MACs | instructions | est. cycles | MACs/instr | code flash | model data | arena | stack | RAM |",
-                "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-        for r in rows:
-            if r.core != core:
-                continue
-            out.append(f"| {r.model} | {r.board} | {r.options or '-'} | {r.macs:,} | {r.instructions:,} | "
-                       f"{_est(r.estimated_cycles)} | {r.macs_per_instruction:.3f} | {kb(r.code_bytes)} | {kb(r.weights_bytes + r.params_bytes)} | "
-                       f"{kb(r.arena_bytes)} | {kb(r.stack_used_bytes)} | {kb(r.ram_bytes)} |")
-        out.append("")
+        out += core_table(rows, core).markdown() + [""]
     return "\n".join(out)
 
 
-def main_bench(out_md: Path = REPO / "BENCHMARKS.md", out_json: Path = BUILD_ROOT / "bench.json",
-               models: list[Path] | None = None, command: str = "python -m codegen bench") -> list[BenchRow]:
+def bench_page(rows: Sequence[BenchRow], command: str, plot_dir: Path, md_name: str, json_name: str) -> Page:
+    """BENCHMARKS.html: targets met first, then instructions per core, against TFLM, and the arena."""
+    m4 = [r for r in rows if r.core == "Cortex-M4" and not r.options]
+    speed = [(r, TARGETS[r.model]) for r in m4 if r.model in TARGETS]
+    met = sum(1 for r, t in speed if r.instructions <= t)
+    arenas = [(r, tflm_arena(r.model)) for r in m4]
+    arena_ok = sum(1 for r, t in arenas if t is not None and r.arena_bytes <= ARENA_TARGET * t[0])
+    arena_n = sum(1 for _, t in arenas if t is not None)
+    good = met == len(speed) and arena_ok == arena_n
+    verdict = Verdict(f"{met} of {len(speed)} speed targets met" if speed else "measured",
+                      Tone.GOOD if good else Tone.WARN,
+                      f"arena at most {ARENA_TARGET:g}x TFLM's on {arena_ok} of {arena_n} models" if arena_n else "")
+    cores = list(dict.fromkeys(r.core for r in rows))
+    facts = [Fact("measured", f"{len({r.model for r in rows})} models", f"on {len(cores)} emulated cores: "
+                  + ", ".join(cores))]
+    vs = [(ANCHORS[r.model][0] / r.instructions, r.model) for r in m4 if r.model in ANCHORS]
+    if vs:
+        lo, hi = min(vs), max(vs)
+        facts.append(Fact("speed-up against TFLM + CMSIS-NN", f"{lo[0]:.2f}x to {hi[0]:.2f}x",
+                          f"Cortex-M4, instructions per inference ({lo[1]} to {hi[1]})"))
+    if arena_n:
+        worst = max((r.arena_bytes / t[0], r.model) for r, t in arenas if t is not None)
+        facts.append(Fact("arena against TFLM", f"at most {worst[0]:.2f}x", f"worst: {worst[1]}"))
+    kws = [r for r in m4 if r.model == "keyword_spotting"]
+    if kws:
+        facts.append(Fact("keyword_spotting code flash", kb(kws[0].code_bytes),
+                          "target <= 25 KB: " + ("met" if kws[0].code_bytes <= KWS_CODE_TARGET else "missed"),
+                          Tone.GOOD if kws[0].code_bytes <= KWS_CODE_TARGET else Tone.BAD))
+    models = list(dict.fromkeys(r.model + (f" ({r.options})" if r.options else "") for r in rows))
+
+    def value(core: str, label: str, attr: str) -> float | None:
+        return next((float(getattr(r, attr)) for r in rows if r.core == core
+                     and r.model + (f" ({r.options})" if r.options else "") == label), None)
+    figures = [Figure.png(plots.grouped_bars(models, [(c, [value(c, m, "instructions") for m in models]) for c in cores],
+                                             "instructions", plot_dir / "instructions.png",
+                                             title="instructions per inference", log=True),
+                          "instructions per inference per model and core",
+                          "Instructions per inference, per model and core (log scale)")]
+    anchored = [r for r in m4 if r.model in ANCHORS]
+    if anchored:
+        names = [r.model for r in anchored]
+        figures.append(Figure.png(plots.grouped_bars(
+            names, [("TFLM + CMSIS-NN", [float(ANCHORS[n][0]) for n in names]),
+                    ("mcuforge", [float(r.instructions) for r in anchored])], "instructions",
+            plot_dir / "tflm.png", title="Cortex-M4: against TFLM + CMSIS-NN (dotted: the target)", log=True,
+            target=[float(TARGETS[n]) if n in TARGETS else None for n in names]),
+            "instructions against TFLM", "Cortex-M4 instructions per inference against TFLM + CMSIS-NN; dotted: the "
+                                         "target"))
+    with_arena = [(r, t) for r, t in arenas if t is not None]
+    if with_arena:
+        names = [r.model for r, _ in with_arena]
+        figures.append(Figure.png(plots.grouped_bars(
+            names, [("TFLM", [float(t[0]) for _, t in with_arena]),
+                    ("mcuforge", [float(r.arena_bytes) for r, _ in with_arena])], "bytes", plot_dir / "arena.png",
+            title=f"arena against TFLM (dotted: {ARENA_TARGET:g}x TFLM's)",
+            target=[ARENA_TARGET * t[0] for _, t in with_arena]),
+            "arena against TFLM", f"Arena bytes against TFLM's; dotted: the target, {ARENA_TARGET:g}x TFLM's"))
+    sections = []
+    if m4:
+        sections += [Section("Against TFLM + CMSIS-NN", ("Cortex-M4, ../shared/ANCHORS.md.",), (anchors_table(rows),)),
+                     Section("Arena against TFLM", (f"Target: at most {ARENA_TARGET:g}x.", *(n.replace("`", "") for n in _notes(
+                         [r for r in rows if r.core == "Cortex-M4"]))), (arena_table(rows),))]
+    sections += [Section(core, (), (core_table(rows, core),)) for core in cores]
+    return Page(kind="bench", title="mcuforge benchmarks", subtitle=f"regenerate with {command}", verdict=verdict,
+                facts=tuple(facts), plots=tuple(figures), sections=tuple(sections),
+                notes=(METHOD.replace("`", "").replace("*", ""),),
+                links=(Link(md_name, md_name), Link(json_name, json_name)))
+
+
+def write_bench(record: BenchRecord, out_md: Path) -> tuple[Path, Path, Path]:
+    """<out_md> (Markdown), its record <stem>.json and <stem>.html beside it, from a record."""
+    out_md = Path(out_md)
+    out_json, out_html = out_md.with_suffix(".json"), out_md.with_suffix(".html")
+    write_text_atomic(out_json, json.dumps(record.to_json(), indent=2) + "\n")
+    write_text_atomic(out_md, render(list(record.rows), record.command, out_html.name))
+    with tempfile.TemporaryDirectory(prefix="mf-bench-plots-") as tmp:
+        write_html(bench_page(record.rows, record.command, Path(tmp), out_md.name, out_json.name), out_html)
+    return out_md, out_json, out_html
+
+
+def main_bench(out_md: Path = REPO / "BENCHMARKS.md", models: list[Path] | None = None,
+               command: str = "python -m codegen bench") -> list[BenchRow]:
     say(f"benchmarking {len(models or list(SHARED_MODELS.glob('*.tflite')))} models on {len(CORES)} emulated cores")
     rows = run_bench(models)
-    out_json.parent.mkdir(parents=True, exist_ok=True)
-    out_json.write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
-    out_md.write_text(render(rows, command))
-    say(f"wrote {out_md} and {out_json}")
+    md, js, html = write_bench(BenchRecord(tuple(rows), command), out_md)
+    say(f"wrote {md} and {js}")
+    say(f"html report {html} (one file, plots included: open it in a browser)")
     return rows

@@ -179,6 +179,41 @@ def _bench(a: argparse.Namespace) -> int:
     return 0
 
 
+def _docs_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--check", action="store_true", help="exit 1 naming every block that differs (the default)")
+    g.add_argument("--write", action="store_true", help="rewrite the blocks and generated files")
+    g.add_argument("--list", action="store_true", help="every block, its file and what regenerates it")
+    p.add_argument("--record", nargs="+", default=[], metavar="NAME",
+                   help="first repeat the QEMU runs recorded blocks are rendered from: default-run, kws-test, "
+                        "example-run, or all (a minute or two); then --write")
+    p.add_argument("names", nargs="*", help="only these blocks (default: all)")
+
+
+@command("docs", "README, docs/, examples/, BENCHMARKS.md: check or rewrite their tables and command outputs")(_docs_args)
+def _docs(a: argparse.Namespace) -> int:
+    from codegen import docs
+    from codegen.errors import McuforgeError
+    if not (docs.REPO / "README.md").is_file() or not (docs.REPO / "docs").is_dir():
+        raise McuforgeError("docs works on a checkout of mcuforge", hint="run it from the repository")
+    if a.list:
+        for line in docs.listing():
+            print(line)
+        return 0
+    if a.record:
+        docs.record(list(docs.RECORDS) if a.record == ["all"] else a.record)
+    if a.write or a.record:
+        changed = docs.write(names=a.names)
+        print("\n".join(f"wrote {p}" for p in changed) or "the documentation is current")
+        return 0
+    drift = docs.check(names=a.names)
+    for d in drift:
+        print(f"stale: {d.where}\n  regenerate: {d.how}")
+    if not drift:
+        print("the documentation is current: every block is what its command prints")
+    return 1 if drift else 0
+
+
 def _prep_commands() -> None:
     """`quantize` and `compare` (codegen/prep/): model preparation and variants measured on a board."""
     from codegen.prep import commands as prep

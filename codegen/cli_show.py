@@ -3,13 +3,19 @@ typed options to the files beside the build and the lines on the terminal)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
 import numpy as np
 
 from codegen.options import RunOptions
 from codegen.pio.project import Project
-from codegen.report import BuildReport
+from codegen.report import BuildReport, TensorInfo
 from codegen.run import RunFailed, RunResult, run_project
-from codegen.term import kb, kv, num, pct, say
+from codegen.term import kb, kv, kv_line, num, pct, say
+
+if TYPE_CHECKING:
+    from codegen.reports.run_report import ReportFiles
 
 
 PROFILE_LINES = 16
@@ -32,9 +38,9 @@ def show_build(rep: BuildReport, project: Project) -> None:
 
 
 def run_and_show(project: Project, options: RunOptions) -> RunResult:
-    """`scons run`: run, print, and write run.json and report.md (+ PNGs) beside the build; a run that
-    fails part-way writes run.failed.json and report.failed.md beside the last good ones (kept), then
-    raises RunFailed."""
+    """`scons run`: run, print, and write run.json and the reports (+ PNGs) beside the build; a run that
+    fails part-way writes run.failed.json and report.failed.md/.html beside the last good ones (kept),
+    then raises RunFailed."""
     from codegen.reports.run_report import save_run
     failed: RunFailed | None = None
     try:
@@ -43,16 +49,36 @@ def run_and_show(project: Project, options: RunOptions) -> RunResult:
         failed, res = exc, exc.result
     files = save_run(res, project.dir)
     show_run(res, project)
-    kv("wrote", str(files.json) + ("" if failed is None else " (the last good run.json is kept)"))
-    kv("report", f"{files.markdown} (+ {', '.join(p.name for p in files.plots) or 'no plots'})")
+    for line in files_lines(files, kept=failed is not None):
+        say(line)
     if failed is not None:
         raise failed
     return res
 
 
+def files_lines(files: ReportFiles, kept: bool = False, shown_dir: str | None = None) -> list[str]:
+    """What a run wrote; `shown_dir`: the directory as shown in place of the real one (documentation)."""
+    def at(p: Path) -> str:
+        return f"{shown_dir}/{p.name}" if shown_dir is not None else str(p)
+    out = [kv_line("wrote", at(files.json) + (" (the last good run.json is kept)" if kept else "")) if files.json else "",
+           kv_line("report", f"{at(files.markdown)} (+ {', '.join(p.name for p in files.plots) or 'no plots'})")]
+    if files.html is not None:
+        out.append(kv_line("html report", f"{at(files.html)} (one file, plots included: open it in a browser)"))
+    return [x for x in out if x]
+
+
 def show_run(res: RunResult, project: Project) -> None:
-    m = project.compiled
-    say(f"ran {project.model_path.name} on {res.board}: {res.target or 'target not reached'}")
+    outputs = [TensorInfo(t.name, t.dtype.name.lower(), tuple(t.shape)) for t in project.compiled.outputs]
+    for line in run_lines(res, project.model_path.name, outputs):
+        say(line)
+
+
+def run_lines(res: RunResult, model: str, outputs: Sequence[TensorInfo]) -> list[str]:
+    """The terminal lines of a run (`outputs`: the model's output tensors, for their types and shapes)."""
+    out = [f"ran {model} on {res.board}: {res.target or 'target not reached'}"]
+
+    def kv(key: str, value: str) -> None:
+        out.append(kv_line(key, value))
     if res.failure is not None:
         f = res.failure
         kv("FAILED", f"{f.kind}: {f.message}")
@@ -64,9 +90,9 @@ def show_run(res: RunResult, project: Project) -> None:
         label = f" (label {res.label})" if res.label is not None else ""
         kv("input", f"{res.input}{label}")
     for k, (raw, deq) in enumerate(zip(res.outputs, res.outputs_dequantized)):
-        t = m.outputs[k]
+        t = outputs[k]
         flat = np.asarray(raw).reshape(-1)
-        kv(f"output {k}", f"{t.dtype.name.lower()}[{'x'.join(map(str, t.shape))}] = {np.array2string(flat, max_line_width=200)}")
+        kv(f"output {k}", f"{t.dtype}[{'x'.join(map(str, t.shape))}] = {np.array2string(flat, max_line_width=200)}")
         d = np.asarray(deq).reshape(-1)
         if d.size <= 32:
             top = int(np.argmax(d))
@@ -121,3 +147,4 @@ def show_run(res: RunResult, project: Project) -> None:
         kv("stack", f"{kb(res.stack_used_bytes)} used of {kb(res.stack_size_bytes)}")
     if res.link.retries or res.link.bad_frames:
         kv("link", f"{res.link.retries} retries, {res.link.bad_frames} corrupted frames")
+    return out

@@ -251,7 +251,9 @@ def _declare(env: Any, line: CommandLine, root: Path, cleaning: bool) -> None:
     # SCons deletes targets before rebuilding them; when `pio run` then finds nothing to relink, the
     # linker never rewrites firmware.map (.elf/.bin/.hex are copied back from .pio/build): keep them
     Precious(fw)
-    rep = env.Command(str(proj / "report.json"), fw, env.Action(report_action, f"report     {_rel(proj)}/report.json"))
+    # report.json is rewritten when the firmware or the code that measures it changes
+    rep = env.Command(str(proj / "report.json"), fw + _sources(REPO, ("codegen/report.py", "codegen/elfsize.py")),
+                      env.Action(report_action, f"report     {_rel(proj)}/report.json"))
     env.Clean(rep, str(proj))
     Alias("build", rep)
     if line.export is None:

@@ -62,7 +62,7 @@ def test_scons_run_writes_run_json_and_report(tmp_path, capsys):
     d = json.loads((project.dir / "run.json").read_text())
     assert d["unit"] == "instructions" and d["memory"]["flash_bytes"] and d["pin"]["observed"] == 6 + 7
     md = (project.dir / "report.md").read_text()
-    assert "## Per-layer profile" in md and "FULLY_CONNECTED" in md and "![memory by component](memory.png)" in md
+    assert "## Per-layer profile" in md and "FULLY_CONNECTED" in md and "![memory map](memory.png)" in md
     for png in ("latency.png", "layers.png", "memory.png"):
         assert (project.dir / png).read_bytes()[:4] == b"\x89PNG"
     # estimated cycles: the plugin's instructions are the counter's (within one 40-instruction SysTick tick
@@ -110,7 +110,7 @@ def test_a_failed_run_keeps_the_last_good_run_json(tmp_path, monkeypatch):
     project, _ = built("host", DEFAULT_MODEL, root=tmp_path)
     good = run_and_show(project, RunOptions(n=2))
     assert good.complete
-    kept = {f: (project.dir / f).read_bytes() for f in ("run.json", "report.md", "latency.png")}
+    kept = {f: (project.dir / f).read_bytes() for f in ("run.json", "report.md", "report.html", "latency.png")}
     real_stack = Device.stack
     monkeypatch.setattr(Device, "stack", lambda self: self.selftest("hardfault", timeout=5))
     with pytest.raises(RunFailed):
@@ -125,6 +125,7 @@ def test_a_failed_run_keeps_the_last_good_run_json(tmp_path, monkeypatch):
     md = (project.dir / "report.failed.md").read_text()
     assert "## FAILED" in md and "killed by SIGILL" in md and "latency.failed.png" in md
     assert (project.dir / "latency.failed.png").is_file() and not list(project.dir.glob(".staging-*"))
+    assert "killed by SIGILL" in (project.dir / "report.failed.html").read_text()
     monkeypatch.setattr(Device, "stack", real_stack)
     again = run_and_show(project, RunOptions(n=3))
     assert again.complete and json.loads((project.dir / "run.json").read_text())["n"] == 3
