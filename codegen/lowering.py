@@ -15,8 +15,8 @@ import numpy as np
 from codegen.errors import McuforgeError
 from codegen.ir import DType, Graph, Subgraph, Tensor
 from codegen.ir.graph import NO_TENSOR
-from codegen.ops.base import (CArray, KernelCall, LowerContext, State, Target, TensorPtr, TensorPtrs,
-                              tensor_id)
+from codegen.ops.base import (CArray, KernelCall, LowerContext, Scratch, State, Target, TensorPtr, TensorPtrs,
+                              scratch_key, tensor_id)
 from codegen.ops.registry import handler
 from codegen.ops.variables import resource_variables
 from codegen.planner import ArenaPlan, Buffer, plan_arena
@@ -272,11 +272,18 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
         tensor = graph.subgraphs[k[0]].tensors[k[1]]
         size[r] = max(size.get(r, 0), bands.get(k, tensor.nbytes))
 
+    scratch: set = set()
     for sg_index, sg_steps in steps.items():
         for s in sg_steps:
             t = pos[(sg_index, s.op_index)]
             for i in s.touched:
                 touch((sg_index, i), t)
+            for c in s.calls:  # kernel scratch: arena bytes alive while the call runs
+                for v in _scratch(c):
+                    key = scratch_key(sg_index, s.op_index, v.name)
+                    scratch.add(key)
+                    first[key], last[key] = t, t
+                    size[key] = max(size.get(key, 0), v.nbytes)
     main = graph.main
     for i in main.inputs:
         touch((0, i), -1)
@@ -287,7 +294,9 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
     arrays: list[CArray] = []
     variables: dict[str, StateBuffer] = {}
     resources = resource_variables(graph)
-    for r in sorted(first):
+    for r in sorted(first, key=_order):
+        if r in scratch:
+            continue  # arena
         tensor = graph.subgraphs[r[0]].tensors[r[1]]
         if tensor.is_const:
             sym = f"sg{r[0]}_t{r[1]}"
@@ -304,7 +313,7 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
             v = resources[r]
             storage[r] = Storage("variable", symbol=v.symbol)
             variables[v.symbol] = StateBuffer(v.symbol, v.nbytes, v.fill)
-    arena_roots = [r for r in sorted(first) if r not in storage]
+    arena_roots = [r for r in sorted(first, key=_order) if r not in storage]
     if reuse_arena:
         placement, plan = _share_groups(arena_roots, first, last, size, steps, pos, root)
     else:
@@ -315,6 +324,15 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
         group, at = placement[r]
         storage[r] = Storage("arena", offset=plan.offset(group) + at)
     return _Layout(storage=storage, plan=plan, arrays=arrays, variables=variables, bands=dict(bands))
+
+
+def _order(key: tuple) -> tuple:
+    """Tensor keys in (subgraph, tensor) order, then scratch buffers."""
+    return (0, key) if isinstance(key[0], int) else (1, str(key))
+
+
+def _scratch(c: KernelCall) -> list[Scratch]:
+    return [v for _, v in c.params if isinstance(v, Scratch)]
 
 
 def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict,

@@ -10,7 +10,8 @@ from codegen.emit import cgen
 from codegen.emit.render import render, stamp, write_if_changed
 from codegen.ir import DType
 from codegen.lowering import CompiledModel, Storage, tensor_of
-from codegen.ops.base import F32, KernelCall, Literal, Sym, TensorPtr, TensorPtrs, TensorView, tensor_id
+from codegen.ops.base import (F32, KernelCall, Literal, Scratch, Struct, Sym, TensorPtr, TensorPtrs, TensorView,
+                              scratch_key, tensor_id)
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class _Formatter:
             return self.sym(st.symbol)
         return f"({ctype} *){self.sym(st.symbol)}"
 
-    def value(self, sg: int, v: object, call_sym: str) -> str:
+    def value(self, sg: int, v: object, call_sym: str, op_index: int = -1) -> str:
         if isinstance(v, bool):
             return "1" if v else "0"
         if isinstance(v, int):
@@ -71,15 +72,21 @@ class _Formatter:
                 "symbol": name, "ctype": ("const " if v.const else "") + ctype,
                 "items": [self.ptr(sg, t, v.const) for t in v.tensors]})
             return name
+        if isinstance(v, Scratch):
+            st = self.m.storage[scratch_key(sg, op_index, v.name)]
+            return f"({v.ctype} *)({self.p}_arena + {st.offset})"
         if isinstance(v, Literal):
             return v.text
+        if isinstance(v, Struct):
+            return "{" + ", ".join(f".{cgen.ident(n)} = {self.value(sg, x, call_sym, op_index)}"
+                                   for n, x in v.fields) + "}"
         if isinstance(v, tuple):
-            return "{" + ", ".join(self.value(sg, x, call_sym) for x in v) + "}"
+            return "{" + ", ".join(self.value(sg, x, call_sym, op_index) for x in v) + "}"
         raise TypeError(f"{call_sym}: cannot format {v!r}")
 
     def call(self, sg: int, op_index: int, k: int, c: KernelCall) -> dict:
         symbol = self.sym(f"sg{sg}_op{op_index}" + (f"_{k}" if k else ""))
-        fields = [{"name": cgen.ident(n), "value": self.value(sg, v, symbol)} for n, v in c.params]
+        fields = [{"name": cgen.ident(n), "value": self.value(sg, v, symbol, op_index)} for n, v in c.params]
         args = [self.ptr(sg, t, True) for t in c.inputs] + [self.ptr(sg, t, False) for t in c.outputs]
         if c.params_type:
             args.insert(0, "&" + symbol)

@@ -89,7 +89,33 @@ class State(Sym):
     on_reset: bool = True
 
 
-CValue = Union[int, F32, Sym, TensorPtr, TensorPtrs, Literal, tuple]
+NULL = Literal("NULL")  # a pointer field the call leaves empty on purpose
+
+
+@dataclass(frozen=True)
+class Struct:
+    """A struct-typed field's value, emitted with designated initialisers (``{.name = value, ...}``):
+    its fields are named, so their order in nn.h does not matter."""
+
+    fields: tuple[tuple[str, "CValue"], ...]
+
+
+@dataclass(frozen=True)
+class Scratch:
+    """Arena bytes a call works in while it runs (TFLM's scratch buffers): planned like a tensor that
+    lives exactly during this call; the kernel sees a ``ctype *`` to ``nbytes`` bytes (16-aligned)."""
+
+    name: str
+    nbytes: int
+    ctype: str = "int16_t"
+
+
+def scratch_key(subgraph: int, op_index: int, name: str) -> tuple[str, int, int, str]:
+    """The planner's key for a call's :class:`Scratch` buffer (tensor keys are (subgraph, tensor))."""
+    return ("scratch", subgraph, op_index, name)
+
+
+CValue = Union[int, F32, Sym, TensorPtr, TensorPtrs, Scratch, Literal, Struct, tuple]
 
 
 @dataclass(frozen=True, eq=False)

@@ -26,12 +26,10 @@ RULES = {
     DType.INT16: WeightRule(DType.INT8, (DType.INT64,)),
     DType.FLOAT32: WeightRule(DType.FLOAT32, (DType.FLOAT32,)),
 }
-GEOMETRY = ("in_h", "in_w", "in_c", "out_h", "out_w", "depth_mult", "k_h", "k_w", "stride_h", "stride_w",
-            "dil_h", "dil_w", "pad_top", "pad_left")
 
 
 def _fields(g: ConvGeometry) -> list:
-    return [(n, g.out_c // g.in_c if n == "depth_mult" else getattr(g, n)) for n in GEOMETRY]
+    return [("geo", g.c_value())]
 
 
 def check(sg: Subgraph, op: Operator) -> list[str]:

@@ -26,6 +26,22 @@
 extern "C" {
 #endif
 
+/* ---------------------------------------------------------------- window geometry -------------- */
+
+/* The geometry every window kernel shares (CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D,
+ * MAX_POOL_2D; every type): [in_h][in_w][in_c] -> [out_h][out_w][out_c]. Cell (ky, kx) of the window
+ * of output (oy, ox) is input (oy * stride_h - pad_top + ky * dil_h, ox * stride_w - pad_left +
+ * kx * dil_w); pad_top/pad_left are TFLM's SAME/VALID padding (the smaller half). Strides and
+ * dilations >= 1. Pooling: out_c = in_c, dilations 1. DEPTHWISE_CONV_2D: out_c = in_c * the depth
+ * multiplier. */
+typedef struct {
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w, dil_h, dil_w;
+    int32_t pad_top, pad_left;
+} mf_conv_geometry;
+
 /* ---------------------------------------------------------------- CONV_2D ---------------------- */
 
 /* DSP variant (firmware/kernels/dsp/, cores with SMLAD/SXTB16). The s8 CONV_2D, DEPTHWISE_CONV_2D
@@ -62,15 +78,11 @@ extern "C" {
 #define MF_DSP_MAX_SEGS 32      /* MF_DSP_PAIRS CONV_2D: k_h * k_w <= this */
 
 /* 2-D convolution. filter: [out_c][k_h][k_w][filter_c] (OHWI), filter_c = in_c / groups.
- * pad_top/pad_left: TFLM's SAME/VALID padding (the smaller half). Value ranges: strides,
- * dilations >= 1; out_mult in [2^30, 2^31) or 0; out_shift in [-31, 30].
+ * Value ranges: out_mult in [2^30, 2^31) or 0; out_shift in [-31, 30].
  * DSP: dsp_pad holds k_w * in_c bytes of the input zero point when a window leaves the input. */
 typedef struct {
-    int32_t in_h, in_w, in_c;
-    int32_t out_h, out_w, out_c;
-    int32_t k_h, k_w, filter_c;
-    int32_t stride_h, stride_w, dil_h, dil_w;
-    int32_t pad_top, pad_left;
+    mf_conv_geometry geo;
+    int32_t filter_c;
     int32_t input_offset, output_offset;
     int32_t act_min, act_max;
     const int8_t *filter;
@@ -106,12 +118,9 @@ void mf_fully_connected_s8(const mf_fully_connected_s8_params *p, const int8_t *
 
 /* ---------------------------------------------------------------- pooling ---------------------- */
 
-/* Shared by MAX_POOL_2D and AVERAGE_POOL_2D on s8/s16: [in_h][in_w][c] -> [out_h][out_w][c]. */
+/* Shared by MAX_POOL_2D and AVERAGE_POOL_2D on s8/s16 (geo.out_c = geo.in_c, dilations 1). */
 typedef struct {
-    int32_t in_h, in_w, c;
-    int32_t out_h, out_w;
-    int32_t k_h, k_w, stride_h, stride_w;
-    int32_t pad_top, pad_left;
+    mf_conv_geometry geo;
     int32_t act_min, act_max;
 } mf_pool2d_params;
 void mf_maxpool2d_s8(const mf_pool2d_params *p, const int8_t *input, int8_t *output);
@@ -134,13 +143,10 @@ void mf_softmax_s8(const mf_softmax_s8_params *p, const int8_t *input, int8_t *o
  * s16 kernels ("int16x8"): input and output zero points are 0, so there are no offsets; sums (plus
  * the optional int64 bias) are taken in 64 bits and requantised by mf_mbqm64 (fixedpoint.h). */
 
-/* CONV_2D, float32. Geometry fields as mf_conv2d_s8_params; filter [out_c][k_h][k_w][filter_c]. */
+/* CONV_2D, float32. filter [out_c][k_h][k_w][filter_c] as mf_conv2d_s8_params'. */
 typedef struct {
-    int32_t in_h, in_w, in_c;
-    int32_t out_h, out_w, out_c;
-    int32_t k_h, k_w, filter_c;
-    int32_t stride_h, stride_w, dil_h, dil_w;
-    int32_t pad_top, pad_left;
+    mf_conv_geometry geo;
+    int32_t filter_c;
     float act_min, act_max;
     const float *filter;
     const float *bias;        /* [out_c], may be NULL */
@@ -151,11 +157,8 @@ void mf_conv2d_f32(const mf_conv2d_f32_params *p, const float *input, float *out
  * Default (bias int64 or no bias): 64-bit sum, mf_mbqm64, out_shift in [-31, 7]. bias32 set (TFLM's
  * int32-bias variant; bias is then NULL): 32-bit wrapping sum, mf_mbqm. */
 typedef struct {
-    int32_t in_h, in_w, in_c;
-    int32_t out_h, out_w, out_c;
-    int32_t k_h, k_w, filter_c;
-    int32_t stride_h, stride_w, dil_h, dil_w;
-    int32_t pad_top, pad_left;
+    mf_conv_geometry geo;
+    int32_t filter_c;
     int32_t act_min, act_max;
     const int8_t *filter;
     const int64_t *bias;      /* [out_c], may be NULL */
@@ -165,15 +168,12 @@ typedef struct {
 } mf_conv2d_s16_params;
 void mf_conv2d_s16(const mf_conv2d_s16_params *p, const int16_t *input, int16_t *output);
 
-/* DEPTHWISE_CONV_2D: [in_h][in_w][in_c] -> [out_h][out_w][in_c * depth_mult]; output channel
- * oc = ic * depth_mult + m reads input channel ic. filter: [k_h][k_w][in_c * depth_mult] (1HWO).
+/* DEPTHWISE_CONV_2D: [in_h][in_w][in_c] -> [out_h][out_w][out_c], out_c = in_c * depth_mult
+ * (depth_mult = geo.out_c / geo.in_c); output channel oc = ic * depth_mult + m reads input channel
+ * ic. filter: [k_h][k_w][out_c] (1HWO).
  * s8: acc = sum w * (x + input_offset) + bias, out = MBQM(acc) + output_offset, clamped. */
 typedef struct {
-    int32_t in_h, in_w, in_c;
-    int32_t out_h, out_w, depth_mult;
-    int32_t k_h, k_w;
-    int32_t stride_h, stride_w, dil_h, dil_w;
-    int32_t pad_top, pad_left;
+    mf_conv_geometry geo;
     int32_t input_offset, output_offset;
     int32_t act_min, act_max;
     const int8_t *filter;
@@ -192,11 +192,7 @@ typedef struct {
 void mf_depthwise_conv2d_s8(const mf_depthwise_conv2d_s8_params *p, const int8_t *input, int8_t *output);
 
 typedef struct {
-    int32_t in_h, in_w, in_c;
-    int32_t out_h, out_w, depth_mult;
-    int32_t k_h, k_w;
-    int32_t stride_h, stride_w, dil_h, dil_w;
-    int32_t pad_top, pad_left;
+    mf_conv_geometry geo;
     int32_t act_min, act_max;
     const int8_t *filter;
     const int64_t *bias;      /* [out_c], may be NULL */
@@ -206,11 +202,7 @@ typedef struct {
 void mf_depthwise_conv2d_s16(const mf_depthwise_conv2d_s16_params *p, const int16_t *input, int16_t *output);
 
 typedef struct {
-    int32_t in_h, in_w, in_c;
-    int32_t out_h, out_w, depth_mult;
-    int32_t k_h, k_w;
-    int32_t stride_h, stride_w, dil_h, dil_w;
-    int32_t pad_top, pad_left;
+    mf_conv_geometry geo;
     float act_min, act_max;
     const float *filter;
     const float *bias;        /* [out_c], may be NULL */
@@ -243,10 +235,7 @@ void mf_fully_connected_s16(const mf_fully_connected_s16_params *p, const int16_
 /* AVERAGE_POOL_2D / MAX_POOL_2D. s8/s16 take mf_pool2d_params (input and output share scale and zero
  * point; the average rounds half away from zero over the cells inside the image). */
 typedef struct {
-    int32_t in_h, in_w, c;
-    int32_t out_h, out_w;
-    int32_t k_h, k_w, stride_h, stride_w;
-    int32_t pad_top, pad_left;
+    mf_conv_geometry geo;
     float act_min, act_max;
 } mf_pool2d_f32_params;
 void mf_avgpool2d_s8(const mf_pool2d_params *p, const int8_t *input, int8_t *output);

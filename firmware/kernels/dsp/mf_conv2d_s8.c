@@ -19,28 +19,28 @@
 static int32_t window_segments(const mf_conv2d_s8_params *p, const int8_t *input, int32_t in_y0, int32_t in_x0,
                                mf_seg *seg)
 {
-    const int32_t cblk = p->in_c >> 2;
-    const int32_t row_bytes = p->in_w * p->in_c;
-    const int32_t full_row = in_x0 >= 0 && in_x0 + (p->k_w - 1) * p->dil_w < p->in_w && p->dil_w == 1;
+    const int32_t cblk = p->geo.in_c >> 2;
+    const int32_t row_bytes = p->geo.in_w * p->geo.in_c;
+    const int32_t full_row = in_x0 >= 0 && in_x0 + (p->geo.k_w - 1) * p->geo.dil_w < p->geo.in_w && p->geo.dil_w == 1;
     int32_t n = 0;
-    for (int32_t ky = 0; ky < p->k_h; ++ky) {
-        const int32_t iy = in_y0 + p->dil_h * ky;
-        if (iy < 0 || iy >= p->in_h) {
+    for (int32_t ky = 0; ky < p->geo.k_h; ++ky) {
+        const int32_t iy = in_y0 + p->geo.dil_h * ky;
+        if (iy < 0 || iy >= p->geo.in_h) {
             seg[n].ptr = p->dsp_pad;
-            seg[n].nblk = p->k_w * cblk;
+            seg[n].nblk = p->geo.k_w * cblk;
             ++n;
             continue;
         }
         const int8_t *row = input + (size_t)iy * row_bytes;
         if (full_row) {
-            seg[n].ptr = row + (size_t)in_x0 * p->in_c;
-            seg[n].nblk = p->k_w * cblk;
+            seg[n].ptr = row + (size_t)in_x0 * p->geo.in_c;
+            seg[n].nblk = p->geo.k_w * cblk;
             ++n;
             continue;
         }
-        for (int32_t kx = 0; kx < p->k_w; ++kx) {
-            const int32_t ix = in_x0 + p->dil_w * kx;
-            seg[n].ptr = (ix >= 0 && ix < p->in_w) ? row + (size_t)ix * p->in_c : p->dsp_pad;
+        for (int32_t kx = 0; kx < p->geo.k_w; ++kx) {
+            const int32_t ix = in_x0 + p->geo.dil_w * kx;
+            seg[n].ptr = (ix >= 0 && ix < p->geo.in_w) ? row + (size_t)ix * p->geo.in_c : p->dsp_pad;
             seg[n].nblk = cblk;
             ++n;
         }
@@ -74,42 +74,42 @@ static inline void fill_bytes(int8_t *dst, uint32_t word, int32_t n)
 static int32_t window_im2col(const mf_conv2d_s8_params *p, const int8_t *input, int32_t in_y0, int32_t in_x0,
                              int8_t *col)
 {
-    const int32_t c = p->in_c, span = p->k_w * c;
+    const int32_t c = p->geo.in_c, span = p->geo.k_w * c;
     int8_t *dst = col;
-    if (p->dil_w == 1 && in_x0 >= 0 && in_x0 + p->k_w <= p->in_w && in_y0 >= 0 &&
-        in_y0 + p->dil_h * (p->k_h - 1) < p->in_h) {
+    if (p->geo.dil_w == 1 && in_x0 >= 0 && in_x0 + p->geo.k_w <= p->geo.in_w && in_y0 >= 0 &&
+        in_y0 + p->geo.dil_h * (p->geo.k_h - 1) < p->geo.in_h) {
         /* inside the input: k_h runs of span bytes */
-        const int8_t *src = input + ((size_t)in_y0 * p->in_w + in_x0) * c;
-        const int32_t step = p->dil_h * p->in_w * c;
-        for (int32_t ky = 0; ky < p->k_h; ++ky, dst += span, src += step) {
+        const int8_t *src = input + ((size_t)in_y0 * p->geo.in_w + in_x0) * c;
+        const int32_t step = p->geo.dil_h * p->geo.in_w * c;
+        for (int32_t ky = 0; ky < p->geo.k_h; ++ky, dst += span, src += step) {
             copy_bytes(dst, src, span);
         }
     } else {
         const uint32_t zp = ((uint32_t)(-p->input_offset) & 0xFFu) * 0x01010101u;
         /* columns inside the input: kx in [kx0, kx1) */
-        int32_t kx0 = 0, kx1 = p->k_w;
-        while (kx0 < p->k_w && in_x0 + p->dil_w * kx0 < 0) {
+        int32_t kx0 = 0, kx1 = p->geo.k_w;
+        while (kx0 < p->geo.k_w && in_x0 + p->geo.dil_w * kx0 < 0) {
             ++kx0;
         }
-        while (kx1 > kx0 && in_x0 + p->dil_w * (kx1 - 1) >= p->in_w) {
+        while (kx1 > kx0 && in_x0 + p->geo.dil_w * (kx1 - 1) >= p->geo.in_w) {
             --kx1;
         }
-        for (int32_t ky = 0; ky < p->k_h; ++ky, dst += span) {
-            const int32_t iy = in_y0 + p->dil_h * ky;
-            if (iy < 0 || iy >= p->in_h || kx0 == kx1) {
+        for (int32_t ky = 0; ky < p->geo.k_h; ++ky, dst += span) {
+            const int32_t iy = in_y0 + p->geo.dil_h * ky;
+            if (iy < 0 || iy >= p->geo.in_h || kx0 == kx1) {
                 fill_bytes(dst, zp, span);
                 continue;
             }
-            const int8_t *row = input + ((size_t)iy * p->in_w + in_x0) * c;
+            const int8_t *row = input + ((size_t)iy * p->geo.in_w + in_x0) * c;
             fill_bytes(dst, zp, kx0 * c);
-            if (p->dil_w == 1) {
+            if (p->geo.dil_w == 1) {
                 copy_bytes(dst + kx0 * c, row + kx0 * c, (kx1 - kx0) * c);
             } else {
                 for (int32_t kx = kx0; kx < kx1; ++kx) {
-                    copy_bytes(dst + kx * c, row + (size_t)p->dil_w * kx * c, c);
+                    copy_bytes(dst + kx * c, row + (size_t)p->geo.dil_w * kx * c, c);
                 }
             }
-            fill_bytes(dst + kx1 * c, zp, (p->k_w - kx1) * c);
+            fill_bytes(dst + kx1 * c, zp, (p->geo.k_w - kx1) * c);
         }
     }
     const int32_t k = (int32_t)(dst - col);
@@ -588,7 +588,7 @@ static void row2(const int32_t *col2, int wide, int32_t nblk, const mf_conv2d_s8
 {
     const int32_t *w = p->dsp_filter;
     const int32_t *rec = p->dsp_chan;
-    int32_t left = p->out_c;
+    int32_t left = p->geo.out_c;
 #if MF_DSP_ASM
     if (wide && rq->mode != MF_DSP_RQ_EXACT && left >= 4) {
         const mf_row2_args a = {col2, nblk, w, rec, o0, o1, left >> 2, rq->mode == MF_DSP_RQ_FAST};
@@ -632,7 +632,7 @@ static void row1(const mf_seg *seg, int32_t nseg, const mf_conv2d_s8_params *p, 
     const int32_t *w = p->dsp_filter;
     const int32_t *rec = p->dsp_chan;
     int32_t acc[8];
-    int32_t left = p->out_c;
+    int32_t left = p->geo.out_c;
     for (; left > 3; left -= 4, rec += 16, out += 4) {
         mf_zero8(acc);
         w = mf_lane_tile(2, seg, nseg, w, acc);
@@ -654,16 +654,16 @@ static void row1(const mf_seg *seg, int32_t nseg, const mf_conv2d_s8_params *p, 
 static int32_t pixel_window(const mf_conv2d_s8_params *p, const int8_t *input, int32_t pix, mf_seg *seg,
                             int8_t *col)
 {
-    const int32_t oy = pix / p->out_w, ox = pix - oy * p->out_w;
-    const int32_t in_y0 = oy * p->stride_h - p->pad_top, in_x0 = ox * p->stride_w - p->pad_left;
+    const int32_t oy = pix / p->geo.out_w, ox = pix - oy * p->geo.out_w;
+    const int32_t in_y0 = oy * p->geo.stride_h - p->geo.pad_top, in_x0 = ox * p->geo.stride_w - p->geo.pad_left;
     if (p->dsp_path == MF_DSP_PAIRS_IM2COL) {
         seg[0].ptr = col;
         seg[0].nblk = window_im2col(p, input, in_y0, in_x0, col);
         return 1;
     }
-    if (p->k_h == 1 && p->k_w == 1 && p->dsp_pad == NULL) {
-        seg[0].ptr = input + ((size_t)in_y0 * p->in_w + in_x0) * p->in_c;
-        seg[0].nblk = p->in_c >> 2;
+    if (p->geo.k_h == 1 && p->geo.k_w == 1 && p->dsp_pad == NULL) {
+        seg[0].ptr = input + ((size_t)in_y0 * p->geo.in_w + in_x0) * p->geo.in_c;
+        seg[0].nblk = p->geo.in_c >> 2;
         return 1;
     }
     return window_segments(p, input, in_y0, in_x0, seg);
@@ -710,8 +710,8 @@ void mf_conv2d_s8(const mf_conv2d_s8_params *p, const int8_t *input, int8_t *out
         return;
     }
     const mf_rq rq = {p->dsp_requant, p->output_offset, p->act_min, p->act_max};
-    const int32_t npix = p->out_h * p->out_w;
-    const int32_t nblk = (p->k_h * p->k_w * p->in_c + 3) >> 2;
+    const int32_t npix = p->geo.out_h * p->geo.out_w;
+    const int32_t nblk = (p->geo.k_h * p->geo.k_w * p->geo.in_c + 3) >> 2;
     int32_t pix = 0;
     if (nblk * 4 <= MF_DSP_PAIR_MAX) {
         /* two pixels at a time: widened lanes (4 words per block) when they fit, else raw words */
@@ -720,10 +720,10 @@ void mf_conv2d_s8(const mf_conv2d_s8_params *p, const int8_t *input, int8_t *out
         for (; pix + 1 < npix; pix += 2) {
             spread_window(p, input, pix, col2, wide);
             spread_window(p, input, pix + 1, col2 + 1, wide);
-            row2(col2, wide, nblk, p, output + (size_t)pix * p->out_c, output + (size_t)(pix + 1) * p->out_c, &rq);
+            row2(col2, wide, nblk, p, output + (size_t)pix * p->geo.out_c, output + (size_t)(pix + 1) * p->geo.out_c, &rq);
         }
     }
     for (; pix < npix; ++pix) {
-        one_pixel(p, input, pix, output + (size_t)pix * p->out_c, &rq);
+        one_pixel(p, input, pix, output + (size_t)pix * p->geo.out_c, &rq);
     }
 }

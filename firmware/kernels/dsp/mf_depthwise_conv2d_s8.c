@@ -73,7 +73,7 @@ static inline __attribute__((always_inline)) void dw_store4(int32_t a0, int32_t 
 static __attribute__((noinline)) void dw_pixel_3x3(const mf_depthwise_conv2d_s8_params *p, const int8_t *in0, int8_t *out, int32_t off2,
                          const mf_rq *rq)
 {
-    const int32_t c = p->in_c, c2 = 2 * p->in_c, row = p->in_w * p->in_c;
+    const int32_t c = p->geo.in_c, c2 = 2 * p->geo.in_c, row = p->geo.in_w * p->geo.in_c;
     const int32_t *w = p->dsp_filter;
     const int32_t *rec = p->dsp_chan;
     const int8_t *end = in0 + c;
@@ -117,14 +117,14 @@ static __attribute__((noinline)) void dw_pixel_3x3_border(const mf_depthwise_con
         const int32_t iy = in_y0 + ky;
         for (int32_t kx = 0; kx < 3; ++kx) {
             const int32_t ix = in_x0 + kx;
-            t[3 * ky + kx] = (iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w)
-                                 ? input + ((size_t)iy * p->in_w + ix) * p->in_c
+            t[3 * ky + kx] = (iy >= 0 && iy < p->geo.in_h && ix >= 0 && ix < p->geo.in_w)
+                                 ? input + ((size_t)iy * p->geo.in_w + ix) * p->geo.in_c
                                  : p->dsp_pad;
         }
     }
     const int32_t *w = p->dsp_filter;
     const int32_t *rec = p->dsp_chan;
-    for (int32_t g = 0; g < p->in_c; g += 4) {
+    for (int32_t g = 0; g < p->geo.in_c; g += 4) {
         int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
         mf_pair32 q = mf_ldrd_inc(&w);
         MF_DW_TAP(t[0] + g, q, a0, a1, a2, a3, off2);
@@ -154,14 +154,14 @@ static __attribute__((noinline)) void dw_pixel_3x3_border(const mf_depthwise_con
 static void dw_pixel(const mf_depthwise_conv2d_s8_params *p, const int8_t *input, int32_t in_y0, int32_t in_x0,
                      int8_t *out, int32_t off2, const mf_rq *rq)
 {
-    const int32_t c = p->in_c, groups = p->in_c >> 2, taps = p->k_h * p->k_w;
-    const int32_t row_step = p->dil_h * p->in_w * c, col_step = p->dil_w * c;
+    const int32_t c = p->geo.in_c, groups = p->geo.in_c >> 2, taps = p->geo.k_h * p->geo.k_w;
+    const int32_t row_step = p->geo.dil_h * p->geo.in_w * c, col_step = p->geo.dil_w * c;
     int32_t ky0, ky1, kx0, kx1;
-    tap_range(in_y0, p->dil_h, p->in_h, p->k_h, &ky0, &ky1);
-    tap_range(in_x0, p->dil_w, p->in_w, p->k_w, &kx0, &kx1);
-    const int8_t *in0 = input + ((size_t)(in_y0 + p->dil_h * ky0) * p->in_w + in_x0 + p->dil_w * kx0) * c;
+    tap_range(in_y0, p->geo.dil_h, p->geo.in_h, p->geo.k_h, &ky0, &ky1);
+    tap_range(in_x0, p->geo.dil_w, p->geo.in_w, p->geo.k_w, &kx0, &kx1);
+    const int8_t *in0 = input + ((size_t)(in_y0 + p->geo.dil_h * ky0) * p->geo.in_w + in_x0 + p->geo.dil_w * kx0) * c;
     const int32_t gstride = 2 * taps;
-    const int32_t *w0 = p->dsp_filter + 2 * (ky0 * p->k_w + kx0);
+    const int32_t *w0 = p->dsp_filter + 2 * (ky0 * p->geo.k_w + kx0);
     const int32_t *rec = p->dsp_chan;
     for (int32_t g = 0; g < groups; ++g) {
         int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
@@ -176,7 +176,7 @@ static void dw_pixel(const mf_depthwise_conv2d_s8_params *p, const int8_t *input
                 x += col_step;
             }
             row += row_step;
-            wrow += 2 * p->k_w;
+            wrow += 2 * p->geo.k_w;
         }
         dw_store4_any(a0, a1, a2, a3, rec, out, rq);
         rec += 16;
@@ -192,21 +192,21 @@ void mf_depthwise_conv2d_s8(const mf_depthwise_conv2d_s8_params *p, const int8_t
     }
     const mf_rq rq = {p->dsp_requant, p->output_offset, p->act_min, p->act_max};
     const int32_t off2 = (int32_t)(((uint32_t)p->input_offset & 0xFFFFu) | ((uint32_t)p->input_offset << 16));
-    const int32_t fast3 = p->k_h == 3 && p->k_w == 3 && p->dil_h == 1 && p->dil_w == 1;
+    const int32_t fast3 = p->geo.k_h == 3 && p->geo.k_w == 3 && p->geo.dil_h == 1 && p->geo.dil_w == 1;
     int8_t *out = output;
-    for (int32_t oy = 0; oy < p->out_h; ++oy) {
-        const int32_t in_y0 = oy * p->stride_h - p->pad_top;
-        const int32_t rows_in = in_y0 >= 0 && in_y0 + 2 < p->in_h;
-        for (int32_t ox = 0; ox < p->out_w; ++ox) {
-            const int32_t in_x0 = ox * p->stride_w - p->pad_left;
-            if (fast3 && rows_in && in_x0 >= 0 && in_x0 + 2 < p->in_w) {
-                dw_pixel_3x3(p, input + ((size_t)in_y0 * p->in_w + in_x0) * p->in_c, out, off2, &rq);
+    for (int32_t oy = 0; oy < p->geo.out_h; ++oy) {
+        const int32_t in_y0 = oy * p->geo.stride_h - p->geo.pad_top;
+        const int32_t rows_in = in_y0 >= 0 && in_y0 + 2 < p->geo.in_h;
+        for (int32_t ox = 0; ox < p->geo.out_w; ++ox) {
+            const int32_t in_x0 = ox * p->geo.stride_w - p->geo.pad_left;
+            if (fast3 && rows_in && in_x0 >= 0 && in_x0 + 2 < p->geo.in_w) {
+                dw_pixel_3x3(p, input + ((size_t)in_y0 * p->geo.in_w + in_x0) * p->geo.in_c, out, off2, &rq);
             } else if (fast3 && p->dsp_pad) {
                 dw_pixel_3x3_border(p, input, in_y0, in_x0, out, off2, &rq);
             } else {
                 dw_pixel(p, input, in_y0, in_x0, out, off2, &rq);
             }
-            out += p->in_c;
+            out += p->geo.in_c;
         }
     }
 }

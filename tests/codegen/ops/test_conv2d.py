@@ -139,7 +139,8 @@ def test_dsp_paths_are_all_covered() -> None:
     for spec in SPECS:
         if "int8" in spec.modes:
             for p in dsp_params(_model(spec, "int8"), "mf_conv2d_s8"):
-                k = p["k_h"] * p["k_w"] * p["in_c"]
+                g = dict(p["geo"].fields)
+                k = g["k_h"] * g["k_w"] * g["in_c"]
                 size = "generic" if p.get("dsp_path", 0) == dsp_pack.GENERIC else (
                     "wide" if k <= 320 else "raw" if k <= dsp_pack.PAIR_MAX else "one")
                 seen |= {("path", p.get("dsp_path", 0)), ("rq", p.get("dsp_requant", -1)), ("k", size)}

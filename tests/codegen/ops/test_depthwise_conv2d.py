@@ -113,7 +113,8 @@ def test_dsp_paths_are_all_covered() -> None:
         if "int8" in spec.modes:
             attrs = {"_experimental_disable_per_channel": True} if spec.per_tensor else {}
             for p in dsp_params(convert_with(spec.case(), "int8", **attrs), "mf_depthwise_conv2d_s8"):
-                three = (p["k_h"], p["k_w"], p["dil_h"], p["dil_w"]) == (3, 3, 1, 1)
+                g = dict(p["geo"].fields)
+                three = (g["k_h"], g["k_w"], g["dil_h"], g["dil_w"]) == (3, 3, 1, 1)
                 seen |= {("path", p.get("dsp_path", 0)), ("rq", p.get("dsp_requant", -1)),
                          ("window", "3x3" if three else "other"), ("border", "dsp_pad" in p)}
     want = {("path", dsp_pack.GENERIC), ("path", dsp_pack.DW_LANES), ("rq", dsp_pack.RQ_FAST),
