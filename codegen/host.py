@@ -19,6 +19,7 @@ from codegen.emit.model import emit_model
 from codegen.errors import McuforgeError
 from codegen.lowering import CompiledModel, tensor_of
 from codegen.ops.base import Target
+from codegen.pio.project import kernel_assembly
 
 FIRMWARE = Path(__file__).resolve().parents[1] / "firmware"
 CFLAGS = ("-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared")
@@ -41,7 +42,7 @@ def kernel_sources(model: CompiledModel, variant: str = "reference") -> list[Pat
         for v in (variant, "reference"):
             p = FIRMWARE / "kernels" / v / f"{name}.c"
             if p.is_file():
-                out.append(p)
+                out += [p, *kernel_assembly(p)]
                 break
         else:
             raise McuforgeError(f"no kernel source for {name}", hint="code-generator bug: a kernel file is missing")

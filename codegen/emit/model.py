@@ -74,7 +74,9 @@ class _Formatter:
             return name
         if isinstance(v, Scratch):
             st = self.m.storage[scratch_key(sg, op_index, v.name)]
-            return f"({v.ctype} *)({self.p}_arena + {st.offset})"
+            if st.kind == "arena":
+                return f"({v.ctype} *)({self.p}_arena + {st.offset})"
+            return f"({v.ctype} *){self.sym(st.symbol)}"
         if isinstance(v, Literal):
             return v.text
         if isinstance(v, Struct):

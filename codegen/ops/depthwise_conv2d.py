@@ -14,7 +14,7 @@ import numpy as np
 from codegen.ir import DType, Operator, Subgraph
 from codegen.ops import dsp_pack
 from codegen.ops import overlap
-from codegen.ops.base import F32, CArray, LowerContext, Lowered, OpHandler, Share, Sym
+from codegen.ops.base import F32, NULL, CArray, LowerContext, Lowered, OpHandler, Scratch, Share, Sym
 from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
 from codegen.ops.registry import register
 from codegen.ops.weighted import (ConvGeometry, WeightRule, check_rank4, check_weighted, filter_geometry,
@@ -26,6 +26,8 @@ RULES = {
     DType.INT16: WeightRule(DType.INT8, (DType.INT64,)),
     DType.FLOAT32: WeightRule(DType.FLOAT32, (DType.FLOAT32,)),
 }
+# bytes of arena scratch the planar depthwise kernel may take before it works in bands of rows
+PLANAR_SCRATCH_BUDGET = 8192
 
 
 def _fields(g: ConvGeometry) -> list:
@@ -91,23 +93,51 @@ def _dsp_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]] | N
     b = np.zeros(g.out_c, dtype=np.int64) if bias is None else np.asarray(bias.data, dtype=np.int64).reshape(-1)
     rq = dsp_pack.requant_records(b, s.mult, s.shift, dsp_pack.acc_bound(w.T, x_abs), out.quant.zp,
                                   act_min, act_max)
+    params: list = _fields(g) + [("input_offset", off), ("output_offset", out.quant.zp),
+                                 ("act_min", act_min), ("act_max", act_max)]
+    planar = ((g.k_h, g.k_w, g.stride_h, g.stride_w, g.dil_h, g.dil_w) == (3, 3, 1, 1, 1, 1)
+              and rq.mode != dsp_pack.RQ_EXACT)
+    if planar:
+        scale = np.full(g.in_c, 2, dtype=np.int64)
+        shifted = dsp_pack.floor_shift(rq, b, dsp_pack.acc_bound(w.T, x_abs))
+        if shifted is not None:
+            rq, scale = shifted
+        chan = ctx.array("dsp_chan", "int32_t", rq.records)
+        # the plane's rows along the axis that leaves fewer outputs computed past the edge
+        transposed = -(-g.out_h // 4) * 4 * g.out_w < -(-g.out_w // 4) * 4 * g.out_h
+        out_u, out_v = (g.out_h, g.out_w) if transposed else (g.out_w, g.out_h)
+        strips = -(-out_u // 4)
+        band = dsp_pack.planar_band(strips, out_v, PLANAR_SCRATCH_BUDGET)
+        filt = ctx.array("dsp_filter", "int32_t",
+                         dsp_pack.depthwise_planar(w.reshape(3, 3, g.in_c), transposed, scale), kind="weights")
+        scratch = Scratch("scratch", dsp_pack.planar_scratch(strips, band), "int32_t")
+        params += [("dsp_path", dsp_pack.DW_PLANAR), ("dsp_requant", rq.mode), ("dsp_filter", Sym(filt.name)),
+                   ("dsp_chan", Sym(chan.name)),
+                   ("dsp_pad", NULL), ("dsp_transposed", int(transposed)), ("dsp_band", band),
+                   ("dsp_scratch", scratch)]
+        return params, [filt, chan]
     filt = ctx.array("dsp_filter", "int32_t", dsp_pack.depthwise_lanes(w), kind="weights")
     chan = ctx.array("dsp_chan", "int32_t", rq.records)
-    params: list = _fields(g) + [("input_offset", off), ("output_offset", out.quant.zp),
-                                 ("act_min", act_min), ("act_max", act_max),
-                                 ("dsp_path", dsp_pack.DW_LANES), ("dsp_requant", rq.mode),
-                                 ("dsp_filter", Sym(filt.name)), ("dsp_chan", Sym(chan.name))]
+    params += [("dsp_path", dsp_pack.DW_LANES), ("dsp_requant", rq.mode), ("dsp_filter", Sym(filt.name)),
+               ("dsp_chan", Sym(chan.name))]
     arrays = [filt, chan]
     if (g.k_h, g.k_w, g.dil_h, g.dil_w) == (3, 3, 1, 1) and window_leaves_input(g):
         pad = ctx.array("dsp_pad", "int8_t", np.full(g.in_c, inp.quant.zp, dtype=np.int64))
         arrays.append(pad)
         params.append(("dsp_pad", Sym(pad.name)))
+    else:
+        params.append(("dsp_pad", NULL))
+    params += [("dsp_transposed", 0), ("dsp_band", 0), ("dsp_scratch", NULL)]
     return params, arrays
 
 
 def _lower_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
     dsp = _dsp_s8(ctx, g) if ctx.target.dsp else None
-    return dsp if dsp is not None else _quantized(ctx, g)
+    if dsp is not None:
+        return dsp
+    params, arrays = _quantized(ctx, g)
+    return params + [("dsp_path", dsp_pack.GENERIC), ("dsp_requant", 0), ("dsp_filter", NULL), ("dsp_chan", NULL),
+                     ("dsp_pad", NULL), ("dsp_transposed", 0), ("dsp_band", 0), ("dsp_scratch", NULL)], arrays
 
 
 def _lower_f32(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
@@ -127,9 +157,14 @@ def lower(ctx: LowerContext) -> Lowered:
     params, arrays = _LOWER[inp.dtype](ctx, g)
     fn = f"mf_depthwise_conv2d_{inp.dtype.short}"
     mult = g.out_c // g.in_c
-    share = Share(ctx.op.outputs[0], ctx.op.inputs[0],
-                  overlap.window_share(g, inp.dtype.size, ctx.output().dtype.size, per_channel=True,
-                                       depth_multiplier=mult))
+    fields = dict(params)
+    if fields.get("dsp_path") == dsp_pack.DW_PLANAR:  # written band by band, channel group by group
+        offset = overlap.planar_depthwise(g.in_h, g.in_w, g.in_c, g.out_h, g.out_w, g.pad_top, g.pad_left,
+                                          bool(fields["dsp_transposed"]), int(fields["dsp_band"]))
+    else:
+        offset = overlap.window_share(g, inp.dtype.size, ctx.output().dtype.size, per_channel=True,
+                                      depth_multiplier=mult)
+    share = Share(ctx.op.outputs[0], ctx.op.inputs[0], offset)
     return weighted_call(ctx, fn, params, arrays, f"{g.label} {g.in_c}ch" + (f" x{mult}" if mult > 1 else ""),
                          shares=(share,))
 

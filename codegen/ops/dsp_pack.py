@@ -19,12 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 
 # nn.h, "DSP variant": dsp_path and dsp_requant values, and the kernels' fixed limits
-GENERIC, PAIRS, PAIRS_IM2COL = 0, 1, 2
-DW_LANES = 1
-RQ_EXACT, RQ_FAST, RQ_FAST_FLOOR = 0, 1, 2
-COL_MAX = 512    # MF_DSP_COL_MAX: im2col bytes of one pixel
-PAIR_MAX = 640   # MF_DSP_PAIR_MAX: K bytes (padded) of one pixel for CONV_2D's two-pixel tiles
-MAX_SEGS = 32    # MF_DSP_MAX_SEGS
+GENERIC, PAIRS = 0, 1
+DW_LANES, DW_PLANAR = 1, 2
+RQ_EXACT, RQ_FAST, RQ_FAST_FLOOR, RQ_FLOOR_SHIFT = 0, 1, 2, 3
+RQ_SHIFT = 10   # MF_DSP_RQ_SHIFT
 FC_TILE = 4      # FULLY_CONNECTED: row pairs per tile (8 rows), lane-major
 CONV_TILE = 2    # CONV_2D: row pairs per tile (4 rows), lane-major, two pixels at a time
 _I32 = 1 << 31
@@ -69,6 +67,17 @@ def pack_row_pairs(w: np.ndarray, tile: int) -> np.ndarray | None:
         part = pw[t:t + tile]                              # [n][blocks][2]
         out.append(np.transpose(part, (1, 2, 0)).reshape(-1))  # [blocks][2][n]
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int32)
+
+
+def pad_window_rows(w: np.ndarray, k_h: int) -> np.ndarray:
+    """CONV_2D weights [rows][k_h * row] (OHWI, row = k_w * in_c) with each window row zero-padded
+    to a multiple of 4 weights: the kernel reads a window row in place as whole 4-byte blocks."""
+    w = np.asarray(w, dtype=np.int64)
+    rows = w.shape[0]
+    per_row = w.shape[1] // k_h
+    out = np.zeros((rows, k_h, -(-per_row // 4) * 4), dtype=np.int64)
+    out[:, :, :per_row] = w.reshape(rows, k_h, per_row)
+    return out.reshape(rows, -1)
 
 
 def fold_bias(bias: np.ndarray | None, w: np.ndarray, input_offset: int) -> np.ndarray:
@@ -125,11 +134,15 @@ def requant_records(bias: np.ndarray, mult: list[int] | tuple[int, ...], shift: 
                     bound: np.ndarray, output_offset: int, act_min: int, act_max: int) -> Requant:
     """FAST when it is provably identical to TFLM's MBQM for every reachable accumulator
     (|acc - bias[r]| <= bound[r]): the activation clamp is all of int8, and every row either has a
-    constant output (record (0, 0, 2 * out, 1)) or a shift <= -1 with no intermediate leaving 32 bits.
+    constant output (record (0, 0, 2 * out + 1, 1)) or a shift <= -1 with no intermediate leaving 32 bits.
     Then, with X = 2 * acc,
         v = SMMULR(X, m) = floor((acc * m + 2^30) / 2^31)     (TFLM's SaturatingRoundingDoublingHighMul)
         out = SSAT8((v + (v >> 31) + c) >> rs),  rs = -shift, c = 2^(rs-1) + (output_offset << rs)
-    which is RoundingDivideByPOT(v, rs) + output_offset clamped to int8. Records (2 * bias, m, c, rs):
+    which is RoundingDivideByPOT(v, rs) + output_offset clamped to int8. The kernels compute it as
+    SSAT8(SMMLAR(X, m, c + (X >> 31)) >> rs): SMMLAR adds c to SMMULR(X, m) exactly, and the tie
+    correction may take the sign of X (v < 0 only when X < 0; for X < 0 and v = 0 it changes
+    nothing since rs >= 1). A constant row's c is 2 * out + 1, which both corrections leave at out.
+    Records (2 * bias, m, c, rs):
     the (folded) bias travels with the requantisation constants, two LDRD per row.
     RQ_FAST_FLOOR when moreover output_offset is -128: a negative v then always gives -128, so the
     kernel may skip the (v >> 31) correction of negative ties.
@@ -152,7 +165,7 @@ def requant_records(bias: np.ndarray, mult: list[int] | tuple[int, ...], shift: 
         vmax = (xmax * m) // (1 << 32) + 2
         fast = bool(np.all(ok) and np.all(xmax < _I32) and np.all(np.where(live, vmax + 1 + np.abs(c), 0) < _I32))
     if fast:
-        rec = np.stack([np.where(live, 2 * b, 0), np.where(live, m, 0), np.where(live, c, 2 * const),
+        rec = np.stack([np.where(live, 2 * b, 0), np.where(live, m, 0), np.where(live, c, 2 * const + 1),
                         np.where(live, rs, 1)], axis=1)
         mode = RQ_FAST_FLOOR if output_offset == -128 else RQ_FAST
         return Requant(mode, rec.astype(np.int32).reshape(-1))
@@ -171,3 +184,57 @@ def depthwise_lanes(w: np.ndarray) -> np.ndarray:
     odd = _words(g[:, :, 1], g[:, :, 3])
     return np.stack([even, odd], axis=2).reshape(-1)
 
+
+
+def floor_shift(rq: Requant, bias: np.ndarray, bound: np.ndarray) -> tuple[Requant, np.ndarray] | None:
+    """RQ_FAST_FLOOR records rewritten for one shift in every row (nn.h, MF_DSP_RQ_FLOOR_SHIFT), and
+    the per-row factor 2^(1 + k) for the weights, or None when a row's rs lies outside
+    [RQ_SHIFT - 7, RQ_SHIFT - 1] or a scaled sum could leave 32 bits. With X = 2 * (acc + bias),
+    SSAT8((SMMULR(X, m) + c) >> rs) = floor((X m + 2^31 + c 2^32) / 2^(32 + rs)) (nested floors);
+    times 2^k above and below, with X' = 2^k X, that is floor((X' m + K 2^32) / 2^(32 + RQ_SHIFT)),
+    K = 2^(k - 1) + c 2^k (k >= 1 makes 2^(31 + k) a multiple of 2^32): SMMLA(X', m, K) >> RQ_SHIFT.
+    Scaled weights 2^(1 + k) w stay int16 for k <= 7."""
+    if rq.mode != RQ_FAST_FLOOR:
+        return None
+    rec = rq.records.reshape(-1, 4).astype(np.int64)
+    m, c, rs = rec[:, 1], rec[:, 2], rec[:, 3]
+    b = np.asarray(bias, dtype=np.int64).reshape(-1)
+    live = m != 0
+    k = np.where(live, RQ_SHIFT - rs, 0)
+    if np.any(live & ((k < 1) | (k > 7))):
+        return None
+    scale = np.int64(1) << (1 + k)
+    xmax = np.where(live, scale * (np.asarray(bound, dtype=np.int64) + np.abs(b)), 0)
+    big = np.int64(1) << 62
+    kk = np.where(live, (np.int64(1) << np.maximum(k - 1, 0)) + c * (np.int64(1) << k),
+                  ((c - 1) // 2) << RQ_SHIFT)
+    if np.any(xmax >= _I32) or np.any(np.abs(kk) + (np.minimum(xmax, big) * m >> 32) + 2 >= _I32):
+        return None
+    out = np.stack([np.where(live, scale * b, 0), m, kk, k], axis=1)
+    return Requant(RQ_FLOOR_SHIFT, out.astype(np.int32).reshape(-1)), scale
+
+
+def depthwise_planar(w: np.ndarray, transposed: bool, scale: np.ndarray) -> np.ndarray:
+    """DEPTHWISE_CONV_2D 3x3 weights [3][3][channels] for the planar kernel (MF_DSP_DW_PLANAR): per
+    channel, per kernel row (rows of the transposed window when `transposed`), the int16-lane words
+    (s w0 | s w1 << 16), (s w2 | s w1 << 16) with the channel's factor s (2: the sums are then
+    X = 2 * sum; floor_shift's 2^(1 + k))."""
+    w = np.asarray(w, dtype=np.int64)
+    k = w.transpose(1, 0, 2) if transposed else w         # [row][tap][channels]
+    k = k.transpose(2, 0, 1) * np.asarray(scale, dtype=np.int64).reshape(-1, 1, 1)  # [channels][row][tap]
+    wa = _words(k[:, :, 0], k[:, :, 1])
+    wb = _words(k[:, :, 2], k[:, :, 1])
+    return np.stack([wa, wb], axis=2).reshape(-1)
+
+
+def planar_band(strips: int, out_v: int, budget: int) -> int:
+    """Output rows per band of the planar depthwise kernel: all of them when the strips of 4
+    channels fit `budget` bytes of scratch, else as many as fit (at least 4)."""
+    per_row = 4 * strips * 12
+    return max(1, min(out_v, max(4, budget // per_row - 2)))
+
+
+def planar_scratch(strips: int, band: int) -> int:
+    """Bytes of dsp_scratch the planar depthwise kernel needs (nn.h): the strips of 4 channels, a row
+    of input words, the outputs of a last partial strip."""
+    return 4 * strips * (band + 2) * 12 + 4 * (4 * strips + 2) + 4 * band

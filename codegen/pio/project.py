@@ -75,8 +75,14 @@ def firmware_sources(board: Board, compiled: CompiledModel, options: BuildOption
         chosen = FIRMWARE / "kernels" / variant / f"{name}.c"
         if not chosen.is_file():
             chosen = FIRMWARE / "kernels" / "reference" / f"{name}.c"
-        srcs.append(chosen)
+        srcs += [chosen, *kernel_assembly(chosen)]
     return srcs
+
+
+def kernel_assembly(kernel: Path) -> list[Path]:
+    """The assembly loops a kernel file comes with: ``<variant>/<kernel>_<loop>.S`` beside it
+    (firmware/kernels/dsp/mf_dsp_asm.h declares them; on other targets they assemble to nothing)."""
+    return sorted(kernel.parent.glob(f"{kernel.stem}_*.S"))
 
 
 def _flags(board: Board, project: Path, options: BuildOptions) -> tuple[list[str], list[str], list[str], list[str]]:

@@ -13,9 +13,11 @@
  *   mf_sxtab16(a, x)    lanes = a.lanes + sign-extended bytes 0 and 2 of x (16-bit wrap per lane)
  *   mf_smlad(a, b, acc) acc + a.lo * b.lo + a.hi * b.hi (32-bit wrap; SMLAD sets the Q flag on
  *                       overflow, which nothing here reads)
+ *   mf_smladx(a, b, acc) acc + a.lo * b.hi + a.hi * b.lo (SMLADX: the lanes of b exchanged)
  *   mf_smlabb/bt/tb/tt  acc + a.{lo,hi} * b.{lo,hi} (b = bottom = lo, t = top = hi)
  *   mf_smmulr(a, b)     (a * b + 2^31) >> 32, the high word of the rounded 64-bit product
  *   mf_smmlar(a, b, c)  c + ((a * b + 2^31) >> 32) (32-bit wrap), one SMMLAR
+ *   mf_smmla(a, b, c)   c + ((a * b) >> 32) (32-bit wrap), one SMMLA
  *   mf_ssat8(x)         x saturated to [-128, 127]; mf_ssat16, mf_ssat24 likewise
  *   mf_ssat8_half(x), mf_ssat16_half(x)   (x >> 1) saturated (one SSAT with ASR #1)
  *   mf_f32_trunc2(x)    trunc(2 * x) as int32, saturated to int32, NaN -> 0: one VCVT.S32.F32 to
@@ -64,6 +66,7 @@ static inline int32_t mf_sxtab16_ror8(int32_t a, uint32_t x)
     return r;
 }
 static inline int32_t mf_smlad(int32_t a, int32_t b, int32_t acc) { return __smlad(a, b, acc); }
+static inline int32_t mf_smladx(int32_t a, int32_t b, int32_t acc) { return __smladx(a, b, acc); }
 static inline int32_t mf_smlabb(int32_t a, int32_t b, int32_t acc) { return __smlabb(a, b, acc); }
 static inline int32_t mf_smlabt(int32_t a, int32_t b, int32_t acc) { return __smlabt(a, b, acc); }
 static inline int32_t mf_smlatb(int32_t a, int32_t b, int32_t acc) { return __smlatb(a, b, acc); }
@@ -78,6 +81,12 @@ static inline int32_t mf_smmlar(int32_t a, int32_t b, int32_t c)
 {
     int32_t r;
     __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(c));
+    return r;
+}
+static inline int32_t mf_smmla(int32_t a, int32_t b, int32_t c)
+{
+    int32_t r;
+    __asm__("smmla %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(c));
     return r;
 }
 static inline int32_t mf_ssat8(int32_t x) { return __ssat(x, 8); }
@@ -125,6 +134,10 @@ static inline int32_t mf_smlad(int32_t a, int32_t b, int32_t acc)
 {
     return mf_wrap_add(acc, (int64_t)mf_lo16(a) * mf_lo16(b) + (int64_t)mf_hi16(a) * mf_hi16(b));
 }
+static inline int32_t mf_smladx(int32_t a, int32_t b, int32_t acc)
+{
+    return mf_wrap_add(acc, (int64_t)mf_lo16(a) * mf_hi16(b) + (int64_t)mf_hi16(a) * mf_lo16(b));
+}
 static inline int32_t mf_smlabb(int32_t a, int32_t b, int32_t acc) { return mf_wrap_add(acc, mf_lo16(a) * mf_lo16(b)); }
 static inline int32_t mf_smlabt(int32_t a, int32_t b, int32_t acc) { return mf_wrap_add(acc, mf_lo16(a) * mf_hi16(b)); }
 static inline int32_t mf_smlatb(int32_t a, int32_t b, int32_t acc) { return mf_wrap_add(acc, mf_hi16(a) * mf_lo16(b)); }
@@ -136,6 +149,10 @@ static inline int32_t mf_smmulr(int32_t a, int32_t b)
 static inline int32_t mf_smmlar(int32_t a, int32_t b, int32_t c)
 {
     return (int32_t)((uint32_t)c + (uint32_t)mf_smmulr(a, b));
+}
+static inline int32_t mf_smmla(int32_t a, int32_t b, int32_t c)
+{
+    return (int32_t)((uint32_t)c + (uint32_t)(int32_t)(((int64_t)a * (int64_t)b) >> 32));
 }
 static inline int32_t mf_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
 static inline int32_t mf_ssat16(int32_t x) { return x < -32768 ? -32768 : (x > 32767 ? 32767 : x); }

@@ -49,9 +49,12 @@ typedef struct {
  * the kernel's path; MF_DSP_GENERIC runs the reference algorithm on the plain fields. Any other path
  * reads only the dsp_* arrays and the geometry, and the generator (built for a DSP target) then leaves
  * filter, bias, out_mult and out_shift NULL rather than storing the weights twice: such params are
- * for the dsp kernels only (codegen/ops/dsp_pack.py writes every layout below).
- *  - Row pairs (dsp_filter of CONV_2D and FULLY_CONNECTED, MF_DSP_PAIRS*): the weights as a
- *    [rows][K] matrix (CONV_2D: K = k_h * k_w * in_c in OHWI order), K zero-padded to a multiple
+ * for the dsp kernels only (codegen/ops/dsp_pack.py writes every layout below). dsp_scratch points
+ * into the arena: bytes the generator sized for this call, planned as a buffer alive only while it
+ * runs.
+ *  - Row pairs (dsp_filter of CONV_2D and FULLY_CONNECTED, MF_DSP_PAIRS): the weights as a
+ *    [rows][K] matrix (FULLY_CONNECTED: K = in_depth; CONV_2D: the window in OHWI order, each of its
+ *    k_h rows of k_w * in_c weights zero-padded to a multiple of 4), K zero-padded to a multiple
  *    of 4, rows to an even count. Rows r = 2j, 2j+1 share the int16 H_j[k] = W[r][k] + 256 W[r+1][k];
  *    per block of 4 inputs a pair has two words, e = (H[4b] | H[4b+2] << 16), o = (H[4b+1] |
  *    H[4b+3] << 16). Tiles of pairs (FULLY_CONNECTED 4, CONV_2D 2; the last tile holds what
@@ -59,27 +62,33 @@ typedef struct {
  *    the tile's pairs then the odd ones. The input offset is folded into the per-row bias (bias +
  *    input_offset * sum_k W[r][k]); padding reads the input zero point.
  *  - dsp_chan: [rows][4] int32 per output channel. MF_DSP_RQ_FAST: (2 * bias, mult, c, rs),
- *    out = SSAT8((v + (v >> 31) + c) >> rs) with v = SMMULR(2 * sum + 2 * bias, mult): identical to
- *    MBQM + output_offset for every reachable sum, which the generator checks (act range = int8).
- *    MF_DSP_RQ_FAST_FLOOR: the same records when output_offset is -128, where a negative v always
- *    gives -128: the kernel may drop the (v >> 31) term. A row whose output is the same for every
- *    reachable sum has the record (0, 0, 2 * out, 1). MF_DSP_RQ_EXACT: (bias, mult, shift, 0),
- *    out = clamp(MBQM(sum + bias) + output_offset). The bias (the model's weights) thus lives in
- *    dsp_chan with the requantisation constants: one 16-byte load per output row. */
+ *    out = SSAT8(SMMLAR(X, mult, c + (X >> 31)) >> rs) with X = 2 * sum + 2 * bias: identical to
+ *    MBQM + output_offset for every reachable sum, which the generator checks (act range = int8;
+ *    codegen/ops/dsp_pack.py). MF_DSP_RQ_FAST_FLOOR: the same records when output_offset is -128,
+ *    where a negative X always gives -128: the kernel may drop the (X >> 31) term. A row whose
+ *    output is the same for every reachable sum has the record (0, 0, 2 * out + 1, 1).
+ *    MF_DSP_RQ_EXACT: (bias, mult, shift, 0), out = clamp(MBQM(sum + bias) + output_offset). The
+ *    bias (the model's weights) thus lives in dsp_chan with the requantisation constants: one
+ *    16-byte load per output row. MF_DSP_RQ_FLOOR_SHIFT (FAST_FLOOR rows with rs in
+ *    [MF_DSP_RQ_SHIFT - 7, MF_DSP_RQ_SHIFT - 1]): per row k = MF_DSP_RQ_SHIFT - rs, the weights
+ *    and bias scaled by 2^(1 + k) (X' = 2^k X) and the record (2^(1 + k) bias, mult,
+ *    K = 2^(k - 1) + c 2^k, k): out = SSAT8(SMMLA(X', mult, K) >> MF_DSP_RQ_SHIFT), the same
+ *    floor((X mult + 2^31 + c 2^32) / 2^(32 + rs)) with one shift for every row; a constant row
+ *    has (0, 0, out << MF_DSP_RQ_SHIFT, 0). */
 #define MF_DSP_GENERIC 0
-#define MF_DSP_PAIRS 1          /* CONV_2D: in_c % 4 == 0, input read in place; FULLY_CONNECTED */
-#define MF_DSP_PAIRS_IM2COL 2   /* CONV_2D: each pixel's K inputs gathered first (K <= MF_DSP_COL_MAX) */
+#define MF_DSP_PAIRS 1          /* CONV_2D (not grouped), FULLY_CONNECTED */
 #define MF_DSP_DW_LANES 1       /* DEPTHWISE_CONV_2D: depth_mult 1, in_c % 4 == 0 */
+#define MF_DSP_DW_PLANAR 2      /* DEPTHWISE_CONV_2D: also 3x3, stride 1, no dilation, FAST */
 #define MF_DSP_RQ_EXACT 0
 #define MF_DSP_RQ_FAST 1
 #define MF_DSP_RQ_FAST_FLOOR 2
-#define MF_DSP_COL_MAX 512      /* im2col bytes per pixel (on the stack) */
-#define MF_DSP_PAIR_MAX 640     /* CONV_2D: K (padded) up to this runs two pixels at a time */
-#define MF_DSP_MAX_SEGS 32      /* MF_DSP_PAIRS CONV_2D: k_h * k_w <= this */
+#define MF_DSP_RQ_FLOOR_SHIFT 3 /* DEPTHWISE_CONV_2D planar: one shift for every channel, below */
+#define MF_DSP_RQ_SHIFT 10
 
 /* 2-D convolution. filter: [out_c][k_h][k_w][filter_c] (OHWI), filter_c = in_c / groups.
- * Value ranges: out_mult in [2^30, 2^31) or 0; out_shift in [-31, 30].
- * DSP: dsp_pad holds k_w * in_c bytes of the input zero point when a window leaves the input. */
+ * Value ranges: out_mult in [2^30, 2^31) or 0; out_shift in [-31, 30]. DSP: dsp_scratch holds
+ * 16 * k_h * R bytes (the two-pixel column buffer; R = ceil(k_w * in_c / 4)), then 4 * R bytes
+ * (a window row crossing the border). */
 typedef struct {
     mf_conv_geometry geo;
     int32_t filter_c;
@@ -92,7 +101,7 @@ typedef struct {
     int32_t dsp_path, dsp_requant;
     const int32_t *dsp_filter;
     const int32_t *dsp_chan;  /* [out_c][4] */
-    const int8_t *dsp_pad;
+    int32_t *dsp_scratch;     /* arena scratch: the column buffer and a window row */
 } mf_conv2d_s8_params;
 void mf_conv2d_s8(const mf_conv2d_s8_params *p, const int8_t *input, int8_t *output);
 
@@ -180,14 +189,22 @@ typedef struct {
     const int32_t *bias;      /* [out_c], may be NULL */
     const int32_t *out_mult;  /* [out_c] */
     const int32_t *out_shift; /* [out_c] */
-    /* DSP (see CONV_2D). MF_DSP_DW_LANES: dsp_filter holds per group of 4 channels, per tap
-     * (ky, kx), the int16-lane words (w[c0] | w[c2] << 16), (w[c1] | w[c3] << 16); the input offset
-     * is added in the lanes (no folding); dsp_chan as CONV_2D's with bias = the plain bias;
-     * dsp_pad: in_c bytes of the input zero point (3x3 windows crossing the border read it). */
+    /* DSP (see CONV_2D); dsp_chan as CONV_2D's with bias = the plain bias (the input offset is
+     * added to the inputs, not folded). MF_DSP_DW_LANES: dsp_filter holds per group of 4 channels,
+     * per tap (ky, kx), the int16-lane words (w[c0] | w[c2] << 16), (w[c1] | w[c3] << 16);
+     * dsp_pad: in_c bytes of the input zero point (3x3 windows crossing the border read it).
+     * MF_DSP_DW_PLANAR (3x3, stride 1, dilation 1, FAST requantisation): per channel, per kernel row
+     * (of the window transposed when dsp_transposed) the words (2 w0 | 2 w1 << 16),
+     * (2 w2 | 2 w1 << 16); the plane runs along the output's width, or its height when
+     * dsp_transposed; dsp_band: output rows of the plane per band; dsp_scratch: 4 channels x S
+     * strips (S = ceil(out_u / 4)) x (dsp_band + 2) rows x 3 words, 4 S + 2 words, 4 * dsp_band
+     * bytes. */
     int32_t dsp_path, dsp_requant;
     const int32_t *dsp_filter;
     const int32_t *dsp_chan;  /* [out_c][4] */
     const int8_t *dsp_pad;
+    int32_t dsp_transposed, dsp_band;
+    int32_t *dsp_scratch;
 } mf_depthwise_conv2d_s8_params;
 void mf_depthwise_conv2d_s8(const mf_depthwise_conv2d_s8_params *p, const int8_t *input, int8_t *output);
 

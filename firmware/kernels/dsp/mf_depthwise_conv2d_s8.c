@@ -1,7 +1,16 @@
-/* DEPTHWISE_CONV_2D, int8: DSP-extension kernel (nn.h "DSP variant"). MF_DSP_DW_LANES (depth
- * multiplier 1, in_c % 4 == 0): four channels at a time, the input offset added in the 16-bit lanes
- * by SXTAB16, one SMLAxy per multiply-accumulate against build-time widened weights, taps outside
- * the input skipped, requantisation fused. MF_DSP_GENERIC is the reference algorithm. */
+/* DEPTHWISE_CONV_2D, int8: DSP-extension kernel (nn.h "DSP variant").
+ *
+ * MF_DSP_DW_PLANAR (3x3, stride 1, no dilation, depth multiplier 1, in_c % 4 == 0, FAST
+ * requantisation): for each group of 4 channels, a band of the input is copied once into planar int16
+ * strips (the input offset added, padding 0, so no output has a border case), then each channel's
+ * strips are swept four outputs per pass with its weights and requantisation record kept in
+ * registers: SMLAD on pairs of horizontally adjacent taps (mf_depthwise_conv2d_s8_strip.S on ARM;
+ * strip_c is the same arithmetic in C). The plane's rows run along the output's longer axis
+ * (dsp_transposed: along its height) so that fewer outputs are computed past its edge.
+ * MF_DSP_DW_LANES (other windows, depth multiplier 1, in_c % 4 == 0): four channels at a time, the
+ * input offset added in the 16-bit lanes by SXTAB16, one SMLAxy per multiply-accumulate against
+ * build-time widened weights, taps outside the input skipped, requantisation fused.
+ * MF_DSP_GENERIC is the reference algorithm. */
 #include "mf_gemm_s8.h"
 #include "../common/mf_depthwise_conv2d_s8_reference.h"
 
@@ -184,10 +193,181 @@ static void dw_pixel(const mf_depthwise_conv2d_s8_params *p, const int8_t *input
     }
 }
 
+/* ---- MF_DSP_DW_PLANAR ------------------------------------------------------------------------------ */
+
+#if !MF_DSP_ASM
+/* mf_depthwise_conv2d_s8_strip.S in C. */
+static int8_t strip_rq(int32_t x, const int32_t *rec, int32_t mode)
+{
+    if (mode == MF_DSP_RQ_FLOOR_SHIFT) {
+        return (int8_t)mf_ssat8(mf_smmla(x, rec[1], rec[2]) >> MF_DSP_RQ_SHIFT);
+    }
+    return mf_rq_fast(x, rec[1], rec[2], rec[3], 1);
+}
+
+static void strip_c(const mf_dw_strip_args *a)
+{
+    const int32_t *w = a->weights, *rec = a->rec;
+    for (int32_t s = 0; s < a->strips; ++s) {
+        const int32_t *rows = a->rows + (size_t)s * (a->strip_bytes / 4);
+        int8_t *out = a->out + (size_t)(4 * s) * a->step_u;
+        for (int32_t k = 0; k < a->passes; ++k) {
+            int32_t s0 = rec[0], s1 = rec[0], s2 = rec[0], s3 = rec[0];
+            const int32_t *row = rows + 3 * k;
+            for (int32_t r = 0; r < 3; ++r, row += 3) {
+                const int32_t wa = w[2 * r], wb = w[2 * r + 1];
+                s0 = mf_smlabb(row[1], wb, mf_smlad(row[0], wa, s0));
+                s1 = mf_smladx(row[1], wb, mf_smlatb(row[0], wa, s1));
+                s2 = mf_smlabb(row[2], wb, mf_smlad(row[1], wa, s2));
+                s3 = mf_smladx(row[2], wb, mf_smlatb(row[1], wa, s3));
+            }
+            int8_t *o = out + (size_t)k * a->step_v;
+            o[0] = strip_rq(s0, rec, a->mode);
+            o[a->step_u] = strip_rq(s1, rec, a->mode);
+            o[2 * a->step_u] = strip_rq(s2, rec, a->mode);
+            o[3 * a->step_u] = strip_rq(s3, rec, a->mode);
+        }
+    }
+}
+#define mf_depthwise_conv2d_s8_strip strip_c
+#endif
+
+#if !MF_DSP_ASM
+/* mf_depthwise_conv2d_s8_plane (the .S file) in C. */
+static void plane_c(const mf_dw_plane_args *a)
+{
+    const uint32_t *w = a->row;
+    int32_t *d = a->dst;
+    const size_t cw = (size_t)a->chan_bytes / 4;
+    for (int32_t s = 0; s < a->strips; ++s, w += 4, d += a->strip_bytes / 4) {
+        for (int32_t j = 0; j < 3; ++j) {
+            const uint32_t x = w[2 * j], y = w[2 * j + 1];
+            const uint32_t lo = (x & 0xFFFFu) | (y << 16), hi = (x >> 16) | (y & 0xFFFF0000u);
+            d[j] = mf_sxtab16(a->off2, lo);
+            d[cw + j] = mf_sxtab16_ror8(a->off2, lo);
+            d[2 * cw + j] = mf_sxtab16(a->off2, hi);
+            d[3 * cw + j] = mf_sxtab16_ror8(a->off2, hi);
+        }
+    }
+}
+#define mf_depthwise_conv2d_s8_plane plane_c
+#endif
+
+typedef struct {
+    int32_t out_u, out_v, in_u, in_v, pad_u, pad_v; /* along the strips (u) and across them (v) */
+    int32_t in_su, in_sv, out_su, out_sv;           /* byte steps in NHWC */
+    int32_t strips, rows;                           /* strips of 4 outputs; plane rows per band */
+} dw_plane;
+
+/* Plane rows v0 .. v0 + n - 1 of channels c .. c + 3 into the strips, buf[channel][strip][row][3]
+ * (row: scratch for 4 strips + 2 input words). Rows outside the input are 0 in every channel group:
+ * written with the first (zero_rows). */
+static void plane_band(const dw_plane *pl, const int8_t *input, int32_t c, int32_t v0, int32_t n, uint32_t zp,
+                       int32_t off2, int32_t *buf, uint32_t *row, int zero_rows)
+{
+    const size_t sw = 3 * (size_t)pl->rows, cw = sw * (size_t)pl->strips;
+    const int32_t width = 4 * pl->strips + 2;
+    /* positions [u0, u1) of a row lie inside the input */
+    const int32_t u0 = pl->pad_u, u1 = pl->in_u + pl->pad_u < width ? pl->in_u + pl->pad_u : width;
+    mf_dw_plane_args a = {row, buf, (int32_t)(4 * cw), off2, pl->strips, (int32_t)(4 * sw)};
+    for (int32_t u = 0; u < u0; ++u) {
+        row[u] = zp;
+    }
+    for (int32_t u = u1; u < width; ++u) {
+        row[u] = zp;
+    }
+    for (int32_t r = 0; r < n; ++r) {
+        const int32_t iv = v0 + r - pl->pad_v;
+        a.dst = buf + 3 * r;
+        if (iv < 0 || iv >= pl->in_v) {
+            if (zero_rows) {
+                for (size_t k = 0; k < 4 * (size_t)pl->strips; ++k) {
+                    int32_t *d = a.dst + k * sw;
+                    d[0] = d[1] = d[2] = 0;
+                }
+            }
+            continue;
+        }
+        const int8_t *in = input + (size_t)iv * pl->in_sv + c;
+        for (int32_t u = u0; u < u1; ++u, in += pl->in_su) {
+            row[u] = mf_read32(in);
+        }
+        mf_depthwise_conv2d_s8_plane(&a);
+    }
+}
+
+static void dw_planar(const mf_depthwise_conv2d_s8_params *p, const int8_t *input, int8_t *output)
+{
+    const mf_conv_geometry *g = &p->geo;
+    const int32_t c_all = g->in_c, tr = p->dsp_transposed;
+    dw_plane pl;
+    pl.out_u = tr ? g->out_h : g->out_w;
+    pl.out_v = tr ? g->out_w : g->out_h;
+    pl.in_u = tr ? g->in_h : g->in_w;
+    pl.in_v = tr ? g->in_w : g->in_h;
+    pl.pad_u = tr ? g->pad_top : g->pad_left;
+    pl.pad_v = tr ? g->pad_left : g->pad_top;
+    pl.in_su = tr ? g->in_w * c_all : c_all;
+    pl.in_sv = tr ? c_all : g->in_w * c_all;
+    pl.out_su = tr ? g->out_w * c_all : c_all;
+    pl.out_sv = tr ? c_all : g->out_w * c_all;
+    pl.strips = (pl.out_u + 3) >> 2;
+    pl.rows = p->dsp_band + 2;
+    const size_t sw = 3 * (size_t)pl.rows, cw = sw * (size_t)pl.strips;
+    int32_t *buf = p->dsp_scratch;
+    uint32_t *row = (uint32_t *)(buf + 4 * cw);   /* 4 strips + 2 words: one row of input words */
+    int8_t *dump = (int8_t *)(row + 4 * pl.strips + 2); /* 4 * dsp_band bytes: a last, partial strip */
+    const uint32_t zp = ((uint32_t)(-p->input_offset) & 0xFFu) * 0x01010101u;
+    const int32_t off2 = (int32_t)(((uint32_t)p->input_offset & 0xFFFFu) | ((uint32_t)p->input_offset << 16));
+    const int32_t full = pl.out_u >> 2, valid = pl.out_u & 3; /* full strips, outputs of the last one */
+    for (int32_t v0 = 0; v0 < pl.out_v; v0 += p->dsp_band) {
+        const int32_t n = pl.out_v - v0 < p->dsp_band ? pl.out_v - v0 : p->dsp_band;
+        for (int32_t c = 0; c < c_all; c += 4) {
+            plane_band(&pl, input, c, v0, n + 2, zp, off2, buf, row, c == 0);
+            for (int32_t k = 0; k < 4; ++k) {
+                mf_dw_strip_args a;
+                a.weights = p->dsp_filter + 6 * (c + k);
+                a.rec = p->dsp_chan + 4 * (c + k);
+                a.passes = n;
+                a.mode = p->dsp_requant;
+                a.strip_bytes = (int32_t)(4 * sw);
+                a.rows = buf + (size_t)k * cw;
+                a.out = output + (size_t)v0 * pl.out_sv + c + k;
+                a.step_u = pl.out_su;
+                a.step_v = pl.out_sv;
+                a.strips = full;
+                if (full > 0) {
+                    mf_depthwise_conv2d_s8_strip(&a);
+                }
+                if (valid == 0) {
+                    continue;
+                }
+                /* the last strip, partial: through dump */
+                int8_t *out = a.out + (size_t)(4 * full) * pl.out_su;
+                a.rows += (size_t)full * sw;
+                a.out = dump;
+                a.step_u = 1;
+                a.step_v = 4;
+                a.strips = 1;
+                mf_depthwise_conv2d_s8_strip(&a);
+                for (int32_t i = 0; i < n; ++i) {
+                    for (int32_t u = 0; u < valid; ++u) {
+                        out[(size_t)i * pl.out_sv + (size_t)u * pl.out_su] = dump[4 * i + u];
+                    }
+                }
+            }
+        }
+    }
+}
+
 void mf_depthwise_conv2d_s8(const mf_depthwise_conv2d_s8_params *p, const int8_t *input, int8_t *output)
 {
     if (p->dsp_path == MF_DSP_GENERIC) {
         mf_depthwise_conv2d_s8_reference(p, input, output);
+        return;
+    }
+    if (p->dsp_path == MF_DSP_DW_PLANAR) {
+        dw_planar(p, input, output);
         return;
     }
     const mf_rq rq = {p->dsp_requant, p->output_offset, p->act_min, p->act_max};

@@ -22,15 +22,7 @@
 #include "mcuforge/dsp.h"
 #include "mcuforge/fixedpoint.h"
 #include "mcuforge/nn.h"
-
-/* The hand-scheduled loops (Thumb-2 with the DSP extension, optimised builds: at -O0 the frame
- * pointer takes one of the 14 registers they need); everything else, and every other build, runs
- * the C beside them. */
-#if MF_DSP_NATIVE && defined(__thumb2__) && defined(__OPTIMIZE__)
-#define MF_DSP_ASM 1
-#else
-#define MF_DSP_ASM 0
-#endif
+#include "mf_dsp_asm.h"
 
 typedef struct {
     const int8_t *ptr;
@@ -88,16 +80,15 @@ static inline __attribute__((always_inline)) const int32_t *mf_lane_tile(const i
     return w;
 }
 
-/* One FAST output from X = 2 * (sum + bias) and the row's (mult, c, rs); `fix` (a constant) keeps
- * the correction of negative ties that MF_DSP_RQ_FAST_FLOOR may drop. */
+/* One FAST output from X = 2 * (sum + bias) and the row's (mult, c, rs) (nn.h): one SMMLAR for
+ * SMMULR(X, m) + c; `fix` (a constant) keeps the correction of negative ties that
+ * MF_DSP_RQ_FAST_FLOOR may drop, taken from the sign of X (v < 0 only when X < 0, and for X < 0 with
+ * v = 0 the correction changes nothing, rs >= 1). */
 static inline __attribute__((always_inline)) int8_t mf_rq_fast(int32_t x, int32_t m, int32_t c, int32_t rs,
                                                                const int fix)
 {
-    int32_t v = mf_smmulr(x, m);
-    if (fix) {
-        v += v >> 31;
-    }
-    return (int8_t)mf_ssat8((v + c) >> rs);
+    const int32_t v = mf_smmlar(x, m, fix ? c + (x >> 31) : c);
+    return (int8_t)mf_ssat8(v >> rs);
 }
 
 /* One output from its raw sum (bias not included) and its dsp_chan record, any mode. */

@@ -18,6 +18,7 @@ import pytest
 
 from support.compare import compare_bytes
 from support.tflite_edit import ops_of
+from codegen.ops.base import Sym
 from support.tfmodels import Case, convert_with
 from support.variants import dsp_params, kernel_variant  # noqa: F401  (fixture)
 
@@ -75,6 +76,12 @@ SPECS = [
     DwSpec("dw_k5x3_s1x2_same_clip1_m1_c4_lanes", (10, 9, 4), (5, 3), strides=(1, 2), padding="same",
            dilation=1, act="clip1", modes=("int8",)),
     DwSpec("dw_k3_dil2_same_m1_c4_lanes", (9, 8, 4), (3, 3), padding="same", dilation=2, modes=("int8",)),
+    # 3x3 stride 1: the planar path (the one above goes there too: its plane transposed)
+    DwSpec("dw_k3_s1_same_none_c8_planar_fast", (7, 6, 8), (3, 3), padding="same", modes=("int8",)),
+    DwSpec("dw_k3_s1_same_relu_c4_planar_partial_strip", (6, 9, 4), (3, 3), padding="same", act="relu",
+           modes=("int8",)),
+    DwSpec("dw_k3_s1_valid_relu_c12_planar", (8, 7, 12), (3, 3), act="relu", modes=("int8",)),
+    DwSpec("dw_k3_s1_same_relu_c8_planar_bands", (40, 40, 8), (3, 3), padding="same", act="relu", modes=("int8",)),
 ]
 
 
@@ -104,9 +111,11 @@ def test_depthwise_conv2d_matches_tflm(spec: DwSpec, mode: str, kernel_variant: 
 
 
 def test_dsp_paths_are_all_covered() -> None:
-    """The int8 cases above reach every path of the dsp kernel: 3x3 windows inside the input and
-    crossing its border, other windows (clipped), the generic fallback (depth multipliers, channels
-    not a multiple of 4), and every requantisation mode."""
+    """The int8 cases above reach every path of the dsp kernel: the planar path (3x3 stride 1: planes
+    along the width and transposed, a last partial strip, several bands, one shift for every channel
+    and the general FAST requantisation), the four-lane path (3x3 windows inside the input and
+    crossing its border, other windows), the generic fallback (depth multipliers, channels not a
+    multiple of 4), and every requantisation mode."""
     from codegen.ops import dsp_pack
     seen: set = set()
     for spec in SPECS:
@@ -114,12 +123,18 @@ def test_dsp_paths_are_all_covered() -> None:
             attrs = {"_experimental_disable_per_channel": True} if spec.per_tensor else {}
             for p in dsp_params(convert_with(spec.case(), "int8", **attrs), "mf_depthwise_conv2d_s8"):
                 g = dict(p["geo"].fields)
-                three = (g["k_h"], g["k_w"], g["dil_h"], g["dil_w"]) == (3, 3, 1, 1)
-                seen |= {("path", p.get("dsp_path", 0)), ("rq", p.get("dsp_requant", -1)),
-                         ("window", "3x3" if three else "other"), ("border", "dsp_pad" in p)}
-    want = {("path", dsp_pack.GENERIC), ("path", dsp_pack.DW_LANES), ("rq", dsp_pack.RQ_FAST),
-            ("rq", dsp_pack.RQ_FAST_FLOOR), ("rq", dsp_pack.RQ_EXACT), ("window", "3x3"), ("window", "other"),
-            ("border", True)}
+                seen |= {("path", p["dsp_path"]), ("rq", p["dsp_requant"])}
+                if p["dsp_path"] == dsp_pack.DW_PLANAR:
+                    out_u, out_v = (g["out_h"], g["out_w"]) if p["dsp_transposed"] else (g["out_w"], g["out_h"])
+                    seen |= {("transposed", p["dsp_transposed"]), ("partial", out_u % 4 != 0),
+                             ("bands", out_v > p["dsp_band"]), ("planar rq", p["dsp_requant"])}
+                elif p["dsp_path"] == dsp_pack.DW_LANES:
+                    three = (g["k_h"], g["k_w"], g["dil_h"], g["dil_w"]) == (3, 3, 1, 1)
+                    seen |= {("window", "3x3" if three else "other"), ("border", isinstance(p["dsp_pad"], Sym))}
+    want = {("path", dsp_pack.GENERIC), ("path", dsp_pack.DW_LANES), ("path", dsp_pack.DW_PLANAR),
+            ("rq", dsp_pack.RQ_FAST), ("rq", dsp_pack.RQ_FAST_FLOOR), ("rq", dsp_pack.RQ_EXACT),
+            ("planar rq", dsp_pack.RQ_FLOOR_SHIFT), ("planar rq", dsp_pack.RQ_FAST), ("window", "3x3"), ("window", "other"), ("border", True),
+            ("transposed", 0), ("transposed", 1), ("partial", True), ("bands", True)}
     assert want <= seen, want - seen
 
 

@@ -1,0 +1,159 @@
+/* mf_conv2d_s8_row2: the full 2-pair tiles of two output pixels over a widened column buffer,
+ * requantised (MF_DSP_RQ_FAST or MF_DSP_RQ_FAST_FLOOR) and stored; private to
+ * dsp/mf_conv2d_s8.c (declared in mf_dsp_asm.h, which documents the arguments). Per tile: the
+ * first block of the window by SMUAD (no zeroing), the others two per pass by SMLAD (48
+ * instructions per 64 multiply-accumulates), then the eight outputs (one LDM per row record,
+ * SMMLAR for the multiply and the addition of c). The C path of the kernel (x2p2w and pair2_fast in
+ * mf_conv2d_s8.c) is the same arithmetic and what the host build runs. */
+#if defined(__thumb2__) && defined(__ARM_FEATURE_DSP)
+    .syntax unified
+    .thumb
+
+/* d = a * b (both lanes, SMUAD) on the first block of a tile, d += a * b (SMLAD) after it */
+    .macro ACC first, d, a, b
+    .if \first
+    smuad \d, \a, \b
+    .else
+    smlad \d, \a, \b, \d
+    .endif
+    .endm
+
+/* One lane of one 4-byte block of the window: r2/r3 hold the lane of pixel 0 and 1, ip/lr the lane's
+ * weight words of pair 0 and 1 (H, for the A sums), then their SXTB16 (W of the even row, B sums).
+ * Sums: pair 0 A/B r4/r5 (pixel 0) r8/r9 (pixel 1), pair 1 A/B r6/r7 (pixel 0) r10/r11 (pixel 1). */
+    .macro LANE first=0
+    ldrd r2, r3, [r0], #8
+    ldrd ip, lr, [r1], #8
+    ACC \first, r4, ip, r2
+    ACC \first, r8, ip, r3
+    ACC \first, r6, lr, r2
+    ACC \first, r10, lr, r3
+    sxtb16 ip, ip
+    sxtb16 lr, lr
+    ACC \first, r5, ip, r2
+    ACC \first, r9, ip, r3
+    ACC \first, r7, lr, r2
+    ACC \first, r11, lr, r3
+    .endm
+
+/* x0, x1 (X = 2 * (sum + bias) of pixel 0 and 1) -> SSAT8((SMMLAR(X, m, c') >> rs), c' = c, or
+ * c + (X >> 31) when fix (MF_DSP_RQ_FAST: the rounding of negative ties); the record's m, c, rs in
+ * r3, ip, lr; r2 is free. */
+    .macro RQ fix, x0, x1
+    .if \fix
+    add r2, ip, \x0, asr #31
+    smmlar \x0, \x0, r3, r2
+    add r2, ip, \x1, asr #31
+    smmlar \x1, \x1, r3, r2
+    .else
+    smmlar \x0, \x0, r3, ip
+    smmlar \x1, \x1, r3, ip
+    .endif
+    asr \x0, \x0, lr
+    asr \x1, \x1, lr
+    ssat \x0, #8, \x0
+    ssat \x1, #8, \x1
+    .endm
+
+/* The two rows of one pair for both pixels (records at r0, advanced): row r from the B sums
+ * (b0, b1), row r + 1 from (A - B) / 256 (a0, a1); the outputs replace the sums. */
+    .macro PAIR fix, a0, b0, a1, b1
+    sub \a0, \a0, \b0
+    sub \a1, \a1, \b1
+    ldmia r0!, {r2, r3, ip, lr}
+    add \b0, r2, \b0, lsl #1
+    add \b1, r2, \b1, lsl #1
+    RQ \fix, \b0, \b1
+    ldmia r0!, {r2, r3, ip, lr}
+    add \a0, r2, \a0, asr #7
+    add \a1, r2, \a1, asr #7
+    RQ \fix, \a0, \a1
+    .endm
+
+    .macro EPILOGUE fix
+    ldr r0, [sp, #12]
+    PAIR \fix, r4, r5, r8, r9
+    PAIR \fix, r6, r7, r10, r11
+    str r0, [sp, #12]
+    .endm
+
+    .section .text.mf_conv2d_s8_row2, "ax", %progbits
+    .balign 4
+    .global mf_conv2d_s8_row2
+    .thumb_func
+    .type mf_conv2d_s8_row2, %function
+mf_conv2d_s8_row2:
+    push {r4, r5, r6, r7, r8, r9, r10, r11, lr}
+    sub sp, sp, #36
+    /* frame: [sp] end of the column buffer, [4] its start, [8] where the MAC loop enters after the
+     * first block, [12] records, [16] o0, [20] o1, [24] end of the tiles' weights, [28] epilogue */
+    ldrd r2, r3, [r0]
+    add r4, r2, r3, lsl #4
+    strd r4, r2, [sp]
+    ldr r1, [r0, #8]
+    ldrd r4, r5, [r0, #12]
+    str r4, [sp, #12]
+    ldrd r6, r7, [r0, #20]
+    strd r5, r6, [sp, #16]
+    mul r7, r7, r3
+    add r7, r1, r7, lsl #4
+    str r7, [sp, #24]
+    ldr r7, [r0, #28]
+    adr r5, 8f
+    adr r6, 7f
+    cmp r7, #0
+    it ne
+    movne r6, r5
+    orr r6, r6, #1
+    str r6, [sp, #28]
+    /* after the first block: nblk - 1 blocks, two per pass (an odd count enters at the second) */
+    subs r3, r3, #1
+    beq 3f
+    adr r6, 1f
+    tst r3, #1
+    beq 3f
+    adr r6, 2f
+3:
+    orr r6, r6, #1
+    str r6, [sp, #8]
+0:
+    ldr r0, [sp, #4]
+    LANE 1
+    LANE 0
+    ldr pc, [sp, #8]
+1:
+    LANE
+    LANE
+2:
+    LANE
+    LANE
+    ldr r2, [sp]
+    cmp r0, r2
+    bne 1b
+    ldr pc, [sp, #28]
+7:
+    EPILOGUE 0
+    b 9f
+8:
+    EPILOGUE 1
+9:
+    ldrd r0, r2, [sp, #16]
+    strb r5, [r0]
+    strb r4, [r0, #1]
+    strb r7, [r0, #2]
+    strb r6, [r0, #3]
+    strb r9, [r2]
+    strb r8, [r2, #1]
+    strb r11, [r2, #2]
+    strb r10, [r2, #3]
+    add r0, r0, #4
+    add r2, r2, #4
+    strd r0, r2, [sp, #16]
+    ldr r2, [sp, #24]
+    cmp r1, r2
+    bne 0b
+    mov r0, r1
+    add sp, sp, #36
+    pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}
+    .size mf_conv2d_s8_row2, . - mf_conv2d_s8_row2
+#endif

@@ -1,0 +1,105 @@
+/*
+ * Private to the dsp kernels: the hand-scheduled assembly loops, one per .S file beside the kernel
+ * that calls them (firmware/kernels/dsp/<kernel>_<loop>.S; the build links a kernel's .S files with
+ * it). They run on Thumb-2 cores with the DSP extension in optimised builds (MF_DSP_ASM, where the
+ * C kernels call them); every other build runs the C beside each call, which is the same
+ * arithmetic (the host suite tests it).
+ */
+#ifndef MF_DSP_ASM_H
+#define MF_DSP_ASM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mcuforge/dsp.h"
+
+/* The loops need 14 registers: at -O0 the frame pointer takes one, so only optimised builds use them. */
+#if MF_DSP_NATIVE && defined(__thumb2__) && defined(__OPTIMIZE__)
+#define MF_DSP_ASM 1
+#else
+#define MF_DSP_ASM 0
+#endif
+
+/* A compile-time check of the layouts the assembly reads (C99 has no _Static_assert). */
+#define MF_ASM_OFFSET(type, field, offset) \
+    typedef char mf_asm_offset_##type##_##field[offsetof(type, field) == (offset) ? 1 : -1]
+
+/* CONV_2D (mf_conv2d_s8_row2.S): `tiles` full 2-pair tiles (4 output rows each) of two pixels over a
+ * widened column buffer wcol (per 4-byte block of the window: the SXTB16 words of pixel 0 and 1, then
+ * their SXTB16-ROR-8 words), weights w (nn.h row-pair layout), records rec (4 words per row),
+ * requantised as MF_DSP_RQ_FAST (fix = 1) or MF_DSP_RQ_FAST_FLOOR (fix = 0), the rows of pixel 0
+ * stored from o0 and pixel 1's from o1 (o1 == o0 for a pixel computed alone). Returns the weights
+ * after the tiles. */
+typedef struct {
+    const int32_t *wcol;
+    int32_t nblk; /* >= 1 */
+    const int32_t *w;
+    const int32_t *rec;
+    int8_t *o0, *o1;
+    int32_t tiles; /* >= 1 */
+    int32_t fix;
+} mf_row2_args;
+#if MF_DSP_ASM
+MF_ASM_OFFSET(mf_row2_args, nblk, 4);
+MF_ASM_OFFSET(mf_row2_args, w, 8);
+MF_ASM_OFFSET(mf_row2_args, rec, 12);
+MF_ASM_OFFSET(mf_row2_args, o0, 16);
+MF_ASM_OFFSET(mf_row2_args, o1, 20);
+MF_ASM_OFFSET(mf_row2_args, tiles, 24);
+MF_ASM_OFFSET(mf_row2_args, fix, 28);
+const int32_t *mf_conv2d_s8_row2(const mf_row2_args *a);
+#endif
+
+/* DEPTHWISE_CONV_2D (mf_depthwise_conv2d_s8_strip.S): one channel of a 3x3 stride-1 depthwise
+ * convolution over `strips` strips of its planar copy, strip_bytes apart. A strip holds, for rows
+ * r = 0 .. passes + 1, three words (P01, P23, P45): the int16 pairs (x + input_offset) at positions
+ * u0 .. u0 + 5 of plane row v0 + r. Pass k of strip s computes the outputs at u0 + 4 s .. + 3 of row
+ * v0 + k, stored at out + k * step_v + (4 s + i) * step_u. weights: the channel's (Wa, Wb) per kernel
+ * row, Wa = (w0, w1), Wb = (w2, w1) in int16 lanes, scaled as its record says; rec: its dsp_chan
+ * record; mode: MF_DSP_RQ_FLOOR_SHIFT, MF_DSP_RQ_FAST or MF_DSP_RQ_FAST_FLOOR (nn.h). */
+typedef struct {
+    const int32_t *rows;
+    const int32_t *weights; /* [6] */
+    const int32_t *rec;     /* [4] */
+    int8_t *out;
+    int32_t step_u, step_v;
+    int32_t passes; /* >= 1 */
+    int32_t mode;
+    int32_t strips; /* >= 1 */
+    int32_t strip_bytes;
+} mf_dw_strip_args;
+#if MF_DSP_ASM
+MF_ASM_OFFSET(mf_dw_strip_args, weights, 4);
+MF_ASM_OFFSET(mf_dw_strip_args, rec, 8);
+MF_ASM_OFFSET(mf_dw_strip_args, out, 12);
+MF_ASM_OFFSET(mf_dw_strip_args, step_u, 16);
+MF_ASM_OFFSET(mf_dw_strip_args, step_v, 20);
+MF_ASM_OFFSET(mf_dw_strip_args, passes, 24);
+MF_ASM_OFFSET(mf_dw_strip_args, mode, 28);
+MF_ASM_OFFSET(mf_dw_strip_args, strips, 32);
+MF_ASM_OFFSET(mf_dw_strip_args, strip_bytes, 36);
+void mf_depthwise_conv2d_s8_strip(const mf_dw_strip_args *a);
+#endif
+
+/* DEPTHWISE_CONV_2D (mf_depthwise_conv2d_s8_strip.S): one plane row of 4 channels into the strips.
+ * row: the input words (4 channels each) at positions 0 .. 4 strips + 1 of the row (the zero point
+ * outside the input); strip s's row of channel k, the words (x_2j + offset | x_2j+1 + offset << 16)
+ * for j = 2 s .. 2 s + 2, is stored at dst + k * chan_bytes + s * strip_bytes (bytes). off2: the
+ * input offset in both 16-bit lanes. */
+typedef struct {
+    const uint32_t *row;
+    int32_t *dst;
+    int32_t chan_bytes, off2;
+    int32_t strips; /* >= 1 */
+    int32_t strip_bytes;
+} mf_dw_plane_args;
+#if MF_DSP_ASM
+MF_ASM_OFFSET(mf_dw_plane_args, dst, 4);
+MF_ASM_OFFSET(mf_dw_plane_args, chan_bytes, 8);
+MF_ASM_OFFSET(mf_dw_plane_args, off2, 12);
+MF_ASM_OFFSET(mf_dw_plane_args, strips, 16);
+MF_ASM_OFFSET(mf_dw_plane_args, strip_bytes, 20);
+void mf_depthwise_conv2d_s8_plane(const mf_dw_plane_args *a);
+#endif
+
+#endif /* MF_DSP_ASM_H */
