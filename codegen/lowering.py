@@ -256,6 +256,7 @@ class _Layout:
     bands: dict  # tensor -> bytes, for tensors that only ever hold a band of rows (fusion)
 
 
+WORD = 4  # tensors in a share group start on a word (float32 loads, LDRD and LDM need it)
 STATIC_SCRATCH = "scratch"  # the static buffer of the kernel scratch that stays out of the arena
 
 
@@ -379,6 +380,7 @@ def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict,
         if go == gi or groups[gi].last != t or groups[go].first != t or len(groups[go].members) != 1:
             continue
         g1 = groups[gi]
+        off = -(-off // WORD) * WORD  # more room is as safe, and every member stays word-aligned
         a = g1.members[ri] - off
         shift = max(0, -a)
         members = {r: p + shift for r, p in g1.members.items()}

@@ -18,7 +18,19 @@
 
 static inline void spread_blocks(const int8_t *x, int32_t nblk, int32_t *dst)
 {
-    for (; nblk > 0; --nblk, x += 4, dst += 4) {
+    const int8_t *end4 = x + 4 * (nblk & ~3), *end = x + 4 * nblk;
+    for (; x != end4; x += 16, dst += 16) {
+        const uint32_t v0 = mf_read32(x), v1 = mf_read32(x + 4), v2 = mf_read32(x + 8), v3 = mf_read32(x + 12);
+        dst[0] = mf_sxtb16(v0);
+        dst[2] = mf_sxtb16_ror8(v0);
+        dst[4] = mf_sxtb16(v1);
+        dst[6] = mf_sxtb16_ror8(v1);
+        dst[8] = mf_sxtb16(v2);
+        dst[10] = mf_sxtb16_ror8(v2);
+        dst[12] = mf_sxtb16(v3);
+        dst[14] = mf_sxtb16_ror8(v3);
+    }
+    for (; x != end; x += 4, dst += 4) {
         const uint32_t v = mf_read32(x);
         dst[0] = mf_sxtb16(v);
         dst[2] = mf_sxtb16_ror8(v);
@@ -37,28 +49,46 @@ typedef struct {
     const int8_t *input, *input_end;
     int32_t rblk;      /* blocks per window row */
     int32_t row_bytes; /* k_w * in_c */
-    int8_t zp;         /* the input zero point */
-    int32_t zl, zh;    /* its word widened */
+    uint32_t zp;       /* the input zero point in every byte */
+    int32_t zl, zh;    /* widened */
     int8_t *tmp;       /* rblk * 4 bytes of scratch */
 } window_ctx;
 
-/* Window row ky of the pixel whose window starts at input (iy, in_x0), crossing the border or
- * dilated: assembled in tmp (zero point outside the input), then spread. */
+/* Window row ky of the pixel whose window starts at input (iy, in_x0), crossing the border, dilated,
+ * or ending at the input's end: assembled in tmp (the zero point outside the input, 0 after the
+ * row), then spread. */
 static __attribute__((noinline)) void spread_row_slow(const mf_conv2d_s8_params *p, const window_ctx *w, int32_t iy,
                                                       int32_t in_x0, int32_t *dst)
 {
     const mf_conv_geometry *g = &p->geo;
+    const int8_t *row = w->input + (size_t)iy * g->in_w * g->in_c;
+    if ((g->in_c & 3) == 0) { /* taps of whole blocks: each read in place, or the zero point */
+        const int32_t tblk = g->in_c >> 2;
+        for (int32_t kx = 0; kx < g->k_w; ++kx, dst += 4 * tblk) {
+            const int32_t ix = in_x0 + g->dil_w * kx;
+            if (ix >= 0 && ix < g->in_w) {
+                spread_blocks(row + (size_t)ix * g->in_c, tblk, dst);
+            } else {
+                fill_blocks(w->zl, w->zh, tblk, dst);
+            }
+        }
+        return;
+    }
     int8_t *t = w->tmp;
+    for (int32_t k = 0; k < w->rblk; ++k) {
+        memcpy(t + 4 * k, &w->zp, 4);
+    }
     for (int32_t kx = 0; kx < g->k_w; ++kx) {
         const int32_t ix = in_x0 + g->dil_w * kx;
-        const int8_t *src = w->input + ((size_t)iy * g->in_w + ix) * g->in_c;
-        const int inside = ix >= 0 && ix < g->in_w;
-        for (int32_t c = 0; c < g->in_c; ++c) {
-            *t++ = inside ? src[c] : w->zp;
+        if (ix >= 0 && ix < g->in_w) {
+            const int8_t *src = row + (size_t)ix * g->in_c;
+            for (int32_t c = 0; c < g->in_c; ++c) {
+                t[kx * g->in_c + c] = src[c];
+            }
         }
     }
     for (int32_t k = w->row_bytes; k < 4 * w->rblk; ++k) {
-        *t++ = 0;
+        t[k] = 0;
     }
     spread_blocks(w->tmp, w->rblk, dst);
 }
@@ -68,16 +98,28 @@ static void spread_window(const mf_conv2d_s8_params *p, const window_ctx *w, int
 {
     const mf_conv_geometry *g = &p->geo;
     const int32_t in_y0 = oy * g->stride_h - g->pad_top, in_x0 = ox * g->stride_w - g->pad_left;
+    const int32_t rblk = w->rblk;
+    const size_t step = (size_t)g->dil_h * g->in_w * g->in_c;
+    if (g->dil_w == 1 && in_x0 >= 0 && in_x0 + g->k_w <= g->in_w && in_y0 >= 0 &&
+        in_y0 + g->dil_h * (g->k_h - 1) < g->in_h) {
+        const int8_t *row = w->input + ((size_t)in_y0 * g->in_w + in_x0) * g->in_c;
+        if (row + (size_t)(g->k_h - 1) * step + 4 * rblk <= w->input_end) { /* the whole window in place */
+            for (int32_t ky = 0; ky < g->k_h; ++ky, dst += 4 * rblk, row += step) {
+                spread_blocks(row, rblk, dst);
+            }
+            return;
+        }
+    }
     const int fast = g->dil_w == 1 && in_x0 >= 0 && in_x0 + g->k_w <= g->in_w;
-    for (int32_t ky = 0; ky < g->k_h; ++ky, dst += 4 * w->rblk) {
+    for (int32_t ky = 0; ky < g->k_h; ++ky, dst += 4 * rblk) {
         const int32_t iy = in_y0 + g->dil_h * ky;
         if (iy < 0 || iy >= g->in_h) {
-            fill_blocks(w->zl, w->zh, w->rblk, dst);
+            fill_blocks(w->zl, w->zh, rblk, dst);
             continue;
         }
-        const int8_t *row = w->input + ((size_t)iy * g->in_w + in_x0) * g->in_c;
-        if (fast && row + 4 * w->rblk <= w->input_end) {
-            spread_blocks(row, w->rblk, dst);
+        const int8_t *r = w->input + ((size_t)iy * g->in_w + in_x0) * g->in_c;
+        if (fast && r + 4 * rblk <= w->input_end) {
+            spread_blocks(r, rblk, dst);
         } else {
             spread_row_slow(p, w, iy, in_x0, dst);
         }
@@ -205,9 +247,8 @@ void mf_conv2d_s8(const mf_conv2d_s8_params *p, const int8_t *input, int8_t *out
     const int32_t nblk = g->k_h * rblk;
     const uint32_t zp = ((uint32_t)(-p->input_offset) & 0xFFu) * 0x01010101u;
     int32_t *wcol = p->dsp_scratch;
-    const window_ctx w = {input, input + (size_t)g->in_h * g->in_w * g->in_c, rblk, row_bytes,
-                          (int8_t)(-p->input_offset), mf_sxtb16(zp), mf_sxtb16_ror8(zp),
-                          (int8_t *)(wcol + 4 * nblk)};
+    const window_ctx w = {input, input + (size_t)g->in_h * g->in_w * g->in_c, rblk, row_bytes, zp,
+                          mf_sxtb16(zp), mf_sxtb16_ror8(zp), (int8_t *)(wcol + 4 * nblk)};
     const int32_t npix = g->out_h * g->out_w;
     int32_t oy = 0, ox = 0;
     for (int32_t pix = 0; pix < npix; pix += 2) {
