@@ -34,10 +34,33 @@ def _words(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.where(u >= _I32, u - (1 << 32), u).astype(np.int32)
 
 
-def pack_row_pairs(w: np.ndarray, tile: int) -> np.ndarray | None:
+def pair_chunk(w: np.ndarray) -> int | None:
+    """The largest count of 4-input blocks over which every row pair's sums stay exact: 256 * S of an
+    odd row must fit 32 bits, so its sum |W| over a chunk stays below 2^16 (the kernel adds the
+    chunks' row sums up). None when one block already breaks it (cannot happen for int8 weights)."""
+    w = np.asarray(w, dtype=np.int64)
+    rows, k = w.shape
+    k4 = -(-k // 4) * 4
+    odd = np.zeros((rows // 2, k4), dtype=np.int64)
+    odd[:, :k] = np.abs(w[1:rows - rows % 2:2])
+    blocks = odd.reshape(len(odd), -1, 4).sum(axis=2)                 # [pairs][blocks]
+    n = blocks.shape[1]
+    if n == 0 or len(blocks) == 0 or int(blocks.sum(axis=1).max()) < 1 << 16:
+        return max(n, 1)
+    csum = np.concatenate([np.zeros((len(blocks), 1), dtype=np.int64), np.cumsum(blocks, axis=1)], axis=1)
+    for c in range(n - 1, 0, -1):
+        ends = np.minimum(np.arange(c, n + c, c), n)
+        starts = np.arange(0, n, c)
+        if int((csum[:, ends] - csum[:, starts]).max()) < 1 << 16:
+            return c
+    return None
+
+
+def pack_row_pairs(w: np.ndarray, tile: int, chunk: int | None = None) -> np.ndarray | None:
     """Weights [rows][K] (int8 values) as the row-pair stream of the dsp GEMM, or None when a pair
-    cannot be packed exactly (a W[r+1][k] of -128 under a negative W[r][k], or a row whose
-    sum |W| reaches 2^16 so that 256 * S could leave 32 bits).
+    cannot be packed exactly (a W[r+1][k] of -128 under a negative W[r][k], or an odd row whose
+    sum |W| reaches 2^16 over a chunk of `chunk` blocks (the whole row by default) so that 256 * S
+    could leave 32 bits).
 
     Layout: K is padded with zeros to a multiple of 4 and the rows to an even count. Pair j holds
     H_j[k] = W[2j][k] + 256 W[2j+1][k]; per block b of 4 inputs its two words are
@@ -55,7 +78,8 @@ def pack_row_pairs(w: np.ndarray, tile: int) -> np.ndarray | None:
     lo, hi = padded[0::2], padded[1::2]
     if np.any((hi == -128) & (lo < 0)):
         return None
-    if int(np.abs(padded).sum(axis=1).max(initial=0)) >= 1 << 16:
+    fits = pair_chunk(padded)
+    if fits is None or fits < min(k4 // 4 if chunk is None else chunk, max(k4 // 4, 1)):
         return None
     h = lo + 256 * hi                                     # [pairs][k4], in int16 range
     blocks = h.reshape(len(h), k4 // 4, 4)

@@ -122,6 +122,8 @@ typedef struct {
     int32_t dsp_path, dsp_requant; /* DSP (see CONV_2D): row pairs over K = in_depth */
     const int32_t *dsp_filter;
     const int32_t *dsp_chan;  /* [out_depth][4] */
+    int32_t dsp_chunk;        /* the pairs' sums are taken over chunks of this many 4-byte blocks */
+    int32_t *dsp_scratch;     /* 8 * ceil(in_depth / 4) bytes: the widened input row */
 } mf_fully_connected_s8_params;
 void mf_fully_connected_s8(const mf_fully_connected_s8_params *p, const int8_t *input, int8_t *output);
 

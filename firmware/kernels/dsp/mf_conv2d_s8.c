@@ -78,12 +78,21 @@ static __attribute__((noinline)) void spread_row_slow(const mf_conv2d_s8_params 
     for (int32_t k = 0; k < w->rblk; ++k) {
         memcpy(t + 4 * k, &w->zp, 4);
     }
-    for (int32_t kx = 0; kx < g->k_w; ++kx) {
-        const int32_t ix = in_x0 + g->dil_w * kx;
-        if (ix >= 0 && ix < g->in_w) {
-            const int8_t *src = row + (size_t)ix * g->in_c;
-            for (int32_t c = 0; c < g->in_c; ++c) {
-                t[kx * g->in_c + c] = src[c];
+    if (g->dil_w == 1) { /* one run of bytes inside the input: taps [kx0, kx1) */
+        const int32_t kx0 = in_x0 < 0 ? -in_x0 : 0;
+        const int32_t kx1 = in_x0 + g->k_w > g->in_w ? g->in_w - in_x0 : g->k_w;
+        const int8_t *src = row + (size_t)(in_x0 + kx0) * g->in_c;
+        for (int32_t k = kx0 * g->in_c; k < kx1 * g->in_c; ++k) {
+            t[k] = *src++;
+        }
+    } else {
+        for (int32_t kx = 0; kx < g->k_w; ++kx) {
+            const int32_t ix = in_x0 + g->dil_w * kx;
+            if (ix >= 0 && ix < g->in_w) {
+                const int8_t *src = row + (size_t)ix * g->in_c;
+                for (int32_t c = 0; c < g->in_c; ++c) {
+                    t[kx * g->in_c + c] = src[c];
+                }
             }
         }
     }

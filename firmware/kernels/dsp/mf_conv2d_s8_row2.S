@@ -6,17 +6,9 @@
  * SMMLAR for the multiply and the addition of c). The C path of the kernel (x2p2w and pair2_fast in
  * mf_conv2d_s8.c) is the same arithmetic and what the host build runs. */
 #if defined(__thumb2__) && defined(__ARM_FEATURE_DSP)
+#include "mf_dsp_asm_macros.h"
     .syntax unified
     .thumb
-
-/* d = a * b (both lanes, SMUAD) on the first block of a tile, d += a * b (SMLAD) after it */
-    .macro ACC first, d, a, b
-    .if \first
-    smuad \d, \a, \b
-    .else
-    smlad \d, \a, \b, \d
-    .endif
-    .endm
 
 /* One lane of one 4-byte block of the window: r2/r3 hold the lane of pixel 0 and 1, ip/lr the lane's
  * weight words of pair 0 and 1 (H, for the A sums), then their SXTB16 (W of the even row, B sums).
@@ -36,23 +28,10 @@
     ACC \first, r11, lr, r3
     .endm
 
-/* x0, x1 (X = 2 * (sum + bias) of pixel 0 and 1) -> SSAT8((SMMLAR(X, m, c') >> rs), c' = c, or
- * c + (X >> 31) when fix (MF_DSP_RQ_FAST: the rounding of negative ties); the record's m, c, rs in
- * r3, ip, lr; r2 is free. */
+/* x0, x1: X = 2 * (sum + bias) of pixel 0 and 1 -> their outputs (RQ1) */
     .macro RQ fix, x0, x1
-    .if \fix
-    add r2, ip, \x0, asr #31
-    smmlar \x0, \x0, r3, r2
-    add r2, ip, \x1, asr #31
-    smmlar \x1, \x1, r3, r2
-    .else
-    smmlar \x0, \x0, r3, ip
-    smmlar \x1, \x1, r3, ip
-    .endif
-    asr \x0, \x0, lr
-    asr \x1, \x1, lr
-    ssat \x0, #8, \x0
-    ssat \x1, #8, \x1
+    RQ1 \fix, \x0
+    RQ1 \fix, \x1
     .endm
 
 /* The two rows of one pair for both pixels (records at r0, advanced): row r from the B sums

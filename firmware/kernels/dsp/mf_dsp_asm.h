@@ -102,4 +102,27 @@ MF_ASM_OFFSET(mf_dw_plane_args, strip_bytes, 20);
 void mf_depthwise_conv2d_s8_plane(const mf_dw_plane_args *a);
 #endif
 
+/* FULLY_CONNECTED (mf_fully_connected_s8_rows.S): `tiles` full 4-pair tiles (8 output rows each) over
+ * one widened input row x (per 4-byte block its SXTB16 and SXTB16-ROR-8 words), weights w (nn.h
+ * row-pair layout), records rec, requantised as mf_row2_args says, stored from out. Returns the
+ * weights after the tiles. */
+typedef struct {
+    const int32_t *x;
+    int32_t nblk; /* >= 1 */
+    const int32_t *w;
+    const int32_t *rec;
+    int8_t *out;
+    int32_t tiles; /* >= 1 */
+    int32_t fix;
+} mf_fc_rows_args;
+#if MF_DSP_ASM
+MF_ASM_OFFSET(mf_fc_rows_args, nblk, 4);
+MF_ASM_OFFSET(mf_fc_rows_args, w, 8);
+MF_ASM_OFFSET(mf_fc_rows_args, rec, 12);
+MF_ASM_OFFSET(mf_fc_rows_args, out, 16);
+MF_ASM_OFFSET(mf_fc_rows_args, tiles, 20);
+MF_ASM_OFFSET(mf_fc_rows_args, fix, 24);
+const int32_t *mf_fully_connected_s8_rows(const mf_fc_rows_args *a);
+#endif
+
 #endif /* MF_DSP_ASM_H */
