@@ -25,6 +25,8 @@
  *                       FPU; portable C otherwise, chosen by __ARM_FP, independently of the DSP
  *                       extension)
  *   mf_f32_trunc2_s16(x) the same saturated to [-32768, 32767] (VCVT.S16.F32, sign-extended)
+ *   mf_f32_fix15(x)     trunc(x * 2^15) as int32, saturated to int32, NaN -> 0 (VCVT.S32.F32 #15)
+ *   mf_qadd(a, b)       a + b saturated to int32 (QADD)
  *   mf_ldrd_inc(&p)     two words from an 8-byte aligned p; p += 2
  *   mf_read32(p)        4 bytes from any address (little-endian), as a word
  */
@@ -89,6 +91,7 @@ static inline int32_t mf_smmla(int32_t a, int32_t b, int32_t c)
     __asm__("smmla %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(c));
     return r;
 }
+static inline int32_t mf_qadd(int32_t a, int32_t b) { return __qadd(a, b); }
 static inline int32_t mf_ssat8(int32_t x) { return __ssat(x, 8); }
 static inline int32_t mf_ssat16(int32_t x) { return __ssat(x, 16); }
 static inline int32_t mf_ssat24(int32_t x) { return __ssat(x, 24); }
@@ -154,6 +157,11 @@ static inline int32_t mf_smmla(int32_t a, int32_t b, int32_t c)
 {
     return (int32_t)((uint32_t)c + (uint32_t)(int32_t)(((int64_t)a * (int64_t)b) >> 32));
 }
+static inline int32_t mf_qadd(int32_t a, int32_t b)
+{
+    const int64_t v = (int64_t)a + b;
+    return v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : (int32_t)v);
+}
 static inline int32_t mf_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
 static inline int32_t mf_ssat16(int32_t x) { return x < -32768 ? -32768 : (x > 32767 ? 32767 : x); }
 static inline int32_t mf_ssat24(int32_t x)
@@ -186,6 +194,12 @@ static inline int32_t mf_f32_trunc2_s16(float x)
     __asm__("vcvt.s16.f32 %1, %1, #1\n\tvmov %0, %1" : "=r"(r), "+t"(x));
     return r;
 }
+static inline int32_t mf_f32_fix15(float x)
+{
+    int32_t r;
+    __asm__("vcvt.s32.f32 %1, %1, #15\n\tvmov %0, %1" : "=r"(r), "+t"(x));
+    return r;
+}
 #else
 static inline int32_t mf_f32_trunc2_sat(float x, float limit, int32_t lo, int32_t hi)
 {
@@ -202,6 +216,19 @@ static inline int32_t mf_f32_trunc2_sat(float x, float limit, int32_t lo, int32_
 }
 static inline int32_t mf_f32_trunc2(float x) { return mf_f32_trunc2_sat(x, 1073741824.0f, INT32_MIN, INT32_MAX); }
 static inline int32_t mf_f32_trunc2_s16(float x) { return mf_f32_trunc2_sat(x, 16384.0f, INT16_MIN, INT16_MAX); }
+static inline int32_t mf_f32_fix15(float x)
+{
+    if (x != x) {
+        return 0;
+    }
+    if (x >= 65536.0f) {
+        return INT32_MAX;
+    }
+    if (x <= -65536.0f) {
+        return INT32_MIN;
+    }
+    return (int32_t)(x * 32768.0f); /* exact: a power-of-two scaling, |x| < 2^16 */
+}
 #endif
 
 #endif /* MCUFORGE_DSP_H */

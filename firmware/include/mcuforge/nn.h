@@ -433,7 +433,9 @@ typedef struct {
 } mf_softmax_f32_params;
 void mf_softmax_f32(const mf_softmax_f32_params *p, const float *input, float *output);
 
-/* QUANTIZE f32 -> s8/s16: out = clamp(roundf(in / scale) + zero_point) (a float division, as TFLM);
+/* QUANTIZE f32 -> s8/s16: out = clamp(roundf(in / scale) + zero_point) (a float division, as TFLM;
+ * the s8 DSP variant multiplies by 1 / scale and divides only the quotients near a rounding boundary,
+ * with the same results: dsp/mf_quantize_s8.c);
  * quotients beyond the int32 range and infinities saturate, NaN gives zero_point (TFLM's conversion
  * is undefined there). DEQUANTIZE s8/u8/s16 -> f32: out = scale * (in - zero_point), exact as TFLM's
  * double product. */

@@ -125,4 +125,25 @@ MF_ASM_OFFSET(mf_fc_rows_args, fix, 24);
 const int32_t *mf_fully_connected_s8_rows(const mf_fc_rows_args *a);
 #endif
 
+/* QUANTIZE float32 -> int8 (mf_quantize_s8_mul.S, cores with a single-precision FPU): up to `groups`
+ * groups of four elements by the product with inv = 1 / scale (dsp/mf_quantize_s8.c), stopping
+ * before a group with a quotient near a rounding boundary; returns the groups done. */
+typedef struct {
+    const float *in;
+    int8_t *out;
+    int32_t groups;
+    float inv;
+    int32_t bias;
+} mf_quantize_mul_args;
+#if MF_DSP_ASM && defined(__ARM_FP) && (__ARM_FP & 4)
+#define MF_QUANTIZE_MUL_ASM 1
+MF_ASM_OFFSET(mf_quantize_mul_args, out, 4);
+MF_ASM_OFFSET(mf_quantize_mul_args, groups, 8);
+MF_ASM_OFFSET(mf_quantize_mul_args, inv, 12);
+MF_ASM_OFFSET(mf_quantize_mul_args, bias, 16);
+int32_t mf_quantize_s8_mul(const mf_quantize_mul_args *a);
+#else
+#define MF_QUANTIZE_MUL_ASM 0
+#endif
+
 #endif /* MF_DSP_ASM_H */
