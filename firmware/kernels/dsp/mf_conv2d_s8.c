@@ -259,8 +259,21 @@ void mf_conv2d_s8(const mf_conv2d_s8_params *p, const int8_t *input, int8_t *out
     const window_ctx w = {input, input + (size_t)g->in_h * g->in_w * g->in_c, rblk, row_bytes, zp,
                           mf_sxtb16(zp), mf_sxtb16_ror8(zp), (int8_t *)(wcol + 4 * nblk)};
     const int32_t npix = g->out_h * g->out_w;
-    int32_t oy = 0, ox = 0;
-    for (int32_t pix = 0; pix < npix; pix += 2) {
+    int32_t oy = 0, ox = 0, pix = 0;
+#if MF_DSP_ASM
+    if (g->k_h == 1 && g->k_w == 1 && g->stride_h == 1 && g->stride_w == 1 && g->pad_top == 0 &&
+        g->pad_left == 0 && (g->in_c & 3) == 0 && (g->out_c & 3) == 0 && npix >= 2 &&
+        p->dsp_requant != MF_DSP_RQ_EXACT) { /* pointwise: every pixel pair in assembly */
+        const mf_pointwise_args a = {{wcol, nblk, p->dsp_filter, p->dsp_chan, output, output + g->out_c,
+                                      g->out_c >> 2, p->dsp_requant == MF_DSP_RQ_FAST},
+                                     input, npix >> 1};
+        mf_conv2d_s8_pointwise(&a);
+        pix = npix & ~1;
+        oy = pix / g->out_w;
+        ox = pix - oy * g->out_w;
+    }
+#endif
+    for (; pix < npix; pix += 2) {
         const int32_t y0 = oy, x0 = ox;
         int8_t *o0 = output + (size_t)pix * g->out_c, *o1 = o0;
         spread_window(p, &w, y0, x0, wcol);

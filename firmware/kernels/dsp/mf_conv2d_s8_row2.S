@@ -1,5 +1,6 @@
 /* mf_conv2d_s8_row2: the full 2-pair tiles of two output pixels over a widened column buffer,
- * requantised (MF_DSP_RQ_FAST or MF_DSP_RQ_FAST_FLOOR) and stored; private to
+ * requantised (MF_DSP_RQ_FAST or MF_DSP_RQ_FAST_FLOOR) and stored; mf_conv2d_s8_pointwise: the same
+ * for every pixel pair of a 1x1 stride-1 convolution, the pairs' inputs widened here. Private to
  * dsp/mf_conv2d_s8.c (declared in mf_dsp_asm.h, which documents the arguments). Per tile: the
  * first block of the window by SMUAD (no zeroing), the others two per pass by SMLAD (48
  * instructions per 64 multiply-accumulates), then the eight outputs (one LDM per row record,
@@ -56,16 +57,11 @@
     str r0, [sp, #12]
     .endm
 
-    .section .text.mf_conv2d_s8_row2, "ax", %progbits
-    .balign 4
-    .global mf_conv2d_s8_row2
-    .thumb_func
-    .type mf_conv2d_s8_row2, %function
-mf_conv2d_s8_row2:
-    push {r4, r5, r6, r7, r8, r9, r10, r11, lr}
-    sub sp, sp, #36
-    /* frame: [sp] end of the column buffer, [4] its start, [8] where the MAC loop enters after the
-     * first block, [12] records, [16] o0, [20] o1, [24] end of the tiles' weights, [28] epilogue */
+/* The frame both functions share: [sp] end of the column buffer, [4] its start, [8] where the MAC
+ * loop enters after the first block, [12] records, [16] o0, [20] o1, [24] end of the tiles' weights,
+ * [28] epilogue. From the argument block at r0 (mf_row2_args' first eight words); leaves the
+ * weights in r1 and nblk - 1 in r3. */
+    .macro SETUP
     ldrd r2, r3, [r0]
     add r4, r2, r3, lsl #4
     strd r4, r2, [sp]
@@ -95,6 +91,10 @@ mf_conv2d_s8_row2:
 3:
     orr r6, r6, #1
     str r6, [sp, #8]
+    .endm
+
+/* Every tile of the pixel pair, from the weights at r1 to [24] */
+    .macro TILES
 0:
     ldr r0, [sp, #4]
     LANE 1
@@ -131,8 +131,77 @@ mf_conv2d_s8_row2:
     ldr r2, [sp, #24]
     cmp r1, r2
     bne 0b
+    .endm
+
+    .section .text.mf_conv2d_s8_row2, "ax", %progbits
+    .balign 4
+    .global mf_conv2d_s8_row2
+    .thumb_func
+    .type mf_conv2d_s8_row2, %function
+mf_conv2d_s8_row2:
+    push {r4, r5, r6, r7, r8, r9, r10, r11, lr}
+    sub sp, sp, #36
+    SETUP
+    TILES
     mov r0, r1
     add sp, sp, #36
     pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}
     .size mf_conv2d_s8_row2, . - mf_conv2d_s8_row2
+
+    .section .text.mf_conv2d_s8_pointwise, "ax", %progbits
+    .balign 4
+    .global mf_conv2d_s8_pointwise
+    .thumb_func
+    .type mf_conv2d_s8_pointwise, %function
+mf_conv2d_s8_pointwise:
+    push {r4, r5, r6, r7, r8, r9, r10, r11, lr}
+    sub sp, sp, #60
+    /* the shared frame, then [36] the first weights, [40] the first records, [44] input of the pair,
+     * [48] end of the pairs' input, [52] bytes per input pixel, [56] bytes per output pixel */
+    ldrd r2, r3, [r0, #32]        /* input, pairs */
+    str r2, [sp, #44]
+    ldr r4, [r0, #4]              /* nblk: 4 * nblk bytes per pixel */
+    lsl r4, r4, #2
+    str r4, [sp, #52]
+    mul r3, r3, r4
+    add r2, r2, r3, lsl #1
+    str r2, [sp, #48]
+    ldr r2, [r0, #8]
+    ldr r3, [r0, #12]
+    strd r2, r3, [sp, #36]
+    ldr r2, [r0, #24]             /* tiles: 4 output bytes each */
+    lsl r2, r2, #2
+    str r2, [sp, #56]
+    SETUP
+10: /* a pair: both pixels' inputs widened into the column buffer (xl0 xl1 xh0 xh1 per block) */
+    ldr r0, [sp, #44]
+    ldrd r3, r1, [sp]             /* end, start of the column buffer */
+    ldr r2, [sp, #52]
+11:
+    ldr r5, [r0, r2]
+    ldr r4, [r0], #4
+    sxtb16 r6, r4, ror #8
+    sxtb16 r4, r4
+    sxtb16 r7, r5, ror #8
+    sxtb16 r5, r5
+    stmia r1!, {r4, r5, r6, r7}
+    cmp r1, r3
+    bne 11b
+    add r0, r0, r2
+    str r0, [sp, #44]
+    ldrd r1, r3, [sp, #36]        /* first weights, first records */
+    str r3, [sp, #12]
+    TILES
+    ldrd r0, r2, [sp, #16]        /* o0, o1 are one pixel on: two pixels on from where they began */
+    ldr r3, [sp, #56]
+    add r0, r0, r3
+    add r2, r2, r3
+    strd r0, r2, [sp, #16]
+    ldr r0, [sp, #44]
+    ldr r2, [sp, #48]
+    cmp r0, r2
+    bne 10b
+    add sp, sp, #60
+    pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}
+    .size mf_conv2d_s8_pointwise, . - mf_conv2d_s8_pointwise
 #endif

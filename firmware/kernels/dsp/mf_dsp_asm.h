@@ -50,6 +50,20 @@ MF_ASM_OFFSET(mf_row2_args, fix, 28);
 const int32_t *mf_conv2d_s8_row2(const mf_row2_args *a);
 #endif
 
+/* CONV_2D 1x1, stride 1, in_c and out_c multiples of 4 (mf_conv2d_s8_row2.S): `pairs` pixel pairs
+ * from `input` (in_c = 4 * nblk bytes per pixel), each widened into wcol and through every tile
+ * (out_c = 4 * tiles bytes per pixel, from o0 = the first pair's output; o1 = o0 + out_c). */
+typedef struct {
+    mf_row2_args row;
+    const int8_t *input;
+    int32_t pairs; /* >= 1 */
+} mf_pointwise_args;
+#if MF_DSP_ASM
+MF_ASM_OFFSET(mf_pointwise_args, input, 32);
+MF_ASM_OFFSET(mf_pointwise_args, pairs, 36);
+void mf_conv2d_s8_pointwise(const mf_pointwise_args *a);
+#endif
+
 /* DEPTHWISE_CONV_2D (mf_depthwise_conv2d_s8_strip.S): one channel of a 3x3 stride-1 depthwise
  * convolution over `strips` strips of its planar copy, strip_bytes apart. A strip holds, for rows
  * r = 0 .. passes + 1, three words (P01, P23, P45): the int16 pairs (x + input_offset) at positions
