@@ -244,6 +244,91 @@ static void row2(const int32_t *wcol, int32_t nblk, const mf_conv2d_s8_params *p
     }
 }
 
+/* Output pixels [pix, end) two at a time through the C path (the last of an odd count alone). */
+static void pixels_c(const mf_conv2d_s8_params *p, const window_ctx *w, int32_t *wcol, int32_t nblk,
+                     int8_t *output, int32_t pix, int32_t end, const mf_rq *rq)
+{
+    const mf_conv_geometry *g = &p->geo;
+    int32_t oy = pix / g->out_w, ox = pix - oy * g->out_w;
+    for (; pix < end; pix += 2) {
+        const int32_t y0 = oy, x0 = ox;
+        int8_t *o0 = output + (size_t)pix * g->out_c, *o1 = o0;
+        spread_window(p, w, y0, x0, wcol);
+        if (++ox == g->out_w) {
+            ox = 0;
+            ++oy;
+        }
+        if (pix + 1 < end) {
+            spread_window(p, w, oy, ox, wcol + 1);
+            o1 += g->out_c;
+            if (++ox == g->out_w) {
+                ox = 0;
+                ++oy;
+            }
+        } else { /* the last pixel alone: in both slots, its outputs stored twice */
+            spread_window(p, w, y0, x0, wcol + 1);
+        }
+        row2(wcol, nblk, p, o0, o1, rq);
+    }
+}
+
+#if MF_DSP_ASM
+/* Runs of pixel pairs whose windows lie inside the input in assembly (mf_conv2d_s8_pairs), the
+ * others in C: a pointwise convolution is one run; otherwise each output row's interior is. */
+static void pixels_asm(const mf_conv2d_s8_params *p, const window_ctx *w, int32_t *wcol, int32_t nblk,
+                       const int8_t *input, int8_t *output, const mf_rq *rq)
+{
+    const mf_conv_geometry *g = &p->geo;
+    const int32_t npix = g->out_h * g->out_w, rblk = w->rblk;
+    mf_pairs_args a = {{wcol, nblk, p->dsp_filter, p->dsp_chan, output, output, g->out_c >> 2,
+                        rq->mode == MF_DSP_RQ_FAST},
+                       input, 0, g->stride_w * g->in_c, g->dil_h * g->in_w * g->in_c, g->k_h, rblk};
+    if (g->k_h == 1 && g->k_w == 1 && g->stride_h == 1 && g->stride_w == 1 && g->pad_top == 0 &&
+        g->pad_left == 0 && (g->in_c & 3) == 0) { /* pointwise: the image is one run */
+        a.pairs = npix >> 1;
+        a.row.o1 = output + g->out_c;
+        a.row_pitch = 4 * rblk;
+        if (a.pairs > 0) {
+            mf_conv2d_s8_pairs(&a);
+        }
+        pixels_c(p, w, wcol, nblk, output, 2 * a.pairs, npix, rq);
+        return;
+    }
+    /* Pairs in raster order, as the C path takes them (the overlap with the input relies on it);
+     * runs of pairs within one output row whose windows lie inside the input go to assembly. */
+    const int32_t ox0 = (g->pad_left + g->stride_w - 1) / g->stride_w;
+    const int32_t ox1 = g->in_w >= g->k_w ? (g->in_w - g->k_w + g->pad_left) / g->stride_w + 1 : 0;
+    int32_t done = 0; /* pixels before it are computed */
+    for (int32_t oy = 0; oy < g->out_h; ++oy) {
+        const int32_t row = oy * g->out_w, in_y0 = oy * g->stride_h - g->pad_top;
+        const int32_t last = in_y0 + g->dil_h * (g->k_h - 1);
+        if (in_y0 < 0 || last >= g->in_h) {
+            continue;
+        }
+        int32_t x1 = ox1 < g->out_w ? ox1 : g->out_w;
+        if (last == g->in_h - 1) { /* the last input row: whole blocks must not read past its end */
+            while (x1 > ox0 && ((x1 - 1) * g->stride_w - g->pad_left) * g->in_c + 4 * rblk > g->in_w * g->in_c) {
+                --x1;
+            }
+        }
+        /* pairs (2k, 2k + 1) with both pixels in [row + ox0, row + x1) */
+        const int32_t first = (row + ox0 + 1) & ~1, end = (row + x1) & ~1;
+        if (end - first < 2) {
+            continue;
+        }
+        pixels_c(p, w, wcol, nblk, output, done, first, rq);
+        const int32_t ox = first - row;
+        a.input = input + ((size_t)in_y0 * g->in_w + (ox * g->stride_w - g->pad_left)) * g->in_c;
+        a.pairs = (end - first) >> 1;
+        a.row.o0 = output + (size_t)first * g->out_c;
+        a.row.o1 = a.row.o0 + g->out_c;
+        mf_conv2d_s8_pairs(&a);
+        done = end;
+    }
+    pixels_c(p, w, wcol, nblk, output, done, npix, rq);
+}
+#endif
+
 void mf_conv2d_s8(const mf_conv2d_s8_params *p, const int8_t *input, int8_t *output)
 {
     if (p->dsp_path == MF_DSP_GENERIC) {
@@ -258,39 +343,11 @@ void mf_conv2d_s8(const mf_conv2d_s8_params *p, const int8_t *input, int8_t *out
     int32_t *wcol = p->dsp_scratch;
     const window_ctx w = {input, input + (size_t)g->in_h * g->in_w * g->in_c, rblk, row_bytes, zp,
                           mf_sxtb16(zp), mf_sxtb16_ror8(zp), (int8_t *)(wcol + 4 * nblk)};
-    const int32_t npix = g->out_h * g->out_w;
-    int32_t oy = 0, ox = 0, pix = 0;
 #if MF_DSP_ASM
-    if (g->k_h == 1 && g->k_w == 1 && g->stride_h == 1 && g->stride_w == 1 && g->pad_top == 0 &&
-        g->pad_left == 0 && (g->in_c & 3) == 0 && (g->out_c & 3) == 0 && npix >= 2 &&
-        p->dsp_requant != MF_DSP_RQ_EXACT) { /* pointwise: every pixel pair in assembly */
-        const mf_pointwise_args a = {{wcol, nblk, p->dsp_filter, p->dsp_chan, output, output + g->out_c,
-                                      g->out_c >> 2, p->dsp_requant == MF_DSP_RQ_FAST},
-                                     input, npix >> 1};
-        mf_conv2d_s8_pointwise(&a);
-        pix = npix & ~1;
-        oy = pix / g->out_w;
-        ox = pix - oy * g->out_w;
+    if (rq.mode != MF_DSP_RQ_EXACT && (g->out_c & 3) == 0 && g->dil_w == 1) {
+        pixels_asm(p, &w, wcol, nblk, input, output, &rq);
+        return;
     }
 #endif
-    for (; pix < npix; pix += 2) {
-        const int32_t y0 = oy, x0 = ox;
-        int8_t *o0 = output + (size_t)pix * g->out_c, *o1 = o0;
-        spread_window(p, &w, y0, x0, wcol);
-        if (++ox == g->out_w) {
-            ox = 0;
-            ++oy;
-        }
-        if (pix + 1 < npix) {
-            spread_window(p, &w, oy, ox, wcol + 1);
-            o1 += g->out_c;
-            if (++ox == g->out_w) {
-                ox = 0;
-                ++oy;
-            }
-        } else { /* the last pixel alone: in both slots, its outputs stored twice */
-            spread_window(p, &w, y0, x0, wcol + 1);
-        }
-        row2(wcol, nblk, p, o0, o1, &rq);
-    }
+    pixels_c(p, &w, wcol, nblk, output, 0, g->out_h * g->out_w, &rq);
 }

@@ -1,6 +1,6 @@
 /* mf_conv2d_s8_row2: the full 2-pair tiles of two output pixels over a widened column buffer,
- * requantised (MF_DSP_RQ_FAST or MF_DSP_RQ_FAST_FLOOR) and stored; mf_conv2d_s8_pointwise: the same
- * for every pixel pair of a 1x1 stride-1 convolution, the pairs' inputs widened here. Private to
+ * requantised (MF_DSP_RQ_FAST or MF_DSP_RQ_FAST_FLOOR) and stored; mf_conv2d_s8_pairs: the same
+ * for a run of pixel pairs whose windows lie inside the input, each window widened here. Private to
  * dsp/mf_conv2d_s8.c (declared in mf_dsp_asm.h, which documents the arguments). Per tile: the
  * first block of the window by SMUAD (no zeroing), the others two per pass by SMLAD (48
  * instructions per 64 multiply-accumulates), then the eight outputs (one LDM per row record,
@@ -148,24 +148,30 @@ mf_conv2d_s8_row2:
     pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}
     .size mf_conv2d_s8_row2, . - mf_conv2d_s8_row2
 
-    .section .text.mf_conv2d_s8_pointwise, "ax", %progbits
+    .section .text.mf_conv2d_s8_pairs, "ax", %progbits
     .balign 4
-    .global mf_conv2d_s8_pointwise
+    .global mf_conv2d_s8_pairs
     .thumb_func
-    .type mf_conv2d_s8_pointwise, %function
-mf_conv2d_s8_pointwise:
+    .type mf_conv2d_s8_pairs, %function
+mf_conv2d_s8_pairs:
     push {r4, r5, r6, r7, r8, r9, r10, r11, lr}
-    sub sp, sp, #60
-    /* the shared frame, then [36] the first weights, [40] the first records, [44] input of the pair,
-     * [48] end of the pairs' input, [52] bytes per input pixel, [56] bytes per output pixel */
+    sub sp, sp, #72
+    /* the shared frame, then [36] the first weights, [40] the first records, [44] window of the
+     * pair's first pixel, [48] end of the pairs' windows, [52] bytes from a pixel's window to the
+     * next one's, [56] bytes per output pixel, [60] window rows, [64] blocks per row, [68] bytes
+     * from the end of a window row to the next row */
     ldrd r2, r3, [r0, #32]        /* input, pairs */
     str r2, [sp, #44]
-    ldr r4, [r0, #4]              /* nblk: 4 * nblk bytes per pixel */
-    lsl r4, r4, #2
+    ldr r4, [r0, #40]             /* pixel step */
     str r4, [sp, #52]
     mul r3, r3, r4
     add r2, r2, r3, lsl #1
     str r2, [sp, #48]
+    ldrd r2, r3, [r0, #44]        /* row pitch, window rows */
+    ldr r4, [r0, #52]             /* blocks per window row */
+    strd r3, r4, [sp, #60]
+    sub r2, r2, r4, lsl #2
+    str r2, [sp, #68]
     ldr r2, [r0, #8]
     ldr r3, [r0, #12]
     strd r2, r3, [sp, #36]
@@ -173,11 +179,15 @@ mf_conv2d_s8_pointwise:
     lsl r2, r2, #2
     str r2, [sp, #56]
     SETUP
-10: /* a pair: both pixels' inputs widened into the column buffer (xl0 xl1 xh0 xh1 per block) */
+10: /* a pair: both windows widened into the column buffer (xl0 xl1 xh0 xh1 per block) */
     ldr r0, [sp, #44]
-    ldrd r3, r1, [sp]             /* end, start of the column buffer */
+    ldr r1, [sp, #4]
     ldr r2, [sp, #52]
+    ldrd r8, r9, [sp, #60]        /* rows, blocks per row */
+    ldr r10, [sp, #68]
 11:
+    mov r3, r9
+12:
     ldr r5, [r0, r2]
     ldr r4, [r0], #4
     sxtb16 r6, r4, ror #8
@@ -185,9 +195,13 @@ mf_conv2d_s8_pointwise:
     sxtb16 r7, r5, ror #8
     sxtb16 r5, r5
     stmia r1!, {r4, r5, r6, r7}
-    cmp r1, r3
+    subs r3, r3, #1
+    bne 12b
+    add r0, r0, r10
+    subs r8, r8, #1
     bne 11b
-    add r0, r0, r2
+    ldr r0, [sp, #44]
+    add r0, r0, r2, lsl #1
     str r0, [sp, #44]
     ldrd r1, r3, [sp, #36]        /* first weights, first records */
     str r3, [sp, #12]
@@ -201,7 +215,7 @@ mf_conv2d_s8_pointwise:
     ldr r2, [sp, #48]
     cmp r0, r2
     bne 10b
-    add sp, sp, #60
+    add sp, sp, #72
     pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}
-    .size mf_conv2d_s8_pointwise, . - mf_conv2d_s8_pointwise
+    .size mf_conv2d_s8_pairs, . - mf_conv2d_s8_pairs
 #endif

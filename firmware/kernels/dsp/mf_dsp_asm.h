@@ -50,18 +50,26 @@ MF_ASM_OFFSET(mf_row2_args, fix, 28);
 const int32_t *mf_conv2d_s8_row2(const mf_row2_args *a);
 #endif
 
-/* CONV_2D 1x1, stride 1, in_c and out_c multiples of 4 (mf_conv2d_s8_row2.S): `pairs` pixel pairs
- * from `input` (in_c = 4 * nblk bytes per pixel), each widened into wcol and through every tile
- * (out_c = 4 * tiles bytes per pixel, from o0 = the first pair's output; o1 = o0 + out_c). */
+/* CONV_2D (mf_conv2d_s8_row2.S): a run of `pairs` pixel pairs whose windows lie inside the input.
+ * The first pixel's window starts at `input`; each next pixel's window pixel_step bytes on; a window
+ * is `rows` rows of rblk 4-byte blocks (nblk = rows * rblk), row_pitch bytes apart. Each pair is
+ * widened into wcol and goes through every tile (out_c = 4 * tiles bytes per pixel, from o0 = the
+ * first pair's output; o1 = o0 + out_c). */
 typedef struct {
     mf_row2_args row;
     const int8_t *input;
     int32_t pairs; /* >= 1 */
-} mf_pointwise_args;
+    int32_t pixel_step, row_pitch;
+    int32_t rows, rblk;
+} mf_pairs_args;
 #if MF_DSP_ASM
-MF_ASM_OFFSET(mf_pointwise_args, input, 32);
-MF_ASM_OFFSET(mf_pointwise_args, pairs, 36);
-void mf_conv2d_s8_pointwise(const mf_pointwise_args *a);
+MF_ASM_OFFSET(mf_pairs_args, input, 32);
+MF_ASM_OFFSET(mf_pairs_args, pairs, 36);
+MF_ASM_OFFSET(mf_pairs_args, pixel_step, 40);
+MF_ASM_OFFSET(mf_pairs_args, row_pitch, 44);
+MF_ASM_OFFSET(mf_pairs_args, rows, 48);
+MF_ASM_OFFSET(mf_pairs_args, rblk, 52);
+void mf_conv2d_s8_pairs(const mf_pairs_args *a);
 #endif
 
 /* DEPTHWISE_CONV_2D (mf_depthwise_conv2d_s8_strip.S): one channel of a 3x3 stride-1 depthwise
