@@ -2,7 +2,7 @@
  * requantised (MF_DSP_RQ_FAST or MF_DSP_RQ_FAST_FLOOR) and stored; mf_conv2d_s8_pairs: the same
  * for a run of pixel pairs whose windows lie inside the input, each window widened here. Private to
  * dsp/mf_conv2d_s8.c (declared in mf_dsp_asm.h, which documents the arguments). Per tile: the
- * first block of the window by SMUAD (no zeroing), the others two per pass by SMLAD (48
+ * first block of the window by SMUAD (no zeroing), the others four per pass by SMLAD (48
  * instructions per 64 multiply-accumulates), then the eight outputs (one LDM per row record,
  * SMMLAR for the multiply and the addition of c). The C path of the kernel (x2p2w and pair2_fast in
  * mf_conv2d_s8.c) is the same arithmetic and what the host build runs. */
@@ -81,11 +81,17 @@
     movne r6, r5
     orr r6, r6, #1
     str r6, [sp, #28]
-    /* after the first block: nblk - 1 blocks, two per pass (an odd count enters at the second) */
+    /* after the first block: nblk - 1 blocks, four per pass: (nblk - 1) % 4 = 1, 2, 3 enter at the
+     * pass's fourth, third, second block, 0 at its first */
     subs r3, r3, #1
     beq 3f
+    ands r3, r3, #3
     adr r6, 1f
-    tst r3, #1
+    beq 3f
+    cmp r3, #2
+    adr r6, 4f
+    blo 3f
+    adr r6, 5f
     beq 3f
     adr r6, 2f
 3:
@@ -104,6 +110,12 @@
     LANE
     LANE
 2:
+    LANE
+    LANE
+5:
+    LANE
+    LANE
+4:
     LANE
     LANE
     ldr r2, [sp]

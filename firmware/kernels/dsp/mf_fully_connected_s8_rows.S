@@ -1,7 +1,7 @@
 /* mf_fully_connected_s8_rows: the full 4-pair tiles (8 output rows each) of one input row, widened
  * once (per 4-byte block its SXTB16 and SXTB16-ROR-8 words), requantised (MF_DSP_RQ_FAST or
  * MF_DSP_RQ_FAST_FLOOR) and stored; private to dsp/mf_fully_connected_s8.c (declared in
- * mf_dsp_asm.h). Per tile: the first block by SMUAD (no zeroing), the others two per pass by SMLAD
+ * mf_dsp_asm.h). Per tile: the first block by SMUAD (no zeroing), the others four per pass by SMLAD
  * (29 instructions per 32 multiply-accumulates), then the eight outputs (one LDM per row record,
  * SMMLAR). The C path (tile_c in mf_fully_connected_s8.c) is the same arithmetic. */
 #if defined(__thumb2__) && defined(__ARM_FEATURE_DSP)
@@ -82,10 +82,17 @@ mf_fully_connected_s8_rows:
     movne r6, r5
     orr r6, r6, #1
     str r6, [sp, #24]
+    /* after the first block: nblk - 1 blocks, four per pass: (nblk - 1) % 4 = 1, 2, 3 enter at the
+     * pass's fourth, third, second block, 0 at its first */
     subs r3, r3, #1
     beq 3f
+    ands r3, r3, #3
     adr r6, 1f
-    tst r3, #1
+    beq 3f
+    cmp r3, #2
+    adr r6, 4f
+    blo 3f
+    adr r6, 5f
     beq 3f
     adr r6, 2f
 3:
@@ -98,6 +105,10 @@ mf_fully_connected_s8_rows:
 1:
     BLOCK
 2:
+    BLOCK
+5:
+    BLOCK
+4:
     BLOCK
     ldr r2, [sp]
     cmp r0, r2
