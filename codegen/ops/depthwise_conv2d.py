@@ -95,22 +95,22 @@ def _dsp_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]] | N
                                   act_min, act_max)
     params: list = _fields(g) + [("input_offset", off), ("output_offset", out.quant.zp),
                                  ("act_min", act_min), ("act_max", act_max)]
-    planar = ((g.k_h, g.k_w, g.stride_h, g.stride_w, g.dil_h, g.dil_w) == (3, 3, 1, 1, 1, 1)
+    planar = ((g.k_h, g.k_w, g.dil_h, g.dil_w) == (3, 3, 1, 1) and g.stride_h == g.stride_w in (1, 2)
               and rq.mode != dsp_pack.RQ_EXACT)
-    if planar:
+    # the plane's rows along the axis that leaves fewer outputs computed past the edge
+    transposed = -(-g.out_h // 4) * 4 * g.out_w < -(-g.out_w // 4) * 4 * g.out_h
+    out_u, out_v = (g.out_h, g.out_w) if transposed else (g.out_w, g.out_h)
+    if planar and dsp_pack.planar_pays(out_u, out_v, g.stride_h):
         scale = np.full(g.in_c, 2, dtype=np.int64)
         shifted = dsp_pack.floor_shift(rq, b, dsp_pack.acc_bound(w.T, x_abs))
         if shifted is not None:
             rq, scale = shifted
         chan = ctx.array("dsp_chan", "int32_t", rq.records)
-        # the plane's rows along the axis that leaves fewer outputs computed past the edge
-        transposed = -(-g.out_h // 4) * 4 * g.out_w < -(-g.out_w // 4) * 4 * g.out_h
-        out_u, out_v = (g.out_h, g.out_w) if transposed else (g.out_w, g.out_h)
         strips = -(-out_u // 4)
-        band = dsp_pack.planar_band(strips, out_v, PLANAR_SCRATCH_BUDGET)
+        band = dsp_pack.planar_band(strips, out_v, PLANAR_SCRATCH_BUDGET, g.stride_h)
         filt = ctx.array("dsp_filter", "int32_t",
                          dsp_pack.depthwise_planar(w.reshape(3, 3, g.in_c), transposed, scale), kind="weights")
-        scratch = Scratch("scratch", dsp_pack.planar_scratch(strips, band), "int32_t")
+        scratch = Scratch("scratch", dsp_pack.planar_scratch(strips, band, g.stride_h), "int32_t")
         params += [("dsp_path", dsp_pack.DW_PLANAR), ("dsp_requant", rq.mode), ("dsp_filter", Sym(filt.name)),
                    ("dsp_chan", Sym(chan.name)),
                    ("dsp_pad", NULL), ("dsp_transposed", int(transposed)), ("dsp_band", band),
@@ -160,7 +160,7 @@ def lower(ctx: LowerContext) -> Lowered:
     fields = dict(params)
     if fields.get("dsp_path") == dsp_pack.DW_PLANAR:  # written band by band, channel group by group
         offset = overlap.planar_depthwise(g.in_h, g.in_w, g.in_c, g.out_h, g.out_w, g.pad_top, g.pad_left,
-                                          bool(fields["dsp_transposed"]), int(fields["dsp_band"]))
+                                          bool(fields["dsp_transposed"]), int(fields["dsp_band"]), g.stride_h)
     else:
         offset = overlap.window_share(g, inp.dtype.size, ctx.output().dtype.size, per_channel=True,
                                       depth_multiplier=mult)

@@ -211,13 +211,15 @@ def depthwise_lanes(w: np.ndarray) -> np.ndarray:
 
 
 def floor_shift(rq: Requant, bias: np.ndarray, bound: np.ndarray) -> tuple[Requant, np.ndarray] | None:
-    """RQ_FAST_FLOOR records rewritten for one shift in every row (nn.h, MF_DSP_RQ_FLOOR_SHIFT), and
-    the per-row factor 2^(1 + k) for the weights, or None when a row's rs lies outside
-    [RQ_SHIFT - 7, RQ_SHIFT - 1] or a scaled sum could leave 32 bits. With X = 2 * (acc + bias),
-    SSAT8((SMMULR(X, m) + c) >> rs) = floor((X m + 2^31 + c 2^32) / 2^(32 + rs)) (nested floors);
-    times 2^k above and below, with X' = 2^k X, that is floor((X' m + K 2^32) / 2^(32 + RQ_SHIFT)),
-    K = 2^(k - 1) + c 2^k (k >= 1 makes 2^(31 + k) a multiple of 2^32): SMMLA(X', m, K) >> RQ_SHIFT.
-    Scaled weights 2^(1 + k) w stay int16 for k <= 7."""
+    """RQ_FAST_FLOOR records rewritten for one shift in every row that can take it (nn.h,
+    MF_DSP_RQ_FLOOR_SHIFT), and the per-row factor of the weights; None unless the mode is
+    RQ_FAST_FLOOR and some row can. With X = 2 * (acc + bias), SSAT8((SMMULR(X, m) + c) >> rs) =
+    floor((X m + 2^31 + c 2^32) / 2^(32 + rs)) (nested floors); times 2^k above and below, with
+    X' = 2^k X, that is floor((X' m + K 2^32) / 2^(32 + RQ_SHIFT)), K = 2^(k - 1) + c 2^k (k >= 1 makes
+    2^(31 + k) a multiple of 2^32): SMMLA(X', m, K) >> RQ_SHIFT. Scaled weights 2^(1 + k) w stay
+    int16 for k <= 7, so rs must lie in [RQ_SHIFT - 7, RQ_SHIFT - 1]; a row outside (or whose scaled
+    sum could leave 32 bits) keeps its FAST record and weights doubled (its 4th word rs >= 1; a
+    shifted row holds -1 - k there)."""
     if rq.mode != RQ_FAST_FLOOR:
         return None
     rec = rq.records.reshape(-1, 4).astype(np.int64)
@@ -225,17 +227,17 @@ def floor_shift(rq: Requant, bias: np.ndarray, bound: np.ndarray) -> tuple[Requa
     b = np.asarray(bias, dtype=np.int64).reshape(-1)
     live = m != 0
     k = np.where(live, RQ_SHIFT - rs, 0)
-    if np.any(live & ((k < 1) | (k > 7))):
-        return None
-    scale = np.int64(1) << (1 + k)
+    scale = np.int64(1) << (1 + np.clip(k, 0, 7))
     xmax = np.where(live, scale * (np.asarray(bound, dtype=np.int64) + np.abs(b)), 0)
-    big = np.int64(1) << 62
-    kk = np.where(live, (np.int64(1) << np.maximum(k - 1, 0)) + c * (np.int64(1) << k),
+    kk = np.where(live, (np.int64(1) << np.clip(k - 1, 0, 62)) + c * (np.int64(1) << np.clip(k, 0, 62)),
                   ((c - 1) // 2) << RQ_SHIFT)
-    if np.any(xmax >= _I32) or np.any(np.abs(kk) + (np.minimum(xmax, big) * m >> 32) + 2 >= _I32):
+    big = np.int64(1) << 62
+    fits = (~live | ((k >= 1) & (k <= 7))) & (xmax < _I32) & (
+        np.abs(kk) + (np.minimum(xmax, big) * m >> 32) + 2 < _I32)
+    if not np.any(fits):
         return None
-    out = np.stack([np.where(live, scale * b, 0), m, kk, k], axis=1)
-    return Requant(RQ_FLOOR_SHIFT, out.astype(np.int32).reshape(-1)), scale
+    out = np.where(fits[:, None], np.stack([np.where(live, scale * b, 0), m, kk, -1 - k], axis=1), rec)
+    return Requant(RQ_FLOOR_SHIFT, out.astype(np.int32).reshape(-1)), np.where(fits, scale, 2)
 
 
 def depthwise_planar(w: np.ndarray, transposed: bool, scale: np.ndarray) -> np.ndarray:
@@ -251,14 +253,34 @@ def depthwise_planar(w: np.ndarray, transposed: bool, scale: np.ndarray) -> np.n
     return np.stack([wa, wb], axis=2).reshape(-1)
 
 
-def planar_band(strips: int, out_v: int, budget: int) -> int:
+def planar_band(strips: int, out_v: int, budget: int, stride: int = 1) -> int:
     """Output rows per band of the planar depthwise kernel: all of them when the strips of 4
     channels fit `budget` bytes of scratch, else as many as fit (at least 4)."""
-    per_row = 4 * strips * 12
+    words = 3 if stride == 1 else 5
+    per_row = 4 * strips * 4 * words * stride
     return max(1, min(out_v, max(4, budget // per_row - 2)))
 
 
-def planar_scratch(strips: int, band: int) -> int:
-    """Bytes of dsp_scratch the planar depthwise kernel needs (nn.h): the strips of 4 channels, a row
-    of input words, the outputs of a last partial strip."""
-    return 4 * strips * (band + 2) * 12 + 4 * (4 * strips + 2) + 4 * band
+def planar_scratch(strips: int, band: int, stride: int = 1) -> int:
+    """Bytes of dsp_scratch the planar depthwise kernel needs (nn.h): the strips of 4 channels
+    (stride 1: band + 2 rows of 3 words; stride 2: 2 band + 1 rows of 5), a row of input words, the
+    outputs of a last partial strip."""
+    rows, words = (band + 2, 3) if stride == 1 else (2 * band + 1, 5)
+    return 4 * strips * rows * words * 4 + 4 * (4 * stride * strips + 2) + 4 * band
+
+
+def planar_pays(out_u: int, out_v: int, stride: int) -> bool:
+    """Whether the planar depthwise kernel beats the four-lane one on this output plane, by their
+    instruction counts per channel as measured on the emulated Cortex-M4 (keyword_spotting,
+    visual_wake_words): the four-lane kernel about 34 per output; the planar one about 12.25 (stride
+    1) or 13 (stride 2) per output computed (a strip always computes 4 across), 60 per channel, a
+    partial last strip 40 + 8 per output copied, and its share of building the plane, per row of
+    the plane 2.5 per position plus 31 (55) per strip plus 15, for 4 channels."""
+    strips = -(-out_u // 4)
+    valid = out_u % 4
+    pass_cost, strip_build = (12.25, 31) if stride == 1 else (13.0, 55)
+    width = 4 * stride * strips + 2
+    plane_rows = out_v * stride + 3 - stride
+    planar = (pass_cost * 4 * strips * out_v + 60 + (40 + 8 * out_v * valid if valid else 0)
+              + plane_rows * (2.5 * width + strip_build * strips + 15) / 4)
+    return planar < 34 * out_u * out_v

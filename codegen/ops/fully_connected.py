@@ -22,6 +22,10 @@ from codegen.ops.weighted import WeightRule, check_weighted, int16_shift_problem
 from codegen.quant.multiplier import quantize_multiplier
 from codegen.quant.params import conv_channel_scaling
 
+# the dsp kernel widens an input row into arena scratch (2 bytes per input) when its tiles run in
+# assembly (8 or more rows) and the row is at most this long; longer rows are widened as read
+WIDEN_MAX = 1024
+
 RULES = {
     DType.INT8: WeightRule(DType.INT8, (DType.INT32,)),
     DType.INT16: WeightRule(DType.INT8, (DType.INT64,)),
@@ -108,7 +112,8 @@ def _dsp_s8(ctx: LowerContext) -> tuple[list, list[CArray]] | None:
                     ("act_min", act_min), ("act_max", act_max), ("n_mult", len(pairs)),
                     ("dsp_path", dsp_pack.PAIRS), ("dsp_requant", rq.mode), ("dsp_filter", Sym(filt.name)),
                     ("dsp_chan", Sym(chan.name)), ("dsp_chunk", chunk),
-                    ("dsp_scratch", Scratch("scratch", 8 * -(-in_depth // 4), "int32_t"))]
+                    ("dsp_scratch", Scratch("scratch", 8 * -(-in_depth // 4), "int32_t")
+                     if in_depth <= WIDEN_MAX and out_depth >= 8 else NULL)]
     return params, [filt, chan]
 
 

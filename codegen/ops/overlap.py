@@ -79,10 +79,11 @@ def scheduled(read_last: np.ndarray, write_step: np.ndarray, step: int = 1) -> i
 
 
 def planar_depthwise(in_h: int, in_w: int, c: int, out_h: int, out_w: int, pad_top: int, pad_left: int,
-                     transposed: bool, band: int) -> int:
-    """The planar 3x3 stride-1 int8 depthwise kernel (MF_DSP_DW_PLANAR): per band of `band` output
-    rows (v, along the plane; x when transposed), per group of 4 channels, it reads the band's plane
-    rows (one above and below) of those channels, then writes the band's outputs of those channels."""
+                     transposed: bool, band: int, stride: int = 1) -> int:
+    """The planar 3x3 int8 depthwise kernel (MF_DSP_DW_PLANAR): per band of `band` output rows (v,
+    along the plane; x when transposed), per group of 4 channels, it reads the input rows the band's
+    windows cover (stride * v - pad .. stride * (v + band - 1) - pad + 2) of those channels, then
+    writes the band's outputs of those channels."""
     groups = c // 4
     read = np.full((in_h, in_w, c), -1, dtype=np.int64)
     write = np.zeros((out_h, out_w, c), dtype=np.int64)
@@ -90,7 +91,7 @@ def planar_depthwise(in_h: int, in_w: int, c: int, out_h: int, out_w: int, pad_t
     in_v = in_w if transposed else in_h
     for b, v0 in enumerate(range(0, out_v, band)):
         n = min(band, out_v - v0)
-        lo, hi = max(0, v0 - pad_v), min(in_v, v0 + n + 2 - pad_v)
+        lo, hi = max(0, stride * v0 - pad_v), min(in_v, stride * (v0 + n - 1) - pad_v + 3)
         for g in range(groups):
             t = b * groups + g
             ch = slice(4 * g, 4 * g + 4)

@@ -69,12 +69,13 @@ typedef struct {
  *    output is the same for every reachable sum has the record (0, 0, 2 * out + 1, 1).
  *    MF_DSP_RQ_EXACT: (bias, mult, shift, 0), out = clamp(MBQM(sum + bias) + output_offset). The
  *    bias (the model's weights) thus lives in dsp_chan with the requantisation constants: one
- *    16-byte load per output row. MF_DSP_RQ_FLOOR_SHIFT (FAST_FLOOR rows with rs in
- *    [MF_DSP_RQ_SHIFT - 7, MF_DSP_RQ_SHIFT - 1]): per row k = MF_DSP_RQ_SHIFT - rs, the weights
- *    and bias scaled by 2^(1 + k) (X' = 2^k X) and the record (2^(1 + k) bias, mult,
- *    K = 2^(k - 1) + c 2^k, k): out = SSAT8(SMMLA(X', mult, K) >> MF_DSP_RQ_SHIFT), the same
+ *    16-byte load per output row. MF_DSP_RQ_FLOOR_SHIFT (DEPTHWISE_CONV_2D planar; FAST_FLOOR rows
+ *    with rs in [MF_DSP_RQ_SHIFT - 7, MF_DSP_RQ_SHIFT - 1]): per row k = MF_DSP_RQ_SHIFT - rs, the
+ *    weights and bias scaled by 2^(1 + k) (X' = 2^k X) and the record (2^(1 + k) bias, mult,
+ *    K = 2^(k - 1) + c 2^k, -1 - k): out = SSAT8(SMMLA(X', mult, K) >> MF_DSP_RQ_SHIFT), the same
  *    floor((X mult + 2^31 + c 2^32) / 2^(32 + rs)) with one shift for every row; a constant row
- *    has (0, 0, out << MF_DSP_RQ_SHIFT, 0). */
+ *    has (0, 0, out << MF_DSP_RQ_SHIFT, -1); a row that cannot take the shift keeps its FAST
+ *    record (fourth word rs >= 1) and doubled weights. */
 #define MF_DSP_GENERIC 0
 #define MF_DSP_PAIRS 1          /* CONV_2D (not grouped), FULLY_CONNECTED */
 #define MF_DSP_DW_LANES 1       /* DEPTHWISE_CONV_2D: depth_mult 1, in_c % 4 == 0 */
@@ -123,7 +124,7 @@ typedef struct {
     const int32_t *dsp_filter;
     const int32_t *dsp_chan;  /* [out_depth][4] */
     int32_t dsp_chunk;        /* the pairs' sums are taken over chunks of this many 4-byte blocks */
-    int32_t *dsp_scratch;     /* 8 * ceil(in_depth / 4) bytes: the widened input row */
+    int32_t *dsp_scratch;     /* 8 * ceil(in_depth / 4) bytes: the widened input row; or NULL */
 } mf_fully_connected_s8_params;
 void mf_fully_connected_s8(const mf_fully_connected_s8_params *p, const int8_t *input, int8_t *output);
 

@@ -196,7 +196,7 @@ static void dw_pixel(const mf_depthwise_conv2d_s8_params *p, const int8_t *input
 /* ---- MF_DSP_DW_PLANAR ------------------------------------------------------------------------------ */
 
 #if !MF_DSP_ASM
-/* mf_depthwise_conv2d_s8_strip.S in C. */
+/* mf_depthwise_conv2d_s8_strip.S in C (words: 3 per strip row at stride 1, 5 at stride 2). */
 static int8_t strip_rq(int32_t x, const int32_t *rec, int32_t mode)
 {
     if (mode == MF_DSP_RQ_FLOOR_SHIFT) {
@@ -205,42 +205,53 @@ static int8_t strip_rq(int32_t x, const int32_t *rec, int32_t mode)
     return mf_rq_fast(x, rec[1], rec[2], rec[3], 1);
 }
 
-static void strip_c(const mf_dw_strip_args *a)
+static void strip_c(const mf_dw_strip_args *a, int32_t stride)
 {
     const int32_t *w = a->weights, *rec = a->rec;
+    const int32_t words = stride == 1 ? 3 : 5;
     for (int32_t s = 0; s < a->strips; ++s) {
         const int32_t *rows = a->rows + (size_t)s * (a->strip_bytes / 4);
-        int8_t *out = a->out + (size_t)(4 * s) * a->step_u;
+        int8_t *out = a->out + (size_t)(4 * s) * a->step_u - (s > 0 && s == a->strips - 1 ? a->last_back : 0);
         for (int32_t k = 0; k < a->passes; ++k) {
-            int32_t s0 = rec[0], s1 = rec[0], s2 = rec[0], s3 = rec[0];
-            const int32_t *row = rows + 3 * k;
-            for (int32_t r = 0; r < 3; ++r, row += 3) {
+            int32_t acc[4] = {rec[0], rec[0], rec[0], rec[0]};
+            const int32_t *row = rows + (size_t)words * stride * k;
+            for (int32_t r = 0; r < 3; ++r, row += words) {
                 const int32_t wa = w[2 * r], wb = w[2 * r + 1];
-                s0 = mf_smlabb(row[1], wb, mf_smlad(row[0], wa, s0));
-                s1 = mf_smladx(row[1], wb, mf_smlatb(row[0], wa, s1));
-                s2 = mf_smlabb(row[2], wb, mf_smlad(row[1], wa, s2));
-                s3 = mf_smladx(row[2], wb, mf_smlatb(row[1], wa, s3));
+                if (stride == 1) {
+                    acc[0] = mf_smlabb(row[1], wb, mf_smlad(row[0], wa, acc[0]));
+                    acc[1] = mf_smladx(row[1], wb, mf_smlatb(row[0], wa, acc[1]));
+                    acc[2] = mf_smlabb(row[2], wb, mf_smlad(row[1], wa, acc[2]));
+                    acc[3] = mf_smladx(row[2], wb, mf_smlatb(row[1], wa, acc[3]));
+                } else {
+                    for (int32_t i = 0; i < 4; ++i) {
+                        acc[i] = mf_smlabb(row[i + 1], wb, mf_smlad(row[i], wa, acc[i]));
+                    }
+                }
             }
             int8_t *o = out + (size_t)k * a->step_v;
-            o[0] = strip_rq(s0, rec, a->mode);
-            o[a->step_u] = strip_rq(s1, rec, a->mode);
-            o[2 * a->step_u] = strip_rq(s2, rec, a->mode);
-            o[3 * a->step_u] = strip_rq(s3, rec, a->mode);
+            for (int32_t i = 0; i < 4; ++i) {
+                o[i * a->step_u] = strip_rq(acc[i], rec, a->mode);
+            }
         }
     }
 }
-#define mf_depthwise_conv2d_s8_strip strip_c
-#endif
 
-#if !MF_DSP_ASM
 /* mf_depthwise_conv2d_s8_plane (the .S file) in C. */
-static void plane_c(const mf_dw_plane_args *a)
+static void plane_c(const mf_dw_plane_args *a, int32_t stride)
 {
+    for (int32_t u = 0; u < a->width; ++u) {
+        a->row[u] = u < a->first || u >= a->first + a->count ? a->zp
+                                                              : mf_read32(a->src + (size_t)(u - a->first) * a->src_step);
+    }
     const uint32_t *w = a->row;
     int32_t *d = a->dst;
     const size_t cw = (size_t)a->chan_bytes / 4;
-    for (int32_t s = 0; s < a->strips; ++s, w += 4, d += a->strip_bytes / 4) {
-        for (int32_t j = 0; j < 3; ++j) {
+    const int32_t words = stride == 1 ? 3 : 5;
+    for (int32_t s = 0; s < a->strips; ++s, w += 4 * stride, d += a->strip_bytes / 4) {
+        if (s > 0 && s == a->strips - 1) {
+            w -= a->last_back / 4;
+        }
+        for (int32_t j = 0; j < words; ++j) {
             const uint32_t x = w[2 * j], y = w[2 * j + 1];
             const uint32_t lo = (x & 0xFFFFu) | (y << 16), hi = (x >> 16) | (y & 0xFFFF0000u);
             d[j] = mf_sxtab16(a->off2, lo);
@@ -250,56 +261,76 @@ static void plane_c(const mf_dw_plane_args *a)
         }
     }
 }
-#define mf_depthwise_conv2d_s8_plane plane_c
 #endif
+
+static void strip_run(const mf_dw_strip_args *a, int32_t stride)
+{
+#if MF_DSP_ASM
+    if (stride == 1) {
+        mf_depthwise_conv2d_s8_strip(a);
+    } else {
+        mf_depthwise_conv2d_s8_strip2(a);
+    }
+#else
+    strip_c(a, stride);
+#endif
+}
+
+static void plane_run(const mf_dw_plane_args *a, int32_t stride)
+{
+#if MF_DSP_ASM
+    if (stride == 1) {
+        mf_depthwise_conv2d_s8_plane(a);
+    } else {
+        mf_depthwise_conv2d_s8_plane2(a);
+    }
+#else
+    plane_c(a, stride);
+#endif
+}
 
 typedef struct {
     int32_t out_u, out_v, in_u, in_v, pad_u, pad_v; /* along the strips (u) and across them (v) */
     int32_t in_su, in_sv, out_su, out_sv;           /* byte steps in NHWC */
+    int32_t stride, words;                          /* 1 and 3, or 2 and 5 words per strip row */
     int32_t strips, rows;                           /* strips of 4 outputs; plane rows per band */
 } dw_plane;
 
-/* Plane rows v0 .. v0 + n - 1 of channels c .. c + 3 into the strips, buf[channel][strip][row][3]
- * (row: scratch for 4 strips + 2 input words). Rows outside the input are 0 in every channel group:
- * written with the first (zero_rows). */
-static void plane_band(const dw_plane *pl, const int8_t *input, int32_t c, int32_t v0, int32_t n, uint32_t zp,
-                       int32_t off2, int32_t *buf, uint32_t *row, int zero_rows)
+/* Plane rows r0 .. r0 + n - 1 (input row r - pad_v) of channels c .. c + 3 into the strips,
+ * buf[channel][strip][row][words] (row: scratch for the row's input words; the last strip `back`
+ * positions before its place when it overlaps the one before). Rows outside the input are 0 in
+ * every channel group: written with the first (zero_rows). */
+static void plane_band(const dw_plane *pl, const int8_t *input, int32_t c, int32_t r0, int32_t n, uint32_t zp,
+                       int32_t off2, int32_t *buf, uint32_t *row, int zero_rows, int32_t back)
 {
-    const size_t sw = 3 * (size_t)pl->rows, cw = sw * (size_t)pl->strips;
-    const int32_t width = 4 * pl->strips + 2;
-    /* positions [u0, u1) of a row lie inside the input */
-    const int32_t u0 = pl->pad_u, u1 = pl->in_u + pl->pad_u < width ? pl->in_u + pl->pad_u : width;
-    mf_dw_plane_args a = {row, buf, (int32_t)(4 * cw), off2, pl->strips, (int32_t)(4 * sw)};
-    for (int32_t u = 0; u < u0; ++u) {
-        row[u] = zp;
-    }
-    for (int32_t u = u1; u < width; ++u) {
-        row[u] = zp;
-    }
+    const size_t sw = (size_t)pl->words * pl->rows, cw = sw * (size_t)pl->strips;
+    const int32_t width = 4 * pl->stride * pl->strips + 2;
+    const int32_t first = pl->pad_u < width ? pl->pad_u : width;
+    const int32_t count = pl->in_u < width - first ? pl->in_u : width - first;
+    mf_dw_plane_args a = {row, buf, (int32_t)(4 * cw), off2, pl->strips, (int32_t)(4 * sw), input, pl->in_su,
+                          first, count, width, zp, 4 * back};
     for (int32_t r = 0; r < n; ++r) {
-        const int32_t iv = v0 + r - pl->pad_v;
-        a.dst = buf + 3 * r;
+        const int32_t iv = r0 + r - pl->pad_v;
+        a.dst = buf + (size_t)pl->words * r;
         if (iv < 0 || iv >= pl->in_v) {
             if (zero_rows) {
                 for (size_t k = 0; k < 4 * (size_t)pl->strips; ++k) {
-                    int32_t *d = a.dst + k * sw;
-                    d[0] = d[1] = d[2] = 0;
+                    for (int32_t j = 0; j < pl->words; ++j) {
+                        a.dst[k * sw + j] = 0;
+                    }
                 }
             }
             continue;
         }
-        const int8_t *in = input + (size_t)iv * pl->in_sv + c;
-        for (int32_t u = u0; u < u1; ++u, in += pl->in_su) {
-            row[u] = mf_read32(in);
-        }
-        mf_depthwise_conv2d_s8_plane(&a);
+        a.src = input + (size_t)iv * pl->in_sv + c;
+        plane_run(&a, pl->stride);
     }
 }
 
 static void dw_planar(const mf_depthwise_conv2d_s8_params *p, const int8_t *input, int8_t *output)
 {
     const mf_conv_geometry *g = &p->geo;
-    const int32_t c_all = g->in_c, tr = p->dsp_transposed;
+    const int32_t c_all = g->in_c, tr = p->dsp_transposed, band = p->dsp_band;
     dw_plane pl;
     pl.out_u = tr ? g->out_h : g->out_w;
     pl.out_v = tr ? g->out_w : g->out_h;
@@ -311,33 +342,45 @@ static void dw_planar(const mf_depthwise_conv2d_s8_params *p, const int8_t *inpu
     pl.in_sv = tr ? c_all : g->in_w * c_all;
     pl.out_su = tr ? g->out_w * c_all : c_all;
     pl.out_sv = tr ? c_all : g->out_w * c_all;
+    pl.stride = g->stride_h;
+    pl.words = pl.stride == 1 ? 3 : 5;
     pl.strips = (pl.out_u + 3) >> 2;
-    pl.rows = p->dsp_band + 2;
-    const size_t sw = 3 * (size_t)pl.rows, cw = sw * (size_t)pl.strips;
+    pl.rows = pl.stride == 1 ? band + 2 : 2 * band + 1;
+    const size_t sw = (size_t)pl.words * pl.rows, cw = sw * (size_t)pl.strips;
     int32_t *buf = p->dsp_scratch;
-    uint32_t *row = (uint32_t *)(buf + 4 * cw);   /* 4 strips + 2 words: one row of input words */
-    int8_t *dump = (int8_t *)(row + 4 * pl.strips + 2); /* 4 * dsp_band bytes: a last, partial strip */
+    uint32_t *row = (uint32_t *)(buf + 4 * cw);                       /* one row of input words */
+    int8_t *dump = (int8_t *)(row + 4 * pl.stride * pl.strips + 2);   /* 4 * band bytes: a partial strip */
     const uint32_t zp = ((uint32_t)(-p->input_offset) & 0xFFu) * 0x01010101u;
     const int32_t off2 = (int32_t)(((uint32_t)p->input_offset & 0xFFFFu) | ((uint32_t)p->input_offset << 16));
-    const int32_t full = pl.out_u >> 2, valid = pl.out_u & 3; /* full strips, outputs of the last one */
-    for (int32_t v0 = 0; v0 < pl.out_v; v0 += p->dsp_band) {
-        const int32_t n = pl.out_v - v0 < p->dsp_band ? pl.out_v - v0 : p->dsp_band;
+    /* a last strip of fewer than 4 outputs overlaps the one before it when it can start at an even
+     * position (it recomputes outputs, the same values), else it goes through dump */
+    int32_t full = pl.out_u >> 2, valid = pl.out_u & 3, back = 0;
+    if (valid && full > 0 && (pl.stride == 2 || (pl.out_u & 1) == 0)) {
+        back = 4 - valid; /* outputs; plane positions stride * back */
+        full += 1;
+        valid = 0;
+    }
+    for (int32_t v0 = 0; v0 < pl.out_v; v0 += band) {
+        const int32_t n = pl.out_v - v0 < band ? pl.out_v - v0 : band;
+        const int32_t rows = pl.stride == 1 ? n + 2 : 2 * n + 1;
         for (int32_t c = 0; c < c_all; c += 4) {
-            plane_band(&pl, input, c, v0, n + 2, zp, off2, buf, row, c == 0);
+            plane_band(&pl, input, c, pl.stride * v0, rows, zp, off2, buf, row, c == 0, pl.stride * back);
             for (int32_t k = 0; k < 4; ++k) {
                 mf_dw_strip_args a;
                 a.weights = p->dsp_filter + 6 * (c + k);
                 a.rec = p->dsp_chan + 4 * (c + k);
                 a.passes = n;
-                a.mode = p->dsp_requant;
+                /* MF_DSP_RQ_FLOOR_SHIFT: a row that could not take the shift keeps a FAST record */
+                a.mode = p->dsp_requant == MF_DSP_RQ_FLOOR_SHIFT && a.rec[3] >= 1 ? MF_DSP_RQ_FAST : p->dsp_requant;
                 a.strip_bytes = (int32_t)(4 * sw);
                 a.rows = buf + (size_t)k * cw;
                 a.out = output + (size_t)v0 * pl.out_sv + c + k;
                 a.step_u = pl.out_su;
                 a.step_v = pl.out_sv;
                 a.strips = full;
+                a.last_back = back * pl.out_su;
                 if (full > 0) {
-                    mf_depthwise_conv2d_s8_strip(&a);
+                    strip_run(&a, pl.stride);
                 }
                 if (valid == 0) {
                     continue;
@@ -349,7 +392,8 @@ static void dw_planar(const mf_depthwise_conv2d_s8_params *p, const int8_t *inpu
                 a.step_u = 1;
                 a.step_v = 4;
                 a.strips = 1;
-                mf_depthwise_conv2d_s8_strip(&a);
+                a.last_back = 0;
+                strip_run(&a, pl.stride);
                 for (int32_t i = 0; i < n; ++i) {
                     for (int32_t u = 0; u < valid; ++u) {
                         out[(size_t)i * pl.out_sv + (size_t)u * pl.out_su] = dump[4 * i + u];

@@ -72,11 +72,13 @@ MF_ASM_OFFSET(mf_pairs_args, rblk, 52);
 void mf_conv2d_s8_pairs(const mf_pairs_args *a);
 #endif
 
-/* DEPTHWISE_CONV_2D (mf_depthwise_conv2d_s8_strip.S): one channel of a 3x3 stride-1 depthwise
- * convolution over `strips` strips of its planar copy, strip_bytes apart. A strip holds, for rows
- * r = 0 .. passes + 1, three words (P01, P23, P45): the int16 pairs (x + input_offset) at positions
- * u0 .. u0 + 5 of plane row v0 + r. Pass k of strip s computes the outputs at u0 + 4 s .. + 3 of row
- * v0 + k, stored at out + k * step_v + (4 s + i) * step_u. weights: the channel's (Wa, Wb) per kernel
+/* DEPTHWISE_CONV_2D (mf_depthwise_conv2d_s8_strip.S): one channel of a 3x3 depthwise convolution
+ * over `strips` strips of its planar copy, strip_bytes apart. Stride 1 (_strip): a strip holds, for
+ * rows r = 0 .. passes + 1, three words (P01, P23, P45): the int16 pairs (x + input_offset) at
+ * positions u0 .. u0 + 5 of plane row v0 + r; pass k reads rows k .. k + 2. Stride 2 (_strip2): rows
+ * r = 0 .. 2 passes, five words (positions 2 u0 .. 2 u0 + 9); pass k reads rows 2 k .. 2 k + 2. Pass
+ * k of strip s computes the outputs at u0 + 4 s .. + 3 of output row v0 + k, stored at
+ * out + k * step_v + (4 s + i) * step_u. weights: the channel's (Wa, Wb) per kernel
  * row, Wa = (w0, w1), Wb = (w2, w1) in int16 lanes, scaled as its record says; rec: its dsp_chan
  * record; mode: MF_DSP_RQ_FLOOR_SHIFT, MF_DSP_RQ_FAST or MF_DSP_RQ_FAST_FLOOR (nn.h). */
 typedef struct {
@@ -89,6 +91,7 @@ typedef struct {
     int32_t mode;
     int32_t strips; /* >= 1 */
     int32_t strip_bytes;
+    int32_t last_back; /* the last strip's outputs start this many bytes before 4 * step_u on */
 } mf_dw_strip_args;
 #if MF_DSP_ASM
 MF_ASM_OFFSET(mf_dw_strip_args, weights, 4);
@@ -100,20 +103,29 @@ MF_ASM_OFFSET(mf_dw_strip_args, passes, 24);
 MF_ASM_OFFSET(mf_dw_strip_args, mode, 28);
 MF_ASM_OFFSET(mf_dw_strip_args, strips, 32);
 MF_ASM_OFFSET(mf_dw_strip_args, strip_bytes, 36);
+MF_ASM_OFFSET(mf_dw_strip_args, last_back, 40);
 void mf_depthwise_conv2d_s8_strip(const mf_dw_strip_args *a);
+void mf_depthwise_conv2d_s8_strip2(const mf_dw_strip_args *a);
 #endif
 
 /* DEPTHWISE_CONV_2D (mf_depthwise_conv2d_s8_strip.S): one plane row of 4 channels into the strips.
- * row: the input words (4 channels each) at positions 0 .. 4 strips + 1 of the row (the zero point
- * outside the input); strip s's row of channel k, the words (x_2j + offset | x_2j+1 + offset << 16)
- * for j = 2 s .. 2 s + 2, is stored at dst + k * chan_bytes + s * strip_bytes (bytes). off2: the
- * input offset in both 16-bit lanes. */
+ * First the row of input words (4 channels each) at positions 0 .. width - 1 into `row`: the zero
+ * point before `first` and from first + count on, the words at src + k * src_step between. Then strip
+ * s's row of channel k, the words (x_2j + offset | x_2j+1 + offset << 16) for j = 2 s .. 2 s + 2
+ * (_plane, stride 1) or j = 4 s .. 4 s + 4 (_plane2, stride 2), is stored at dst + k * chan_bytes +
+ * s * strip_bytes (bytes); the last strip takes its words last_back bytes earlier in the row (a last
+ * strip overlapping the one before it). off2: the input offset in both 16-bit lanes. */
 typedef struct {
-    const uint32_t *row;
+    uint32_t *row;
     int32_t *dst;
     int32_t chan_bytes, off2;
     int32_t strips; /* >= 1 */
     int32_t strip_bytes;
+    const int8_t *src;
+    int32_t src_step;
+    int32_t first, count, width;
+    uint32_t zp;
+    int32_t last_back;
 } mf_dw_plane_args;
 #if MF_DSP_ASM
 MF_ASM_OFFSET(mf_dw_plane_args, dst, 4);
@@ -121,7 +133,15 @@ MF_ASM_OFFSET(mf_dw_plane_args, chan_bytes, 8);
 MF_ASM_OFFSET(mf_dw_plane_args, off2, 12);
 MF_ASM_OFFSET(mf_dw_plane_args, strips, 16);
 MF_ASM_OFFSET(mf_dw_plane_args, strip_bytes, 20);
+MF_ASM_OFFSET(mf_dw_plane_args, src, 24);
+MF_ASM_OFFSET(mf_dw_plane_args, src_step, 28);
+MF_ASM_OFFSET(mf_dw_plane_args, first, 32);
+MF_ASM_OFFSET(mf_dw_plane_args, count, 36);
+MF_ASM_OFFSET(mf_dw_plane_args, width, 40);
+MF_ASM_OFFSET(mf_dw_plane_args, zp, 44);
+MF_ASM_OFFSET(mf_dw_plane_args, last_back, 48);
 void mf_depthwise_conv2d_s8_plane(const mf_dw_plane_args *a);
+void mf_depthwise_conv2d_s8_plane2(const mf_dw_plane_args *a);
 #endif
 
 /* FULLY_CONNECTED (mf_fully_connected_s8_rows.S): `tiles` full 4-pair tiles (8 output rows each) over

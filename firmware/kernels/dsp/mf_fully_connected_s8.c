@@ -1,7 +1,7 @@
 /* FULLY_CONNECTED, int8: DSP-extension kernel (row-pair SMLAD GEMM, fused requantisation; nn.h "DSP
  * variant"). Each input row is widened once into dsp_scratch (per 4-byte block its SXTB16 and
- * SXTB16-ROR-8 words, the row's tail zero-padded); then every 4-pair tile (8 output rows) of the
- * weights runs over it: on ARM the full tiles with their requantisation are
+ * SXTB16-ROR-8 words, the row's tail zero-padded; rows too long for scratch are widened as they are
+ * read, in C); then every 4-pair tile (8 output rows) of the weights runs over it: on ARM the full tiles with their requantisation are
  * mf_fully_connected_s8_rows.S, the C beside it (tile_c) is the same arithmetic, what the host build
  * runs, and what takes a last short tile, EXACT requantisation and weights whose row pairs are summed
  * in chunks of dsp_chunk blocks (an odd row whose sum |W| over the whole row reaches 2^16 would leave
@@ -10,10 +10,22 @@
 #include "mf_gemm_s8.h"
 #include "../common/mf_fully_connected_s8_reference.h"
 
-/* np pairs (1..4) of a tile over the widened input x (nblk blocks, in chunks of `chunk`): the row sums
+/* Lane `lane` of block b of the input: from the widened row x, or widened here from the raw row in
+ * (x NULL: a row too long to widen into scratch; its tail block in tail). */
+static inline int32_t lane_of(const int32_t *x, const int8_t *in, const int8_t *tail, int32_t full, int32_t b,
+                              int32_t lane)
+{
+    if (x) {
+        return x[2 * b + lane];
+    }
+    const uint32_t v = mf_read32(b < full ? in + 4 * b : tail);
+    return lane ? mf_sxtb16_ror8(v) : mf_sxtb16(v);
+}
+
+/* np pairs (1..4) of a tile over the input (nblk blocks, in chunks of `chunk`): the row sums
  * s[0 .. 2 np - 1]; returns the weights after the tile. */
-static const int32_t *tile_c(int32_t np, const int32_t *x, int32_t nblk, int32_t chunk, const int32_t *w,
-                             int32_t *s)
+static const int32_t *tile_c(int32_t np, const int32_t *x, const int8_t *in, const int8_t *tail, int32_t full,
+                             int32_t nblk, int32_t chunk, const int32_t *w, int32_t *s)
 {
     for (int32_t j = 0; j < 2 * np; ++j) {
         s[j] = 0;
@@ -23,7 +35,7 @@ static const int32_t *tile_c(int32_t np, const int32_t *x, int32_t nblk, int32_t
         int32_t a[4] = {0, 0, 0, 0}, bb[4] = {0, 0, 0, 0};
         for (int32_t b = b0; b < b1; ++b) {
             for (int32_t lane = 0; lane < 2; ++lane) {
-                const int32_t l = x[2 * b + lane];
+                const int32_t l = lane_of(x, in, tail, full, b, lane);
                 for (int32_t j = 0; j < np; ++j) {
                     const int32_t e = *w++;
                     a[j] = mf_smlad(e, l, a[j]);
@@ -46,28 +58,26 @@ void mf_fully_connected_s8(const mf_fully_connected_s8_params *p, const int8_t *
         return;
     }
     const int32_t full = p->in_depth >> 2, rest = p->in_depth & 3, nblk = full + (rest != 0);
-    int32_t *x = p->dsp_scratch;
+    int32_t *x = p->dsp_scratch; /* NULL: a long row, not widened */
+    int8_t tail[4] __attribute__((aligned(4))) = {0, 0, 0, 0};
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *in = input + (size_t)b * p->in_depth;
-        for (int32_t k = 0; k < full; ++k) {
-            const uint32_t v = mf_read32(in + 4 * k);
-            x[2 * k] = mf_sxtb16(v);
-            x[2 * k + 1] = mf_sxtb16_ror8(v);
+        for (int32_t i = 0; i < rest; ++i) {
+            tail[i] = in[4 * full + i];
         }
-        if (rest) {
-            uint32_t v = 0;
-            for (int32_t i = 0; i < rest; ++i) {
-                v |= (uint32_t)(uint8_t)in[4 * full + i] << (8 * i);
+        if (x) {
+            for (int32_t k = 0; k < nblk; ++k) {
+                const uint32_t v = mf_read32(k < full ? in + 4 * k : tail);
+                x[2 * k] = mf_sxtb16(v);
+                x[2 * k + 1] = mf_sxtb16_ror8(v);
             }
-            x[2 * full] = mf_sxtb16(v);
-            x[2 * full + 1] = mf_sxtb16_ror8(v);
         }
         const int32_t *w = p->dsp_filter;
         const int32_t *rec = p->dsp_chan;
         int8_t *out = output + (size_t)b * p->out_depth;
         int32_t left = p->out_depth;
 #if MF_DSP_ASM
-        if (p->dsp_requant != MF_DSP_RQ_EXACT && p->dsp_chunk == nblk && left >= 8) {
+        if (x && p->dsp_requant != MF_DSP_RQ_EXACT && p->dsp_chunk == nblk && left >= 8) {
             const mf_fc_rows_args a = {x, nblk, w, rec, out, left >> 3, p->dsp_requant == MF_DSP_RQ_FAST};
             w = mf_fully_connected_s8_rows(&a);
             rec += 32 * (left >> 3);
@@ -79,7 +89,7 @@ void mf_fully_connected_s8(const mf_fully_connected_s8_params *p, const int8_t *
             const int32_t np = left >= 8 ? 4 : (left + 1) >> 1;
             const int32_t rows = left < 2 * np ? left : 2 * np;
             int32_t s[8];
-            w = tile_c(np, x, nblk, p->dsp_chunk, w, s);
+            w = tile_c(np, x, in, tail, full, nblk, p->dsp_chunk, w, s);
             for (int32_t r = 0; r < rows; ++r, rec += 4) {
                 out[r] = mf_requant1(s[r], rec, p->dsp_requant, p->output_offset, p->act_min, p->act_max);
             }

@@ -82,6 +82,15 @@ SPECS = [
            modes=("int8",)),
     DwSpec("dw_k3_s1_valid_relu_c12_planar", (8, 7, 12), (3, 3), act="relu", modes=("int8",)),
     DwSpec("dw_k3_s1_same_relu_c8_planar_bands", (40, 40, 8), (3, 3), padding="same", act="relu", modes=("int8",)),
+    # 3x3 stride 2: the planar path's five-word strips
+    DwSpec("dw_k3_s2_same_relu_c8_planar", (12, 10, 8), (3, 3), strides=(2, 2), padding="same", act="relu",
+           modes=("int8",)),
+    DwSpec("dw_k3_s2_valid_none_c4_planar_transposed", (13, 6, 4), (3, 3), strides=(2, 2), modes=("int8",)),
+    DwSpec("dw_k3_s2_same_relu_c8_planar_bands", (60, 60, 8), (3, 3), strides=(2, 2), padding="same", act="relu",
+           modes=("int8",)),
+    # unequal strides: the four-lane path, its 3x3 windows inside and crossing the border
+    DwSpec("dw_k3_s2x1_same_relu_c8_lanes", (9, 8, 8), (3, 3), strides=(2, 1), padding="same", act="relu",
+           modes=("int8",)),
 ]
 
 
@@ -111,9 +120,9 @@ def test_depthwise_conv2d_matches_tflm(spec: DwSpec, mode: str, kernel_variant: 
 
 
 def test_dsp_paths_are_all_covered() -> None:
-    """The int8 cases above reach every path of the dsp kernel: the planar path (3x3 stride 1: planes
-    along the width and transposed, a last partial strip, several bands, one shift for every channel
-    and the general FAST requantisation), the four-lane path (3x3 windows inside the input and
+    """The int8 cases above reach every path of the dsp kernel: the planar path (3x3, stride 1 and 2:
+    planes along the width and transposed, a last partial strip, several bands, one shift for every
+    channel and the general FAST requantisation), the four-lane path (3x3 windows inside the input and
     crossing its border, other windows), the generic fallback (depth multipliers, channels not a
     multiple of 4), and every requantisation mode."""
     from codegen.ops import dsp_pack
@@ -127,14 +136,16 @@ def test_dsp_paths_are_all_covered() -> None:
                 if p["dsp_path"] == dsp_pack.DW_PLANAR:
                     out_u, out_v = (g["out_h"], g["out_w"]) if p["dsp_transposed"] else (g["out_w"], g["out_h"])
                     seen |= {("transposed", p["dsp_transposed"]), ("partial", out_u % 4 != 0),
-                             ("bands", out_v > p["dsp_band"]), ("planar rq", p["dsp_requant"])}
+                             ("bands", out_v > p["dsp_band"]), ("planar rq", p["dsp_requant"]),
+                             ("stride", g["stride_h"]), ("bands at stride", g["stride_h"], out_v > p["dsp_band"])}
                 elif p["dsp_path"] == dsp_pack.DW_LANES:
                     three = (g["k_h"], g["k_w"], g["dil_h"], g["dil_w"]) == (3, 3, 1, 1)
                     seen |= {("window", "3x3" if three else "other"), ("border", isinstance(p["dsp_pad"], Sym))}
     want = {("path", dsp_pack.GENERIC), ("path", dsp_pack.DW_LANES), ("path", dsp_pack.DW_PLANAR),
             ("rq", dsp_pack.RQ_FAST), ("rq", dsp_pack.RQ_FAST_FLOOR), ("rq", dsp_pack.RQ_EXACT),
             ("planar rq", dsp_pack.RQ_FLOOR_SHIFT), ("planar rq", dsp_pack.RQ_FAST), ("window", "3x3"), ("window", "other"), ("border", True),
-            ("transposed", 0), ("transposed", 1), ("partial", True), ("bands", True)}
+            ("transposed", 0), ("transposed", 1), ("partial", True), ("bands", True), ("stride", 1),
+            ("stride", 2), ("bands at stride", 2, True)}
     assert want <= seen, want - seen
 
 

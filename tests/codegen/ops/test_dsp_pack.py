@@ -89,10 +89,13 @@ def _fast_out(acc: np.ndarray, rec: np.ndarray, fix: bool) -> np.ndarray:
     return np.clip(v >> rec[3], -128, 127)
 
 
-def _shift_out(acc: np.ndarray, rec: np.ndarray) -> np.ndarray:
-    """MF_DSP_RQ_FLOOR_SHIFT on the record (2^(1+k) bias, m, K, k) for raw sums acc: X' is the sum of
-    the 2^(1+k)-scaled weights and bias, then SSAT8(SMMLA(X', m, K) >> RQ_SHIFT)."""
-    x = wrap32((rec[0] + (2 << rec[3]) * acc) if rec[1] else rec[0] + 2 * acc)
+def _shift_out(acc: np.ndarray, rec: np.ndarray, scale: int) -> np.ndarray:
+    """A row of an MF_DSP_RQ_FLOOR_SHIFT layer for raw sums acc, its weights scaled by `scale`: a
+    shifted record (2^(1+k) bias, m, K, -1 - k): SSAT8(SMMLA(X', m, K) >> RQ_SHIFT) with X' the sum
+    of the scaled weights and bias; a FAST record (4th word rs >= 1) as the kernel's FAST path."""
+    x = wrap32(rec[0] + scale * acc)
+    if rec[3] >= 1:
+        return _fast_out(acc, rec, fix=True)
     v = rec[2] + ((x * rec[1]) >> 32)              # SMMLA
     return np.clip(v >> dsp_pack.RQ_SHIFT, -128, 127)
 
@@ -169,6 +172,7 @@ def test_one_shift_for_every_row_matches_tflm_on_every_reachable_sum(seed: int) 
     rng = np.random.default_rng(seed)
     rows = 16
     scales = np.exp(rng.uniform(np.log(2.0 ** -9), np.log(2.0 ** -3), rows))   # rs in 3..9
+    scales[5] = 2.0 ** -14                                                       # rs 14: keeps FAST
     pairs = [quantize_multiplier(float(x)) for x in scales]
     mult, shift = [m for m, _ in pairs], [s for _, s in pairs]
     mult[3] = 0                                                                 # a dead channel
@@ -181,19 +185,20 @@ def test_one_shift_for_every_row_matches_tflm_on_every_reachable_sum(seed: int) 
     srq, scale = shifted
     assert srq.mode == dsp_pack.RQ_FLOOR_SHIFT and np.all((scale >= 2) & (scale <= 256))
     rec = srq.records.reshape(rows, 4).astype(np.int64)
+    assert rec[5][3] >= 1 and scale[5] == 2 and np.all(rec[np.arange(rows) != 5, 3] <= -1)
     for r in range(rows):
         step = 1 if bound[r] < 20000 else max(1, bound[r] // 20000)
         sums = np.unique(np.concatenate([np.arange(-bound[r], bound[r] + 1, step), [-bound[r], bound[r]],
                                          rng.integers(-bound[r], bound[r] + 1, 5000)]))
         want = np.clip(dsp_pack.mbqm(sums + bias[r], mult[r], shift[r]) - 128, -128, 127)
-        np.testing.assert_array_equal(_shift_out(sums, rec[r]), want, err_msg=f"row {r}")
+        np.testing.assert_array_equal(_shift_out(sums, rec[r], int(scale[r])), want, err_msg=f"row {r}")
 
 
 def test_one_shift_is_refused_outside_its_range() -> None:
     m, s = quantize_multiplier(2.0 ** -12)   # rs 12: beyond RQ_SHIFT - 1
     bound = np.array([4_000_000])          # wide enough that the row is not a constant
     rq = dsp_pack.requant_records(np.array([0]), [m], [s], bound, -128, -128, 127)
-    assert rq.mode == dsp_pack.RQ_FAST_FLOOR and dsp_pack.floor_shift(rq, np.array([0]), bound) is None
+    assert rq.mode == dsp_pack.RQ_FAST_FLOOR and dsp_pack.floor_shift(rq, np.array([0]), bound) is None  # no row can
     fast = dsp_pack.requant_records(np.array([0]), [m], [s], bound, 3, -128, 127)
     assert fast.mode == dsp_pack.RQ_FAST and dsp_pack.floor_shift(fast, np.array([0]), bound) is None
 

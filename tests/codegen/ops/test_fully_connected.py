@@ -118,18 +118,20 @@ def test_unpairable_weights_match_tflm(kernel_variant: str) -> None:
 def test_dsp_paths_are_all_covered() -> None:
     """The int8 cases above reach the dsp kernel's row-pair path (full 4-pair tiles, the last tile
     of 1..3 pairs, an input tail, rows summed in chunks) and its generic fallback, in every
-    requantisation mode."""
+    requantisation mode; input rows widened into scratch and widened as read."""
     from codegen.ops import dsp_pack
+    from codegen.ops.base import Scratch
     seen: set = set()
     for model in [spec.model("int8") for spec in SPECS if "int8" in spec.modes] + [_unpairable()]:
         for p in dsp_params(model, "mf_fully_connected_s8"):
             pairs = (p["out_depth"] + 1) // 2
             seen |= {("path", p["dsp_path"]), ("rq", p["dsp_requant"]), ("full_tile", pairs >= 4),
                      ("last_tile", pairs % 4 != 0), ("tail", p["in_depth"] % 4 != 0),
-                     ("chunks", 0 < p["dsp_chunk"] < -(-p["in_depth"] // 4))}
+                     ("chunks", 0 < p["dsp_chunk"] < -(-p["in_depth"] // 4)),
+                     ("widened", isinstance(p["dsp_scratch"], Scratch))}
     want = {("path", dsp_pack.GENERIC), ("path", dsp_pack.PAIRS), ("rq", dsp_pack.RQ_FAST),
             ("rq", dsp_pack.RQ_FAST_FLOOR), ("rq", dsp_pack.RQ_EXACT), ("full_tile", True), ("last_tile", True),
-            ("tail", True), ("chunks", True)}
+            ("tail", True), ("chunks", True), ("widened", True), ("widened", False)}
     assert want <= seen, want - seen
 
 

@@ -122,48 +122,52 @@ def test_conv_pairs_offset_is_safe_and_tight(g):
         assert np.array_equal(_run_conv_pairs(shared, base, base - off + shift, g), want) == ok
 
 
-def _run_planar(mem: np.ndarray, in_at: int, out_at: int, g: dict, transposed: bool, band: int) -> np.ndarray:
+def _run_planar(mem: np.ndarray, in_at: int, out_at: int, g: dict, transposed: bool, band: int,
+                stride: int = 1) -> np.ndarray:
     """The planar depthwise kernel's order: per band of output rows (along the plane), per group of 4
-    channels, the band's plane rows copied out, then the band's outputs of those channels written."""
+    channels, the input rows of the band's windows copied out, then the band's outputs of those
+    channels written (3x3, padding 1 before)."""
     ih, iw, c = g["in_h"], g["in_w"], g["in_c"]
-    img = lambda: mem[in_at: in_at + ih * iw * c].reshape(ih, iw, c)  # noqa: E731
-    out_v = iw if transposed else ih
+    oh, ow = (ih - 1) // stride + 1, (iw - 1) // stride + 1
+    out_v, in_v = (ow, iw) if transposed else (oh, ih)
     for v0 in range(0, out_v, band):
         n = min(band, out_v - v0)
+        lo, hi = max(0, stride * v0 - 1), min(in_v, stride * (v0 + n - 1) + 2)
         for grp in range(0, c, 4):
-            x = img()
-            plane = np.zeros((ih + 2, iw + 2, 4), dtype=np.int64)
+            x = mem[in_at: in_at + ih * iw * c].reshape(ih, iw, c)
+            plane = np.zeros((ih + 3, iw + 3, 4), dtype=np.int64)
             if transposed:
-                lo, hi = max(0, v0 - 1), min(iw, v0 + n + 1)
                 plane[1:ih + 1, lo + 1:hi + 1] = x[:, lo:hi, grp:grp + 4]
             else:
-                lo, hi = max(0, v0 - 1), min(ih, v0 + n + 1)
                 plane[lo + 1:hi + 1, 1:iw + 1] = x[lo:hi, :, grp:grp + 4]
             for v in range(v0, v0 + n):
-                for u in range(iw if not transposed else ih):
+                for u in range(oh if transposed else ow):
                     oy, ox = (u, v) if transposed else (v, u)
-                    s = plane[oy:oy + 3, ox:ox + 3].sum(axis=(0, 1))
+                    s = plane[stride * oy:stride * oy + 3, stride * ox:stride * ox + 3].sum(axis=(0, 1))
                     for k in range(4):
-                        mem[out_at + (oy * iw + ox) * c + grp + k] = int(s[k] * (k + 2)) % 251
-    return mem[out_at: out_at + ih * iw * c].copy()
+                        mem[out_at + (oy * ow + ox) * c + grp + k] = int(s[k] * (k + 2)) % 251
+    return mem[out_at: out_at + oh * ow * c].copy()
 
 
-@pytest.mark.parametrize("shape,transposed,band", [((6, 5, 8), True, 5), ((9, 8, 4), False, 3), ((7, 9, 8), True, 4),
-                                                   ((8, 6, 4), False, 8)])
-def test_planar_depthwise_offset_is_safe_and_tight(shape, transposed, band):
+@pytest.mark.parametrize("shape,transposed,band,stride", [((6, 5, 8), True, 5, 1), ((9, 8, 4), False, 3, 1),
+                                                          ((7, 9, 8), True, 4, 1), ((8, 6, 4), False, 8, 1),
+                                                          ((12, 10, 8), False, 2, 2), ((11, 9, 4), True, 2, 2),
+                                                          ((10, 10, 4), False, 5, 2)])
+def test_planar_depthwise_offset_is_safe_and_tight(shape, transposed, band, stride):
     h, w, c = shape
+    oh, ow = (h - 1) // stride + 1, (w - 1) // stride + 1
     g = dict(in_h=h, in_w=w, in_c=c)
-    off = overlap.planar_depthwise(h, w, c, h, w, 1, 1, transposed, band)
+    off = overlap.planar_depthwise(h, w, c, oh, ow, 1, 1, transposed, band, stride)
     rng = np.random.default_rng(2)
     n = h * w * c
     x = rng.integers(0, 100, n).astype(np.int64)
     mem = np.zeros(8 * n, dtype=np.int64)
     mem[:n] = x
-    want = _run_planar(mem.copy(), 0, 3 * n, g, transposed, band)
+    want = _run_planar(mem.copy(), 0, 3 * n, g, transposed, band, stride)
     base = off + 8
     for shift, ok in ((0, True), (1, False)):
         if off == 0 and not ok:
             continue
         shared = np.zeros_like(mem)
         shared[base: base + n] = x
-        assert np.array_equal(_run_planar(shared, base, base - off + shift, g, transposed, band), want) == ok
+        assert np.array_equal(_run_planar(shared, base, base - off + shift, g, transposed, band, stride), want) == ok
