@@ -15,6 +15,8 @@
  *                       overflow, which nothing here reads)
  *   mf_smladx(a, b, acc) acc + a.lo * b.hi + a.hi * b.lo (SMLADX: the lanes of b exchanged)
  *   mf_smlabb/bt/tb/tt  acc + a.{lo,hi} * b.{lo,hi} (b = bottom = lo, t = top = hi)
+ *   mf_smulbb/tt(a, b)  a.lo * b.lo, a.hi * b.hi
+ *   mf_sadd16(a, b)     lanes a + b (16-bit wrap per lane)
  *   mf_smmulr(a, b)     (a * b + 2^31) >> 32, the high word of the rounded 64-bit product
  *   mf_smmlar(a, b, c)  c + ((a * b + 2^31) >> 32) (32-bit wrap), one SMMLAR
  *   mf_smmla(a, b, c)   c + ((a * b) >> 32) (32-bit wrap), one SMMLA
@@ -70,6 +72,19 @@ static inline int32_t mf_sxtab16_ror8(int32_t a, uint32_t x)
 static inline int32_t mf_smlad(int32_t a, int32_t b, int32_t acc) { return __smlad(a, b, acc); }
 static inline int32_t mf_smladx(int32_t a, int32_t b, int32_t acc) { return __smladx(a, b, acc); }
 static inline int32_t mf_smlabb(int32_t a, int32_t b, int32_t acc) { return __smlabb(a, b, acc); }
+static inline int32_t mf_smulbb(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("smulbb %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+static inline int32_t mf_sadd16(int32_t a, int32_t b) { return (int32_t)__sadd16((uint32_t)a, (uint32_t)b); }
+static inline int32_t mf_smultt(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("smultt %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
 static inline int32_t mf_smlabt(int32_t a, int32_t b, int32_t acc) { return __smlabt(a, b, acc); }
 static inline int32_t mf_smlatb(int32_t a, int32_t b, int32_t acc) { return __smlatb(a, b, acc); }
 static inline int32_t mf_smlatt(int32_t a, int32_t b, int32_t acc) { return __smlatt(a, b, acc); }
@@ -142,6 +157,9 @@ static inline int32_t mf_smladx(int32_t a, int32_t b, int32_t acc)
     return mf_wrap_add(acc, (int64_t)mf_lo16(a) * mf_hi16(b) + (int64_t)mf_hi16(a) * mf_lo16(b));
 }
 static inline int32_t mf_smlabb(int32_t a, int32_t b, int32_t acc) { return mf_wrap_add(acc, mf_lo16(a) * mf_lo16(b)); }
+static inline int32_t mf_smulbb(int32_t a, int32_t b) { return mf_lo16(a) * mf_lo16(b); }
+static inline int32_t mf_sadd16(int32_t a, int32_t b) { return mf_lanes(mf_lo16(a) + mf_lo16(b), mf_hi16(a) + mf_hi16(b)); }
+static inline int32_t mf_smultt(int32_t a, int32_t b) { return mf_hi16(a) * mf_hi16(b); }
 static inline int32_t mf_smlabt(int32_t a, int32_t b, int32_t acc) { return mf_wrap_add(acc, mf_lo16(a) * mf_hi16(b)); }
 static inline int32_t mf_smlatb(int32_t a, int32_t b, int32_t acc) { return mf_wrap_add(acc, mf_hi16(a) * mf_lo16(b)); }
 static inline int32_t mf_smlatt(int32_t a, int32_t b, int32_t acc) { return mf_wrap_add(acc, mf_hi16(a) * mf_hi16(b)); }

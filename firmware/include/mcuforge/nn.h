@@ -307,12 +307,16 @@ void mf_add_s8(const mf_add_q_params *p, const int8_t *input1, const int8_t *inp
 void mf_add_s16(const mf_add_q_params *p, const int16_t *input1, const int16_t *input2, int16_t *output);
 
 /* MUL, s8 and s16: out = clamp(output_offset + MBQM((in1 + input1_offset) * (in2 + input2_offset),
- * output_multiplier, output_shift), act_min, act_max). s16 has all offsets 0 (TFLM requires it). */
+ * output_multiplier, output_shift), act_min, act_max). s16 has all offsets 0 (TFLM requires it).
+ * DSP variant, s8 only (0 for the reference kernels): dsp_requant and dsp_rq, the MF_DSP_RQ_* mode
+ * and dsp_chan record (see CONV_2D) of the rescaling of X = 2 * product with bias 0. */
 typedef struct {
     mf_broadcast bc;
     int32_t input1_offset, input2_offset, output_offset;
     int32_t output_multiplier, output_shift;
     int32_t act_min, act_max;
+    int32_t dsp_requant;
+    int32_t dsp_rq[4];
 } mf_mul_q_params;
 void mf_mul_s8(const mf_mul_q_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 void mf_mul_s16(const mf_mul_q_params *p, const int16_t *input1, const int16_t *input2, int16_t *output);
