@@ -65,6 +65,45 @@ def test_dsp_corner_cases_match_tflm_on_cortex_m4(tmp_path: Path) -> None:
     _check(*built("mps2-an386", model, root=tmp_path), samples=4)
 
 
+def _first_layers(tf):
+    """The assembly paths the MLPerf models take in other shapes: a 3-channel first convolution
+    (window rows padded to whole blocks, stride 2, pairs in assembly beside border and odd pixels),
+    the planar depthwise kernel without activation (MF_DSP_RQ_FAST) over a plane whose last strip
+    overlaps the one before, at stride 2, then a pointwise convolution over an odd pixel count and a
+    3x3 convolution whose last tile has 2 rows (C beside the assembly)."""
+    inp = tf.keras.Input((33, 27, 3), batch_size=1)
+    x = tf.keras.layers.Conv2D(8, 3, strides=2, padding="same", activation="relu")(inp)
+    x = tf.keras.layers.DepthwiseConv2D(3, padding="same")(x)
+    x = tf.keras.layers.Conv2D(12, 1, activation="relu")(x)
+    x = tf.keras.layers.DepthwiseConv2D(3, strides=2, padding="same", activation="relu")(x)
+    x = tf.keras.layers.Conv2D(12, 1)(x)
+    x = tf.keras.layers.Conv2D(6, 3, padding="same", activation="relu")(x)
+    x = tf.keras.layers.Flatten()(x)
+    return tf.keras.Model(inp, tf.keras.layers.Dense(10)(x))
+
+
+@pytest.mark.qemu
+def test_dsp_first_layers_match_tflm_on_cortex_m4(tmp_path: Path) -> None:
+    from codegen.ops import dsp_pack
+    from support.variants import dsp_params
+
+    tflite = convert_with(Case("dsp_first_layers", _first_layers, ((33, 27, 3),)), "int8")
+    dw = dsp_params(tflite, "mf_depthwise_conv2d_s8")
+    assert {(p["dsp_path"], dict(p["geo"].fields)["stride_h"]) for p in dw} == {(dsp_pack.DW_PLANAR, 1),
+                                                                                 (dsp_pack.DW_PLANAR, 2)}
+    assert dsp_pack.RQ_FAST in {p["dsp_requant"] for p in dw}
+    model = tmp_path / "dsp_first_layers.tflite"
+    model.write_bytes(tflite)
+    _check(*built("mps2-an386", model, root=tmp_path), samples=4)
+
+
+@pytest.mark.qemu
+def test_micro_speech_dsp_kernels_match_tflm(tmp_path: Path) -> None:
+    """micro_speech: its 4000->4 FULLY_CONNECTED sums row pairs in chunks (rows whose sum |W| reaches
+    2^16), a first convolution of one input channel."""
+    _check(*built("mps2-an386", SHARED_MODELS / "tflite_micro_speech.tflite", root=tmp_path))
+
+
 @pytest.mark.qemu
 def test_reference_kernels_on_a_dsp_core_match_tflm(tmp_path: Path) -> None:
     """`kernels=reference` on a DSP core: the generator then writes the plain params (and the
