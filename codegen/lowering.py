@@ -116,6 +116,12 @@ class CompiledModel:
         return tuple(sorted(names))
 
     @property
+    def dsp_paths(self) -> tuple[str, ...]:
+        """The DSP kernel paths the calls take (KernelCall.dsp_paths): what the build compiles."""
+        return tuple(sorted({p for steps in (self.steps, *self.sub_steps.values()) for s in steps
+                             for c in s.calls for p in c.dsp_paths}))
+
+    @property
     def ops_used(self) -> tuple[str, ...]:
         return tuple(sorted({s.opcode for s in self.steps} |
                             {s.opcode for v in self.sub_steps.values() for s in v}))

@@ -154,6 +154,9 @@ class KernelCall:
     comment: str = ""
     inplace: tuple[tuple[int, int], ...] = ()  # (output, input) pairs that may share storage
     shares: tuple["Share", ...] = ()  # outputs that may overlap an input, see Share
+    # the DSP code paths of its kernel this call takes: a build compiles only the paths its calls name
+    # (nn.h, MF_DSP_SELECT: -DMF_DSP_WITH_<path>)
+    dsp_paths: tuple[str, ...] = ()
 
     @property
     def sources(self) -> tuple[str, ...]:

@@ -66,15 +66,13 @@ def _scaling(ctx: LowerContext, g: ConvGeometry) -> tuple[list[int], list[int]]:
     return s.mult, s.shift
 
 
-def _dsp_s8(ctx: LowerContext, g: ConvGeometry, act: tuple[int, int]) -> tuple[list, list[CArray]] | None:
-    """The dsp kernel's fields (row-pair weights, folded bias, requantisation records, scratch), or
-    None when the generic path runs (a grouped convolution, or weights the row pairs cannot hold;
-    then the plain fields serve both kernels)."""
+def dsp_s8(ctx: LowerContext, g: ConvGeometry, w: np.ndarray) -> tuple[list, list[CArray]] | None:
+    """Every field of the dsp kernel's params for the weights w ([out_c][k_h * k_w * in_c], each row
+    the window in HWI order; row-pair weights, folded bias, requantisation records, scratch), or None
+    when the row pairs cannot hold them. The op's inputs give the quantisation and the bias."""
     inp, flt, bias, out = ctx.input(0), ctx.input(1), ctx.input(2), ctx.output()
     assert inp and flt and inp.quant and flt.quant and out.quant
-    if flt.shape[3] != g.in_c:
-        return None  # grouped
-    w = np.asarray(flt.data, dtype=np.int64).reshape(g.out_c, -1)
+    act = act_bounds(fused_activation(ctx.op), out)
     s = conv_channel_scaling(inp.quant, flt.quant, out.quant, g.out_c)
     folded = dsp_pack.fold_bias(None if bias is None else np.asarray(bias.data), w, -inp.quant.zp)
     rq = dsp_pack.requant_records(folded, s.mult, s.shift, dsp_pack.acc_bound(w, 128), out.quant.zp, *act)
@@ -87,21 +85,25 @@ def _dsp_s8(ctx: LowerContext, g: ConvGeometry, act: tuple[int, int]) -> tuple[l
     row_blocks = padded.shape[1] // (4 * g.k_h)
     # nn.h: the two-pixel column buffer (16 bytes per block of the window), then one window row
     scratch = Scratch("scratch", 16 * g.k_h * row_blocks + 4 * row_blocks, "int32_t")
-    params: list = [("dsp_path", dsp_pack.PAIRS), ("dsp_requant", rq.mode), ("dsp_filter", Sym(filt.name)),
-                    ("dsp_chan", Sym(chan.name)), ("dsp_scratch", scratch)]
+    params: list = _fields(g, g.in_c) + [("input_offset", -inp.quant.zp), ("output_offset", out.quant.zp),
+                                         ("act_min", act[0]), ("act_max", act[1]),
+                                         ("dsp_path", dsp_pack.PAIRS), ("dsp_requant", rq.mode),
+                                         ("dsp_filter", Sym(filt.name)), ("dsp_chan", Sym(chan.name)),
+                                         ("dsp_scratch", scratch)]
     return params, [filt, chan]
 
 
 def _lower_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
     inp, flt, out = ctx.input(0), ctx.input(1), ctx.output()
     assert inp and flt and inp.quant and out.quant
+    if ctx.target.dsp and flt.shape[3] == g.in_c:  # not grouped
+        dsp = dsp_s8(ctx, g, np.asarray(flt.data, dtype=np.int64).reshape(g.out_c, -1))
+        if dsp is not None:  # the dsp kernel reads only its own arrays: the weights are stored once
+            return dsp
     act_min, act_max = act_bounds(fused_activation(ctx.op), out)
     params: list = _fields(g, flt.shape[3])
     params += [("input_offset", -inp.quant.zp), ("output_offset", out.quant.zp),
                ("act_min", act_min), ("act_max", act_max)]
-    dsp = _dsp_s8(ctx, g, (act_min, act_max)) if ctx.target.dsp else None
-    if dsp is not None:  # the dsp kernel reads only its own arrays: the weights are stored once
-        return params + dsp[0], dsp[1]
     weights, arrays = weight_fields(ctx, "int8_t", _scaling(ctx, g))
     return params + weights + [("dsp_path", dsp_pack.GENERIC), ("dsp_requant", 0), ("dsp_filter", NULL),
                                ("dsp_chan", NULL), ("dsp_scratch", NULL)], arrays
@@ -137,13 +139,29 @@ def lower(ctx: LowerContext) -> Lowered:
     fn = f"mf_conv2d_{inp.dtype.short}"
     groups = g.in_c // ctx.t(ctx.op.inputs[1]).shape[3]
     label = f"{g.label} {g.in_c}->{g.out_c}" + (f" groups {groups}" if groups > 1 else "")
-    # kernels write in (oy, ox, oc) order: the output may overlap its dying input from this offset on
+    return conv_call(ctx, g, fn, params, arrays, label)
+
+
+def conv_call(ctx: LowerContext, g: ConvGeometry, fn: str, params: list, arrays: list[CArray],
+              label: str) -> Lowered:
+    """The mf_conv2d_* call. Kernels write in (oy, ox, oc) order: the output may overlap its dying
+    input from the offset its schedule allows on."""
+    inp = ctx.input(0)
+    assert inp is not None
     if dict(params).get("dsp_path") == dsp_pack.PAIRS:  # two pixels at a time
         offset = overlap.conv_pairs(g)
     else:
         offset = overlap.window_share(g, inp.dtype.size, ctx.output().dtype.size, per_channel=False)
     share = Share(ctx.op.outputs[0], ctx.op.inputs[0], offset)
-    return weighted_call(ctx, fn, params, arrays, label, shares=(share,))
+    return weighted_call(ctx, fn, params, arrays, label, shares=(share,), dsp_paths=_dsp_paths(dict(params), g))
+
+
+def _dsp_paths(fields: dict, g: ConvGeometry) -> tuple[str, ...]:
+    """The kernel's code this call runs beyond the assembly (mf_conv2d_s8.c: MF_DSP_WITH_<path>): the
+    C tiles, for EXACT requantisation and a last tile of out_c % 4 rows."""
+    if fields.get("dsp_path") == dsp_pack.PAIRS and (fields["dsp_requant"] == dsp_pack.RQ_EXACT or g.out_c % 4):
+        return ("CONV_C_TILES",)
+    return ()
 
 
 register(OpHandler(opcode="CONV_2D", check=check, lower=lower, macs=macs, types=tuple(_LOWER)))

@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 
 from codegen.ir import DType, Operator, Subgraph
-from codegen.ops import dsp_pack
+from codegen.ops import conv2d, dsp_pack
 from codegen.ops import overlap
 from codegen.ops.base import F32, NULL, CArray, LowerContext, Lowered, OpHandler, Scratch, Share, Sym
 from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
@@ -151,9 +151,16 @@ _LOWER: dict[DType, Callable[[LowerContext, ConvGeometry], tuple[list, list[CArr
 
 
 def lower(ctx: LowerContext) -> Lowered:
-    inp = ctx.input(0)
-    assert inp is not None
+    inp, flt = ctx.input(0), ctx.input(1)
+    assert inp is not None and flt is not None
     g = filter_geometry(ctx.subgraph, ctx.op)
+    if inp.dtype == DType.INT8 and ctx.target.dsp and g.in_c == 1:
+        # one input channel: output channel m is CONV_2D's (the same sums, scaling and rounding), run
+        # by the dsp CONV_2D kernel; filter [1][k_h][k_w][out_c] -> rows [out_c][k_h * k_w]
+        w = np.asarray(flt.data, dtype=np.int64).reshape(g.k_h * g.k_w, g.out_c).T
+        dsp = conv2d.dsp_s8(ctx, g, np.ascontiguousarray(w))
+        if dsp is not None:
+            return conv2d.conv_call(ctx, g, "mf_conv2d_s8", *dsp, f"{g.label} 1ch x{g.out_c} as CONV_2D")
     params, arrays = _LOWER[inp.dtype](ctx, g)
     fn = f"mf_depthwise_conv2d_{inp.dtype.short}"
     mult = g.out_c // g.in_c
@@ -166,7 +173,15 @@ def lower(ctx: LowerContext) -> Lowered:
                                       depth_multiplier=mult)
     share = Share(ctx.op.outputs[0], ctx.op.inputs[0], offset)
     return weighted_call(ctx, fn, params, arrays, f"{g.label} {g.in_c}ch" + (f" x{mult}" if mult > 1 else ""),
-                         shares=(share,))
+                         shares=(share,), dsp_paths=_dsp_paths(fields, g))
+
+
+def _dsp_paths(fields: dict, g: ConvGeometry) -> tuple[str, ...]:
+    """The kernel's code this call runs (mf_depthwise_conv2d_s8.c: MF_DSP_WITH_<path>)."""
+    path = fields.get("dsp_path", dsp_pack.GENERIC)
+    if path == dsp_pack.DW_PLANAR:
+        return ("DW_PLANAR",) if g.stride_h == 1 else ("DW_PLANAR2",)
+    return ("DW_LANES",) if path == dsp_pack.DW_LANES else ()
 
 
 register(OpHandler(opcode="DEPTHWISE_CONV_2D", check=check, lower=lower, macs=macs, types=tuple(_LOWER)))

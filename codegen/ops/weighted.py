@@ -100,11 +100,11 @@ def weight_fields(ctx: LowerContext, ctype: str, scaling: tuple[Sequence[int], S
 
 
 def weighted_call(ctx: LowerContext, function: str, params: list, arrays: list[CArray], comment: str,
-                  shares: tuple[Share, ...] = ()) -> Lowered:
+                  shares: tuple[Share, ...] = (), dsp_paths: tuple[str, ...] = ()) -> Lowered:
     """The one kernel call of a weighted op: `function(&params, input 0, output 0)`."""
     call = KernelCall(function=function, params_type=f"{function}_params", params=tuple(params),
                       inputs=(ctx.op.inputs[0],), outputs=(ctx.op.outputs[0],), arrays=tuple(arrays),
-                      comment=comment, shares=shares)
+                      comment=comment, shares=shares, dsp_paths=dsp_paths)
     return Lowered(calls=(call,))
 
 

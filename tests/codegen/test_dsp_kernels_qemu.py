@@ -105,6 +105,15 @@ def test_micro_speech_dsp_kernels_match_tflm(tmp_path: Path) -> None:
 
 
 @pytest.mark.qemu
+@pytest.mark.parametrize("name", ["audio_example1", "tflite_micro_magic_wand"])
+def test_narrow_inputs_dsp_kernels_match_tflm(name: str, tmp_path: Path) -> None:
+    """audio_example1: a depthwise 7x7 of one input channel (x8) run as a CONV_2D; magic_wand: a
+    convolution over a 3-pixel-wide, one-channel input in bands (every window row crosses the border
+    as one run of bytes, assembled as a word), output pixels odd per band."""
+    _check(*built("mps2-an386", SHARED_MODELS / f"{name}.tflite", root=tmp_path))
+
+
+@pytest.mark.qemu
 def test_reference_kernels_on_a_dsp_core_match_tflm(tmp_path: Path) -> None:
     """`kernels=reference` on a DSP core: the generator then writes the plain params (and the
     reference kernels are what the firmware links)."""

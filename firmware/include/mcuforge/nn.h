@@ -51,7 +51,11 @@ typedef struct {
  * filter, bias, out_mult and out_shift NULL rather than storing the weights twice: such params are
  * for the dsp kernels only (codegen/ops/dsp_pack.py writes every layout below). dsp_scratch points
  * into the arena: bytes the generator sized for this call, planned as a buffer alive only while it
- * runs.
+ * runs. A build for one model compiles only the code paths its layers take: it defines
+ * MF_DSP_SELECT and MF_DSP_WITH_<path> = 1 for each (CONV_2D: CONV_C_TILES, the C tiles that
+ * take EXACT requantisation and out_c % 4 rows on ARM; DEPTHWISE_CONV_2D: DW_LANES, DW_PLANAR at
+ * stride 1, DW_PLANAR2 at stride 2; codegen KernelCall.dsp_paths); without MF_DSP_SELECT every
+ * path is compiled.
  *  - Row pairs (dsp_filter of CONV_2D and FULLY_CONNECTED, MF_DSP_PAIRS): the weights as a
  *    [rows][K] matrix (FULLY_CONNECTED: K = in_depth; CONV_2D: the window in OHWI order, each of its
  *    k_h rows of k_w * in_c weights zero-padded to a multiple of 4), K zero-padded to a multiple

@@ -6,7 +6,7 @@
  * as its k_w * in_c bytes rounded up to whole 4-byte blocks (the weights of the bytes beyond are 0);
  * rows crossing the input's border (and the last row of the input, when the rounding would read past
  * its end) are assembled in dsp_scratch first, the input zero point outside. On ARM the tile loop
- * with its requantisation is mf_conv2d_s8_row2.S (the compiler cannot keep 8 sums, 4 operands and 2
+ * with its requantisation is mf_conv2d_s8_pairs.S (the compiler cannot keep 8 sums, 4 operands and 2
  * pointers in 14 registers); the C beside it is the same arithmetic and what the host build runs.
  * MF_DSP_GENERIC is the reference algorithm. */
 #include "mf_gemm_s8.h"
@@ -16,7 +16,7 @@
  * Per 4-byte block b of the window, the words (xl0, xl1, xh0, xh1): SXTB16 and SXTB16-ROR-8 of pixel
  * 0's and pixel 1's block. A pixel's slot: its words at dst[0] and dst[2] of each block. */
 
-static inline void spread_blocks(const int8_t *x, int32_t nblk, int32_t *dst)
+static __attribute__((noinline)) void spread_blocks(const int8_t *x, int32_t nblk, int32_t *dst)
 {
     const int8_t *end4 = x + 4 * (nblk & ~3), *end = x + 4 * nblk;
     for (; x != end4; x += 16, dst += 16) {
@@ -54,15 +54,15 @@ typedef struct {
     int8_t *tmp;       /* rblk * 4 bytes of scratch */
 } window_ctx;
 
-/* Window row ky of the pixel whose window starts at input (iy, in_x0), crossing the border, dilated,
- * or ending at the input's end: assembled in tmp (the zero point outside the input, 0 after the
- * row), then spread. */
-static __attribute__((noinline)) void spread_row_slow(const mf_conv2d_s8_params *p, const window_ctx *w, int32_t iy,
+/* Window row of the pixel whose window starts at input (iy, in_x0), when the taps are whole blocks
+ * (in_c % 4 == 0; each read in place, or the zero point) or dilated (assembled in tmp: the zero
+ * point outside the input, 0 after the row), then spread. */
+static __attribute__((noinline)) void spread_row_taps(const mf_conv2d_s8_params *p, const window_ctx *w, int32_t iy,
                                                       int32_t in_x0, int32_t *dst)
 {
     const mf_conv_geometry *g = &p->geo;
     const int8_t *row = w->input + (size_t)iy * g->in_w * g->in_c;
-    if ((g->in_c & 3) == 0) { /* taps of whole blocks: each read in place, or the zero point */
+    if ((g->in_c & 3) == 0) {
         const int32_t tblk = g->in_c >> 2;
         for (int32_t kx = 0; kx < g->k_w; ++kx, dst += 4 * tblk) {
             const int32_t ix = in_x0 + g->dil_w * kx;
@@ -75,75 +75,112 @@ static __attribute__((noinline)) void spread_row_slow(const mf_conv2d_s8_params 
         return;
     }
     int8_t *t = w->tmp;
-    for (int32_t k = 0; k < w->rblk; ++k) {
-        memcpy(t + 4 * k, &w->zp, 4);
+    for (int32_t k = 0; k < 4 * w->rblk; ++k) {
+        t[k] = k < w->row_bytes ? (int8_t)w->zp : 0;
     }
-    if (g->dil_w == 1) { /* one run of bytes inside the input: taps [kx0, kx1) */
-        const int32_t kx0 = in_x0 < 0 ? -in_x0 : 0;
-        const int32_t kx1 = in_x0 + g->k_w > g->in_w ? g->in_w - in_x0 : g->k_w;
-        const int8_t *src = row + (size_t)(in_x0 + kx0) * g->in_c;
-        for (int32_t k = kx0 * g->in_c; k < kx1 * g->in_c; ++k) {
-            t[k] = *src++;
-        }
-    } else {
-        for (int32_t kx = 0; kx < g->k_w; ++kx) {
-            const int32_t ix = in_x0 + g->dil_w * kx;
-            if (ix >= 0 && ix < g->in_w) {
-                const int8_t *src = row + (size_t)ix * g->in_c;
-                for (int32_t c = 0; c < g->in_c; ++c) {
-                    t[kx * g->in_c + c] = src[c];
-                }
+    for (int32_t kx = 0; kx < g->k_w; ++kx) {
+        const int32_t ix = in_x0 + g->dil_w * kx;
+        if (ix >= 0 && ix < g->in_w) {
+            for (int32_t c = 0; c < g->in_c; ++c) {
+                t[kx * g->in_c + c] = row[(size_t)ix * g->in_c + c];
             }
         }
     }
-    for (int32_t k = w->row_bytes; k < 4 * w->rblk; ++k) {
-        t[k] = 0;
-    }
-    spread_blocks(w->tmp, w->rblk, dst);
+    spread_blocks(t, w->rblk, dst);
 }
 
 /* The window of output pixel (oy, ox) into its slot of the column buffer. */
-static void spread_window(const mf_conv2d_s8_params *p, const window_ctx *w, int32_t oy, int32_t ox, int32_t *dst)
+static __attribute__((noinline)) void spread_window(const mf_conv2d_s8_params *p, const window_ctx *w, int32_t oy,
+                                                    int32_t ox, int32_t *dst)
 {
     const mf_conv_geometry *g = &p->geo;
+    const int32_t in_h = g->in_h, in_w = g->in_w, in_c = g->in_c, k_h = g->k_h, k_w = g->k_w, dil_h = g->dil_h;
     const int32_t in_y0 = oy * g->stride_h - g->pad_top, in_x0 = ox * g->stride_w - g->pad_left;
     const int32_t rblk = w->rblk;
-    const size_t step = (size_t)g->dil_h * g->in_w * g->in_c;
-    if (g->dil_w == 1 && in_x0 >= 0 && in_x0 + g->k_w <= g->in_w && in_y0 >= 0 &&
-        in_y0 + g->dil_h * (g->k_h - 1) < g->in_h) {
-        const int8_t *row = w->input + ((size_t)in_y0 * g->in_w + in_x0) * g->in_c;
-        if (row + (size_t)(g->k_h - 1) * step + 4 * rblk <= w->input_end) { /* the whole window in place */
-            for (int32_t ky = 0; ky < g->k_h; ++ky, dst += 4 * rblk, row += step) {
+    const int8_t *const input = w->input, *const input_end = w->input_end;
+    const size_t step = (size_t)dil_h * in_w * in_c;
+    const int x_in = g->dil_w == 1 && in_x0 >= 0 && in_x0 + k_w <= in_w;
+    if (x_in && in_y0 >= 0 && in_y0 + dil_h * (k_h - 1) < in_h) {
+        const int8_t *row = input + ((size_t)in_y0 * in_w + in_x0) * in_c;
+        if (row + (size_t)(k_h - 1) * step + 4 * rblk <= input_end) { /* the whole window in place */
+            for (int32_t ky = 0; ky < k_h; ++ky, dst += 4 * rblk, row += step) {
                 spread_blocks(row, rblk, dst);
             }
             return;
         }
     }
-    const int fast = g->dil_w == 1 && in_x0 >= 0 && in_x0 + g->k_w <= g->in_w;
-    for (int32_t ky = 0; ky < g->k_h; ++ky, dst += 4 * rblk) {
-        const int32_t iy = in_y0 + g->dil_h * ky;
-        if (iy < 0 || iy >= g->in_h) {
+    /* rows crossing the border (or ending at the input's end) as one run of bytes [b0, b0 + n) of
+     * the window row in tmp, the zero point before and after it, 0 after the row: set once; a row
+     * of one block as a word: (the run shifted into place & mask) | fill */
+    const int runs = g->dil_w == 1 && (in_c & 3) != 0;
+    int8_t *const tmp = w->tmp;
+    int32_t b0 = 0, n = 0, x0 = in_x0;
+    uint32_t mask = 0, fill = 0;
+    if (runs) {
+        const int32_t kx0 = in_x0 < 0 ? -in_x0 : 0;
+        const int32_t kx1 = in_x0 + k_w > in_w ? in_w - in_x0 : k_w;
+        const int8_t zp = (int8_t)w->zp;
+        x0 = in_x0 + kx0;
+        b0 = kx0 * in_c;
+        n = kx1 > kx0 ? (kx1 - kx0) * in_c : 0;
+        for (int32_t k = 0; k < 4 * rblk; ++k) {
+            tmp[k] = k < w->row_bytes ? zp : 0;
+        }
+        if (rblk == 1) {
+            mask = n == 0 ? 0u : (n >= 4 ? ~0u : (1u << (8 * n)) - 1u) << (8 * b0);
+            fill = mf_read32(tmp) & ~mask;
+        }
+    }
+    for (int32_t ky = 0; ky < k_h; ++ky, dst += 4 * rblk) {
+        const int32_t iy = in_y0 + dil_h * ky;
+        if (iy < 0 || iy >= in_h) {
             fill_blocks(w->zl, w->zh, rblk, dst);
             continue;
         }
-        const int8_t *r = w->input + ((size_t)iy * g->in_w + in_x0) * g->in_c;
-        if (fast && r + 4 * rblk <= w->input_end) {
+        const int8_t *r = input + ((size_t)iy * in_w + x0) * in_c; /* x0 = in_x0 when x_in */
+        if (x_in && r + 4 * rblk <= input_end) {
             spread_blocks(r, rblk, dst);
+        } else if (runs && rblk == 1 && r + 4 <= input_end) {
+            const uint32_t v = ((mf_read32(r) << (8 * b0)) & mask) | fill;
+            dst[0] = mf_sxtb16(v);
+            dst[2] = mf_sxtb16_ror8(v);
+        } else if (runs) {
+            int8_t *t = tmp + b0;
+            for (int32_t k = 0; k < n; ++k) {
+                t[k] = r[k];
+            }
+            spread_blocks(tmp, rblk, dst);
         } else {
-            spread_row_slow(p, w, iy, in_x0, dst);
+            spread_row_taps(p, w, iy, in_x0, dst);
         }
     }
 }
 
-/* ---- two pixels through the tiles (the C path; mf_conv2d_s8_row2.S on ARM) ------------------------ */
+/* ---- two pixels through the tiles (the C path; mf_conv2d_s8_pairs.S on ARM) ------------------------ */
+
+/* A build for one model compiles only the paths its layers take (nn.h, MF_DSP_SELECT). On ARM the C
+ * tiles only take what the assembly leaves (EXACT requantisation, a last tile of out_c % 4 rows:
+ * MF_DSP_WITH_CONV_C_TILES), out of line; inline where they are the main path (the host). */
+#ifndef MF_DSP_SELECT
+#define MF_DSP_WITH_CONV_C_TILES 1
+#endif
+#if MF_DSP_ASM
+#define MF_CONV_C_TILES MF_DSP_WITH_CONV_C_TILES
+#define MF_TILE_INLINE __attribute__((noinline))
+#else
+#define MF_CONV_C_TILES 1
+#define MF_TILE_INLINE inline __attribute__((always_inline))
+#endif
+
+#if MF_CONV_C_TILES
 
 typedef struct {
     int32_t a00, b00, a10, b10, a01, b01, a11, b11; /* a<pair><pixel> */
 } sums2x2;
 
 /* One 2-pair tile of two pixels over the widened column buffer; returns the weights after the tile. */
-static inline __attribute__((always_inline)) const int32_t *x2p2w(const int32_t *wcol, int32_t nblk,
-                                                                  const int32_t *w, sums2x2 *out)
+static MF_TILE_INLINE const int32_t *x2p2w(const int32_t *wcol, int32_t nblk, const int32_t *w,
+                                           sums2x2 *out)
 {
     int32_t a00 = 0, b00 = 0, a10 = 0, b10 = 0, a01 = 0, b01 = 0, a11 = 0, b11 = 0;
     const int32_t *end = wcol + 4 * nblk;
@@ -200,9 +237,8 @@ static const int32_t *x2p1(const int32_t *wcol, const int32_t *w, int32_t nblk, 
 
 /* Rows r (sum B) and r + 1 (sum (A - B) / 256) of a pair for two pixels, any mode: records r[0..7];
  * the second row only when `two`. */
-static inline __attribute__((always_inline)) void pair2(int32_t a0, int32_t b0, int32_t a1, int32_t b1,
-                                                        const int32_t *r, int8_t *o0, int8_t *o1, int two,
-                                                        const mf_rq *rq)
+static MF_TILE_INLINE void pair2(int32_t a0, int32_t b0, int32_t a1, int32_t b1, const int32_t *r,
+                                 int8_t *o0, int8_t *o1, int two, const mf_rq *rq)
 {
     if (rq->mode == MF_DSP_RQ_EXACT) {
         mf_pair_exact(a0, b0, r, o0, two, rq);
@@ -214,6 +250,8 @@ static inline __attribute__((always_inline)) void pair2(int32_t a0, int32_t b0, 
     mf_pair_fast(a1, b1, r, o1, two, fix);
 }
 
+#endif /* MF_CONV_C_TILES */
+
 /* Every output row of the two pixels whose windows are in wcol. */
 static void row2(const int32_t *wcol, int32_t nblk, const mf_conv2d_s8_params *p, int8_t *o0, int8_t *o1,
                  const mf_rq *rq)
@@ -224,13 +262,15 @@ static void row2(const int32_t *wcol, int32_t nblk, const mf_conv2d_s8_params *p
 #if MF_DSP_ASM
     if (rq->mode != MF_DSP_RQ_EXACT && left >= 4) {
         const mf_row2_args a = {wcol, nblk, w, rec, o0, o1, left >> 2, rq->mode == MF_DSP_RQ_FAST};
-        w = mf_conv2d_s8_row2(&a);
+        mf_conv2d_s8_row2(&a);
+        w += nblk * (left & ~3); /* 4 nblk words per tile */
         rec += 16 * (left >> 2);
         o0 += 4 * (left >> 2);
         o1 += 4 * (left >> 2);
         left &= 3;
     }
 #endif
+#if MF_CONV_C_TILES
     for (; left > 2; left -= 4, rec += 16, o0 += 4, o1 += 4) {
         sums2x2 t;
         w = x2p2w(wcol, nblk, w, &t);
@@ -242,6 +282,9 @@ static void row2(const int32_t *wcol, int32_t nblk, const mf_conv2d_s8_params *p
         x2p1(wcol, w, nblk, acc);
         pair2(acc[0], acc[1], acc[2], acc[3], rec, o0, o1, left > 1, rq);
     }
+#else
+    (void)rq;
+#endif
 }
 
 /* Output pixels [pix, end) two at a time through the C path (the last of an odd count alone). */
@@ -251,9 +294,8 @@ static void pixels_c(const mf_conv2d_s8_params *p, const window_ctx *w, int32_t 
     const mf_conv_geometry *g = &p->geo;
     int32_t oy = pix / g->out_w, ox = pix - oy * g->out_w;
     for (; pix < end; pix += 2) {
-        const int32_t y0 = oy, x0 = ox;
         int8_t *o0 = output + (size_t)pix * g->out_c, *o1 = o0;
-        spread_window(p, w, y0, x0, wcol);
+        spread_window(p, w, oy, ox, wcol);
         if (++ox == g->out_w) {
             ox = 0;
             ++oy;
@@ -265,8 +307,11 @@ static void pixels_c(const mf_conv2d_s8_params *p, const window_ctx *w, int32_t 
                 ox = 0;
                 ++oy;
             }
-        } else { /* the last pixel alone: in both slots, its outputs stored twice */
-            spread_window(p, w, y0, x0, wcol + 1);
+        } else { /* the last pixel alone: copied into the second slot, its outputs stored twice */
+            for (int32_t *c = wcol; c != wcol + 4 * nblk; c += 4) {
+                c[1] = c[0];
+                c[3] = c[2];
+            }
         }
         row2(wcol, nblk, p, o0, o1, rq);
     }

@@ -14,6 +14,16 @@
 #include "mf_gemm_s8.h"
 #include "../common/mf_depthwise_conv2d_s8_reference.h"
 
+/* A build for one model compiles only the paths its layers take (nn.h, MF_DSP_SELECT). */
+#ifndef MF_DSP_SELECT
+#define MF_DSP_WITH_DW_LANES 1
+#define MF_DSP_WITH_DW_PLANAR 1
+#define MF_DSP_WITH_DW_PLANAR2 1
+#endif
+
+/* ---- MF_DSP_DW_LANES ------------------------------------------------------------------------------- */
+
+#if MF_DSP_WITH_DW_LANES
 /* First k with 0 <= base + dil * k, and the end of the k with base + dil * k < size (k in [0, n)). */
 static void tap_range(int32_t base, int32_t dil, int32_t size, int32_t n, int32_t *k0, int32_t *k1)
 {
@@ -79,8 +89,8 @@ static inline __attribute__((always_inline)) void dw_store4(int32_t a0, int32_t 
 }
 
 /* Every channel group of one output pixel whose 3x3 window (dilation 1) lies inside the input. */
-static __attribute__((noinline)) void dw_pixel_3x3(const mf_depthwise_conv2d_s8_params *p, const int8_t *in0, int8_t *out, int32_t off2,
-                         const mf_rq *rq)
+static __attribute__((noinline)) void dw_pixel_3x3(const mf_depthwise_conv2d_s8_params *p, const int8_t *in0,
+                                                   int8_t *out, int32_t off2, const mf_rq *rq)
 {
     const int32_t c = p->geo.in_c, c2 = 2 * p->geo.in_c, row = p->geo.in_w * p->geo.in_c;
     const int32_t *w = p->dsp_filter;
@@ -193,6 +203,32 @@ static void dw_pixel(const mf_depthwise_conv2d_s8_params *p, const int8_t *input
     }
 }
 
+static void dw_lanes(const mf_depthwise_conv2d_s8_params *p, const int8_t *input, int8_t *output)
+{
+    const mf_rq rq = {p->dsp_requant, p->output_offset, p->act_min, p->act_max};
+    const int32_t off2 = (int32_t)(((uint32_t)p->input_offset & 0xFFFFu) | ((uint32_t)p->input_offset << 16));
+    const int32_t fast3 = p->geo.k_h == 3 && p->geo.k_w == 3 && p->geo.dil_h == 1 && p->geo.dil_w == 1;
+    int8_t *out = output;
+    for (int32_t oy = 0; oy < p->geo.out_h; ++oy) {
+        const int32_t in_y0 = oy * p->geo.stride_h - p->geo.pad_top;
+        const int32_t rows_in = in_y0 >= 0 && in_y0 + 2 < p->geo.in_h;
+        for (int32_t ox = 0; ox < p->geo.out_w; ++ox) {
+            const int32_t in_x0 = ox * p->geo.stride_w - p->geo.pad_left;
+            if (fast3 && rows_in && in_x0 >= 0 && in_x0 + 2 < p->geo.in_w) {
+                dw_pixel_3x3(p, input + ((size_t)in_y0 * p->geo.in_w + in_x0) * p->geo.in_c, out, off2, &rq);
+            } else if (fast3 && p->dsp_pad) {
+                dw_pixel_3x3_border(p, input, in_y0, in_x0, out, off2, &rq);
+            } else {
+                dw_pixel(p, input, in_y0, in_x0, out, off2, &rq);
+            }
+            out += p->geo.in_c;
+        }
+    }
+}
+#endif /* MF_DSP_WITH_DW_LANES */
+
+#if MF_DSP_WITH_DW_PLANAR || MF_DSP_WITH_DW_PLANAR2
+
 /* ---- MF_DSP_DW_PLANAR ------------------------------------------------------------------------------ */
 
 #if !MF_DSP_ASM
@@ -266,11 +302,17 @@ static void plane_c(const mf_dw_plane_args *a, int32_t stride)
 static void strip_run(const mf_dw_strip_args *a, int32_t stride)
 {
 #if MF_DSP_ASM
+    (void)stride;
+#if MF_DSP_WITH_DW_PLANAR
     if (stride == 1) {
         mf_depthwise_conv2d_s8_strip(a);
-    } else {
+    }
+#endif
+#if MF_DSP_WITH_DW_PLANAR2
+    if (stride == 2) {
         mf_depthwise_conv2d_s8_strip2(a);
     }
+#endif
 #else
     strip_c(a, stride);
 #endif
@@ -279,11 +321,17 @@ static void strip_run(const mf_dw_strip_args *a, int32_t stride)
 static void plane_run(const mf_dw_plane_args *a, int32_t stride)
 {
 #if MF_DSP_ASM
+    (void)stride;
+#if MF_DSP_WITH_DW_PLANAR
     if (stride == 1) {
         mf_depthwise_conv2d_s8_plane(a);
-    } else {
+    }
+#endif
+#if MF_DSP_WITH_DW_PLANAR2
+    if (stride == 2) {
         mf_depthwise_conv2d_s8_plane2(a);
     }
+#endif
 #else
     plane_c(a, stride);
 #endif
@@ -327,7 +375,8 @@ static void plane_band(const dw_plane *pl, const int8_t *input, int32_t c, int32
     }
 }
 
-static void dw_planar(const mf_depthwise_conv2d_s8_params *p, const int8_t *input, int8_t *output)
+static __attribute__((noinline)) void dw_planar(const mf_depthwise_conv2d_s8_params *p, const int8_t *input,
+                                                int8_t *output)
 {
     const mf_conv_geometry *g = &p->geo;
     const int32_t c_all = g->in_c, tr = p->dsp_transposed, band = p->dsp_band;
@@ -360,25 +409,30 @@ static void dw_planar(const mf_depthwise_conv2d_s8_params *p, const int8_t *inpu
         full += 1;
         valid = 0;
     }
+    mf_dw_strip_args a, d; /* the full strips, the partial one; first the fields every channel shares */
+    a.strip_bytes = d.strip_bytes = (int32_t)(4 * sw);
+    a.step_u = pl.out_su;
+    a.step_v = pl.out_sv;
+    a.strips = full;
+    a.last_back = back * pl.out_su;
+    d.out = dump;
+    d.step_u = 1;
+    d.step_v = 4;
+    d.strips = 1;
+    d.last_back = 0;
     for (int32_t v0 = 0; v0 < pl.out_v; v0 += band) {
         const int32_t n = pl.out_v - v0 < band ? pl.out_v - v0 : band;
         const int32_t rows = pl.stride == 1 ? n + 2 : 2 * n + 1;
+        a.passes = d.passes = n;
         for (int32_t c = 0; c < c_all; c += 4) {
             plane_band(&pl, input, c, pl.stride * v0, rows, zp, off2, buf, row, c == 0, pl.stride * back);
             for (int32_t k = 0; k < 4; ++k) {
-                mf_dw_strip_args a;
                 a.weights = p->dsp_filter + 6 * (c + k);
                 a.rec = p->dsp_chan + 4 * (c + k);
-                a.passes = n;
                 /* MF_DSP_RQ_FLOOR_SHIFT: a row that could not take the shift keeps a FAST record */
                 a.mode = p->dsp_requant == MF_DSP_RQ_FLOOR_SHIFT && a.rec[3] >= 1 ? MF_DSP_RQ_FAST : p->dsp_requant;
-                a.strip_bytes = (int32_t)(4 * sw);
                 a.rows = buf + (size_t)k * cw;
                 a.out = output + (size_t)v0 * pl.out_sv + c + k;
-                a.step_u = pl.out_su;
-                a.step_v = pl.out_sv;
-                a.strips = full;
-                a.last_back = back * pl.out_su;
                 if (full > 0) {
                     strip_run(&a, pl.stride);
                 }
@@ -387,13 +441,11 @@ static void dw_planar(const mf_depthwise_conv2d_s8_params *p, const int8_t *inpu
                 }
                 /* the last strip, partial: through dump */
                 int8_t *out = a.out + (size_t)(4 * full) * pl.out_su;
-                a.rows += (size_t)full * sw;
-                a.out = dump;
-                a.step_u = 1;
-                a.step_v = 4;
-                a.strips = 1;
-                a.last_back = 0;
-                strip_run(&a, pl.stride);
+                d.weights = a.weights;
+                d.rec = a.rec;
+                d.mode = a.mode;
+                d.rows = a.rows + (size_t)full * sw;
+                strip_run(&d, pl.stride);
                 for (int32_t i = 0; i < n; ++i) {
                     for (int32_t u = 0; u < valid; ++u) {
                         out[(size_t)i * pl.out_sv + (size_t)u * pl.out_su] = dump[4 * i + u];
@@ -404,33 +456,21 @@ static void dw_planar(const mf_depthwise_conv2d_s8_params *p, const int8_t *inpu
     }
 }
 
+#endif /* MF_DSP_WITH_DW_PLANAR || MF_DSP_WITH_DW_PLANAR2 */
+
 void mf_depthwise_conv2d_s8(const mf_depthwise_conv2d_s8_params *p, const int8_t *input, int8_t *output)
 {
-    if (p->dsp_path == MF_DSP_GENERIC) {
-        mf_depthwise_conv2d_s8_reference(p, input, output);
-        return;
-    }
+#if MF_DSP_WITH_DW_PLANAR || MF_DSP_WITH_DW_PLANAR2
     if (p->dsp_path == MF_DSP_DW_PLANAR) {
         dw_planar(p, input, output);
         return;
     }
-    const mf_rq rq = {p->dsp_requant, p->output_offset, p->act_min, p->act_max};
-    const int32_t off2 = (int32_t)(((uint32_t)p->input_offset & 0xFFFFu) | ((uint32_t)p->input_offset << 16));
-    const int32_t fast3 = p->geo.k_h == 3 && p->geo.k_w == 3 && p->geo.dil_h == 1 && p->geo.dil_w == 1;
-    int8_t *out = output;
-    for (int32_t oy = 0; oy < p->geo.out_h; ++oy) {
-        const int32_t in_y0 = oy * p->geo.stride_h - p->geo.pad_top;
-        const int32_t rows_in = in_y0 >= 0 && in_y0 + 2 < p->geo.in_h;
-        for (int32_t ox = 0; ox < p->geo.out_w; ++ox) {
-            const int32_t in_x0 = ox * p->geo.stride_w - p->geo.pad_left;
-            if (fast3 && rows_in && in_x0 >= 0 && in_x0 + 2 < p->geo.in_w) {
-                dw_pixel_3x3(p, input + ((size_t)in_y0 * p->geo.in_w + in_x0) * p->geo.in_c, out, off2, &rq);
-            } else if (fast3 && p->dsp_pad) {
-                dw_pixel_3x3_border(p, input, in_y0, in_x0, out, off2, &rq);
-            } else {
-                dw_pixel(p, input, in_y0, in_x0, out, off2, &rq);
-            }
-            out += p->geo.in_c;
-        }
+#endif
+#if MF_DSP_WITH_DW_LANES
+    if (p->dsp_path == MF_DSP_DW_LANES) {
+        dw_lanes(p, input, output);
+        return;
     }
+#endif
+    mf_depthwise_conv2d_s8_reference(p, input, output);
 }

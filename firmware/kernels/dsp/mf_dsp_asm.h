@@ -24,12 +24,11 @@
 #define MF_ASM_OFFSET(type, field, offset) \
     typedef char mf_asm_offset_##type##_##field[offsetof(type, field) == (offset) ? 1 : -1]
 
-/* CONV_2D (mf_conv2d_s8_row2.S): `tiles` full 2-pair tiles (4 output rows each) of two pixels over a
+/* CONV_2D (mf_conv2d_s8_pairs.S), mf_conv2d_s8_row2: `tiles` full 2-pair tiles (4 output rows each) of two pixels over a
  * widened column buffer wcol (per 4-byte block of the window: the SXTB16 words of pixel 0 and 1, then
  * their SXTB16-ROR-8 words), weights w (nn.h row-pair layout), records rec (4 words per row),
  * requantised as MF_DSP_RQ_FAST (fix = 1) or MF_DSP_RQ_FAST_FLOOR (fix = 0), the rows of pixel 0
- * stored from o0 and pixel 1's from o1 (o1 == o0 for a pixel computed alone). Returns the weights
- * after the tiles. */
+ * stored from o0 and pixel 1's from o1 (o1 == o0 for a pixel computed alone). */
 typedef struct {
     const int32_t *wcol;
     int32_t nblk; /* >= 1 */
@@ -47,14 +46,14 @@ MF_ASM_OFFSET(mf_row2_args, o0, 16);
 MF_ASM_OFFSET(mf_row2_args, o1, 20);
 MF_ASM_OFFSET(mf_row2_args, tiles, 24);
 MF_ASM_OFFSET(mf_row2_args, fix, 28);
-const int32_t *mf_conv2d_s8_row2(const mf_row2_args *a);
+void mf_conv2d_s8_row2(const mf_row2_args *a);
 #endif
 
-/* CONV_2D (mf_conv2d_s8_row2.S): a run of `pairs` pixel pairs whose windows lie inside the input.
+/* CONV_2D (mf_conv2d_s8_pairs.S), mf_conv2d_s8_pairs: a run of `pairs` pixel pairs whose windows lie inside the input.
  * The first pixel's window starts at `input`; each next pixel's window pixel_step bytes on; a window
  * is `rows` rows of rblk 4-byte blocks (nblk = rows * rblk), row_pitch bytes apart. Each pair is
- * widened into wcol and goes through every tile (out_c = 4 * tiles bytes per pixel, from o0 = the
- * first pair's output; o1 = o0 + out_c). */
+ * widened into wcol and goes through every tile (out_c = 4 * tiles bytes per pixel, from the first
+ * pair's o0 and o1, each next pair's 2 * out_c on). */
 typedef struct {
     mf_row2_args row;
     const int8_t *input;

@@ -91,6 +91,10 @@ SPECS = [
     # unequal strides: the four-lane path, its 3x3 windows inside and crossing the border
     DwSpec("dw_k3_s2x1_same_relu_c8_lanes", (9, 8, 8), (3, 3), strides=(2, 1), padding="same", act="relu",
            modes=("int8",)),
+    # one input channel: lowered as a CONV_2D for the dsp kernels (audio_example1's first layer)
+    DwSpec("dw_k7_s2_same_relu_m8_c1_as_conv", (20, 17, 1), (7, 7), mult=8, strides=(2, 2), padding="same",
+           act="relu", modes=("int8",)),
+    DwSpec("dw_k3_dil2_valid_m6_c1_as_conv", (9, 9, 1), (3, 3), mult=6, dilation=2, modes=("int8",)),
 ]
 
 
@@ -147,6 +151,20 @@ def test_dsp_paths_are_all_covered() -> None:
             ("transposed", 0), ("transposed", 1), ("partial", True), ("bands", True), ("stride", 1),
             ("stride", 2), ("bands at stride", 2, True)}
     assert want <= seen, want - seen
+
+
+def test_one_input_channel_runs_as_a_convolution() -> None:
+    """For a DSP target a depthwise convolution of one input channel is the CONV_2D of its output
+    channels (the same sums, scaling and rounding: the cases above prove it bit-exact), run by the
+    dsp CONV_2D kernel over weights [out_c][k_h * k_w]."""
+    from codegen.ops import dsp_pack
+    for spec in SPECS:
+        if spec.in_shape[2] == 1:
+            model = convert_with(spec.case(), "int8")
+            assert dsp_params(model, "mf_depthwise_conv2d_s8") == []
+            (p,) = dsp_params(model, "mf_conv2d_s8")
+            g = dict(p["geo"].fields)
+            assert p["dsp_path"] == dsp_pack.PAIRS and (g["in_c"], g["out_c"], p["filter_c"]) == (1, spec.mult, 1)
 
 
 def test_depth_multiplier_option_must_match_shapes() -> None:

@@ -1,7 +1,8 @@
-/* mf_conv2d_s8_row2: the full 2-pair tiles of two output pixels over a widened column buffer,
- * requantised (MF_DSP_RQ_FAST or MF_DSP_RQ_FAST_FLOOR) and stored; mf_conv2d_s8_pairs: the same
- * for a run of pixel pairs whose windows lie inside the input, each window widened here. Private to
- * dsp/mf_conv2d_s8.c (declared in mf_dsp_asm.h, which documents the arguments). Per tile: the
+/* mf_conv2d_s8_pairs: for a run of pixel pairs whose windows lie inside the input, each pair's
+ * windows widened into a column buffer, then the full 2-pair tiles of both pixels over it,
+ * requantised (MF_DSP_RQ_FAST or MF_DSP_RQ_FAST_FLOOR) and stored; mf_conv2d_s8_row2: the same for
+ * one pair the caller widened.
+ * Private to dsp/mf_conv2d_s8.c (declared in mf_dsp_asm.h, which documents the arguments). Per tile: the
  * first block of the window by SMUAD (no zeroing), the others four per pass by SMLAD (48
  * instructions per 64 multiply-accumulates), then the eight outputs (one LDM per row record,
  * SMMLAR for the multiply and the addition of c). The C path of the kernel (x2p2w and pair2_fast in
@@ -57,7 +58,7 @@
     str r0, [sp, #12]
     .endm
 
-/* The frame both functions share: [sp] end of the column buffer, [4] its start, [8] where the MAC
+/* The frame: [sp] end of the column buffer, [4] its start, [8] where the MAC
  * loop enters after the first block, [12] records, [16] o0, [20] o1, [24] end of the tiles' weights,
  * [28] epilogue. From the argument block at r0 (mf_row2_args' first eight words); leaves the
  * weights in r1 and nblk - 1 in r3. */
@@ -145,23 +146,22 @@
     bne 0b
     .endm
 
-    .section .text.mf_conv2d_s8_row2, "ax", %progbits
+    .section .text.mf_conv2d_s8_pairs, "ax", %progbits
     .balign 4
     .global mf_conv2d_s8_row2
     .thumb_func
     .type mf_conv2d_s8_row2, %function
-mf_conv2d_s8_row2:
+mf_conv2d_s8_row2: /* the frame of mf_conv2d_s8_pairs for one pair the caller widened: no windows */
     push {r4, r5, r6, r7, r8, r9, r10, r11, lr}
-    sub sp, sp, #36
-    SETUP
-    TILES
-    mov r0, r1
-    add sp, sp, #36
-    pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}
+    sub sp, sp, #72
+    ldrd r2, r3, [r0, #8]
+    strd r2, r3, [sp, #36]
+    movs r2, #0
+    strd r2, r2, [sp, #44]
+    str r2, [sp, #60]
+    b 14f
     .size mf_conv2d_s8_row2, . - mf_conv2d_s8_row2
 
-    .section .text.mf_conv2d_s8_pairs, "ax", %progbits
-    .balign 4
     .global mf_conv2d_s8_pairs
     .thumb_func
     .type mf_conv2d_s8_pairs, %function
@@ -190,7 +190,10 @@ mf_conv2d_s8_pairs:
     ldr r2, [r0, #24]             /* tiles: 4 output bytes each */
     lsl r2, r2, #2
     str r2, [sp, #56]
+14:
     SETUP
+    ldr r2, [sp, #60]
+    cbz r2, 13f                   /* mf_conv2d_s8_row2 (r2 = 0: the windows do not move) */
 10: /* a pair: both windows widened into the column buffer (xl0 xl1 xh0 xh1 per block) */
     ldr r0, [sp, #44]
     ldr r1, [sp, #4]
@@ -212,6 +215,7 @@ mf_conv2d_s8_pairs:
     add r0, r0, r10
     subs r8, r8, #1
     bne 11b
+13:
     ldr r0, [sp, #44]
     add r0, r0, r2, lsl #1
     str r0, [sp, #44]
