@@ -2,7 +2,7 @@
 # mcuforge setup: idempotent; a second run finishes in seconds and changes nothing.
 #  1. Debian packages: arm-none-eabi GCC + newlib, host gcc, QEMU 10 from bookworm-backports (bookworm's
 #     own 7.2 has no STM32L475 machine), ser2net and sigrok-cli (HIL tests), openocd/stlink-tools (real boards).
-#  2. .venv with mcuforge and its Python dependencies (pyproject.toml, extras [dev]).
+#  2. .venv with mcuforge and its Python dependencies (pyproject.toml, extras [dev]; not [torch]).
 #  3. An offline PlatformIO core in .platformio/ (nothing ever contacts PlatformIO's registry).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -58,6 +58,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   log "installing Python dependencies into .venv (TensorFlow is large: a minute or two)"
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+  # packages whose exact pins would downgrade the venv (pyproject.toml, [tool.mcuforge] no-deps)
+  no_deps=$(.venv/bin/python -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["tool"]["mcuforge"]["no-deps"]))')
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps $no_deps
   echo "$want" > "$stamp"
 fi
 

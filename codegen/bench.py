@@ -18,7 +18,8 @@ import numpy as np
 from codegen.boards import Board, load_board
 from codegen.errors import McuforgeError
 from codegen.fit import DoesNotFitError
-from codegen.hil.drivers import RunRequest, select_driver
+from codegen.hil.records import RunRequest
+from codegen.hil.strategy import running
 from codegen.pio.project import BUILD_ROOT, BuildOptions, write_project
 from codegen.pio.runner import build
 from codegen.reference import float_input_ranges, random_inputs
@@ -101,7 +102,7 @@ def measure(board: Board, model: Path, options: BuildOptions, root: Path, n: int
     m = project.compiled
     request = RunRequest(timeout=120)
     rng = np.random.default_rng(0)
-    with select_driver(board, request).session(board, art.elf, request) as s:
+    with running(board, art.elf, request) as s:
         dev = s.device
         if dev.info().sha256 != m.sha256:
             raise McuforgeError("the emulator runs another model", hint="rebuild")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from codegen.hil.drivers import RunRequest
+from codegen.hil.records import RunRequest
 from codegen.pio.project import Project
 from codegen.run import RunFailed, RunResult, default_inputs, layers_of, run_firmware, write_run
 from codegen.term import kb, kv, num, pct, say
@@ -50,15 +50,22 @@ def run_request(args: dict, project: Project | None = None) -> RunRequest:
 
 
 def _load_input(path: str, project: Project) -> tuple:
+    from codegen.origin import read_origin
     from codegen.run import InputSource
     p = Path(path)
+    origin = read_origin(project.model_path)       # data in the source model's layout (ONNX NCHW): moved here
+    lay = origin.inputs[0] if origin is not None and len(origin.inputs) == 1 else None
     if p.suffix == ".npz":
         with np.load(p) as d:
             idx = 0
-            xs = tuple(np.asarray(d["x"][idx]).reshape(t.shape).astype(t.dtype.np) for t in project.compiled.inputs)
+            first = [np.asarray(d["x"][idx])]
+            first = [lay.to_model(first[0][None])[0] if lay is not None else first[0]]
+            xs = tuple(x.reshape(t.shape).astype(t.dtype.np) for x, t in zip(first, project.compiled.inputs))
             label = int(d["y"][idx]) if "y" in d else None
         return InputSource(xs, f"{p.name} #0", label)
     x = np.load(p)
+    if lay is not None:
+        x = lay.to_model(x)
     t = project.compiled.inputs[0]
     return InputSource((x.reshape(t.shape).astype(t.dtype.np),), p.name)
 

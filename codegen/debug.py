@@ -1,5 +1,8 @@
 """Debug mode: run the generated code one operator at a time and compare every intermediate tensor
-with TFLM's (kPreserveAllTensors); name the first operator whose output diverges."""
+with TFLM's (kPreserveAllTensors); name the first operator whose output diverges.
+
+TFLM keeps every tensor alive in this mode: its arena is sized to the model's tensors
+(codegen.reference.arena_for), and it runs in its worker process like every use of the reference."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import numpy as np
 
 from codegen.generate import GenerateOptions, compile_model
 from codegen.host import HostModel
+from codegen.lowering import StorageKind
 from codegen.reference import TflmReference, float_input_ranges, random_inputs
 from codegen.tflite import read_model
 
@@ -46,9 +50,10 @@ def debug_model(model: Path | bytes, samples: int = 3, seed: int = 0, name: str 
     else:
         graph = read_model(model)
         data = Path(model).read_bytes()
+        name = Path(model).name
     compiled = compile_model(graph, options=GenerateOptions(prefix="dbg", reuse_arena=False))
+    ref = TflmReference(data, preserve_all=True, name=name if name.endswith(".tflite") else f"{name}.tflite")
     host = HostModel(compiled)
-    ref = TflmReference(data, preserve_all=True)
     rng = np.random.default_rng(seed)
     ranges = float_input_ranges(compiled.graph)
     first: TensorDiff | None = None
@@ -64,7 +69,7 @@ def debug_model(model: Path | bytes, samples: int = 3, seed: int = 0, name: str 
                 op = compiled.graph.main.operators[step.op_index]
                 for t in op.outputs:
                     st = compiled.storage.get((0, t))
-                    if st is None or st.kind != "arena":
+                    if st is None or st.kind != StorageKind.ARENA:
                         continue
                     got = host.read_tensor((0, t))
                     want = np.asarray(ref.tensor(t, 0)).reshape(got.shape)
@@ -86,4 +91,5 @@ def debug_model(model: Path | bytes, samples: int = 3, seed: int = 0, name: str 
                     break
     finally:
         host.close()
+        ref.close()
     return DebugReport(samples=samples, compared=compared, first=first)

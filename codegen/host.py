@@ -17,44 +17,32 @@ import numpy as np
 
 from codegen.emit.model import emit_model
 from codegen.errors import McuforgeError
+from codegen.kernels import KernelVariant, generator_target, kernel_sources, reads_layouts
 from codegen.lowering import CompiledModel, tensor_of
 from codegen.ops.base import Target
-from codegen.pio.project import kernel_assembly
+from codegen.resources import FIRMWARE_DIR
 
-FIRMWARE = Path(__file__).resolve().parents[1] / "firmware"
+FIRMWARE = FIRMWARE_DIR
 CFLAGS = ("-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared")
 
+VARIANTS = tuple(KernelVariant)
+# the build machine runs every variant's portable C: any layout the generator writes
+HOST_TARGET = Target(dsp=True)
 
-VARIANTS = ("reference", "dsp")
 
-
-def variant_target(variant: str) -> Target:
+def variant_target(variant: KernelVariant | str) -> Target:
     """The generator target whose kernel params a host build of `variant` kernels needs: dsp kernels
     get their build-time layouts (the generator then stores the weights only in those)."""
-    if variant not in VARIANTS:
-        raise ValueError(f"kernel variant {variant!r} (expected one of {', '.join(VARIANTS)})")
-    return Target(dsp=True, name="host-dsp") if variant == "dsp" else Target()
-
-
-def kernel_sources(model: CompiledModel, variant: str = "reference") -> list[Path]:
-    out = []
-    for name in model.kernels:
-        for v in (variant, "reference"):
-            p = FIRMWARE / "kernels" / v / f"{name}.c"
-            if p.is_file():
-                out += [p, *kernel_assembly(p)]
-                break
-        else:
-            raise McuforgeError(f"no kernel source for {name}", hint="code-generator bug: a kernel file is missing")
-    return out
+    return generator_target(KernelVariant(variant), HOST_TARGET)
 
 
 class HostModel:
     """A compiled model loaded into this process."""
 
     def __init__(self, model: CompiledModel, workdir: Path | None = None, cc: str = "gcc",
-                 extra_cflags: tuple[str, ...] = (), variant: str = "reference") -> None:
-        if model.target.dsp and variant != "dsp":
+                 extra_cflags: tuple[str, ...] = (), variant: KernelVariant | str = KernelVariant.REFERENCE) -> None:
+        variant = KernelVariant(variant)
+        if not reads_layouts(variant, model.target):
             raise McuforgeError(f"{model.prefix} was generated for a DSP target: its params are for the dsp kernels",
                                 hint="compile it with codegen.host.variant_target(variant)")
         self.model = model

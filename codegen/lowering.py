@@ -5,6 +5,7 @@ This is the whole generated program in data form; :mod:`codegen.emit` only forma
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -15,8 +16,8 @@ import numpy as np
 from codegen.errors import McuforgeError
 from codegen.ir import DType, Graph, Subgraph, Tensor
 from codegen.ir.graph import NO_TENSOR
-from codegen.ops.base import (CArray, KernelCall, LowerContext, Scratch, State, Target, TensorPtr, TensorPtrs,
-                              scratch_key, tensor_id)
+from codegen.ops.base import (ArrayKind, CArray, KernelCall, LowerContext, Scratch, State, Target, TensorPtr,
+                              TensorPtrs, scratch_key, tensor_id)
 from codegen.ops.registry import handler
 from codegen.ops.variables import resource_variables
 from codegen.planner import ArenaPlan, Buffer, plan_arena
@@ -25,11 +26,19 @@ from codegen.planner.arena import Part
 TensorKey = tuple[int, int]  # (subgraph index, tensor index)
 
 
+class StorageKind(enum.StrEnum):
+    """Where a tensor's bytes live (a str enum: ``StorageKind.ARENA == "arena"``)."""
+
+    ARENA = "arena"        # the planned arena, at an offset
+    CONST = "const"        # a constant array in flash
+    VARIABLE = "variable"  # a persistent buffer outside the arena
+
+
 @dataclass(frozen=True)
 class Storage:
     """Where a tensor's bytes live: ``arena`` + offset, ``const`` array, or ``variable`` buffer."""
 
-    kind: str
+    kind: StorageKind
     offset: int = 0
     symbol: str = ""
 
@@ -103,11 +112,11 @@ class CompiledModel:
 
     @property
     def weights_bytes(self) -> int:
-        return sum(a.nbytes for a in self.arrays if a.kind == "weights")
+        return sum(a.nbytes for a in self.arrays if a.kind == ArrayKind.WEIGHTS)
 
     @property
     def params_bytes(self) -> int:
-        return sum(a.nbytes for a in self.arrays if a.kind != "weights")
+        return sum(a.nbytes for a in self.arrays if a.kind != ArrayKind.WEIGHTS)
 
     @property
     def kernels(self) -> tuple[str, ...]:
@@ -226,7 +235,7 @@ def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_ar
     def io(i: int) -> IOTensor:
         t = main.tensors[i]
         st = storage[root((0, i))]
-        if st.kind != "arena":
+        if st.kind != StorageKind.ARENA:
             raise McuforgeError(f"model input/output {t.name!r} is a constant",
                                 hint="the model computes nothing at run time for it; remove it")
         q = t.quant
@@ -310,18 +319,18 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
         tensor = graph.subgraphs[r[0]].tensors[r[1]]
         if tensor.is_const:
             sym = f"sg{r[0]}_t{r[1]}"
-            storage[r] = Storage("const", symbol=sym)
+            storage[r] = Storage(StorageKind.CONST, symbol=sym)
             arrays.append(CArray(name=sym, ctype=tensor.dtype.c_type, values=np.asarray(tensor.data).reshape(-1),
-                                 kind="weights"))
+                                 kind=ArrayKind.WEIGHTS))
         elif tensor.is_variable:
             sym = f"sg{r[0]}_var{r[1]}"
-            storage[r] = Storage("variable", symbol=sym)
+            storage[r] = Storage(StorageKind.VARIABLE, symbol=sym)
             # TFLM ResetVariableTensors: int8 variable tensors hold their zero point, others 0
             fill = tensor.quant.zp & 0xFF if tensor.dtype == DType.INT8 and tensor.quant else 0
             variables[sym] = StateBuffer(sym, size[r], fill)
         elif r in resources:
             v = resources[r]
-            storage[r] = Storage("variable", symbol=v.symbol)
+            storage[r] = Storage(StorageKind.VARIABLE, symbol=v.symbol)
             variables[v.symbol] = StateBuffer(v.symbol, v.nbytes, v.fill)
     arena_roots = [r for r in sorted(first, key=_order) if r not in storage]
     if reuse_arena:
@@ -336,7 +345,7 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
         if static:  # kernel scratch in one static buffer, sized for the largest, instead
             variables[STATIC_SCRATCH] = StateBuffer(STATIC_SCRATCH, max(size[k] for k in static), on_reset=False)
             for k in static:
-                storage[k] = Storage("variable", symbol=STATIC_SCRATCH)
+                storage[k] = Storage(StorageKind.VARIABLE, symbol=STATIC_SCRATCH)
         arena_roots = [r for r in arena_roots if r not in static]
     else:
         placement = {r: (r, 0) for r in arena_roots}
@@ -344,7 +353,7 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
                           reuse=False)
     for r in arena_roots:
         group, at = placement[r]
-        storage[r] = Storage("arena", offset=plan.offset(group) + at)
+        storage[r] = Storage(StorageKind.ARENA, offset=plan.offset(group) + at)
     return _Layout(storage=storage, plan=plan, arrays=arrays, variables=variables, bands=dict(bands))
 
 

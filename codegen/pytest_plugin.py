@@ -11,7 +11,7 @@ Fixtures:
 * ``mcuforge_firmware``: the firmware built for (board, model) (:class:`BuiltFirmware`), session-scoped;
 * ``mcuforge_target``: the target's :class:`codegen.hil.strategy.Strategy`, running, started once per
   test module and always stopped (``.restart()`` power-cycles it);
-* ``mcuforge_device``: the running target's :class:`codegen.hil.drivers.Session`; ``.device`` speaks
+* ``mcuforge_device``: the running target's :class:`codegen.hil.records.Session`; ``.device`` speaks
   the protocol (``info()``, ``load()``, ``infer()``, ``results()``, ``profile()``, ``request()``).
 
 Tests marked ``@pytest.mark.hardware`` need a real board and are skipped unless ``--port`` is given,
@@ -69,7 +69,7 @@ def _hardware_available(config: pytest.Config) -> bool:
     if _port(config):
         return True
     from codegen.boards import load_board
-    from codegen.hil.drivers import detect_ports
+    from codegen.hil.usb import detect_ports
     try:
         return bool(detect_ports(load_board(config.getoption("--board"))))
     except Exception:  # noqa: BLE001 - a bad --board is reported by the fixtures, not here
@@ -118,7 +118,7 @@ def mcuforge_firmware(request: pytest.FixtureRequest, mcuforge_board: Board) -> 
 
 @pytest.fixture(scope="module")
 def mcuforge_target(request: pytest.FixtureRequest, mcuforge_firmware: BuiltFirmware) -> Iterator:
-    from codegen.hil.drivers import RunRequest
+    from codegen.hil.records import RunRequest
     from codegen.hil.strategy import State, Strategy
     req = RunRequest(target=request.config.getoption("--target"), port=_port(request.config))
     with Strategy(mcuforge_firmware.board, mcuforge_firmware.elf, req) as strategy:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from codegen.elfsize import elf_sizes
-from codegen.pio.project import Project
+from codegen.pio.project import Project, kernel_variant
 from codegen.version import __version__
 
 
@@ -29,8 +29,7 @@ def build_report(project: Project, elf: Path) -> dict:
         "model": str(project.model_path),
         "model_sha256": m.sha256,
         "prefix": m.prefix,
-        "kernel_variant": "dsp" if (project.options.kernels == "auto" and board.core.dsp) or
-                          project.options.kernels == "dsp" else "reference",
+        "kernel_variant": kernel_variant(board, project.options).value,
         "int8_io": project.options.int8_io,
         "flash_bytes": sizes.flash_bytes,
         "ram_bytes": ram_used,

@@ -19,7 +19,7 @@ import numpy as np
 
 from codegen.boards import Board
 from codegen.errors import McuforgeError
-from codegen.hil.drivers import CountUnit, RunRequest, Session
+from codegen.hil.records import CountUnit, RunRequest, Session
 from codegen.hil.dut import Device, DeviceError, DeviceFault, DeviceGone, DeviceTimeout, Exchange, LinkError
 from codegen.hil.gpio import PinTiming, trace_timing
 from codegen.hil.protocol import DeviceInfo

@@ -1,7 +1,8 @@
 """`test`: run N inputs on the target and compare every output with the TFLM reference interpreter.
 
 Writes `validate.json` (samples, bit_exact, mismatches, max_abs_diff, per-output statistics, latency
-over the samples, accuracy when labels are given, the failure if the session broke) and `junit.xml`
+over the samples, accuracy when labels are given, the failure if the session broke, and
+`float_reference`: the deployed model against its float model per output, see codegen.floatref) and `junit.xml`
 (one test case per sample) beside the build, always: a session that fails part-way still writes the
 samples it compared, marks the rest skipped and records the error. The exit status is non-zero on a
 mismatch or an error.
@@ -28,8 +29,10 @@ import numpy as np
 
 from codegen.cli_show import run_request
 from codegen.errors import McuforgeError
+from codegen.floatref import float_check, show_float_report
 from codegen.hil.strategy import State, Strategy
 from codegen.lowering import IOTensor
+from codegen.origin import TensorLayout, read_origin
 from codegen.pio.project import Project
 from codegen.reference import TflmReference, float_input_ranges, random_inputs
 from codegen.run import RunFailure, Stats, check_identity, failure_of, infer_timeout, load_inputs, read_outputs
@@ -143,8 +146,10 @@ def compare(got: list[np.ndarray], want: list[np.ndarray], v: Validation, index:
 
 
 def sample_inputs(data: Path | None, inputs: tuple[IOTensor, ...], n: int, seed: int,
-                  graph_ranges: dict) -> Iterator[tuple[tuple[np.ndarray, ...], int | None]]:
-    """Yield (inputs, label) pairs: from .npz/.npy data (cycled), else random within the input's range."""
+                  graph_ranges: dict, layout: TensorLayout | None = None
+                  ) -> Iterator[tuple[tuple[np.ndarray, ...], int | None]]:
+    """Yield (inputs, label) pairs: from .npz/.npy data (cycled), else random within the input's range.
+    `layout`: the data are in the source model's layout (an ONNX model's NCHW), moved to the model's."""
     if data is not None:
         if not data.is_file():
             raise McuforgeError(f"data file not found: {data}", hint="give data=FILE.npz (x, optional y) or FILE.npy")
@@ -159,6 +164,8 @@ def sample_inputs(data: Path | None, inputs: tuple[IOTensor, ...], n: int, seed:
         if len(inputs) != 1:
             raise McuforgeError("data files feed single-input models only", hint="use random inputs (no data=)")
         t = inputs[0]
+        if layout is not None:
+            xs = layout.to_model(xs)
         per = int(np.prod(t.shape))
         if xs.size % per:
             raise McuforgeError(f"{data}: {xs.shape} does not split into inputs of shape {t.shape}",
@@ -238,7 +245,10 @@ def validate(project: Project, args: dict, progress: bool = True) -> Validation:
     if progress:
         say(f"validating {project.model_path.name} on {project.board.name} against TFLM: {n} samples"
             + (f" from {data}" if data else " (random inputs)"))
-    samples = _primed(sample_inputs(data, m.inputs, n, seed, float_input_ranges(m.graph)))  # bad data: raise now
+    origin = read_origin(project.model_path)
+    layout = origin.inputs[0] if origin is not None and len(origin.inputs) == 1 else None
+    samples = _primed(sample_inputs(data, m.inputs, n, seed, float_input_ranges(m.graph), layout))  # bad data: raise now
+    floats = float_check(project.model_path, m.inputs, m.outputs, data)
     try:
         with strategy:
             session = strategy.transition(State.RUNNING)
@@ -254,6 +264,8 @@ def validate(project: Project, args: dict, progress: bool = True) -> Validation:
                 got = read_outputs(dev, info, m.outputs)
                 want = ref.run(list(xs))
                 compare(got, want, v, i)
+                if floats is not None:
+                    floats.add(i, xs, got)
                 v.samples += 1
                 if label is not None:
                     v.labelled += 1
@@ -272,7 +284,7 @@ def validate(project: Project, args: dict, progress: bool = True) -> Validation:
         v.seconds = time.monotonic() - start
         props = {"board": project.board.name, "model": project.model_path.name, "sha256": m.sha256,
                  "target": strategy.driver.name}
-        result = v.as_dict() | props
+        result = v.as_dict() | props | {"float_reference": floats.report().as_json() if floats else None}
         (project.dir / "validate.json").write_text(json.dumps(result, indent=2) + "\n")
         write_junit(project.dir / "junit.xml", f"mcuforge.{project.board.name}.{m.prefix}", v, v.seconds,
                     props | {"bit_exact": v.bit_exact})
@@ -297,5 +309,10 @@ def validate_and_show(project: Project, args: dict) -> int:
     if v.labelled:
         kv("accuracy", f"device {v.device_correct / v.labelled:.3f}, TFLM {v.reference_correct / v.labelled:.3f} "
                        f"on {v.labelled} labelled samples")
+    show_float_report(project.dir / "validate.json")
+    if (project.dir / "run.json").is_file():         # report.md shows the metrics of the last validation
+        from codegen.reports.run_report import write_build_run_report
+        from codegen.run import read_run
+        write_build_run_report(read_run(project.dir / "run.json"), project.dir)
     kv("wrote", f"{project.dir / 'validate.json'} and junit.xml")
     return 0 if v.passed else 1

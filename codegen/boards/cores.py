@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from codegen.kernels import KernelVariant, default_variant
 from codegen.ops.base import Target
 
 
@@ -25,8 +26,9 @@ class Core:
         return Target(dsp=self.dsp, mve=self.mve, fpu=self.fpu, name=self.name)
 
     @property
-    def kernel_variant(self) -> str:
-        return "dsp" if self.dsp else "reference"
+    def kernel_variant(self) -> KernelVariant:
+        """The kernel variant builds for this core get unless the user chooses one (codegen.kernels)."""
+        return default_variant(self.target)
 
 
 def _arm(*flags: str) -> tuple[str, ...]:

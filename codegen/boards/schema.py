@@ -16,9 +16,10 @@ from typing import Any, Callable, Mapping
 
 from codegen.boards.cores import CORES, Core
 from codegen.errors import McuforgeError
+from codegen.hil.flash import setting_fields
+from codegen.resources import BOARDS_DIR, FIRMWARE_DIR
+from codegen.hil.flash import tools as flash_tools
 
-BOARDS_DIR = Path(__file__).resolve().parents[2] / "boards"
-FIRMWARE_DIR = Path(__file__).resolve().parents[2] / "firmware"
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 _KEY = re.compile(r"[a-z][a-z0-9_]*\Z")
 _PIN_STM = re.compile(r"P([A-K])(\d{1,2})\Z")
@@ -54,12 +55,13 @@ class Emulator:
 
 @dataclass(frozen=True)
 class Upload:
+    """`[upload]`: how a real board is flashed and found. `settings` holds, per protocol, the flash
+    tool's own settings (its `[upload.<protocol>]` table, typed by the tool: codegen/hil/flash/)."""
+
     protocol: str
     protocols: tuple[str, ...]
     usb: tuple[UsbId, ...] = ()
-    openocd_interface: str | None = None
-    openocd_target: str | None = None
-    pyocd_target: str | None = None
+    settings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,46 @@ def _passthrough(r: _Reader, key: str) -> Mapping[str, Any]:
     return MappingProxyType(dict(t.data))
 
 
+def _upload(up: _Reader) -> Upload:
+    """`[upload]`: the protocols (each one a flash tool of codegen/hil/flash/), their own
+    `[upload.<protocol>]` tables checked against the tool's settings, and the USB ids."""
+    tools = flash_tools()
+    up.unknown({"protocol", "protocols", "usb", *tools})
+    usb_raw = up.get("usb", lambda v: isinstance(v, list) and all(
+        isinstance(x, dict) and isinstance(x.get("vid"), int) and isinstance(x.get("pid"), int) for x in v),
+        "a list of {vid = 0x..., pid = 0x...} tables", required=False, default=[])
+    protocols = up.get("protocols", lambda v: isinstance(v, list) and all(x in tools for x in v),
+                       "a list of upload protocols among " + ", ".join(tools), required=False, default=[])
+    protocol = up.str("protocol")
+    if protocols and protocol not in protocols:
+        raise up.fail("protocol", "one of `upload.protocols` " + str(list(protocols)), protocol)
+    if protocol not in tools:
+        raise up.fail("protocol", "an upload protocol among " + ", ".join(tools), protocol)
+    protocols = tuple(protocols) or (protocol,)
+    settings = {}
+    for name in tools:
+        table = up.table(name, required=False)
+        if table is not None and name not in protocols:
+            raise up.fail(name, f"a protocol listed in `upload.protocols` {list(protocols)} (or no such table)")
+        if name in protocols:
+            settings[name] = _tool_settings(up, name, table)
+    return Upload(protocol=protocol, protocols=protocols, usb=tuple(UsbId(x["vid"], x["pid"]) for x in usb_raw),
+                  settings=MappingProxyType(settings))
+
+
+def _tool_settings(up: _Reader, name: str, table: "_Reader | None") -> Any:
+    """A flash tool's settings from its `[upload.<name>]` table (string keys its dataclass names)."""
+    fields = setting_fields(flash_tools()[name])
+    if table is None:
+        if any(f.required for f in fields):
+            raise up.fail(name, "a table with " + ", ".join(f.name for f in fields if f.required)
+                          + f" (the {name} protocol needs them)")
+        table = _Reader(up.path, {}, f"{up.prefix}{name}.")
+    table.unknown({f.name for f in fields})
+    values = {f.name: table.str(f.name, required=f.required) for f in fields if f.required or f.name in table.data}
+    return flash_tools()[name].settings(**values)
+
+
 def load_board_file(path: Path) -> Board:
     try:
         data = tomllib.loads(path.read_text())
@@ -186,9 +228,8 @@ def load_board_file(path: Path) -> Board:
         raise r.fail("name", f"the file's stem {path.stem!r}", name)
     core_name = r.get("core", lambda v: v in CORES, "one of " + ", ".join(CORES))
     core = CORES[core_name]
-    family = r.get("family", lambda v: isinstance(v, str) and (FIRMWARE_DIR / "bsp" / v).is_dir(),
-                   "an MCU family with a folder firmware/bsp/<family>/ ("
-                   + ", ".join(sorted(p.name for p in (FIRMWARE_DIR / "bsp").iterdir() if p.is_dir())) + ")")
+    family = r.get("family", lambda v: isinstance(v, str) and _NAME.match(v) is not None and v in bsp_families(),
+                   "an MCU family with a folder firmware/bsp/<family>/ (" + ", ".join(bsp_families()) + ")")
     flash = ram = None
     extra: tuple[MemoryRegion, ...] = ()
     mem = r.table("memory", required=not core.toolchain == "host")
@@ -203,22 +244,8 @@ def load_board_file(path: Path) -> Board:
     if em is not None:
         em.unknown({"machine", "args"})
         emulator = Emulator(machine=em.str("machine"), args=em.str_list("args", required=False))
-    upload = None
     up = r.table("upload", required=False)
-    if up is not None:
-        up.unknown({"protocol", "protocols", "usb", "openocd_interface", "openocd_target", "pyocd_target"})
-        usb_raw = up.get("usb", lambda v: isinstance(v, list) and all(
-            isinstance(x, dict) and isinstance(x.get("vid"), int) and isinstance(x.get("pid"), int) for x in v),
-            "a list of {vid = 0x..., pid = 0x...} tables", required=False, default=[])
-        protocols = up.str_list("protocols", required=False)
-        protocol = up.str("protocol")
-        if protocols and protocol not in protocols:
-            raise up.fail("protocol", "one of `upload.protocols` " + str(list(protocols)), protocol)
-        upload = Upload(protocol=protocol, protocols=protocols or (protocol,),
-                        usb=tuple(UsbId(x["vid"], x["pid"]) for x in usb_raw),
-                        openocd_interface=up.str("openocd_interface", required=False),
-                        openocd_target=up.str("openocd_target", required=False),
-                        pyocd_target=up.str("pyocd_target", required=False))
+    upload = _upload(up) if up is not None else None
     pio = r.table("platformio", required=False)
     if pio is not None:
         pio.unknown({"board"})
@@ -228,6 +255,12 @@ def load_board_file(path: Path) -> Board:
                  flash=flash, ram=ram, extra_ram=extra, clock=_passthrough(r, "clock"),
                  console=_passthrough(r, "console"), timing_pin=_passthrough(r, "timing_pin"),
                  emulator=emulator, upload=upload, platformio_board=pio.str("board", required=False) if pio else None)
+
+
+def bsp_families() -> list[str]:
+    """The MCU families with board support: firmware/bsp/<family>/board.c (firmware/bsp/stm32/ holds
+    what the STM32 families share, and is no family)."""
+    return sorted(p.parent.name for p in (FIRMWARE_DIR / "bsp").glob("*/board.c"))
 
 
 def load_board(name: str, boards_dir: Path = BOARDS_DIR) -> Board:

@@ -1,4 +1,4 @@
-"""The one Jinja2 environment: templates/ at the repository root, StrictUndefined."""
+"""The one Jinja2 environment: mcuforge's templates/ (codegen.resources), StrictUndefined."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from typing import Any
 
 import jinja2
 
+from codegen.resources import TEMPLATES_DIR
 from codegen.version import __version__
-
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 
 @lru_cache(maxsize=1)

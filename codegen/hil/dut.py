@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from codegen.errors import McuforgeError
-from codegen.hil.protocol import CHUNK, DeviceInfo, Fault, Frame, FrameError, decode, encode, parse_kv
+from codegen.hil.protocol import (CHUNK, ERROR_NAMES, DeviceInfo, Fault, Frame, FrameError, decode, encode,
+                                  parse_kv)
 from codegen.hil.transport import Transport
 
 
@@ -21,7 +22,8 @@ class DeviceError(McuforgeError):
     """The device answered `err <code>`."""
 
     def __init__(self, code: int, message: str, request: str) -> None:
-        super().__init__(f"device refused {request.split(' ')[0]!r}: error {code} ({message})",
+        name = ERROR_NAMES.get(code, "unknown error")
+        super().__init__(f"device refused {request.split(' ')[0]!r}: error {code} ({name}: {message})",
                          hint="check the request against docs/PROTOCOL.md")
         self.code = code
 

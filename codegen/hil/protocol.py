@@ -1,4 +1,8 @@
-"""Host side of the device protocol (docs/PROTOCOL.md): frames, replies, typed records."""
+"""Host side of the device protocol (docs/PROTOCOL.md): frames, replies, typed records.
+
+``PROTO_VERSION`` is the version this host speaks (firmware/include/mcuforge/protocol.h has the
+firmware's, MF_PROTO_VERSION); :meth:`DeviceInfo.parse` refuses a firmware that speaks another one,
+before reading anything else of its reply."""
 
 from __future__ import annotations
 
@@ -6,10 +10,13 @@ import re
 import struct
 from dataclasses import dataclass
 
+from codegen.errors import McuforgeError
+
 PROTO_VERSION = 1
 MAX_BODY = 2048
 CHUNK = 256
 
+# the `err <code>` replies (docs/PROTOCOL.md), named in DeviceError messages
 ERROR_NAMES = {1: "bad frame", 2: "unknown command", 3: "bad argument", 4: "out of range", 5: "model failed"}
 
 _FRAME = re.compile(rb"([<>!])([0-9a-f]{4})([0-9a-f]{2})(.*)\*([0-9a-f]{4})\Z", re.S)
@@ -72,7 +79,7 @@ def parse_kv(text: str) -> dict[str, str]:
     return out
 
 
-TYPE_NAMES = {0: "float32", 2: "int32", 3: "uint8", 4: "int64", 6: "bool", 7: "int16", 9: "int8"}
+TYPE_NAMES = {0: "float32", 2: "int32", 3: "uint8", 4: "int64", 6: "bool", 7: "int16", 9: "int8", 15: "uint32"}
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,23 @@ class TensorInfo:
         scale = struct.unpack("<f", struct.pack("<I", int(scale_bits, 16)))[0]
         shape = tuple(int(d) for d in dims.split("x")) if dims else ()
         return TensorInfo(TYPE_NAMES.get(int(t), f"type{t}"), shape, int(nbytes), scale, int(zp))
+
+
+class ProtocolVersionError(McuforgeError):
+    """The firmware speaks another version of the device protocol than this mcuforge."""
+
+
+def check_version(kv: dict[str, str]) -> None:
+    """Refuse an `info` reply (or boot event) of another protocol version, naming both versions."""
+    who = " ".join(f"{k}={kv[k]}" for k in ("board", "fw") if k in kv)
+    got = kv.get("proto")
+    if got == str(PROTO_VERSION):
+        return
+    what = "no protocol version" if got is None else f"protocol version {got}"
+    raise ProtocolVersionError(
+        f"the firmware on the target ({who or 'unknown'}) speaks {what}; this mcuforge speaks version "
+        f"{PROTO_VERSION}", hint="rebuild the firmware with this mcuforge and reflash it (`scons board=... run`; "
+                                 "a real board: flash=1, or `pio run -t upload` in its build directory)")
 
 
 @dataclass(frozen=True)
@@ -111,6 +135,7 @@ class DeviceInfo:
     @staticmethod
     def parse(payload: str) -> "DeviceInfo":
         kv = parse_kv(payload)
+        check_version(kv)
         n_in, n_out = int(kv["inputs"]), int(kv["outputs"])
         return DeviceInfo(
             proto=int(kv["proto"]), firmware=kv["fw"], board=kv["board"], model=kv["model"], sha256=kv["sha256"],

@@ -12,6 +12,10 @@ target for sure (killed, never left running) and re-raises. Used as a context ma
 in ``stopped``: cleanly (the target is asked to exit) when the block succeeded, killed when it raised
 (a hung or faulted target gets no second chance to hang the run). ``history`` records every
 transition with its duration, for reports.
+
+The strategy picks the driver from the registry (:mod:`codegen.hil.registry`) unless given one;
+drivers know nothing of the strategy. :func:`running` is the short form: a running target for the
+duration of a ``with`` block.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from typing import Iterator
 
 from codegen.boards import Board
 from codegen.errors import McuforgeError
-from codegen.hil.drivers import Driver, RunRequest, Session, Stopped, select_driver
+from codegen.hil.records import Driver, RunRequest, Session, Stopped
+from codegen.hil.registry import select_driver
 
 
 class State(enum.Enum):
@@ -147,5 +152,4 @@ def running(board: Board, firmware: Path, request: RunRequest = RunRequest(),
     with Strategy(board, firmware, request, driver) as s:
         session = s.transition(State.RUNNING)
         assert session is not None
-        session.extras["strategy"] = s
         yield session

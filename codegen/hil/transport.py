@@ -14,6 +14,8 @@ import serial
 import serial.rfc2217
 from serial.urlhandler import protocol_socket
 
+from codegen.hil.processes import die_with_parent
+
 
 class Transport(Protocol):
     def write(self, data: bytes) -> None: ...
@@ -89,18 +91,6 @@ class SerialTransport:
             self.port.close()
         except Exception:  # noqa: BLE001 - closing a dead port must not mask the real error
             pass
-
-
-def die_with_parent() -> None:
-    """In a child (``preexec_fn``): get SIGKILL when the parent dies, so no QEMU, host firmware or
-    helper outlives mcuforge (PR_SET_PDEATHSIG)."""
-    try:
-        import ctypes
-        import signal
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 class ProcessTransport:

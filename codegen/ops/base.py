@@ -14,6 +14,7 @@ Python computes every constant here; templates only lay the results out.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Callable, Sequence, Union
 
@@ -118,6 +119,13 @@ def scratch_key(subgraph: int, op_index: int, name: str) -> tuple[str, int, int,
 CValue = Union[int, F32, Sym, TensorPtr, TensorPtrs, Scratch, Literal, Struct, tuple]
 
 
+class ArrayKind(enum.StrEnum):
+    """What a constant array holds (a str enum: ``ctx.array(..., kind="weights")`` works as well)."""
+
+    WEIGHTS = "weights"  # the model's own data: weights and biases (in any layout)
+    PARAMS = "params"    # derived from the model: multipliers, shifts, requantisation records, tables
+
+
 @dataclass(frozen=True, eq=False)
 class CArray:
     """A constant array emitted into flash (``<prefix>_weights.c``)."""
@@ -125,7 +133,10 @@ class CArray:
     name: str
     ctype: str
     values: np.ndarray
-    kind: str = "weights"  # "weights" (model data) or "params" (multipliers, shifts, tables)
+    kind: ArrayKind = ArrayKind.WEIGHTS
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", ArrayKind(self.kind))  # "weights"/"params" from a handler
 
     @property
     def nbytes(self) -> int:
@@ -139,6 +150,9 @@ _CTYPE_SIZE = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t"
 @dataclass(frozen=True)
 class KernelCall:
     """``function(&params, inputs..., outputs...)`` with ``params`` a const struct in flash.
+
+    ``params`` names every field of the struct in nn.h, those the call leaves empty too (``NULL``, 0):
+    tests/codegen/ops/test_kernel_params.py checks names and count against nn.h.
 
     ``kernel`` names the kernel source file (``firmware/kernels/<variant>/<kernel>.c``); it is the
     function name for all kernels except the generic ones that serve several functions.
@@ -224,7 +238,7 @@ class LowerContext:
         return self.subgraph.tensors[self.op.outputs[k]]
 
     def array(self, suffix: str, ctype: str, values: np.ndarray | Sequence[int] | Sequence[float],
-              kind: str = "params") -> CArray:
+              kind: ArrayKind | str = ArrayKind.PARAMS) -> CArray:
         arr = np.ascontiguousarray(np.asarray(values)).reshape(-1)
         return CArray(name=f"sg{self.subgraph.index}_op{self.op.index}_{suffix}", ctype=ctype,
                       values=arr, kind=kind)

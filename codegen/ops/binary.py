@@ -22,7 +22,7 @@ import numpy as np
 
 from codegen.ir import DType, Operator, Quant, Subgraph, Tensor
 from codegen.ops import broadcast, dsp_pack
-from codegen.ops.base import F32, CArray, KernelCall, LowerContext, Lowered, OpHandler, Sym
+from codegen.ops.base import F32, NULL, CArray, KernelCall, LowerContext, Lowered, OpHandler, Sym
 from codegen.ops.common import (act_bounds, act_bounds_float, check_fused, fused_activation,
                                 require_quant)
 from codegen.ops.registry import register
@@ -30,6 +30,8 @@ from codegen.quant.multiplier import (quantize_multiplier, rounding_divide_by_po
                                       saturating_rounding_doubling_high_mul)
 
 TYPES = (DType.INT8, DType.INT16, DType.FLOAT32)
+ARITH_TYPES = TYPES + (DType.INT32,)  # ADD, SUB, MUL
+MINMAX_TYPES = TYPES + (DType.INT32, DType.INT64)
 
 
 @dataclass(frozen=True)
@@ -100,18 +102,22 @@ def _operands(sg: Subgraph, op: Operator) -> tuple[Tensor, Tensor, Tensor]:
     return sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]], sg.tensors[op.outputs[0]]
 
 
-def _check_common(sg: Subgraph, op: Operator) -> list[str]:
+def _check_common(sg: Subgraph, op: Operator, types: tuple[DType, ...] = ARITH_TYPES) -> list[str]:
     if len(op.inputs) != 2 or len(op.outputs) != 1:
         return [f"{len(op.inputs)} inputs and {len(op.outputs)} outputs (expected 2 and 1)"]
     in1, in2, out = _operands(sg, op)
-    if in1.dtype not in TYPES:
-        return [f"type {in1.dtype.name.lower()} (supported: int8, int16, float32)"]
+    if in1.dtype not in types:
+        return [f"type {in1.dtype.name.lower()} (supported: {', '.join(t.name.lower() for t in types)})"]
     problems = []
     if in2.dtype != in1.dtype or out.dtype != in1.dtype:
         problems.append(f"mixed types {in1.dtype.name.lower()}, {in2.dtype.name.lower()} -> "
                         f"{out.dtype.name.lower()}")
     problems += broadcast.check_binary_shapes(in1, in2, out)
-    if in1.dtype != DType.FLOAT32:
+    if in1.dtype in (DType.INT32, DType.INT64):
+        problems += [f"tensor {t.name!r} is quantised (TFLM's {t.dtype.name.lower()} kernels take plain integers)"
+                     for t in (in1, in2) if t.quant is not None and (t.quant.s != 0.0 or t.quant.zp != 0)
+                     and op.opcode in ("ADD", "SUB")]
+    elif in1.dtype != DType.FLOAT32:
         problems += require_quant(in1, in2, out)
         for t in (in1, in2, out):
             if t.quant is not None and t.quant.per_channel:
@@ -121,7 +127,7 @@ def _check_common(sg: Subgraph, op: Operator) -> list[str]:
 
 def _quantised(sg: Subgraph, op: Operator) -> bool:
     in1, in2, out = _operands(sg, op)
-    return in1.dtype != DType.FLOAT32 and all(t.quant is not None for t in (in1, in2, out))
+    return in1.dtype in (DType.INT8, DType.INT16) and all(t.quant is not None for t in (in1, in2, out))
 
 
 def check_add(sg: Subgraph, op: Operator) -> list[str]:
@@ -145,7 +151,7 @@ def check_mul(sg: Subgraph, op: Operator) -> list[str]:
 
 
 def check_minmax(sg: Subgraph, op: Operator) -> list[str]:
-    return _check_common(sg, op)
+    return _check_common(sg, op, MINMAX_TYPES)
 
 
 # --- lowering ----------------------------------------------------------------------------------
@@ -192,6 +198,8 @@ def _lower_add_q(ctx: LowerContext) -> Lowered:
         arrays = (table,)
         params += (("dsp_table", Sym(table.name)), ("dsp_requant", tables.requant.mode),
                    ("dsp_rq", tuple(int(v) for v in tables.requant.records)))
+    else:  # the reference kernel's params (and int16's): no dsp table
+        params += (("dsp_table", NULL), ("dsp_requant", 0), ("dsp_rq", (0, 0, 0, 0)))
     return _call(ctx, f"mf_add_{out.dtype.short}", "mf_add_q_params", params, _shapes_comment(ctx), arrays)
 
 
@@ -236,10 +244,30 @@ def _lower_minmax(name: str) -> Callable[[LowerContext], Lowered]:
     return lower
 
 
+def _lower_s32(clamped: bool) -> Callable[[LowerContext], Lowered]:
+    """int32 ADD (TFLM never clamps it), SUB and MUL (fused activation, int32 bounds), MAXIMUM and
+    MINIMUM by the generic int32 kernel; int64 MAXIMUM and MINIMUM by the int64 one."""
+    from codegen.ops import arith
+
+    def lower(ctx: LowerContext) -> Lowered:
+        bounds = arith.int32_act_bounds(fused_activation(ctx.op)) if clamped else arith.int32_act_bounds("NONE")
+        return arith.lower_s32(ctx, bounds)
+    return lower
+
+
+def _lower_s64(ctx: LowerContext) -> Lowered:
+    from codegen.ops import arith
+    return _call(ctx, "mf_binary_s64", "mf_binary_s64_params",
+                 (("bc", _plan(ctx).c_value()), ("fn", arith.BIN[ctx.op.opcode])), _shapes_comment(ctx))
+
+
 ADD_LOWER: dict[DType, Callable[[LowerContext], Lowered]] = {
-    DType.INT8: _lower_add_q, DType.INT16: _lower_add_q, DType.FLOAT32: _lower_arith_f32("mf_add_f32")}
+    DType.INT8: _lower_add_q, DType.INT16: _lower_add_q, DType.FLOAT32: _lower_arith_f32("mf_add_f32"),
+    DType.INT32: _lower_s32(False)}
+SUB_LOWER: dict[DType, Callable[[LowerContext], Lowered]] = {**ADD_LOWER, DType.INT32: _lower_s32(True)}
 MUL_LOWER: dict[DType, Callable[[LowerContext], Lowered]] = {
-    DType.INT8: _lower_mul_q, DType.INT16: _lower_mul_q, DType.FLOAT32: _lower_arith_f32("mf_mul_f32")}
+    DType.INT8: _lower_mul_q, DType.INT16: _lower_mul_q, DType.FLOAT32: _lower_arith_f32("mf_mul_f32"),
+    DType.INT32: _lower_s32(True)}
 
 
 def _dispatch(table: dict[DType, Callable[[LowerContext], Lowered]]) -> Callable[[LowerContext], Lowered]:
@@ -250,9 +278,9 @@ def _elements(sg: Subgraph, op: Operator) -> int:
     return sg.tensors[op.outputs[0]].elements
 
 
-register(OpHandler(opcode="ADD", check=check_add, lower=_dispatch(ADD_LOWER), types=TYPES))
-register(OpHandler(opcode="SUB", check=check_add, lower=_dispatch(ADD_LOWER), types=TYPES))
-register(OpHandler(opcode="MUL", check=check_mul, lower=_dispatch(MUL_LOWER), macs=_elements, types=TYPES))
+register(OpHandler(opcode="ADD", check=check_add, lower=_dispatch(ADD_LOWER), types=ARITH_TYPES))
+register(OpHandler(opcode="SUB", check=check_add, lower=_dispatch(SUB_LOWER), types=ARITH_TYPES))
+register(OpHandler(opcode="MUL", check=check_mul, lower=_dispatch(MUL_LOWER), macs=_elements, types=ARITH_TYPES))
 for _name in ("maximum", "minimum"):
-    register(OpHandler(opcode=_name.upper(), check=check_minmax, types=TYPES, lower=_dispatch(
-        {t: _lower_minmax(_name) for t in TYPES})))
+    register(OpHandler(opcode=_name.upper(), check=check_minmax, types=MINMAX_TYPES, lower=_dispatch(
+        {**{t: _lower_minmax(_name) for t in TYPES}, DType.INT32: _lower_s32(False), DType.INT64: _lower_s64})))

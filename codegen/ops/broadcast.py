@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from codegen.ir import Tensor
+from codegen.ops.base import Struct
 
 MAX_RANK = 6
 OUTER_DIMS = MAX_RANK - 1
@@ -46,9 +47,9 @@ class Broadcast:
                 ("inner", self.inner), ("inner_stride1", self.inner_stride1),
                 ("inner_stride2", self.inner_stride2))
 
-    def c_value(self) -> tuple:
-        """Positional initialiser of an ``mf_broadcast`` member (field order of nn.h)."""
-        return tuple(v for _, v in self.c_fields())
+    def c_value(self) -> Struct:
+        """The value of an ``mf_broadcast`` member of a params struct (designated: any field order)."""
+        return Struct(self.c_fields())
 
     def offsets(self) -> list[tuple[int, int]]:
         """(offset into input1, offset into input2) for every output element, in order (for tests)."""

@@ -18,8 +18,9 @@ from codegen.ops import overlap
 from codegen.ops.base import F32, NULL, CArray, LowerContext, Lowered, OpHandler, Scratch, Share, Sym
 from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
 from codegen.ops.registry import register
-from codegen.ops.weighted import (ConvGeometry, WeightRule, check_rank4, check_weighted, filter_geometry,
-                                  int16_shift_problems, optional_input, weight_fields, weighted_call)
+from codegen.ops.weighted import (DSP_ONLY_FIELDS, GENERIC_DSP_FIELDS, ConvGeometry, WeightRule, check_rank4,
+                                  check_weighted, filter_geometry, int16_shift_problems, optional_input, weight_fields,
+                                  weighted_call)
 from codegen.quant.params import conv_channel_scaling
 
 RULES = {
@@ -90,7 +91,7 @@ def dsp_s8(ctx: LowerContext, g: ConvGeometry, w: np.ndarray) -> tuple[list, lis
                                          ("dsp_path", dsp_pack.PAIRS), ("dsp_requant", rq.mode),
                                          ("dsp_filter", Sym(filt.name)), ("dsp_chan", Sym(chan.name)),
                                          ("dsp_scratch", scratch)]
-    return params, [filt, chan]
+    return params + list(DSP_ONLY_FIELDS), [filt, chan]
 
 
 def _lower_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
@@ -105,8 +106,7 @@ def _lower_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
     params += [("input_offset", -inp.quant.zp), ("output_offset", out.quant.zp),
                ("act_min", act_min), ("act_max", act_max)]
     weights, arrays = weight_fields(ctx, "int8_t", _scaling(ctx, g))
-    return params + weights + [("dsp_path", dsp_pack.GENERIC), ("dsp_requant", 0), ("dsp_filter", NULL),
-                               ("dsp_chan", NULL), ("dsp_scratch", NULL)], arrays
+    return params + weights + list(GENERIC_DSP_FIELDS) + [("dsp_scratch", NULL)], arrays
 
 
 def _lower_s16(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
@@ -116,6 +116,7 @@ def _lower_s16(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
     # an int64 bias (or none): the 64-bit kernel; an int32 bias selects TFLM's 32-bit variant
     bias_field = "bias" if bias is None or bias.dtype == DType.INT64 else "bias32"
     weights, arrays = weight_fields(ctx, "int8_t", _scaling(ctx, g), bias_field=bias_field)
+    weights.append(("bias32" if bias_field == "bias" else "bias", NULL))
     return _fields(g, flt.shape[3]) + [("act_min", act_min), ("act_max", act_max)] + weights, arrays
 
 

@@ -17,8 +17,9 @@ from codegen.ops import overlap
 from codegen.ops.base import F32, NULL, CArray, LowerContext, Lowered, OpHandler, Scratch, Share, Sym
 from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
 from codegen.ops.registry import register
-from codegen.ops.weighted import (ConvGeometry, WeightRule, check_rank4, check_weighted, filter_geometry,
-                                  int16_shift_problems, weight_fields, weighted_call, window_leaves_input)
+from codegen.ops.weighted import (DSP_ONLY_FIELDS, GENERIC_DSP_FIELDS, ConvGeometry, WeightRule, check_rank4,
+                                  check_weighted, filter_geometry, int16_shift_problems, weight_fields, weighted_call,
+                                  window_leaves_input)
 from codegen.quant.params import conv_channel_scaling
 
 RULES = {
@@ -134,10 +135,10 @@ def _dsp_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]] | N
 def _lower_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
     dsp = _dsp_s8(ctx, g) if ctx.target.dsp else None
     if dsp is not None:
-        return dsp
+        return dsp[0] + list(DSP_ONLY_FIELDS), dsp[1]
     params, arrays = _quantized(ctx, g)
-    return params + [("dsp_path", dsp_pack.GENERIC), ("dsp_requant", 0), ("dsp_filter", NULL), ("dsp_chan", NULL),
-                     ("dsp_pad", NULL), ("dsp_transposed", 0), ("dsp_band", 0), ("dsp_scratch", NULL)], arrays
+    return params + list(GENERIC_DSP_FIELDS) + [("dsp_pad", NULL), ("dsp_transposed", 0), ("dsp_band", 0),
+                                                ("dsp_scratch", NULL)], arrays
 
 
 def _lower_f32(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:

@@ -18,7 +18,8 @@ from codegen.ops import dsp_pack
 from codegen.ops.base import F32, NULL, CArray, LowerContext, Lowered, OpHandler, Scratch, Sym
 from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
 from codegen.ops.registry import register
-from codegen.ops.weighted import WeightRule, check_weighted, int16_shift_problems, weight_fields, weighted_call
+from codegen.ops.weighted import (DSP_ONLY_FIELDS, GENERIC_DSP_FIELDS, WeightRule, check_weighted,
+                                  int16_shift_problems, weight_fields, weighted_call)
 from codegen.quant.multiplier import quantize_multiplier
 from codegen.quant.params import conv_channel_scaling
 
@@ -119,11 +120,10 @@ def _dsp_s8(ctx: LowerContext) -> tuple[list, list[CArray]] | None:
 
 def _lower_s8(ctx: LowerContext) -> tuple[list, list[CArray]]:
     dsp = _dsp_s8(ctx) if ctx.target.dsp else None
-    if dsp is not None:
-        return dsp
+    if dsp is not None:  # weights without a zero point: filter_offset 0
+        return dsp[0] + [("filter_offset", 0)] + list(DSP_ONLY_FIELDS), dsp[1]
     params, arrays = _quantized(ctx)
-    return params + [("dsp_path", dsp_pack.GENERIC), ("dsp_requant", 0), ("dsp_filter", NULL), ("dsp_chan", NULL),
-                     ("dsp_chunk", 0), ("dsp_scratch", NULL)], arrays
+    return params + list(GENERIC_DSP_FIELDS) + [("dsp_chunk", 0), ("dsp_scratch", NULL)], arrays
 
 
 def _lower_f32(ctx: LowerContext) -> tuple[list, list[CArray]]:

@@ -92,6 +92,10 @@ QUANTIZE: dict[tuple[DType, DType], Lower] = {
     (DType.INT8, DType.INT16): _requantize,
     (DType.INT16, DType.INT8): _requantize,
     (DType.INT16, DType.INT16): _requantize,
+    (DType.INT8, DType.INT32): _requantize,
+    (DType.INT16, DType.INT32): _requantize,
+    (DType.INT32, DType.INT8): _requantize,
+    (DType.INT32, DType.INT16): _requantize,
 }
 DEQUANTIZE: dict[tuple[DType, DType], Lower] = {
     (DType.INT8, DType.FLOAT32): _dequantize,
@@ -115,8 +119,9 @@ def _check(table: dict[tuple[DType, DType], Lower], quantised_side: str) -> Call
                 continue
             if t.quant is None:
                 problems.append(f"tensor {t.name!r} has no quantisation parameters")
-            elif t.quant.per_channel:
-                problems.append(f"tensor {t.name!r} is quantised per channel ({quantised_side} supports per-tensor)")
+            elif t.quant.per_channel and t is out:
+                problems.append(f"tensor {t.name!r} is quantised per channel ({quantised_side}'s output must be "
+                                "per-tensor in TFLM)")
         return problems
     return check
 

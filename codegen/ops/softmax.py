@@ -1,5 +1,6 @@
-"""SOFTMAX over the last dimension: int8 -> int8 (TFLM's gemmlowp fixed point), int16 -> int16 (TFLM's
-LUT algorithm, tables generated here as TFLM's Prepare generates them) and float32 (expf)."""
+"""SOFTMAX over the last dimension: int8 -> int8 and int8 -> int16 (TFLM's gemmlowp fixed point),
+int16 -> int16 (TFLM's LUT algorithm, tables generated here as TFLM's Prepare generates them) and
+float32 (expf)."""
 
 from __future__ import annotations
 
@@ -39,8 +40,12 @@ def _beta(op: Operator) -> float:
 
 def _check_s8(sg: Subgraph, op: Operator) -> list[str]:
     out = sg.tensors[op.outputs[0]]
+    if out.dtype == DType.INT16:
+        if out.quant and (out.quant.zp != -32768 or abs(out.quant.s - 1.0 / 65536) > 0.001 / 65536):
+            return ["int16 output of an int8 SOFTMAX must have scale 1/65536 and zero point -32768 (TFLM)"]
+        return []
     if out.dtype != DType.INT8:
-        return [f"int8 input with {out.dtype.name.lower()} output (supported: int8)"]
+        return [f"int8 input with {out.dtype.name.lower()} output (supported: int8, int16)"]
     if out.quant and (out.quant.zp != -128 or out.quant.s != 1.0 / 256):
         return ["int8 output must have scale 1/256 and zero point -128"]
     return []
@@ -94,7 +99,9 @@ def lower_s8(ctx: LowerContext) -> Lowered:
     mult, left_shift = preprocess_softmax_scaling(_beta(ctx.op), inp.quant.s, SCALED_DIFF_INTEGER_BITS)
     diff_min = -calculate_input_radius(SCALED_DIFF_INTEGER_BITS, left_shift)
     params = _rows(ctx) + (("input_multiplier", mult), ("input_left_shift", left_shift), ("diff_min", diff_min))
-    return _call(ctx, "mf_softmax_s8", params)
+    function = "mf_softmax_s8" if ctx.output().dtype == DType.INT8 else "mf_softmax_s8_s16"
+    return Lowered(calls=(KernelCall(function=function, params_type="mf_softmax_s8_params", params=params,
+                                     inputs=(ctx.op.inputs[0],), outputs=(ctx.op.outputs[0],)),))
 
 
 def lower_s16(ctx: LowerContext) -> Lowered:

@@ -12,7 +12,7 @@ from typing import Sequence
 
 from codegen.ir import DType, Operator, Subgraph, Tensor
 from codegen.ir.graph import NO_TENSOR
-from codegen.ops.base import CArray, KernelCall, LowerContext, Lowered, Share, Struct, Sym
+from codegen.ops.base import NULL, CArray, KernelCall, LowerContext, Lowered, Share, Struct, Sym
 from codegen.ops.common import (check_fused, compute_out_size, compute_padding, nhwc, require_const,
                                 require_quant)
 
@@ -77,6 +77,13 @@ def int16_shift_problems(shifts: Sequence[int]) -> list[str]:
     return []
 
 
+# The s8 CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED params serve both kernel variants (nn.h): the
+# params of the generic path leave the dsp_* fields empty, and params laid out for the dsp kernels
+# leave the plain weight fields empty (the weights are stored once, in the dsp layout).
+GENERIC_DSP_FIELDS: tuple = (("dsp_path", 0), ("dsp_requant", 0), ("dsp_filter", NULL), ("dsp_chan", NULL))
+DSP_ONLY_FIELDS: tuple = (("filter", NULL), ("bias", NULL), ("out_mult", NULL), ("out_shift", NULL))
+
+
 def weight_fields(ctx: LowerContext, ctype: str, scaling: tuple[Sequence[int], Sequence[int]] | None = None,
                   name: str = "filter", bias_field: str = "bias") -> tuple[list, list[CArray]]:
     """The kernel fields of a weighted op's constants and their arrays: ("filter", the weights, input 1,
@@ -94,6 +101,8 @@ def weight_fields(ctx: LowerContext, ctype: str, scaling: tuple[Sequence[int], S
         b = ctx.array("bias", bias.dtype.c_type, bias.data, kind="weights")
         arrays.append(b)
         params.append((bias_field, Sym(b.name)))
+    else:
+        params.append((bias_field, NULL))
     if scaling is not None:
         params += [("out_mult", Sym(arrays[1].name)), ("out_shift", Sym(arrays[2].name))]
     return params, arrays

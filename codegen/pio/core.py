@@ -1,12 +1,15 @@
 """An offline PlatformIO core: nothing here, nor in any build, contacts PlatformIO's registry.
 
-The core lives in ``<repo>/.platformio``. It holds two packages made from local parts:
+The core lives in ``<repo>/.platformio`` in a checkout, in ``~/.cache/mcuforge/platformio`` (see
+:mod:`codegen.resources`) when mcuforge is installed. It holds two packages made from local parts:
 
 * ``tool-scons``: SCons copied from the virtual environment's pip install (PlatformIO runs its build
   scripts with it and would otherwise download it);
 * ``toolchain-gccarmnoneeabi``: Debian's ``arm-none-eabi-*`` binaries exposed through symlinks.
 
-The dev-platform itself is ``<repo>/pio-platform`` and is referenced by path from each project.
+The dev-platform itself is mcuforge's ``pio-platform/`` (:mod:`codegen.resources`) and is referenced by
+path from each project. setup.sh seeds the core of a checkout; an installed mcuforge seeds its own on
+first use.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ from pathlib import Path
 import SCons
 
 from codegen.errors import McuforgeError
+from codegen.resources import PIO_PLATFORM_DIR, installed, platformio_core_dir
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CORE_DIR = REPO_ROOT / ".platformio"
-PLATFORM_DIR = REPO_ROOT / "pio-platform"
+CORE_DIR = platformio_core_dir()
+PLATFORM_DIR = PIO_PLATFORM_DIR
 TOOLCHAIN_PREFIX = "arm-none-eabi-"
 TOOLCHAIN_TOOLS = ("gcc", "g++", "as", "ar", "ld", "nm", "objcopy", "objdump", "size", "gdb",
                    "ranlib", "strip", "readelf", "addr2line", "cpp", "gcc-ar", "gcc-nm")
@@ -115,11 +118,19 @@ def _seed_toolchain(packages: Path) -> bool:
     return changed
 
 
-def ensure_core(core_dir: Path = CORE_DIR) -> tuple[PioCore, bool]:
-    """Create or refresh the offline core; returns the core and whether anything changed."""
+def require_cross_compiler() -> None:
+    """Cortex-M builds need Debian's arm-none-eabi GCC (host builds do not)."""
     if shutil.which(TOOLCHAIN_PREFIX + "gcc") is None:
         raise McuforgeError("arm-none-eabi-gcc is not installed",
-                            hint="run ./setup.sh (it installs Debian's gcc-arm-none-eabi)")
+                            hint="run ./setup.sh (it installs Debian's gcc-arm-none-eabi), or "
+                                 "`apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi`")
+
+
+def ensure_core(core_dir: Path = CORE_DIR, cross: bool = True) -> tuple[PioCore, bool]:
+    """Create or refresh the offline core; returns the core and whether anything changed. `cross`:
+    the cross compiler must be there (setup.sh); without it the core serves host builds only."""
+    if cross:
+        require_cross_compiler()
     packages = core_dir / "packages"
     packages.mkdir(parents=True, exist_ok=True)
     changed = _seed_scons(packages)
@@ -130,8 +141,10 @@ def ensure_core(core_dir: Path = CORE_DIR) -> tuple[PioCore, bool]:
 
 
 def core() -> PioCore:
-    """The seeded core; raises with the fix when setup has not run."""
+    """The seeded core (an installed mcuforge seeds it now); raises with the fix when setup has not run."""
     if not (CORE_DIR / "packages" / "tool-scons" / "scons.py").is_file():
+        if installed():
+            return ensure_core(cross=False)[0]
         raise McuforgeError("the offline PlatformIO core is not set up",
                             hint="run ./setup.sh")
     return PioCore(core_dir=CORE_DIR, platform_dir=PLATFORM_DIR,

@@ -4,7 +4,7 @@ board manifest and platformio.ini, all under ``build/<board>/<model-stem>/``."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from codegen.boards import Board
@@ -14,11 +14,14 @@ from codegen.emit.render import render, stamp, write_if_changed
 from codegen.fit import FitEstimate, check_fit, estimate_fit
 from codegen.generate import GenerateOptions, compile_model
 from codegen.lowering import CompiledModel, prefix_from
-from codegen.pio.core import PLATFORM_DIR, REPO_ROOT, core
+from codegen.hil.flash import FlashFiles, upload_command
+from codegen.kernels import KernelVariant, generator_target, kernel_choice, kernel_sources, variant_for
+from codegen.pio.core import core, require_cross_compiler
+from codegen.resources import FIRMWARE_DIR, PIO_PLATFORM_DIR, build_root
 from codegen.version import __version__
 
-FIRMWARE = REPO_ROOT / "firmware"
-BUILD_ROOT = REPO_ROOT / "build"
+FIRMWARE = FIRMWARE_DIR
+BUILD_ROOT = build_root()
 COMMON_CFLAGS = ("-std=c99", "-Wall", "-Wextra", "-Werror", "-ffunction-sections", "-fdata-sections")
 
 
@@ -26,16 +29,20 @@ COMMON_CFLAGS = ("-std=c99", "-Wall", "-Wextra", "-Werror", "-ffunction-sections
 class BuildOptions:
     int8_io: bool = False
     opt: str = "-O2"
-    kernels: str = "auto"  # "auto" (per core), "reference", "dsp"
+    kernels: KernelVariant | None = None  # None: the core's default variant (codegen.kernels)
     stack_size: int = 4096
     prefix: str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.kernels, str) and not isinstance(self.kernels, KernelVariant):  # "auto", "dsp", ...
+            object.__setattr__(self, "kernels", kernel_choice(self.kernels))
 
     def variant_suffix(self) -> str:
         parts = []
         if self.int8_io:
             parts.append("int8io")
-        if self.kernels != "auto":
-            parts.append(self.kernels)
+        if self.kernels is not None:
+            parts.append(self.kernels.value)
         if self.opt != "-O2":
             parts.append(self.opt.lstrip("-"))
         return ("-" + "-".join(parts)) if parts else ""
@@ -60,34 +67,22 @@ def project_dir(board: str, model: Path, options: BuildOptions = BuildOptions(),
     return root / board / (Path(model).stem + options.variant_suffix())
 
 
-def kernel_variant(board: Board, options: BuildOptions) -> str:
-    return board.core.kernel_variant if options.kernels == "auto" else options.kernels
+def kernel_variant(board: Board, options: BuildOptions) -> KernelVariant:
+    """The kernel variant this build compiles (codegen.kernels: the user's choice, else the core's)."""
+    return variant_for(board.core.target, options.kernels)
 
 
 def firmware_sources(board: Board, compiled: CompiledModel, options: BuildOptions) -> list[Path]:
-    """Runtime, board support, and only the kernels this model calls (the DSP variant of a kernel
-    replaces the reference file when the core has DSP and a dsp/ file of that name exists)."""
+    """Runtime, board support, and only the kernels this model calls, in the build's kernel variant."""
     srcs = sorted((FIRMWARE / "runtime").glob("*.c")) + sorted((FIRMWARE / "bsp" / board.family).glob("*.c"))
     if not board.native:
         srcs += sorted((FIRMWARE / "cortexm").glob("*.c"))
-    variant = kernel_variant(board, options)
-    for name in compiled.kernels:
-        chosen = FIRMWARE / "kernels" / variant / f"{name}.c"
-        if not chosen.is_file():
-            chosen = FIRMWARE / "kernels" / "reference" / f"{name}.c"
-        srcs += [chosen, *kernel_assembly(chosen)]
-    return srcs
-
-
-def kernel_assembly(kernel: Path) -> list[Path]:
-    """The assembly loops a kernel file comes with: ``<variant>/<kernel>_<loop>.S`` beside it
-    (firmware/kernels/dsp/mf_dsp_asm.h declares them; on other targets they assemble to nothing)."""
-    return sorted(kernel.parent.glob(f"{kernel.stem}_*.S"))
+    return srcs + kernel_sources(compiled, kernel_variant(board, options))
 
 
 def dsp_defines(board: Board, compiled: CompiledModel, options: BuildOptions) -> list[str]:
     """The dsp kernels compile only the paths this model's calls take (nn.h, MF_DSP_SELECT)."""
-    if kernel_variant(board, options) != "dsp":
+    if kernel_variant(board, options) != KernelVariant.DSP:
         return []
     return ["-DMF_DSP_SELECT", *(f"-DMF_DSP_WITH_{p}=1" for p in compiled.dsp_paths)]
 
@@ -114,7 +109,7 @@ def write_project(board: Board, model_path: Path, out_dir: Path | None = None,
     prefix = options.prefix or prefix_from(model_path.stem)
     # the kernel params follow the kernels built: dsp kernels read build-time layouts that the generator
     # writes only for a DSP target (the weights are then not stored a second time for the reference)
-    target = replace(board.core.target, dsp=board.core.target.dsp and kernel_variant(board, options) == "dsp")
+    target = generator_target(kernel_variant(board, options), board.core.target)
     compiled = compile_model(model_path, target=target,
                              options=GenerateOptions(prefix=prefix, int8_io=options.int8_io))
     fit = estimate_fit(board, compiled, options.stack_size)
@@ -138,15 +133,17 @@ def write_project(board: Board, model_path: Path, out_dir: Path | None = None,
     sources = firmware_sources(board, compiled, options) + [src / f.name for f in sorted(src.glob("*.c"))]
     cflags, ldflags, libs, includes = _flags(board, out, compiled, options)
     pio = core()
+    if not board.native:
+        require_cross_compiler()
     write_if_changed(out / "boards" / f"{board.name}.json", render(
         "pio_board.json.j2", board=board, toolchain=board.core.toolchain,
         flash_size=board.flash.size if board.flash else 0, ram_size=board.ram_total,
         upload_protocol=board.upload.protocol if board.upload else ""))
     write_if_changed(out / "platformio.ini", render(
         "platformio.ini.j2", stamp=stamp(f"{name} for {board.name}", compiled.sha256), env=board.name,
-        platform_dir=PLATFORM_DIR, toolchain_dir=pio.toolchain_dir, native=board.native,
+        platform_dir=PIO_PLATFORM_DIR, toolchain_dir=pio.toolchain_dir, native=board.native,
         sources=[str(s) for s in sources], cflags=cflags, ldflags=ldflags, libs=libs, includes=includes,
-        upload=board.upload, flash_origin=hex(board.flash.origin) if board.flash else "0"))
+        upload_protocol=board.upload.protocol if board.upload else "", upload_command=_upload_command(board)))
     plan = {
         "mcuforge": __version__, "board": board.name, "model": str(model_path), "sha256": compiled.sha256,
         "prefix": prefix, "options": asdict(options), "kernel_variant": kernel_variant(board, options),
@@ -159,6 +156,14 @@ def write_project(board: Board, model_path: Path, out_dir: Path | None = None,
     write_if_changed(out / "plan.json", json.dumps(plan, indent=2) + "\n")
     return Project(dir=out, board=board, model_path=model_path, compiled=compiled, sources=tuple(sources),
                    fit=fit, options=options)
+
+
+def _upload_command(board: Board) -> str:
+    """`pio run -t upload`'s command for the board's default protocol ("" for a board without one)."""
+    if board.upload is None or board.flash is None:
+        return ""
+    protocol = board.upload.protocol
+    return upload_command(protocol, board.upload.settings[protocol], FlashFiles.built(board.flash.origin))
 
 
 def _section(region: str | None) -> str:

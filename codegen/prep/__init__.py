@@ -2,8 +2,13 @@
 
 * :mod:`codegen.prep.data`: sample sets (.npy, .npz with ``x`` [and ``y``], a directory of .npy
   samples), checked and shaped against a model input. No TensorFlow.
-* :mod:`codegen.prep.source`: what a model file is (Keras .keras/.h5, SavedModel, .tflite) and
-  loading it (TensorFlow, imported lazily).
+* :mod:`codegen.prep.source`: what a model file is (Keras .keras/.h5, SavedModel, .tflite, .onnx, .pt2)
+  and loading it (TensorFlow, imported lazily).
+* :mod:`codegen.prep.onnx_model`: an ONNX model checked before conversion (opset, QDQ, inputs, dynamic
+  axes, operators the converter lacks); the ``onnx`` package, no TensorFlow.
+* :mod:`codegen.prep.onnx_convert`: ONNX -> TensorFlow with onnx2tf, and the float32 conversion checked
+  against ONNX Runtime (which also settles each tensor's layout).
+* :mod:`codegen.prep.torch_export`: a torch.export ``.pt2`` to ONNX (the torch extra).
 * :mod:`codegen.prep.prune`: magnitude pruning (unstructured, 2:4, whole channels) with an optional
   short fine-tune, on Keras 3 models.
 * :mod:`codegen.prep.quantize`: TensorFlow's converter with a representative dataset: full-integer

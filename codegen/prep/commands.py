@@ -4,19 +4,24 @@ computation in :mod:`codegen.prep.quantize` / :mod:`codegen.prep.compare`, text 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codegen.errors import McuforgeError
+from codegen.origin import origin_file
 from codegen.term import kb, kv, say
 
 if TYPE_CHECKING:
+    from codegen.origin import Origin
     from codegen.prep.compare import Comparison
     from codegen.prep.quantize import Quantized
+    from codegen.prep.source import ModelSource
 
-QUANTIZE_HELP = "float Keras/SavedModel model + representative data -> full-integer .tflite (optionally pruned)"
+QUANTIZE_HELP = ("float Keras/SavedModel/ONNX/torch.export model + representative data -> full-integer .tflite "
+                 "(optionally pruned)")
 COMPARE_HELP = "build, run and validate model variants on a board: flash, RAM, latency, accuracy side by side"
 
 
@@ -31,7 +36,8 @@ def _shape_arg(text: str) -> tuple[int, ...]:
 
 def quantize_args(p: argparse.ArgumentParser) -> None:
     from codegen.prep.quantize import IO_TYPES
-    p.add_argument("model", type=Path, help=".keras or .h5 file, or a SavedModel directory")
+    p.add_argument("model", type=Path, help=".keras or .h5 file, a SavedModel directory, a float .onnx, or a "
+                                            "torch.export .pt2 (with the torch extra)")
     p.add_argument("--data", type=Path, required=True,
                    help="representative inputs: .npz with x, .npy, or a directory of .npy samples")
     p.add_argument("-o", "--out", type=Path, required=True, help="the quantised .tflite to write")
@@ -40,7 +46,7 @@ def quantize_args(p: argparse.ArgumentParser) -> None:
                    help="model input/output type (default: the activations' integer type; uint8 goes with int8)")
     p.add_argument("--samples", type=int, default=500, help="use at most N representative samples (500)")
     p.add_argument("--input-shape", type=_shape_arg, default=None,
-                   help="fix dynamic input dimensions, batch first: 1,49,40")
+                   help="fix dynamic input dimensions, batch first, in the model's own layout: 1,49,40")
     p.add_argument("--signature", default=None, help="SavedModel signature key (default: serving_default)")
     p.add_argument("--allow-float", action="store_true",
                    help="accept operators the converter cannot quantise (they stay float32 inside the model)")
@@ -110,6 +116,11 @@ def quantized_json(q: Quantized, out: Path, float_out: Path | None) -> dict:
          "generates": q.generate_problem is None, "generate_problem": q.generate_problem}
     if q.pruning is not None:
         d["pruning"] = asdict(q.pruning) | {"sparsity": q.pruning.sparsity}
+    if q.onnx is not None:
+        o = q.onnx
+        d["onnx"] = {"converter": o.converter, "opset": o.opset, "producer": o.producer,
+                     "inputs": [t.as_json() for t in o.inputs], "outputs": [t.as_json() for t in o.outputs],
+                     "float_max_abs_diff": o.float_max_abs_diff, "float_check_samples": o.float_check_samples}
     return d
 
 
@@ -139,13 +150,22 @@ def show_quantized(q: Quantized, out: Path, float_out: Path | None) -> None:
             change = (f"{lay.params_before:,} -> {lay.params:,} weights" if lay.params != lay.params_before
                       else f"{lay.params:,} weights")
             kv("", f"{lay.name} ({lay.kind}): {change}, {100 * lay.zeros:.1f}% zero" + (f"  [{lay.note}]" if lay.note else ""))
+    if q.onnx is not None:
+        o = q.onnx
+        kv("converter", f"{o.converter} (ONNX opset {o.opset}" + (f", made by {o.producer}" if o.producer else "") + ")")
+        lays = [f"{t.name} {t.layout}" for t in (*o.inputs, *o.outputs) if not t.identity]
+        kv("layout", ("; ".join(lays) + " (data stay in the ONNX layout: mcuforge transposes them)") if lays
+           else "the same as the ONNX model's")
+        kv("float check", f"float32 .tflite against ONNX Runtime on {o.float_check_samples} calibration samples: "
+           f"max |diff| {o.float_max_abs_diff:.3g}")
     for n in q.notes:
         kv("note", n)
     if q.generate_problem is None:
         kv("mcuforge", f"generates it: python -m codegen inspect {out}")
     else:
         kv("mcuforge", "CANNOT generate it yet: " + q.generate_problem.replace("\n", "\n" + " " * 17))
-    kv("wrote", str(out) + (f" and {float_out} (float32)" if float_out else ""))
+    kv("wrote", str(out) + (f" and {float_out} (float32)" if float_out else "") + f"; {origin_file(out).name}"
+       " (source, layouts, float reference)")
     say()
     from codegen.prep.ranges import common_scope
     scope = common_scope([r.name for r in q.quantized.ranges])
@@ -155,12 +175,53 @@ def show_quantized(q: Quantized, out: Path, float_out: Path | None) -> None:
         say("  " + line)
 
 
+def origin_of(q: Quantized, given: ModelSource, model: Path, float_out: Path | None) -> Origin:
+    """The sidecar of one written model: where it came from, its layouts, its float reference (the ONNX
+    model; for Keras/SavedModel sources the float32 .tflite, when written)."""
+    from codegen.origin import FloatReference, Origin, TensorLayout, sha256_of
+    if q.onnx is not None:
+        ins, outs, converter = q.onnx.inputs, q.onnx.outputs, q.onnx.converter
+        ref: FloatReference | None = FloatReference.of(q.source.path, "onnx")
+    else:
+        tf_version = importlib.metadata.version("tensorflow-cpu") if _installed("tensorflow-cpu") else ""
+        i_shapes, o_shapes = io_shapes(q.quantized.data)
+        ins = tuple(TensorLayout(q.input.name if k == 0 else f"input_{k}", s, tuple(range(len(s))))
+                    for k, s in enumerate(i_shapes))
+        outs = tuple(TensorLayout(f"output_{k}", s, tuple(range(len(s)))) for k, s in enumerate(o_shapes))
+        converter = f"TensorFlow {tf_version}".strip()
+        ref = FloatReference.of(float_out, "tflite") if float_out is not None else None
+    return Origin(model_sha256=sha256_of(model), source=given.path.resolve(), source_kind=given.kind.value,
+                  converter=converter, inputs=ins, outputs=outs, float_reference=ref)
+
+
+def io_shapes(data: bytes) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
+    """The input and output shapes of a .tflite's main graph."""
+    from codegen.tflite import read_model_bytes
+    sg = read_model_bytes(data, source="model").main
+    return ([tuple(sg.tensors[i].shape) for i in sg.inputs], [tuple(sg.tensors[i].shape) for i in sg.outputs])
+
+
+def _installed(dist: str) -> bool:
+    try:
+        importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
 def quantize_run(a: argparse.Namespace) -> int:
     from codegen.prep.data import load_samples
     from codegen.prep.prune import PruneOptions
     from codegen.prep.quantize import QuantizeOptions, quantize
-    from codegen.prep.source import detect
+    from codegen.origin import write_origin
+    from codegen.prep.source import Kind, ModelSource, detect
     src = detect(a.model)
+    if a.out.suffix != ".tflite":
+        raise McuforgeError(f"-o {a.out}: the output is a .tflite file", hint=f"-o {a.out.with_suffix('.tflite')}")
+    given = src
+    if src.kind == Kind.TORCH_EXPORT:
+        from codegen.prep.torch_export import export_onnx
+        src = ModelSource(export_onnx(src.path, a.out.with_suffix(".float.onnx")), Kind.ONNX)
     options = QuantizeOptions(mode="int16x8" if a.int16x8 else "int8", io=a.io, max_samples=a.samples,
                               input_shape=a.input_shape, signature=a.signature, allow_float=a.allow_float)
     options.check()
@@ -171,8 +232,6 @@ def quantize_run(a: argparse.Namespace) -> int:
     elif a.structured or a.train or a.save_pruned:
         raise McuforgeError("--structured, --train and --save-pruned go with --prune SPARSITY",
                             hint="add --prune 0.5 (for example)")
-    if a.out.suffix != ".tflite":
-        raise McuforgeError(f"-o {a.out}: the output is a .tflite file", hint=f"-o {a.out.with_suffix('.tflite')}")
     data = load_samples(a.data, "--data")
     train = load_samples(a.train, "--train") if a.train else None
     progress = (lambda _: None) if a.json else (lambda m: say(m))
@@ -183,6 +242,9 @@ def quantize_run(a: argparse.Namespace) -> int:
     if a.float_out:
         a.float_out.parent.mkdir(parents=True, exist_ok=True)
         a.float_out.write_bytes(q.float32.data)
+    for path in (a.out, a.float_out):
+        if path is not None:
+            write_origin(path, origin_of(q, given, path, a.float_out))
     if a.json:
         print(json.dumps(quantized_json(q, a.out, a.float_out), indent=2))
     else:

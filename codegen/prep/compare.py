@@ -160,7 +160,10 @@ def measure(spec: VariantSpec, options: CompareOptions, eval_path: Path, samples
     m = project.compiled
     weights = weight_stats(spec.model, arts.bin)
     failure = None
-    xs, label = next(sample_inputs(eval_path, m.inputs, 1, 0, {}))
+    from codegen.origin import read_origin
+    origin = read_origin(spec.model)
+    layout = origin.inputs[0] if origin is not None and len(origin.inputs) == 1 else None
+    xs, label = next(sample_inputs(eval_path, m.inputs, 1, 0, {}, layout))
     say(f"  {spec.name}: run ({options.n} timed inferences) and validate {samples} samples against TFLM")
     try:
         res = run_firmware(board, project.firmware_elf, m.sha256, m.inputs, m.outputs,
@@ -170,19 +173,57 @@ def measure(spec: VariantSpec, options: CompareOptions, eval_path: Path, samples
         res, failure = exc.result, exc.message
     res = replace(res, memory=_memory(project.dir))
     write_run(res, project.dir / "run.json")
-    write_build_run_report(res, project.dir)
     if failure is None:
         v = validate(project, args | {"samples": str(samples), "data": str(eval_path)}, progress=False)
         if v.error is not None:
             failure = f"validation: {v.error.kind}: {v.error.message}"
         elif not v.passed:
             failure = f"validation: {v.mismatches}/{v.samples} samples differ from TFLM (see validate.json)"
+    write_build_run_report(res, project.dir)        # after validate: report.md shows its float-model metrics
     return VariantRun(spec, project.dir, variant_from_build(project.dir, spec.name), weights, failure)
 
 
 def first_line(text: str | None) -> str:
     lines = (text or "").strip().splitlines()
     return (lines[0].rstrip(":") + (" (more in compare.json)" if len(lines) > 1 else "")) if lines else ""
+
+
+def float_report_of(r: VariantRun):
+    """The variant's validate.json float_reference section (None: none)."""
+    from codegen.floatref import FloatReport
+    if r.project_dir is None or not (r.project_dir / "validate.json").is_file():
+        return None
+    d = json.loads((r.project_dir / "validate.json").read_text()).get("float_reference")
+    return FloatReport.from_json(d) if d else None
+
+
+def _float_json(r: VariantRun) -> dict | None:
+    rep = float_report_of(r)
+    return None if rep is None else rep.as_json()
+
+
+def _float_section(runs: Sequence[VariantRun]) -> list[str]:
+    """Each variant's outputs against its float model (RMSE, MAE, max |error|, cosine, L2r)."""
+    from codegen.floatref import FLOAT_HEAD, float_rows
+    rows, refs = [], []
+    for r in runs:
+        rep = float_report_of(r)
+        if rep is None:
+            rows.append(f"| {r.spec.name} | - | - | - | - | - | - | no float reference |")
+            continue
+        if rep.error:
+            rows.append(f"| {r.spec.name} | - | - | - | - | - | - | {rep.error} |")
+            continue
+        refs.append(f"{rep.model} ({rep.runtime})")
+        rows += [f"| {r.spec.name} | " + " | ".join(row) + f" | {rep.model} |" for row in float_rows(rep)]
+    if not refs:
+        return []
+    return ["## Against the float model", "",
+            "Per output, the deployed model's dequantised outputs against the float model's on the same inputs "
+            "(" + ", ".join(dict.fromkeys(refs)) + "): root-mean-square, mean and largest absolute error, cosine "
+            "similarity, and the error's L2 norm relative to the float outputs' (ST Edge AI's validate metrics).", "",
+            "| variant | " + " | ".join(FLOAT_HEAD) + " | float model |",
+            "| --- | --- |" + " ---: |" * (len(FLOAT_HEAD) - 1) + " --- |", *rows, ""]
 
 
 def _weights_section(runs: Sequence[VariantRun]) -> list[str]:
@@ -236,7 +277,7 @@ def compare_variants(specs: Sequence[VariantSpec], data: Path, out_dir: Path,
                                         unit, out_dir / "tradeoff.png", title=title,
                                         reference=[v.reference_accuracy for v in variants])
         md = files.markdown.read_text().rstrip("\n").split("\n")
-        md += [""] + _weights_section(runs)
+        md += [""] + _float_section(runs) + _weights_section(runs)
         if tradeoff is not None:
             md += [f"![accuracy against latency and flash]({tradeoff.name})", ""]
         failed = [r for r in runs if r.failure]
@@ -247,6 +288,7 @@ def compare_variants(specs: Sequence[VariantSpec], data: Path, out_dir: Path,
         files.markdown.write_text("\n".join(md))
         d = json.loads(files.json.read_text())
         d["weights"] = {r.spec.name: (None if r.weights is None else asdict(r.weights)) for r in runs}
+        d["float_reference"] = {r.spec.name: _float_json(r) for r in runs}
         d["failures"] = {r.spec.name: r.failure for r in runs if r.failure}
         files.json.write_text(json.dumps(d, indent=2) + "\n")
     return Comparison(runs=tuple(runs), files=files, tradeoff=tradeoff, eval_data=eval_path, samples=n)

@@ -1,6 +1,7 @@
 """Post-training full-integer quantisation with TensorFlow's converter (``tf.lite.TFLiteConverter``).
 
-``quantize(source, data, options)`` converts a Keras or SavedModel model twice from the same fixed
+``quantize(source, data, options)`` converts a Keras, SavedModel or ONNX model (ONNX through onnx2tf,
+:mod:`codegen.prep.onnx_convert`) twice from the same fixed
 input shape (batch 1): once to float32 (the size baseline, optionally kept as a variant; converted
 before any pruning, so it is the model as given) and once to full-integer with the representative dataset: int8 (``TFLITE_BUILTINS_INT8``) or int16 activations
 with int8 weights (``EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8``), with integer or
@@ -23,6 +24,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from codegen.errors import McuforgeError
+from codegen.origin import TensorLayout
 from codegen.prep.data import Samples, fit_samples
 from codegen.prep.prune import PruneOptions, PruneReport, prune_model
 from codegen.prep.ranges import ModelStats, TensorRange, model_stats, tensor_ranges
@@ -85,6 +87,21 @@ class Quantized:
     notes: tuple[str, ...] = ()
     generate_problem: str | None = None      # why mcuforge cannot generate it (None: it can)
     pruning: PruneReport | None = None       # when pruned first
+    onnx: OnnxConversion | None = None       # ONNX sources: layouts, converter, the float check
+
+
+@dataclass(frozen=True)
+class OnnxConversion:
+    """How an ONNX model became the .tflite: the converter and each input's and output's layout
+    (the sidecar's, :mod:`codegen.origin`), checked against ONNX Runtime."""
+
+    converter: str
+    opset: int
+    producer: str
+    inputs: tuple[TensorLayout, ...]
+    outputs: tuple[TensorLayout, ...]
+    float_max_abs_diff: float                # float32 .tflite against ONNX Runtime
+    float_check_samples: int
 
 
 # --- converter plumbing ------------------------------------------------------------------------------
@@ -167,6 +184,7 @@ def quantize(source: ModelSource, data: Samples, options: QuantizeOptions = Quan
     tf = tensorflow()
     notes: list[str] = []
     pruning = None
+    onnx_info: OnnxConversion | None = None
     with tempfile.TemporaryDirectory(prefix="mcuforge-quantize-") as tmp:
         if source.is_keras or keras_model is not None:
             model = keras_model if keras_model is not None else load_keras(source)
@@ -191,6 +209,27 @@ def quantize(source: ModelSource, data: Samples, options: QuantizeOptions = Quan
                     save_pruned.parent.mkdir(parents=True, exist_ok=True)
                     model.save(save_pruned)
             make = keras_converter(model)
+        elif source.kind == Kind.ONNX:
+            if prune is not None:
+                raise McuforgeError("pruning works on Keras models; an ONNX model is a graph, not layers to retrain",
+                                    hint="prune in your training framework before exporting, or drop --prune")
+            from codegen.prep import onnx_convert, onnx_model
+            om = onnx_model.load(source.path)
+            shape, shape_notes = onnx_model.fixed_shape(om, options.input_shape)
+            notes += shape_notes
+            calib_src = fit_samples(data, shape[1:], om.input.name, limit=options.max_samples)
+            say(f"converting {source.path.name} (opset {om.opset}) to TensorFlow with onnx2tf")
+            otf = onnx_convert.to_tensorflow(om, onnx_model.fixed(om, shape), calib_src)
+            make = otf.make
+            say("converting to float32 and checking it against ONNX Runtime")
+            f32 = _convert(make, lambda conv: None, "float32")
+            check = onnx_convert.check_float(om, shape, f32, calib_src)
+            lay = check.inputs[0]
+            calib = np.ascontiguousarray(lay.to_model(calib_src), dtype=np.float32)
+            spec = om.input
+            onnx_info = OnnxConversion(converter=otf.converter, opset=om.opset, producer=om.producer,
+                                       inputs=check.inputs, outputs=check.outputs,
+                                       float_max_abs_diff=check.max_abs_diff, float_check_samples=check.samples)
         elif source.kind == Kind.SAVED_MODEL:
             if prune is not None:
                 raise McuforgeError("pruning needs the Keras model (its layers and weights); a SavedModel has "
@@ -213,7 +252,8 @@ def quantize(source: ModelSource, data: Samples, options: QuantizeOptions = Quan
             say(f"converting {source.path.name} to float32 (size baseline)")
             f32 = _convert(make, lambda conv: None, "float32")
         else:  # pragma: no cover - detect() returns only the kinds above
-            raise McuforgeError(f"cannot quantise a {source.kind.value}", hint="give a Keras model or SavedModel")
+            raise McuforgeError(f"cannot quantise a {source.kind.value}",
+                                hint="give a Keras model, a SavedModel or an ONNX model")
 
         if len(calib) < 50:
             notes.append(f"only {len(calib)} representative samples: activation ranges may be too narrow "
@@ -255,4 +295,4 @@ def quantize(source: ModelSource, data: Samples, options: QuantizeOptions = Quan
     return Quantized(source=source, input=spec, shape=shape, options=options, samples=len(calib),
                      data_source=data.source, quantized=_converted(q, f"{name}.{mode}.tflite"),
                      float32=_converted(f32, f"{name}.float32.tflite"), notes=tuple(notes),
-                     generate_problem=generate_problem(q, f"{name}.{mode}.tflite"), pruning=pruning)
+                     generate_problem=generate_problem(q, f"{name}.{mode}.tflite"), pruning=pruning, onnx=onnx_info)

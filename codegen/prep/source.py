@@ -2,7 +2,9 @@
 TensorFlow, imported here lazily).
 
 Accepted: a Keras 3 ``.keras`` file, a Keras HDF5 ``.h5`` file (whole model, not weights only), a
-SavedModel directory (``model.export(dir)``, ``tf.saved_model.save``). A ``.tflite`` is refused with
+SavedModel directory (``model.export(dir)``, ``tf.saved_model.save``), a float ONNX model (``.onnx``,
+:mod:`codegen.prep.onnx_model`) and a PyTorch ``torch.export`` program (``.pt2``, with the torch extra,
+:mod:`codegen.prep.torch_export`). A ``.tflite`` is refused with
 the reason: TensorFlow's converter quantises from the source model, not from a converted one.
 """
 
@@ -31,6 +33,8 @@ class Kind(enum.Enum):
     H5 = "Keras model (HDF5)"
     SAVED_MODEL = "SavedModel"
     TFLITE = "TensorFlow Lite model"
+    ONNX = "ONNX model"
+    TORCH_EXPORT = "PyTorch ExportedProgram (.pt2)"
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,11 @@ class ModelSource:
     @property
     def is_keras(self) -> bool:
         return self.kind in (Kind.KERAS, Kind.H5)
+
+    @property
+    def is_onnx(self) -> bool:
+        """ONNX, or a PyTorch program that becomes ONNX first."""
+        return self.kind in (Kind.ONNX, Kind.TORCH_EXPORT)
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,8 @@ def detect(path: Path | str) -> ModelSource:
     """What `path` holds, from its bytes (no TensorFlow). Raises for anything that is not a model."""
     p = Path(path)
     if not p.exists():
-        raise McuforgeError(f"model not found: {p}", hint="give a .keras/.h5 file or a SavedModel directory")
+        raise McuforgeError(f"model not found: {p}", hint="give a .keras/.h5 file, a SavedModel directory, an .onnx "
+                                                          "or a .pt2 file")
     if p.is_dir():
         if (p / "saved_model.pb").is_file() or (p / "saved_model.pbtxt").is_file():
             return ModelSource(p, Kind.SAVED_MODEL)
@@ -64,6 +74,8 @@ def detect(path: Path | str) -> ModelSource:
     head = p.read_bytes()[:8] if p.stat().st_size else b""
     if head.startswith(HDF5_MAGIC):
         return ModelSource(p, Kind.H5)
+    if p.suffix.lower() == ".onnx" and head:
+        return ModelSource(p, Kind.ONNX)
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(p) as z:
@@ -72,12 +84,15 @@ def detect(path: Path | str) -> ModelSource:
             names = set()
         if "config.json" in names:
             return ModelSource(p, Kind.KERAS)
+        if any(n.endswith("/archive_format") or n.endswith("/models/model.json") for n in names):
+            return ModelSource(p, Kind.TORCH_EXPORT)
         raise McuforgeError(f"{p} is a zip file but not a Keras model (no config.json inside)",
                             hint=SAVE_HINT)
     if head[4:8] == b"TFL3":
         return ModelSource(p, Kind.TFLITE)
     raise McuforgeError(f"{p} is not a model TensorFlow can read ({len(head) and 'unrecognised contents' or 'empty file'})",
-                        hint="give a Keras .keras or .h5 file or a SavedModel directory; " + SAVE_HINT)
+                        hint="give a Keras .keras or .h5 file, a SavedModel directory, a float .onnx or a torch.export "
+                             ".pt2; " + SAVE_HINT)
 
 
 def refuse_tflite(src: ModelSource) -> McuforgeError:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from codegen.floatref import FloatReport, float_markdown, read_float_report
 from codegen.reports import plots
 from codegen.reports.memory import Breakdown, breakdown
 from codegen.run import RunResult
@@ -68,7 +69,7 @@ def _table(head: list[str], rows: list[list[str]], align: str = "") -> list[str]
 
 
 def write_run_report(run: RunResult, out_dir: Path, build: BuildSummary | None = None,
-                     memory: Breakdown | None = None) -> ReportFiles:
+                     memory: Breakdown | None = None, floats: FloatReport | None = None) -> ReportFiles:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     made: list[Path] = []
@@ -101,6 +102,9 @@ def write_run_report(run: RunResult, out_dir: Path, build: BuildSummary | None =
             top = f"class {int(np.argmax(d))} ({d.max():.3f})" if 1 < d.size <= 1000 else "-"
             rows.append([str(k), f"`{shown}`", top])
         md += _table(["output", "values", "top-1"], rows, "llr") + [""]
+
+    if floats is not None:
+        md += float_markdown(floats)
 
     if run.counts:
         md += ["## Latency", ""]
@@ -196,4 +200,4 @@ def write_build_run_report(run: RunResult, project_dir: Path) -> ReportFiles:
     elf = next((p for p in (project_dir / "firmware.elf", project_dir / "firmware") if p.is_file()), None)
     map_file = project_dir / "firmware.map"
     mem = breakdown(map_file, elf, build.stack_bytes if build else None) if elf and map_file.is_file() else None
-    return write_run_report(run, project_dir, build, mem)
+    return write_run_report(run, project_dir, build, mem, read_float_report(project_dir))

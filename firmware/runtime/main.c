@@ -431,7 +431,7 @@ int main(void)
     mf_console_write((const uint8_t *)"mcuforge " MF_FW_VERSION ": " MF_BOARD_NAME " ready\n",
                      (uint32_t)strlen("mcuforge " MF_FW_VERSION ": " MF_BOARD_NAME " ready\n"));
     mf_frame_begin(&g_tx);
-    mf_frame_str(&g_tx, "boot proto=1 board=" MF_BOARD_NAME " model=");
+    mf_frame_str(&g_tx, "boot " MF_PROTO_TOKEN " board=" MF_BOARD_NAME " model=");
     mf_frame_str(&g_tx, model()->name);
     mf_frame_send(&g_tx, '!', 0);
     uint32_t n = 0;

@@ -1,12 +1,14 @@
 """PlatformIO build script for mcuforge projects.
 
 Everything specific comes from the generated project: `custom_mcuforge_*` options in platformio.ini
-(sources, include dirs, compile and link flags, all computed by mcuforge's Python code from board
-data) and `build.mcuforge_toolchain` in the board manifest. Upload commands come from a table keyed
-by the board's upload protocol.
+(sources, include dirs, compile and link flags, the upload command line, all computed by mcuforge's
+Python code from board data) and `build.mcuforge_toolchain` in the board manifest. The upload command
+of another protocol than the board's default arrives in $MCUFORGE_UPLOAD_COMMAND
+(codegen/hil/flash/): this script knows no flash tool.
 """
 
 import os
+import sys
 
 from SCons.Script import AlwaysBuild, Builder, Default, DefaultEnvironment  # pylint: disable=import-error
 
@@ -60,15 +62,17 @@ if toolchain != "host":
                 env.ElfToHex(os.path.join("$BUILD_DIR", "firmware"), program)]
 Default(targets)
 
-# --- upload: one command template per protocol; board data names the protocol and its parameters --
-UPLOADERS = {
-    "stlink": "st-flash --reset --connect-under-reset write $BUILD_DIR/firmware.bin " + _opt("flash_origin", "0x08000000"),
-    "openocd": "openocd -f " + _opt("openocd_interface", "interface/stlink.cfg") + " -f "
-               + _opt("openocd_target", "target/stm32l4x.cfg")
-               + ' -c "program $BUILD_DIR/firmware.elf verify reset exit"',
-    "pyocd": "pyocd flash --target " + _opt("pyocd_target", "cortex_m") + " $BUILD_DIR/firmware.elf",
-}
-protocol = os.environ.get("MCUFORGE_UPLOAD_PROTOCOL") or env.subst("$UPLOAD_PROTOCOL") or board.get("upload.protocol", "")
-if protocol in UPLOADERS:
-    env.Replace(UPLOADCMD=UPLOADERS[protocol])
-AlwaysBuild(env.Alias("upload", targets, env.VerboseAction("$UPLOADCMD", "Uploading with " + (protocol or "?"))))
+
+# --- upload: the command line mcuforge computed from the board's [upload] data --------------------
+def _no_upload(target, source, env):  # noqa: ARG001 - SCons action signature
+    sys.stderr.write("this board has no upload tool: its board file has no [upload] table\n")
+    return 1
+
+
+upload_command = os.environ.get("MCUFORGE_UPLOAD_COMMAND") or _opt("upload_command")
+if upload_command:
+    env.Replace(UPLOADCMD=upload_command)
+    upload_action = env.VerboseAction("$UPLOADCMD", "Uploading")
+else:
+    upload_action = _no_upload
+AlwaysBuild(env.Alias("upload", targets, upload_action))

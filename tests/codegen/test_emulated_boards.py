@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from codegen.boards import list_boards, load_board
-from codegen.hil.drivers import RunRequest, select_driver
+from codegen.hil.records import RunRequest
+from codegen.hil.strategy import running
 from support.firmware import built
 from support.paths import DEFAULT_MODEL
 
@@ -19,7 +20,7 @@ def _outputs(board: str, tmp_path) -> tuple[list[bytes], list[list[int]], str]:
     project, fw = built(board, DEFAULT_MODEL, root=tmp_path)
     request = RunRequest(timeout=30)
     outs, counts = [], []
-    with select_driver(project.board, request).session(project.board, fw, request) as s:
+    with running(project.board, fw, request) as s:
         dev = s.device
         for x in SAMPLES:
             dev.load(0, x.tobytes())

@@ -7,7 +7,7 @@ import json
 from codegen.cli_show import run_and_show
 from codegen.hil.gpio import PinTiming
 from codegen.run import (LayerTime, RunFailure, RunResult, Stats, StateStep, latency_us, read_run, write_run)
-from codegen.hil.drivers import CountUnit
+from codegen.hil.records import CountUnit
 from support.firmware import built
 from support.paths import DEFAULT_MODEL
 

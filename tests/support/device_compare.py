@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from codegen.hil.drivers import RunRequest, select_driver
+from codegen.hil.records import RunRequest
+from codegen.hil.strategy import running
 from codegen.pio.project import Project
 from codegen.reference import IoAdapter, TflmReference, float_input_ranges, random_inputs
 
@@ -31,8 +32,7 @@ def compare_on_device(project: Project, firmware: Path, samples: int, seed: int 
     from codegen.tflite import read_model
     adapter = IoAdapter(read_model(project.model_path), m.inputs, m.outputs)
     bad, worst, counts = 0, 0.0, []
-    driver = select_driver(project.board, request)
-    with driver.session(project.board, firmware, request) as s:
+    with running(project.board, firmware, request) as s:
         dev = s.device
         assert dev.info().sha256 == m.sha256
         for _ in range(samples):
@@ -63,8 +63,7 @@ def run_on_device(project: Project, firmware: Path, input_sets: list[list[np.nda
     model's own types), for tests that pick their inputs and their oracle."""
     m = project.compiled
     out = []
-    driver = select_driver(project.board, request)
-    with driver.session(project.board, firmware, request) as s:
+    with running(project.board, firmware, request) as s:
         dev = s.device
         assert dev.info().sha256 == m.sha256
         for xs in input_sets:

@@ -16,7 +16,8 @@ import numpy as np
 from codegen.tflite.schema import fb
 
 _TYPES = {"float32": fb.TensorType.FLOAT32, "int8": fb.TensorType.INT8, "int16": fb.TensorType.INT16,
-          "int32": fb.TensorType.INT32, "uint8": fb.TensorType.UINT8}
+          "int32": fb.TensorType.INT32, "uint8": fb.TensorType.UINT8, "int64": fb.TensorType.INT64,
+          "bool": fb.TensorType.BOOL, "uint32": fb.TensorType.UINT32}
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class Spec:
     scale: float | None = None
     zero_point: int = 0
     data: Any = None  # array-like constant contents
+    channel_scales: tuple[float, ...] = ()  # per-channel quantisation (overrides scale/zero_point)
+    channel_zero_points: tuple[int, ...] = ()
+    channel_axis: int = 0
 
 
 def single_op(opcode: str, inputs: list[Spec], outputs: list[Spec], options: str | None = None,
@@ -47,7 +51,13 @@ def single_op(opcode: str, inputs: list[Spec], outputs: list[Spec], options: str
             b.data = np.frombuffer(np.asarray(s.data, dtype=s.dtype).tobytes(), dtype=np.uint8)
             buffers.append(b)
             t.buffer = len(buffers) - 1
-        if s.scale is not None:
+        if s.channel_scales:
+            q = fb.QuantizationParametersT()
+            q.scale = [float(v) for v in s.channel_scales]
+            q.zeroPoint = [int(v) for v in (s.channel_zero_points or (0,) * len(s.channel_scales))]
+            q.quantizedDimension = s.channel_axis
+            t.quantization = q
+        elif s.scale is not None:
             q = fb.QuantizationParametersT()
             q.scale = [float(s.scale)]
             q.zeroPoint = [int(s.zero_point)]
@@ -93,3 +103,91 @@ def every_value(spec: Spec, float_sets: int = 5) -> list[list[np.ndarray]]:
     values = np.arange(info.min, info.max + 1)
     n = int(np.prod(spec.shape))
     return [[np.resize(values, n).astype(spec.dtype).reshape(spec.shape)]]
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operator of a :func:`graph` model: its builtin, input and output tensor names, and its
+    builtin options table (``"DivOptions"``) with field values."""
+
+    opcode: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    options: str | None = None
+    values: tuple[tuple[str, Any], ...] = ()
+
+
+def graph(tensors: dict[str, Spec], ops: list[Op], inputs: list[str], outputs: list[str],
+          description: str = "mcuforge test graph") -> bytes:
+    """A model of several operators over named tensors (parallel branches, several outputs), for
+    tests that cover many operators with one firmware build. Tensors with `data` are constants."""
+    names = list(tensors)
+    index = {n: k for k, n in enumerate(names)}
+    buffers = [fb.BufferT()]
+    fb_tensors = []
+    for n in names:
+        s = tensors[n]
+        one = single_op_tensor(s, n, buffers)
+        fb_tensors.append(one)
+    codes: list[str] = []
+    fb_ops = []
+    for o in ops:
+        if o.opcode not in codes:
+            codes.append(o.opcode)
+        op = fb.OperatorT()
+        op.opcodeIndex = codes.index(o.opcode)
+        op.inputs = np.array([index[n] for n in o.inputs], dtype=np.int32)
+        op.outputs = np.array([index[n] for n in o.outputs], dtype=np.int32)
+        if o.options is not None:
+            op.builtinOptionsType = getattr(fb.BuiltinOptions, o.options)
+            table = getattr(fb, o.options + "T")()
+            for key, value in o.values:
+                setattr(table, key, value)
+            op.builtinOptions = table
+        fb_ops.append(op)
+    sg = fb.SubGraphT()
+    sg.tensors = fb_tensors
+    sg.inputs = np.array([index[n] for n in inputs], dtype=np.int32)
+    sg.outputs = np.array([index[n] for n in outputs], dtype=np.int32)
+    sg.operators = fb_ops
+    model = fb.ModelT()
+    model.version = 3
+    model.operatorCodes = []
+    for name in codes:
+        code = fb.OperatorCodeT()
+        code.builtinCode = getattr(fb.BuiltinOperator, name)
+        code.deprecatedBuiltinCode = min(code.builtinCode, 127)
+        code.version = 1
+        model.operatorCodes.append(code)
+    model.subgraphs = [sg]
+    model.buffers = buffers
+    model.description = description
+    b = flatbuffers.Builder(1024)
+    b.Finish(model.Pack(b), file_identifier=b"TFL3")
+    return bytes(b.Output())
+
+
+def single_op_tensor(s: Spec, name: str, buffers: list) -> Any:
+    """The flatbuffer tensor for a Spec (constant data appended to `buffers`)."""
+    t = fb.TensorT()
+    t.shape = np.array(s.shape, dtype=np.int32)
+    t.type = _TYPES[s.dtype]
+    t.name = name
+    t.buffer = 0
+    if s.data is not None:
+        b = fb.BufferT()
+        b.data = np.frombuffer(np.asarray(s.data, dtype=s.dtype).tobytes(), dtype=np.uint8)
+        buffers.append(b)
+        t.buffer = len(buffers) - 1
+    if s.channel_scales:
+        q = fb.QuantizationParametersT()
+        q.scale = [float(v) for v in s.channel_scales]
+        q.zeroPoint = [int(v) for v in (s.channel_zero_points or (0,) * len(s.channel_scales))]
+        q.quantizedDimension = s.channel_axis
+        t.quantization = q
+    elif s.scale is not None:
+        q = fb.QuantizationParametersT()
+        q.scale = [float(s.scale)]
+        q.zeroPoint = [int(s.zero_point)]
+        t.quantization = q
+    return t

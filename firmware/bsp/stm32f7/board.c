@@ -21,8 +21,11 @@
 
 #define STM32_GPIO_BASE 0x40020000u /* GPIOA, on AHB1 */
 #define STM32_USART_V2 1            /* console: USART v2 register layout */
-#include "../stm32_common.h"
-#include "../stm32f4f7_rcc.h"
+#define STM32_PLL_OUT_DIV MF_CLOCK_PLL_P /* SYSCLK is the main PLL's P output */
+#include "../stm32/common.h"
+#include "../stm32/gpio.h"
+#include "../stm32/usart.h"
+#include "../stm32/f4f7.h"
 
 /* Flash interface */
 #define FLASH_ACR REG(0x40023C00u)
@@ -41,21 +44,13 @@
 #define PWR_CSR1_ODSWRDY (1u << 17)
 #define OVERDRIVE_ABOVE_HZ 180000000u
 
-/* Indexed by instance number. */
+/* Console instances, indexed by instance number. */
+#define CONSOLE_INDEX MF_CONSOLE_UART
 static const uart_info consoles[] = {
-    [1] = {0x40011000u, RCC_BASE + 0x44u, 4u, 2u},  /* USART1, APB2ENR */
-    [2] = {0x40004400u, RCC_BASE + 0x40u, 17u, 1u}, /* USART2, APB1ENR */
-    [3] = {0x40004800u, RCC_BASE + 0x40u, 18u, 1u}, /* USART3 */
-    [4] = {0x40004C00u, RCC_BASE + 0x40u, 19u, 1u}, /* UART4 */
-    [5] = {0x40005000u, RCC_BASE + 0x40u, 20u, 1u}, /* UART5 */
-    [6] = {0x40011400u, RCC_BASE + 0x44u, 5u, 2u},  /* USART6 */
+    STM32F4F7_CONSOLES,
     [7] = {0x40007800u, RCC_BASE + 0x40u, 30u, 1u}, /* UART7 */
     [8] = {0x40007C00u, RCC_BASE + 0x40u, 31u, 1u}, /* UART8 */
 };
-typedef char console_instance_exists[(MF_CONSOLE_UART >= 1u &&
-                                      MF_CONSOLE_UART < sizeof(consoles) / sizeof(consoles[0]))
-                                         ? 1
-                                         : -1];
 
 static uint32_t sysclk_hz = HSI_HZ;
 
@@ -74,14 +69,10 @@ static int overdrive_enable(void)
 static void clock_init(void)
 {
     uint32_t src;
-    uint32_t input_hz = pll_input(&src);
 
-    if (input_hz == 0u || pll_output_hz(input_hz) != MF_CPU_HZ) {
-        RCC_CR &= ~(RCC_CR_HSEON | RCC_CR_HSEBYP);
+    if (!clock_begin(&src)) {
         return; /* stay on HSI 16 MHz */
     }
-    RCC_APB1ENR |= RCC_APB1ENR_PWREN;
-    (void)RCC_APB1ENR;
     PWR_CR1 = (PWR_CR1 & ~PWR_CR1_VOS_MASK) | PWR_CR1_VOS_SCALE1;
 
     if (!pll_start(src)) {
@@ -100,43 +91,4 @@ static void clock_init(void)
     sysclk_hz = MF_CPU_HZ;
 }
 
-static void gpio_setup(uint32_t port, uint32_t pin, uint32_t mode, uint32_t af, uint32_t pull)
-{
-    RCC_AHB1ENR |= 1u << port;
-    (void)RCC_AHB1ENR;
-    gpio_configure(port, pin, mode, af, pull);
-}
-
-static void console_init(void)
-{
-    const uart_info *u = &consoles[MF_CONSOLE_UART];
-    uint32_t pclk = uart_pclk(u, sysclk_hz);
-
-    uart_clock_enable(u);
-    gpio_setup(MF_CONSOLE_TX_PORT, MF_CONSOLE_TX_PIN, GPIO_MODE_AF, MF_CONSOLE_AF, 0u);
-    gpio_setup(MF_CONSOLE_RX_PORT, MF_CONSOLE_RX_PIN, GPIO_MODE_AF, MF_CONSOLE_AF, GPIO_PULL_UP);
-    usart_start(u->base, (pclk + MF_CONSOLE_BAUD / 2u) / MF_CONSOLE_BAUD); /* oversampling 16 */
-}
-
-void mf_board_init(void)
-{
-    clock_init();
-    gpio_setup(MF_TIMING_PIN_PORT, MF_TIMING_PIN_PIN, GPIO_MODE_OUTPUT, 0u, 0u);
-    mf_timing_pin(0);
-    console_init();
-}
-
-void mf_console_write(const uint8_t *data, uint32_t n)
-{
-    usart_write(consoles[MF_CONSOLE_UART].base, data, n);
-}
-
-int mf_console_read(uint8_t *c)
-{
-    return usart_read(consoles[MF_CONSOLE_UART].base, c);
-}
-
-void mf_timing_pin(int high)
-{
-    gpio_write(MF_TIMING_PIN_PORT, MF_TIMING_PIN_PIN, high);
-}
+#include "../stm32/board_api.h"

@@ -21,7 +21,10 @@
 
 #define STM32_GPIO_BASE 0x48000000u /* GPIOA, on AHB2 */
 #define STM32_USART_V2 1            /* console: USART v2 register layout (LPUART1 too) */
-#include "../stm32_common.h"
+#define STM32_PLL_OUT_DIV MF_CLOCK_PLL_R /* SYSCLK is the main PLL's R output */
+#include "../stm32/common.h"
+#include "../stm32/gpio.h"
+#include "../stm32/usart.h"
 
 /* Reset and clock control */
 #define RCC_BASE 0x40021000u
@@ -32,9 +35,6 @@
 #define RCC_APB1ENR1 REG(RCC_BASE + 0x58u)
 #define RCC_CR_HSION (1u << 8)
 #define RCC_CR_HSIRDY (1u << 10)
-#define RCC_CR_HSEON (1u << 16)
-#define RCC_CR_HSERDY (1u << 17)
-#define RCC_CR_HSEBYP (1u << 18)
 #define RCC_CR_PLLON (1u << 24)
 #define RCC_CR_PLLRDY (1u << 25)
 #define RCC_CFGR_SW_MASK 0x3u
@@ -73,13 +73,12 @@
 
 /* Console instances, indexed by instance number. */
 #if defined(MF_CONSOLE_LPUART)
-#define CONSOLE_IS_LPUART 1
 #define CONSOLE_INDEX MF_CONSOLE_LPUART
+#define CONSOLE_BRR(pclk) ((uint32_t)((256ull * (pclk) + MF_CONSOLE_BAUD / 2u) / MF_CONSOLE_BAUD))
 static const uart_info consoles[] = {
     [1] = {0x40008000u, RCC_BASE + 0x5Cu, 0u, 1u}, /* LPUART1, APB1ENR2 */
 };
 #else
-#define CONSOLE_IS_LPUART 0
 #define CONSOLE_INDEX MF_CONSOLE_UART
 static const uart_info consoles[] = {
     [1] = {0x40013800u, RCC_BASE + 0x60u, 14u, 2u}, /* USART1, APB2ENR */
@@ -89,10 +88,6 @@ static const uart_info consoles[] = {
     [5] = {0x40005000u, RCC_BASE + 0x58u, 20u, 1u}, /* UART5 */
 };
 #endif
-typedef char console_instance_exists[(CONSOLE_INDEX >= 1u &&
-                                      CONSOLE_INDEX < sizeof(consoles) / sizeof(consoles[0]))
-                                         ? 1
-                                         : -1];
 
 static uint32_t sysclk_hz = MSI_RESET_HZ;
 
@@ -107,21 +102,11 @@ static uint32_t pll_input(uint32_t *src)
     *src = RCC_PLLCFGR_SRC_HSI16;
     return wait_bits(&RCC_CR, RCC_CR_HSIRDY, RCC_CR_HSIRDY) ? HSI16_HZ : 0u;
 #elif defined(MF_CLOCK_SOURCE_HSE) || defined(MF_CLOCK_SOURCE_HSE_BYPASS)
-#if defined(MF_CLOCK_SOURCE_HSE_BYPASS)
-    RCC_CR |= RCC_CR_HSEBYP;
-#endif
-    RCC_CR |= RCC_CR_HSEON;
     *src = RCC_PLLCFGR_SRC_HSE;
-    return wait_bits(&RCC_CR, RCC_CR_HSERDY, RCC_CR_HSERDY) ? MF_CLOCK_HSE_HZ : 0u;
+    return hse_start(&RCC_CR);
 #else
 #error "[clock] source: expected \"msi\", \"hsi\", \"hse\" or \"hse_bypass\""
 #endif
-}
-
-/* SYSCLK the board's PLL settings give from this input (checked against MF_CPU_HZ). */
-static uint32_t pll_output_hz(uint32_t input_hz)
-{
-    return input_hz / MF_CLOCK_PLL_M * MF_CLOCK_PLL_N / MF_CLOCK_PLL_R;
 }
 
 static void clock_init(void)
@@ -174,7 +159,8 @@ static void clock_init(void)
     sysclk_hz = MF_CPU_HZ;
 }
 
-static void gpio_setup(uint32_t port, uint32_t pin, uint32_t mode, uint32_t af, uint32_t pull)
+/* The port's clock (AHB2); PG2..PG15 also need VDDIO2 declared valid. */
+static void gpio_clock_on(uint32_t port, uint32_t pin)
 {
     RCC_AHB2ENR |= 1u << port;
     (void)RCC_AHB2ENR;
@@ -183,43 +169,6 @@ static void gpio_setup(uint32_t port, uint32_t pin, uint32_t mode, uint32_t af, 
         (void)RCC_APB1ENR1;
         PWR_CR2 |= PWR_CR2_IOSV;
     }
-    gpio_configure(port, pin, mode, af, pull);
 }
 
-static void console_init(void)
-{
-    const uart_info *u = &consoles[CONSOLE_INDEX];
-    uint32_t pclk = uart_pclk(u, sysclk_hz);
-
-    uart_clock_enable(u);
-    gpio_setup(MF_CONSOLE_TX_PORT, MF_CONSOLE_TX_PIN, GPIO_MODE_AF, MF_CONSOLE_AF, 0u);
-    gpio_setup(MF_CONSOLE_RX_PORT, MF_CONSOLE_RX_PIN, GPIO_MODE_AF, MF_CONSOLE_AF, GPIO_PULL_UP);
-    if (CONSOLE_IS_LPUART) {
-        usart_start(u->base, (uint32_t)((256ull * pclk + MF_CONSOLE_BAUD / 2u) / MF_CONSOLE_BAUD));
-    } else {
-        usart_start(u->base, (pclk + MF_CONSOLE_BAUD / 2u) / MF_CONSOLE_BAUD);
-    }
-}
-
-void mf_board_init(void)
-{
-    clock_init();
-    gpio_setup(MF_TIMING_PIN_PORT, MF_TIMING_PIN_PIN, GPIO_MODE_OUTPUT, 0u, 0u);
-    mf_timing_pin(0);
-    console_init();
-}
-
-void mf_console_write(const uint8_t *data, uint32_t n)
-{
-    usart_write(consoles[CONSOLE_INDEX].base, data, n);
-}
-
-int mf_console_read(uint8_t *c)
-{
-    return usart_read(consoles[CONSOLE_INDEX].base, c);
-}
-
-void mf_timing_pin(int high)
-{
-    gpio_write(MF_TIMING_PIN_PORT, MF_TIMING_PIN_PIN, high);
-}
+#include "../stm32/board_api.h"

@@ -20,7 +20,8 @@ typedef enum {
     MF_INT64 = 4,
     MF_BOOL = 6,
     MF_INT16 = 7,
-    MF_INT8 = 9
+    MF_INT8 = 9,
+    MF_UINT32 = 15
 } mf_type; /* numbered as the TFLite schema's TensorType */
 
 /* A model input or output. `data` points into the arena: valid between invokes, and for inputs

@@ -151,6 +151,9 @@ typedef struct {
     int32_t input_multiplier, input_left_shift, diff_min;
 } mf_softmax_s8_params;
 void mf_softmax_s8(const mf_softmax_s8_params *p, const int8_t *input, int8_t *output);
+/* SOFTMAX int8 -> int16 (TFLM: output scale 1/65536, zero point -32768): the same algorithm and
+ * params, the result rescaled to 16 bits (exponent bits_over_unit + 15) and offset by -32768. */
+void mf_softmax_s8_s16(const mf_softmax_s8_params *p, const int8_t *input, int16_t *output);
 
 /* ==== convolution, fully connected and pooling variants (f32, s16) ==== */
 
@@ -372,6 +375,12 @@ typedef struct {
 void mf_requantize_s16(const mf_requantize_params *p, const int16_t *input, int16_t *output);
 void mf_requantize_s16_s8(const mf_requantize_params *p, const int16_t *input, int8_t *output);
 void mf_requantize_s8_s16(const mf_requantize_params *p, const int8_t *input, int16_t *output);
+/* int32 <-> int8/int16 (TFLM's Requantize on int32 tensors): the centring and the output offset wrap
+ * modulo 2^32 as TFLM's int32 arithmetic does; act_min/act_max are the output type's range. */
+void mf_requantize_s8_s32(const mf_requantize_params *p, const int8_t *input, int32_t *output);
+void mf_requantize_s16_s32(const mf_requantize_params *p, const int16_t *input, int32_t *output);
+void mf_requantize_s32_s8(const mf_requantize_params *p, const int32_t *input, int8_t *output);
+void mf_requantize_s32_s16(const mf_requantize_params *p, const int32_t *input, int16_t *output);
 
 /* Clamp without rescaling: RELU6 on s16 (TFLM clamps raw values to [zero point, q(6)]), RELU and
  * RELU6 on f32 (hi = +inf for RELU). */
@@ -458,6 +467,249 @@ void mf_quantize_s16(const mf_affine_params *p, const float *input, int16_t *out
 void mf_dequantize_s8(const mf_affine_params *p, const int8_t *input, float *output);
 void mf_dequantize_u8(const mf_affine_params *p, const uint8_t *input, float *output);
 void mf_dequantize_s16(const mf_affine_params *p, const int16_t *input, float *output);
+
+/* ==== unary math, comparisons and logic, element-wise arithmetic, casting and fills ==== */
+
+/* Float32 unary math, one kernel for the builtins TFLM computes with one C library call each:
+ * out[i] = f(in[i]) with f chosen by fn. ROUND is TFLM's RoundToNearest (halves to even); ELU is
+ * x < 0 ? expm1f(x) : x. int8 ABS, RSQRT and ELU are 256-entry tables (mf_lut_s8). */
+#define MF_MATH_ABS 0
+#define MF_MATH_NEG 1
+#define MF_MATH_CEIL 2
+#define MF_MATH_FLOOR 3
+#define MF_MATH_ROUND 4
+#define MF_MATH_SQRT 5
+#define MF_MATH_RSQRT 6   /* 1.0f / sqrtf(x) */
+#define MF_MATH_SQUARE 7  /* x * x */
+#define MF_MATH_EXP 8
+#define MF_MATH_LOG 9
+#define MF_MATH_SIN 10
+#define MF_MATH_COS 11
+#define MF_MATH_ELU 12
+typedef struct {
+    int32_t size;
+    int32_t fn; /* MF_MATH_* */
+} mf_math_f32_params;
+void mf_math_f32(const mf_math_f32_params *p, const float *input, float *output);
+
+/* ABS on s16. mode MF_ABS_RAW: an unquantised int16 tensor, out = (int16_t)abs(in) (TFLM's
+ * std::abs, so -32768 stays -32768); MF_ABS_CLAMP: quantised with equal scales (zero points are
+ * 0), out = min(abs(in), 32767); MF_ABS_RESCALE: out = clamp(MBQM(abs(in), multiplier, shift)). */
+#define MF_ABS_RAW 0
+#define MF_ABS_CLAMP 1
+#define MF_ABS_RESCALE 2
+typedef struct {
+    int32_t size;
+    int32_t mode;
+    int32_t multiplier, shift;
+} mf_abs_s16_params;
+void mf_abs_s16(const mf_abs_s16_params *p, const int16_t *input, int16_t *output);
+
+/* Comparisons (EQUAL, NOT_EQUAL, GREATER, GREATER_EQUAL, LESS, LESS_EQUAL) with broadcasting (see
+ * mf_broadcast); bool outputs are bytes holding 0 or 1. f32, s32, s64 and b8 (bool, EQUAL and
+ * NOT_EQUAL only) compare raw values. s8 compares TFLM's rescaled values: for each input
+ * v = MBQM_smaller_than_one((in + input_offset) << left_shift, multiplier, shift), left_shift = 8,
+ * so inputs with different scales and zero points compare by real value. */
+#define MF_CMP_EQUAL 0
+#define MF_CMP_NOT_EQUAL 1
+#define MF_CMP_GREATER 2
+#define MF_CMP_GREATER_EQUAL 3
+#define MF_CMP_LESS 4
+#define MF_CMP_LESS_EQUAL 5
+typedef struct {
+    mf_broadcast bc;
+    int32_t cmp; /* MF_CMP_* */
+} mf_compare_params;
+void mf_compare_f32(const mf_compare_params *p, const float *input1, const float *input2, uint8_t *output);
+void mf_compare_s32(const mf_compare_params *p, const int32_t *input1, const int32_t *input2, uint8_t *output);
+void mf_compare_s64(const mf_compare_params *p, const int64_t *input1, const int64_t *input2, uint8_t *output);
+void mf_compare_b8(const mf_compare_params *p, const uint8_t *input1, const uint8_t *input2, uint8_t *output);
+typedef struct {
+    mf_broadcast bc;
+    int32_t cmp;
+    int32_t left_shift;
+    int32_t input1_offset, input1_multiplier, input1_shift;
+    int32_t input2_offset, input2_multiplier, input2_shift;
+} mf_compare_s8_params;
+void mf_compare_s8(const mf_compare_s8_params *p, const int8_t *input1, const int8_t *input2, uint8_t *output);
+
+/* LOGICAL_AND (op 0) and LOGICAL_OR (op 1) on bools (bytes, 0 is false), with broadcasting;
+ * LOGICAL_NOT. Outputs are 0 or 1. */
+#define MF_LOGICAL_AND 0
+#define MF_LOGICAL_OR 1
+typedef struct {
+    mf_broadcast bc;
+    int32_t op;
+} mf_logical_params;
+void mf_logical_b8(const mf_logical_params *p, const uint8_t *input1, const uint8_t *input2, uint8_t *output);
+void mf_logical_not_b8(const mf_unary_params *p, const uint8_t *input, uint8_t *output);
+
+/* SELECT_V2: out = condition ? x : y element by element, the three operands broadcast to the
+ * output (numpy rules, up to 6-D) like mf_broadcast with a third stride set. Values are copied as
+ * elem_size-byte elements (TFLM copies raw values: x and y are not requantised). */
+typedef struct {
+    int32_t elem_size;
+    int32_t outer[MF_BROADCAST_OUTER];
+    int32_t stride_c[MF_BROADCAST_OUTER];
+    int32_t stride_x[MF_BROADCAST_OUTER];
+    int32_t stride_y[MF_BROADCAST_OUTER];
+    int32_t inner, inner_stride_c, inner_stride_x, inner_stride_y;
+} mf_select_params;
+void mf_select(const mf_select_params *p, const uint8_t *condition, const void *x, const void *y, void *output);
+
+/* Binary float32 ops with broadcasting, fn = MF_BIN_*: DIV (a / b, then clamped to [act_min,
+ * act_max], TFLM's fused activation range: +-FLT_MAX without one), FLOOR_DIV ((float)floor((double)a
+ * / (double)b)), FLOOR_MOD (fmodf(a, b), plus b when the remainder's sign differs from b's),
+ * SQUARED_DIFFERENCE ((a - b) * (a - b)). Only DIV clamps; the others pass act_min = -inf,
+ * act_max = +inf. */
+#define MF_BIN_DIV 0
+#define MF_BIN_FLOOR_DIV 1
+#define MF_BIN_FLOOR_MOD 2
+#define MF_BIN_SQUARED_DIFFERENCE 3
+#define MF_BIN_ADD 4
+#define MF_BIN_SUB 5
+#define MF_BIN_MUL 6
+#define MF_BIN_MAXIMUM 7
+#define MF_BIN_MINIMUM 8
+typedef struct {
+    mf_broadcast bc;
+    int32_t fn;
+    float act_min, act_max;
+} mf_binary_f32_params;
+void mf_binary_f32(const mf_binary_f32_params *p, const float *input1, const float *input2, float *output);
+
+/* Binary int32 ops with broadcasting, fn = MF_BIN_*: ADD, SUB, MUL, DIV (truncating),
+ * SQUARED_DIFFERENCE, MAXIMUM, MINIMUM, then clamped to [act_min, act_max] (TFLM: ADD never clamps;
+ * SUB, MUL and DIV apply the fused activation). Sums, differences and products wrap modulo 2^32
+ * (TFLM's int32 arithmetic overflows there). DIV by 0 gives 0 and INT32_MIN / -1 gives INT32_MIN
+ * (what Cortex-M's SDIV returns; TFLM's kernel traps on a host). s64: MAXIMUM and MINIMUM only. */
+typedef struct {
+    mf_broadcast bc;
+    int32_t fn;
+    int32_t act_min, act_max;
+} mf_binary_s32_params;
+void mf_binary_s32(const mf_binary_s32_params *p, const int32_t *input1, const int32_t *input2, int32_t *output);
+typedef struct {
+    mf_broadcast bc;
+    int32_t fn;
+} mf_binary_s64_params;
+void mf_binary_s64(const mf_binary_s64_params *p, const int64_t *input1, const int64_t *input2, int64_t *output);
+
+/* DIV s8 (TFLM DivElementwise): a = in1 + input1_offset, b = in2 + input2_offset (negated together
+ * when b < 0); 1/b from GetReciprocal (Q0.31 and an exponent), q = MBQM_greater_than_one(a, 1/b,
+ * headroom(a)), out = clamp(output_offset + MBQM_smaller_than_one(q, output_multiplier,
+ * output_shift - exponent - headroom)). A zero divisor (undefined in TFLM) gives act_max, act_min
+ * or output_offset by the dividend's sign. */
+typedef struct {
+    mf_broadcast bc;
+    int32_t input1_offset, input2_offset, output_offset;
+    int32_t output_multiplier, output_shift;
+    int32_t act_min, act_max;
+} mf_div_s8_params;
+void mf_div_s8(const mf_div_s8_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+
+/* SQUARED_DIFFERENCE s8 and s16 (TFLM): s_k = MBQM_smaller_than_one((in_k + input_k_offset) <<
+ * left_shift, input_k_multiplier, input_k_shift) (left_shift 7 for s8, 0 for s16 whose offsets
+ * are 0), d = s_1 - s_2, out = clamp(MBQM(d * d, output_multiplier, output_shift) + output_offset);
+ * d * d wraps modulo 2^32 as TFLM's int32 product does. */
+typedef struct {
+    mf_broadcast bc;
+    int32_t left_shift;
+    int32_t input1_offset, input1_multiplier, input1_shift;
+    int32_t input2_offset, input2_multiplier, input2_shift;
+    int32_t output_offset, output_multiplier, output_shift;
+    int32_t act_min, act_max;
+} mf_squared_difference_q_params;
+void mf_squared_difference_s8(const mf_squared_difference_q_params *p, const int8_t *input1,
+                              const int8_t *input2, int8_t *output);
+void mf_squared_difference_s16(const mf_squared_difference_q_params *p, const int16_t *input1,
+                               const int16_t *input2, int16_t *output);
+
+/* ADD_N: out[i] = sum over the `count` same-shaped inputs. f32 adds in input order starting from
+ * 0.0f. s8 (one quantisation for all inputs, TFLM): every term, and a zero term first, is
+ * MBQM_smaller_than_one((in + input_offset) << left_shift, input_multiplier, input_shift); the sum
+ * is rescaled by MBQM_smaller_than_one(sum, output_multiplier, output_shift) + output_offset and
+ * clamped. left_shift = 20. */
+typedef struct {
+    int32_t size, count;
+    const float *const *inputs; /* [count] */
+} mf_add_n_f32_params;
+void mf_add_n_f32(const mf_add_n_f32_params *p, float *output);
+typedef struct {
+    int32_t size, count;
+    const int8_t *const *inputs; /* [count] */
+    int32_t input_offset, left_shift;
+    int32_t input_multiplier, input_shift;
+    int32_t output_offset, output_multiplier, output_shift;
+    int32_t act_min, act_max;
+} mf_add_n_s8_params;
+void mf_add_n_s8(const mf_add_n_s8_params *p, int8_t *output);
+
+/* PRELU with the alpha tensor broadcast against the input (mf_broadcast, input1 = input, input2 =
+ * alpha). f32: x >= 0 ? x : x * alpha. s8 (alpha s8) and s16 (alpha s8), TFLM: x = in +
+ * input_offset; out = clamp(output_offset + (x >= 0 ? MBQM(x, output_multiplier_1, output_shift_1)
+ * : MBQM(x * (alpha + alpha_offset), output_multiplier_2, output_shift_2))) to the output type. */
+typedef struct {
+    mf_broadcast bc;
+} mf_prelu_f32_params;
+void mf_prelu_f32(const mf_prelu_f32_params *p, const float *input, const float *alpha, float *output);
+typedef struct {
+    mf_broadcast bc;
+    int32_t input_offset, alpha_offset, output_offset;
+    int32_t output_multiplier_1, output_shift_1;
+    int32_t output_multiplier_2, output_shift_2;
+} mf_prelu_q_params;
+void mf_prelu_s8(const mf_prelu_q_params *p, const int8_t *input, const int8_t *alpha, int8_t *output);
+void mf_prelu_s16(const mf_prelu_q_params *p, const int16_t *input, const int8_t *alpha, int16_t *output);
+
+/* LOG_SOFTMAX over the last dimension. f32 (TFLM): out = (x - max) - logf(sum of expf(x - max)),
+ * summed in order. s8 (output scale 16/256, zero point 127, TFLM's gemmlowp algorithm): per row,
+ * the exps of MBQM(x - max, input_multiplier, input_left_shift) (Q5.26) for differences >= diff_min
+ * are summed in Q12.19, their log taken in Q5.26; an element whose difference exceeds
+ * max(diff_min - 1, MBQM(log - 2^31, reverse_scaling_divisor, -reverse_scaling_right_shift)) gets
+ * clamp(RDBPOT(MBQM(x - max, ...) - log, 22) + 127), any other -128. */
+typedef struct {
+    int32_t outer, depth;
+} mf_log_softmax_f32_params;
+void mf_log_softmax_f32(const mf_log_softmax_f32_params *p, const float *input, float *output);
+typedef struct {
+    int32_t outer, depth;
+    int32_t input_multiplier, input_left_shift;
+    int32_t reverse_scaling_divisor, reverse_scaling_right_shift;
+    int32_t diff_min;
+} mf_log_softmax_s8_params;
+void mf_log_softmax_s8(const mf_log_softmax_s8_params *p, const int8_t *input, int8_t *output);
+
+/* CAST: out[i] = (out type)in[i], the C conversion TFLM's static_cast makes. in_type and out_type
+ * are TFLite TensorType numbers (mf_type: FLOAT32 0, INT32 2, INT16 7, INT8 9, BOOL 6 (input
+ * only), UINT32 15). Integer narrowing wraps modulo 2^n; a float outside a signed target's range
+ * is undefined in C and in TFLM alike; float -> uint32 saturates (negatives give 0, as Cortex-M's
+ * VCVT and the TFLM reference build do). */
+typedef struct {
+    int32_t size;
+    int32_t in_type, out_type;
+} mf_cast_params;
+void mf_cast(const mf_cast_params *p, const void *input, void *output);
+
+/* FILL: the scalar `value` (elem_size bytes: 1, 2, 4 or 8) copied to every one of `size` output
+ * elements. ZEROS_LIKE: mf_zeros writes `bytes` zero bytes (its input's values are never read). */
+typedef struct {
+    int32_t size, elem_size;
+} mf_fill_params;
+void mf_fill(const mf_fill_params *p, const void *value, void *output);
+typedef struct {
+    int32_t bytes;
+} mf_zeros_params;
+void mf_zeros(const mf_zeros_params *p, void *output);
+
+/* BROADCAST_ARGS on int32 (elem_size 4) or int64 (elem_size 8) shape vectors of n1 and n2
+ * elements: out (n_out elements) is their numpy broadcast shape, aligned at the end, missing
+ * dimensions 1. Dimensions that differ with neither 1 (TFLM aborts) give shape1's value. */
+typedef struct {
+    int32_t elem_size;
+    int32_t n1, n2, n_out;
+} mf_broadcast_args_params;
+void mf_broadcast_args(const mf_broadcast_args_params *p, const void *shape1, const void *shape2, void *output);
 
 /* ==== data movement, reductions, variables ==== */
 

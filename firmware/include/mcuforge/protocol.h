@@ -6,7 +6,12 @@
 
 #include <stdint.h>
 
+/* The protocol's version: `info` replies proto=<it>, the boot event says it too; the host refuses a
+ * firmware whose version differs from its own (codegen/hil/protocol.py, PROTO_VERSION). */
 #define MF_PROTO_VERSION 1
+#define MF_PROTO_STR_(v) #v
+#define MF_PROTO_STR(v) MF_PROTO_STR_(v)
+#define MF_PROTO_TOKEN "proto=" MF_PROTO_STR(MF_PROTO_VERSION) /* for string literals */
 #define MF_PROTO_MAX_BODY 2048
 #define MF_PROTO_MAX_LINE (MF_PROTO_MAX_BODY + 16)
 #define MF_PROTO_RX_MAX 640 /* longest request the device accepts */

@@ -9,7 +9,9 @@ import pytest
 
 from codegen.boards import load_board
 from codegen.errors import McuforgeError
-from codegen.hil.drivers import DRIVERS, QemuDriver, RunRequest, select_driver
+from codegen.hil.drivers.qemu import QemuDriver
+from codegen.hil.records import RunRequest
+from codegen.hil.registry import drivers, select_driver
 from codegen.hil.strategy import State, Strategy
 
 
@@ -34,8 +36,14 @@ def test_no_driver_names_the_ways_that_exist():
 
 
 def test_every_driver_has_the_strategy_steps():
-    for d in DRIVERS:
-        assert all(callable(getattr(d, m, None)) for m in ("applies", "flash", "start", "stop", "session"))
+    """The strategy (codegen.hil.strategy.running) drives every registered driver through these; the
+    drivers themselves never import the strategy (test_imports.py checks the import graph)."""
+    for d in drivers():
+        assert all(callable(getattr(d, m, None)) for m in ("applies", "flash", "start", "stop"))
+
+
+def test_drivers_are_asked_in_priority_order():
+    assert [d.name for d in drivers()] == ["host", "device", "attach", "qemu"]
 
 
 def test_attach_needs_a_port():
@@ -85,7 +93,8 @@ def attached(monkeypatch):
 
 
 def test_a_connected_board_is_found_by_its_usb_ids(attached):
-    from codegen.hil.drivers import SerialFlashDriver, detect_ports
+    from codegen.hil.drivers.serial_flash import SerialFlashDriver
+    from codegen.hil.usb import detect_ports
     board = load_board("stm32l475")
     st_link = next((u.vid, u.pid) for u in board.upload.usb)
     attached(_usb_port("/dev/ttyUSB0", 0x1a86, 0x7523), _usb_port("/dev/ttyACM3", *st_link))
@@ -96,7 +105,8 @@ def test_a_connected_board_is_found_by_its_usb_ids(attached):
 
 
 def test_without_a_board_the_emulator_runs_and_device_says_what_it_looked_for(attached):
-    from codegen.hil.drivers import SerialFlashDriver, detect_ports
+    from codegen.hil.drivers.serial_flash import SerialFlashDriver
+    from codegen.hil.usb import detect_ports
     board = load_board("stm32l475")
     attached(_usb_port("/dev/ttyUSB0", 0x1a86, 0x7523))
     assert detect_ports(board) == []

@@ -108,3 +108,13 @@ def test_host_selftest_hardfault_ends_the_process(host_fw):
     assert t.proc.wait(timeout=5) < 0  # killed by its own trap (SIGILL)
     assert dev.exchanges[-1].request == "selftest" and dev.exchanges[-1].outcome == "gone"
     t.close()
+
+
+def test_errors_are_named(host_fw):
+    """`err <code>` replies carry the code's name from the protocol (ERROR_NAMES) and the device's text."""
+    dev = _device(host_fw[1])
+    with pytest.raises(DeviceError, match=r"error 2 \(unknown command: unknown command\)"):
+        dev.request("frobnicate")
+    with pytest.raises(DeviceError, match=r"error 4 \(out of range: no such input\)"):
+        dev.request("load 5 0 00")
+    dev.exit(0)

@@ -12,7 +12,9 @@ import time
 
 import pytest
 
-from codegen.hil.drivers import QemuDriver, RunRequest, free_port, kill
+from codegen.hil.drivers.qemu import QemuDriver
+from codegen.hil.processes import free_port, kill
+from codegen.hil.records import RunRequest
 from codegen.hil.dut import Device, DeviceFault, DeviceTimeout, LinkError
 from codegen.hil.strategy import State, Strategy
 from codegen.hil.symbols import symbolize

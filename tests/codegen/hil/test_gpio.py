@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from codegen.boards import load_board
-from codegen.hil.drivers import RunRequest
+from codegen.hil.records import RunRequest
 from codegen.hil.dut import Exchange
 from codegen.hil.gpio import Edge, Pulse, pulses, pulses_per_exchange, read_qemu_trace, trace_format_for
 from codegen.run import default_inputs, expected_pulses, layers_of, run_firmware

@@ -53,3 +53,23 @@ def test_info_and_fault_records():
     assert f.kind == "hardfault" and f.registers["pc"] == 0x08000ABC
     assert "pc=0x08000abc" in f.describe()
     assert parse_kv("ok n=3 c=1,2,3")["c"] == "1,2,3"
+
+
+def test_host_firmware_and_docs_agree_on_the_version():
+    import re
+
+    from codegen.hil.protocol import PROTO_VERSION
+    from codegen.resources import FIRMWARE_DIR
+    from support.paths import ROOT
+    header = (FIRMWARE_DIR / "include" / "mcuforge" / "protocol.h").read_text()
+    assert re.search(r"#define MF_PROTO_VERSION (\d+)", header).group(1) == str(PROTO_VERSION)
+    assert f"(version {PROTO_VERSION})" in (ROOT / "docs" / "PROTOCOL.md").read_text().splitlines()[0]
+
+
+def test_another_protocol_version_is_refused_before_anything_else():
+    from codegen.hil.protocol import ProtocolVersionError
+    with pytest.raises(ProtocolVersionError, match="speaks protocol version 2; this mcuforge speaks version 1") as e:
+        DeviceInfo.parse("proto=2 fw=9.9 board=stm32l475 layout=new")  # not even the fields of version 1
+    assert "board=stm32l475 fw=9.9" in e.value.message and "reflash" in e.value.hint
+    with pytest.raises(ProtocolVersionError, match="speaks no protocol version"):
+        DeviceInfo.parse("fw=0.0 board=x")

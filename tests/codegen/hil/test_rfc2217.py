@@ -11,7 +11,10 @@ import time
 
 import pytest
 
-from codegen.hil.drivers import QemuDriver, RunRequest, _die_with_parent, free_port, kill, reap
+from codegen.hil.drivers.qemu import QemuDriver
+from codegen.hil.processes import die_with_parent as _die_with_parent
+from codegen.hil.processes import free_port, kill, reap
+from codegen.hil.records import RunRequest
 from codegen.run import default_inputs, layers_of, run_firmware
 from support.paths import DEFAULT_MODEL
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from codegen.errors import McuforgeError
-from codegen.hil.drivers import RunRequest
+from codegen.hil.records import RunRequest
 from codegen.hil.hwmap import parse_hardware_map
 from codegen.hil.sigrok import (Capture, LogicAnalyzer, parse_vcd, read_edges, synthetic_levels, write_sr,
                                 write_vcd)

@@ -10,7 +10,7 @@ import pytest
 
 from codegen.boards import load_board
 from codegen.errors import McuforgeError
-from codegen.hil.drivers import CountUnit, RunRequest, Session, Stopped
+from codegen.hil.records import CountUnit, RunRequest, Session, Stopped
 from codegen.hil.strategy import State, Strategy, path, running
 
 

@@ -297,3 +297,37 @@ def test_mul_s8_every_input_pair_on_cortex_m4(tmp_path) -> None:
         xs = [x.reshape(s) for x, s in zip(values(), shapes[:2])]
         got = run_on_device(project, fw, [xs])[0][0]
         np.testing.assert_array_equal(got, TflmReference(model).run(xs)[0].reshape(got.shape))
+
+
+# --- int32 ADD/SUB/MUL and int32/int64 MAXIMUM/MINIMUM (TFLM's integer kernels) -----------------
+
+def test_int32_int64_arithmetic_and_minmax() -> None:
+    """int32 ADD (TFLM never clamps it, whatever the fused activation), SUB and MUL (fused
+    activation with int32 bounds), MAXIMUM and MINIMUM on int32 and int64, broadcast, with values
+    that overflow int32 (TFLM's sums and products wrap). Written directly as flatbuffers: the TF
+    converter keeps integer arithmetic out of quantised Keras models."""
+    from support.tflite_build import Op, graph
+
+    relu6 = (("fusedActivationFunction", fb_act("RELU6")),)
+    t = {"a": Spec((1, 3, 8), "int32"), "b": Spec((1, 1, 8), "int32"), "k": Spec((1, 3, 8), "int64"),
+         "l": Spec((1, 8), "int64")}
+    names = ["add", "sub", "mul", "max", "min"]
+    t.update({n: Spec((1, 3, 8), "int32") for n in names})
+    t.update({"kmax": Spec((1, 3, 8), "int64"), "kmin": Spec((1, 3, 8), "int64")})
+    ops = [Op("ADD", ("a", "b"), ("add",), "AddOptions", relu6), Op("SUB", ("a", "b"), ("sub",), "SubOptions", relu6),
+           Op("MUL", ("a", "b"), ("mul",), "MulOptions", relu6), Op("MAXIMUM", ("a", "b"), ("max",)),
+           Op("MINIMUM", ("b", "a"), ("min",)), Op("MAXIMUM", ("k", "l"), ("kmax",)),
+           Op("MINIMUM", ("k", "l"), ("kmin",))]
+    model = graph(t, ops, ["a", "b", "k", "l"], names + ["kmax", "kmin"])
+    rng = np.random.default_rng(5)
+    sets = []
+    for lim in (10, 2**31):
+        sets.append([rng.integers(-lim, lim, (1, 3, 8)).astype(np.int32), rng.integers(-lim, lim, (1, 1, 8)).astype(np.int32),
+                     rng.integers(-2**62, 2**62, (1, 3, 8)).astype(np.int64), rng.integers(-2**62, 2**62, (1, 8)).astype(np.int64)])
+    r = compare_inputs(model, "int_arith", sets)
+    assert r.exact, r
+
+
+def fb_act(name: str) -> int:
+    from codegen.tflite.schema import fb
+    return getattr(fb.ActivationFunctionType, name)

@@ -261,3 +261,53 @@ def test_uint8_io_on_the_emulated_stm32l475(tmp_path) -> None:
     path.write_bytes(convert_uint8_io(_uint8_io_case()))
     res = compare_on_device(*built("stm32l475", path, root=tmp_path), samples=5)
     assert res.mismatches == 0, res
+
+
+# --- int32 requantisation and per-channel inputs (TFLM's quantize_common.cc / dequantize.cc) ------
+
+@pytest.mark.parametrize("src,dst", [
+    pytest.param(("int8", 0.05, 3), ("int32", 0.0007, -100), id="s8_to_s32"),
+    pytest.param(("int16", 0.05, 0), ("int32", 0.0007, 11), id="s16_to_s32"),
+    pytest.param(("int32", 0.00001, 5), ("int8", 100.0, -3), id="s32_to_s8"),
+    pytest.param(("int32", 0.00001, -5), ("int16", 1.0, 0), id="s32_to_s16"),
+])
+def test_int32_requantisation(src, dst) -> None:
+    """The four int32 pairs TFLM's QUANTIZE takes (written directly: the converter emits int32
+    requantisation only inside LSTMs), over the whole input range (int32 centring wraps as in TFLM)."""
+    from support.compare import compare_inputs
+    from support.tflite_build import Spec, single_op
+
+    model = single_op("QUANTIZE", [Spec((1, 4, 64), *src)], [Spec((1, 4, 64), *dst)])
+    info = np.iinfo(src[0])
+    rng = np.random.default_rng(12)
+    xs = [[rng.integers(info.min, info.max, (1, 4, 64), endpoint=True).astype(src[0])] for _ in range(3)]
+    xs[0][0].reshape(-1)[:2] = [info.min, info.max]
+    r = compare_inputs(model, "requantize_s32", xs)
+    assert r.exact, r
+
+
+@pytest.mark.parametrize("constant", [pytest.param(True, id="constant_weights"), pytest.param(False, id="runtime")])
+def test_dequantize_per_channel_input_reads_first_channel(constant: bool) -> None:
+    """TFLM's DEQUANTIZE of a per-channel tensor uses its first scale and zero point for every element
+    (TfLiteTensor.params); mcuforge does the same, so outputs are identical (written directly)."""
+    from support.compare import compare_inputs
+    from support.tflite_build import Spec, single_op
+
+    rng = np.random.default_rng(13)
+    w = rng.integers(-128, 128, (1, 4, 16)).astype(np.int8)
+    spec = Spec((1, 4, 16), "int8", data=w if constant else None, channel_scales=(0.1, 0.2, 0.3, 0.4),
+                channel_zero_points=(1, 2, 3, 4), channel_axis=1)
+    model = single_op("DEQUANTIZE", [spec], [Spec((1, 4, 16), "float32")])
+    r = compare_inputs(model, "dequantize_per_channel", [[] if constant else [w]])
+    assert r.exact, r
+
+
+def test_quantize_per_channel_output_refused() -> None:
+    from codegen.ops.registry import handler
+    from codegen.tflite import read_model_bytes
+    from support.tflite_build import Spec, single_op
+
+    out = Spec((1, 2, 4), "int8", channel_scales=(0.1, 0.2), channel_axis=1)
+    sg = read_model_bytes(single_op("QUANTIZE", [Spec((1, 2, 4), "float32")], [out])).main
+    problems = handler("QUANTIZE").check(sg, sg.operators[0])
+    assert problems and "must be per-tensor in TFLM" in problems[0], problems

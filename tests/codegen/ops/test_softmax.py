@@ -55,3 +55,20 @@ def test_softmax_beta(dtype: str, in_scale: float | None, in_zp: int, out_scale:
                       "SoftmaxOptions", beta=beta)
     r = compare_bytes(model, f"softmax_{dtype}_beta", samples=20, float_tol=FLOAT_TOL)
     assert r.exact, r
+
+
+@pytest.mark.parametrize("scale,zp", [(0.1, 3), (0.02, -128), (0.9, 10)])
+def test_int8_to_int16(scale: float, zp: int) -> None:
+    """int8 -> int16 SOFTMAX (output scale 1/65536, zero point -32768, TFLM's only int16 output for an
+    int8 input), written directly: the converter emits int8 or int16x8 softmaxes only."""
+    import numpy as np
+
+    from support.compare import compare_inputs
+    from support.tflite_build import Spec, single_op
+
+    model = single_op("SOFTMAX", [Spec((1, 16, 16), "int8", scale, zp)], [Spec((1, 16, 16), "int16", 1 / 65536, -32768)],
+                      "SoftmaxOptions", beta=1.0)
+    x = np.arange(-128, 128, dtype=np.int8).reshape(1, 16, 16)
+    rng = np.random.default_rng(14)
+    r = compare_inputs(model, "softmax_s8_s16", [[x], [rng.permutation(x.reshape(-1)).reshape(x.shape)]])
+    assert r.exact, r

@@ -1,0 +1,108 @@
+"""The records the run layer passes between its modules: what a run asks for (:class:`RunRequest`),
+where it may run (:class:`TargetKind`), how to read the device's counter (:class:`CountUnit`), a
+running target (:class:`Session`), how it ended (:class:`Stopped`), and what a driver is
+(:class:`Driver`). Plain data: this module imports no driver, no strategy and no tool.
+"""
+
+from __future__ import annotations
+
+import enum
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Protocol
+
+from codegen.boards import Board
+from codegen.errors import McuforgeError
+from codegen.hil.dut import Device
+from codegen.hil.transport import Transport
+
+
+class TargetKind(enum.StrEnum):
+    """Where a run goes: a str enum, so ``TargetKind.AUTO == "auto"``."""
+
+    AUTO = "auto"          # a board found on USB (or given port=), else the emulator
+    EMULATOR = "emulator"  # QEMU
+    DEVICE = "device"      # a real board: flash it, then talk over its serial port
+    HOST = "host"          # the `host` board: a native process
+    ATTACH = "attach"      # a target someone else keeps running: never flashed, never stopped
+
+    @classmethod
+    def parse(cls, text: str) -> "TargetKind":
+        try:
+            return cls(text)
+        except ValueError:
+            raise McuforgeError(f"unknown target {text!r}",
+                                hint="use target=" + "|".join(k.value for k in cls)) from None
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    target: TargetKind = TargetKind.AUTO
+    port: str | None = None       # serial port or URL of a real board (/dev/ttyACM0, rfc2217://host:port)
+    baud: int | None = None
+    flash: bool = True            # flash before running (real boards)
+    timeout: float = 20.0         # per request, seconds
+    gpio_trace: Path | None = None  # QEMU: log timing-pin changes here (codegen.hil.gpio)
+    extra_qemu_args: tuple[str, ...] = ()
+    boot_timeout: float = 30.0    # seconds for the boot event (or a ping) after start: generous, a loaded machine boots QEMU slowly
+    record: bool = False          # keep every request's wall-clock times (Device.exchanges)
+    upload_protocol: str | None = None  # one of the board's [upload] protocols (default: its protocol)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.target, TargetKind):  # a plain string from a caller: checked here, once
+            object.__setattr__(self, "target", TargetKind.parse(self.target))
+
+
+@dataclass(frozen=True)
+class CountUnit:
+    """How to read the device's counter ticks."""
+
+    name: str            # "instructions" (QEMU -icount), "cycles" (hardware), "ns" (host)
+    per_tick: float      # units per counter tick
+    clock_hz: int        # for microseconds: units per second (0 if none applies)
+    basis: str           # human-readable: how the latency is obtained
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """How a target ended."""
+
+    how: str                 # "exited" (asked to, and did), "killed", "closed" (left running, e.g. attach)
+    exit_code: int | None
+    log: str = ""            # the tail of the emulator's or host process's output
+
+
+@dataclass
+class Session:
+    """A running target: the device to talk to, and what its driver needs to stop it."""
+
+    device: Device
+    driver: "Driver"
+    unit: CountUnit
+    description: str
+    semihost: bool = False                   # `exit` ends the target through semihosting (QEMU)
+    transport: Transport | None = None
+    process: subprocess.Popen | None = None  # the child the driver started (QEMU, the host firmware)
+    log: IO[bytes] | None = None             # that child's output, for the tail in Stopped.log
+
+
+class Driver(Protocol):
+    """One way of reaching a target (see codegen.hil.registry); the strategy calls flash, start, stop."""
+
+    name: str
+    priority: int  # lower is asked first; the first driver that applies to a board and request runs it
+
+    def applies(self, board: Board, request: RunRequest) -> bool: ...
+
+    def flash(self, board: Board, firmware: Path, request: RunRequest) -> str:
+        """Put the firmware where the target will run it; returns what was done."""
+        ...
+
+    def start(self, board: Board, firmware: Path, request: RunRequest) -> Session:
+        """Start the target and connect; cleans up after itself when it raises."""
+        ...
+
+    def stop(self, session: Session, clean: bool) -> Stopped:
+        """End the session for sure (`clean`: ask the target to exit first; otherwise kill it)."""
+        ...

@@ -1,0 +1,121 @@
+"""Kernel variants: which kernel files a build compiles, in one place for every build path.
+
+`firmware/kernels/<variant>/mf_<op>_<type>.c` holds a variant's version of a kernel; a variant need
+not have every kernel. A build of variant V compiles, for each kernel the model calls, the first file
+that exists along V's fallback chain (``dsp -> reference``; a Helium variant would add
+``mve -> dsp -> reference`` by one entry in ``FALLBACK`` and ``LAYOUTS``). The variant follows the core
+(the most specialised one it can run) unless the user chooses one (``kernels=``).
+
+Some variants read parameters laid out at build time for them (the dsp kernels' paired weights and
+requantisation records): the generator writes those layouts only for a target whose feature flag is
+on, so :func:`generator_target` switches off the layout features a variant does not read.
+
+Used by codegen/pio/project.py (firmware builds), codegen/host.py (host builds) and codegen/report.py.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import replace
+from pathlib import Path
+
+from codegen.errors import McuforgeError
+from codegen.lowering import CompiledModel
+from codegen.ops.base import Target
+from codegen.resources import FIRMWARE_DIR
+
+KERNELS_DIR = FIRMWARE_DIR / "kernels"
+
+
+class KernelVariant(enum.StrEnum):
+    """A directory of firmware/kernels/ (a str enum: ``KernelVariant.DSP == "dsp"``)."""
+
+    REFERENCE = "reference"  # portable C99, every kernel
+    DSP = "dsp"              # Cortex-M DSP extension (SMLAD, SXTB16): the hot int8 kernels
+
+
+# the variant whose file a kernel uses when this variant has none (the reference has every kernel)
+FALLBACK: dict[KernelVariant, KernelVariant | None] = {
+    KernelVariant.DSP: KernelVariant.REFERENCE,
+    KernelVariant.REFERENCE: None,
+}
+
+# the Target feature flags whose build-time layouts a variant's kernels read (and which it needs on a core)
+LAYOUTS: dict[KernelVariant, frozenset[str]] = {
+    KernelVariant.REFERENCE: frozenset(),
+    KernelVariant.DSP: frozenset({"dsp"}),
+}
+LAYOUT_FEATURES = frozenset().union(*LAYOUTS.values())
+
+AUTO = "auto"  # the user's word for "the variant the core gets"
+
+
+def kernel_choice(text: str) -> KernelVariant | None:
+    """The user's `kernels=` value: a variant, or None for `auto` (per core). Anything else is an error."""
+    if text == AUTO:
+        return None
+    try:
+        return KernelVariant(text)
+    except ValueError:
+        raise McuforgeError(f"unknown kernel variant {text!r}",
+                            hint="use kernels=" + "|".join([AUTO, *(v.value for v in KernelVariant)])) from None
+
+
+def chain(variant: KernelVariant) -> tuple[KernelVariant, ...]:
+    """`variant` and the variants it falls back to, most specialised first."""
+    out: list[KernelVariant] = []
+    v: KernelVariant | None = variant
+    while v is not None:
+        out.append(v)
+        v = FALLBACK[v]
+    return tuple(out)
+
+
+def _supports(core: Target, variant: KernelVariant) -> bool:
+    return all(getattr(core, feature) for feature in LAYOUTS[variant])
+
+
+def default_variant(core: Target) -> KernelVariant:
+    """The most specialised variant a core runs (the one with the longest fallback chain)."""
+    return max((v for v in KernelVariant if _supports(core, v)), key=lambda v: len(chain(v)))
+
+
+def variant_for(core: Target, choice: KernelVariant | None) -> KernelVariant:
+    """The variant a build for `core` compiles: the user's `choice`, or the core's default (None)."""
+    return default_variant(core) if choice is None else choice
+
+
+def generator_target(variant: KernelVariant, core: Target) -> Target:
+    """The target the generator lays parameters out for when `variant`'s kernels are built for `core`:
+    the layout features the variant reads stay as the core has them, the others are switched off (the
+    weights are then stored once, in the layout the kernels read)."""
+    return replace(core, **{f: getattr(core, f) and f in LAYOUTS[variant] for f in LAYOUT_FEATURES})
+
+
+def reads_layouts(variant: KernelVariant, target: Target) -> bool:
+    """Whether `variant`'s kernels can run a model generated for `target` (they read its layouts)."""
+    return all(f in LAYOUTS[variant] for f in LAYOUT_FEATURES if getattr(target, f))
+
+
+def kernel_file(name: str, variant: KernelVariant) -> Path:
+    """The source file of kernel `name` in a build of `variant`: its own, else along the fallback chain."""
+    for v in chain(variant):
+        path = KERNELS_DIR / v.value / f"{name}.c"
+        if path.is_file():
+            return path
+    raise McuforgeError(f"no kernel source for {name} (looked in {', '.join(v.value for v in chain(variant))})",
+                        hint="code-generator bug: a kernel file is missing")
+
+
+def kernel_sources(compiled: CompiledModel, variant: KernelVariant | None = None) -> list[Path]:
+    """The kernel files a build of `compiled` compiles: exactly the kernels it calls, in `variant`
+    (default: the variant whose layouts the model was generated with), each with its assembly loops."""
+    chosen = default_variant(compiled.target) if variant is None else variant
+    files = [kernel_file(name, chosen) for name in compiled.kernels]
+    return [path for f in files for path in (f, *kernel_assembly(f))]
+
+
+def kernel_assembly(kernel: Path) -> list[Path]:
+    """The assembly loops a kernel file comes with: ``<variant>/<kernel>_<loop>.S`` beside it
+    (firmware/kernels/dsp/mf_dsp_asm.h declares them; on other targets they assemble to nothing)."""
+    return sorted(kernel.parent.glob(f"{kernel.stem}_*.S"))
