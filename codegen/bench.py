@@ -116,10 +116,10 @@ def measure(board: Board, model: Path, options: BuildOptions, root: Path, n: int
     instructions = int(round(float(np.median(counts)) * per_tick))
     return BenchRow(model=model.stem, core="", board=board.name, options=options.variant_suffix().lstrip("-"),
                     macs=m.macs, instructions=instructions, macs_per_instruction=m.macs / instructions,
-                    code_bytes=rep["code_bytes"], weights_bytes=rep["weights_bytes"],
-                    params_bytes=rep["params_bytes"], arena_bytes=rep["arena_bytes"],
-                    stack_used_bytes=stack_used, ram_bytes=rep["ram_bytes"],
-                    flash_bytes=rep["flash_bytes"], op_types=op_types(m.steps, profile, per_tick))
+                    code_bytes=rep.code_bytes, weights_bytes=rep.weights_bytes,
+                    params_bytes=rep.params_bytes, arena_bytes=rep.arena_bytes,
+                    stack_used_bytes=stack_used, ram_bytes=rep.ram_bytes,
+                    flash_bytes=rep.flash_bytes, op_types=op_types(m.steps, profile, per_tick))
 
 
 def plan(models: list[Path]) -> list[tuple[str, str, str | None, Path, BuildOptions]]:

@@ -50,6 +50,31 @@ def _hybrid_or_f16(graph: Graph) -> list[Problem]:
     return out
 
 
+def _sparse(graph: Graph) -> list[Problem]:
+    """Sparse constants (TFLite's EXPERIMENTAL_SPARSITY): TFLM has no DENSIFY kernel and no sparse
+    tensors; its interpreter cannot run such a model (measured: it fails to allocate tensors)."""
+    out = []
+    for sg in graph.subgraphs:
+        densified: dict[int, int] = {}  # tensor -> the operator that made it from sparse weights
+        for op in sg.operators:
+            ins = [sg.tensors[i] for i in op.inputs if i != NO_TENSOR]
+            sparse = [t for t in ins if t.sparsity]
+            derived = [t for t in ins if t.index in densified]
+            if sparse:
+                t = sparse[0]
+                out.append(Problem(sg.index, op.index, op.opcode,
+                                   f"input {t.name!r} is a sparse tensor, {t.sparsity}; TFLM has no sparse "
+                                   "tensors and no DENSIFY kernel: its interpreter cannot run this model either"))
+            elif derived:
+                t = derived[0]
+                out.append(Problem(sg.index, op.index, op.opcode,
+                                   f"input {t.name!r} is sparse weights made dense at run time (op "
+                                   f"{densified[t.index]})"))
+            if sparse or derived:
+                densified.update({o: op.index for o in op.outputs})
+    return out
+
+
 def _shapes(graph: Graph) -> list[Problem]:
     out = []
     main = graph.main
@@ -67,7 +92,11 @@ def _shapes(graph: Graph) -> list[Problem]:
 
 def check_graph(graph: Graph) -> None:
     """Raise :class:`UnsupportedModelError` listing every problem found."""
-    problems = _hybrid_or_f16(graph) + _shapes(graph)
+    problems = _hybrid_or_f16(graph)
+    flagged_f16 = {(p.subgraph, p.op_index) for p in problems}
+    problems += [p for p in _sparse(graph) if (p.subgraph, p.op_index) not in flagged_f16 or
+                 "sparse tensor" in p.reason]
+    problems += _shapes(graph)
     unsupported = []
     flagged = {(p.subgraph, p.op_index) for p in problems}
     for sg in graph.subgraphs:
@@ -80,6 +109,8 @@ def check_graph(graph: Graph) -> None:
                 continue
             try:
                 reasons = h.check(sg, op)
+                if h.check_model is not None:
+                    reasons += h.check_model(graph, sg, op)
             except (IndexError, KeyError, ValueError, TypeError, AttributeError, ZeroDivisionError) as exc:
                 # a malformed operator (wrong arity, impossible shapes): report it, never crash
                 reasons = [f"malformed operator ({type(exc).__name__}: {exc})"]
@@ -91,6 +122,9 @@ def check_graph(graph: Graph) -> None:
     hints = []
     if unsupported:
         hints.append("supported operators: " + ", ".join(supported_ops()))
+    if any("sparse tensor" in p.reason for p in problems):
+        hints.append("convert without tf.lite.Optimize.EXPERIMENTAL_SPARSITY: the weights are then stored dense, "
+                     "which TFLM and mcuforge both run (pruned zeros cost the same flash on a dense kernel)")
     if any("hybrid" in p.reason or "float16" in p.reason for p in problems):
         hints.append("convert to full-integer int8: `python -m codegen quantize MODEL --data SAMPLES.npz` "
                      "(or TFLiteConverter with a representative_dataset and "

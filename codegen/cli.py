@@ -1,13 +1,17 @@
-"""`python -m codegen <command>`: the generator's own commands (the build-and-run flow is `scons`)."""
+"""`python -m codegen COMMAND` (or `mcuforge COMMAND`): mcuforge's generator on its own -- what it makes of
+a model, the C it writes, a layer-by-layer check against TFLM, the boards, benchmarks, model
+preparation and comparisons. Building, running and testing on a board is `scons` (`scons -h`)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Callable
 
-from codegen.errors import McuforgeError
+from codegen.errors import handle
+from codegen.options.arguments import count_arg, model_arg, seed_arg, table_arg
 
 Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int], str]
 COMMANDS: dict[str, Command] = {}
@@ -23,9 +27,11 @@ def command(name: str, help_text: str):
 
 
 def _inspect_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model", type=Path)
+    p.add_argument("model", type=model_arg, help="a .tflite file")
     p.add_argument("--board", default=None, help="generate for this board's core (kernel variant)")
     p.add_argument("--int8-io", action="store_true", help="drop boundary QUANTIZE/DEQUANTIZE")
+    p.add_argument("--kernels", type=table_arg("kernels"), default=None, metavar="auto|reference|dsp",
+                   help="kernel variant whose weight layout to plan for (default: auto, the board's)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -33,14 +39,14 @@ def _inspect_args(p: argparse.ArgumentParser) -> None:
 def _inspect(a: argparse.Namespace) -> int:
     from codegen.boards import load_board
     from codegen.inspect import inspect_and_show
-    from codegen.pio.project import BuildOptions
-    inspect_and_show(a.model, load_board(a.board) if a.board else None, BuildOptions(int8_io=a.int8_io),
-                     as_json=a.json)
+    from codegen.options import BuildOptions
+    inspect_and_show(a.model, load_board(a.board) if a.board else None,
+                     BuildOptions(int8_io=a.int8_io, kernels=a.kernels), as_json=a.json)
     return 0
 
 
 def _generate_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model", type=Path)
+    p.add_argument("model", type=model_arg, help="a .tflite file")
     p.add_argument("-o", "--out", type=Path, required=True, help="directory for the generated C")
     p.add_argument("--prefix", default=None, help="symbol prefix (default: from the file name)")
     p.add_argument("--int8-io", action="store_true")
@@ -61,9 +67,9 @@ def _generate(a: argparse.Namespace) -> int:
 
 
 def _debug_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model", type=Path)
-    p.add_argument("--samples", type=int, default=3)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("model", type=model_arg, help="a .tflite file")
+    p.add_argument("--samples", type=count_arg(10_000), default=3, help="random inputs to compare on (3)")
+    p.add_argument("--seed", type=seed_arg, default=0, help="seed of the random inputs (0)")
 
 
 @command("debug", "compare every intermediate tensor with TFLM; name the first op that diverges")(_debug_args)
@@ -108,8 +114,20 @@ def _boards(a: argparse.Namespace) -> int:
     return 0
 
 
+def _ops_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--markdown", action="store_true", help="the README's operator table")
+
+
+@command("ops", "TFLM's operators x types: generated, or refused and why (TFLM's own limits)")(_ops_args)
+def _ops(a: argparse.Namespace) -> int:
+    from codegen.support_table import render_markdown, render_text, support_table
+    for line in (render_markdown if a.markdown else render_text)(support_table()):
+        print(line)
+    return 0
+
+
 def _bench_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("models", nargs="*", type=Path, help="default: every model in ../shared/models")
+    p.add_argument("models", nargs="*", type=model_arg, help="default: every model in ../shared/models")
     p.add_argument("--out", type=Path, default=None, help="Markdown file (default: BENCHMARKS.md)")
 
 
@@ -130,16 +148,39 @@ def _prep_commands() -> None:
 _prep_commands()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
-    sub = parser.add_subparsers(dest="cmd", required=True)
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m codegen", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog="`python -m codegen COMMAND --help` describes each command. A mistake is an "
+                                       "error with its fix (exit 2).")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND", title="commands")
     for name, (setup, _, help_text) in COMMANDS.items():
         setup(sub.add_parser(name, help=help_text, description=help_text))
-    a = parser.parse_args(argv)
+    return p
+
+
+def _log_dir() -> Path | None:
+    """Where an unexpected error's traceback goes: the checkout's build/ (else a temporary file)."""
+    from codegen.pio.core import REPO_ROOT
+    return REPO_ROOT / "build"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The front door of `python -m codegen` and the `mcuforge` script: every error ends here."""
+    a = parser().parse_args(argv)
     try:
-        return COMMANDS[a.cmd][1](a)
-    except McuforgeError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"  fix: {exc.hint}", file=sys.stderr)
-        return 2
+        code = COMMANDS[a.cmd][1](a)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # output piped into `head` and the like: stop quietly, as other command-line tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except BaseException as exc:  # noqa: BLE001 - the front door: the error and its fix, never a traceback
+        if isinstance(exc, SystemExit):
+            raise
+        try:
+            log_dir = _log_dir()
+        except Exception:  # noqa: BLE001 - no checkout: a temporary file
+            log_dir = None
+        return handle(exc, f"`{a.cmd}`", log_dir=log_dir)

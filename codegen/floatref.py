@@ -231,12 +231,11 @@ FLOAT_HEAD = ("output", "RMSE", "MAE", "max abs error", "cosine", "L2r")
 
 def show_float_report(validate_json: Path) -> None:
     """Print validate.json's float_reference section (nothing when there is none)."""
-    import json
     from codegen.term import kv
-    d = json.loads(Path(validate_json).read_text()).get("float_reference")
-    if not d:
+    from codegen.validate import read_validation
+    r = read_validation(Path(validate_json)).float_reference
+    if r is None:
         return
-    r = FloatReport.from_json(d)
     if r.error:
         kv("float model", f"{r.model}: no metrics ({r.error})")
         return
@@ -247,12 +246,9 @@ def show_float_report(validate_json: Path) -> None:
 
 def read_float_report(project_dir: Path) -> FloatReport | None:
     """The float_reference section of the validate.json in a build directory (None: none)."""
-    import json
-    p = Path(project_dir) / "validate.json"
-    if not p.is_file():
-        return None
-    d = json.loads(p.read_text()).get("float_reference")
-    return FloatReport.from_json(d) if d else None
+    from codegen.validate import FILE, read_validation
+    p = Path(project_dir) / FILE
+    return read_validation(p).float_reference if p.is_file() else None
 
 
 def float_markdown(report: FloatReport) -> list[str]:

@@ -23,6 +23,12 @@ class OpRow:
     arena_offset: int | None
     arena_bytes: int
     kernels: list[str]
+    subgraph: int = 0  # 0: the main subgraph; others run by CALL_ONCE, IF, WHILE
+
+    @property
+    def label(self) -> str:
+        """The operator's index, "subgraph:index" outside the main subgraph."""
+        return str(self.index) if self.subgraph == 0 else f"{self.subgraph}:{self.index}"
 
 
 @dataclass(frozen=True)
@@ -57,14 +63,15 @@ def _row(m: CompiledModel, s: Step) -> OpRow:
                  outputs=[_describe(m, s.subgraph, o) for o in op.outputs], macs=s.macs, weight_bytes=weights,
                  arena_offset=arena[0].offset if arena else None,
                  arena_bytes=sum(tensor_of(m, (s.subgraph, o)).nbytes for o in op.outputs),
-                 kernels=sorted({k for c in s.calls for k in c.sources}))
+                 kernels=sorted({k for c in s.calls for k in c.sources}), subgraph=s.subgraph)
 
 
 def inspect_model(model: Path, board: Board | None = None, int8_io: bool = False) -> Inspection:
     target = board.core.target if board else None
     kwargs = {"target": target} if target else {}
     m = compile_model(model, options=GenerateOptions(int8_io=int8_io), **kwargs)
-    return Inspection(model=str(model), sha256=m.sha256, ops=[_row(m, s) for s in m.steps],
+    steps = [*m.steps, *(s for k in sorted(m.sub_steps) for s in m.sub_steps[k])]
+    return Inspection(model=str(model), sha256=m.sha256, ops=[_row(m, s) for s in steps],
                       ops_used=list(m.ops_used), macs=m.macs, weights_bytes=m.weights_bytes,
                       params_bytes=m.params_bytes, arena_bytes=m.arena_bytes,
                       inputs=[_describe(m, 0, t.tensor) for t in m.inputs],
@@ -73,7 +80,7 @@ def inspect_model(model: Path, board: Board | None = None, int8_io: bool = False
 
 def render_table(ins: Inspection) -> list[str]:
     head = ("#", "op", "input", "output", "MACs", "weights", "arena off", "arena size")
-    rows = [(str(r.index), r.op, ", ".join(r.inputs), ", ".join(r.outputs), num(r.macs), kb(r.weight_bytes),
+    rows = [(r.label, r.op, ", ".join(r.inputs), ", ".join(r.outputs), num(r.macs), kb(r.weight_bytes),
              "-" if r.arena_offset is None else str(r.arena_offset), kb(r.arena_bytes)) for r in ins.ops]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]
     right = {0, 4, 5, 6, 7}

@@ -16,8 +16,8 @@ import numpy as np
 from codegen.errors import McuforgeError
 from codegen.ir import DType, Graph, Subgraph, Tensor
 from codegen.ir.graph import NO_TENSOR
-from codegen.ops.base import (ArrayKind, CArray, KernelCall, LowerContext, Scratch, State, Target, TensorPtr,
-                              TensorPtrs, scratch_key, tensor_id)
+from codegen.ops.base import (ArrayKind, CArray, Copies, FlowItem, Invoke, KernelCall, KeyPtr, LowerContext, Loop,
+                              Scratch, State, Target, TensorPtr, TensorPtrs, Touch, scratch_key, tensor_id)
 from codegen.ops.registry import handler
 from codegen.ops.variables import resource_variables
 from codegen.planner import ArenaPlan, Buffer, plan_arena
@@ -147,30 +147,106 @@ def prefix_from(name: str) -> str:
     return p
 
 
-def _schedule(graph: Graph) -> list[tuple[int, int]]:
-    """Execution order as (subgraph, op) pairs, with called subgraphs inlined where they run."""
-    out: list[tuple[int, int]] = []
+MAX_NESTING = 8  # subgraphs running subgraphs (control flow inside control flow)
 
-    def walk(sg_index: int, depth: int) -> None:
-        if depth > 8:
-            raise McuforgeError("subgraph calls nest deeper than 8", hint="flatten the model's control flow")
-        sg = graph.subgraphs[sg_index]
-        for op in sg.operators:
-            h = handler(op.opcode)
-            for callee in (h.calls(op) if h else ()):
-                if not 0 <= callee < len(graph.subgraphs):
-                    raise McuforgeError(f"subgraph {sg_index} op {op.index} {op.opcode} runs subgraph {callee}, "
-                                        f"the model has {len(graph.subgraphs)}", hint="the model is corrupted")
-                walk(callee, depth + 1)
-            out.append((sg_index, op.index))
 
-    walk(0, 0)
+def _flow(graph: Graph, sg: Subgraph, op) -> tuple[FlowItem, ...]:
+    h = handler(op.opcode)
+    return h.flow(graph, sg, op) if h is not None and h.flow is not None else ()
+
+
+def _invoked(items: tuple[FlowItem, ...]) -> list[int]:
+    out: list[int] = []
+    for it in items:
+        if isinstance(it, Invoke):
+            out.append(it.subgraph)
+        elif isinstance(it, Loop):
+            out += _invoked(it.items)
     return out
 
 
 def _reachable(graph: Graph) -> list[int]:
-    """The subgraphs the main one runs (itself included), in index order."""
-    return sorted({sg for sg, _ in _schedule(graph)} | {0})
+    """The subgraphs the main one runs (itself included, through CALL_ONCE, IF, WHILE), in index order.
+    A subgraph that runs itself (recursion) or nesting deeper than MAX_NESTING is refused."""
+    seen: set[int] = set()
+
+    def visit(k: int, stack: tuple[int, ...]) -> None:
+        seen.add(k)
+        sg = graph.subgraphs[k]
+        for op in sg.operators:
+            for callee in _invoked(_flow(graph, sg, op)):
+                if not 0 <= callee < len(graph.subgraphs):
+                    raise McuforgeError(f"subgraph {k} op {op.index} {op.opcode} runs subgraph {callee}, "
+                                        f"the model has {len(graph.subgraphs)}", hint="the model is corrupted")
+                if callee in stack or callee == k:
+                    raise McuforgeError(f"subgraph {k} op {op.index} {op.opcode} runs subgraph {callee}, which "
+                                        f"is already running (recursion)",
+                                        hint="TFLM's subgraphs are not re-entrant either: the model cannot run")
+                if len(stack) >= MAX_NESTING:
+                    raise McuforgeError(f"subgraph calls nest deeper than {MAX_NESTING}",
+                                        hint="flatten the model's control flow")
+                visit(callee, (*stack, k))
+
+    visit(0, ())
+    return sorted(seen)
+
+
+@dataclass
+class _Timeline:
+    """Every point of one invoke in execution order (subgraphs inlined where they run, each loop body
+    once): which tensors each point touches, and when each operator's kernel calls run (an operator
+    of a subgraph run from several places runs at several times)."""
+
+    touches: list[tuple[int, TensorKey]]
+    runs: list[tuple[int, int, int]]  # (time, subgraph, op index)
+    end: int
+    scratch: dict  # scratch_key -> bytes: kernel scratch buffers, alive while their call runs
+
+
+def _timeline(graph: Graph, steps: dict[int, list[Step]]) -> _Timeline:
+    """Control flow laid out for the planner. Both IF branches come one after the other, so their
+    tensors may share bytes (only one runs); a WHILE's cond and body come once, their tensors living
+    within one iteration, and the loop-carried tensors (``Loop.carried``) are alive over the whole
+    loop. A tensor touched at several points lives from the first to the last of them."""
+    touches: list[tuple[int, TensorKey]] = []
+    runs: list[tuple[int, int, int]] = []
+    scratch: dict = {}
+    clock = 0
+
+    def tick() -> int:
+        nonlocal clock
+        clock += 1
+        return clock - 1
+
+    def run(k: int) -> None:
+        sg = graph.subgraphs[k]
+        for s in steps[k]:
+            t = tick()
+            runs.append((t, k, s.op_index))
+            touches.extend((t, (k, i)) for i in s.touched)
+            for c in s.calls:
+                for _, v in c.params:
+                    if isinstance(v, Scratch):
+                        key = scratch_key(k, s.op_index, v.name)
+                        scratch[key] = v.nbytes
+                        touches.append((t, key))
+            lay(_flow(graph, sg, sg.operators[s.op_index]))
+
+    def lay(items: tuple[FlowItem, ...]) -> None:
+        for it in items:
+            if isinstance(it, Touch):
+                t = tick()
+                touches.extend((t, key) for key in it.keys)
+            elif isinstance(it, Invoke):
+                run(it.subgraph)
+            else:
+                start = tick()
+                lay(it.items)
+                end = tick()
+                touches.extend((t, key) for key in it.carried for t in (start, end))
+
+    run(0)
+    return _Timeline(touches=touches, runs=runs, end=clock, scratch=scratch)
 
 
 def _summary(sg: Subgraph, idx: tuple[int, ...], outs: tuple[int, ...]) -> str:
@@ -226,9 +302,15 @@ def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_ar
     for sg_steps in steps.values():
         for s in sg_steps:
             for c in s.calls:
-                for i in (*map(tensor_id, c.inputs), *map(tensor_id, c.outputs), *_ptr_tensors(c)):
-                    if (s.subgraph, i) not in storage:
-                        raise McuforgeError(f"op {s.op_index} {s.opcode}: tensor {i} has no storage",
+                keys = [(s.subgraph, i) for i in (*map(tensor_id, c.inputs), *map(tensor_id, c.outputs),
+                                                   *_ptr_tensors(c))]
+                keys += [k for _, v in c.params if isinstance(v, Copies) for pair in v.pairs for k in pair]
+                keys += [v.key for _, v in c.params if isinstance(v, KeyPtr)]
+                keys += [scratch_key(s.subgraph, s.op_index, v.name) for _, v in c.params if isinstance(v, Scratch)]
+                for k in keys:
+                    if k not in storage:
+                        raise McuforgeError(f"subgraph {s.subgraph} op {s.op_index} {s.opcode}: tensor {k[1]} of "
+                                            f"subgraph {k[0]} has no storage",
                                             hint="this is a code-generator bug; please report it with the model")
     main = graph.main
 
@@ -277,32 +359,24 @@ STATIC_SCRATCH = "scratch"  # the static buffer of the kernel scratch that stays
 
 def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool, bands: dict) -> _Layout:
     """Lifetimes over the schedule, storage classes, and the arena plan for these steps."""
-    sched = _schedule(graph)
-    pos = {so: i for i, so in enumerate(sched)}
+    timeline = _timeline(graph, steps)
     first: dict[TensorKey, int] = {}
     last: dict[TensorKey, int] = {}
     size: dict[TensorKey, int] = {}
-    end = len(sched)
+    end = timeline.end
 
     def touch(k: TensorKey, t: int) -> None:
         r = root(k)
         first[r] = min(first.get(r, t), t)
         last[r] = max(last.get(r, t), t)
+        if k in timeline.scratch:
+            size[r] = timeline.scratch[k]
+            return
         tensor = graph.subgraphs[k[0]].tensors[k[1]]
         size[r] = max(size.get(r, 0), bands.get(k, tensor.nbytes))
 
-    scratch: set = set()
-    for sg_index, sg_steps in steps.items():
-        for s in sg_steps:
-            t = pos[(sg_index, s.op_index)]
-            for i in s.touched:
-                touch((sg_index, i), t)
-            for c in s.calls:  # kernel scratch: arena bytes alive while the call runs
-                for v in _scratch(c):
-                    key = scratch_key(sg_index, s.op_index, v.name)
-                    scratch.add(key)
-                    first[key], last[key] = t, t
-                    size[key] = max(size.get(key, 0), v.nbytes)
+    for t, key in timeline.touches:
+        touch(key, t)
     main = graph.main
     for i in main.inputs:
         touch((0, i), -1)
@@ -314,7 +388,7 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
     variables: dict[str, StateBuffer] = {}
     resources = resource_variables(graph)
     for r in sorted(first, key=_order):
-        if r in scratch:
+        if r in timeline.scratch:
             continue  # arena
         tensor = graph.subgraphs[r[0]].tensors[r[1]]
         if tensor.is_const:
@@ -335,8 +409,9 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
     arena_roots = [r for r in sorted(first, key=_order) if r not in storage]
     if reuse_arena:
         # outputs share their inputs' bytes as if there were no scratch; then the scratch buffers
+        scratch = set(timeline.scratch)
         placement, _, groups = _share_groups([r for r in arena_roots if r not in scratch], first, last, size,
-                                             steps, pos, root)
+                                             steps, timeline.runs, root)
         for k in scratch:
             groups[k] = _Group({k: 0}, first[k], last[k], size[k])
             placement[k] = (k, 0)
@@ -362,16 +437,13 @@ def _order(key: tuple) -> tuple:
     return (0, key) if isinstance(key[0], int) else (1, str(key))
 
 
-def _scratch(c: KernelCall) -> list[Scratch]:
-    return [v for _, v in c.params if isinstance(v, Scratch)]
-
-
-def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict,
-                  steps: dict[int, list[Step]], pos: dict, root) -> tuple[dict[TensorKey, tuple[int, int]], ArenaPlan]:
+def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict, steps: dict[int, list[Step]],
+                  runs: list[tuple[int, int, int]], root) -> tuple[dict[TensorKey, tuple[int, int]], ArenaPlan, dict]:
     """Storage groups: a call's output may overlap its input when the kernel allows it
     (``KernelCall.shares``/``inplace``: the output starts a computed number of bytes before the
     input) and the input dies at that very call while the output is born there. Each candidate is
-    kept only if the planned arena does not grow. Returns root -> (group key, position) and the plan."""
+    kept only if the planned arena does not grow. Returns root -> (group key, position), the plan
+    and the groups (group key -> :class:`_Group`)."""
     groups = {r: _Group({r: 0}, first[r], last[r], size[r]) for r in roots}
     owner = {r: r for r in roots}
 
@@ -380,14 +452,12 @@ def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict,
 
     best = plan_of(groups)
     candidates = []
-    for (sg_index, op_index), t in sorted(pos.items(), key=lambda kv: kv[1]):
-        for step in steps[sg_index]:
-            if step.op_index != op_index:
-                continue
-            for call in step.calls:
-                pairs = [(o, i, 0) for o, i in call.inplace] + [(x.output, x.input, x.offset) for x in call.shares]
-                for o, i, off in pairs:
-                    candidates.append((t, root((sg_index, o)), root((sg_index, i)), off))
+    by_op = {(k, s.op_index): s for k, sg_steps in steps.items() for s in sg_steps}
+    for t, sg_index, op_index in sorted(runs):
+        for call in by_op[(sg_index, op_index)].calls:
+            pairs = [(o, i, 0) for o, i in call.inplace] + [(x.output, x.input, x.offset) for x in call.shares]
+            for o, i, off in pairs:
+                candidates.append((t, root((sg_index, o)), root((sg_index, i)), off))
     for t, ro, ri, off in candidates:
         if ro not in owner or ri not in owner:
             continue  # constants and variables keep their own storage
@@ -443,12 +513,20 @@ def _static_scratch(groups: dict, scratch: set, size: dict, first: dict, last: d
 
 
 def _ptr_tensors(c: KernelCall) -> list[int]:
+    """The tensors a call's params point at (array fields included)."""
     out: list[int] = []
-    for _, v in c.params:
+
+    def visit(v: object) -> None:
         if isinstance(v, TensorPtr):
             out.append(v.tensor)
         elif isinstance(v, TensorPtrs):
             out.extend(v.tensors)
+        elif isinstance(v, tuple):
+            for x in v:
+                visit(x)
+
+    for _, v in c.params:
+        visit(v)
     return out
 
 

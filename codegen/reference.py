@@ -185,6 +185,11 @@ class TflmReference:
     def reset(self) -> None:
         self._request(("reset",), "resetting", LOAD_TIMEOUT_S)
 
+    def last_status(self) -> int:
+        """The last invoke's TfLiteStatus: 0, or kTfLiteAbort where a streaming operator
+        (CIRCULAR_BUFFER between its strides) ended it early (the operators after it did not run)."""
+        return int(self._request(("status",), "reading the invoke status of", LOAD_TIMEOUT_S))
+
     def close(self) -> None:
         self._release()
         self._worker = None

@@ -13,19 +13,26 @@ import json
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 from codegen.boards import Board
 from codegen.errors import McuforgeError
-from codegen.hil.records import CountUnit, RunRequest, Session
+from codegen.files import write_text_atomic
+from codegen.hil.records import CountUnit, RunRequest, Session, Stopped
 from codegen.hil.dut import Device, DeviceError, DeviceFault, DeviceGone, DeviceTimeout, Exchange, LinkError
 from codegen.hil.gpio import PinTiming, trace_timing
 from codegen.hil.protocol import DeviceInfo
 from codegen.hil.sigrok import Capture, LogicAnalyzer, read_edges
+from codegen.inputs import fit, read_data, samples_file, source_layout
 from codegen.lowering import IOTensor
+from codegen.options import RunOptions, TargetKind, TargetOptions
+from codegen.origin import TensorLayout
 from codegen.reference import random_inputs
+
+if TYPE_CHECKING:
+    from codegen.pio.project import Project
 
 
 @dataclass(frozen=True)
@@ -106,12 +113,24 @@ class LinkSummary:
 
 @dataclass(frozen=True)
 class RunFailure:
-    kind: str                   # fault | timeout | link | device | gone | error
+    kind: str                   # fault | timeout | link | device | gone | interrupted | error
     message: str
     fault_kind: str | None = None          # hardfault, busfault, ... (kind == "fault")
     registers: dict[str, int] = field(default_factory=dict)
     location: str | None = None            # pc as function+offset, from the ELF
     target_log: str = ""                   # the emulator's / process's stderr tail
+    ended: str = ""                        # how the target ended: "exited with status 0", "killed by SIGKILL"
+    exit_code: int | None = None           # the QEMU or host process's exit status (None: not a process)
+    signal: str | None = None              # the signal that ended it (SIGKILL, SIGSEGV, ...)
+
+
+def ending(stopped: Stopped) -> tuple[str, int | None, str | None]:
+    """(how the target ended, in words; its exit status; the name of the signal that ended it)."""
+    from codegen.hil.strategy import ended
+    code = stopped.exit_code
+    if code is not None and code < 0:
+        return ended(stopped), None, ended(stopped).removeprefix("killed by ")
+    return ended(stopped), code, None
 
 
 @dataclass(frozen=True)
@@ -168,7 +187,7 @@ class RunResult:
             return [c / 1000.0 for c in self.counts]
         return [c * self.per_tick / self.clock_hz * 1e6 for c in self.counts] if self.clock_hz else []
 
-    def as_json(self) -> dict:
+    def to_json(self) -> dict:
         d: dict[str, Any] = {}
         for f in fields(self):
             v = getattr(self, f.name)
@@ -214,33 +233,61 @@ class RunFailed(McuforgeError):
         f = result.failure
         assert f is not None
         super().__init__(f"the run on {result.board} failed ({f.kind}): {f.message}",
-                         hint=cause.hint if cause is not None and cause.hint else "see run.json")
+                         hint=cause.hint if cause is not None and cause.hint else "see run.failed.json")
         self.result = result
 
 
 # --- inputs and outputs ------------------------------------------------------------------------------
 
-def samples_file(model: Path) -> Path:
-    """The conventional sample data beside a model: `kws.tflite` -> `kws.samples.npz`."""
-    return model.with_suffix(".samples.npz")
+def file_input(path: Path, inputs: tuple[IOTensor, ...], index: int | None, option: str,
+               layout: TensorLayout | None = None) -> InputSource:
+    """Row `index` (default 0) of a data file, checked against and converted to the model's input
+    (`layout`: the data are in the source model's layout, see codegen.inputs.source_layout)."""
+    if len(inputs) != 1:
+        raise McuforgeError(f"{option}{path.name}: data files feed single-input models only "
+                            f"(this one has {len(inputs)} inputs)", hint="leave it out: random inputs")
+    ds = read_data(path, option)
+    xs = fit(ds, inputs[0], option, layout)
+    k = 0 if index is None else index
+    if k >= len(xs):
+        raise McuforgeError(f"sample={k}: {ds.source} holds {len(xs)} samples (0..{len(xs) - 1})",
+                            hint=f"give sample=K with K < {len(xs)}")
+    label = int(ds.y[k]) if ds.y is not None else None
+    return InputSource((xs[k],), f"{ds.source} sample #{k}" if len(xs) > 1 or index is not None else ds.source,
+                       label)
 
 
-def default_inputs(model: Path, inputs: tuple[IOTensor, ...], index: int = 0, seed: int = 0) -> InputSource:
+def default_inputs(model: Path, inputs: tuple[IOTensor, ...], index: int | None = None, seed: int = 0) -> InputSource:
+    """The model's `*.samples.npz` row `index` (default 0) when it has one, else a random input."""
     f = samples_file(model)
     if f.is_file() and len(inputs) == 1:
-        with np.load(f) as d:
-            if "x" in d and len(d["x"]) > index:
-                x = d["x"][index]
-                label = int(d["y"][index]) if "y" in d else None
-                return InputSource((x.reshape(inputs[0].shape).astype(inputs[0].dtype.np),),
-                                   f"{f.name} sample #{index}", label)
+        return file_input(f, inputs, index, "sample file ")
+    if index is not None:
+        raise McuforgeError(f"sample={index}: {Path(model).name} has no sample file ({f.name})",
+                            hint="give input=FILE.npz sample=K, or leave sample= out for a random input")
     rng = np.random.default_rng(seed)
     return InputSource(tuple(random_inputs(inputs, rng)), f"random input (seed {seed})")
 
 
-def percentiles(values: list[float]) -> dict:
-    s = Stats.of(values)
-    return asdict(s) if s else {}
+def run_inputs(project: "Project", options: RunOptions) -> InputSource:
+    """`input=`/`sample=`, else the model's sample file, else random."""
+    m = project.compiled
+    if options.input is not None:
+        return file_input(options.input, m.inputs, options.sample, "input=", source_layout(project.model_path))
+    return default_inputs(project.model_path, m.inputs, index=options.sample)
+
+
+def request_for(options: TargetOptions, board: Board, gpio_trace: Path | None = None) -> RunRequest:
+    """The run request: target=, port=, baud=, flash=, upload=, timeout=, and the user's hardware map
+    (its port and baud for this board unless given); `gpio_trace` logs the timing pin (QEMU)."""
+    port, baud = options.port, options.baud
+    if (port is None or baud is None) and options.target in (TargetKind.AUTO, TargetKind.DEVICE, TargetKind.ATTACH):
+        from codegen.hil.hwmap import load_hardware_map
+        entry = load_hardware_map(options.hwmap).entry(board.name)
+        if entry is not None:
+            port, baud = port or entry.port, baud or entry.baud
+    return RunRequest(target=options.target, port=port, baud=baud, flash=options.flash, timeout=options.timeout,
+                      upload_protocol=options.upload, gpio_trace=gpio_trace, record=gpio_trace is not None)
 
 
 def to_units(counts: Sequence[int], unit: CountUnit) -> list[float]:
@@ -336,6 +383,8 @@ FAILURE_KINDS: dict[type, str] = {DeviceFault: "fault", DeviceTimeout: "timeout"
 
 
 def failure_of(exc: BaseException, firmware: Path | None) -> RunFailure:
+    if isinstance(exc, KeyboardInterrupt):
+        return RunFailure(kind="interrupted", message="stopped by the user (Ctrl-C)")
     kind = next((k for t, k in FAILURE_KINDS.items() if isinstance(exc, t)), "error")
     message = exc.message if isinstance(exc, McuforgeError) else f"{type(exc).__name__}: {exc}"
     if isinstance(exc, DeviceFault):
@@ -398,6 +447,14 @@ def execute(session: Session, board: Board, sha256: str, inputs: tuple[IOTensor,
     return RunResult(board=board.name, **got)
 
 
+def unreachable(exc: OSError, request: RunRequest) -> McuforgeError:
+    """A target that could not be reached (a port that does not open, a server that refuses)."""
+    where = f" at {request.port}" if request.port else ""
+    return McuforgeError(f"cannot reach the target{where}: {exc}",
+                         hint="check port= (is the board plugged in? `ls /dev/ttyACM* /dev/ttyUSB*`; for "
+                              "rfc2217://host:port, is ser2net running there?) and that no other program holds it")
+
+
 def run_firmware(board: Board, firmware: Path, sha256: str, inputs: tuple[IOTensor, ...],
                  outputs: tuple[IOTensor, ...], source: InputSource, n: int = 10, macs: int = 0,
                  request: RunRequest = RunRequest(), profile: bool = True, layers: tuple[Layer, ...] = (),
@@ -418,13 +475,17 @@ def run_firmware(board: Board, firmware: Path, sha256: str, inputs: tuple[IOTens
             assert session is not None
             execute(session, board, sha256, inputs, outputs, source, n, macs, profile, request.timeout,
                     layers=layers, logic=logic, capture=capture, gathered=got.update)
-    except (McuforgeError, EOFError, OSError) as exc:
-        if strategy.session is None:
-            raise  # never started: nothing gathered, the error says why
+    except (McuforgeError, EOFError, OSError, KeyboardInterrupt) as exc:
+        if strategy.session is None:  # never started: nothing gathered, the error says why
+            if isinstance(exc, OSError):
+                raise unreachable(exc, request) from exc
+            raise
         failure, cause = failure_of(exc, firmware), exc
     stopped = strategy.stopped
-    if failure is not None and stopped is not None and stopped.log:
-        failure = replace(failure, target_log=stopped.log)
+    if failure is not None and stopped is not None:
+        ended, code, sig = ending(stopped)
+        failure = replace(failure, target_log=stopped.log or failure.target_log, ended=ended, exit_code=code,
+                          signal=sig)
     got["states"] = tuple(StateStep(t.source.value, t.target.value, t.seconds, t.note) for t in strategy.history)
     session = strategy.session
     if request.gpio_trace is not None and session is not None and session.device.exchanges is not None:
@@ -440,9 +501,33 @@ def run_firmware(board: Board, firmware: Path, sha256: str, inputs: tuple[IOTens
     return result
 
 
-def write_run(result: RunResult | dict, path: Path) -> None:
-    data = result.as_json() if isinstance(result, RunResult) else result
-    path.write_text(json.dumps(data, indent=2) + "\n")
+def run_project(project: "Project", options: RunOptions) -> RunResult:
+    """`run` of a built project: its input (input=/sample=, the sample file, or random), the target
+    (options.target, the hardware map), the timing pin (gpio_trace=, logic=), the build's sizes.
+    Raises :class:`RunFailed` with the partial result when the run fails after the target started."""
+    from codegen.report import read_report
+    m = project.compiled
+    source = run_inputs(project, options)
+    logic = None
+    if options.logic:
+        from codegen.hil.hwmap import load_hardware_map
+        logic = load_hardware_map(options.target.hwmap).logic_for(project.board.name)
+    trace = project.dir / "gpio-trace.log" if options.gpio_trace else None
+    rep = read_report(project.dir)
+    memory = rep.memory() if rep is not None else None
+    try:
+        res = run_firmware(project.board, project.firmware_elf, m.sha256, m.inputs, m.outputs, source, n=options.n,
+                           macs=m.macs, request=request_for(options.target, project.board, trace),
+                           layers=layers_of(m), logic=logic, capture=project.dir / "timing-pin.sr",
+                           model=project.model_path.name)
+    except RunFailed as exc:
+        exc.result = replace(exc.result, memory=memory)
+        raise
+    return replace(res, memory=memory)
+
+
+def write_run(result: RunResult, path: Path) -> Path:
+    return write_text_atomic(path, json.dumps(result.to_json(), indent=2) + "\n")
 
 
 def read_run(path: Path) -> RunResult:

@@ -1,8 +1,16 @@
 """SCons integration: what `scons board=B model=PATH [run|test|inspect|bench|compare]` builds.
 
+The command line is parsed once (:func:`codegen.options.command_line.parse_command_line`: one table
+of options, which also writes `scons -h`) into a :class:`CommandLine` of typed records; every
+mistake in it is refused here, before anything is built. For `run` and `test` the model is
+generated and the input data checked against it before the firmware is compiled.
+
 Graph: model + board file + generator sources -> generated project (plan.json, sources, platformio.ini)
 -> `pio run` -> firmware.elf/.bin/.hex/.map -> report.json. `run` and `test` act on the built firmware
 and always execute. Content signatures make a second `scons` with nothing changed a no-op.
+
+Every action and the configuration itself end in :func:`codegen.errors.handle`: a McuforgeError is
+printed with its fix, anything unexpected as one line plus the path of a log holding the traceback.
 """
 
 from __future__ import annotations
@@ -10,35 +18,15 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from codegen.errors import McuforgeError
-from codegen.pio.project import BUILD_ROOT, BuildOptions, project_dir
-from codegen.lowering import prefix_from
+from codegen.errors import McuforgeError, handle
+from codegen.options import Command
+from codegen.options.command_line import CommandLine, help_text, parse_command_line
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_BOARD = "stm32l475"
 DEFAULT_MODEL = REPO / "models" / "digits_cnn.tflite"
-
-
-def _flag(args: dict, key: str) -> bool:
-    return str(args.get(key, "0")).lower() in ("1", "yes", "true", "on")
-
-
-def options_from(args: dict) -> BuildOptions:
-    return BuildOptions(int8_io=_flag(args, "int8_io"), kernels=args.get("kernels", "auto"),
-                        opt=args.get("opt", "-O2"), stack_size=int(args.get("stack", 4096)))
-
-
-def _fail(exc: Exception) -> int:
-    if isinstance(exc, McuforgeError):
-        print(f"\nerror: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"  fix: {exc.hint}", file=sys.stderr)
-    else:
-        import traceback
-        traceback.print_exc()
-    return 1
+ACTION_FAILED = 1  # what an action returns on an error: SCons then stops with "Error 1"
 
 
 def _sources(root: Path, patterns: tuple[str, ...]) -> list[str]:
@@ -60,11 +48,9 @@ class _Job:
     """What one scons invocation builds; the actions look it up instead of closing over it, so their
     signatures stay stable from run to run (a changed signature would force a rebuild)."""
 
-    board_name: str
-    model: Path
+    line: CommandLine
     proj: Path
-    options: BuildOptions
-    args: tuple[tuple[str, str], ...]
+    root: Path
 
 
 _JOB: dict[str, Any] = {}
@@ -80,26 +66,27 @@ def _project():
     from codegen.pio.project import write_project
     if "project" not in _JOB:
         j = _job()
-        _JOB["project"] = write_project(load_board(j.board_name), j.model, j.proj, j.options)
+        _JOB["project"] = write_project(load_board(j.line.board), j.line.model, j.proj, j.line.build)
     return _JOB["project"]
 
 
-def _guarded(fn) -> int:
+def _guarded(fn: Callable[[], object], doing: str) -> int:
     """Run an action body; an int result is its exit status, anything else means success."""
     try:
         rc = fn()
         return rc if isinstance(rc, int) else 0
-    except Exception as exc:  # noqa: BLE001 - reported with its fix, then SCons stops
-        return _fail(exc)
+    except BaseException as exc:  # noqa: BLE001 - every error ends here: reported, then SCons stops
+        handle(exc, doing, log_dir=_job().root)
+        return ACTION_FAILED
 
 
 def generate_action(target, source, env) -> int:  # noqa: ARG001 - SCons action signature
-    return _guarded(_project)
+    return _guarded(_project, "generating the model's code")
 
 
 def compile_action(target, source, env) -> int:  # noqa: ARG001
     from codegen.pio.runner import build
-    return _guarded(lambda: build(_project()))
+    return _guarded(lambda: build(_project()), "compiling the firmware")
 
 
 def report_action(target, source, env) -> int:  # noqa: ARG001
@@ -109,59 +96,108 @@ def report_action(target, source, env) -> int:  # noqa: ARG001
     def go() -> None:
         p = _project()
         show_build(write_report(p, p.firmware_elf), p)
-    return _guarded(go)
+    return _guarded(go, "writing report.json")
 
 
 def run_action(target, source, env) -> int:  # noqa: ARG001
     from codegen.cli_show import run_and_show
-    return _guarded(lambda: run_and_show(_project(), dict(_job().args)))
+    return _guarded(lambda: run_and_show(_project(), _job().line.run), "the run")
 
 
 def test_action(target, source, env) -> int:  # noqa: ARG001
     from codegen.validate import validate_and_show
-    return _guarded(lambda: validate_and_show(_project(), dict(_job().args)))
+    return _guarded(lambda: validate_and_show(_project(), _job().line.validate), "the test against TFLM")
 
 
 def inspect_action(target, source, env) -> int:  # noqa: ARG001
     from codegen.boards import load_board
     from codegen.inspect import inspect_and_show
-    j = _job()
-    return _guarded(lambda: inspect_and_show(j.model, load_board(j.board_name), j.options))
+    line = _job().line
+    return _guarded(lambda: inspect_and_show(line.model, load_board(line.board), line.build), "inspect")
 
 
 def bench_action(target, source, env) -> int:  # noqa: ARG001
     from codegen.bench import main_bench
-    return _guarded(lambda: main_bench(command="scons bench") and 0)
+    return _guarded(lambda: main_bench(command="scons bench") and 0, "bench")
 
 
 def compare_action(target, source, env) -> int:  # noqa: ARG001
-    from codegen.prep.commands import compare_from_args
+    from codegen.prep.commands import run_compare
     j = _job()
-    return _guarded(lambda: compare_from_args(j.board_name, dict(j.args)))
+    assert j.line.compare is not None
+    return _guarded(lambda: run_compare(j.line.compare, j.root), "compare")
+
+
+def _check_board(line: CommandLine, board: Any) -> None:
+    """What the board says about the options: an upload tool it has, a target it can run on."""
+    up = line.run.target.upload
+    if up is not None:
+        if board.upload is None:
+            raise McuforgeError(f"upload={up}: {board.name} has no [upload] table (it is not flashed by a tool)",
+                                hint="leave upload= out")
+        if up not in board.upload.protocols:
+            raise McuforgeError(f"upload={up}: {board.name} is flashed with "
+                                + ", ".join(board.upload.protocols), hint="use one of those, or leave upload= out")
+    if line.run.gpio_trace and line.wants(Command.RUN) and not board.emulated:
+        raise McuforgeError(f"gpio_trace=1 reads QEMU's GPIO trace; {board.name} is not emulated",
+                            hint="logic=1 times the timing pin of a real board with a logic analyzer")
+
+
+def _preflight(line: CommandLine, board: Any) -> None:
+    """Before the firmware is compiled: the model generated (its errors first), the input data and the
+    hardware map checked against it."""
+    from codegen.hil.hwmap import load_hardware_map
+    from codegen.reference import float_input_ranges
+    from codegen.run import request_for, run_inputs
+    from codegen.validate import sample_inputs
+    project = _project()
+    if line.wants(Command.RUN):
+        run_inputs(project, line.run)
+        request_for(line.run.target, board)
+        if line.run.logic:
+            load_hardware_map(line.run.target.hwmap).logic_for(board.name)
+    if line.wants(Command.TEST):
+        v = line.validate
+        sample_inputs(v.data, project.compiled.inputs, v.samples, v.seed, float_input_ranges(project.compiled.graph))
+        request_for(v.target, board)
 
 
 def configure(env: Any, args: dict, targets: list[str]) -> None:
+    from SCons.Script import GetOption, Help  # type: ignore[import-not-found]
+    Help(help_text(), append=False)
+    if GetOption("help"):
+        return  # `scons -h`: the help text only
+    from codegen.pio.project import BUILD_ROOT
+    root = BUILD_ROOT
+    try:
+        line = parse_command_line(dict(args), list(targets), DEFAULT_MODEL)
+        root = line.build_dir or BUILD_ROOT
+        _declare(env, line, root, cleaning=bool(GetOption("clean")))
+    except BaseException as exc:  # noqa: BLE001 - the front door: reported with its fix, non-zero exit
+        if isinstance(exc, SystemExit):
+            raise
+        sys.exit(handle(exc, "reading the command line", log_dir=root, user_status=ACTION_FAILED))
+
+
+def _declare(env: Any, line: CommandLine, root: Path, cleaning: bool) -> None:
     from SCons.Script import Alias, AlwaysBuild, Default, Precious  # type: ignore[import-not-found]
 
     from codegen.boards import load_board
-    board_name = args.get("board", DEFAULT_BOARD)
-    model = Path(args.get("model", str(DEFAULT_MODEL))).resolve()
-    options = options_from(args)
-    root = Path(args["build_dir"]).resolve() if args.get("build_dir") else BUILD_ROOT
-    proj = project_dir(board_name, model, options, root)
-    prefix = prefix_from(model.stem)
-    try:
-        board = load_board(board_name)
-    except McuforgeError as exc:
-        sys.exit(_fail(exc))
-    if not model.is_file():
-        sys.exit(_fail(McuforgeError(f"model file not found: {model}", hint="pass model=PATH to a .tflite file")))
+    from codegen.lowering import prefix_from
+    from codegen.pio.project import project_dir
+    board = load_board(line.board)
+    _check_board(line, board)
+    model, options = line.model, line.build
+    proj = project_dir(board.name, model, options, root)
     _JOB.clear()
-    _JOB["job"] = _Job(board_name, model, proj, options, tuple(sorted((str(k), str(v)) for k, v in args.items())))
+    _JOB["job"] = _Job(line, proj, root)
+    if not cleaning and (line.wants(Command.RUN) or line.wants(Command.TEST)):
+        _preflight(line, board)
+    prefix = prefix_from(model.stem)
     # what the generated files depend on besides the sources: the build options (signature only)
     env["MF_OPTIONS"] = repr(options)
 
-    gen_targets = [proj / "plan.json", proj / "platformio.ini", proj / "boards" / f"{board_name}.json",
+    gen_targets = [proj / "plan.json", proj / "platformio.ini", proj / "boards" / f"{board.name}.json",
                    proj / "src" / f"{prefix}_model.c", proj / "src" / f"{prefix}_model.h",
                    proj / "src" / f"{prefix}_weights.c", proj / "src" / "mf_app.h",
                    proj / "src" / "mf_board_config.h"]
@@ -169,7 +205,7 @@ def configure(env: Any, args: dict, targets: list[str]) -> None:
         gen_targets.append(proj / "linker.ld")
     gen_deps = [str(model), str(board.path)] + _sources(REPO, ("codegen/**/*.py", "templates/*.j2"))
     gen = env.Command([str(t) for t in gen_targets], gen_deps,
-                      env.Action(generate_action, f"generate   {model.name} for {board_name} -> {_rel(proj)}",
+                      env.Action(generate_action, f"generate   {model.name} for {board.name} -> {_rel(proj)}",
                                  varlist=["MF_OPTIONS"]))
     Precious(gen)
 
@@ -177,7 +213,7 @@ def configure(env: Any, args: dict, targets: list[str]) -> None:
     fw_targets = [str(proj / a) for a in art] + [str(proj / "firmware.map")]
     fw_deps = gen + _sources(REPO, ("firmware/**/*.c", "firmware/**/*.h", "pio-platform/**/*.py",
                                     "pio-platform/*.json"))
-    fw = env.Command(fw_targets, fw_deps, env.Action(compile_action, f"pio run    {board_name} ({board.core.name})"))
+    fw = env.Command(fw_targets, fw_deps, env.Action(compile_action, f"pio run    {board.name} ({board.core.name})"))
     # SCons deletes targets before rebuilding them; when `pio run` then finds nothing to relink, the
     # linker never rewrites firmware.map (.elf/.bin/.hex are copied back from .pio/build): keep them
     Precious(fw)
@@ -185,8 +221,8 @@ def configure(env: Any, args: dict, targets: list[str]) -> None:
     env.Clean(rep, str(proj))
     Alias("build", rep)
     Default(rep)
-    AlwaysBuild(Alias("run", rep, env.Action(run_action, f"run        {model.name} on {board_name}")))
-    AlwaysBuild(Alias("test", rep, env.Action(test_action, f"test       {model.name} on {board_name} vs TFLM")))
+    AlwaysBuild(Alias("run", rep, env.Action(run_action, f"run        {model.name} on {board.name}")))
+    AlwaysBuild(Alias("test", rep, env.Action(test_action, f"test       {model.name} on {board.name} vs TFLM")))
     AlwaysBuild(Alias("inspect", [], env.Action(inspect_action, f"inspect    {model.name}")))
     AlwaysBuild(Alias("bench", [], env.Action(bench_action, "bench      shared models x emulated cores -> BENCHMARKS.md")))
-    AlwaysBuild(Alias("compare", [], env.Action(compare_action, f"compare    variants=... on {board_name}")))
+    AlwaysBuild(Alias("compare", [], env.Action(compare_action, f"compare    variants=... on {board.name}")))

@@ -1,13 +1,7 @@
 """Terminal output that reads well interactively and in CI logs: aligned key/value lines, sizes,
-percentages, and progress lines (no cursor tricks, so logs stay clean)."""
+percentages (no cursor tricks, so logs stay clean)."""
 
 from __future__ import annotations
-
-import sys
-import time
-from typing import Iterable, Iterator, TypeVar
-
-T = TypeVar("T")
 
 
 def kb(n: int | None) -> str:
@@ -37,17 +31,3 @@ def say(line: str = "") -> None:
 
 def kv(key: str, value: str, width: int = 14) -> None:
     say(f"  {key:<{width}} {value}")
-
-
-def progress(items: Iterable[T], total: int, label: str, every: float = 2.0) -> Iterator[T]:
-    """Yield items, printing `label k/total` at most every `every` seconds and at the end."""
-    last = 0.0
-    start = time.monotonic()
-    k = 0
-    for k, item in enumerate(items, 1):
-        yield item
-        now = time.monotonic()
-        if now - last >= every or k == total:
-            rate = k / max(now - start, 1e-9)
-            print(f"  {label} {k}/{total} ({rate:.1f}/s)", file=sys.stdout, flush=True)
-            last = now

@@ -13,6 +13,7 @@ Requests are tuples, replies ``("ok", value)`` or ``("error", message)``:
 | `("run", [input arrays])` | the output arrays |
 | `("tensor", index, subgraph)` | an intermediate tensor (preserve_all) |
 | `("reset",)` | None |
+| `("status",)` | the last invoke's TfLiteStatus (0; kTfLiteAbort when CIRCULAR_BUFFER ended it early) |
 
 The process serves one model at a time and loads the next one on request, so one worker serves
 many models (importing TFLM costs a second or two).
@@ -45,6 +46,7 @@ class _Model:
         cfg = runtime.InterpreterConfig.kPreserveAllTensors if preserve_all else \
             runtime.InterpreterConfig.kAllocationRecording
         self.it = runtime.Interpreter.from_bytes(data, arena_size=arena_size, intrepreter_config=cfg)
+        self.status = 0
         self.inputs = self._details(self.it.get_input_details)
         self.outputs = self._details(self.it.get_output_details)
 
@@ -62,7 +64,7 @@ class _Model:
             raise ValueError(f"{len(xs)} inputs given, the model takes {len(self.inputs)}")
         for k, (x, d) in enumerate(zip(xs, self.inputs)):
             self.it.set_input(np.asarray(x, dtype=d["dtype"]).reshape(d["shape"]), k)
-        self.it.invoke()
+        self.status = int(self.it.invoke())
         return [np.array(self.it.get_output(k)) for k in range(len(self.outputs))]
 
     def tensor(self, index: int, subgraph: int) -> np.ndarray:
@@ -93,6 +95,8 @@ def serve(conn: Connection) -> None:
             elif op == "reset":
                 model.it.reset()
                 reply = None
+            elif op == "status":
+                reply = model.status
             else:
                 raise ValueError(f"unknown request {op!r}")
         except Exception as exc:  # noqa: BLE001 - every failure goes back to the parent as a message

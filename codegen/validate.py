@@ -1,10 +1,12 @@
 """`test`: run N inputs on the target and compare every output with the TFLM reference interpreter.
 
-Writes `validate.json` (samples, bit_exact, mismatches, max_abs_diff, per-output statistics, latency
-over the samples, accuracy when labels are given, the failure if the session broke, and
-`float_reference`: the deployed model against its float model per output, see codegen.floatref) and `junit.xml`
-(one test case per sample) beside the build, always: a session that fails part-way still writes the
-samples it compared, marks the rest skipped and records the error. The exit status is non-zero on a
+Writes a :class:`Validation` (samples, bit_exact, mismatches, max_abs_diff, per-output statistics,
+latency over the samples, accuracy when labels are given, the failure if the session broke, and
+`float_reference`: the deployed model against its float model per output, see codegen.floatref) and
+`junit.xml` (one test case per sample that ran) beside the build, always: `validate.json` when every
+requested sample was compared, else `validate.failed.json` beside the last complete `validate.json`
+(which stays), with the samples compared before the session broke (or Ctrl-C stopped it), the
+error, and a junit case saying how many samples did not run. The exit status is non-zero on a
 mismatch or an error.
 
 Tolerance: int8/int16/int32 outputs must be identical. float32 outputs are compared with
@@ -12,8 +14,9 @@ Tolerance: int8/int16/int32 outputs must be identical. float32 outputs are compa
 and newlib's expf/tanhf differ from glibc's in the last bit, which a few layers amplify to ~1e-6.
 
 Data: `data=FILE.npz` with `x` (inputs, first axis = samples; float data is quantised with the
-input's scale and zero point) and optionally `y` (integer labels: top-1 accuracy of output 0 on the
-device and in TFLM); or `data=FILE.npy`; or random inputs within the input's range (`seed=`).
+input's scale and zero point; see :mod:`codegen.inputs` for what is refused) and optionally `y`
+(integer labels: top-1 accuracy of output 0 on the device and in TFLM); or `data=FILE.npy`; or
+random inputs within the input's range (`seed=`).
 """
 
 from __future__ import annotations
@@ -21,28 +24,45 @@ from __future__ import annotations
 import json
 import time
 import xml.etree.ElementTree as ET
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
-from codegen.cli_show import run_request
 from codegen.errors import McuforgeError
-from codegen.floatref import float_check, show_float_report
+from codegen.files import write_text_atomic
+from codegen.floatref import FloatReport, float_check, show_float_report
 from codegen.hil.strategy import State, Strategy
+from codegen.inputs import fit, read_data, source_layout
 from codegen.lowering import IOTensor
-from codegen.origin import TensorLayout, read_origin
+from codegen.origin import TensorLayout
+from codegen.options import ValidateOptions
 from codegen.pio.project import Project
 from codegen.reference import TflmReference, float_input_ranges, random_inputs
-from codegen.run import RunFailure, Stats, check_identity, failure_of, infer_timeout, load_inputs, read_outputs
+from codegen.run import (RunFailure, Stats, check_identity, ending, failure_of, infer_timeout, load_inputs,
+                         read_outputs, request_for)
 from codegen.term import kv, say
 
 FLOAT_RTOL = 1e-5
 MAX_FAILURES_KEPT = 50
+FILE = "validate.json"
+FAILED_FILE = "validate.failed.json"
 
 
-@dataclass
+@dataclass(frozen=True)
+class Mismatch:
+    """One output of one sample that differs from TFLM: where first, and the two values there."""
+
+    sample: int
+    output: int
+    max_abs_diff: float
+    first_index: int
+    device: float
+    reference: float
+
+
+@dataclass(frozen=True)
 class OutputStats:
     name: str
     dtype: str
@@ -55,34 +75,44 @@ class OutputStats:
     max_abs_diff_real: float = 0.0            # dequantised (scale x raw difference): the error in real units
     top1_agree: int = 0                       # samples whose argmax equals TFLM's
     samples: int = 0
-    _sum_abs: float = field(default=0.0, repr=False)
-    _elements: int = field(default=0, repr=False)
 
-    def as_dict(self) -> dict:
-        d = {k: v for k, v in asdict(self).items() if not k.startswith("_")}
-        d["shape"] = list(self.shape)
-        d["top1_agreement"] = self.top1_agree / self.samples if self.samples else None
-        return d
+    @property
+    def top1_agreement(self) -> float | None:
+        return self.top1_agree / self.samples if self.samples else None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self) | {"shape": list(self.shape), "top1_agreement": self.top1_agreement}
+
+    @staticmethod
+    def from_json(d: dict[str, Any]) -> "OutputStats":
+        return OutputStats(**{k: (tuple(v) if k == "shape" else v) for k, v in d.items()
+                              if k in OutputStats.__dataclass_fields__})
 
 
-@dataclass
+@dataclass(frozen=True)
 class Validation:
-    samples: int = 0
+    """What `test` found; `validate.json` (or `validate.failed.json`) is :meth:`to_json`."""
+
+    board: str = ""
+    model: str = ""
+    sha256: str = ""
+    target: str = ""                          # the driver: host, qemu, device, attach
+    samples: int = 0                          # compared
     requested: int = 0
-    mismatches: int = 0
+    mismatches: int = 0                       # samples with an output out of tolerance
     max_abs_diff: float = 0.0
-    bit_exact: bool = True
+    bit_exact: bool = False                   # every output of every compared sample identical (and one compared)
     within_tolerance: bool = True
-    outputs: list[OutputStats] = field(default_factory=list)
-    failures: list[dict] = field(default_factory=list)
+    outputs: tuple[OutputStats, ...] = ()
+    failures: tuple[Mismatch, ...] = ()       # the first MAX_FAILURES_KEPT
     device_correct: int = 0
     reference_correct: int = 0
     labelled: int = 0
-    counts: list[int] = field(default_factory=list)
     unit: str = ""
-    per_tick: float = 0.0
+    latency: Stats | None = None              # per sample, in `unit`
     error: RunFailure | None = None
     seconds: float = 0.0
+    float_reference: FloatReport | None = None  # the deployed model against its float model
 
     @property
     def complete(self) -> bool:
@@ -92,212 +122,262 @@ class Validation:
     def passed(self) -> bool:
         return self.complete and self.within_tolerance
 
-    def as_dict(self) -> dict:
-        d = {"samples": self.samples, "requested": self.requested, "complete": self.complete,
-             "passed": self.passed, "bit_exact": self.bit_exact and self.samples > 0,
-             "within_tolerance": self.within_tolerance, "mismatches": self.mismatches,
-             "max_abs_diff": self.max_abs_diff, "float_rtol": FLOAT_RTOL,
-             "outputs": [o.as_dict() for o in self.outputs], "failures": self.failures[:MAX_FAILURES_KEPT],
-             "seconds": round(self.seconds, 3)}
+    @property
+    def file_name(self) -> str:
+        return FILE if self.complete else FAILED_FILE
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "samples": self.samples, "requested": self.requested, "complete": self.complete, "passed": self.passed,
+            "bit_exact": self.bit_exact, "within_tolerance": self.within_tolerance, "mismatches": self.mismatches,
+            "max_abs_diff": self.max_abs_diff, "float_rtol": FLOAT_RTOL,
+            "outputs": [o.to_json() for o in self.outputs], "failures": [asdict(f) for f in self.failures],
+            "seconds": round(self.seconds, 3)}
         if self.labelled:
             d["accuracy"] = {"device": self.device_correct / self.labelled,
                              "reference": self.reference_correct / self.labelled, "labelled": self.labelled}
-        if self.counts:
-            s = Stats.of([c * self.per_tick for c in self.counts])
-            d["latency"] = {"unit": self.unit, **asdict(s)} if s else None
+        if self.latency is not None:
+            d["latency"] = {"unit": self.unit, **asdict(self.latency)}
         d["error"] = asdict(self.error) if self.error else None
-        return d
+        return d | {"board": self.board, "model": self.model, "sha256": self.sha256, "target": self.target,
+                    "float_reference": self.float_reference.as_json() if self.float_reference else None}
+
+    @staticmethod
+    def from_json(d: dict[str, Any]) -> "Validation":
+        acc = d.get("accuracy") or {}
+        labelled = int(acc.get("labelled", 0))
+        lat = dict(d.get("latency") or {})
+        unit = str(lat.pop("unit", ""))
+        err = d.get("error")
+        return Validation(
+            board=d.get("board", ""), model=d.get("model", ""), sha256=d.get("sha256", ""), target=d.get("target", ""),
+            samples=int(d["samples"]), requested=int(d["requested"]), mismatches=int(d["mismatches"]),
+            max_abs_diff=float(d["max_abs_diff"]), bit_exact=bool(d["bit_exact"]),
+            within_tolerance=bool(d["within_tolerance"]),
+            outputs=tuple(OutputStats.from_json(o) for o in d.get("outputs", ())),
+            failures=tuple(Mismatch(**f) for f in d.get("failures", ())),
+            device_correct=round(acc.get("device", 0.0) * labelled), labelled=labelled,
+            reference_correct=round(acc.get("reference", 0.0) * labelled),
+            unit=unit, latency=Stats(**lat) if lat else None,
+            error=None if err is None else RunFailure(**{k: v for k, v in err.items()
+                                                         if k in RunFailure.__dataclass_fields__}),
+            seconds=float(d.get("seconds", 0.0)),
+            float_reference=FloatReport.from_json(d["float_reference"]) if d.get("float_reference") else None)
 
 
-def compare(got: list[np.ndarray], want: list[np.ndarray], v: Validation, index: int) -> bool:
+def read_validation(path: Path) -> Validation:
+    return Validation.from_json(json.loads(Path(path).read_text()))
+
+
+@dataclass
+class _OutputTally:
+    stats: OutputStats
+    sum_abs: float = 0.0
+    elements: int = 0
+
+
+@dataclass
+class Tally:
+    """The running counts while samples are compared; :meth:`freeze` makes the record."""
+
+    requested: int
+    outputs: list[_OutputTally]
+    samples: int = 0
+    mismatches: int = 0
+    max_abs_diff: float = 0.0
+    exact: bool = True
+    within_tolerance: bool = True
+    failures: list[Mismatch] = field(default_factory=list)
+    failed_samples: list[int] = field(default_factory=list)
+    device_correct: int = 0
+    reference_correct: int = 0
+    labelled: int = 0
+    counts: list[int] = field(default_factory=list)
+    unit: str = ""
+    per_tick: float = 0.0
+    error: RunFailure | None = None
+
+    def freeze(self, seconds: float, **about: str) -> Validation:
+        lat = Stats.of([c * self.per_tick for c in self.counts]) if self.counts else None
+        return Validation(samples=self.samples, requested=self.requested, mismatches=self.mismatches,
+                          max_abs_diff=self.max_abs_diff, bit_exact=self.exact and self.samples > 0,
+                          within_tolerance=self.within_tolerance, outputs=tuple(o.stats for o in self.outputs),
+                          failures=tuple(self.failures[:MAX_FAILURES_KEPT]), device_correct=self.device_correct,
+                          reference_correct=self.reference_correct, labelled=self.labelled, unit=self.unit,
+                          latency=lat, error=self.error, seconds=round(seconds, 3), **about)
+
+
+def compare(got: list[np.ndarray], want: list[np.ndarray], v: Tally, index: int) -> bool:
     ok_all = True
     for k, (g, w) in enumerate(zip(got, want)):
         w = np.asarray(w).reshape(g.shape)
         diff = np.abs(g.astype(np.float64) - w.astype(np.float64))
         worst = float(diff.max()) if diff.size else 0.0
-        st = v.outputs[k]
-        st.samples += 1
-        st.max_abs_diff = max(st.max_abs_diff, worst)
-        st.max_abs_diff_real = max(st.max_abs_diff_real, worst * (st.scale if st.scale and g.dtype.kind in "iu" else 1.0))
-        st._sum_abs += float(diff.sum())
-        st._elements += int(diff.size)
-        st.mean_abs_diff = st._sum_abs / st._elements if st._elements else 0.0
-        if g.size and int(np.argmax(g)) == int(np.argmax(w)):
-            st.top1_agree += 1
-        v.max_abs_diff = max(v.max_abs_diff, worst)
+        o = v.outputs[k]
+        st = o.stats
+        o.sum_abs += float(diff.sum())
+        o.elements += int(diff.size)
         exact = bool(np.array_equal(g, w))
         if g.dtype.kind == "f":
             ok = bool(np.all(diff <= FLOAT_RTOL * np.maximum(1.0, np.abs(w.astype(np.float64)))))
         else:
             ok = exact
+        st = replace(st, samples=st.samples + 1, max_abs_diff=max(st.max_abs_diff, worst),
+                     max_abs_diff_real=max(st.max_abs_diff_real,
+                                           worst * (st.scale if st.scale and g.dtype.kind in "iu" else 1.0)),
+                     mean_abs_diff=o.sum_abs / o.elements if o.elements else 0.0,
+                     top1_agree=st.top1_agree + int(bool(g.size) and int(np.argmax(g)) == int(np.argmax(w))))
+        v.max_abs_diff = max(v.max_abs_diff, worst)
         if not exact:
-            v.bit_exact = False
+            v.exact = False
         if not ok:
             v.within_tolerance = False
-            st.mismatched_samples += 1
-            st.mismatched_elements += int(np.count_nonzero(diff))
+            st = replace(st, mismatched_samples=st.mismatched_samples + 1,
+                         mismatched_elements=st.mismatched_elements + int(np.count_nonzero(diff)))
             ok_all = False
-            first = int(np.argmax(diff.reshape(-1)))
-            v.failures.append({"sample": index, "output": k, "max_abs_diff": worst, "first_index": first,
-                               "device": g.reshape(-1)[first].item(), "reference": w.reshape(-1)[first].item()})
+            if len(v.failures) < MAX_FAILURES_KEPT:
+                first = int(np.argmax(diff.reshape(-1)))
+                v.failures.append(Mismatch(sample=index, output=k, max_abs_diff=worst, first_index=first,
+                                           device=g.reshape(-1)[first].item(), reference=w.reshape(-1)[first].item()))
+        o.stats = st
     if not ok_all:
         v.mismatches += 1
+        v.failed_samples.append(index)
     return ok_all
 
 
-def sample_inputs(data: Path | None, inputs: tuple[IOTensor, ...], n: int, seed: int,
-                  graph_ranges: dict, layout: TensorLayout | None = None
-                  ) -> Iterator[tuple[tuple[np.ndarray, ...], int | None]]:
-    """Yield (inputs, label) pairs: from .npz/.npy data (cycled), else random within the input's range.
+def sample_inputs(data: Path | None, inputs: tuple[IOTensor, ...], n: int, seed: int, graph_ranges: dict,
+                  layout: TensorLayout | None = None) -> Iterator[tuple[tuple[np.ndarray, ...], int | None]]:
+    """(inputs, label) pairs: from .npz/.npy data (cycled), else random within the input's range. The
+    data is read and checked against the model's input now, before the first pair is asked for.
     `layout`: the data are in the source model's layout (an ONNX model's NCHW), moved to the model's."""
-    if data is not None:
-        if not data.is_file():
-            raise McuforgeError(f"data file not found: {data}", hint="give data=FILE.npz (x, optional y) or FILE.npy")
-        if data.suffix == ".npz":
-            with np.load(data) as d:
-                if "x" not in d:
-                    raise McuforgeError(f"{data} has no array named 'x'",
-                                        hint="save inputs as x (and labels as y): np.savez(f, x=..., y=...)")
-                xs, ys = d["x"], (d["y"] if "y" in d else None)
-        else:
-            xs, ys = np.load(data), None
-        if len(inputs) != 1:
-            raise McuforgeError("data files feed single-input models only", hint="use random inputs (no data=)")
-        t = inputs[0]
-        if layout is not None:
-            xs = layout.to_model(xs)
-        per = int(np.prod(t.shape))
-        if xs.size % per:
-            raise McuforgeError(f"{data}: {xs.shape} does not split into inputs of shape {t.shape}",
-                                hint="the first axis must index samples")
-        xs = xs.reshape(-1, per)
-        if ys is not None and len(ys) != len(xs):
-            raise McuforgeError(f"{data}: {len(xs)} inputs but {len(ys)} labels", hint="x and y must pair up")
-        if xs.dtype != t.dtype.np:
-            if t.dtype.np.kind == "i" and xs.dtype.kind == "f" and t.scale:
-                info = np.iinfo(t.dtype.np)
-                xs = np.clip(np.round(xs / t.scale) + t.zero_point, info.min, info.max)
-            xs = xs.astype(t.dtype.np)
-        for i in range(n):
-            j = i % len(xs)
-            yield (xs[j].reshape(t.shape),), (int(ys[j]) if ys is not None else None)
-        return
-    rng = np.random.default_rng(seed)
-    for _ in range(n):
-        yield tuple(random_inputs(inputs, rng, graph_ranges)), None
+    if data is None:
+        rng = np.random.default_rng(seed)
+        return ((tuple(random_inputs(inputs, rng, graph_ranges)), None) for _ in range(n))
+    if len(inputs) != 1:
+        raise McuforgeError(f"data={data}: data files feed single-input models only "
+                            f"(this one has {len(inputs)} inputs)", hint="use random inputs (no data=)")
+    ds = read_data(data, "data=")
+    xs = fit(ds, inputs[0], "data=", layout)
+    ys = ds.y
+    return (((xs[i % len(xs)],), int(ys[i % len(xs)]) if ys is not None else None) for i in range(n))
 
 
-def _primed(it: Iterator) -> Iterator:
-    """The same items, with the first one (and the checks before it) computed now."""
-    first = next(it)
-
-    def gen() -> Iterator:
-        yield first
-        yield from it
-    return gen()
-
-
-def write_junit(path: Path, suite: str, v: Validation, seconds: float, properties: dict | None = None) -> None:
+def write_junit(path: Path, suite: str, v: Validation, properties: dict | None = None,
+                failed_samples: tuple[int, ...] = ()) -> Path:
+    """One test case per sample that ran (failed ones with what differs), one `session` error case
+    when the session broke, one skipped case counting the samples that did not run."""
     errors = 1 if v.error is not None else 0
-    skipped = max(0, v.requested - v.samples)
-    ts = ET.Element("testsuite", name=suite, tests=str(v.requested + errors), failures=str(v.mismatches),
-                    errors=str(errors), skipped=str(skipped), time=f"{seconds:.3f}")
+    not_run = max(0, v.requested - v.samples)
+    ts = ET.Element("testsuite", name=suite, tests=str(v.samples + errors + (1 if not_run else 0)),
+                    failures=str(v.mismatches), errors=str(errors), skipped=str(1 if not_run else 0),
+                    time=f"{v.seconds:.3f}")
     props = ET.SubElement(ts, "properties")
     for k, val in (properties or {}).items():
         ET.SubElement(props, "property", name=k, value=str(val))
     if v.labelled:
         ET.SubElement(props, "property", name="accuracy_device", value=f"{v.device_correct / v.labelled:.6f}")
         ET.SubElement(props, "property", name="accuracy_reference", value=f"{v.reference_correct / v.labelled:.6f}")
-    failed: dict[int, list[dict]] = {}
+    details: dict[int, list[Mismatch]] = {}
     for f in v.failures:
-        failed.setdefault(f["sample"], []).append(f)
-    for i in range(v.requested):
+        details.setdefault(f.sample, []).append(f)
+    failed = set(failed_samples) | set(details)
+    for i in range(v.samples):
         tc = ET.SubElement(ts, "testcase", classname=suite, name=f"sample_{i:05d}")
-        if i >= v.samples:
-            ET.SubElement(tc, "skipped", message="not run: the session failed before this sample")
-        elif i in failed:
-            fs = failed[i]
+        if i in details:
+            fs = details[i]
             el = ET.SubElement(tc, "failure", message="; ".join(
-                f"output {f['output']} differs from TFLM (max abs diff {f['max_abs_diff']:g})" for f in fs))
-            el.text = "\n".join(f"output {f['output']}[{f['first_index']}]: device {f['device']}, "
-                                f"TFLM {f['reference']}" for f in fs)
+                f"output {f.output} differs from TFLM (max abs diff {f.max_abs_diff:g})" for f in fs))
+            el.text = "\n".join(f"output {f.output}[{f.first_index}]: device {f.device}, TFLM {f.reference}"
+                                for f in fs)
+        elif i in failed:
+            ET.SubElement(tc, "failure", message=f"differs from TFLM (details for the first {MAX_FAILURES_KEPT} "
+                                                 "mismatches only)")
     if v.error is not None:
         tc = ET.SubElement(ts, "testcase", classname=suite, name="session")
         el = ET.SubElement(tc, "error", message=f"{v.error.kind}: {v.error.message}"[:500], type=v.error.kind)
         el.text = "\n".join(f"{k}=0x{r:08x}" for k, r in v.error.registers.items()) or v.error.target_log[-2000:]
-    ET.ElementTree(ts).write(path, encoding="unicode", xml_declaration=True)
+    if not_run:
+        tc = ET.SubElement(ts, "testcase", classname=suite, name="samples_not_run")
+        ET.SubElement(tc, "skipped", message=f"{not_run} of {v.requested} requested samples did not run "
+                                             f"(samples {v.samples}..{v.requested - 1}): the session stopped")
+    return write_text_atomic(path, ET.tostring(ts, encoding="unicode", xml_declaration=True))
 
 
-def validate(project: Project, args: dict, progress: bool = True) -> Validation:
-    """Run the samples on the target and compare; writes validate.json and junit.xml (always)."""
+def save(v: Validation, out_dir: Path, suite: str, failed_samples: tuple[int, ...] = ()) -> Path:
+    """validate.json (complete) or validate.failed.json (the last complete one stays), and junit.xml."""
+    path = write_text_atomic(out_dir / v.file_name, json.dumps(v.to_json(), indent=2) + "\n")
+    if v.complete:
+        (out_dir / FAILED_FILE).unlink(missing_ok=True)  # an earlier failure no longer describes this build
+    write_junit(out_dir / "junit.xml", suite, v, {"board": v.board, "model": v.model, "sha256": v.sha256,
+                                                  "target": v.target, "bit_exact": v.bit_exact}, failed_samples)
+    return path
+
+
+def validate(project: Project, options: ValidateOptions = ValidateOptions(), progress: bool = True) -> Validation:
+    """Run the samples on the target and compare; writes validate.json (or validate.failed.json) and
+    junit.xml, always. Ctrl-C stops it promptly and is recorded as the error."""
     m = project.compiled
-    n = int(args.get("samples", 20))
-    if n < 1:
-        raise McuforgeError(f"samples={n}", hint="give samples=N with N >= 1")
-    data = Path(args["data"]) if args.get("data") else None
-    seed = int(args.get("seed", 0))
+    n = options.samples
+    data = options.data
+    request = request_for(options.target, project.board)
+    samples = sample_inputs(data, m.inputs, n, options.seed, float_input_ranges(m.graph),
+                            source_layout(project.model_path))  # bad data: raise now
+    floats = float_check(project.model_path, m.inputs, m.outputs, data)
     ref = TflmReference(project.model_path)
-    v = Validation(requested=n, outputs=[OutputStats(t.name, t.dtype.name.lower(), tuple(t.shape), t.scale)
-                                         for t in m.outputs])
-    request = run_request(args, project)
+    tally = Tally(requested=n, outputs=[_OutputTally(OutputStats(t.name, t.dtype.name.lower(), tuple(t.shape), t.scale))
+                                        for t in m.outputs])
     strategy = Strategy(project.board, project.firmware_elf, request)
     start = time.monotonic()
     if progress:
         say(f"validating {project.model_path.name} on {project.board.name} against TFLM: {n} samples"
             + (f" from {data}" if data else " (random inputs)"))
-    origin = read_origin(project.model_path)
-    layout = origin.inputs[0] if origin is not None and len(origin.inputs) == 1 else None
-    samples = _primed(sample_inputs(data, m.inputs, n, seed, float_input_ranges(m.graph), layout))  # bad data: raise now
-    floats = float_check(project.model_path, m.inputs, m.outputs, data)
     try:
         with strategy:
             session = strategy.transition(State.RUNNING)
             assert session is not None
             dev = session.device
-            v.unit, v.per_tick = session.unit.name, session.unit.per_tick
+            tally.unit, tally.per_tick = session.unit.name, session.unit.per_tick
             info = dev.info()
             check_identity(info, project.board, m.sha256)
             last = 0.0
             for i, (xs, label) in enumerate(samples):
                 load_inputs(dev, xs)
-                v.counts += dev.infer(1, warmup=False, timeout=infer_timeout(m.macs, 1, request.timeout))
+                tally.counts += dev.infer(1, warmup=False, timeout=infer_timeout(m.macs, 1, request.timeout))
                 got = read_outputs(dev, info, m.outputs)
                 want = ref.run(list(xs))
-                compare(got, want, v, i)
+                compare(got, want, tally, i)
                 if floats is not None:
                     floats.add(i, xs, got)
-                v.samples += 1
+                tally.samples += 1
                 if label is not None:
-                    v.labelled += 1
-                    v.device_correct += int(np.argmax(got[0]) == label)
-                    v.reference_correct += int(np.argmax(want[0]) == label)
+                    tally.labelled += 1
+                    tally.device_correct += int(np.argmax(got[0]) == label)
+                    tally.reference_correct += int(np.argmax(want[0]) == label)
                 now = time.monotonic()
                 if progress and (now - last > 2.0 or i + 1 == n):
-                    say(f"  {i + 1}/{n} samples, {v.mismatches} mismatching")
+                    say(f"  {i + 1}/{n} samples, {tally.mismatches} mismatching")
                     last = now
-    except (McuforgeError, EOFError, OSError) as exc:
-        v.error = failure_of(exc, project.firmware_elf)
-        if strategy.stopped is not None and strategy.stopped.log:
-            from dataclasses import replace
-            v.error = replace(v.error, target_log=strategy.stopped.log)
-    finally:
-        v.seconds = time.monotonic() - start
-        props = {"board": project.board.name, "model": project.model_path.name, "sha256": m.sha256,
-                 "target": strategy.driver.name}
-        result = v.as_dict() | props | {"float_reference": floats.report().as_json() if floats else None}
-        (project.dir / "validate.json").write_text(json.dumps(result, indent=2) + "\n")
-        write_junit(project.dir / "junit.xml", f"mcuforge.{project.board.name}.{m.prefix}", v, v.seconds,
-                    props | {"bit_exact": v.bit_exact})
+    except (McuforgeError, EOFError, OSError, KeyboardInterrupt) as exc:
+        tally.error = failure_of(exc, project.firmware_elf)
+        if strategy.stopped is not None:
+            ended, code, sig = ending(strategy.stopped)
+            tally.error = replace(tally.error, target_log=strategy.stopped.log or tally.error.target_log,
+                                  ended=ended, exit_code=code, signal=sig)
+    v = replace(tally.freeze(time.monotonic() - start, board=project.board.name, model=project.model_path.name,
+                             sha256=m.sha256, target=strategy.driver.name),
+                float_reference=floats.report() if floats is not None else None)
+    save(v, project.dir, f"mcuforge.{project.board.name}.{m.prefix}", tuple(tally.failed_samples))
     return v
 
 
-def validate_and_show(project: Project, args: dict) -> int:
+def validate_and_show(project: Project, options: ValidateOptions) -> int:
     """`scons test`: validate, print the verdict; 0 only when every sample agrees and none is missing."""
-    v = validate(project, args)
+    v = validate(project, options)
     if v.error is not None:
         kv("FAILED", f"{v.error.kind}: {v.error.message}" + (f" (pc in {v.error.location})" if v.error.location else ""))
-    verdict = "bit-exact" if v.bit_exact and v.samples else ("within float tolerance" if v.within_tolerance
-                                                              else "MISMATCH")
+    verdict = "bit-exact" if v.bit_exact else ("within float tolerance" if v.within_tolerance and v.samples
+                                               else "MISMATCH" if not v.within_tolerance else "nothing compared")
     kv("result", f"{verdict}: {v.samples - v.mismatches}/{v.samples} samples agree"
        + (f" ({v.requested - v.samples} not run)" if v.samples < v.requested else "")
        + f", max |diff| {v.max_abs_diff:g}")
@@ -309,10 +389,10 @@ def validate_and_show(project: Project, args: dict) -> int:
     if v.labelled:
         kv("accuracy", f"device {v.device_correct / v.labelled:.3f}, TFLM {v.reference_correct / v.labelled:.3f} "
                        f"on {v.labelled} labelled samples")
-    show_float_report(project.dir / "validate.json")
-    if (project.dir / "run.json").is_file():         # report.md shows the metrics of the last validation
-        from codegen.reports.run_report import write_build_run_report
-        from codegen.run import read_run
-        write_build_run_report(read_run(project.dir / "run.json"), project.dir)
-    kv("wrote", f"{project.dir / 'validate.json'} and junit.xml")
+    show_float_report(project.dir / v.file_name)
+    if v.complete:
+        from codegen.reports.run_report import refresh_report
+        refresh_report(project.dir)  # report.md shows the float metrics of the last validation
+    kept = "" if v.complete else f" (the last complete {FILE} is kept)"
+    kv("wrote", f"{project.dir / v.file_name} and junit.xml{kept}")
     return 0 if v.passed else 1

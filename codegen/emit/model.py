@@ -9,9 +9,9 @@ from pathlib import Path
 from codegen.emit import cgen
 from codegen.emit.render import render, stamp, write_if_changed
 from codegen.ir import DType
-from codegen.lowering import CompiledModel, Storage, tensor_of
-from codegen.ops.base import (F32, KernelCall, Literal, Scratch, Struct, Sym, TensorPtr, TensorPtrs, TensorView,
-                              scratch_key, tensor_id)
+from codegen.lowering import CompiledModel, Storage, StorageKind, tensor_of
+from codegen.ops.base import (F32, Copies, KernelCall, KeyPtr, Literal, Scratch, Struct, Sym, TensorPtr, TensorPtrs,
+                              TensorView, scratch_key, tensor_id)
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class _Formatter:
         self.m = model
         self.p = model.prefix
         self.pointer_arrays: list[dict] = []
+        self.copy_tables: list[dict] = []
 
     def sym(self, name: str) -> str:
         return cgen.prefixed(self.p, name)
@@ -74,9 +75,22 @@ class _Formatter:
             return name
         if isinstance(v, Scratch):
             st = self.m.storage[scratch_key(sg, op_index, v.name)]
-            if st.kind == "arena":
+            if st.kind == StorageKind.ARENA:
                 return f"({v.ctype} *)({self.p}_arena + {st.offset})"
             return f"({v.ctype} *){self.sym(st.symbol)}"
+        if isinstance(v, KeyPtr):
+            return self.ptr(v.key[0], v.key[1], v.const)
+        if isinstance(v, Copies):
+            if not v.pairs:
+                return "NULL"
+            name = self.sym(v.name)
+            rows = []
+            for dst, src in v.pairs:
+                nbytes = tensor_of(self.m, dst).nbytes
+                rows.append(f"{{{self.ptr(dst[0], dst[1], False)}, {self.ptr(src[0], src[1], True)}, "
+                            f"{nbytes}u}}")
+            self.copy_tables.append({"symbol": name, "rows": rows})
+            return name
         if isinstance(v, Literal):
             return v.text
         if isinstance(v, Struct):
@@ -93,7 +107,7 @@ class _Formatter:
         if c.params_type:
             args.insert(0, "&" + symbol)
         return {"function": cgen.ident(c.function), "params_type": c.params_type, "symbol": symbol,
-                "fields": fields, "args": args, "comment": c.comment}
+                "fields": fields, "args": args, "comment": c.comment, "stops": c.stops}
 
 
 def _io(m: CompiledModel, f: _Formatter, which: str) -> list[dict]:
@@ -130,6 +144,7 @@ def context(model: CompiledModel, arena_section: str = "") -> dict:
         "arena_bytes": max(model.arena_bytes, 16), "macs": model.macs,
         "steps": steps, "subgraphs": subs, "arrays": arrays,
         "pointer_arrays": f.pointer_arrays,
+        "copy_tables": f.copy_tables,
         "variables": [{"symbol": f.sym(v.symbol), "bytes": v.nbytes, "fill": v.fill, "on_reset": v.on_reset}
                       for v in model.variables],
         "inputs": _io(model, f, "input"), "outputs": _io(model, f, "output"),

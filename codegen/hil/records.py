@@ -68,8 +68,8 @@ class CountUnit:
 class Stopped:
     """How a target ended."""
 
-    how: str                 # "exited" (asked to, and did), "killed", "closed" (left running, e.g. attach)
-    exit_code: int | None
+    how: str                 # "exited" (on its own or asked to), "killed" (by a signal), "closed" (left running, e.g. attach)
+    exit_code: int | None    # the process's status; negative: the number of the signal that ended it
     log: str = ""            # the tail of the emulator's or host process's output
 
 

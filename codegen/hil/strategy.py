@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import signal
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -57,6 +58,20 @@ class Transition:
     target: State
     seconds: float
     note: str
+
+
+def ended(stopped: Stopped) -> str:
+    """How a target ended, in words: "exited with status 0", "killed by SIGKILL", "closed" (an attached
+    target: left running)."""
+    code = stopped.exit_code
+    if code is None:
+        return stopped.how
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exited with status {code}"
 
 
 def path(source: State, target: State) -> list[State]:
@@ -101,7 +116,7 @@ class Strategy:
     def _stop(self) -> str:
         assert self.session is not None
         self.stopped = self.driver.stop(self.session, clean=self._clean)
-        return f"{self.stopped.how}" + ("" if self.stopped.exit_code is None else f" (exit {self.stopped.exit_code})")
+        return ended(self.stopped)
 
     # --- public ----------------------------------------------------------------------------------
     def transition(self, target: State) -> Session | None:

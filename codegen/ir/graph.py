@@ -52,6 +52,8 @@ class Tensor:
     data: np.ndarray | None = None  # constant contents, read-only, already shaped
     is_variable: bool = False
     shape_signature: tuple[int, ...] | None = None
+    # a constant stored sparse (TFLite sparsity parameters), described; its data is then None
+    sparsity: str | None = None
 
     @property
     def is_const(self) -> bool:

@@ -70,6 +70,42 @@ class TensorPtrs:
     const: bool = True
 
 
+TensorKey = tuple[int, int]  # (subgraph index, tensor index)
+
+
+@dataclass(frozen=True)
+class Copies:
+    """A constant table of tensor-to-tensor copies (``mf_copy[]``: destination, source, bytes) between
+    tensors of any subgraphs: how control flow passes values into and out of the subgraphs it runs."""
+
+    name: str
+    pairs: tuple[tuple[TensorKey, TensorKey], ...]  # (destination, source)
+
+
+@dataclass(frozen=True)
+class KeyPtr:
+    """The address of a tensor of any subgraph (control flow reading a subgraph's result); unlike a
+    :class:`TensorPtr` it does not count as touched by the call: the operator's flow places it."""
+
+    key: TensorKey
+    const: bool = True
+
+
+@dataclass(frozen=True)
+class Scratch:
+    """Arena bytes a call works in while it runs (TFLM's scratch buffers): planned like a tensor that
+    lives exactly during this call; the kernel sees a ``ctype *`` to ``nbytes`` bytes (16-aligned)."""
+
+    name: str
+    nbytes: int
+    ctype: str = "int16_t"
+
+
+def scratch_key(subgraph: int, op_index: int, name: str) -> tuple[str, int, int, str]:
+    """The planner's key for a call's :class:`Scratch` buffer (tensor keys are (subgraph, tensor))."""
+    return ("scratch", subgraph, op_index, name)
+
+
 @dataclass(frozen=True)
 class Literal:
     """A C expression given verbatim (an enumerator, ``NULL``)."""
@@ -101,22 +137,7 @@ class Struct:
     fields: tuple[tuple[str, "CValue"], ...]
 
 
-@dataclass(frozen=True)
-class Scratch:
-    """Arena bytes a call works in while it runs (TFLM's scratch buffers): planned like a tensor that
-    lives exactly during this call; the kernel sees a ``ctype *`` to ``nbytes`` bytes (16-aligned)."""
-
-    name: str
-    nbytes: int
-    ctype: str = "int16_t"
-
-
-def scratch_key(subgraph: int, op_index: int, name: str) -> tuple[str, int, int, str]:
-    """The planner's key for a call's :class:`Scratch` buffer (tensor keys are (subgraph, tensor))."""
-    return ("scratch", subgraph, op_index, name)
-
-
-CValue = Union[int, F32, Sym, TensorPtr, TensorPtrs, Scratch, Literal, Struct, tuple]
+CValue = Union[int, F32, Sym, TensorPtr, TensorPtrs, Copies, KeyPtr, Scratch, Literal, Struct, tuple]
 
 
 class ArrayKind(enum.StrEnum):
@@ -171,6 +192,8 @@ class KernelCall:
     # the DSP code paths of its kernel this call takes: a build compiles only the paths its calls name
     # (nn.h, MF_DSP_SELECT: -DMF_DSP_WITH_<path>)
     dsp_paths: tuple[str, ...] = ()
+    # the kernel returns int: nonzero stops this invoke here (TFLM's kTfLiteAbort: CIRCULAR_BUFFER)
+    stops: bool = False
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -203,6 +226,34 @@ class Lowered:
 
     calls: tuple[KernelCall, ...] = ()
     aliases: tuple[Alias, ...] = ()
+
+
+# --- how an operator runs other subgraphs (CALL_ONCE, IF, WHILE), for the arena planner ------------
+
+@dataclass(frozen=True)
+class Touch:
+    """The operator's own code reads or writes these tensors (of any subgraph) at this point of its run."""
+
+    keys: tuple[TensorKey, ...]
+
+
+@dataclass(frozen=True)
+class Invoke:
+    """The operator runs subgraph ``subgraph`` (its operators, in order) at this point."""
+
+    subgraph: int
+
+
+@dataclass(frozen=True)
+class Loop:
+    """``items`` run repeatedly. ``carried`` tensors hold values from one iteration to the next, so they
+    stay alive over the whole loop; everything else a subgraph computes lives within one iteration."""
+
+    items: tuple["FlowItem", ...]
+    carried: tuple[TensorKey, ...] = ()
+
+
+FlowItem = Union[Touch, Invoke, Loop]
 
 
 # --- the handler interface ----------------------------------------------------------------------
@@ -255,6 +306,9 @@ class OpHandler:
     # constant; those are passed as None.
     fold_shapes: bool = False
     types: tuple[DType, ...] = field(default=())  # activation types supported, for `inspect`
-    # subgraphs this operator runs (CALL_ONCE, control flow), inlined into the schedule for planning
-    calls: Callable[[Operator], tuple[int, ...]] = lambda op: ()
+    # checks that need the whole model (control flow: the subgraphs an operator runs), as ``check``
+    check_model: Callable[[Graph, Subgraph, Operator], list[str]] | None = None
+    # how this operator runs other subgraphs (CALL_ONCE, IF, WHILE): its run as the arena planner
+    # sees it, after the operator's own kernel call has touched that call's tensors; None: it runs none
+    flow: Callable[[Graph, Subgraph, Operator], tuple[FlowItem, ...]] | None = None
 

@@ -1,4 +1,6 @@
-"""MEAN: int8, int16 (int16x8 models) and float32, over any subset of axes, keep_dims or not.
+"""MEAN: int8, int16 (int16x8 models) and float32, over any subset of axes, keep_dims or not; and
+the reduction geometry every reducing handler shares (reduce.py: REDUCE_MAX, REDUCE_MIN, SUM,
+REDUCE_ALL).
 
 Integer types follow TFLM's QuantizedMeanOrSum, which the installed TFLM uses even when input and
 output quantisation are equal (older TFLM divided the raw sum with truncation there; measured: it
@@ -12,17 +14,19 @@ special case adds in the same order, so one kernel covers both.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 from codegen.ir import DType, Operator, Subgraph, Tensor
-from codegen.ops.base import KernelCall, LowerContext, Lowered, OpHandler
+from codegen.ops.base import CValue, KernelCall, LowerContext, Lowered, OpHandler, Struct
 from codegen.ops.common import require_const, require_quant
 from codegen.ops.movement import MAX_DIMS, const_ints, fits_int32, merge_walk, padded, prod, row_major_strides
 from codegen.ops.registry import register
 from codegen.quant.multiplier import quantize_multiplier
 
 
-def _axes(sg: Subgraph, op: Operator) -> list[int]:
+def reduction_axes(sg: Subgraph, op: Operator) -> list[int]:
+    """The reduced axes (input 1), normalised and without duplicates, in TFLM's ResolveAxis order."""
     rank = len(sg.tensors[op.inputs[0]].shape)
     out: list[int] = []
     for a in const_ints(sg.tensors[op.inputs[1]]):
@@ -34,40 +38,66 @@ def _axes(sg: Subgraph, op: Operator) -> list[int]:
     return out
 
 
-def _expected_shape(inp: Tensor, axes: list[int], keep_dims: bool) -> tuple[int, ...]:
+def reduced_shape(inp: Tensor, axes: list[int], keep_dims: bool) -> tuple[int, ...]:
     if keep_dims:
         return tuple(1 if k in axes else d for k, d in enumerate(inp.shape))
     return tuple(d for k, d in enumerate(inp.shape) if k not in axes)
 
 
-def check(sg: Subgraph, op: Operator) -> list[str]:
+def check_reduction(sg: Subgraph, op: Operator, types: tuple[DType, ...], why: str = "") -> list[str]:
+    """Every reason a reduction (input 0 data, input 1 constant int32 axes, output 0 of the input's
+    type) over `types` cannot be generated; `why` completes the message for another type."""
+    if len(op.inputs) != 2 or len(op.outputs) != 1:
+        return [f"{len(op.inputs)} inputs and {len(op.outputs)} outputs (expected 2 and 1)"]
     inp, axis_t, out = sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]], sg.tensors[op.outputs[0]]
-    if inp.dtype not in _LOWER:
-        return [f"type {inp.dtype.name.lower()} (supported: float32, int8, int16)"]
+    if inp.dtype not in types:
+        names = ", ".join(d.name.lower() for d in types)
+        return [f"type {inp.dtype.name.lower()} (supported: {names}{why})"]
     problems = require_const(axis_t, "axis")
     if axis_t.dtype != DType.INT32:
         problems.append(f"axis of type {axis_t.dtype.name.lower()} (TFLM requires int32)")
     if out.dtype != inp.dtype:
         problems.append(f"output type {out.dtype.name.lower()} differs from the input's")
-    if inp.dtype != DType.FLOAT32:
-        problems += require_quant(inp, out)
     if problems:
         return problems
     try:
-        axes = _axes(sg, op)
+        axes = reduction_axes(sg, op)
     except ValueError as e:
         return [str(e)]
     if len(inp.shape) > MAX_DIMS:
         problems.append(f"input of rank {len(inp.shape)} (at most {MAX_DIMS})")
-    want = _expected_shape(inp, axes, bool(op.opt("keepDims", False)))
+    if inp.elements == 0:
+        problems.append("empty input")
+    want = reduced_shape(inp, axes, bool(op.opt("keepDims", False)))
     if prod(want) != out.elements:
         problems.append(f"output {out.describe()} does not match the reduction to {list(want)}")
-    if inp.dtype != DType.FLOAT32 and not fits_int32(inp.quant.zp * prod(inp.shape[a] for a in axes)):
-        problems.append("too many elements per mean for 32-bit sums")
     return problems
 
 
-def _walks(inp: Tensor, axes: list[int]) -> tuple[tuple, int]:
+@dataclass(frozen=True)
+class ReduceWalk:
+    """``mf_reduce_walk`` (nn.h): the kept dimensions as the output walk, the reduced ones as the
+    inner walk (both merged where contiguous), and n, the number of elements per output."""
+
+    out_count: tuple[int, ...]
+    out_stride: tuple[int, ...]
+    red_count: tuple[int, ...]
+    red_stride: tuple[int, ...]
+    n: int
+
+    def fields(self) -> tuple[tuple[str, CValue], ...]:
+        """The fields of ``mf_reduce_walk``, for a call whose params struct is the walk itself."""
+        return (("out_rank", len(self.out_count)), ("out_count", padded(list(self.out_count), MAX_DIMS)),
+                ("out_stride", padded(list(self.out_stride), MAX_DIMS)), ("red_rank", len(self.red_count)),
+                ("red_count", padded(list(self.red_count), MAX_DIMS)),
+                ("red_stride", padded(list(self.red_stride), MAX_DIMS)))
+
+    def c_value(self) -> Struct:
+        """An ``mf_reduce_walk`` member's value."""
+        return Struct(self.fields())
+
+
+def reduce_walk(inp: Tensor, axes: list[int]) -> ReduceWalk:
     strides = row_major_strides(inp.shape)
     keep = [k for k in range(len(inp.shape)) if k not in axes]
     red = sorted(axes)
@@ -75,10 +105,7 @@ def _walks(inp: Tensor, axes: list[int]) -> tuple[tuple, int]:
     rc, rs = merge_walk([inp.shape[k] for k in red], [strides[k] for k in red])
     if not oc:
         oc, os_ = [1], [0]
-    n = prod(inp.shape[k] for k in red)
-    return (("out_rank", len(oc)), ("out_count", padded(oc, MAX_DIMS)), ("out_stride", padded(os_, MAX_DIMS)),
-            ("red_rank", len(rc)), ("red_count", padded(rc, MAX_DIMS)), ("red_stride", padded(rs, MAX_DIMS)),
-            ("n", n)), n
+    return ReduceWalk(tuple(oc), tuple(os_), tuple(rc), tuple(rs), prod(inp.shape[k] for k in red))
 
 
 def mean_scaling(in_scale: float, out_scale: float, n: int) -> tuple[int, int]:
@@ -86,6 +113,19 @@ def mean_scaling(in_scale: float, out_scale: float, n: int) -> tuple[int, int]:
     mult, shift = quantize_multiplier(in_scale / out_scale)
     s = min(n.bit_length() - 1, 32, 31 + shift)
     return (mult << s) // n, shift - s
+
+
+def check(sg: Subgraph, op: Operator) -> list[str]:
+    problems = check_reduction(sg, op, tuple(_LOWER))
+    if problems:
+        return problems
+    inp, out = sg.tensors[op.inputs[0]], sg.tensors[op.outputs[0]]
+    if inp.dtype != DType.FLOAT32:
+        problems += require_quant(inp, out)
+        n = prod(inp.shape[a] for a in reduction_axes(sg, op))
+        if inp.quant is not None and not fits_int32(inp.quant.zp * n):
+            problems.append("too many elements per mean for 32-bit sums")
+    return problems
 
 
 def _quant_params(inp: Tensor, out: Tensor, n: int) -> tuple:
@@ -108,12 +148,13 @@ _LOWER: dict[DType, tuple[str, Callable[[Tensor, Tensor, int], tuple]]] = {
 def lower(ctx: LowerContext) -> Lowered:
     sg, op = ctx.subgraph, ctx.op
     inp, out = ctx.t(op.inputs[0]), ctx.output()
-    axes = _axes(sg, op)
-    walk, n = _walks(inp, axes)
+    axes = reduction_axes(sg, op)
+    walk = reduce_walk(inp, axes)
     function, quant = _LOWER[inp.dtype]
-    call = KernelCall(function=function, params_type="mf_mean_params", params=walk + quant(inp, out, n),
+    call = KernelCall(function=function, params_type="mf_mean_params",
+                      params=(("walk", walk.c_value()), ("n", walk.n)) + quant(inp, out, walk.n),
                       inputs=(op.inputs[0],), outputs=(op.outputs[0],),
-                      comment=f"axes {axes}, {n} per mean")
+                      comment=f"axes {axes}, {walk.n} per mean")
     return Lowered(calls=(call,))
 
 

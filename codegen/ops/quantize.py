@@ -135,6 +135,6 @@ def _dispatch(table: dict[tuple[DType, DType], Lower]) -> Lower:
 
 
 register(OpHandler(opcode="QUANTIZE", check=_check(QUANTIZE, "QUANTIZE"), lower=_dispatch(QUANTIZE),
-                   types=(DType.FLOAT32, DType.INT8, DType.UINT8, DType.INT16)))
+                   types=(DType.FLOAT32, DType.INT8, DType.UINT8, DType.INT16, DType.INT32)))
 register(OpHandler(opcode="DEQUANTIZE", check=_check(DEQUANTIZE, "DEQUANTIZE"), lower=_dispatch(DEQUANTIZE),
                    types=(DType.INT8, DType.UINT8, DType.INT16)))

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from codegen.errors import McuforgeError
 from codegen.ir import DType, Graph, Operator, Subgraph
-from codegen.ops.base import KernelCall, LowerContext, Lowered, OpHandler, State, Sym
+from codegen.ops.base import Invoke, KernelCall, LowerContext, Lowered, OpHandler, State, Sym
 from codegen.ops.movement import Rows, copy_rows_call
 from codegen.ops.registry import register
 
@@ -156,4 +156,4 @@ register(OpHandler(opcode="VAR_HANDLE", check=check_none, lower=lower_handle))
 register(OpHandler(opcode="READ_VARIABLE", check=check_read, lower=lower_read))
 register(OpHandler(opcode="ASSIGN_VARIABLE", check=check_assign, lower=lower_assign))
 register(OpHandler(opcode="CALL_ONCE", check=check_call_once, lower=lower_call_once,
-                   calls=lambda op: (_init_subgraph(op),)))
+                   flow=lambda graph, sg, op: (Invoke(_init_subgraph(op)),)))

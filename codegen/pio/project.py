@@ -15,7 +15,8 @@ from codegen.fit import FitEstimate, check_fit, estimate_fit
 from codegen.generate import GenerateOptions, compile_model
 from codegen.lowering import CompiledModel, prefix_from
 from codegen.hil.flash import FlashFiles, upload_command
-from codegen.kernels import KernelVariant, generator_target, kernel_choice, kernel_sources, variant_for
+from codegen.kernels import KernelVariant, generator_target, kernel_sources, variant_for
+from codegen.options import BuildOptions
 from codegen.pio.core import core, require_cross_compiler
 from codegen.resources import FIRMWARE_DIR, PIO_PLATFORM_DIR, build_root
 from codegen.version import __version__
@@ -23,29 +24,6 @@ from codegen.version import __version__
 FIRMWARE = FIRMWARE_DIR
 BUILD_ROOT = build_root()
 COMMON_CFLAGS = ("-std=c99", "-Wall", "-Wextra", "-Werror", "-ffunction-sections", "-fdata-sections")
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    int8_io: bool = False
-    opt: str = "-O2"
-    kernels: KernelVariant | None = None  # None: the core's default variant (codegen.kernels)
-    stack_size: int = 4096
-    prefix: str | None = None
-
-    def __post_init__(self) -> None:
-        if isinstance(self.kernels, str) and not isinstance(self.kernels, KernelVariant):  # "auto", "dsp", ...
-            object.__setattr__(self, "kernels", kernel_choice(self.kernels))
-
-    def variant_suffix(self) -> str:
-        parts = []
-        if self.int8_io:
-            parts.append("int8io")
-        if self.kernels is not None:
-            parts.append(self.kernels.value)
-        if self.opt != "-O2":
-            parts.append(self.opt.lstrip("-"))
-        return ("-" + "-".join(parts)) if parts else ""
 
 
 @dataclass(frozen=True)

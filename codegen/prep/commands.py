@@ -15,6 +15,7 @@ from codegen.origin import origin_file
 from codegen.term import kb, kv, say
 
 if TYPE_CHECKING:
+    from codegen.options import CompareJob
     from codegen.origin import Origin
     from codegen.prep.compare import Comparison
     from codegen.prep.quantize import Quantized
@@ -35,6 +36,8 @@ def _shape_arg(text: str) -> tuple[int, ...]:
 
 
 def quantize_args(p: argparse.ArgumentParser) -> None:
+    from codegen.options.arguments import count_arg
+    from codegen.options.command_line import MAX_SAMPLES
     from codegen.prep.quantize import IO_TYPES
     p.add_argument("model", type=Path, help=".keras or .h5 file, a SavedModel directory, a float .onnx, or a "
                                             "torch.export .pt2 (with the torch extra)")
@@ -44,7 +47,7 @@ def quantize_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--int16x8", action="store_true", help="int16 activations, int8 weights (default: int8)")
     p.add_argument("--io", choices=IO_TYPES, default=None,
                    help="model input/output type (default: the activations' integer type; uint8 goes with int8)")
-    p.add_argument("--samples", type=int, default=500, help="use at most N representative samples (500)")
+    p.add_argument("--samples", type=count_arg(MAX_SAMPLES), default=500, help="use at most N representative samples (500)")
     p.add_argument("--input-shape", type=_shape_arg, default=None,
                    help="fix dynamic input dimensions, batch first, in the model's own layout: 1,49,40")
     p.add_argument("--signature", default=None, help="SavedModel signature key (default: serving_default)")
@@ -254,44 +257,39 @@ def quantize_run(a: argparse.Namespace) -> int:
 
 # --- compare -----------------------------------------------------------------------------------------------
 
-RUN_KEYS = ("target", "port", "baud", "flash", "timeout", "hwmap")
-
-
 def compare_args(p: argparse.ArgumentParser) -> None:
+    from codegen.options.arguments import count_arg, table_arg
+    from codegen.options.command_line import MAX_N, MAX_SAMPLES
     p.add_argument("variants", nargs="+", metavar="VARIANT",
                    help="a .tflite, or NAME=PATH; append :int8io to build that variant with int8 model I/O")
     p.add_argument("--board", default="stm32l475", help="the board to build for and run on (stm32l475)")
     p.add_argument("--data", type=Path, required=True,
                    help="evaluation data: .npz with float inputs x (or x_float) and labels y")
-    p.add_argument("--samples", type=int, default=100, help="evaluation samples per variant (100)")
-    p.add_argument("-n", type=int, default=10, help="timed inferences for the latency (10)")
+    p.add_argument("--samples", type=count_arg(MAX_SAMPLES), default=100, help="evaluation samples per variant (100)")
+    p.add_argument("-n", type=count_arg(MAX_N), default=10, help="timed inferences for the latency (10)")
     p.add_argument("-o", "--out", type=Path, default=None, help="output directory (build/compare/<board>)")
     p.add_argument("--baseline", default=None, help="the variant ratios refer to (default: the first)")
     p.add_argument("--title", default="", help="title of the table and plots")
-    p.add_argument("--kernels", choices=("auto", "reference", "dsp"), default="auto")
+    p.add_argument("--kernels", type=table_arg("kernels"), default=None, metavar="auto|reference|dsp",
+                   help="kernel variant (default: auto, the core's)")
     p.add_argument("--run", action="append", default=[], metavar="KEY=VALUE",
-                   help="run options as for scons: target=, port=, baud=, flash=, timeout=, hwmap=")
+                   help="run options as for scons: target=, port=, baud=, flash=, upload=, timeout=, hwmap=")
     p.add_argument("--json", action="store_true", help="print compare.json instead of the table")
 
 
 def compare_run(a: argparse.Namespace) -> int:
-    from codegen.pio.project import BUILD_ROOT
-    from codegen.prep.compare import CompareOptions, compare_variants, parse_variant
-    run_args = []
+    from codegen.options import CompareJob, CompareOptions, VariantSpec
+    from codegen.options.command_line import target_options
+    pairs = []
     for item in a.run:
         k, sep, v = item.partition("=")
-        if not sep or k not in RUN_KEYS:
-            raise McuforgeError(f"--run {item}: expected KEY=VALUE with KEY one of {', '.join(RUN_KEYS)}",
-                                hint="e.g. --run target=emulator or --run port=/dev/ttyACM0")
-        run_args.append((k, v))
-    if a.samples < 1 or a.n < 1:
-        raise McuforgeError(f"--samples {a.samples} -n {a.n}", hint="both at least 1")
-    specs = [parse_variant(v) for v in a.variants]
-    out = a.out or BUILD_ROOT / "compare" / a.board
-    options = CompareOptions(board=a.board, samples=a.samples, n=a.n, kernels=a.kernels, baseline=a.baseline,
-                             title=a.title, run_args=tuple(run_args))
-    return show_comparison(compare_variants(specs, a.data, out, options,
-                                            progress=None if a.json else say), as_json=a.json)
+        if not sep:
+            raise McuforgeError(f"--run {item}: expected KEY=VALUE", hint="e.g. --run target=emulator")
+        pairs.append((k, v))
+    job = CompareJob(variants=tuple(VariantSpec.parse(v) for v in a.variants), data=a.data, out=a.out,
+                     options=CompareOptions(board=a.board, samples=a.samples, n=a.n, kernels=a.kernels,
+                                            baseline=a.baseline, title=a.title, target=target_options(pairs)))
+    return run_compare(job, None, as_json=a.json)
 
 
 def show_comparison(c: Comparison, as_json: bool = False) -> int:
@@ -315,18 +313,11 @@ def show_comparison(c: Comparison, as_json: bool = False) -> int:
     return 0 if c.ok else 1
 
 
-def compare_from_args(board: str, args: dict) -> int:
-    """`scons compare variants=A.tflite,B.tflite data=EVAL.npz [samples=100 n=10 out=DIR baseline=NAME]`
-    (run options target=, port=, ... as for `scons run`)."""
+def run_compare(job: CompareJob, build_root: Path | None, as_json: bool = False) -> int:
+    """`compare` from either front door: the variants built under `build_root` (default: build/),
+    output in job.out (default: <build_root>/compare/<board>)."""
     from codegen.pio.project import BUILD_ROOT
-    from codegen.prep.compare import CompareOptions, compare_variants, parse_variant
-    if not args.get("variants") or not args.get("data"):
-        raise McuforgeError("scons compare needs variants= and data=",
-                            hint="scons compare variants=f32=m_f32.tflite,int8=m_int8.tflite data=test.npz")
-    specs = [parse_variant(v) for v in str(args["variants"]).split(",") if v]
-    options = CompareOptions(board=board, samples=int(args.get("samples", 100)), n=int(args.get("n", 10)),
-                             kernels=args.get("kernels", "auto"), baseline=args.get("baseline"),
-                             title=args.get("title", ""),
-                             run_args=tuple((k, str(args[k])) for k in RUN_KEYS if k in args))
-    out = Path(args["out"]) if args.get("out") else BUILD_ROOT / "compare" / board
-    return show_comparison(compare_variants(specs, Path(args["data"]), out, options, progress=say))
+    from codegen.prep.compare import compare_variants
+    out = job.out or (build_root or BUILD_ROOT) / "compare" / job.options.board
+    return show_comparison(compare_variants(job.variants, job.data, out, job.options,
+                                            progress=None if as_json else say), as_json=as_json)

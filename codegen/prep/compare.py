@@ -7,7 +7,7 @@ Per variant, the same machinery as ``scons run`` and ``scons test``:
 1. :func:`codegen.pio.project.write_project` + :func:`codegen.pio.runner.build` +
    :func:`codegen.report.write_report` -> ``report.json`` (flash, RAM, arena, MACs);
 2. :func:`codegen.run.run_firmware` on the first evaluation sample, ``n`` timed inferences ->
-   ``run.json`` and the run's ``report.md`` (:mod:`codegen.reports.run_report`);
+   ``run.json`` and the run's ``report.md`` (:func:`codegen.reports.run_report.save_run`);
 3. :func:`codegen.validate.validate` over the evaluation samples -> ``validate.json`` (outputs vs
    TFLM, top-1 accuracy on the device and in TFLM);
 4. :func:`codegen.reports.compare.variant_from_build` reads the three back.
@@ -31,27 +31,10 @@ from typing import Callable, Sequence
 import numpy as np
 
 from codegen.errors import McuforgeError
+from codegen.options import CompareOptions, VariantSpec
 from codegen.prep.data import load_samples
 from codegen.reports.compare import ComparisonFiles, Variant
 from codegen.term import kb
-
-
-@dataclass(frozen=True)
-class VariantSpec:
-    name: str
-    model: Path
-    int8_io: bool = False
-
-
-@dataclass(frozen=True)
-class CompareOptions:
-    board: str = "stm32l475"
-    samples: int = 100                  # evaluation samples validated per variant
-    n: int = 10                         # timed inferences in the latency run
-    kernels: str = "auto"
-    baseline: str | None = None         # the variant ratios refer to (default: the first)
-    title: str = ""
-    run_args: tuple[tuple[str, str], ...] = ()   # target=, port=, baud=, flash=, timeout=, hwmap=
 
 
 @dataclass(frozen=True)
@@ -85,16 +68,6 @@ class Comparison:
         return all(r.failure is None for r in self.runs) and self.files is not None
 
 
-def parse_variant(text: str) -> VariantSpec:
-    """``PATH`` or ``NAME=PATH``, optionally with ``:int8io`` after the path."""
-    int8_io = text.endswith(":int8io")
-    if int8_io:
-        text = text[: -len(":int8io")]
-    name, sep, path = text.partition("=")
-    p = Path(path if sep else text)
-    return VariantSpec(name=name if sep else p.stem, model=p, int8_io=int8_io)
-
-
 def eval_set(data: Path, out_dir: Path, limit: int) -> tuple[Path, int]:
     """The evaluation samples every variant gets, as float inputs: ``out_dir/eval.npz``."""
     s = load_samples(data, "--data")
@@ -126,60 +99,50 @@ def weight_stats(model: Path, firmware_bin: Path | None) -> WeightStats:
                        tflite_deflated=st.deflated_bytes, firmware_deflated=fw)
 
 
-def _memory(project_dir: Path):
-    from codegen.run import Memory
-    rep = json.loads((project_dir / "report.json").read_text())
-    return Memory(**{k: rep.get(k) for k in Memory.__dataclass_fields__})
-
-
 def measure(spec: VariantSpec, options: CompareOptions, eval_path: Path, samples: int, root: Path,
             say: Callable[[str], None]) -> VariantRun:
     """Build, run and validate one variant; a failure is recorded, not raised."""
     from codegen.boards import load_board
-    from codegen.cli_show import run_request
-    from codegen.pio.project import BuildOptions, write_project
+    from codegen.options import BuildOptions, ValidateOptions
+    from codegen.pio.project import write_project
     from codegen.pio.runner import build
     from codegen.report import write_report
     from codegen.reports.compare import variant_from_build
-    from codegen.reports.run_report import write_build_run_report
-    from codegen.run import InputSource, RunFailed, layers_of, run_firmware, write_run
+    from codegen.reports.run_report import save_run
+    from codegen.inputs import source_layout
+    from codegen.run import InputSource, RunFailed, layers_of, request_for, run_firmware
     from codegen.validate import sample_inputs, validate
 
     if not spec.model.is_file():
         return VariantRun(spec, None, None, None, failure=f"model file not found: {spec.model}")
     board = load_board(options.board)
     out = root / options.board / spec.name
-    args = dict(options.run_args)
     try:
         say(f"  {spec.name}: generate and build for {board.name}")
         project = write_project(board, spec.model, out, BuildOptions(int8_io=spec.int8_io, kernels=options.kernels))
         arts = build(project)
-        write_report(project, arts.elf)
+        rep = write_report(project, arts.elf)
+        xs, label = next(sample_inputs(eval_path, project.compiled.inputs, 1, 0, {}, source_layout(spec.model)))
     except McuforgeError as exc:
         return VariantRun(spec, out, None, weight_stats(spec.model, None), failure=exc.message)
     m = project.compiled
     weights = weight_stats(spec.model, arts.bin)
     failure = None
-    from codegen.origin import read_origin
-    origin = read_origin(spec.model)
-    layout = origin.inputs[0] if origin is not None and len(origin.inputs) == 1 else None
-    xs, label = next(sample_inputs(eval_path, m.inputs, 1, 0, {}, layout))
     say(f"  {spec.name}: run ({options.n} timed inferences) and validate {samples} samples against TFLM")
     try:
         res = run_firmware(board, project.firmware_elf, m.sha256, m.inputs, m.outputs,
                            InputSource(xs, f"{eval_path.name} sample #0", label), n=options.n, macs=m.macs,
-                           request=run_request(args, project), layers=layers_of(m), model=spec.model.name)
+                           request=request_for(options.target, board), layers=layers_of(m), model=spec.model.name)
     except RunFailed as exc:
         res, failure = exc.result, exc.message
-    res = replace(res, memory=_memory(project.dir))
-    write_run(res, project.dir / "run.json")
     if failure is None:
-        v = validate(project, args | {"samples": str(samples), "data": str(eval_path)}, progress=False)
+        v = validate(project, ValidateOptions(target=options.target, samples=samples, data=eval_path),
+                     progress=False)
         if v.error is not None:
             failure = f"validation: {v.error.kind}: {v.error.message}"
         elif not v.passed:
             failure = f"validation: {v.mismatches}/{v.samples} samples differ from TFLM (see validate.json)"
-    write_build_run_report(res, project.dir)        # after validate: report.md shows its float-model metrics
+    save_run(replace(res, memory=rep.memory()), project.dir)  # after validate: report.md shows its float metrics
     return VariantRun(spec, project.dir, variant_from_build(project.dir, spec.name), weights, failure)
 
 
@@ -190,11 +153,10 @@ def first_line(text: str | None) -> str:
 
 def float_report_of(r: VariantRun):
     """The variant's validate.json float_reference section (None: none)."""
-    from codegen.floatref import FloatReport
-    if r.project_dir is None or not (r.project_dir / "validate.json").is_file():
+    from codegen.validate import FILE, read_validation
+    if r.project_dir is None or not (r.project_dir / FILE).is_file():
         return None
-    d = json.loads((r.project_dir / "validate.json").read_text()).get("float_reference")
-    return FloatReport.from_json(d) if d else None
+    return read_validation(r.project_dir / FILE).float_reference
 
 
 def _float_json(r: VariantRun) -> dict | None:

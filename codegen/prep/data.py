@@ -35,7 +35,7 @@ class Samples:
         return int(self.x.shape[0])
 
 
-def _load_array(path: Path, role: str) -> np.ndarray | dict[str, np.ndarray]:
+def load_array(path: Path, role: str) -> np.ndarray | dict[str, np.ndarray]:
     with open(path, "rb") as f:
         head = f.read(6)
     if not (head.startswith(b"\x93NUMPY") or head.startswith(b"PK\x03\x04")):
@@ -67,7 +67,7 @@ def load_samples(path: Path | str, role: str = "--data") -> Samples:
                                 hint="put one sample per .npy file in the directory, or give a .npz with x")
         arrays = []
         for f in files:
-            a = _load_array(f, role)
+            a = load_array(f, role)
             assert isinstance(a, np.ndarray)
             arrays.append(a)
         shapes = {a.shape for a in arrays}
@@ -85,7 +85,7 @@ def load_samples(path: Path | str, role: str = "--data") -> Samples:
     if p.suffix not in (".npz", ".npy"):
         raise McuforgeError(f"{role} {p}: expected a .npz or .npy file (or a directory of .npy files)",
                             hint="save the samples with numpy: np.savez(path, x=x, y=y)")
-    got = _load_array(p, role)
+    got = load_array(p, role)
     if isinstance(got, np.ndarray):
         return Samples(x=got, y=None, source=p.name)
     if "x" in got:

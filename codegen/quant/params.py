@@ -38,15 +38,6 @@ def activation_range_quantized(activation: str, out: Quant, dtype: DType) -> tup
     raise ValueError(f"fused activation {activation} is not supported")
 
 
-def activation_range_float(activation: str) -> tuple[float, float]:
-    inf = float("inf")
-    table = {"NONE": (-inf, inf), "RELU": (0.0, inf), "RELU6": (0.0, 6.0), "RELU_N1_TO_1": (-1.0, 1.0)}
-    try:
-        return table[activation]
-    except KeyError:
-        raise ValueError(f"fused activation {activation} is not supported") from None
-
-
 @dataclass(frozen=True)
 class ChannelScaling:
     """Per-output-channel fixed-point scaling: out = MBQM(acc, mult[c], shift[c])."""

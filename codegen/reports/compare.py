@@ -11,7 +11,8 @@ API (frozen dataclasses in, files out)::
         `reference_accuracy` TFLM's on the same samples; None where unknown.
 
     variant_from_build(project_dir, name=None) -> Variant
-        reads build/<board>/<model-variant>/report.json, and run.json / validate.json when present.
+        reads build/<board>/<model-variant>/report.json, and run.json / validate.json when present and
+        current (of this build's model, and not followed by a failed run or validation).
 
     compare(variants, out_dir, baseline=None, title="", stem="compare") -> ComparisonFiles
         writes <stem>.md (the table, with each variant's ratio to the baseline: the first variant
@@ -60,25 +61,33 @@ class ComparisonFiles:
 
 
 def variant_from_build(project_dir: Path, name: str | None = None) -> Variant:
-    """A variant from a build directory's report.json (required), run.json and validate.json."""
+    """A variant from a build directory's report.json (required), run.json and validate.json (when
+    they describe this build's model and no failed run or validation came after them)."""
+    from codegen.report import read_report
+    from codegen.reports.run_report import FAILED
+    from codegen.run import read_run
+    from codegen.validate import FAILED_FILE, FILE, read_validation
     d = Path(project_dir)
-    rep_path = d / "report.json"
-    if not rep_path.is_file():
+    rep = read_report(d)
+    if rep is None:
         raise McuforgeError(f"{d} has no report.json", hint="build the variant first (scons board=... model=...)")
-    rep = json.loads(rep_path.read_text())
-    run = json.loads((d / "run.json").read_text()) if (d / "run.json").is_file() else {}
-    val = json.loads((d / "validate.json").read_text()) if (d / "validate.json").is_file() else {}
-    per = run.get("per_inference") or {}
-    lat_us = run.get("latency_us") or {}
-    acc = val.get("accuracy") or {}
-    return Variant(name=name or d.name, board=rep.get("board", ""), flash_bytes=rep["flash_bytes"],
-                   ram_bytes=rep["ram_bytes"], arena_bytes=rep.get("arena_bytes"),
-                   latency=per.get("p50") if run.get("complete", True) else None, unit=run.get("unit", ""),
-                   latency_us=lat_us.get("p50") if run.get("complete", True) else None,
-                   accuracy=acc.get("device"), reference_accuracy=acc.get("reference"),
-                   bit_exact=val.get("bit_exact") if val.get("complete", False) else None,
-                   within_tolerance=val.get("within_tolerance") if val.get("complete", False) else None,
-                   macs=rep.get("macs"), model=Path(rep.get("model", "")).name)
+    run = read_run(d / "run.json") if (d / "run.json").is_file() and not (d / f"run{FAILED}.json").is_file() else None
+    if run is not None and run.device is not None and run.device.sha256 != rep.model_sha256:
+        run = None  # a run of another model once built here
+    val = read_validation(d / FILE) if (d / FILE).is_file() and not (d / FAILED_FILE).is_file() else None
+    if val is not None and val.sha256 and val.sha256 != rep.model_sha256:
+        val = None
+    lat = run.per_inference if run is not None and run.complete else None
+    lat_us = run.latency_us if run is not None and run.complete else None
+    complete = val is not None and val.complete
+    return Variant(name=name or d.name, board=rep.board, flash_bytes=rep.flash_bytes, ram_bytes=rep.ram_bytes,
+                   arena_bytes=rep.arena_bytes, latency=lat.p50 if lat else None,
+                   unit=run.unit if run is not None else "", latency_us=lat_us.p50 if lat_us else None,
+                   accuracy=val.device_correct / val.labelled if val and val.labelled else None,
+                   reference_accuracy=val.reference_correct / val.labelled if val and val.labelled else None,
+                   bit_exact=val.bit_exact if complete else None,
+                   within_tolerance=val.within_tolerance if complete else None,
+                   macs=rep.macs, model=rep.model_name)
 
 
 def _agreement(v: Variant) -> str:

@@ -1,57 +1,43 @@
 """``report.md`` for one run, beside ``run.json``: outputs, latency (counts and, when captured, the
 timing pin), the per-layer profile by operator name, memory by component, the link and the target's
 states, with PNG plots (``latency.png``, ``layers.png``, ``memory.png``). A failed run gets a report
-too: the failure first, then whatever was gathered before it."""
+too: the failure first, then whatever was gathered before it.
+
+:func:`save_run` writes a run's files into its build directory without losing anything: a complete
+run replaces ``run.json``, ``report.md`` and the plots together, once all are written; a failed run
+writes ``run.failed.json``, ``report.failed.md`` and ``*.failed.png`` beside the last good set, which
+stays as it was. A complete run removes an earlier failure's files (they no longer describe the
+build's latest run)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from codegen.files import Staging
+from codegen.report import BuildReport, read_report
 from codegen.floatref import FloatReport, float_markdown, read_float_report
 from codegen.reports import plots
 from codegen.reports.memory import Breakdown, breakdown
-from codegen.run import RunResult
+from codegen.run import RunResult, write_run
 from codegen.term import kb
 
-
-@dataclass(frozen=True)
-class BuildSummary:
-    """What the build's report.json says about the firmware."""
-
-    model: str
-    board: str
-    kernel_variant: str = ""
-    int8_io: bool = False
-    macs: int = 0
-    n_ops: int = 0
-    flash_bytes: int | None = None
-    ram_bytes: int | None = None
-    arena_bytes: int | None = None
-    stack_bytes: int | None = None
-    flash_budget: int | None = None
-    ram_budget: int | None = None
-    sha256: str = ""
-    mcuforge: str = ""
-
-    @staticmethod
-    def from_report(d: dict) -> "BuildSummary":
-        return BuildSummary(model=Path(d.get("model", "")).name, board=d.get("board", ""),
-                            kernel_variant=d.get("kernel_variant", ""), int8_io=bool(d.get("int8_io")),
-                            macs=d.get("macs", 0), n_ops=d.get("n_ops", 0), flash_bytes=d.get("flash_bytes"),
-                            ram_bytes=d.get("ram_bytes"), arena_bytes=d.get("arena_bytes"),
-                            stack_bytes=d.get("stack_bytes"), flash_budget=d.get("flash_budget"),
-                            ram_budget=d.get("ram_budget"), sha256=d.get("model_sha256", ""),
-                            mcuforge=d.get("mcuforge", ""))
+PLOTS = ("latency", "layers", "memory")
+FAILED = ".failed"
 
 
 @dataclass(frozen=True)
 class ReportFiles:
     markdown: Path
     plots: tuple[Path, ...]
+    json: Path | None = None
+
+
+def run_files(suffix: str = "") -> tuple[str, ...]:
+    """The names of one run's files: run.json, report.md and the plots (suffix ".failed": a failed run's)."""
+    return (f"run{suffix}.json", f"report{suffix}.md", *(f"{p}{suffix}.png" for p in PLOTS))
 
 
 def _kb(n: int | None) -> str:
@@ -68,19 +54,23 @@ def _table(head: list[str], rows: list[list[str]], align: str = "") -> list[str]
     return ["| " + " | ".join(head) + " |", "| " + " | ".join(sep) + " |"] + ["| " + " | ".join(r) + " |" for r in rows]
 
 
-def write_run_report(run: RunResult, out_dir: Path, build: BuildSummary | None = None,
-                     memory: Breakdown | None = None, floats: FloatReport | None = None) -> ReportFiles:
+def write_run_report(run: RunResult, out_dir: Path, build: BuildReport | None = None,
+                     memory: Breakdown | None = None, floats: FloatReport | None = None,
+                     suffix: str = "") -> ReportFiles:
+    """report<suffix>.md and its plots (<name><suffix>.png) in `out_dir`."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     made: list[Path] = []
-    title = f"{build.model if build else run.model or 'model'} on {run.board}"
+    title = f"{build.model_name if build else run.model or 'model'} on {run.board}"
     md = [f"# {title}", ""]
     md.append(f"{run.target or 'target not reached'}" + (f" · mcuforge {build.mcuforge}" if build else "")
-              + (f" · model sha256 `{build.sha256[:16]}…`" if build and build.sha256 else ""))
+              + (f" · model sha256 `{build.model_sha256[:16]}…`" if build and build.model_sha256 else ""))
     md.append("")
     if run.failure is not None:
         f = run.failure
         md += ["## FAILED", "", f"**{f.kind}**: {f.message}", ""]
+        if f.ended:
+            md += [f"The target {f.ended}.", ""]
         if f.registers:
             md += _table(["register", "value"], [[k, f"`0x{v:08x}`"] for k, v in f.registers.items()], "lr")
             md.append("")
@@ -122,7 +112,7 @@ def write_run_report(run: RunResult, out_dir: Path, build: BuildSummary | None =
         md += _table([f"over {run.n} inferences", "p50", "p90", "p99", "max"], rows) + [""]
         md += [f"Basis: {run.latency_basis}.", ""]
         p = plots.latency_histogram(run.values() if run.per_tick else list(run.counts),
-                                    run.unit if run.per_tick else "counter ticks", out_dir / "latency.png",
+                                    run.unit if run.per_tick else "counter ticks", out_dir / f"latency{suffix}.png",
                                     title=f"{run.unit} per inference, n={len(run.counts)}")
         made.append(p)
         md += [f"![latency histogram]({p.name})", ""]
@@ -149,7 +139,7 @@ def write_run_report(run: RunResult, out_dir: Path, build: BuildSummary | None =
         md += _table(["#", "op", "tensors", "MACs", run.unit, "share", f"MACs per {run.unit.rstrip('s')}"],
                      rows, "lllrrrr") + [""]
         p = plots.layer_bars([f"{q.index} {q.op}" for q in run.profile], [q.value for q in run.profile], run.unit,
-                             out_dir / "layers.png", title=f"per-layer {run.unit}")
+                             out_dir / f"layers{suffix}.png", title=f"per-layer {run.unit}")
         made.append(p)
         md += [f"![per-layer profile]({p.name})", ""]
 
@@ -171,7 +161,7 @@ def write_run_report(run: RunResult, out_dir: Path, build: BuildSummary | None =
             comps = [c for c, _ in memory.flash] + [c for c, _ in memory.ram if c not in dict(memory.flash)]
             fl, rm = dict(memory.flash), dict(memory.ram)
             md += _table(["component", "flash", "RAM"], [[c, _kb(fl.get(c)), _kb(rm.get(c))] for c in comps]) + [""]
-            p = plots.memory_bars(memory.flash, memory.ram, out_dir / "memory.png", fb, rb)
+            p = plots.memory_bars(memory.flash, memory.ram, out_dir / f"memory{suffix}.png", fb, rb)
             made.append(p)
             md += [f"![memory by component]({p.name})", ""]
             if memory.largest:
@@ -186,18 +176,46 @@ def write_run_report(run: RunResult, out_dir: Path, build: BuildSummary | None =
         md += ["## Target states", ""]
         md += _table(["from", "to", "seconds", "note"],
                      [[s.source, s.target, f"{s.seconds:.2f}", s.note] for s in run.states], "llrl") + [""]
-    path = out_dir / "report.md"
+    path = out_dir / f"report{suffix}.md"
     path.write_text("\n".join(md).rstrip() + "\n")
     return ReportFiles(markdown=path, plots=tuple(made))
 
 
-def write_build_run_report(run: RunResult, project_dir: Path) -> ReportFiles:
-    """The report for a run of the build in `project_dir` (reads its report.json and map file)."""
-    project_dir = Path(project_dir)
-    rep_path = project_dir / "report.json"
-    rep = json.loads(rep_path.read_text()) if rep_path.is_file() else None
-    build = BuildSummary.from_report(rep) if rep else None
+def _build_of(project_dir: Path) -> tuple[BuildReport | None, Breakdown | None]:
+    """The build's report.json and its memory by component (from the map file)."""
+    build = read_report(project_dir)
     elf = next((p for p in (project_dir / "firmware.elf", project_dir / "firmware") if p.is_file()), None)
     map_file = project_dir / "firmware.map"
     mem = breakdown(map_file, elf, build.stack_bytes if build else None) if elf and map_file.is_file() else None
-    return write_run_report(run, project_dir, build, mem, read_float_report(project_dir))
+    return build, mem
+
+
+def save_run(run: RunResult, project_dir: Path) -> ReportFiles:
+    """run.json and report.md (+ plots) of a run of the build in `project_dir` (its report.json and map
+    file give the memory sections); a failed run's as run.failed.json and report.failed.md."""
+    project_dir = Path(project_dir)
+    build, mem = _build_of(project_dir)
+    suffix = "" if run.complete else FAILED
+    stale = run_files(suffix) + (run_files(FAILED) if run.complete else ())
+    with Staging(project_dir) as staging:
+        staged = write_run_report(run, staging.dir, build, mem, read_float_report(project_dir), suffix)
+        write_run(run, staging.dir / f"run{suffix}.json")
+        staging.commit(last=f"run{suffix}.json", stale=stale)
+    return ReportFiles(markdown=project_dir / staged.markdown.name,
+                       plots=tuple(project_dir / p.name for p in staged.plots), json=project_dir / f"run{suffix}.json")
+
+
+def refresh_report(project_dir: Path) -> ReportFiles | None:
+    """report.md (+ plots) of the build's last good run, written again (after a validation: its float
+    metrics); run.json and a failed run's files are left as they are."""
+    from codegen.run import read_run
+    project_dir = Path(project_dir)
+    if not (project_dir / "run.json").is_file():
+        return None
+    run = read_run(project_dir / "run.json")
+    build, mem = _build_of(project_dir)
+    with Staging(project_dir) as staging:
+        staged = write_run_report(run, staging.dir, build, mem, read_float_report(project_dir))
+        staging.commit(stale=run_files()[1:])
+    return ReportFiles(markdown=project_dir / staged.markdown.name,
+                       plots=tuple(project_dir / p.name for p in staged.plots), json=project_dir / "run.json")

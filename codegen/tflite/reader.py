@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
+from flatbuffers import flexbuffers
 
 from codegen.errors import McuforgeError
 from codegen.ir import DType, Graph, Operator, Quant, Subgraph, Tensor
@@ -138,12 +139,27 @@ class _Parser:
         b = t.Buffer()
         if b >= len(self.buffers):
             self._corrupt(f"tensor {index} ({name}) names buffer {b}, but there are {len(self.buffers)}")
+        sparsity = None
         if b > 0:
             raw = self._buffer_bytes(self.buffers[b], b)
             if raw is not None and len(raw) > 0:
-                data = self._const_array(raw, dtype, shape, name)
+                if t.Sparsity() is not None:
+                    sparsity = self._sparsity(t.Sparsity(), len(raw), dtype, shape)
+                else:
+                    data = self._const_array(raw, dtype, shape, name)
         return Tensor(index=index, name=name, shape=shape, dtype=dtype, quant=quant, data=data,
-                      is_variable=bool(t.IsVariable()), shape_signature=sig)
+                      is_variable=bool(t.IsVariable()), shape_signature=sig, sparsity=sparsity)
+
+    def _sparsity(self, sp: Any, stored: int, dtype: DType, shape: tuple[int, ...]) -> str:
+        """A sparse constant (TFLite sparsity parameters: the DENSIFY operator's input), described."""
+        n_dims = self._count(sp.DimMetadataLength(), "sparsity dimensions")
+        kinds = []
+        for k in range(n_dims):
+            kinds.append("CSR" if sp.DimMetadata(k).Format() == 1 else "dense")
+        blocks = sp.BlockMapLength()
+        dense = int(np.prod(shape)) * dtype.size if shape else dtype.size
+        return (f"{dtype.name.lower()}[{'x'.join(map(str, shape))}] stored sparse ({', '.join(kinds)} dimensions"
+                f"{f', {blocks} block dimension(s)' if blocks else ''}): {stored:,} bytes for {dense:,} dense")
 
     def _buffer_bytes(self, buf: Any, index: int) -> bytes | None:
         offset, size = buf.Offset(), buf.Size()
@@ -207,9 +223,31 @@ class _Parser:
                                 f"operator {index} ({name}) outputs")
         inter = self._indices(op.IntermediatesAsNumpy() if not op.IntermediatesIsNone() else None,
                               n_tensors, f"operator {index} intermediates")
+        options = self._custom_options(index, name, op) if name.startswith("CUSTOM:") else self._options(op)
         return Operator(index=index, opcode=name, inputs=inputs, outputs=outputs,
-                        options=MappingProxyType(self._options(op)), version=version,
+                        options=MappingProxyType(options), version=version,
                         intermediates=inter)
+
+    def _custom_options(self, index: int, name: str, op: Any) -> dict[str, Any]:
+        """A custom operator's options: the flexbuffer map TFLM's custom kernels read (empty if none)."""
+        if op.CustomOptionsIsNone() or op.CustomOptionsLength() == 0:
+            return {}
+        n = self._count(op.CustomOptionsLength(), f"operator {index} custom options", 1)
+        raw = op.CustomOptionsAsNumpy().tobytes()
+        if len(raw) != n:
+            self._corrupt(f"operator {index} ({name}) custom options are cut short")
+        if op.CustomOptionsFormat() != 0:  # CustomOptionsFormat.FLEXBUFFERS
+            return {}
+        try:
+            value = flexbuffers.Loads(raw)
+        except Exception as exc:  # the flexbuffer reader raises anything on bad bytes
+            raise ModelFormatError(f"{self.source}: operator {index} ({name}): its custom options are not a "
+                                   f"valid flexbuffer ({type(exc).__name__}: {exc})",
+                                   hint="re-export the model") from None
+        if not isinstance(value, dict):
+            raise ModelFormatError(f"{self.source}: operator {index} ({name}): its custom options are a "
+                                   f"flexbuffer {type(value).__name__}, not a map", hint="re-export the model")
+        return {str(k): v for k, v in value.items()}
 
     def _options(self, op: Any) -> dict[str, Any]:
         kind = op.BuiltinOptionsType()

@@ -65,3 +65,41 @@ def test_dynamic_shape_is_refused():
     conv = tf.lite.TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f)
     err = _problems(conv.convert(), "dynamic.tflite")
     assert any("dynamic shape" in p.reason for p in err.problems)
+
+
+def _pruned_keras():
+    """A Dense layer with 80 % zero weights: EXPERIMENTAL_SPARSITY stores them sparse (DENSIFY)."""
+    import numpy as np
+    model = _keras()
+    for layer in model.layers:
+        w, b = layer.get_weights()
+        w[np.random.default_rng(0).uniform(size=w.shape) < 0.8] = 0.0
+        layer.set_weights([w, b])
+    return model
+
+
+@pytest.mark.parametrize("quantised", [False, True], ids=["float32", "int8"])
+def test_sparse_weights_are_named_with_what_tflm_does(quantised):
+    """Before: "the flatbuffer is truncated or corrupted". A sparse model holds DENSIFY and sparse
+    constants; TFLM has neither (no DENSIFY kernel: its interpreter fails to allocate tensors), so
+    there is nothing to densify for it: the model is refused with the cause and the way out."""
+    import numpy as np
+
+    from codegen.reference import TflmError, TflmReference
+    optimizations = [tf.lite.Optimize.EXPERIMENTAL_SPARSITY]
+    attrs = {}
+    if quantised:
+        def rep():
+            for _ in range(8):
+                yield [np.random.default_rng(0).uniform(-1, 1, (1, 64)).astype(np.float32)]
+        optimizations.append(tf.lite.Optimize.DEFAULT)
+        attrs = dict(representative_dataset=rep, inference_input_type=tf.int8, inference_output_type=tf.int8)
+    data = _convert(_pruned_keras(), optimizations=optimizations, **attrs)
+    err = _problems(data, "sparse.tflite")
+    reasons = [p.reason for p in err.problems]
+    assert err.problems[0].opcode == "DENSIFY" and "stored sparse" in reasons[0] and "CSR" in reasons[0]
+    assert "TFLM has no sparse tensors and no DENSIFY kernel" in reasons[0]
+    assert any("made dense at run time" in r for r in reasons[1:])
+    assert "truncated" not in str(err) and "EXPERIMENTAL_SPARSITY" in err.hint
+    with pytest.raises(TflmError, match="failed to allocate tensors"):
+        TflmReference(data, arena_size=1 << 20)  # a fixed arena: no retries with larger ones

@@ -40,7 +40,7 @@ def test_staging_in_sram2_runs_bit_exact(tmp_path):
     assert project.fit.placement.staging == "sram2"
     assert '__attribute__((section(".sram2")))' in (project.dir / "src" / "mf_app.h").read_text()
     from codegen.report import write_report
-    rep = write_report(project, fw)
+    rep = write_report(project, fw).to_json()
     assert rep["ram_regions"]["sram2"]["used"] >= 30_720
     assert rep["ram_regions"]["ram"]["used"] <= rep["ram_regions"]["ram"]["size"]
     assert json.loads((project.dir / "report.json").read_text())["placement"]["input_staging"] == "sram2"

@@ -1,5 +1,6 @@
 """The pytest plugin (entry point pytest11 -> codegen.pytest_plugin), exercised the way a user does:
-a HIL test file in a fresh directory, run by pytest with --board/--model/--port."""
+a HIL test file in a fresh directory, run by pytest with --mcuforge-board/--mcuforge-model/--mcuforge-port;
+and beside pytest-embedded, which registers --port and --target itself."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ import codegen.reference  # noqa: F401
 from support.paths import DEFAULT_MODEL, ROOT
 
 pytest_plugins = ["pytester"]
+# in-process runs leave pytest-embedded out (its multiprocessing manager outlives them);
+# test_coexists_with_pytest_embedded loads both plugins in a pytest process of its own
+ALONE = ("-p", "no:pytest_embedded")
 
 USER_TEST = '''
 import numpy as np
@@ -51,21 +55,22 @@ def _build_dir(tmp_path_factory) -> str:
 
 
 def test_options_are_registered(pytester):
-    res = pytester.runpytest("--help")
+    res = pytester.runpytest(*ALONE, "--help")
     out = res.stdout.str()
-    for opt in ("--board=BOARD", "--model=MODEL", "--port=PORT", "--target=", "--hwmap=HWMAP"):
+    for opt in ("--mcuforge-board=", "--mcuforge-model=", "--mcuforge-port=", "--mcuforge-target=",
+                "--mcuforge-hwmap="):
         assert opt in out
 
 
 def test_host_board_hil_test_passes_and_hardware_is_skipped(user_tests, tmp_path_factory):
-    res = user_tests.runpytest("--board=host", f"--model={DEFAULT_MODEL}",
+    res = user_tests.runpytest(*ALONE, "--mcuforge-board=host", f"--mcuforge-model={DEFAULT_MODEL}",
                                f"--mcuforge-build-dir={_build_dir(tmp_path_factory)}", "-rs", "-s")
     res.assert_outcomes(passed=2, skipped=1)
-    res.stdout.fnmatch_lines(["*UNIT ns*", "*needs a real host: give --port=*"])
+    res.stdout.fnmatch_lines(["*UNIT ns*", "*needs a real host: give --mcuforge-port=*"])
 
 
 def test_emulated_board_runs_in_qemu(user_tests, tmp_path_factory):
-    res = user_tests.runpytest("--board=mps2-an386", f"--mcuforge-build-dir={_build_dir(tmp_path_factory)}", "-s")
+    res = user_tests.runpytest(*ALONE, "--mcuforge-board=mps2-an386", f"--mcuforge-build-dir={_build_dir(tmp_path_factory)}", "-s")
     res.assert_outcomes(passed=2, skipped=1)
     res.stdout.fnmatch_lines(["*mcuforge: board mps2-an386*", "*UNIT instructions*"])
 
@@ -81,21 +86,21 @@ def _documented_example() -> str:
 def test_the_documented_example_runs(pytester, tmp_path_factory, board):
     """docs/HIL.md's "Writing your own HIL test", verbatim (but for the samples path)."""
     pytester.makepyfile(test_my_model=_documented_example())
-    res = pytester.runpytest(f"--board={board}", f"--mcuforge-build-dir={_build_dir(tmp_path_factory)}", "-rs")
+    res = pytester.runpytest(*ALONE, f"--mcuforge-board={board}", f"--mcuforge-build-dir={_build_dir(tmp_path_factory)}", "-rs")
     res.assert_outcomes(passed=2, skipped=1)
 
 
 def test_hardware_marker_is_not_skipped_with_a_port(pytester):
-    """With --port the hardware test is collected to run (here only collected: no board attached)."""
+    """With --mcuforge-port the hardware test is collected to run (here only collected: no board attached)."""
     pytester.makepyfile(test_hw='''
 import pytest
 @pytest.mark.hardware
 def test_board():
     pass
 ''')
-    res = pytester.runpytest("--board=stm32l475", "--port=/dev/ttyACM9")
+    res = pytester.runpytest(*ALONE, "--mcuforge-board=stm32l475", "--mcuforge-port=/dev/ttyACM9")
     res.assert_outcomes(passed=1)
-    res = pytester.runpytest("--board=stm32l475")
+    res = pytester.runpytest(*ALONE, "--mcuforge-board=stm32l475")
     res.assert_outcomes(skipped=1)
 
 
@@ -108,4 +113,45 @@ import pytest
 def test_board():
     pass
 ''')
-    pytester.runpytest("--board=stm32l475", f"--hwmap={hw}").assert_outcomes(passed=1)
+    pytester.runpytest(*ALONE, "--mcuforge-board=stm32l475", f"--mcuforge-hwmap={hw}").assert_outcomes(passed=1)
+
+
+BOTH = '''
+def test_both_plugins_answer(request, mcuforge_options):
+    pm = request.config.pluginmanager
+    assert pm.has_plugin("mcuforge") and pm.has_plugin("pytest_embedded")
+    assert mcuforge_options.board == "host" and mcuforge_options.target.port == "/dev/ttyACM7"
+    assert str(mcuforge_options.target.target) == "attach"
+    assert request.config.getoption("port") == "/dev/ttyUSB3"      # pytest-embedded's own --port
+    assert request.config.getoption("target") == "esp32"           # and its --target
+'''
+
+
+def test_coexists_with_pytest_embedded(tmp_path):
+    """Both plugins auto-loaded by one pytest (pytest-embedded registers --port, --target, --baud and
+    --build-dir; every mcuforge option is prefixed): the options of each reach their own plugin."""
+    import os
+    import subprocess
+    import sys
+    (tmp_path / "test_both.py").write_text(BOTH)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    res = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_both.py",
+                          "--mcuforge-board=host", "--mcuforge-port=/dev/ttyACM7", "--mcuforge-target=attach",
+                          "--port=/dev/ttyUSB3", "--target=esp32"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0 and "1 passed" in res.stdout, res.stdout[-3000:] + res.stderr[-3000:]
+    helped = subprocess.run([sys.executable, "-m", "pytest", "--help"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert helped.returncode == 0, helped.stderr[-3000:]
+    for opt in ("--mcuforge-port=", "--mcuforge-target=", "--port=", "--target="):
+        assert opt in helped.stdout
+
+
+def test_a_bad_option_value_stops_pytest_with_the_fix(pytester):
+    res = pytester.runpytest(*ALONE, "--mcuforge-board=pdp11")
+    assert res.ret != 0
+    res.stderr.fnmatch_lines(["*--mcuforge-board: unknown board 'pdp11'*", "*fix:*"])
+    res = pytester.runpytest(*ALONE, "--mcuforge-target=qemu")
+    assert res.ret != 0 and "'qemu': not one of the choices; expected auto|emulator|device|host|attach" in res.stderr.str()
+    res = pytester.runpytest(*ALONE, "--mcuforge-timeout=0")
+    assert res.ret != 0 and "a number > 0" in res.stderr.str()

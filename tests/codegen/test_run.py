@@ -6,6 +6,7 @@ import json
 
 from codegen.cli_show import run_and_show
 from codegen.hil.gpio import PinTiming
+from codegen.options import RunOptions, TargetOptions
 from codegen.run import (LayerTime, RunFailure, RunResult, Stats, StateStep, latency_us, read_run, write_run)
 from codegen.hil.records import CountUnit
 from support.firmware import built
@@ -37,7 +38,7 @@ def test_scons_run_writes_run_json_and_report(tmp_path):
     write_report(project, fw)  # what `scons` writes after the build
     for f in ("run.json", "report.md", "latency.png", "layers.png", "memory.png"):
         (project.dir / f).unlink(missing_ok=True)
-    res = run_and_show(project, {"n": "5", "gpio_trace": "1", "target": "emulator"})
+    res = run_and_show(project, RunOptions(n=5, gpio_trace=True, target=TargetOptions(target="emulator")))
     assert res.complete and res.pin.ok and len(res.profile) == len(project.compiled.steps)
     d = json.loads((project.dir / "run.json").read_text())
     assert d["unit"] == "instructions" and d["memory"]["flash_bytes"] and d["pin"]["observed"] == 6 + 7
@@ -58,7 +59,82 @@ def test_scons_run_logic_option_uses_the_hardware_map(tmp_path):
     hw.write_text('[[target]]\nboard = "mps2-an386"\n[target.logic]\ndriver = "demo"\nchannel = "D0"\n'
                   'samplerate = 100000\narm_seconds = 0.2\n')
     project, _ = built("mps2-an386", DEFAULT_MODEL, root=tmp_path)
-    res = run_and_show(project, {"n": "2", "logic": "1", "hwmap": str(hw), "target": "emulator"})
+    res = run_and_show(project, RunOptions(n=2, logic=True, target=TargetOptions(target="emulator", hwmap=hw)))
     assert res.pin.source == "logic analyzer demo D0 at 100 kHz" and (project.dir / "timing-pin.sr").is_file()
     assert json.loads((project.dir / "run.json").read_text())["pin"]["expected"] == 3
     assert "## Timing pin" in (project.dir / "report.md").read_text()
+
+
+def test_a_failed_run_keeps_the_last_good_run_json(tmp_path, monkeypatch):
+    """Nothing lost: a failed run writes run.failed.json (with the signal that ended the target and its
+    log) and report.failed.md beside the last good run.json and report.md, which stay byte for byte;
+    the next good run replaces the good set and removes the failure's files."""
+    import pytest
+
+    from codegen.hil.dut import Device
+    from codegen.run import RunFailed
+    project, _ = built("host", DEFAULT_MODEL, root=tmp_path)
+    good = run_and_show(project, RunOptions(n=2))
+    assert good.complete
+    kept = {f: (project.dir / f).read_bytes() for f in ("run.json", "report.md", "latency.png")}
+    real_stack = Device.stack
+    monkeypatch.setattr(Device, "stack", lambda self: self.selftest("hardfault", timeout=5))
+    with pytest.raises(RunFailed):
+        run_and_show(project, RunOptions(n=2))
+    assert {f: (project.dir / f).read_bytes() for f in kept} == kept
+    failed = json.loads((project.dir / "run.failed.json").read_text())
+    assert failed["complete"] is False and failed["failure"]["kind"] == "gone"
+    # the host firmware traps (SIGILL): the real signal, never "killed (exit 0)"
+    assert failed["failure"]["signal"] == "SIGILL" and failed["failure"]["ended"] == "killed by SIGILL"
+    assert failed["failure"]["exit_code"] is None
+    assert failed["states"][-1]["note"] == "killed by SIGILL"
+    md = (project.dir / "report.failed.md").read_text()
+    assert "## FAILED" in md and "killed by SIGILL" in md and "latency.failed.png" in md
+    assert (project.dir / "latency.failed.png").is_file() and not list(project.dir.glob(".staging-*"))
+    monkeypatch.setattr(Device, "stack", real_stack)
+    again = run_and_show(project, RunOptions(n=3))
+    assert again.complete and json.loads((project.dir / "run.json").read_text())["n"] == 3
+    assert not [p.name for p in project.dir.glob("*.failed.*")]
+
+
+def test_an_interrupted_run_is_recorded_and_stops_the_target(tmp_path, monkeypatch):
+    """Ctrl-C during a run: the target is stopped, the run recorded as interrupted in run.failed.json."""
+    import pytest
+
+    from codegen.hil.dut import Device
+    from codegen.run import RunFailed
+
+    def interrupted(self, *a, **k):
+        raise KeyboardInterrupt
+
+    project, _ = built("host", DEFAULT_MODEL, root=tmp_path)
+    monkeypatch.setattr(Device, "profile", interrupted)
+    with pytest.raises(RunFailed, match="interrupted"):
+        run_and_show(project, RunOptions(n=2))
+    failed = json.loads((project.dir / "run.failed.json").read_text())
+    assert failed["failure"]["kind"] == "interrupted" and len(failed["counts"]) == 2
+    assert failed["failure"]["ended"].startswith(("killed by", "exited"))
+    assert not (project.dir / "run.json").exists()
+
+
+def test_run_inputs_from_files_are_checked_against_the_model(tmp_path):
+    """input=/sample=: rows picked from .npz/.npy, converted to the input's type, refused otherwise."""
+    import numpy as np
+    import pytest
+
+    from codegen.errors import McuforgeError
+    from codegen.run import run_inputs
+    project, _ = built("host", DEFAULT_MODEL, root=tmp_path)
+    samples = np.load(DEFAULT_MODEL.with_suffix(".samples.npz"))
+    src = run_inputs(project, RunOptions(sample=7))
+    assert np.array_equal(src.arrays[0], samples["x"][7].reshape(1, 8, 8, 1)) and src.label == int(samples["y"][7])
+    np.save(tmp_path / "one.npy", samples["x"][3])
+    src = run_inputs(project, RunOptions(input=tmp_path / "one.npy"))
+    assert np.array_equal(src.arrays[0].reshape(-1), samples["x"][3].reshape(-1)) and src.label is None
+    np.save(tmp_path / "wide.npy", np.full((2, 8, 8, 1), 1000, np.int32))
+    with pytest.raises(McuforgeError, match=r"int32\[2x8x8x1\], values 1000..1000, outside the range"):
+        run_inputs(project, RunOptions(input=tmp_path / "wide.npy"))
+    with pytest.raises(McuforgeError, match=r"sample=2: one.npy holds 1 samples"):
+        run_inputs(project, RunOptions(input=tmp_path / "one.npy", sample=2))
+    with pytest.raises(McuforgeError, match="sample=400: digits_cnn.samples.npz holds 297 samples"):
+        run_inputs(project, RunOptions(sample=400))

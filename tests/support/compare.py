@@ -41,6 +41,12 @@ def _host_and_reference(model: bytes, name: str, workdir: Path | None,
         host.close()
 
 
+def host_and_reference(model: bytes, name: str, variant: str = "reference"):
+    """(compiled model, host build, TFLM interpreter) for tests that pick inputs and check outputs
+    themselves (a context manager; the host build is closed on exit)."""
+    return _host_and_reference(model, name, None, variant)
+
+
 def _agreement(got: list[np.ndarray], want: list[np.ndarray], float_tol: float) -> tuple[list[bool], float]:
     """Per output, whether the host's equals TFLM's (integers exactly, floats within
     float_tol * max(1, max |TFLM's|)); and the largest absolute difference over all outputs."""

@@ -42,9 +42,10 @@ class HostDriver:
         if clean and not session.device.exited:
             session.device.exit(0, timeout=3)
         code = reap(proc, grace=3) if clean else kill(proc)
+        how = "killed" if code is not None and code < 0 else "exited"  # by a signal, or on its own
         log = stream_tail(proc.stderr)
         session.transport.close()
-        return Stopped(how="exited" if clean else "killed", exit_code=code, log=log)
+        return Stopped(how=how, exit_code=code, log=log)
 
 
 register(HostDriver())

@@ -89,11 +89,8 @@ class QemuDriver:
             session.device.exit(0, semihost=True, timeout=3)
         if session.transport is not None:
             session.transport.close()
-        if clean:
-            code = reap(proc, grace=3)
-            how = "exited" if code == 0 else "killed"
-        else:
-            code, how = kill(proc), "killed"
+        code = reap(proc, grace=3) if clean else kill(proc)
+        how = "killed" if code is not None and code < 0 else "exited"  # by a signal, or on its own
         log = tail(session.log)
         if session.log is not None:
             session.log.close()

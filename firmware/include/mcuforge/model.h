@@ -37,6 +37,10 @@ typedef struct {
     void *data;
 } mf_tensor;
 
+/* invoke's result when a streaming operator (CIRCULAR_BUFFER between the strides it runs at) ends
+ * the invoke early, as TFLM's kTfLiteAbort: not an error, the operators after it did not run. */
+#define MF_INVOKE_STOPPED 1
+
 typedef struct {
     const char *name;    /* the model prefix */
     const char *sha256;  /* of the .tflite it came from */
@@ -48,7 +52,7 @@ typedef struct {
     const char *const *op_names; /* [n_ops], e.g. "CONV_2D" */
     uint64_t macs;
     int (*init)(void);           /* once, before the first invoke; 0 on success */
-    int (*invoke)(void);         /* one inference; 0 on success */
+    int (*invoke)(void);         /* one inference; 0 on success, MF_INVOKE_STOPPED: ended early */
     void (*reset)(void);         /* restore variables (streaming state) to their initial values */
     int (*run_op)(uint32_t i);   /* run operator i alone (profiling, debugging); ops in order */
 } mf_model;

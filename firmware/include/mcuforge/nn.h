@@ -155,6 +155,55 @@ void mf_softmax_s8(const mf_softmax_s8_params *p, const int8_t *input, int8_t *o
  * params, the result rescaled to 16 bits (exponent bits_over_unit + 15) and offset by -32768. */
 void mf_softmax_s8_s16(const mf_softmax_s8_params *p, const int8_t *input, int16_t *output);
 
+/* ==== control flow (IF, WHILE) ==== */
+
+/* Control flow runs generated subgraph functions (static void <prefix>_subgraph<N>(void), each a
+ * straight sequence of kernel calls over fixed storage) and passes values in and out of them by
+ * copying whole tensors, as TFLM does: a copy table lists (destination, source, bytes); a table of
+ * n = 0 entries may be NULL. Copies never overlap (the planner keeps both ends alive). */
+typedef struct {
+    void *dst;
+    const void *src;
+    uint32_t bytes;
+} mf_copy;
+
+/* IF: cond (one bool byte) picks the branch; the chosen branch's inputs are copied in from the IF's
+ * inputs (its `in` table), the subgraph runs, its outputs are copied out to the IF's outputs. */
+typedef struct {
+    void (*then_run)(void);
+    const mf_copy *then_in;
+    uint32_t then_n_in;
+    const mf_copy *then_out;
+    uint32_t then_n_out;
+    void (*else_run)(void);
+    const mf_copy *else_in;
+    uint32_t else_n_in;
+    const mf_copy *else_out;
+    uint32_t else_n_out;
+} mf_if_params;
+void mf_if(const mf_if_params *p, const uint8_t *cond);
+
+/* WHILE: the loop state is the WHILE's outputs. `init` copies the inputs to the outputs; then, as
+ * long as the cond subgraph (its inputs copied from the state by `cond_in`) leaves *cond_out true,
+ * the body runs on the state (`body_in`) and its outputs become the new state (`body_out`). TFLM
+ * puts no bound on the number of iterations and neither does this kernel: a loop whose condition
+ * never turns false is the model's semantics (every copy stays within fixed buffers; the device
+ * protocol's timeout ends such a run). */
+typedef struct {
+    const mf_copy *init;
+    uint32_t n_init;
+    void (*cond_run)(void);
+    const mf_copy *cond_in;
+    uint32_t cond_n_in;
+    const uint8_t *cond_out;
+    void (*body_run)(void);
+    const mf_copy *body_in;
+    uint32_t body_n_in;
+    const mf_copy *body_out;
+    uint32_t body_n_out;
+} mf_while_params;
+void mf_while(const mf_while_params *p);
+
 /* ==== convolution, fully connected and pooling variants (f32, s16) ==== */
 
 /* Float kernels: act_min/act_max are TFLM's CalculateActivationRange bounds (NONE = -FLT_MAX..FLT_MAX,
@@ -468,6 +517,158 @@ void mf_dequantize_s8(const mf_affine_params *p, const int8_t *input, float *out
 void mf_dequantize_u8(const mf_affine_params *p, const uint8_t *input, float *output);
 void mf_dequantize_s16(const mf_affine_params *p, const int16_t *input, float *output);
 
+/* ==== recurrent (UNIDIRECTIONAL_SEQUENCE_LSTM, SVDF) ==== */
+
+/* UNIDIRECTIONAL_SEQUENCE_LSTM, TFLM's lstm_eval (no peephole, no projection, no layer norm, no
+ * CIFG: TFLM refuses those). Gates are indexed MF_LSTM_FORGET, _INPUT, _CELL, _OUTPUT. For every
+ * time step (input [batches][time_steps][input_dim], or [time_steps][batches][input_dim] when
+ * time_major, which steps all batches at once; `rows` = batches if time_major, else 1):
+ *   gate g = act_g(FC(x_t, input_weights[g], bias[g]) + FC(h, recurrent_weights[g]))
+ *   (act: sigmoid; the cell gate tanh), c = f * c + i * g_cell (clipped to +-cell_clip when
+ *   cell_clip > 0), h = o * tanh(c), output row t = h.
+ * hidden_state and cell_state are the model's variable tensors (kept across invokes, reset by
+ * <prefix>_reset()); scratch holds 4 * rows * state_dim cells.
+ * s8 (int8 activations, int8 weights, int32 bias, int16 cell state) and s16 (int16 activations,
+ * int64 bias): each FC is TFLM's integer FullyConnected into int16 gate pre-activations of scale
+ * 2^-12 (acc = sum w * (x + offset) [+ bias], out = clamp16(MBQM(acc, mult, shift)); s16 sums in
+ * 64 bits with the 64-bit MBQM), the two FCs add with int16 saturation; sigmoid/tanh are
+ * mf_logistic_s16/mf_tanh_s16 (the *_act params); the products are TFLM's MulElementwise
+ * (clamp(MBQM(a * b, mult, shift) + zp)) into the cell (scale cell_scale, zp 0) or the hidden
+ * state (hidden_zp; int8 or int16 range); the cell sums saturate to int16; cell_clip is the
+ * quantised clip (the cell is clamped to [-cell_clip, cell_clip]).
+ * f32: float sums in TFLM's order (FC: sum over d, + bias), mf_logistic_f32/mf_tanh_f32. */
+#define MF_LSTM_FORGET 0
+#define MF_LSTM_INPUT 1
+#define MF_LSTM_CELL 2
+#define MF_LSTM_OUTPUT 3
+typedef struct {
+    int32_t batches, time_steps, input_dim, state_dim, time_major;
+    int32_t input_offset, hidden_offset;       /* -zero point of the input and of the hidden state */
+    const int8_t *input_weights[4];             /* [state_dim][input_dim] */
+    const int8_t *recurrent_weights[4];         /* [state_dim][state_dim] */
+    const int32_t *bias[4];                     /* [state_dim] */
+    int32_t input_mult[4], input_shift[4];      /* input FC -> 2^-12 */
+    int32_t recurrent_mult[4], recurrent_shift[4];
+    int32_t forget_mult, forget_shift;          /* sigmoid(f) * c -> c */
+    int32_t update_mult, update_shift;          /* sigmoid(i) * tanh(g) -> c */
+    int32_t hidden_mult, hidden_shift, hidden_zp;  /* sigmoid(o) * tanh(c) -> h */
+    int32_t cell_clip;                          /* 0: no clipping */
+    mf_sigmoid_s16_params gate_sigmoid, gate_tanh, cell_tanh;
+    int16_t *scratch;
+} mf_lstm_s8_params;
+void mf_lstm_s8(const mf_lstm_s8_params *p, const int8_t *input, int8_t *hidden_state, int16_t *cell_state,
+                int8_t *output);
+typedef struct {
+    int32_t batches, time_steps, input_dim, state_dim, time_major;
+    int32_t input_offset, hidden_offset;
+    const int8_t *input_weights[4];
+    const int8_t *recurrent_weights[4];
+    const int64_t *bias[4];
+    int32_t input_mult[4], input_shift[4];
+    int32_t recurrent_mult[4], recurrent_shift[4];
+    int32_t forget_mult, forget_shift;
+    int32_t update_mult, update_shift;
+    int32_t hidden_mult, hidden_shift, hidden_zp;
+    int32_t cell_clip;
+    mf_sigmoid_s16_params gate_sigmoid, gate_tanh, cell_tanh;
+    int16_t *scratch;
+} mf_lstm_s16_params;
+void mf_lstm_s16(const mf_lstm_s16_params *p, const int16_t *input, int16_t *hidden_state, int16_t *cell_state,
+                 int16_t *output);
+typedef struct {
+    int32_t batches, time_steps, input_dim, state_dim, time_major;
+    const float *input_weights[4];
+    const float *recurrent_weights[4];
+    const float *bias[4];
+    float cell_clip;                            /* 0: no clipping */
+    mf_unary_params act;                        /* size = rows * state_dim */
+    float *scratch;
+} mf_lstm_f32_params;
+void mf_lstm_f32(const mf_lstm_f32_params *p, const float *input, float *hidden_state, float *cell_state,
+                 float *output);
+
+/* SVDF (TFLM svdf_common.cc). state is the variable tensor [batches][filters][memory]: each invoke
+ * shifts the whole buffer left by one element, writes each filter's newest entry, state[b][f][memory
+ * - 1] = the feature dot product, then output[b][u] = act(bias[u] + sum over the unit's `rank`
+ * filters of sum_m weights_time[f][m] * state[b][f][m]).
+ *  - s8_s16 / s8_s8: int8 input, weights_feature and output, int16 (or int8) weights_time and
+ *    state, int32 bias. Newest entry = (state type)(state_zp + clamp_T(MBQM(sum w * (x - input_zp),
+ *    feature_mult, feature_shift))); filter sums sum w_t * (state - state_zp) in int32; output =
+ *    clamp8(MBQM(bias + sums, time_mult, time_shift) + output_zp). TFLM's integer SVDF applies no
+ *    fused activation. scratch: batches * (filters + units) int32.
+ *  - f32: float sums in TFLM's order, then the fused activation (MF_SVDF_ACT_*). scratch: batches *
+ *    filters floats. */
+#define MF_SVDF_ACT_NONE 0
+#define MF_SVDF_ACT_RELU 1
+#define MF_SVDF_ACT_RELU_N1_TO_1 2
+#define MF_SVDF_ACT_RELU6 3
+#define MF_SVDF_ACT_TANH 4
+#define MF_SVDF_ACT_SIGN_BIT 5
+typedef struct {
+    int32_t batches, input_size, filters, units, rank, memory;
+    int32_t input_zp, state_zp, output_zp;
+    int32_t feature_mult, feature_shift;
+    int32_t time_mult, time_shift;
+    const int8_t *weights_feature;              /* [filters][input_size] */
+    const void *weights_time;                   /* [filters][memory], the state's type */
+    const int32_t *bias;                        /* [units] */
+    int32_t *scratch;
+} mf_svdf_s8_params;
+void mf_svdf_s8_s16(const mf_svdf_s8_params *p, const int8_t *input, int16_t *state, int8_t *output);
+void mf_svdf_s8_s8(const mf_svdf_s8_params *p, const int8_t *input, int8_t *state, int8_t *output);
+typedef struct {
+    int32_t batches, input_size, filters, units, rank, memory;
+    int32_t activation;                         /* MF_SVDF_ACT_* */
+    const float *weights_feature, *weights_time;
+    const float *bias;                          /* [units] or NULL */
+    float *scratch;
+} mf_svdf_f32_params;
+void mf_svdf_f32(const mf_svdf_f32_params *p, const float *input, float *state, float *output);
+
+/* ==== custom operators TFLM ships (CIRCULAR_BUFFER, TFLite_Detection_PostProcess) ==== */
+
+/* CIRCULAR_BUFFER (TFLM's streaming custom op), int8: `ring` holds the last num_slots input rows of
+ * `depth` bytes across invokes (init: zeros; reset leaves it, as TFLM). Each call drops the oldest
+ * row, appends the input and copies the ring to the output. It returns nonzero on all but every
+ * cycles_max-th call (*count counts calls since the last that ran; reset zeroes it): the invoke stops
+ * there (TFLM's kTfLiteAbort) and the rest of the graph runs only at that stride. */
+typedef struct {
+    int32_t num_slots, depth;
+    uint32_t cycles_max;      /* >= 1 */
+    uint8_t *ring;            /* [num_slots * depth] */
+    uint8_t *count;           /* a uint32, native byte order */
+} mf_circular_buffer_params;
+int mf_circular_buffer(const mf_circular_buffer_params *p, const int8_t *input, int8_t *output);
+
+/* TFLite_Detection_PostProcess (TFLM's detection_postprocess.cc), float32: SSD box decoding against
+ * the anchors ([num_boxes][4] y, x, h, w; encodings [num_boxes][box_stride], the first 4 used) in
+ * double precision as TFLM, then fast (one NMS over each box's best class, up to
+ * max_classes_per_detection classes per box) or regular (NMS per class, detections_per_class each,
+ * merged by score) non-max suppression. Orders are TFLM's: candidates by score (stable), top-k by
+ * score then index. Outputs: boxes [max_out][4] (ymin, xmin, ymax, xmax), classes and scores
+ * [max_out] (rows not written are zero; fast NMS writes its e-th detection (class c of its box) at
+ * row per_box * e + c as TFLM does, within max_out), num_detections [1]. If a decoded box is empty
+ * (ymin >= ymax or xmin >= xmax) TFLM fails the invoke; this kernel then reports 0 detections.
+ * The scratch arrays are sized by the generator (codegen/ops/detection_postprocess.py). */
+typedef struct {
+    int32_t num_boxes, box_stride, num_classes, classes_with_background;
+    int32_t max_detections, max_classes_per_detection, detections_per_class, regular_nms;
+    int32_t max_out;                            /* rows of the detection outputs */
+    float score_threshold, iou_threshold;
+    float y_scale, x_scale, h_scale, w_scale;
+    float *decoded;                             /* [num_boxes][4] */
+    uint8_t *active;                            /* [num_boxes] */
+    float *keep_scores, *class_scores;          /* [num_boxes] */
+    int32_t *keep_indices;                      /* [num_boxes] */
+    int32_t *sorted_indices;                    /* candidates of one sort */
+    int32_t *box_indices;                       /* regular: merged candidates; fast: [num_boxes][num_classes] */
+    float *merged_scores, *sorted_scores;       /* regular NMS */
+    int32_t *selected;                          /* one NMS's picks */
+} mf_detection_postprocess_params;
+void mf_detection_postprocess_f32(const mf_detection_postprocess_params *p, const float *box_encodings,
+                                  const float *class_predictions, const float *anchors, float *boxes,
+                                  float *classes, float *scores, float *num_detections);
+
 /* ==== unary math, comparisons and logic, element-wise arithmetic, casting and fills ==== */
 
 /* Float32 unary math, one kernel for the builtins TFLM computes with one C library call each:
@@ -767,16 +968,11 @@ typedef struct {
 } mf_pad_params;
 void mf_pad(const mf_pad_params *p, const void *input, void *output);
 
-/* MEAN over any subset of axes. The kept dimensions (in order) form the output walk: output element
- * k, with multi-index (i_0, ...) over out_count, starts at input element sum_d i_d * out_stride[d];
- * the reduced dimensions form the inner walk over red_count / red_stride (red_rank may be 0:
- * nothing reduced, n = 1). Elements are summed in row-major order of the reduced dimensions, as
- * TFLM does. n = product of red_count.
- *  - f32: out = sum / (float)n (quantisation fields unused).
- *  - s8 / s16: out = clamp(MBQM(sum - zp_times_n, mult, shift) + output_offset), with mult/shift =
- *    TFLM's QuantizeMultiplier(in_scale / out_scale) already divided by n (QuantizedMeanOrSum; TFLM
- *    takes this path even when input and output quantisation are equal); shift in [-31, 30]. The
- *    sum and the subtraction wrap in 32 bits. */
+/* The walk of a reduction (MEAN, SUM, REDUCE_MAX, REDUCE_MIN, REDUCE_ALL). The kept dimensions (in
+ * order) form the output walk: output element k, with multi-index (i_0, ...) over out_count, starts
+ * at input element sum_d i_d * out_stride[d]; the reduced dimensions form the inner walk over
+ * red_count / red_stride (red_rank may be 0: nothing reduced, one element per output). Elements are
+ * visited in row-major order of the reduced dimensions, as TFLM does. */
 typedef struct {
     int32_t out_rank;                   /* 1..MF_MOVE_MAX_DIMS */
     int32_t out_count[MF_MOVE_MAX_DIMS];
@@ -784,6 +980,18 @@ typedef struct {
     int32_t red_rank;                   /* 0..MF_MOVE_MAX_DIMS */
     int32_t red_count[MF_MOVE_MAX_DIMS];
     int32_t red_stride[MF_MOVE_MAX_DIMS];
+} mf_reduce_walk;
+
+/* MEAN over any subset of axes; n = product of walk.red_count.
+ *  - f32: out = sum / (float)n (quantisation fields unused).
+ *  - s8 / s16: out = clamp(MBQM(sum - zp_times_n, mult, shift) + output_offset), with mult/shift =
+ *    TFLM's QuantizeMultiplier(in_scale / out_scale) already divided by n (QuantizedMeanOrSum; TFLM
+ *    takes this path even when input and output quantisation are equal); shift in [-31, 30]. The
+ *    sum and the subtraction wrap in 32 bits.
+ * SUM on s8 / s16 is the same arithmetic without the division: the generator calls mf_mean_s8 /
+ * mf_mean_s16 with TFLM's undivided QuantizeMultiplier(in_scale / out_scale). */
+typedef struct {
+    mf_reduce_walk walk;
     int32_t n;
     int32_t mult, shift;
     int32_t zp_times_n;                 /* input zero point * n */
@@ -792,6 +1000,238 @@ typedef struct {
 void mf_mean_s8(const mf_mean_params *p, const int8_t *input, int8_t *output);
 void mf_mean_s16(const mf_mean_params *p, const int16_t *input, int16_t *output);
 void mf_mean_f32(const mf_mean_params *p, const float *input, float *output);
+
+/* ==== reductions, index ops, spatial re-layout, gathers, matmul, transposed convolution ==== */
+
+/* REDUCE_MAX / REDUCE_MIN over the walk (TFLM's ReduceGeneric): s8 compares raw values (input and
+ * output share scale and zero point); f32 starts from -FLT_MAX (max) / FLT_MAX (min) and replaces
+ * the running value only by a strictly greater (smaller) element, so NaNs are skipped.
+ * SUM f32: 0.0f plus the reduced elements in walk order. REDUCE_ALL: bool bytes (0/1), 1 when every
+ * reduced element is non-zero. SUM s8/s16 use mf_mean_s8/s16 (see MEAN). */
+void mf_reduce_max_s8(const mf_reduce_walk *p, const int8_t *input, int8_t *output);
+void mf_reduce_max_f32(const mf_reduce_walk *p, const float *input, float *output);
+void mf_reduce_min_s8(const mf_reduce_walk *p, const int8_t *input, int8_t *output);
+void mf_reduce_min_f32(const mf_reduce_walk *p, const float *input, float *output);
+void mf_sum_f32(const mf_reduce_walk *p, const float *input, float *output);
+void mf_reduce_all(const mf_reduce_walk *p, const uint8_t *input, uint8_t *output);
+
+/* ARG_MAX (is_max = 1) / ARG_MIN over the middle axis of [outer][axis_size][inner]: int32 position
+ * of the first largest (smallest) element; a NaN never replaces the candidate (TFLM's comparison). */
+typedef struct {
+    int32_t outer, axis_size, inner;
+    int32_t is_max;
+} mf_arg_min_max_params;
+void mf_arg_min_max_s8(const mf_arg_min_max_params *p, const int8_t *input, int32_t *output);
+void mf_arg_min_max_f32(const mf_arg_min_max_params *p, const float *input, int32_t *output);
+
+/* CUMSUM along the middle axis of [outer][depth][inner]: running sums (exclusive = 1: each output
+ * is the sum before its own element; reverse = 1: summed from the end of the axis).
+ *  - f32: from 0.0f, in axis order.
+ *  - s8 (TFLM's rescaling): s(x) = MBQM_smaller_than_one((x + input_offset) << left_shift,
+ *    input_multiplier, input_shift); the running sum starts at s(0) (TFLM's initial value) and adds
+ *    s(in) per element, wrapping in 32 bits; out = clamp(MBQM_smaller_than_one(sum, output_multiplier,
+ *    output_shift) + output_offset). left_shift = 20, both shifts <= 0. */
+typedef struct {
+    int32_t outer, depth, inner;
+    int32_t exclusive, reverse;
+} mf_cumsum_f32_params;
+typedef struct {
+    int32_t outer, depth, inner;
+    int32_t exclusive, reverse;
+    int32_t input_offset, output_offset, left_shift;
+    int32_t input_multiplier, input_shift;
+    int32_t output_multiplier, output_shift;
+} mf_cumsum_s8_params;
+void mf_cumsum_f32(const mf_cumsum_f32_params *p, const float *input, float *output);
+void mf_cumsum_s8(const mf_cumsum_s8_params *p, const int8_t *input, int8_t *output);
+
+/* SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND on [batch][h][w] pixels of row_bytes bytes (a rank-3
+ * tensor has w = 1), TFLM's loops: output batch ob of SPACE_TO_BATCH_ND takes input batch
+ * ob % in_batch at block offset (s / block_w, s % block_w), s = ob / in_batch, shifted by the top/left
+ * padding before_h/before_w; pixels outside the input are zero bytes (TFLM's padding). BATCH_TO_SPACE_ND
+ * is the inverse with before_h/before_w the top/left crops; pixels cropped away are dropped. */
+typedef struct {
+    int32_t in_batch, in_h, in_w;
+    int32_t out_batch, out_h, out_w;
+    int32_t block_h, block_w;
+    int32_t before_h, before_w;
+    int32_t row_bytes;
+} mf_space_batch_params;
+void mf_space_to_batch_nd(const mf_space_batch_params *p, const void *input, void *output);
+void mf_batch_to_space_nd(const mf_space_batch_params *p, const void *input, void *output);
+
+/* Index-map gather (MIRROR_PAD, RESIZE_NEAREST_NEIGHBOR): the output is rank dimensions of count[d]
+ * blocks of block_bytes bytes; block (i_0, ..., i_rank-1) is copied from input + sum_d map_d[i_d]
+ * bytes, where offsets holds the maps one after another (map_0: count[0] entries, then map_1, ...).
+ * Type-agnostic; the generator folds trailing one-to-one dimensions into the block. */
+typedef struct {
+    int32_t rank;                       /* 1..MF_MOVE_MAX_DIMS */
+    int32_t count[MF_MOVE_MAX_DIMS];
+    const int32_t *offsets;             /* sum(count) input byte offsets */
+    int32_t block_bytes;
+} mf_index_gather_params;
+void mf_index_gather(const mf_index_gather_params *p, const void *input, void *output);
+
+/* RESIZE_BILINEAR on [batches][in_h][in_w][depth] -> [batches][out_h][out_w][depth]. For output row y,
+ * y_index[2y], y_index[2y + 1] are the input rows (lo, hi) and y_weight[2y], y_weight[2y + 1] their
+ * weights; x likewise. out = in[lo_y][lo_x] * wy_lo * wx_lo + in[hi_y][lo_x] * wy_hi * wx_lo
+ *                          + in[lo_y][hi_x] * wy_lo * wx_hi + in[hi_y][hi_x] * wy_hi * wx_hi.
+ *  - f32: float weights (TFLM's 1 - (y - y0) and y - y0), products and sums in that order, + 0.0f.
+ *  - s8: TFLM's 10-bit integer weights, the sum in 64 bits, out = (sum +- 2^19) / 2^20 (truncating,
+ *    the sign of the rounding term follows the sum's), as int8. */
+typedef struct {
+    int32_t batches, in_h, in_w, depth;
+    int32_t out_h, out_w;
+    const int32_t *y_index;             /* [out_h][2] */
+    const int32_t *x_index;             /* [out_w][2] */
+    const float *y_weight;              /* [out_h][2] */
+    const float *x_weight;              /* [out_w][2] */
+} mf_resize_bilinear_f32_params;
+typedef struct {
+    int32_t batches, in_h, in_w, depth;
+    int32_t out_h, out_w;
+    const int32_t *y_index;             /* [out_h][2] */
+    const int32_t *x_index;             /* [out_w][2] */
+    const int32_t *y_weight;            /* [out_h][2] */
+    const int32_t *x_weight;            /* [out_w][2] */
+} mf_resize_bilinear_s8_params;
+void mf_resize_bilinear_f32(const mf_resize_bilinear_f32_params *p, const float *input, float *output);
+void mf_resize_bilinear_s8(const mf_resize_bilinear_s8_params *p, const int8_t *input, int8_t *output);
+
+/* L2_NORMALIZATION over the last dimension: outer rows of depth elements.
+ *  - f32: out = x / max(sqrtf(sum x^2), 1e-6f), the squares summed in order.
+ *  - s8 (TFLM's integer path; the output is in units of 1/128 around 0 whatever its quantisation):
+ *    d = x - input_zero_point, acc = sum d^2 (32 bits), (mult, shift) = TFLM's
+ *    GetInvSqrtQuantizedMultiplierExp(acc) computed by the kernel, out = clamp(MBQM(d, mult, shift + 7)). */
+typedef struct {
+    int32_t outer, depth;
+    int32_t input_zero_point;           /* s8; 0 for f32 */
+} mf_l2_normalization_params;
+void mf_l2_normalization_f32(const mf_l2_normalization_params *p, const float *input, float *output);
+void mf_l2_normalization_s8(const mf_l2_normalization_params *p, const int8_t *input, int8_t *output);
+
+/* L2_POOL_2D, float32 (mf_pool2d_f32_params as AVERAGE_POOL_2D): sqrtf(sum of squares over the cells
+ * inside the image / their float count), clamped to [act_min, act_max]. */
+void mf_l2pool2d_f32(const mf_pool2d_f32_params *p, const float *input, float *output);
+
+/* GATHER_ND: slice i (slice_size elements of elem_size bytes) starts at params element
+ * from = sum_j indices[i * depth + j] * stride[j]; as TFLM only 0 <= from and from + slice_size <=
+ * flat_size are checked (TFLM fails the invoke otherwise; the kernel writes a zero slice). */
+#define MF_GATHER_ND_MAX 5
+typedef struct {
+    int32_t slices, depth;              /* depth: 1..MF_GATHER_ND_MAX */
+    int32_t stride[MF_GATHER_ND_MAX];   /* elements per step of each indexed axis */
+    int32_t slice_size, flat_size;      /* elements */
+    int32_t elem_size;
+} mf_gather_nd_params;
+void mf_gather_nd(const mf_gather_nd_params *p, const void *params, const int32_t *indices, void *output);
+
+/* EMBEDDING_LOOKUP with an int8 table and float32 output (TFLM's hybrid path): row lookups[i] of the
+ * [rows][columns] table dequantised as (float)q * scale (zero point 0); a lookup outside [0, rows)
+ * (TFLM fails the invoke) gives a zero row. The copying cases (same type in and out) use mf_gather. */
+typedef struct {
+    int32_t lookups, rows, columns;
+    float scale;
+} mf_embedding_lookup_params;
+void mf_embedding_lookup_s8_f32(const mf_embedding_lookup_params *p, const int8_t *table, const int32_t *lookups,
+                                float *output);
+
+/* DYNAMIC_UPDATE_SLICE (TFLM): when the update has as many elements as the operand it becomes the
+ * output whole; otherwise the operand is copied to the output (skipped when they are the same
+ * buffer) and the update (update_dims) written at start_indices (rank values of index_bytes = 4 or 8
+ * bytes, read at run time) clamped per axis to [0, dims - update_dims]. Type-agnostic. */
+typedef struct {
+    int32_t elem_size;
+    int32_t rank;                       /* 1..MF_MOVE_MAX_DIMS */
+    int32_t dims[MF_MOVE_MAX_DIMS];
+    int32_t update_dims[MF_MOVE_MAX_DIMS];
+    int32_t index_bytes;
+} mf_dynamic_update_slice_params;
+void mf_dynamic_update_slice(const mf_dynamic_update_slice_params *p, const void *operand, const void *update,
+                             const void *start_indices, void *output);
+
+/* BATCH_MATMUL: out[b0][b1][b2][m][n] = sum_k lhs(b, m, k) * rhs(b, k, n), k in order. Operands are
+ * read through strides (elements): lhs(b, m, k) = lhs[sum_d b_d * lhs_batch_stride[d] + m *
+ * lhs_row_stride + k * lhs_depth_stride], rhs(b, k, n) likewise with rhs_col_stride for n (adjoint
+ * operands are only other strides; a broadcast batch dimension has stride 0). The output is dense.
+ *  - f32: float sum from 0.0f.
+ *  - s8: sum of (rhs + rhs_offset) * (lhs + lhs_offset) in 32 bits, s16: in 64 bits (offsets 0),
+ *    out = clamp(MBQM(sum, output_multiplier, output_shift) + output_offset, act_min, act_max) with
+ *    mf_mbqm (s8) or mf_mbqm64 (s16, output_shift <= 7). */
+#define MF_MATMUL_BATCH_DIMS 3
+typedef struct {
+    int32_t batch[MF_MATMUL_BATCH_DIMS];
+    int32_t lhs_batch_stride[MF_MATMUL_BATCH_DIMS];
+    int32_t rhs_batch_stride[MF_MATMUL_BATCH_DIMS];
+    int32_t rows, cols, depth;
+    int32_t lhs_row_stride, lhs_depth_stride;
+    int32_t rhs_col_stride, rhs_depth_stride;
+} mf_batch_matmul_geometry;
+typedef struct {
+    mf_batch_matmul_geometry g;
+    int32_t lhs_offset, rhs_offset, output_offset;
+    int32_t output_multiplier, output_shift;
+    int32_t act_min, act_max;
+} mf_batch_matmul_q_params;
+void mf_batch_matmul_f32(const mf_batch_matmul_geometry *g, const float *lhs, const float *rhs, float *output);
+void mf_batch_matmul_s8(const mf_batch_matmul_q_params *p, const int8_t *lhs, const int8_t *rhs, int8_t *output);
+void mf_batch_matmul_s16(const mf_batch_matmul_q_params *p, const int16_t *lhs, const int16_t *rhs, int16_t *output);
+
+/* TRANSPOSE_CONV: [batches][in_h][in_w][in_c] -> [batches][out_h][out_w][out_c], filter
+ * [out_c][k_h][k_w][in_c], each batch on its own. Input
+ * pixel (iy, ix) reaches output (iy * stride_h - pad_top + ky, ix * stride_w - pad_left + kx) through
+ * tap (ky, kx); each output element sums its contributions in TFLM's order (input row, column,
+ * channel), adds the optional bias, then
+ *  - s8: acc = sum (in + input_offset) * w (32 bits), out = clamp(MBQM(acc + bias, out_mult[oc],
+ *    out_shift[oc]) + output_offset, act_min, act_max);
+ *  - s16: acc = sum in * w + bias (64 bits; an int16 bias is widened by the generator), out =
+ *    clamp(mf_mbqm64(acc, out_mult[oc], out_shift[oc])), out_shift <= 7;
+ *  - f32: float sum from 0.0f, + bias, clamped to [act_min, act_max].
+ * pad_top/pad_left: TFLM's SAME/VALID padding of a convolution from the output size to the input.
+ * The geometry fields (batches .. pad_left) are what a shared convolution geometry struct would hold. */
+typedef struct {
+    int32_t batches;
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_top, pad_left;
+    int32_t input_offset, output_offset;
+    int32_t act_min, act_max;
+    const int8_t *filter;
+    const int32_t *bias;                /* [out_c], may be NULL */
+    const int32_t *out_mult;            /* [out_c] */
+    const int32_t *out_shift;           /* [out_c] */
+} mf_transpose_conv_s8_params;
+typedef struct {
+    int32_t batches;
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_top, pad_left;
+    int32_t act_min, act_max;
+    const int8_t *filter;
+    const int64_t *bias;                /* [out_c], may be NULL */
+    const int32_t *out_mult;            /* [out_c] */
+    const int32_t *out_shift;           /* [out_c] */
+} mf_transpose_conv_s16_params;
+typedef struct {
+    int32_t batches;
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_top, pad_left;
+    float act_min, act_max;
+    const float *filter;
+    const float *bias;                  /* [out_c], may be NULL */
+} mf_transpose_conv_f32_params;
+void mf_transpose_conv_s8(const mf_transpose_conv_s8_params *p, const int8_t *input, int8_t *output);
+void mf_transpose_conv_s16(const mf_transpose_conv_s16_params *p, const int16_t *input, int16_t *output);
+void mf_transpose_conv_f32(const mf_transpose_conv_f32_params *p, const float *input, float *output);
+
+/* ==== end of reductions ... transposed convolution ==== */
 
 /* CALL_ONCE: run the generated subgraph function `run` on the first call after <prefix>_init()
  * (*done is then set). Like TFLM, <prefix>_reset() does not re-arm it. */

@@ -14,7 +14,7 @@ void mf_mean_f32(const mf_mean_params *p, const float *input, float *output)
         float sum = 0.0f;
         do {
             sum += input[base + off];
-        } while (mf_walk_next(p->red_rank, p->red_count, p->red_stride, ridx, &off));
+        } while (mf_walk_next(p->walk.red_rank, p->walk.red_count, p->walk.red_stride, ridx, &off));
         output[k++] = sum / n;
-    } while (mf_walk_next(p->out_rank, p->out_count, p->out_stride, oidx, &base));
+    } while (mf_walk_next(p->walk.out_rank, p->walk.out_count, p->walk.out_stride, oidx, &base));
 }

@@ -14,9 +14,9 @@ void mf_mean_s8(const mf_mean_params *p, const int8_t *input, int8_t *output)
         uint32_t sum = 0; /* wraps like TFLM's AddTensorValuesWithExpectedOverflow */
         do {
             sum += (uint32_t)(int32_t)input[base + off];
-        } while (mf_walk_next(p->red_rank, p->red_count, p->red_stride, ridx, &off));
+        } while (mf_walk_next(p->walk.red_rank, p->walk.red_count, p->walk.red_stride, ridx, &off));
         const int32_t shifted = (int32_t)(sum - (uint32_t)p->zp_times_n);
         const int32_t v = mf_clamp_i32(mf_mbqm(shifted, p->mult, p->shift) + p->output_offset, -128, 127);
         output[k++] = (int8_t)v;
-    } while (mf_walk_next(p->out_rank, p->out_count, p->out_stride, oidx, &base));
+    } while (mf_walk_next(p->walk.out_rank, p->walk.out_count, p->walk.out_stride, oidx, &base));
 }

@@ -77,16 +77,17 @@ def test_a_fault_fails_the_run_with_its_reason_and_keeps_what_was_gathered(an386
 def test_failed_scons_run_writes_run_json_and_report(an386_fw, monkeypatch, tmp_path):
     """`scons run` path: run.json and report.md are written before the failure is raised."""
     from codegen.cli_show import run_and_show
+    from codegen.options import RunOptions, TargetOptions
     project, _ = an386_fw
     monkeypatch.setattr(Device, "stack", lambda self: self.selftest("hardfault", timeout=5))
-    (project.dir / "run.json").unlink(missing_ok=True)
+    (project.dir / "run.failed.json").unlink(missing_ok=True)
     with pytest.raises(RunFailed):
-        run_and_show(project, {"n": "3", "target": "emulator", "timeout": "5"})
-    data = json.loads((project.dir / "run.json").read_text())
+        run_and_show(project, RunOptions(n=3, target=TargetOptions(target="emulator", timeout=5)))
+    data = json.loads((project.dir / "run.failed.json").read_text())  # beside the last good run.json
     assert data["complete"] is False and data["failure"]["kind"] == "fault"
     assert data["failure"]["registers"]["hfsr"] == 0x40000000 and len(data["counts"]) == 3
     assert len(data["profile"]) == len(project.compiled.steps)  # the profile ran before the fault
-    report = (project.dir / "report.md").read_text()
+    report = (project.dir / "report.failed.md").read_text()
     assert "## FAILED" in report and "mf_selftest_hardfault" in report and "## Per-layer profile" in report
 
 

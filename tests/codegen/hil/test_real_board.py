@@ -1,4 +1,4 @@
-"""On a real board (skipped without one): `pytest -m hardware --board stm32l475 --port /dev/ttyACM0`
+"""On a real board (skipped without one): `pytest -m hardware --mcuforge-board stm32l475 --mcuforge-port /dev/ttyACM0`
 (or with the board detected on USB). Flashes the default model through the board's upload tool,
 then checks the cycle counter and bit-exactness against TFLM over the serial console."""
 

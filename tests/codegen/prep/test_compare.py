@@ -10,7 +10,8 @@ import pytest
 
 from codegen.cli import main
 from codegen.errors import McuforgeError
-from codegen.prep.compare import compare_variants, eval_set, parse_variant
+from codegen.options import VariantSpec
+from codegen.prep.compare import compare_variants, eval_set
 from codegen.prep.data import load_samples
 from codegen.prep.quantize import quantize
 from codegen.prep.source import detect
@@ -26,8 +27,8 @@ def variants(tiny, tmp_path_factory):
 
 
 def test_parse_variant():
-    assert parse_variant("m/a.tflite") == parse_variant("a=m/a.tflite")
-    v = parse_variant("fast=m/b.tflite:int8io")
+    assert VariantSpec.parse("m/a.tflite") == VariantSpec.parse("a=m/a.tflite")
+    v = VariantSpec.parse("fast=m/b.tflite:int8io")
     assert v.name == "fast" and str(v.model) == "m/b.tflite" and v.int8_io
 
 
@@ -44,7 +45,7 @@ def test_eval_set_wants_float_inputs(tmp_path):
 
 def test_variant_names_must_differ(tmp_path):
     with pytest.raises(McuforgeError, match="share a name") as e:
-        compare_variants([parse_variant("a/m.tflite"), parse_variant("b/m.tflite")], tmp_path / "d.npz", tmp_path)
+        compare_variants([VariantSpec.parse("a/m.tflite"), VariantSpec.parse("b/m.tflite")], tmp_path / "d.npz", tmp_path)
     assert "NAME=PATH" in e.value.hint
 
 

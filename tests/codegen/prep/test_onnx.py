@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from codegen.cli import main
+from codegen.options import ValidateOptions
 from codegen.origin import read_origin
 from codegen.reference import TflmReference
 from codegen.validate import validate
@@ -75,7 +76,7 @@ def test_quantize_onnx_records_layouts_and_tracks_onnx_runtime(work, name, opset
 
 def _validate_on_board(q: onnxmodels.Quantized, root: Path, samples: int = 8) -> dict:
     project, _ = built("stm32l475", q.tflite, root=root)
-    v = validate(project, {"samples": str(samples), "data": str(q.test)}, progress=False)
+    v = validate(project, ValidateOptions(samples=samples, data=q.test), progress=False)
     assert v.passed and v.bit_exact, (v.error, v.failures[:3])
     return json.loads((project.dir / "validate.json").read_text())
 

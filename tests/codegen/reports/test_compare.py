@@ -47,16 +47,19 @@ def test_bad_input_is_refused(tmp_path):
 
 
 def test_variant_from_build_dir(tmp_path):
-    (tmp_path / "report.json").write_text(json.dumps({"board": "stm32l475", "model": "/m/kws.tflite",
-                                                      "flash_bytes": 1000, "ram_bytes": 500, "arena_bytes": 100,
-                                                      "macs": 42}))
+    from codegen.report import BuildReport
+    from codegen.run import RunResult, Stats, write_run
+    from codegen.validate import Validation
+    (tmp_path / "report.json").write_text(json.dumps(BuildReport(
+        board="stm32l475", model="/m/kws.tflite", flash_bytes=1000, ram_bytes=500, arena_bytes=100,
+        macs=42).to_json()))
     v = variant_from_build(tmp_path, name="kws")
     assert v == Variant(name="kws", board="stm32l475", flash_bytes=1000, ram_bytes=500, arena_bytes=100, macs=42,
                         model="kws.tflite")
-    (tmp_path / "run.json").write_text(json.dumps({"complete": True, "unit": "cycles", "per_inference": {"p50": 9.0},
-                                                   "latency_us": {"p50": 0.1}}))
-    (tmp_path / "validate.json").write_text(json.dumps({"complete": True, "bit_exact": True,
-                                                        "accuracy": {"device": 0.5, "reference": 0.75}}))
+    write_run(RunResult(board="stm32l475", unit="cycles", per_inference=Stats(9.0, 9.0, 9.0, 9.0, 9.0, 9.0),
+                        latency_us=Stats(0.1, 0.1, 0.1, 0.1, 0.1, 0.1)), tmp_path / "run.json")
+    (tmp_path / "validate.json").write_text(json.dumps(Validation(
+        samples=4, requested=4, bit_exact=True, labelled=4, device_correct=2, reference_correct=3).to_json()))
     v = variant_from_build(tmp_path)
     assert (v.latency, v.unit, v.latency_us, v.accuracy, v.reference_accuracy, v.bit_exact) == \
         (9.0, "cycles", 0.1, 0.5, 0.75, True)
@@ -68,6 +71,7 @@ def test_float32_vs_int8_on_the_emulated_board(shared_models, tmp_path):
     """The whole loop on real builds: build, run and validate both variants on QEMU, then compare."""
     from codegen.report import write_report
     from codegen.run import default_inputs, layers_of, run_firmware, write_run
+    from codegen.options import ValidateOptions
     from codegen.validate import validate
     from support.firmware import built
     variants = []
@@ -78,7 +82,7 @@ def test_float32_vs_int8_on_the_emulated_board(shared_models, tmp_path):
         res = run_firmware(project.board, fw, m.sha256, m.inputs, m.outputs, default_inputs(project.model_path, m.inputs),
                            n=3, macs=m.macs, layers=layers_of(m))
         write_run(res, project.dir / "run.json")
-        v = validate(project, {"samples": "3"}, progress=False)
+        v = validate(project, ValidateOptions(samples=3), progress=False)
         assert v.passed
         variants.append(variant_from_build(project.dir, name))
     files = compare(variants, tmp_path / "cmp", title="autoencoder_example on mps2-an386")

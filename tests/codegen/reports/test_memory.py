@@ -61,7 +61,7 @@ def test_components():
 def test_real_build_adds_up_to_the_elf(tmp_path):
     project, fw = built("mps2-an386", DEFAULT_MODEL, root=tmp_path)  # a fresh link: a fresh map
     from codegen.report import write_report
-    rep = write_report(project, fw)
+    rep = write_report(project, fw).to_json()
     b = breakdown(project.dir / "firmware.map", fw, stack_bytes=4096)
     assert b.flash_total == rep["flash_bytes"]
     assert b.ram_total == rep["ram_bytes"]  # report.json counts the reserved stack too

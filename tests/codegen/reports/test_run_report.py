@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from codegen.hil.gpio import PinTiming
 from codegen.reports.memory import Breakdown
-from codegen.reports.run_report import BuildSummary, write_run_report
+from codegen.report import BuildReport
+from codegen.reports.run_report import write_run_report
 from codegen.run import LayerTime, LinkSummary, RunFailure, RunResult, StateStep, Stats
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -23,9 +24,9 @@ RUN = RunResult(
                   widths_us=(100.5, 100.6, 100.4, 100.5), resolution_us=0.125),
     states=(StateStep("built", "flashed", 2.0, "flashed with stlink"), StateStep("flashed", "running", 0.5, "x")))
 
-BUILD = BuildSummary(model="kws.tflite", board="stm32l475", kernel_variant="dsp", macs=4864, n_ops=2,
-                     flash_bytes=30_000, ram_bytes=9_000, arena_bytes=2_000, stack_bytes=4096,
-                     flash_budget=1 << 20, ram_budget=96 << 10, sha256="ab" * 32, mcuforge="0.1.0")
+BUILD = BuildReport(model="/m/kws.tflite", board="stm32l475", kernel_variant="dsp", macs=4864, n_ops=2,
+                    flash_bytes=30_000, ram_bytes=9_000, arena_bytes=2_000, stack_bytes=4096,
+                    flash_budget=1 << 20, ram_budget=96 << 10, model_sha256="ab" * 32, mcuforge="0.1.0")
 
 MEMORY = Breakdown(flash=(("weights", 20_000), ("kernels", 6_000), ("runtime", 4_000)),
                    ram=(("stack", 4096), ("runtime", 3000), ("arena", 2000)), largest=())

@@ -1,0 +1,186 @@
+"""The typed options every front door (``scons``, ``python -m codegen``, the pytest plugin) parses its
+command line into, once; the library below takes these records, never an argument dictionary.
+
+A value that is one of a set is an enum (``StrEnum``: it prints and compares as its text, so it
+reaches JSON, file names and compiler flags unchanged); the kernel variant is
+:class:`codegen.kernels.KernelVariant`, ``None`` standing for ``kernels=auto`` (the core's variant).
+Building a record from strings goes through ``__post_init__``: an unknown kernel variant or
+optimisation level, a count below its minimum, is refused there too, whoever builds the record.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codegen.errors import McuforgeError
+from codegen.hil.records import TargetKind
+from codegen.kernels import KernelVariant, kernel_choice
+
+
+class OptLevel(enum.StrEnum):
+    """The compiler's optimisation flag."""
+
+    O0 = "-O0"
+    O1 = "-O1"
+    O2 = "-O2"
+    O3 = "-O3"
+    OS = "-Os"
+    OG = "-Og"
+    OZ = "-Oz"
+
+
+class Command(enum.StrEnum):
+    """What ``scons`` is asked to do (its command-line targets)."""
+
+    BUILD = "build"          # generate, compile, report.json (also: no target at all)
+    RUN = "run"
+    TEST = "test"
+    INSPECT = "inspect"
+    BENCH = "bench"
+    COMPARE = "compare"
+
+
+def _coerce(value: object, kind: type[enum.StrEnum], option: str) -> enum.StrEnum:
+    try:
+        return kind(value)
+    except ValueError:
+        raise McuforgeError(f"{option}={value}: not one of {', '.join(k.value for k in kind)}",
+                            hint=f"give {option}=" + "|".join(k.value for k in kind)) from None
+
+
+def _kernels(value: object) -> KernelVariant | None:
+    """`kernels=`: a KernelVariant, or None for auto; strings ("auto", "dsp") are read as the user's."""
+    if value is None or isinstance(value, KernelVariant):
+        return value
+    return kernel_choice(str(value))
+
+
+def _at_least(value: float, lo: float, option: str, what: str) -> None:
+    if value < lo:
+        raise McuforgeError(f"{option}={value}: {what} must be at least {lo:g}", hint=f"give {option}= >= {lo:g}")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How a model is generated and compiled for a board."""
+
+    int8_io: bool = False
+    opt: OptLevel = OptLevel.O2
+    kernels: KernelVariant | None = None  # None: the core's default variant (codegen.kernels)
+    stack_size: int = 4096
+    prefix: str | None = None          # symbol prefix (default: from the model's file name)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kernels", _kernels(self.kernels))
+        object.__setattr__(self, "opt", _coerce(self.opt, OptLevel, "opt"))
+        _at_least(self.stack_size, 0, "stack", "the stack size")
+
+    def variant_suffix(self) -> str:
+        """What the build directory's name adds to the model's stem: `-int8io-dsp-O3`."""
+        parts = []
+        if self.int8_io:
+            parts.append("int8io")
+        if self.kernels is not None:
+            parts.append(self.kernels.value)
+        if self.opt != OptLevel.O2:
+            parts.append(self.opt.value.lstrip("-"))
+        return ("-" + "-".join(parts)) if parts else ""
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    """How to reach the target a run, a test or a comparison uses."""
+
+    target: TargetKind = TargetKind.AUTO
+    port: str | None = None            # serial port or URL: /dev/ttyACM0, rfc2217://host:port
+    baud: int | None = None            # default: the hardware map's, else the board's console baud
+    flash: bool = True                 # flash a real board before running
+    upload: str | None = None          # one of the board's [upload] protocols (default: its protocol)
+    timeout: float = 20.0              # seconds per request
+    hwmap: Path | None = None          # the user's hardware map (default: $MCUFORGE_HWMAP, ~/.config/...)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "target", _coerce(self.target, TargetKind, "target"))
+        if not self.timeout > 0:
+            raise McuforgeError(f"timeout={self.timeout}: seconds per request must be > 0", hint="give timeout=20")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """``run``: timed inferences of one input on the target."""
+
+    target: TargetOptions = field(default_factory=TargetOptions)
+    n: int = 10                        # timed inferences
+    input: Path | None = None          # .npy (one input) or .npz (x, optional y)
+    sample: int | None = None          # the row of input= (or of the model's *.samples.npz); default 0
+    gpio_trace: bool = False           # QEMU: the timing pin's pulses from QEMU's GPIO trace
+    logic: bool = False                # a logic analyzer (hardware map) on the timing pin
+
+    def __post_init__(self) -> None:
+        _at_least(self.n, 1, "n", "the number of timed inferences")
+        if self.sample is not None:
+            _at_least(self.sample, 0, "sample", "a sample index")
+
+
+@dataclass(frozen=True)
+class ValidateOptions:
+    """``test``: samples run on the target and compared with TFLM."""
+
+    target: TargetOptions = field(default_factory=TargetOptions)
+    samples: int = 20
+    data: Path | None = None           # .npz (x, optional y) or .npy; default: random inputs
+    seed: int = 0                      # for random inputs
+
+    def __post_init__(self) -> None:
+        _at_least(self.samples, 1, "samples", "the number of samples")
+        _at_least(self.seed, 0, "seed", "the seed")
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    """One model in a comparison: ``PATH`` or ``NAME=PATH``, ``:int8io`` appended for int8 model I/O."""
+
+    name: str
+    model: Path
+    int8_io: bool = False
+
+    @staticmethod
+    def parse(text: str) -> "VariantSpec":
+        int8_io = text.endswith(":int8io")
+        if int8_io:
+            text = text[: -len(":int8io")]
+        name, sep, path = text.partition("=")
+        p = Path(path if sep else text)
+        if not str(p) or str(p) == ".":
+            raise McuforgeError(f"variant {text!r}: no model path", hint="give PATH or NAME=PATH to a .tflite")
+        return VariantSpec(name=name if sep else p.stem, model=p, int8_io=int8_io)
+
+
+@dataclass(frozen=True)
+class CompareOptions:
+    """``compare``: variants of one model built, run and validated on one board."""
+
+    board: str = "stm32l475"
+    samples: int = 100                 # evaluation samples validated per variant
+    n: int = 10                        # timed inferences in the latency run
+    kernels: KernelVariant | None = None
+    baseline: str | None = None        # the variant ratios refer to (default: the first)
+    title: str = ""
+    target: TargetOptions = field(default_factory=TargetOptions)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kernels", _kernels(self.kernels))
+        _at_least(self.samples, 1, "samples", "the number of evaluation samples")
+        _at_least(self.n, 1, "n", "the number of timed inferences")
+
+
+@dataclass(frozen=True)
+class CompareJob:
+    """What ``scons compare`` / ``python -m codegen compare`` asks for."""
+
+    variants: tuple[VariantSpec, ...]
+    data: Path
+    out: Path | None = None            # default: <build root>/compare/<board>
+    options: CompareOptions = field(default_factory=CompareOptions)
