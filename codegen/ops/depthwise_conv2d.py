@@ -174,14 +174,22 @@ def lower(ctx: LowerContext) -> Lowered:
                                       depth_multiplier=mult)
     share = Share(ctx.op.outputs[0], ctx.op.inputs[0], offset)
     return weighted_call(ctx, fn, params, arrays, f"{g.label} {g.in_c}ch" + (f" x{mult}" if mult > 1 else ""),
-                         shares=(share,), dsp_paths=_dsp_paths(fields, g))
+                         shares=(share,), dsp_paths=_dsp_paths(fields, g, arrays))
 
 
-def _dsp_paths(fields: dict, g: ConvGeometry) -> tuple[str, ...]:
-    """The kernel's code this call runs (mf_depthwise_conv2d_s8.c: MF_DSP_WITH_<path>)."""
+def _dsp_paths(fields: dict, g: ConvGeometry, arrays: list[CArray]) -> tuple[str, ...]:
+    """The kernel's code this call runs (mf_depthwise_conv2d_s8.c and its .S file:
+    MF_DSP_WITH_<path>): planar at stride 1 or 2, its requantisations (one shift, or FAST: a
+    FLOOR_SHIFT row that keeps its FAST record, shift >= 1) and the width of its last strip."""
     path = fields.get("dsp_path", dsp_pack.GENERIC)
     if path == dsp_pack.DW_PLANAR:
-        return ("DW_PLANAR",) if g.stride_h == 1 else ("DW_PLANAR2",)
+        (chan,) = [a for a in arrays if a.name == fields["dsp_chan"].name]
+        shifts = np.asarray(chan.values, dtype=np.int64).reshape(-1, 4)[:, 3]
+        shift_rows = fields["dsp_requant"] == dsp_pack.RQ_FLOOR_SHIFT
+        rq = (("DW_RQ_SHIFT",) if shift_rows and (shifts < 1).any() else ()) + \
+             (("DW_RQ_FAST",) if not shift_rows or (shifts >= 1).any() else ())
+        tail = (g.out_h if fields["dsp_transposed"] else g.out_w) % 4
+        return ("DW_PLANAR" if g.stride_h == 1 else "DW_PLANAR2",) + rq + ((f"DW_TAIL{tail}",) if tail else ())
     return ("DW_LANES",) if path == dsp_pack.DW_LANES else ()
 
 

@@ -242,15 +242,17 @@ def floor_shift(rq: Requant, bias: np.ndarray, bound: np.ndarray) -> tuple[Requa
 
 def depthwise_planar(w: np.ndarray, transposed: bool, scale: np.ndarray) -> np.ndarray:
     """DEPTHWISE_CONV_2D 3x3 weights [3][3][channels] for the planar kernel (MF_DSP_DW_PLANAR): per
-    channel, per kernel row (rows of the transposed window when `transposed`), the int16-lane words
-    (s w0 | s w1 << 16), (s w2 | s w1 << 16) with the channel's factor s (2: the sums are then
-    X = 2 * sum; floor_shift's 2^(1 + k))."""
+    channel five int16-lane words of its kernel rows r (rows of the transposed window when
+    `transposed`) scaled by the channel's factor s (2: the sums are then X = 2 * sum; floor_shift's
+    2^(1 + k)): A0, C, A1, A2, D with A_r = (s w_r0 | s w_r1 << 16), C = (s w_02 | s w_12 << 16),
+    D = (s w_22 | 0). The kernel makes each row's second word (s w_r2 | s w_r1 << 16) by one PKH."""
     w = np.asarray(w, dtype=np.int64)
     k = w.transpose(1, 0, 2) if transposed else w         # [row][tap][channels]
     k = k.transpose(2, 0, 1) * np.asarray(scale, dtype=np.int64).reshape(-1, 1, 1)  # [channels][row][tap]
-    wa = _words(k[:, :, 0], k[:, :, 1])
-    wb = _words(k[:, :, 2], k[:, :, 1])
-    return np.stack([wa, wb], axis=2).reshape(-1)
+    a = [_words(k[:, r, 0], k[:, r, 1]) for r in range(3)]
+    c = _words(k[:, 0, 2], k[:, 1, 2])
+    d = _words(k[:, 2, 2], np.zeros_like(k[:, 2, 2]))
+    return np.stack([a[0], c, a[1], a[2], d], axis=1).reshape(-1)
 
 
 def planar_band(strips: int, out_v: int, budget: int, stride: int = 1) -> int:
@@ -263,24 +265,23 @@ def planar_band(strips: int, out_v: int, budget: int, stride: int = 1) -> int:
 
 def planar_scratch(strips: int, band: int, stride: int = 1) -> int:
     """Bytes of dsp_scratch the planar depthwise kernel needs (nn.h): the strips of 4 channels
-    (stride 1: band + 2 rows of 3 words; stride 2: 2 band + 1 rows of 5), a row of input words, the
-    outputs of a last partial strip."""
+    (stride 1: band + 2 rows of 3 words; stride 2: 2 band + 1 rows of 5), then a row of input words."""
     rows, words = (band + 2, 3) if stride == 1 else (2 * band + 1, 5)
-    return 4 * strips * rows * words * 4 + 4 * (4 * stride * strips + 2) + 4 * band
+    return 4 * strips * rows * words * 4 + 4 * (4 * stride * strips + 2)
 
 
 def planar_pays(out_u: int, out_v: int, stride: int) -> bool:
     """Whether the planar depthwise kernel beats the four-lane one on this output plane, by their
     instruction counts per channel as measured on the emulated Cortex-M4 (keyword_spotting,
-    visual_wake_words): the four-lane kernel about 34 per output; the planar one about 12.25 (stride
-    1) or 13 (stride 2) per output computed (a strip always computes 4 across), 60 per channel, a
-    partial last strip 40 + 8 per output copied, and its share of building the plane, per row of
-    the plane 2.5 per position plus 31 (55) per strip plus 15, for 4 channels."""
-    strips = -(-out_u // 4)
-    valid = out_u % 4
-    pass_cost, strip_build = (12.25, 31) if stride == 1 else (13.0, 55)
+    visual_wake_words): the four-lane kernel about 34 per output; the planar one 49 (stride 1) or
+    52 (stride 2) per pass of 4 outputs, 12 + 9 t (+ 3) per pass of a last strip of t < 4, 12 per
+    strip, 64 per channel, and its share of building the plane: per row of the plane 75, 2.3 per
+    position and 27 (47) per strip, for 4 channels."""
+    full, tail = divmod(out_u, 4)
+    strips = full + (tail > 0)
+    pass4, tail_pass, strip_build = (49, 12 + 9 * tail, 27) if stride == 1 else (52, 15 + 9 * tail, 47)
     width = 4 * stride * strips + 2
     plane_rows = out_v * stride + 3 - stride
-    planar = (pass_cost * 4 * strips * out_v + 60 + (40 + 8 * out_v * valid if valid else 0)
-              + plane_rows * (2.5 * width + strip_build * strips + 15) / 4)
+    planar = (out_v * (full * pass4 + (tail_pass if tail else 0)) + 12 * strips + 64
+              + plane_rows * (75 + 2.3 * width + strip_build * strips) / 4)
     return planar < 34 * out_u * out_v

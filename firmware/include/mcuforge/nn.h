@@ -54,8 +54,9 @@ typedef struct {
  * runs. A build for one model compiles only the code paths its layers take: it defines
  * MF_DSP_SELECT and MF_DSP_WITH_<path> = 1 for each (CONV_2D: CONV_C_TILES, the C tiles that
  * take EXACT requantisation and out_c % 4 rows on ARM; DEPTHWISE_CONV_2D: DW_LANES, DW_PLANAR at
- * stride 1, DW_PLANAR2 at stride 2; codegen KernelCall.dsp_paths); without MF_DSP_SELECT every
- * path is compiled.
+ * stride 1, DW_PLANAR2 at stride 2, and for the planar ones DW_RQ_SHIFT / DW_RQ_FAST, the
+ * requantisations their channels take, and DW_TAIL1..3, the width of a last strip; codegen
+ * KernelCall.dsp_paths); without MF_DSP_SELECT every path is compiled.
  *  - Row pairs (dsp_filter of CONV_2D and FULLY_CONNECTED, MF_DSP_PAIRS): the weights as a
  *    [rows][K] matrix (FULLY_CONNECTED: K = in_depth; CONV_2D: the window in OHWI order, each of its
  *    k_h rows of k_w * in_c weights zero-padded to a multiple of 4), K zero-padded to a multiple
@@ -252,12 +253,14 @@ typedef struct {
      * added to the inputs, not folded). MF_DSP_DW_LANES: dsp_filter holds per group of 4 channels,
      * per tap (ky, kx), the int16-lane words (w[c0] | w[c2] << 16), (w[c1] | w[c3] << 16);
      * dsp_pad: in_c bytes of the input zero point (3x3 windows crossing the border read it).
-     * MF_DSP_DW_PLANAR (3x3, stride 1, dilation 1, FAST requantisation): per channel, per kernel row
-     * (of the window transposed when dsp_transposed) the words (2 w0 | 2 w1 << 16),
-     * (2 w2 | 2 w1 << 16); the plane runs along the output's width, or its height when
-     * dsp_transposed; dsp_band: output rows of the plane per band; dsp_scratch: 4 channels x S
-     * strips (S = ceil(out_u / 4)) x (dsp_band + 2) rows x 3 words, 4 S + 2 words, 4 * dsp_band
-     * bytes. */
+     * MF_DSP_DW_PLANAR (3x3, stride 1 or 2, dilation 1, FAST requantisation): per channel five
+     * int16-lane words of its kernel rows r (of the window transposed when dsp_transposed), each
+     * weight scaled by 2 (or by 2^(1 + k), MF_DSP_RQ_FLOOR_SHIFT): A0, C, A1, A2, D with
+     * A_r = (w_r0 | w_r1 << 16), C = (w_02 | w_12 << 16), D = (w_22 | 0); the plane runs along the
+     * output's width, or its height when dsp_transposed (out_u outputs along it, out_v across);
+     * dsp_band: output rows of the plane per band; dsp_scratch: 4 channels x S strips
+     * (S = ceil(out_u / 4)) x R rows x W words (stride 1: R = dsp_band + 2, W = 3; stride 2:
+     * R = 2 dsp_band + 1, W = 5), then 4 stride S + 2 words. */
     int32_t dsp_path, dsp_requant;
     const int32_t *dsp_filter;
     const int32_t *dsp_chan;  /* [out_c][4] */

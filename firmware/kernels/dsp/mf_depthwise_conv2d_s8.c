@@ -1,12 +1,13 @@
 /* DEPTHWISE_CONV_2D, int8: DSP-extension kernel (nn.h "DSP variant").
  *
- * MF_DSP_DW_PLANAR (3x3, stride 1, no dilation, depth multiplier 1, in_c % 4 == 0, FAST
+ * MF_DSP_DW_PLANAR (3x3, stride 1 or 2, no dilation, depth multiplier 1, in_c % 4 == 0, FAST
  * requantisation): for each group of 4 channels, a band of the input is copied once into planar int16
- * strips (the input offset added, padding 0, so no output has a border case), then each channel's
- * strips are swept four outputs per pass with its weights and requantisation record kept in
- * registers: SMLAD on pairs of horizontally adjacent taps (mf_depthwise_conv2d_s8_strip.S on ARM;
- * strip_c is the same arithmetic in C). The plane's rows run along the output's longer axis
- * (dsp_transposed: along its height) so that fewer outputs are computed past its edge.
+ * strips (the input offset added, padding 0, so no output has a border case), then the four
+ * channels' strips are swept four outputs per pass (a last strip of 1 to 3 outputs computes only
+ * those) with each channel's weights and requantisation record kept in registers: SMLAD on pairs of
+ * horizontally adjacent taps (mf_depthwise_conv2d_s8_strip.S on ARM; group_c is the same arithmetic
+ * in C). The plane's rows run along the output's longer axis (dsp_transposed: along its height) so
+ * that there are fewer, longer strips.
  * MF_DSP_DW_LANES (other windows, depth multiplier 1, in_c % 4 == 0): four channels at a time, the
  * input offset added in the 16-bit lanes by SXTAB16, one SMLAxy per multiply-accumulate against
  * build-time widened weights, taps outside the input skipped, requantisation fused.
@@ -241,32 +242,43 @@ static int8_t strip_rq(int32_t x, const int32_t *rec, int32_t mode)
     return mf_rq_fast(x, rec[1], rec[2], rec[3], 1);
 }
 
-static void strip_c(const mf_dw_strip_args *a, int32_t stride)
+static void group_c(const mf_dw_strip_args *a, int32_t stride)
 {
-    const int32_t *w = a->weights, *rec = a->rec;
     const int32_t words = stride == 1 ? 3 : 5;
-    for (int32_t s = 0; s < a->strips; ++s) {
-        const int32_t *rows = a->rows + (size_t)s * (a->strip_bytes / 4);
-        int8_t *out = a->out + (size_t)(4 * s) * a->step_u - (s > 0 && s == a->strips - 1 ? a->last_back : 0);
-        for (int32_t k = 0; k < a->passes; ++k) {
-            int32_t acc[4] = {rec[0], rec[0], rec[0], rec[0]};
-            const int32_t *row = rows + (size_t)words * stride * k;
-            for (int32_t r = 0; r < 3; ++r, row += words) {
-                const int32_t wa = w[2 * r], wb = w[2 * r + 1];
-                if (stride == 1) {
-                    acc[0] = mf_smlabb(row[1], wb, mf_smlad(row[0], wa, acc[0]));
-                    acc[1] = mf_smladx(row[1], wb, mf_smlatb(row[0], wa, acc[1]));
-                    acc[2] = mf_smlabb(row[2], wb, mf_smlad(row[1], wa, acc[2]));
-                    acc[3] = mf_smladx(row[2], wb, mf_smlatb(row[1], wa, acc[3]));
-                } else {
-                    for (int32_t i = 0; i < 4; ++i) {
-                        acc[i] = mf_smlabb(row[i + 1], wb, mf_smlad(row[i], wa, acc[i]));
+    const size_t strip_words = (size_t)words * (size_t)(stride == 1 ? a->passes + 2 : 2 * a->passes + 1);
+    const int32_t strips = a->strips + (a->tail > 0);
+    const int32_t *rows = a->rows;
+    for (int32_t k = 0; k < 4; ++k) {
+        const int32_t *pw = a->weights + 5 * k, *rec = a->rec + 4 * k;
+        /* the five words A0, C, A1, A2, D as the kernel rows' (Wa, Wb): Wb = (w2 | w1 << 16) */
+        const uint32_t a0 = (uint32_t)pw[0], c = (uint32_t)pw[1], a1 = (uint32_t)pw[2], a2 = (uint32_t)pw[3];
+        const int32_t w[6] = {(int32_t)a0, (int32_t)((c & 0xFFFFu) | (a0 & 0xFFFF0000u)),
+                              (int32_t)a1, (int32_t)((c >> 16) | (a1 & 0xFFFF0000u)),
+                              (int32_t)a2, (int32_t)(((uint32_t)pw[4] & 0xFFFFu) | (a2 & 0xFFFF0000u))};
+        const int32_t mode = a->mode == MF_DSP_RQ_FLOOR_SHIFT && rec[3] >= 1 ? MF_DSP_RQ_FAST : a->mode;
+        for (int32_t s = 0; s < strips; ++s, rows += strip_words) {
+            const int32_t n = s < a->strips ? 4 : a->tail;
+            int8_t *out = a->out + k + (size_t)(4 * s) * a->step_u;
+            for (int32_t pass = 0; pass < a->passes; ++pass) {
+                int32_t acc[4] = {rec[0], rec[0], rec[0], rec[0]};
+                const int32_t *row = rows + (size_t)words * stride * pass;
+                for (int32_t r = 0; r < 3; ++r, row += words) {
+                    const int32_t wa = w[2 * r], wb = w[2 * r + 1];
+                    if (stride == 1) {
+                        acc[0] = mf_smlabb(row[1], wb, mf_smlad(row[0], wa, acc[0]));
+                        acc[1] = mf_smladx(row[1], wb, mf_smlatb(row[0], wa, acc[1]));
+                        acc[2] = mf_smlabb(row[2], wb, mf_smlad(row[1], wa, acc[2]));
+                        acc[3] = mf_smladx(row[2], wb, mf_smlatb(row[1], wa, acc[3]));
+                    } else {
+                        for (int32_t i = 0; i < 4; ++i) {
+                            acc[i] = mf_smlabb(row[i + 1], wb, mf_smlad(row[i], wa, acc[i]));
+                        }
                     }
                 }
-            }
-            int8_t *o = out + (size_t)k * a->step_v;
-            for (int32_t i = 0; i < 4; ++i) {
-                o[i * a->step_u] = strip_rq(acc[i], rec, a->mode);
+                int8_t *o = out + (size_t)pass * a->step_v;
+                for (int32_t i = 0; i < n; ++i) {
+                    o[i * a->step_u] = strip_rq(acc[i], rec, mode);
+                }
             }
         }
     }
@@ -279,14 +291,11 @@ static void plane_c(const mf_dw_plane_args *a, int32_t stride)
         a->row[u] = u < a->first || u >= a->first + a->count ? a->zp
                                                               : mf_read32(a->src + (size_t)(u - a->first) * a->src_step);
     }
-    const uint32_t *w = a->row;
-    int32_t *d = a->dst;
     const size_t cw = (size_t)a->chan_bytes / 4;
     const int32_t words = stride == 1 ? 3 : 5;
-    for (int32_t s = 0; s < a->strips; ++s, w += 4 * stride, d += a->strip_bytes / 4) {
-        if (s > 0 && s == a->strips - 1) {
-            w -= a->last_back / 4;
-        }
+    for (int32_t s = 0; s < a->strips; ++s) {
+        const uint32_t *w = a->row + 4 * stride * s;
+        int32_t *d = a->dst + (size_t)s * (size_t)(a->strip_bytes / 4);
         for (int32_t j = 0; j < words; ++j) {
             const uint32_t x = w[2 * j], y = w[2 * j + 1];
             const uint32_t lo = (x & 0xFFFFu) | (y << 16), hi = (x >> 16) | (y & 0xFFFF0000u);
@@ -314,7 +323,7 @@ static void strip_run(const mf_dw_strip_args *a, int32_t stride)
     }
 #endif
 #else
-    strip_c(a, stride);
+    group_c(a, stride);
 #endif
 }
 
@@ -341,22 +350,21 @@ typedef struct {
     int32_t out_u, out_v, in_u, in_v, pad_u, pad_v; /* along the strips (u) and across them (v) */
     int32_t in_su, in_sv, out_su, out_sv;           /* byte steps in NHWC */
     int32_t stride, words;                          /* 1 and 3, or 2 and 5 words per strip row */
-    int32_t strips, rows;                           /* strips of 4 outputs; plane rows per band */
+    int32_t strips;                                 /* strips of 4 outputs, the last maybe fewer */
 } dw_plane;
 
 /* Plane rows r0 .. r0 + n - 1 (input row r - pad_v) of channels c .. c + 3 into the strips,
- * buf[channel][strip][row][words] (row: scratch for the row's input words; the last strip `back`
- * positions before its place when it overlaps the one before). Rows outside the input are 0 in
- * every channel group: written with the first (zero_rows). */
+ * buf[channel][strip][row][words] (strip_bytes per strip; row: scratch for the row's input words).
+ * Rows outside the input are 0 in every channel group: written with the first (zero_rows). */
 static void plane_band(const dw_plane *pl, const int8_t *input, int32_t c, int32_t r0, int32_t n, uint32_t zp,
-                       int32_t off2, int32_t *buf, uint32_t *row, int zero_rows, int32_t back)
+                       int32_t off2, int32_t *buf, uint32_t *row, int zero_rows, int32_t strip_bytes)
 {
-    const size_t sw = (size_t)pl->words * pl->rows, cw = sw * (size_t)pl->strips;
     const int32_t width = 4 * pl->stride * pl->strips + 2;
     const int32_t first = pl->pad_u < width ? pl->pad_u : width;
     const int32_t count = pl->in_u < width - first ? pl->in_u : width - first;
-    mf_dw_plane_args a = {row, buf, (int32_t)(4 * cw), off2, pl->strips, (int32_t)(4 * sw), input, pl->in_su,
-                          first, count, width, zp, 4 * back};
+    mf_dw_plane_args a = {row, buf, strip_bytes * pl->strips, off2, pl->strips, strip_bytes, input, pl->in_su,
+                          first, count, width, zp};
+    const size_t sw = (size_t)strip_bytes / 4;
     for (int32_t r = 0; r < n; ++r) {
         const int32_t iv = r0 + r - pl->pad_v;
         a.dst = buf + (size_t)pl->words * r;
@@ -394,64 +402,29 @@ static __attribute__((noinline)) void dw_planar(const mf_depthwise_conv2d_s8_par
     pl.stride = g->stride_h;
     pl.words = pl.stride == 1 ? 3 : 5;
     pl.strips = (pl.out_u + 3) >> 2;
-    pl.rows = pl.stride == 1 ? band + 2 : 2 * band + 1;
-    const size_t sw = (size_t)pl.words * pl.rows, cw = sw * (size_t)pl.strips;
+    const int32_t rows_max = pl.stride == 1 ? band + 2 : 2 * band + 1;
     int32_t *buf = p->dsp_scratch;
-    uint32_t *row = (uint32_t *)(buf + 4 * cw);                       /* one row of input words */
-    int8_t *dump = (int8_t *)(row + 4 * pl.stride * pl.strips + 2);   /* 4 * band bytes: a partial strip */
+    uint32_t *row = (uint32_t *)(buf + (size_t)4 * pl.strips * pl.words * rows_max); /* a row of input words */
     const uint32_t zp = ((uint32_t)(-p->input_offset) & 0xFFu) * 0x01010101u;
     const int32_t off2 = (int32_t)(((uint32_t)p->input_offset & 0xFFFFu) | ((uint32_t)p->input_offset << 16));
-    /* a last strip of fewer than 4 outputs overlaps the one before it when it can start at an even
-     * position (it recomputes outputs, the same values), else it goes through dump */
-    int32_t full = pl.out_u >> 2, valid = pl.out_u & 3, back = 0;
-    if (valid && full > 0 && (pl.stride == 2 || (pl.out_u & 1) == 0)) {
-        back = 4 - valid; /* outputs; plane positions stride * back */
-        full += 1;
-        valid = 0;
-    }
-    mf_dw_strip_args a, d; /* the full strips, the partial one; first the fields every channel shares */
-    a.strip_bytes = d.strip_bytes = (int32_t)(4 * sw);
+    mf_dw_strip_args a; /* the fields every band and channel group shares */
+    a.rows = buf;
     a.step_u = pl.out_su;
     a.step_v = pl.out_sv;
-    a.strips = full;
-    a.last_back = back * pl.out_su;
-    d.out = dump;
-    d.step_u = 1;
-    d.step_v = 4;
-    d.strips = 1;
-    d.last_back = 0;
+    a.mode = p->dsp_requant;
+    a.strips = pl.out_u >> 2;
+    a.tail = pl.out_u & 3;
     for (int32_t v0 = 0; v0 < pl.out_v; v0 += band) {
         const int32_t n = pl.out_v - v0 < band ? pl.out_v - v0 : band;
         const int32_t rows = pl.stride == 1 ? n + 2 : 2 * n + 1;
-        a.passes = d.passes = n;
+        const int32_t strip_bytes = 4 * pl.words * rows; /* this band's strips lie back to back */
+        a.passes = n;
         for (int32_t c = 0; c < c_all; c += 4) {
-            plane_band(&pl, input, c, pl.stride * v0, rows, zp, off2, buf, row, c == 0, pl.stride * back);
-            for (int32_t k = 0; k < 4; ++k) {
-                a.weights = p->dsp_filter + 6 * (c + k);
-                a.rec = p->dsp_chan + 4 * (c + k);
-                /* MF_DSP_RQ_FLOOR_SHIFT: a row that could not take the shift keeps a FAST record */
-                a.mode = p->dsp_requant == MF_DSP_RQ_FLOOR_SHIFT && a.rec[3] >= 1 ? MF_DSP_RQ_FAST : p->dsp_requant;
-                a.rows = buf + (size_t)k * cw;
-                a.out = output + (size_t)v0 * pl.out_sv + c + k;
-                if (full > 0) {
-                    strip_run(&a, pl.stride);
-                }
-                if (valid == 0) {
-                    continue;
-                }
-                /* the last strip, partial: through dump */
-                int8_t *out = a.out + (size_t)(4 * full) * pl.out_su;
-                d.weights = a.weights;
-                d.rec = a.rec;
-                d.mode = a.mode;
-                d.rows = a.rows + (size_t)full * sw;
-                strip_run(&d, pl.stride);
-                for (int32_t i = 0; i < n; ++i) {
-                    for (int32_t u = 0; u < valid; ++u) {
-                        out[(size_t)i * pl.out_sv + (size_t)u * pl.out_su] = dump[4 * i + u];
-                    }
-                }
-            }
+            plane_band(&pl, input, c, pl.stride * v0, rows, zp, off2, buf, row, c == 0, strip_bytes);
+            a.weights = p->dsp_filter + 5 * c;
+            a.rec = p->dsp_chan + 4 * c;
+            a.out = output + (size_t)v0 * pl.out_sv + c;
+            strip_run(&a, pl.stride);
         }
     }
 }

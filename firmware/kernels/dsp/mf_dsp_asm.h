@@ -71,26 +71,29 @@ MF_ASM_OFFSET(mf_pairs_args, rblk, 52);
 void mf_conv2d_s8_pairs(const mf_pairs_args *a);
 #endif
 
-/* DEPTHWISE_CONV_2D (mf_depthwise_conv2d_s8_strip.S): one channel of a 3x3 depthwise convolution
- * over `strips` strips of its planar copy, strip_bytes apart. Stride 1 (_strip): a strip holds, for
- * rows r = 0 .. passes + 1, three words (P01, P23, P45): the int16 pairs (x + input_offset) at
- * positions u0 .. u0 + 5 of plane row v0 + r; pass k reads rows k .. k + 2. Stride 2 (_strip2): rows
- * r = 0 .. 2 passes, five words (positions 2 u0 .. 2 u0 + 9); pass k reads rows 2 k .. 2 k + 2. Pass
- * k of strip s computes the outputs at u0 + 4 s .. + 3 of output row v0 + k, stored at
- * out + k * step_v + (4 s + i) * step_u. weights: the channel's (Wa, Wb) per kernel
- * row, Wa = (w0, w1), Wb = (w2, w1) in int16 lanes, scaled as its record says; rec: its dsp_chan
- * record; mode: MF_DSP_RQ_FLOOR_SHIFT, MF_DSP_RQ_FAST or MF_DSP_RQ_FAST_FLOOR (nn.h). */
+/* DEPTHWISE_CONV_2D (mf_depthwise_conv2d_s8_strip.S): the 4 channels of one channel group of a 3x3
+ * depthwise convolution over one band of their planar copy. `rows`: the strips, channel after
+ * channel, each channel's strips 0 .. S - 1 back to back (S = strips + (tail > 0)). Stride 1 (_strip):
+ * a strip holds, for rows r = 0 .. passes + 1, three words (P01, P23, P45): the int16 pairs
+ * (x + input_offset) at positions u0 .. u0 + 5 of plane row v0 + r; pass k reads rows k .. k + 2.
+ * Stride 2 (_strip2): rows r = 0 .. 2 passes, five words (positions 2 u0 .. 2 u0 + 9); pass k reads
+ * rows 2 k .. 2 k + 2. Pass k of strip s computes the outputs at u0 + 4 s + i (i < 4, or i < tail in
+ * the last strip when tail > 0) of output row v0 + k, stored for channel j at
+ * out + j + k * step_v + (4 s + i) * step_u. weights: per channel the five words of nn.h
+ * (A0, C, A1, A2, D), whence per kernel row Wa = (w0, w1) and Wb = (w2, w1) in int16 lanes, scaled
+ * as its record says; rec: the channels' dsp_chan
+ * records; mode: MF_DSP_RQ_FLOOR_SHIFT (a channel whose record keeps a shift >= 1 then runs as
+ * MF_DSP_RQ_FAST), MF_DSP_RQ_FAST or MF_DSP_RQ_FAST_FLOOR (nn.h). */
 typedef struct {
     const int32_t *rows;
-    const int32_t *weights; /* [6] */
-    const int32_t *rec;     /* [4] */
+    const int32_t *weights; /* [4][5] */
+    const int32_t *rec;     /* [4][4] */
     int8_t *out;
     int32_t step_u, step_v;
     int32_t passes; /* >= 1 */
     int32_t mode;
-    int32_t strips; /* >= 1 */
-    int32_t strip_bytes;
-    int32_t last_back; /* the last strip's outputs start this many bytes before 4 * step_u on */
+    int32_t strips; /* full strips of 4 outputs, >= 0 */
+    int32_t tail;   /* outputs of a last, partial strip: 0 .. 3 */
 } mf_dw_strip_args;
 #if MF_DSP_ASM
 MF_ASM_OFFSET(mf_dw_strip_args, weights, 4);
@@ -101,8 +104,7 @@ MF_ASM_OFFSET(mf_dw_strip_args, step_v, 20);
 MF_ASM_OFFSET(mf_dw_strip_args, passes, 24);
 MF_ASM_OFFSET(mf_dw_strip_args, mode, 28);
 MF_ASM_OFFSET(mf_dw_strip_args, strips, 32);
-MF_ASM_OFFSET(mf_dw_strip_args, strip_bytes, 36);
-MF_ASM_OFFSET(mf_dw_strip_args, last_back, 40);
+MF_ASM_OFFSET(mf_dw_strip_args, tail, 36);
 void mf_depthwise_conv2d_s8_strip(const mf_dw_strip_args *a);
 void mf_depthwise_conv2d_s8_strip2(const mf_dw_strip_args *a);
 #endif
@@ -112,8 +114,8 @@ void mf_depthwise_conv2d_s8_strip2(const mf_dw_strip_args *a);
  * point before `first` and from first + count on, the words at src + k * src_step between. Then strip
  * s's row of channel k, the words (x_2j + offset | x_2j+1 + offset << 16) for j = 2 s .. 2 s + 2
  * (_plane, stride 1) or j = 4 s .. 4 s + 4 (_plane2, stride 2), is stored at dst + k * chan_bytes +
- * s * strip_bytes (bytes); the last strip takes its words last_back bytes earlier in the row (a last
- * strip overlapping the one before it). off2: the input offset in both 16-bit lanes. */
+ * s * strip_bytes (bytes; chan_bytes = strips * strip_bytes). off2: the input offset in both 16-bit
+ * lanes. */
 typedef struct {
     uint32_t *row;
     int32_t *dst;
@@ -124,7 +126,6 @@ typedef struct {
     int32_t src_step;
     int32_t first, count, width;
     uint32_t zp;
-    int32_t last_back;
 } mf_dw_plane_args;
 #if MF_DSP_ASM
 MF_ASM_OFFSET(mf_dw_plane_args, dst, 4);
@@ -138,7 +139,6 @@ MF_ASM_OFFSET(mf_dw_plane_args, first, 32);
 MF_ASM_OFFSET(mf_dw_plane_args, count, 36);
 MF_ASM_OFFSET(mf_dw_plane_args, width, 40);
 MF_ASM_OFFSET(mf_dw_plane_args, zp, 44);
-MF_ASM_OFFSET(mf_dw_plane_args, last_back, 48);
 void mf_depthwise_conv2d_s8_plane(const mf_dw_plane_args *a);
 void mf_depthwise_conv2d_s8_plane2(const mf_dw_plane_args *a);
 #endif

@@ -82,12 +82,18 @@ SPECS = [
            modes=("int8",)),
     DwSpec("dw_k3_s1_valid_relu_c12_planar", (8, 7, 12), (3, 3), act="relu", modes=("int8",)),
     DwSpec("dw_k3_s1_same_relu_c8_planar_bands", (40, 40, 8), (3, 3), padding="same", act="relu", modes=("int8",)),
+    DwSpec("dw_k3_s1_same_relu6_c8_planar_tail_only", (5, 3, 8), (3, 3), padding="same", act="relu6",
+           modes=("int8",)),
     # 3x3 stride 2: the planar path's five-word strips
     DwSpec("dw_k3_s2_same_relu_c8_planar", (12, 10, 8), (3, 3), strides=(2, 2), padding="same", act="relu",
            modes=("int8",)),
     DwSpec("dw_k3_s2_valid_none_c4_planar_transposed", (13, 6, 4), (3, 3), strides=(2, 2), modes=("int8",)),
     DwSpec("dw_k3_s2_same_relu_c8_planar_bands", (60, 60, 8), (3, 3), strides=(2, 2), padding="same", act="relu",
            modes=("int8",)),
+    DwSpec("dw_k3_s2_same_relu_c4_planar_tail1", (18, 10, 4), (3, 3), strides=(2, 2), padding="same", act="relu",
+           modes=("int8",)),
+    DwSpec("dw_k3_s2_same_relu6_c4_planar_whole_strips", (10, 16, 4), (3, 3), strides=(2, 2), padding="same",
+           act="relu6", modes=("int8",)),
     # unequal strides: the four-lane path, its 3x3 windows inside and crossing the border
     DwSpec("dw_k3_s2x1_same_relu_c8_lanes", (9, 8, 8), (3, 3), strides=(2, 1), padding="same", act="relu",
            modes=("int8",)),
@@ -125,8 +131,8 @@ def test_depthwise_conv2d_matches_tflm(spec: DwSpec, mode: str, kernel_variant: 
 
 def test_dsp_paths_are_all_covered() -> None:
     """The int8 cases above reach every path of the dsp kernel: the planar path (3x3, stride 1 and 2:
-    planes along the width and transposed, a last partial strip, several bands, one shift for every
-    channel and the general FAST requantisation), the four-lane path (3x3 windows inside the input and
+    planes along the width and transposed, last strips of every width, a plane of no full strip,
+    several bands, one shift for every channel and the general FAST requantisation), the four-lane path (3x3 windows inside the input and
     crossing its border, other windows), the generic fallback (depth multipliers, channels not a
     multiple of 4), and every requantisation mode."""
     from codegen.ops import dsp_pack
@@ -140,6 +146,7 @@ def test_dsp_paths_are_all_covered() -> None:
                 if p["dsp_path"] == dsp_pack.DW_PLANAR:
                     out_u, out_v = (g["out_h"], g["out_w"]) if p["dsp_transposed"] else (g["out_w"], g["out_h"])
                     seen |= {("transposed", p["dsp_transposed"]), ("partial", out_u % 4 != 0),
+                             ("tail", g["stride_h"], out_u % 4), ("full strips", out_u >= 4),
                              ("bands", out_v > p["dsp_band"]), ("planar rq", p["dsp_requant"]),
                              ("stride", g["stride_h"]), ("bands at stride", g["stride_h"], out_v > p["dsp_band"])}
                 elif p["dsp_path"] == dsp_pack.DW_LANES:
@@ -149,7 +156,8 @@ def test_dsp_paths_are_all_covered() -> None:
             ("rq", dsp_pack.RQ_FAST), ("rq", dsp_pack.RQ_FAST_FLOOR), ("rq", dsp_pack.RQ_EXACT),
             ("planar rq", dsp_pack.RQ_FLOOR_SHIFT), ("planar rq", dsp_pack.RQ_FAST), ("window", "3x3"), ("window", "other"), ("border", True),
             ("transposed", 0), ("transposed", 1), ("partial", True), ("bands", True), ("stride", 1),
-            ("stride", 2), ("bands at stride", 2, True)}
+            ("stride", 2), ("bands at stride", 2, True), ("full strips", False),
+            *(("tail", stride, t) for stride in (1, 2) for t in (0, 1, 2)), ("tail", 1, 3)}
     assert want <= seen, want - seen
 
 

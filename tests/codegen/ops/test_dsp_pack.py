@@ -203,12 +203,22 @@ def test_one_shift_is_refused_outside_its_range() -> None:
     assert fast.mode == dsp_pack.RQ_FAST and dsp_pack.floor_shift(fast, np.array([0]), bound) is None
 
 
+def planar_row_words(words: np.ndarray) -> np.ndarray:
+    """The kernel's view of depthwise_planar's five words of one channel (A0, C, A1, A2, D): per
+    kernel row (Wa, Wb) = (A_r, (w2 | w1 << 16)), the second made by PKH from C or D and A_r."""
+    a0, c, a1, a2, d = (int(x) & 0xFFFFFFFF for x in words)
+    return np.array([a0, (c & 0xFFFF) | (a0 & 0xFFFF0000), a1, (c >> 16) | (a1 & 0xFFFF0000),
+                     a2, (d & 0xFFFF) | (a2 & 0xFFFF0000)], dtype=np.int64)
+
+
 def test_planar_depthwise_weights() -> None:
-    """Per channel and kernel row (of the transposed window when asked): (s w0, s w1), (s w2, s w1)."""
+    """Five words per channel; as the kernel rebuilds them, per kernel row (of the transposed window
+    when asked): (s w0, s w1), (s w2, s w1)."""
     w = np.arange(9 * 4).reshape(3, 3, 4) - 18
     scale = np.array([2, 4, 8, 16])
     for transposed in (False, True):
-        lo, hi = lanes(dsp_pack.depthwise_planar(w, transposed, scale).reshape(4, 3, 2))
+        packed = dsp_pack.depthwise_planar(w, transposed, scale).reshape(4, 5)
+        lo, hi = lanes(np.stack([planar_row_words(p) for p in packed]).reshape(4, 3, 2))
         k = w.transpose(1, 0, 2) if transposed else w
         for c in range(4):
             for r in range(3):

@@ -56,15 +56,17 @@ def _symbols(elf: Path) -> set[str]:
 
 
 def test_dsp_kernels_compile_only_the_paths_the_model_takes(tmp_path):
-    """keyword_spotting's depthwise layers all take the planar path at stride 1 and its convolutions
-    FAST requantisation over whole tiles: the build defines that path alone, and the other paths'
-    code (the four-lane depthwise path, the stride-2 planar loops, CONV_2D's C tiles) is not in the
+    """keyword_spotting's depthwise layers all take the planar path at stride 1 with one shift for
+    every channel and a last strip of one output (25 = 6 x 4 + 1), and its convolutions FAST
+    requantisation over whole tiles: the build defines those paths alone, and the other paths' code
+    (the four-lane depthwise path, the stride-2 planar loops, CONV_2D's C tiles) is not in the
     firmware."""
     board, kws = load_board("mps2-an386"), SHARED_MODELS / "keyword_spotting.tflite"
     project = write_project(board, kws, tmp_path / "dsp")
-    assert project.compiled.dsp_paths == ("DW_PLANAR",)
+    assert project.compiled.dsp_paths == ("DW_PLANAR", "DW_RQ_SHIFT", "DW_TAIL1")
     ini = (tmp_path / "dsp" / "platformio.ini").read_text()
     assert "-DMF_DSP_SELECT" in ini and "-DMF_DSP_WITH_DW_PLANAR=1" in ini and "DW_LANES" not in ini
+    assert "DW_RQ_FAST" not in ini and "DW_TAIL2" not in ini
     symbols = _symbols(build(project).elf)
     assert {"mf_depthwise_conv2d_s8", "mf_depthwise_conv2d_s8_strip"} <= symbols
     assert not {"dw_pixel_3x3", "dw_lanes", "mf_depthwise_conv2d_s8_strip2", "x2p2w"} & symbols
