@@ -100,7 +100,7 @@ def measure(board: Board, model: Path, options: BuildOptions, root: Path, n: int
     art = build(project)
     rep = build_report(project, art.elf)
     m = project.compiled
-    request = RunRequest(timeout=120)
+    request = RunRequest(timeout=120, boot_timeout=120)  # a loaded machine boots QEMU slowly
     rng = np.random.default_rng(0)
     with running(board, art.elf, request) as s:
         dev = s.device
