@@ -3,13 +3,15 @@ and ``<prefix>_weights.c``. Every value is computed already; this module only tu
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from codegen.emit import cgen
 from codegen.emit.render import render, stamp, write_if_changed
 from codegen.ir import DType
-from codegen.lowering import CompiledModel, Step, Storage, tensor_of
+from codegen.kernels import KernelVariant, define, readers
+from codegen.lowering import CompiledModel, Step, Storage, StorageKind, tensor_of
 from codegen.ops.base import (F32, Copies, KernelCall, KeyPtr, Literal, Scratch, Struct, Sym, TensorPtr, TensorPtrs,
                               TensorView, scratch_key, tensor_id)
 
@@ -75,7 +77,9 @@ class _Formatter:
             return name
         if isinstance(v, Scratch):
             st = self.m.storage[scratch_key(sg, op_index, v.name)]
-            return f"({v.ctype} *)({self.p}_arena + {st.offset})"
+            if st.kind == StorageKind.ARENA:
+                return f"({v.ctype} *)({self.p}_arena + {st.offset})"
+            return f"({v.ctype} *){self.sym(st.symbol)}"
         if isinstance(v, KeyPtr):
             return self.ptr(v.key[0], v.key[1], v.const)
         if isinstance(v, Copies):
@@ -92,7 +96,8 @@ class _Formatter:
         if isinstance(v, Literal):
             return v.text
         if isinstance(v, Struct):
-            return "{" + ", ".join(f".{cgen.ident(n)} = {self.value(sg, x, call_sym)}" for n, x in v.fields) + "}"
+            return "{" + ", ".join(f".{cgen.ident(n)} = {self.value(sg, x, call_sym, op_index)}"
+                                   for n, x in v.fields) + "}"
         if isinstance(v, tuple):
             return "{" + ", ".join(self.value(sg, x, call_sym, op_index) for x in v) + "}"
         raise TypeError(f"{call_sym}: cannot format {v!r}")
@@ -113,7 +118,8 @@ def _io(m: CompiledModel, f: _Formatter, which: str) -> list[dict]:
         dims = list(t.shape) or [1]
         out.append({"index": k, "name": cgen.c_string(t.name), "comment": cgen.c_comment(t.name),
                     "type": t.dtype.mf_enum, "ctype": t.dtype.c_type,
-                    "rank": len(t.shape), "dims": dims, "bytes": t.nbytes,
+                    "rank": len(t.shape), "dims": dims, "shape": list(t.shape), "elements": math.prod(t.shape),
+                    "dtype": t.dtype.name.lower(), "label": f"{which}{k}", "bytes": t.nbytes,
                     "scale": cgen.c_float(t.scale), "zero_point": t.zero_point,
                     "data": f"({m.prefix}_arena + {t.offset})",
                     "macro": f"{m.prefix.upper()}_{which.upper()}{k}"})
@@ -125,6 +131,14 @@ def _step(f: _Formatter, sg: int, s: Step) -> dict:
             "calls": [f.call(sg, s.op_index, k, c) for k, c in enumerate(s.calls)]}
 
 
+def _guard(model: CompiledModel) -> dict:
+    """The compile-time check of model.c: the variants whose kernels read its parameters, the others."""
+    ok = readers(model.target)
+    return {"file": file_names(model.prefix)[1], "layout": " or ".join(v.value for v in ok),
+            "readers": [{"variant": v.value, "macro": define(v)} for v in ok],
+            "others": [{"variant": v.value, "macro": define(v)} for v in KernelVariant if v not in ok]}
+
+
 def context(model: CompiledModel, arena_section: str = "") -> dict:
     f = _Formatter(model)
     steps = [_step(f, 0, s) for s in model.steps]
@@ -134,6 +148,7 @@ def context(model: CompiledModel, arena_section: str = "") -> dict:
     name = Path(model.source).name if model.source else model.prefix
     return {
         "arena_section": arena_section,
+        "guard": _guard(model),
         "stamp": stamp(name, model.sha256),
         "prefix": model.prefix, "PREFIX": model.prefix.upper(),
         "sha256": model.sha256,

@@ -10,12 +10,16 @@ import enum
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 from codegen.boards import Board
 from codegen.errors import McuforgeError
 from codegen.hil.dut import Device
+from codegen.hil.remote import SshTarget
 from codegen.hil.transport import Transport
+
+if TYPE_CHECKING:
+    from codegen.cycles.plugin import Probe
 
 
 class TargetKind(enum.StrEnum):
@@ -48,6 +52,9 @@ class RunRequest:
     boot_timeout: float = 30.0    # seconds for the boot event (or a ping) after start: generous, a loaded machine boots QEMU slowly
     record: bool = False          # keep every request's wall-clock times (Device.exchanges)
     upload_protocol: str | None = None  # one of the board's [upload] protocols (default: its protocol)
+    cycles: "Probe | None" = None  # QEMU: count instructions by class with the cycle plugin (codegen.cycles)
+    ssh: SshTarget | None = None  # a Linux board over SSH (the hardware map's entry); None: this machine
+    perf: bool = False            # a Linux board: run the program under `perf stat` (cycles, instructions)
 
     def __post_init__(self) -> None:
         if not isinstance(self.target, TargetKind):  # a plain string from a caller: checked here, once
@@ -71,6 +78,8 @@ class Stopped:
     how: str                 # "exited" (on its own or asked to), "killed" (by a signal), "closed" (left running, e.g. attach)
     exit_code: int | None    # the process's status; negative: the number of the signal that ended it
     log: str = ""            # the tail of the emulator's or host process's output
+    peak_rss_bytes: int | None = None  # a program under an OS: its peak resident set, as it reported at exit
+    counters: tuple[tuple[str, int | None], ...] = ()  # `perf stat` over the whole process (None: not counted)
 
 
 @dataclass
@@ -85,6 +94,7 @@ class Session:
     transport: Transport | None = None
     process: subprocess.Popen | None = None  # the child the driver started (QEMU, the host firmware)
     log: IO[bytes] | None = None             # that child's output, for the tail in Stopped.log
+    cycles: "Probe | None" = None            # the cycle plugin attached to this target (QEMU only)
 
 
 class Driver(Protocol):

@@ -13,10 +13,16 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codegen.errors import McuforgeError
+from codegen.export.formats import ExportFormat
 from codegen.hil.records import TargetKind
 from codegen.kernels import KernelVariant, kernel_choice
+from codegen.origin import VariantKind
+
+if TYPE_CHECKING:
+    from codegen.tune.records import Limit
 
 
 class OptLevel(enum.StrEnum):
@@ -90,6 +96,17 @@ class BuildOptions:
 
 
 @dataclass(frozen=True)
+class ExportOptions:
+    """``export``: the model as a library (how it is generated is the BuildOptions beside it)."""
+
+    format: ExportFormat
+    force: bool = False                # replace an earlier export in the destination
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "format", _coerce(self.format, ExportFormat, "export"))
+
+
+@dataclass(frozen=True)
 class TargetOptions:
     """How to reach the target a run, a test or a comparison uses."""
 
@@ -140,22 +157,32 @@ class ValidateOptions:
 
 @dataclass(frozen=True)
 class VariantSpec:
-    """One model in a comparison: ``PATH`` or ``NAME=PATH``, ``:int8io`` appended for int8 model I/O."""
+    """One model in a comparison: ``PATH`` or ``NAME=PATH``, then optionally ``:int8io`` (int8 model I/O)
+    and the row type ``:original``, ``:quantised``, ``:pruned`` or ``:distilled`` (default: what the
+    model's sidecar records, see :class:`codegen.origin.VariantKind`)."""
 
     name: str
     model: Path
     int8_io: bool = False
+    kind: VariantKind | None = None
 
     @staticmethod
     def parse(text: str) -> "VariantSpec":
-        int8_io = text.endswith(":int8io")
-        if int8_io:
-            text = text[: -len(":int8io")]
+        int8_io, kind = False, None
+        while True:
+            head, sep, tail = text.rpartition(":")
+            if not sep or "/" in tail or "=" in tail or "." in tail:
+                break
+            if tail == "int8io":
+                int8_io = True
+            else:
+                kind = VariantKind.parse(tail)
+            text = head
         name, sep, path = text.partition("=")
         p = Path(path if sep else text)
         if not str(p) or str(p) == ".":
             raise McuforgeError(f"variant {text!r}: no model path", hint="give PATH or NAME=PATH to a .tflite")
-        return VariantSpec(name=name if sep else p.stem, model=p, int8_io=int8_io)
+        return VariantSpec(name=name if sep else p.stem, model=p, int8_io=int8_io, kind=kind)
 
 
 @dataclass(frozen=True)
@@ -184,3 +211,77 @@ class CompareJob:
     data: Path
     out: Path | None = None            # default: <build root>/compare/<board>
     options: CompareOptions = field(default_factory=CompareOptions)
+
+
+@dataclass(frozen=True)
+class TuneJob:
+    """What ``python -m codegen tune`` asks for: a study to run (or resume) and/or a trial to export."""
+
+    study: Path                        # the study directory: tune.json, the report, trials/, study.db
+    space: Path | None = None          # None: only --export from an existing tune.json
+    data: Path | None = None
+    val: Path | None = None
+    board: str = "stm32l475"
+    teacher: Path | None = None
+    budget: tuple["Limit", ...] = ()   # --budget (the board's flash and RAM apply anyway)
+    trials: int = 20                   # finished trials the study ends with
+    storage: str | None = None         # database URL (default: sqlite:///STUDY/study.db)
+    study_name: str | None = None      # default: the space file's stem
+    export: str | None = None          # a trial number or "best"
+    out: Path | None = None            # where --export writes (default: STUDY/export)
+    target: TargetOptions = field(default_factory=TargetOptions)
+
+    def __post_init__(self) -> None:
+        _at_least(self.trials, 1, "--trials", "the number of trials")
+        if self.space is not None and (self.data is None or self.val is None):
+            raise McuforgeError("--space goes with --data TRAIN.npz and --val VAL.npz",
+                                hint="give the training and the validation set (x, y)")
+        if self.space is None and self.export is None:
+            raise McuforgeError("nothing to do: give --space SPACE.toml --data TRAIN.npz --val VAL.npz to run a "
+                                "study, or --export BEST to export from one", hint="python -m codegen tune --help")
+
+
+class Runtime(enum.StrEnum):
+    MCUFORGE = "mcuforge"
+    LITERT = "litert"
+    ONNXRUNTIME = "onnxruntime"
+
+    @property
+    def title(self) -> str:
+        return TITLES[self]
+
+    @classmethod
+    def parse_list(cls, text: str) -> tuple["Runtime", ...]:
+        out = []
+        for word in (w.strip() for w in text.split(",") if w.strip()):
+            try:
+                out.append(cls(word))
+            except ValueError:
+                raise McuforgeError(f"runtimes={text}: unknown runtime {word!r}",
+                                    hint="runtimes= takes a comma-separated list of " + ", ".join(cls)) from None
+        if not out:
+            raise McuforgeError("runtimes= is empty", hint="runtimes=mcuforge,litert,onnxruntime")
+        return tuple(dict.fromkeys(out))
+
+
+TITLES = {Runtime.MCUFORGE: "mcuforge C", Runtime.LITERT: "LiteRT", Runtime.ONNXRUNTIME: "ONNX Runtime"}
+
+
+@dataclass(frozen=True)
+class LinuxBenchOptions:
+    """``bench`` on a Linux board: mcuforge's C, LiteRT and ONNX Runtime side by side there."""
+
+    n: int = 50                            # timed runs of one input
+    warmup: int = 5                        # untimed runs before them
+    samples: int = 10                      # inputs whose outputs are compared with TFLM
+    data: Path | None = None               # .npz (x) / .npy; default: the model's *.samples.npz, else random
+    seed: int = 0
+    runtimes: tuple[Runtime, ...] | None = None  # None: every runtime that applies
+    onnx: Path | None = None               # the ONNX model for ONNX Runtime; default: the recorded float reference
+    threads: int = 1                       # LiteRT's / ONNX Runtime's threads (mcuforge's C is single-threaded)
+    target: TargetOptions = field(default_factory=TargetOptions)
+
+    def __post_init__(self) -> None:
+        for name, lo in (("n", 1), ("warmup", 0), ("samples", 1), ("threads", 1)):
+            if getattr(self, name) < lo:
+                raise McuforgeError(f"{name}={getattr(self, name)}: must be at least {lo}", hint=f"give {name}= >= {lo}")

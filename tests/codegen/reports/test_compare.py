@@ -25,7 +25,12 @@ def test_table_plot_and_json(tmp_path):
     row = next(ln for ln in md.splitlines() if ln.startswith("| int8 |"))
     assert "20 KB (0.40x)" in row and "8 KB (0.50x)" in row and "400,000 (0.33x)" in row and "95.0%" in row
     assert "| **float32** |" in md and "latency (instructions, p50)" in md
-    assert files.plot.read_bytes()[:4] == b"\x89PNG"
+    assert files.plot.read_bytes()[:4] == b"\x89PNG" and files.tradeoff.read_bytes()[:4] == b"\x89PNG"
+    assert "[compare.html](compare.html)" in md and "![accuracy against latency and flash](tradeoff.png)" in md
+    html = files.html.read_text()
+    assert '<span class="badge">MISMATCH</span>' in html and "differ from TFLM: float32" in html  # bit_exact False
+    assert "float32 (baseline)" in html
+    assert html.count('src="data:image/png;base64,') == 2
     data = json.loads(files.json.read_text())
     assert data["baseline"] == "float32" and data["variants"][1] == {**INT8.__dict__}
 
@@ -91,3 +96,16 @@ def test_float32_vs_int8_on_the_emulated_board(shared_models, tmp_path):
     assert int8.flash_bytes < fp32.flash_bytes  # int8 weights are a quarter of float32's
     md = files.markdown.read_text()
     assert "| int8 |" in md and "(0." in md
+
+
+def test_the_row_type_column_original_pruned_quantised_distilled(tmp_path):
+    """The classic trade-off table: each variant's kind beside its name (only when some variant has one)."""
+    from dataclasses import replace
+    rows = [replace(FP32, kind="original"), replace(INT8, kind="quantised"),
+            replace(INT8, name="pruned", kind="pruned"), replace(INT8, name="student", kind="distilled student",
+                                                                  flash_bytes=10_240, accuracy=0.94)]
+    md = compare(rows, tmp_path, stem="kinds").markdown.read_text()
+    assert "| variant | kind | board | flash |" in md and "| --- | --- | --- | ---: |" in md
+    assert "| student | distilled student | mps2-an386 | 10 KB (0.20x) |" in md
+    assert "| **float32** | original |" in md and "| pruned | pruned |" in md
+    assert "| kind |" not in compare([FP32, INT8], tmp_path, stem="plain").markdown.read_text()
