@@ -140,11 +140,15 @@ _C_STRING_KEEP = frozenset(chr(c) for c in range(0x20, 0x7F)) - set('"\\?')
 def c_string(s: str) -> CText:
     """A C string literal holding `s`'s UTF-8 bytes exactly: printable ASCII as itself, quotes and
     backslashes escaped, '?' as `\\?` (no trigraph can form), every other byte (control characters,
-    CR, LF, NUL, non-ASCII) as a three-digit octal escape, which no following digit can extend."""
+    CR, LF, NUL, non-ASCII) as a three-digit octal escape, which no following digit can extend. A '/'
+    beside a '*' is escaped too, so the literal can neither end nor open a comment it is printed in."""
+    data = s.encode("utf-8", "surrogateescape")
     out = []
-    for b in s.encode("utf-8", "surrogateescape"):
+    for k, b in enumerate(data):
         ch = chr(b)
-        out.append(ch if ch in _C_STRING_KEEP else ("\\" + ch if ch in '"\\?' else f"\\{b:03o}"))
+        star_beside = ch == "/" and b"*" in (data[k - 1:k], data[k + 1:k + 2])
+        keep = ch in _C_STRING_KEEP and not star_beside
+        out.append(ch if keep else ("\\" + ch if ch in '"\\?' else f"\\{b:03o}"))
     return CText('"' + "".join(out) + '"')
 
 

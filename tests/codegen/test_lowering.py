@@ -66,8 +66,14 @@ def test_scratch_where_the_arena_would_grow_is_one_static_buffer():
 def misaligned(m: CompiledModel) -> list[str]:
     out = []
     for key, st in m.storage.items():
+        if st.kind != "arena":
+            continue
+        if isinstance(key[0], str):  # a call's scratch buffer: 8-aligned for whatever its kernel keeps there
+            if st.offset % 8:
+                out.append(f"scratch {key} at arena offset {st.offset}")
+            continue
         t = tensor_of(m, key)
-        if st.kind == "arena" and st.offset % min(t.dtype.size, 8):
+        if st.offset % min(t.dtype.size, 8):
             out.append(f"{t.name} {t.dtype.name} at arena offset {st.offset}")
     return out
 

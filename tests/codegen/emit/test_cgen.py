@@ -45,6 +45,15 @@ def test_c_string_is_one_ascii_token():
     assert cgen.c_string("plain") == '"plain"'  # plain names are unchanged: generated code stays the same
 
 
+def test_c_string_can_sit_in_a_comment(tmp_path):
+    """A string literal printed inside a comment (a header's note on an input) can neither end the
+    comment nor open a nested one (-Wcomment): a '/' beside a '*' is an octal escape."""
+    comments = "".join(f"/* {cgen.c_string(s)} */\n" for s in NASTY)
+    assert _c_program(tmp_path, comments + "int main(void) { printf(\"ok\"); return 0; }\n") == "ok"
+    assert all("*/" not in cgen.c_string(s) and "/*" not in cgen.c_string(s) for s in NASTY)
+    assert cgen.c_string("model/conv/Relu") == '"model/conv/Relu"'
+
+
 def test_c_comment_cannot_end_or_splice(tmp_path):
     comments = "".join(f"/* {cgen.c_comment(s)} */\n" for s in NASTY)
     assert _c_program(tmp_path, comments + "int main(void) { printf(\"ok\"); return 0; }\n") == "ok"
