@@ -81,7 +81,30 @@ def _why_not_json(text: str) -> str | None:
     return None
 
 
-_PLAIN = {"c": _why_not_c, "ld": _why_not_c, "ini": _why_not_ini, "json": _why_not_json}
+def _why_not_line(text: str) -> str | None:
+    for k, ch in enumerate(text):
+        if not ch.isprintable():
+            return f"the character {ch!r} at position {k} (it could start a new line)"
+    return None
+
+
+_SCRIPT_SPECIAL = frozenset("$`\"'\\;#%{}")
+
+
+def _why_not_script(text: str) -> str | None:
+    """Makefiles, CMake scripts, Arduino's library.properties: one printable line, no character that
+    expands, quotes, escapes, separates or comments in one of them."""
+    why = _why_not_line(text)
+    if why is None:
+        bad = [ch for ch in text if ch in _SCRIPT_SPECIAL]
+        if bad:
+            why = f"{bad[0]!r} at position {text.index(bad[0])} (it expands, quotes or comments in a build script)"
+    return why
+
+
+# "md": an exported library's README (read, never run): any printable line
+_PLAIN = {"c": _why_not_c, "ld": _why_not_c, "ini": _why_not_ini, "json": _why_not_json, "script": _why_not_script,
+          "md": _why_not_line}
 
 
 def plain(text: str, context: str, what: str = "a value") -> str:

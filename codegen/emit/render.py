@@ -18,18 +18,22 @@ from codegen.emit.cgen import Escaped, UnsafeTextError, plain, stamp_text
 from codegen.resources import TEMPLATES_DIR
 from codegen.version import __version__
 
-_KINDS = {".c": "c", ".h": "c", ".ld": "ld", ".ini": "ini", ".json": "json"}
+_KINDS = {".c": "c", ".h": "c", ".ld": "ld", ".ini": "ini", ".json": "json", ".cmake": "script", ".txt": "script",
+          ".properties": "script", ".md": "md", "Makefile": "script"}
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 
 
 def template_kind(name: str | None) -> str:
     """The context of a template's output: from its name without `.j2` ("model.h.j2" -> "c")."""
-    return _KINDS.get(Path(str(name).removesuffix(".j2")).suffix, "")
+    path = Path(str(name).removesuffix(".j2"))
+    return _KINDS.get(path.suffix or path.name, "")
 
 
 @jinja2.pass_context
 def _finalize(ctx: jinja2.runtime.Context, value: Any) -> Any:
     kind = template_kind(ctx.name)
+    if isinstance(value, jinja2.Undefined) and "inline if-expression" in str(value._undefined_hint):
+        return ""  # `{{ x if c }}` with c false (any other undefined value stays an error)
     if isinstance(value, bool) or value is None:
         raise UnsafeTextError(f"{ctx.name}: {value!r} has no spelling in a generated file",
                               hint="code-generator bug: pass an integer or a formatted token")

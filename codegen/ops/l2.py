@@ -61,8 +61,7 @@ def check_pool(sg: Subgraph, op: Operator) -> list[str]:
 def lower_pool(ctx: LowerContext) -> Lowered:
     g = window_geometry(ctx.subgraph, ctx.op, int(ctx.op.opt("filterHeight", 1)), int(ctx.op.opt("filterWidth", 1)))
     lo, hi = act_bounds_float(fused_activation(ctx.op))
-    params = tuple((n, g.out_c if n == "c" else getattr(g, n)) for n in pool2d.GEOMETRY) + \
-        (("act_min", F32(lo)), ("act_max", F32(hi)))
+    params = (("geo", g.c_value()), ("act_min", F32(lo)), ("act_max", F32(hi)))
     call = KernelCall(function="mf_l2pool2d_f32", params_type="mf_pool2d_f32_params", params=params,
                       inputs=(ctx.op.inputs[0],), outputs=(ctx.op.outputs[0],), comment=g.label)
     return Lowered(calls=(call,))
