@@ -117,7 +117,8 @@ OPTIONS: tuple[Option, ...] = (
            "your hardware map (ports, logic analyzers, SSH to Linux boards)",
            "~/lab.toml", "$MCUFORGE_HWMAP or ~/.config/mcuforge/hardware-map.toml"),
     # compare
-    Option("variants", text("comma-separated PATH or NAME=PATH, :int8io appended for int8 model I/O"), COMPARE,
+    Option("variants", text("comma-separated PATH or NAME=PATH, then :int8io (int8 model I/O) and a row type "
+                            ":original/:quantised/:pruned/:distilled"), COMPARE,
            "the models to compare", "f32=m_f32.tflite,int8=m_int8.tflite"),
     Option("out", path(must_exist=False, what="directory"), COMPARE, "where the comparison goes",
            "cmp", "BUILD_DIR/compare/BOARD"),
