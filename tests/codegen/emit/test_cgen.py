@@ -104,7 +104,18 @@ def test_stamp_keeps_only_safe_characters():
 
 def test_template_kinds():
     assert [template_kind(n) for n in ("model.h.j2", "model.c.j2", "linker.ld.j2", "platformio.ini.j2",
-                                       "pio_board.json.j2", "x.md.j2")] == ["c", "c", "ld", "ini", "json", ""]
+                                       "pio_board.json.j2", "x.md.j2", "export/zip/Makefile.j2",
+                                       "export/cmake/targets.cmake.j2", "export/cmake/CMakeLists.txt.j2",
+                                       "x.html.j2")] == ["c", "c", "ld", "ini", "json", "md", "script", "script",
+                                                         "script", ""]
+
+
+@pytest.mark.parametrize("text", ["$(shell rm -rf ~)", "a;b", "x # comment", "`id`", 'say "x"', "a\\b", "a\nb",
+                                  "${CMAKE_COMMAND}", "%.o"])
+def test_build_scripts_refuse_what_expands_or_comments(text):
+    with pytest.raises(cgen.UnsafeTextError, match="script"):
+        cgen.plain(text, "script")
+    assert cgen.plain("-mcpu=cortex-m4 -mthumb (the dsp kernels).", "script")
 
 
 _BOARD_CONFIG = "mf_board_config.h.j2"
