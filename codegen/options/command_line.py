@@ -96,7 +96,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("seed", integer(0, 2**32 - 1), TEST, "seed of the random inputs", "1", "0"),
     # reaching the target
     Option("target", choice(TargetKind), REACH,
-           "where to run: auto (a board on USB, else QEMU), emulator, device, host, attach", "emulator", "auto"),
+           "where to run: auto (a board on USB, else QEMU), emulator, device, host, attach, labgrid (a farm's place)",
+           "emulator", "auto"),
     Option("port", text("a serial port or URL"), REACH, "a real board's serial port or rfc2217://host:port",
            "/dev/ttyACM0"),
     Option("baud", integer(50, 20_000_000), REACH, "serial baud rate (default: the hardware map's, else the board's)",
@@ -108,6 +109,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("timeout", number(0.0, 86_400.0, "seconds"), REACH, "seconds per request to the target", "60", "20"),
     Option("hwmap", path((".toml",), what="hardware map"), REACH, "your hardware map (ports, logic analyzers per board)",
            "~/lab.toml", "$MCUFORGE_HWMAP or ~/.config/mcuforge/hardware-map.toml"),
+    Option("place", text("a labgrid place name"), REACH,
+           "target=labgrid: the place to acquire, flash and run on (place= alone implies target=labgrid)", "lab-l475",
+           "$LG_PLACE, else the hardware map's place for the board"),
+    Option("coordinator", text("HOST[:PORT]"), REACH, "target=labgrid: the labgrid coordinator",
+           "lab-server:20408", "$LG_COORDINATOR, else 127.0.0.1:20408"),
     # compare
     Option("variants", text("comma-separated PATH or NAME=PATH, :int8io appended for int8 model I/O"), COMPARE,
            "the models to compare", "f32=m_f32.tflite,int8=m_int8.tflite"),
@@ -223,7 +229,8 @@ def parse_command_line(args: Mapping[str, str], targets: Sequence[str], default_
         fields = {n: n for n in names} | {option: f for f, option in renamed.items()}
         return {f: values[option] for option, f in fields.items() if option in values}
 
-    reach = TargetOptions(**given("target", "port", "baud", "flash", "upload", "timeout", "hwmap"))
+    reach = TargetOptions(**given("target", "port", "baud", "flash", "upload", "timeout", "hwmap", "place",
+                                  "coordinator"))
     board = str(values.get("board", DEFAULT_BOARD))
     compare = None
     if Command.COMPARE in commands:
