@@ -16,7 +16,7 @@ place, on the board the place holds), or ``--mcuforge-target=labgrid`` with a la
 ``--mcuforge-coordinator=HOST[:PORT]`` (default ``$LG_COORDINATOR``, else 127.0.0.1:20408);
 ``--mcuforge-junit-dir=DIR``: one JUnit file per place, ``DIR/junit-<place>.xml``. Each place is
 acquired once for the session (``mcuforge_place``) and released at its end. With pytest-xdist,
-``-n N --dist loadgroup`` runs the places in parallel, each place's tests on one worker.
+``-n N`` runs the places in parallel: the plugin's scheduler sends each place's tests to one worker.
 
 Fixtures:
 
@@ -38,6 +38,7 @@ See docs/HIL.md.
 from __future__ import annotations
 
 import os
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -199,13 +200,36 @@ def _place_of(item: pytest.Item) -> str | None:
     return callspec.params.get("mcuforge_place") if callspec is not None else None
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's, which reads the xdist_group marks
+def place_in(nodeid: str, places: tuple[str, ...]) -> str | None:
+    """The place a test id runs on (its parameter id: `test_x[ci-l475]`, `test_x[ci-l475-3]`)."""
+    params = nodeid.rpartition("[")[2]
+    for place in sorted(places, key=len, reverse=True):
+        if re.search(rf"(^|-){re.escape(place)}(-|\]$)", params):
+            return place
+    return None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With places and pytest-xdist (-n N): every test of one place goes to one worker (which holds the
+    place for its session), the places run in parallel. (xdist's own --dist loadgroup cannot be used:
+    with pytest 9.2 it no longer groups, pytest-xdist issue 1386.)"""
+    places = options_of(config).places
+    if not places:
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class PlaceScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return place_in(nodeid, places) or super()._split_scope(nodeid)
+    return PlaceScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     o = options_of(config)
     for item in items:
         place = _place_of(item)
-        if place is not None:  # one worker per place (xdist --dist loadgroup): the place is locked once
-            item.add_marker(pytest.mark.xdist_group(f"place-{place}"))
+        if place is not None:  # the per-place JUnit files read it, across xdist workers too
             item.user_properties.append((PLACE_PROPERTY, place))
     if o.places:
         return  # the farm's places hold real or emulated boards: nothing to skip here

@@ -15,7 +15,9 @@ printed with its fix, anything unexpected as one line plus the path of a log hol
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -71,13 +73,23 @@ def _project():
 
 
 def _guarded(fn: Callable[[], object], doing: str) -> int:
-    """Run an action body; an int result is its exit status, anything else means success."""
+    """Run an action body; an int result is its exit status, anything else means success.
+
+    SCons's own SIGINT handler only stops the build after the running action ends; a run on a
+    target (a farm place held, QEMU up) must stop now and clean up: during the action Ctrl-C raises
+    KeyboardInterrupt in it (when SCons runs actions in its main thread, as with -j1)."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         rc = fn()
         return rc if isinstance(rc, int) else 0
     except BaseException as exc:  # noqa: BLE001 - every error ends here: reported, then SCons stops
         handle(exc, doing, log_dir=_job().root)
         return ACTION_FAILED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def generate_action(target, source, env) -> int:  # noqa: ARG001 - SCons action signature

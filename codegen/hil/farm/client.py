@@ -168,8 +168,8 @@ class FarmClient:
             self._run(go, self.timeout, f"acquiring place {name}")
         except _RpcFailed as exc:
             now = self.place(name)
-            if now.lock is not None and now.lock.holder != self.me:
-                raise locked_error(now) from None
+            if now.lock is not None:  # someone was faster
+                raise locked_error(now, self.me) from None
             raise McuforgeError(f"labgrid refused to acquire place {name}: {exc}",
                                 hint=f"labgrid-client -p {name} show (a resource it matches may be held by "
                                      "another place)") from None
@@ -212,8 +212,13 @@ class _RpcFailed(Exception):
     pass
 
 
-def locked_error(place: PlaceInfo) -> McuforgeError:
+def locked_error(place: PlaceInfo, me: str) -> McuforgeError:
     assert place.lock is not None
+    if place.lock.holder == me:
+        return McuforgeError(
+            f"place {place.name} is already acquired by you ({place.lock.describe()}): another run of yours, or "
+            "labgrid-client acquire, holds it", hint=f"when nothing of yours uses it: labgrid-client -p {place.name} "
+                                                     "release (mcuforge acquires the place itself, for each run)")
     return McuforgeError(
         f"place {place.name} is locked by {place.lock.describe()}",
         hint=f"wait until it is released, pick another place, or ask {place.lock.user} to run "
@@ -223,28 +228,27 @@ def locked_error(place: PlaceInfo) -> McuforgeError:
 @contextlib.contextmanager
 def held_place(address: str, name: str, board: str, hwmap_board: str | None = None,
                timeout: float = CONNECT_TIMEOUT) -> Iterator[PlaceInfo]:
-    """The place, checked (its board, a serial port, free or already ours) and acquired for the block;
-    released afterwards, also on an error or Ctrl-C. A place this client had already acquired
-    (`labgrid-client acquire` beforehand) is used and left acquired."""
+    """The place, checked (its board, a serial port, nobody's lock) and acquired for the block;
+    released afterwards, also on an error or Ctrl-C. A place someone holds, this user included (another
+    run, `labgrid-client acquire`), is refused with who holds it and since when: two runs never share
+    a place."""
     client = FarmClient(address, timeout)
     ours: str | None = None  # the name of the place this block acquired
     try:
         place = client.place(name)
         check_board(place, board, hwmap_board)
         require_serial(place)
-        if place.lock is not None and place.lock.holder != client.me:
-            raise locked_error(place)
-        if place.lock is None:
-            try:
-                client.acquire(place.name)
-            finally:
-                try:  # also when interrupted half-way: did the coordinator give it to us?
-                    held = client.place(place.name).lock
-                    ours = place.name if held is not None and held.holder == client.me else None
-                except McuforgeError:
-                    ours = place.name
-            place = client.place(place.name)
-        yield place
+        if place.lock is not None:
+            raise locked_error(place, client.me)
+        try:
+            client.acquire(place.name)
+        finally:
+            try:  # also when interrupted half-way: did the coordinator give it to us?
+                held = client.place(place.name).lock
+                ours = place.name if held is not None and held.holder == client.me else None
+            except McuforgeError:
+                ours = place.name
+        yield client.place(place.name)
     finally:
         try:
             if ours is not None:
