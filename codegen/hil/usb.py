@@ -39,10 +39,11 @@ def find_port(board: Board, usb_serial: str) -> str | None:
     return None
 
 
-def wait_for_port(board: Board, usb_serial: str, timeout: float, settle: float = SETTLE_SECONDS) -> str:
+def wait_for_port(board: Board, usb_serial: str, timeout: float, settle: float | None = None) -> str:
     """The board's port once it is back after flashing: listed (VID/PID and serial number) at the same
     path for `settle` seconds; a board that vanished and did not come back within `timeout` seconds
     fails with that reason."""
+    settle = SETTLE_SECONDS if settle is None else settle
     deadline = time.monotonic() + timeout
     seen: list[str | None] = []
     path, since = None, 0.0

@@ -43,7 +43,7 @@ def test_every_driver_has_the_strategy_steps():
 
 
 def test_drivers_are_asked_in_priority_order():
-    assert [d.name for d in drivers()] == ["host", "device", "attach", "qemu"]
+    assert [d.name for d in drivers()] == ["host", "device", "labgrid", "attach", "qemu"]
 
 
 def test_attach_needs_a_port():

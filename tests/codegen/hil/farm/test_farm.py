@@ -58,6 +58,7 @@ def test_scons_test_on_each_place_is_bit_exact(lab, place):
     assert lab.holder(place) is None  # released
 
 
+@pytest.mark.slow  # the pytest matrix checks the unit too; this adds run.json's view of a place
 def test_run_on_a_place_counts_instructions(lab):
     res = scons(lab, "board=mps2-an386", "run", "n=3", "place=ci-an386")  # place= alone means target=labgrid
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
@@ -150,3 +151,78 @@ def test_ctrl_c_releases_the_place(lab):
     assert "Traceback" not in err and "Ctrl-C" in err, err[-3000:]
     assert lab.holder("ci-an386") is None
     assert not agent_status(agent).running  # QEMU stopped
+
+
+# --- errors that say what to do (in-process, against the same farm) ---------------------------------
+
+def _held(lab, place: str, board: str):
+    from codegen.hil.farm.client import held_place
+    with held_place(lab.coordinator, place, board) as p:
+        return p
+
+
+def test_unknown_place_names_the_places_there_are(lab):
+    from codegen.errors import McuforgeError
+    with pytest.raises(McuforgeError) as exc:
+        _held(lab, "ci-nope", "stm32l475")
+    assert "has no place 'ci-nope'" in exc.value.message and "ci-an386" in exc.value.message
+    assert "labgrid-client -p NAME create" in exc.value.hint
+
+
+def test_a_place_holding_another_board_is_refused(lab):
+    from codegen.errors import McuforgeError
+    res = scons(lab, "board=mps2-an386", "run", "place=ci-l475", timeout=300)
+    assert res.returncode != 0 and "Traceback" not in res.stderr
+    assert "error: place ci-l475 holds a stm32l475 (its labgrid tag board=stm32l475), not a mps2-an386" in res.stderr
+    assert "board=stm32l475" in res.stderr
+    lab.client("-p", "ci-untagged", "create")
+    lab.client("-p", "ci-untagged", "add-match", "mcuforge-ci/mf-ci-l475/NetworkSerialPort")
+    try:
+        with pytest.raises(McuforgeError) as exc:
+            _held(lab, "ci-untagged", "stm32l475")
+        assert "does not say which board it holds" in exc.value.message
+        assert "set-tags board=stm32l475" in exc.value.hint
+        from codegen.hil.farm.client import held_place
+        with held_place(lab.coordinator, "ci-untagged", "stm32l475", hwmap_board="stm32l475") as p:
+            assert p.lock is not None  # the hardware map's `place` key says which board it holds
+        assert lab.holder("ci-untagged") is None
+    finally:
+        lab.client("-p", "ci-untagged", "delete")
+
+
+def test_a_place_without_a_serial_port_is_refused(lab):
+    from codegen.errors import McuforgeError
+    lab.client("-p", "ci-noserial", "create")
+    lab.client("-p", "ci-noserial", "add-match", "mcuforge-ci/mf-ci-an386/MCUForgeAgent")
+    lab.client("-p", "ci-noserial", "set-tags", "board=mps2-an386")
+    try:
+        with pytest.raises(McuforgeError) as exc:
+            _held(lab, "ci-noserial", "mps2-an386")
+        assert "place ci-noserial has no serial port (no NetworkSerialPort" in exc.value.message
+        assert "mcuforge-ci/mf-ci-an386/MCUForgeAgent/MCUForgeAgent" in exc.value.message
+        assert "add-match EXPORTER/GROUP/NetworkSerialPort" in exc.value.hint
+        assert lab.holder("ci-noserial") is None  # checked before acquiring: nothing to release
+    finally:
+        lab.client("-p", "ci-noserial", "delete")
+
+
+def test_a_place_this_user_holds_already_is_refused_too(lab):
+    from codegen.errors import McuforgeError
+    lab.client("-p", "ci-an386", "acquire")
+    try:
+        with pytest.raises(McuforgeError) as exc:
+            _held(lab, "ci-an386", "mps2-an386")
+        assert "already acquired by you" in exc.value.message and "labgrid-client -p ci-an386 release" in exc.value.hint
+    finally:
+        lab.client("-p", "ci-an386", "release")
+
+
+def test_an_unreachable_coordinator_says_how_to_reach_one():
+    from codegen.errors import McuforgeError
+    from codegen.hil.farm.client import FarmClient
+    from codegen.hil.processes import free_port
+    address = f"127.0.0.1:{free_port()}"
+    with pytest.raises(McuforgeError) as exc:
+        FarmClient(address, timeout=30)
+    assert f"cannot reach the labgrid coordinator at {address}" in exc.value.message
+    assert "coordinator=HOST:PORT" in exc.value.hint and "LG_COORDINATOR" in exc.value.hint
