@@ -66,6 +66,33 @@ def _spawn(argv: list[str], log: Path, cwd: Path) -> subprocess.Popen:
                             preexec_fn=die_with_parent)
 
 
+# the commands docs/HIL.md ("Board farms") shows, made here: a test checks the page shows these
+
+def coordinator_command(listen: str) -> list[str]:
+    return ["labgrid-coordinator", "--listen", listen]
+
+
+def agent_command(board: str, listen: str, serial: str) -> list[str]:
+    return ["python", "-m", "codegen.hil.farm.agent", "--board", board, "--listen", listen, "--serial", serial]
+
+
+def exporter_command(coordinator: str, name: str, hostname: str, config: str) -> list[str]:
+    return ["labgrid-exporter", "--coordinator", coordinator, "--name", name, "--hostname", hostname, config]
+
+
+def place_commands(place: str, board: str, exporter: str, group: str) -> list[list[str]]:
+    return [["labgrid-client", "-p", place, "create"],
+            ["labgrid-client", "-p", place, "add-match", f"{exporter}/{group}/*"],
+            ["labgrid-client", "-p", place, "set-tags", f"board={board}"]]
+
+
+def _local(argv: list[str]) -> list[str]:
+    """A documented command as this test runs it: labgrid's programs and python from this venv."""
+    if argv[0] == "python":
+        return [sys.executable, *argv[1:]]
+    return [str(BIN / argv[0]), *argv[1:]]
+
+
 def exporter_config(groups: dict[str, tuple[int, int, int]]) -> str:
     """The exporter's resources: per place group, the console (ser2net, RFC 2217) and the agent."""
     out = []
@@ -84,22 +111,21 @@ def farm(root: Path, places: dict[str, str]) -> Iterator[Farm]:
     port = free_port()
     f = Farm(coordinator=f"127.0.0.1:{port}", places=dict(places), root=root)
     try:
-        coord = _spawn([str(BIN / "labgrid-coordinator"), "--listen", f.coordinator], root / "coordinator.log", root)
+        coord = _spawn(_local(coordinator_command(f.coordinator)), root / "coordinator.log", root)
         f.started.append(coord)
         _wait_port(port, coord, root / "coordinator.log")
         groups = {}
         for place, board in places.items():
             serial, agent = free_port(), free_port()
             log = root / f"agent-{place}.log"
-            a = _spawn([sys.executable, "-m", "codegen.hil.farm.agent", "--board", board, "--listen",
-                        f"127.0.0.1:{agent}", "--serial", f"127.0.0.1:{serial}", "--workdir", str(root / place)],
-                       log, Path(__file__).resolve().parents[2])
+            a = _spawn(_local(agent_command(board, f"127.0.0.1:{agent}", f"127.0.0.1:{serial}"))
+                       + ["--workdir", str(root / place)], log, Path(__file__).resolve().parents[2])
             f.started.append(a)
             _wait_port(agent, a, log)
             groups[f"mf-{place}"] = (serial, agent, 115200)
         (root / "exporter.yaml").write_text(exporter_config(groups))
-        exp = _spawn([str(BIN / "labgrid-exporter"), "--coordinator", f.coordinator, "--name", EXPORTER_NAME,
-                      "--hostname", "127.0.0.1", str(root / "exporter.yaml")], root / "exporter.log", root)
+        exp = _spawn(_local(exporter_command(f.coordinator, EXPORTER_NAME, "127.0.0.1", "exporter.yaml")),
+                     root / "exporter.log", root)
         f.started.append(exp)
         deadline = time.monotonic() + 60
         while True:  # the exporter has registered every group with the coordinator
@@ -110,9 +136,8 @@ def farm(root: Path, places: dict[str, str]) -> Iterator[Farm]:
                 raise AssertionError(f"the exporter did not register: {(root / 'exporter.log').read_text()[-2000:]}")
             time.sleep(0.2)
         for place, board in places.items():
-            f.client("-p", place, "create")
-            f.client("-p", place, "add-match", f"{EXPORTER_NAME}/mf-{place}/*")
-            f.client("-p", place, "set-tags", f"board={board}")
+            for argv in place_commands(place, board, EXPORTER_NAME, f"mf-{place}"):
+                f.client(*argv[1:])
         yield f
     finally:
         for p in f.started:
