@@ -129,7 +129,11 @@ def inspect_action(target, source, env) -> int:  # noqa: ARG001
 
 
 def bench_action(target, source, env) -> int:  # noqa: ARG001
-    from codegen.bench import main_bench
+    from codegen.bench import farm_bench, main_bench, main_bench_place
+    reach = _job().line.run.target
+    if reach.place is not None:
+        return _guarded(lambda: main_bench_place(farm_bench(reach.place, reach.coordinator),
+                                                 command=f"scons bench place={reach.place}") and 0, "bench")
     return _guarded(lambda: main_bench(command="scons bench") and 0, "bench")
 
 

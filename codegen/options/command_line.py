@@ -26,6 +26,7 @@ MAX_SAMPLES = 10_000_000
 
 BUILDS = frozenset({Command.BUILD, Command.RUN, Command.TEST, Command.INSPECT})
 REACH = frozenset({Command.RUN, Command.TEST, Command.COMPARE})
+FARM = REACH | {Command.BENCH}   # `bench place=NAME`: the benchmark on a farm's place
 RUN = frozenset({Command.RUN})
 TEST = frozenset({Command.TEST})
 COMPARE = frozenset({Command.COMPARE})
@@ -109,10 +110,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("timeout", number(0.0, 86_400.0, "seconds"), REACH, "seconds per request to the target", "60", "20"),
     Option("hwmap", path((".toml",), what="hardware map"), REACH, "your hardware map (ports, logic analyzers per board)",
            "~/lab.toml", "$MCUFORGE_HWMAP or ~/.config/mcuforge/hardware-map.toml"),
-    Option("place", text("a labgrid place name"), REACH,
-           "target=labgrid: the place to acquire, flash and run on (place= alone implies target=labgrid)", "lab-l475",
+    Option("place", text("a labgrid place name"), FARM,
+           "target=labgrid: the place to acquire, flash and run on (place= alone implies target=labgrid; bench: the shared models on its board)", "lab-l475",
            "$LG_PLACE, else the hardware map's place for the board"),
-    Option("coordinator", text("HOST[:PORT]"), REACH, "target=labgrid: the labgrid coordinator",
+    Option("coordinator", text("HOST[:PORT]"), FARM, "target=labgrid: the labgrid coordinator",
            "lab-server:20408", "$LG_COORDINATOR, else 127.0.0.1:20408"),
     # compare
     Option("variants", text("comma-separated PATH or NAME=PATH, :int8io appended for int8 model I/O"), COMPARE,
@@ -132,7 +133,7 @@ COMMAND_HELP: dict[Command, str] = {
     Command.RUN: "... and run it: outputs, timing, memory -> run.json, report.md",
     Command.TEST: "... and compare `samples` inputs with the TFLM interpreter -> validate.json, junit.xml",
     Command.INSPECT: "what the generator makes of the model (no build)",
-    Command.BENCH: "every shared model on the emulated M4/M7/M33/M55 -> BENCHMARKS.md (takes no options)",
+    Command.BENCH: "every shared model on the emulated M4/M7/M33/M55 -> BENCHMARKS.md; with place=: on a farm's place -> build/bench-PLACE.md",
     Command.COMPARE: "variants of a model built, run and validated side by side -> compare.md",
 }
 
@@ -229,6 +230,9 @@ def parse_command_line(args: Mapping[str, str], targets: Sequence[str], default_
         fields = {n: n for n in names} | {option: f for f, option in renamed.items()}
         return {f: values[option] for option, f in fields.items() if option in values}
 
+    if "coordinator" in values and "place" not in values and not set(commands) & REACH:
+        raise McuforgeError("scons bench coordinator=: the benchmark goes to a labgrid place only with place=",
+                            hint="scons bench place=NAME coordinator=HOST:PORT, or leave coordinator= out")
     reach = TargetOptions(**given("target", "port", "baud", "flash", "upload", "timeout", "hwmap", "place",
                                   "coordinator"))
     board = str(values.get("board", DEFAULT_BOARD))
@@ -255,7 +259,7 @@ def parse_command_line(args: Mapping[str, str], targets: Sequence[str], default_
 def target_options(pairs: Sequence[tuple[str, str]], where: str = "--run") -> TargetOptions:
     """Options for reaching the target from KEY=VALUE pairs (`compare --run target=emulator`), checked
     against the same table as the scons command line."""
-    keys = [o.name for o in OPTIONS if o.commands == REACH]
+    keys = [o.name for o in OPTIONS if o.commands in (REACH, FARM)]
     values: dict[str, Any] = {}
     for k, raw in pairs:
         opt = BY_NAME.get(k)

@@ -13,7 +13,8 @@ from codegen.boards import load_board
 from codegen.boards.cores import CORES
 from codegen.generate import compile_model
 from codegen.pio.project import BuildOptions
-from support.paths import ROOT, SHARED_MODELS
+from support.bench import committed_count
+from support.paths import SHARED_MODELS
 
 MODELS = sorted(p.stem for p in SHARED_MODELS.glob("*.tflite"))
 
@@ -34,14 +35,6 @@ def test_arena_is_at_most_three_quarters_of_tflms(name, core):
     m = compile_model(SHARED_MODELS / f"{name}.tflite", CORES[core].target)
     assert 0 < m.arena_bytes <= ARENA_TARGET * tflm_arena(name), \
         f"{name} on {core}: arena {m.arena_bytes} B, TFLM {tflm_arena(name)} B"
-
-
-def committed_count(model: str, board: str) -> int:
-    """The instruction count BENCHMARKS.md states for a model on a board (its first per-core table row)."""
-    text = (ROOT / "BENCHMARKS.md").read_text()
-    m = re.search(rf"^\| {re.escape(model)} \| {re.escape(board)} \| - \| [\d,]+ \| ([\d,]+) \|", text, flags=re.M)
-    assert m, f"BENCHMARKS.md has no row for {model} on {board}: regenerate it with `scons bench`"
-    return int(m.group(1).replace(",", ""))
 
 
 @pytest.mark.qemu

@@ -18,8 +18,8 @@ import threading
 from typing import Any, Awaitable, Callable, Iterator, TypeVar
 
 from codegen.errors import McuforgeError
-from codegen.hil.farm.places import (AGENT_CLASS, SERIAL_CLASS, Lock, PlaceInfo, agent_of, check_board,
-                                     require_serial, serial_of)
+from codegen.hil.farm.places import (AGENT_CLASS, SERIAL_CLASS, Lock, PlaceInfo, agent_of, board_of, check_board,
+                                     require_serial, serial_of, untagged_error)
 
 ENV_COORDINATOR = "LG_COORDINATOR"   # labgrid's own variables
 ENV_PLACE = "LG_PLACE"
@@ -223,6 +223,19 @@ def locked_error(place: PlaceInfo, me: str) -> McuforgeError:
         f"place {place.name} is locked by {place.lock.describe()}",
         hint=f"wait until it is released, pick another place, or ask {place.lock.user} to run "
              f"`labgrid-client -p {place.name} release` (labgrid-client who lists the holders)")
+
+
+def place_board(address: str, name: str, hwmap_board: str | None = None, timeout: float = CONNECT_TIMEOUT) -> str:
+    """The board place `name` holds (its board tag, else the hardware map's), read without acquiring it."""
+    client = FarmClient(address, timeout)
+    try:
+        place = client.place(name)
+    finally:
+        client.close()
+    held, _ = board_of(place, hwmap_board)
+    if held is None:
+        raise untagged_error(place)
+    return held
 
 
 @contextlib.contextmanager

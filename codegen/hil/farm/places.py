@@ -115,15 +115,19 @@ def board_of(place: PlaceInfo, hwmap_board: str | None) -> tuple[str | None, str
     return None, ""
 
 
+def untagged_error(place: PlaceInfo, board: str = "B") -> McuforgeError:
+    return McuforgeError(
+        f"place {place.name} does not say which board it holds (no `{BOARD_TAG}` tag"
+        + (f"; its tags: {', '.join(f'{k}={v}' for k, v in place.tags)}" if place.tags else "") + ")",
+        hint=f"labgrid-client -p {place.name} set-tags {BOARD_TAG}={board} (or `place = \"{place.name}\"` "
+             f"in the hardware map's [[target]] for {board})")
+
+
 def check_board(place: PlaceInfo, board: str, hwmap_board: str | None = None) -> None:
     """The place holds `board`, by its tags or the hardware map; else an error saying how to fix it."""
     held, source = board_of(place, hwmap_board)
     if held is None:
-        raise McuforgeError(
-            f"place {place.name} does not say which board it holds (no `{BOARD_TAG}` tag"
-            + (f"; its tags: {', '.join(f'{k}={v}' for k, v in place.tags)}" if place.tags else "") + ")",
-            hint=f"labgrid-client -p {place.name} set-tags {BOARD_TAG}={board} (or `place = \"{place.name}\"` "
-                 f"in the hardware map's [[target]] for {board})")
+        raise untagged_error(place, board)
     if held != board:
         raise McuforgeError(f"place {place.name} holds a {held} ({source}), not a {board}",
                             hint=f"run with board={held}, or pick a place tagged {BOARD_TAG}={board} "

@@ -217,6 +217,31 @@ def test_a_place_this_user_holds_already_is_refused_too(lab):
         lab.client("-p", "ci-an386", "release")
 
 
+def test_bench_on_a_place_counts_what_benchmarks_md_says(lab, tmp_path):
+    """`bench --place`: the model measured on the place's board (read from its tag); QEMU behind the
+    place runs with -icount like the local bench, so the count equals BENCHMARKS.md's (not a timing)."""
+    from codegen.bench import farm_bench, main_bench_place
+    from support.paths import SHARED_MODELS
+    from support.bench import committed_count
+    on = farm_bench("ci-l475", lab.coordinator)
+    assert (on.board, on.coordinator) == ("stm32l475", lab.coordinator)
+    [row] = main_bench_place(on, models=[SHARED_MODELS / "anomaly_detection.tflite"], out_md=tmp_path / "bench.md",
+                             root=tmp_path / "b")
+    assert row.board == "stm32l475" and row.count_unit == "instructions"
+    assert row.instructions == committed_count("anomaly_detection", "stm32l475")
+    md = (tmp_path / "bench.md").read_text()
+    assert "labgrid place ci-l475" in md and f"| anomaly_detection | 264,192 | {row.instructions:,} |" in md
+    assert json.loads((tmp_path / "bench.json").read_text())[0]["instructions"] == row.instructions
+    assert lab.holder("ci-l475") is None  # released
+
+
+def test_scons_bench_on_an_unknown_place_names_the_places(lab):
+    res = subprocess.run([*SCONS, "bench", "place=ci-nope", f"coordinator={lab.coordinator}"], capture_output=True,
+                         text=True, timeout=300, env=lab.env())  # checked before anything is built
+    assert res.returncode != 0 and "Traceback" not in res.stderr
+    assert "has no place 'ci-nope'" in res.stderr and "ci-l475" in res.stderr
+
+
 def test_an_unreachable_coordinator_says_how_to_reach_one():
     from codegen.errors import McuforgeError
     from codegen.hil.farm.client import FarmClient
