@@ -279,9 +279,9 @@ def run_inputs(project: "Project", options: RunOptions) -> InputSource:
 
 def request_for(options: TargetOptions, board: Board, gpio_trace: Path | None = None) -> RunRequest:
     """The run request: target=, port=, baud=, flash=, upload=, timeout=, place=, coordinator=, and the
-    user's hardware map (its port, baud and USB serial number for this board unless given; the place
+    user's hardware map (its port, baud, USB serial number and probe for this board unless given; the place
     that holds it for target=labgrid); `gpio_trace` logs the timing pin (QEMU)."""
-    port, baud, usb_serial = options.port, options.baud, None
+    port, baud, usb_serial, probe = options.port, options.baud, None, None
     place, place_board = options.place, None
     reach = (TargetKind.AUTO, TargetKind.DEVICE, TargetKind.ATTACH, TargetKind.LABGRID)
     if options.target in reach:
@@ -295,9 +295,10 @@ def request_for(options: TargetOptions, board: Board, gpio_trace: Path | None = 
         elif entry is not None:
             port, baud = port or entry.port, baud or entry.baud
             usb_serial = entry.usb_serial if options.port is None else None
+            probe = entry.probe
     return RunRequest(target=options.target, port=port, baud=baud, flash=options.flash, timeout=options.timeout,
                       upload_protocol=options.upload, gpio_trace=gpio_trace, record=gpio_trace is not None,
-                      usb_serial=usb_serial, place=place, coordinator=options.coordinator, place_board=place_board)
+                      usb_serial=usb_serial, probe=probe, place=place, coordinator=options.coordinator, place_board=place_board)
 
 
 def to_units(counts: Sequence[int], unit: CountUnit) -> list[float]:

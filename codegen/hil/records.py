@@ -50,6 +50,7 @@ class RunRequest:
     record: bool = False          # keep every request's wall-clock times (Device.exchanges)
     upload_protocol: str | None = None  # one of the board's [upload] protocols (default: its protocol)
     usb_serial: str | None = None  # the board's USB serial number (hardware map): its port found again after flashing
+    probe: str | None = None       # the flash tool's probe serial number (hardware map): which probe flashes it
     place: str | None = None       # target=labgrid: the labgrid place
     coordinator: str | None = None  # its coordinator HOST[:PORT] (default: $LG_COORDINATOR, else 127.0.0.1:20408)
     place_board: str | None = None  # the board the hardware map says the place holds (a place without a board tag)

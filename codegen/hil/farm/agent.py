@@ -141,6 +141,7 @@ class DeviceBackend:
         entry = load_hardware_map(hwmap).entry(board.name)
         self.board, self.console, self.wait = board, console, wait
         self.usb_serial = entry.usb_serial if entry else None
+        self.probe = entry.probe if entry else None
         self.fixed_port = entry.port if entry else None
         if self.usb_serial is None and self.fixed_port is None:
             raise McuforgeError(f"the hardware map names no port and no usb_serial for {board.name}",
@@ -160,7 +161,7 @@ class DeviceBackend:
         for fmt, out in (("binary", files.bin), ("ihex", files.hex)):
             subprocess.run(["arm-none-eabi-objcopy", "-O", fmt, str(elf), out], check=True, timeout=60,
                            capture_output=True)
-        res = subprocess.run(tool.command(self.board.upload.settings[protocol], files), capture_output=True,
+        res = subprocess.run(tool.command(self.board.upload.settings[protocol], files, self.probe), capture_output=True,
                              text=True, timeout=180)
         if res.returncode != 0:
             raise McuforgeError(f"flashing {self.board.name} with {protocol} failed: "
