@@ -217,6 +217,7 @@ def test_a_place_this_user_holds_already_is_refused_too(lab):
         lab.client("-p", "ci-an386", "release")
 
 
+@pytest.mark.slow  # a build and a run of its own; the dispatch to a place is checked below in the default suite
 def test_bench_on_a_place_counts_what_benchmarks_md_says(lab, tmp_path):
     """`bench --place`: the model measured on the place's board (read from its tag); QEMU behind the
     place runs with -icount like the local bench, so the count equals BENCHMARKS.md's (not a timing)."""
