@@ -7,7 +7,8 @@ It records what the later commands need and the ``.tflite`` cannot say:
   in the ``.tflite``): ``scons ... test data=``, ``run input=`` and ``compare --data`` take arrays in
   the source model's layout, as the user feeds ONNX Runtime, and transpose them here;
 * the float reference: the model whose outputs the deployed model is measured against (the ``.onnx``
-  for ONNX sources, the float32 ``.tflite`` for Keras/SavedModel sources given ``--float-out``).
+  for ONNX sources, the float32 ``.tflite`` for Keras/SavedModel sources: ``--float-out``'s, else
+  ``OUT.float32.tflite``).
 
 The sidecar names the ``.tflite`` it describes by sha256: a sidecar beside another model is an error
 (the layout would be wrong), not ignored. No TensorFlow, no ONNX: numpy and JSON.

@@ -240,19 +240,29 @@ def quantize_run(a: argparse.Namespace) -> int:
     progress = (lambda _: None) if a.json else (lambda m: say(m))
     q = quantize(src, data, options, prune=prune, train=train, progress=progress,
                  save_pruned=a.save_pruned)
+    # Every quantised model has a float reference: the .onnx for ONNX sources; for Keras and
+    # SavedModel sources the float32 conversion, written as OUT.float32.tflite unless --float-out names it.
+    float_out = a.float_out
+    if float_out is None and q.onnx is None:
+        float_out = default_float_out(a.out)
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_bytes(q.quantized.data)
-    if a.float_out:
-        a.float_out.parent.mkdir(parents=True, exist_ok=True)
-        a.float_out.write_bytes(q.float32.data)
-    for path in (a.out, a.float_out):
+    if float_out is not None:
+        float_out.parent.mkdir(parents=True, exist_ok=True)
+        float_out.write_bytes(q.float32.data)
+    for path in (a.out, float_out):
         if path is not None:
-            write_origin(path, origin_of(q, given, path, a.float_out))
+            write_origin(path, origin_of(q, given, path, float_out))
     if a.json:
-        print(json.dumps(quantized_json(q, a.out, a.float_out), indent=2))
+        print(json.dumps(quantized_json(q, a.out, float_out), indent=2))
     else:
-        show_quantized(q, a.out, a.float_out)
+        show_quantized(q, a.out, float_out)
     return 0
+
+
+def default_float_out(out: Path) -> Path:
+    """Where the float reference of a Keras/SavedModel source goes when --float-out is not given."""
+    return out.with_name(out.stem + ".float32.tflite")
 
 
 # --- compare -----------------------------------------------------------------------------------------------

@@ -97,9 +97,14 @@ def _convert(case: Case, mode: str, seed: int, io: str, converter_attrs: dict[st
     if mode != "float32":
         rng = np.random.default_rng(seed)
 
+        # The converter orders a multi-input model's inputs as it likes (measured: keras_tensor_13
+        # before keras_tensor_12), so samples are keyed by the signature's input names, not by position.
+        names = [t.name for t in model.inputs]
+
         def representative():
             for _ in range(32):
-                yield [rng.uniform(case.low, case.high, (1, *s)).astype(np.float32) for s in case.inputs]
+                yield {n: rng.uniform(case.low, case.high, (1, *s)).astype(np.float32)
+                       for n, s in zip(names, case.inputs, strict=True)}
 
         conv.optimizations = [tf.lite.Optimize.DEFAULT]
         conv.representative_dataset = representative

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from codegen.cli import main
+from codegen.floatref import reference_for
 from codegen.prep.data import load_samples
 from codegen.prep.quantize import QuantizeOptions, quantize
 from codegen.prep.source import detect, quiet_native, tensorflow
@@ -66,6 +67,11 @@ def test_h5_int16x8_with_float_io_runs_bit_exact(tiny, tmp_path, capsys):
     assert "INT16" in acts and "INT8" not in acts
     cmp = compare_bytes(out.read_bytes(), "tiny_16x8", samples=10, workdir=tmp_path / "host")
     assert cmp.exact, cmp
+    # No --float-out: the float reference is still written (OUT.float32.tflite) and named by the sidecar.
+    f32 = tmp_path / "tiny_16x8.float32.tflite"
+    assert f"and {f32} (float32)" in text and read_model(f32).main.tensors[0].dtype.name == "FLOAT32"
+    ref = reference_for(out, float_io=False)
+    assert ref is not None and ref.format == "tflite" and ref.path == f32.resolve()
 
 
 def test_keras_model_with_uint8_io_runs_bit_exact(tiny, tmp_path, capsys):
