@@ -1,5 +1,5 @@
 """setuptools glue for what pyproject.toml cannot say: the wheel carries mcuforge's data directories
-(firmware/, templates/, boards/, pio-platform/) inside the package, as codegen/_data/<name>/, where
+(firmware/, templates/, boards/, pio-platform/, tools/) inside the package, as codegen/_data/<name>/, where
 codegen/resources.py finds them. Everything else about the package is in pyproject.toml."""
 
 import shutil
@@ -9,7 +9,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
-DATA = ("firmware", "templates", "boards", "pio-platform")  # codegen.resources.DATA_NAMES
+DATA = ("firmware", "templates", "boards", "pio-platform", "tools")  # codegen.resources.DATA_NAMES
 
 
 class BuildPyWithData(build_py):

@@ -1,6 +1,7 @@
 """`python -m codegen bench` / `scons bench`: every shared model on the emulated Cortex-M cores,
 instructions per inference (QEMU -icount: deterministic), MACs per instruction, code and weights
-flash, arena, stack high-water and total RAM; writes BENCHMARKS.md and build/bench.json.
+flash, arena, stack high-water and total RAM; writes BENCHMARKS.md, its record BENCHMARKS.json (the
+numbers README's performance table is rendered from: `python -m codegen docs`) and BENCHMARKS.html.
 
 Benchmarks print numbers; nothing here asserts a time.
 """
@@ -8,21 +9,30 @@ Benchmarks print numbers; nothing here asserts a time.
 from __future__ import annotations
 
 import json
+import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
 from codegen.boards import Board, load_board
 from codegen.errors import McuforgeError
+from codegen.files import write_text_atomic
 from codegen.fit import DoesNotFitError
 from codegen.hil.records import RunRequest, TargetKind
 from codegen.hil.strategy import running
 from codegen.pio.project import BUILD_ROOT, BuildOptions, write_project
 from codegen.pio.runner import build
 from codegen.reference import float_input_ranges, random_inputs
+from codegen.cycles.costs import cost_table
+from codegen.cycles.estimate import timed_windows
+from codegen.cycles.plugin import WindowReader
 from codegen.report import build_report
+from codegen.run import cycle_probe
+from codegen.reports import plots
+from codegen.reports.html import Fact, Figure, Link, Page, Section, Table, Tone, Verdict, markdown_link, write_html
 from codegen.term import kb, say
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,6 +53,37 @@ ARENA_TARGET = 0.75
 TARGETS = {"keyword_spotting": 3_860_000, "visual_wake_words": 12_500_000,
            "image_classification": 14_900_000, "anomaly_detection": 340_000}
 KWS_CODE_TARGET = 25 * 1024
+# TFLM + CMSIS-NN's executed instructions (the anchor runs above) weighted by the same Cortex-M4 cost model
+# (boards/timing/cortex-m4.toml): ../shared/ANCHORS.md, "Where mcuforge stands". Estimates, like ours.
+TFLM_ESTIMATED_CYCLES_M4 = {"keyword_spotting": 9_270_000, "visual_wake_words": 30_840_000,
+                            "image_classification": 36_780_000, "anomaly_detection": 853_000}
+
+
+@dataclass(frozen=True)
+class Published:
+    """A published MLPerf Tiny result: latency measured on silicon (../shared/ANCHORS.md)."""
+
+    system: str
+    board: str
+    mhz: int
+    ms: dict[str, float]
+
+
+# per core column: measured on real boards (flash wait states, caches, ART accelerator): not estimates
+PUBLISHED = {
+    "Cortex-M4": (Published("X-CUBE-AI 10.2 (MLPerf Tiny v1.3)", "STM32L4R5", 120,
+                            {"keyword_spotting": 43.4, "visual_wake_words": 89.4, "image_classification": 165.7,
+                             "anomaly_detection": 4.79}),
+                  Published("microTVM + CMSIS-NN (v1.0)", "STM32L4R5", 120,
+                            {"keyword_spotting": 99.8, "visual_wake_words": 301.2, "image_classification": 389.6,
+                             "anomaly_detection": 8.6})),
+    "Cortex-M7": (Published("X-CUBE-AI 9.0", "STM32H7A3", 280,
+                            {"keyword_spotting": 11.3, "visual_wake_words": 23.8, "image_classification": 40.8,
+                             "anomaly_detection": 1.23}),),
+    "Cortex-M33": (Published("X-CUBE-AI 10.2 (v1.3)", "STM32U575", 160,
+                             {"keyword_spotting": 29.0, "visual_wake_words": 59.3, "image_classification": 109.5,
+                              "anomaly_detection": 3.21}),),
+}
 
 
 @dataclass(frozen=True)
@@ -76,6 +117,8 @@ class BenchRow:
     ram_bytes: int
     flash_bytes: int
     count_unit: str = "instructions"  # what `instructions` counts: QEMU's instructions, or a board's cycles
+    estimated_cycles: int | None = None   # an estimate: instruction classes x `timing` (codegen.cycles)
+    timing: str = ""                      # the core's timing table (boards/timing/<timing>.toml)
 
 
 def measure(board: Board, model: Path, options: BuildOptions, root: Path, n: int = 3,
@@ -85,7 +128,10 @@ def measure(board: Board, model: Path, options: BuildOptions, root: Path, n: int
     art = build(project)
     rep = build_report(project, art.elf)
     m = project.compiled
+    probe = cycle_probe(board, art.elf) if request.target != TargetKind.LABGRID else None  # QEMU here only
+    request = replace(request, cycles=probe)
     rng = np.random.default_rng(0)
+    estimated = None
     with running(board, art.elf, request) as s:
         dev = s.device
         if dev.info().sha256 != m.sha256:
@@ -93,6 +139,12 @@ def measure(board: Board, model: Path, options: BuildOptions, root: Path, n: int
         for k, x in enumerate(random_inputs(m.inputs, rng, float_input_ranges(m.graph))):
             dev.load(k, np.ascontiguousarray(x).tobytes())
         counts = dev.infer(n, warmup=True, timeout=request.timeout)
+        per_tick = s.unit.per_tick
+        if s.cycles is not None and board.core.timing:
+            windows = timed_windows(WindowReader(s.cycles.out), [c * per_tick for c in counts], per_tick,
+                                    "inference", request.timeout, written=n + 1)
+            table = cost_table(board.core.timing)
+            estimated = int(round(float(np.median([table.cycles(w.total) for w in windows]))))
         stack_used, _ = dev.stack()
         unit = s.unit
         dev.exit(0, semihost=s.semihost)
@@ -102,7 +154,8 @@ def measure(board: Board, model: Path, options: BuildOptions, root: Path, n: int
                     code_bytes=rep.code_bytes, weights_bytes=rep.weights_bytes,
                     params_bytes=rep.params_bytes, arena_bytes=rep.arena_bytes,
                     stack_used_bytes=stack_used, ram_bytes=rep.ram_bytes,
-                    flash_bytes=rep.flash_bytes, count_unit=unit.name)
+                    flash_bytes=rep.flash_bytes, estimated_cycles=estimated, timing=board.core.timing or "",
+                    count_unit=unit.name)
 
 
 def plan(models: list[Path]) -> list[tuple[str, str, str | None, Path, BuildOptions]]:
@@ -141,7 +194,8 @@ def run_bench(models: list[Path] | None = None, root: Path = BUILD_ROOT / "bench
         row = BenchRow(**{**asdict(row), "core": core})
         rows.append(row)
         say(f"  [{k}/{len(jobs)}] {core:10s} {row.board:12s} {model.stem:28s} {row.options or '-':7s} "
-            f"{row.instructions:>12,} {row.count_unit[:5]}  {row.macs_per_instruction:5.2f} MAC/{row.count_unit[:5]}  "
+            f"{row.instructions:>12,} {row.count_unit[:5]}  {_est(row.estimated_cycles):>12} est. cycles  "
+            f"{row.macs_per_instruction:5.2f} MAC/{row.count_unit[:5]}  "
             f"arena {kb(row.arena_bytes)}  ({time.monotonic() - start:.0f} s)")
     return rows
 
@@ -150,74 +204,258 @@ def _m(x: int) -> str:
     return f"{x / 1e6:.2f}M"
 
 
-def render(rows: list[BenchRow], command: str) -> str:
+def _est(x: int | None) -> str:
+    return "-" if x is None else f"{x:,}"
+
+
+def estimated_section(rows: list[BenchRow]) -> list[str]:
+    """Estimated cycles against TFLM + CMSIS-NN's estimate (M4), and published silicon latencies beside them."""
+    est = [r for r in rows if r.estimated_cycles and not r.options and r.model in MLPERF_TINY]
+    if not est:
+        return []
+    out = ["## Estimated cycles (estimates, not measurements)", "",
+           "QEMU counts instructions; the cycle plugin (tools/qemu-plugin) counts them by class, and each core's "
+           "timing table (boards/timing/<core>.toml, from Arm's Technical Reference Manuals, sources cited per "
+           "entry) turns the classes into an **estimated** cycle count for zero-wait-state memory. The tables say "
+           "what they ignore: flash wait states, bus contention, register-dependency stalls, the Cortex-M7's dual "
+           "issue, the Cortex-M55's beat overlap. Compare estimates with estimates.", ""]
+    m4 = [r for r in est if r.core == "Cortex-M4" and r.model in TFLM_ESTIMATED_CYCLES_M4]
+    if m4:
+        out += ["### Cortex-M4: mcuforge against TFLM + CMSIS-NN, both through the same cost model", "",
+                "| model | mcuforge instr | mcuforge est. cycles | est. cycles per instr | TFLM+CMSIS-NN est. cycles "
+                "(ANCHORS.md) | ratio |", "|---|---|---|---|---|---|"]
+        for r in m4:
+            t = TFLM_ESTIMATED_CYCLES_M4[r.model]
+            out.append(f"| {r.model} | {_m(r.instructions)} | {_m(r.estimated_cycles or 0)} | "
+                       f"{(r.estimated_cycles or 0) / r.instructions:.2f} | {_m(t)} | {(r.estimated_cycles or 0) / t:.2f} |")
+        out.append("")
+    pub = [r for r in est if r.core in PUBLISHED]
+    if pub:
+        out += ["### Published MLPerf Tiny latencies on silicon, beside our estimates", "",
+                "The published figures are **measured on real boards** (flash wait states, caches, the flash "
+                "accelerator), ours are **estimates** converted to milliseconds at that board's clock: they are not "
+                "like for like (ANCHORS.md: TFLM+CMSIS-NN's estimate is ~1.3x below microTVM+CMSIS-NN's measured "
+                "cycles on the M4).", "",
+                "| core | model | mcuforge est. cycles | mcuforge est. ms at that clock | published system | board, clock | "
+                "published ms (measured) | published cycles (ms x clock) |", "|---|---|---|---|---|---|---|---|"]
+        for r in pub:
+            for p in PUBLISHED[r.core]:
+                if r.model not in p.ms:
+                    continue
+                out.append(f"| {r.core} | {r.model} | {_m(r.estimated_cycles or 0)} | "
+                           f"{(r.estimated_cycles or 0) / (p.mhz * 1e3):.2f} | {p.system} | {p.board}, {p.mhz} MHz | "
+                           f"{p.ms[r.model]:g} | {_m(int(round(p.ms[r.model] * p.mhz * 1e3)))} |")
+        out.append("")
+    return out
+
+
+@dataclass(frozen=True)
+class BenchRecord:
+    """What one bench run measured, as BENCHMARKS.json holds it: the tables of BENCHMARKS.md and README's
+    performance section are rendered from it (python -m codegen docs)."""
+
+    rows: tuple[BenchRow, ...]
+    command: str = "python -m codegen bench"
+
+    def to_json(self) -> dict:
+        return {"command": self.command, "rows": [asdict(r) for r in self.rows]}
+
+    @staticmethod
+    def from_json(d: dict) -> "BenchRecord":
+        return BenchRecord(tuple(BenchRow(**r) for r in d["rows"]), str(d.get("command", "python -m codegen bench")))
+
+
+def read_record(path: Path) -> BenchRecord:
+    try:
+        return BenchRecord.from_json(json.loads(Path(path).read_text()))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise McuforgeError(f"{path}: not a benchmark record ({type(exc).__name__}: {exc})",
+                            hint="run the benchmark again: python -m codegen bench") from None
+
+
+def anchors_table(rows: Sequence[BenchRow]) -> Table:
+    """The Cortex-M4 rows against TFLM + CMSIS-NN (../shared/ANCHORS.md): instructions, speed-up, the
+    target, arenas."""
+    out = []
+    for r in rows:
+        if r.core != "Cortex-M4" or r.model not in ANCHORS or r.options:
+            continue
+        ti, ta = ANCHORS[r.model]
+        tgt = TARGETS.get(r.model)
+        met = "-" if tgt is None else ("yes" if r.instructions <= tgt else "no")
+        out.append((r.model, f"{r.macs:,}", _m(ti), _m(r.instructions), f"{ti / r.instructions:.2f}x",
+                    _m(tgt) if tgt else "-", met, f"{ta:,}", f"{r.arena_bytes:,}", f"{r.arena_bytes / ta:.2f}"))
+    return Table(("model", "MACs", "TFLM+CMSIS-NN instr", "mcuforge instr", "speed-up", "target", "met",
+                  "TFLM arena", "mcuforge arena", "ratio"), tuple(out))
+
+
+def tflm_arena(model: str) -> tuple[int, str] | None:
+    """TFLM's arena for a model and where the figure comes from (32-bit, or the x86_64 host build)."""
+    if model in ANCHORS:
+        return ANCHORS[model][1], "32-bit"
+    if model in TFLM_ARENA_X86:
+        return TFLM_ARENA_X86[model], "x86_64 host"
+    return None
+
+
+def arena_table(rows: Sequence[BenchRow]) -> Table:
+    out = []
+    for r in rows:
+        t = tflm_arena(r.model)
+        if r.core != "Cortex-M4" or r.options or t is None:
+            continue
+        ta, note = t
+        out.append((r.model, f"{ta:,} ({note})", f"{r.arena_bytes:,}", f"{r.arena_bytes / ta:.2f}",
+                    "yes" if r.arena_bytes <= ARENA_TARGET * ta else "no"))
+    return Table(("model", "TFLM arena", "mcuforge arena", "ratio", "met"), tuple(out))
+
+
+def core_table(rows: Sequence[BenchRow], core: str) -> Table:
+    return Table(("model", "board", "options", "MACs", "instructions", "est. cycles", "MACs/instr", "code flash",
+                  "model data", "arena", "stack", "RAM"),
+                 tuple((r.model, r.board, r.options or "-", f"{r.macs:,}", f"{r.instructions:,}",
+                        _est(r.estimated_cycles), f"{r.macs_per_instruction:.3f}", kb(r.code_bytes),
+                        kb(r.weights_bytes + r.params_bytes),
+                        kb(r.arena_bytes), kb(r.stack_used_bytes), kb(r.ram_bytes)) for r in rows if r.core == core),
+                 "lll")
+
+
+METHOD = ("Emulated boards under QEMU 10 with `-icount shift=0`: counts are guest *instructions* per inference "
+          "(deterministic), measured with the SysTick counter around each `invoke` after one warm-up, median of "
+          "3 inferences on a random input. Code flash = all of `.text`/`.rodata`/`.data` except the model's "
+          "constant data (startup, runtime, protocol, kernels, per-layer parameter structs and newlib included); "
+          "model data = weights and biases + quantisation data derived from the model (per-channel multipliers, "
+          "requantisation records, lookup tables), what TFLM keeps in its flatbuffer. RAM = `.data` + `.bss` "
+          "(arena, protocol buffers) + the stack reservation; stack = painted-stack high-water mark.")
+
+
+def _notes(m4: Sequence[BenchRow]) -> list[str]:
+    out = []
+    kws = [r for r in m4 if r.model == "keyword_spotting" and not r.options]
+    if kws:
+        k = kws[0]
+        out.append(f"keyword_spotting code flash: {k.code_bytes:,} B ({kb(k.code_bytes)}; target <= 25 KB: "
+                   f"{'met' if k.code_bytes <= KWS_CODE_TARGET else 'missed'}; TFLM+CMSIS-NN library code 81.9 KB).")
+    vww = [r for r in m4 if r.model == "visual_wake_words" and r.board == "stm32l475"]
+    if vww:
+        out.append(f"visual_wake_words on the STM32L475 (96 KB SRAM1): arena {vww[0].arena_bytes:,} B, RAM "
+                   f"{vww[0].ram_bytes:,} B with `{vww[0].options or 'default'}` options.")
+    return out
+
+
+def render(rows: list[BenchRow], command: str, html_name: str = "") -> str:
     out = ["# mcuforge benchmarks", "",
-           f"Regenerate with `{command}` (writes this file and `build/bench.json`).", "",
-           "Emulated boards under QEMU 10 with `-icount shift=0`: counts are guest *instructions* per inference "
-           "(deterministic), measured with the SysTick counter around each `invoke` after one warm-up, median of "
-           "3 inferences on a random input. Code flash = all of `.text`/`.rodata`/`.data` except the model's "
-           "constant data (startup, runtime, protocol, kernels, per-layer parameter structs and newlib included); "
-           "model data = weights and biases + quantisation data derived from the model (per-channel multipliers, "
-           "requantisation records, lookup tables), what TFLM keeps in its flatbuffer. RAM = `.data` + `.bss` "
-           "(arena, protocol buffers) + the stack reservation; stack = painted-stack high-water mark.", ""]
+           f"Regenerate with `{command}` (writes this file, its record `BENCHMARKS.json` and `BENCHMARKS.html`)."]
+    if html_name:
+        out += ["", markdown_link(html_name)]
+    out += ["", METHOD, ""]
     m4 = [r for r in rows if r.core == "Cortex-M4"]
     if m4:
-        out += ["## Against TFLM + CMSIS-NN (Cortex-M4, ../shared/ANCHORS.md)", "",
-                "| model | MACs | TFLM+CMSIS-NN instr | mcuforge instr | speed-up | target | met | TFLM arena | mcuforge arena | ratio |",
-                "|---|---|---|---|---|---|---|---|---|---|"]
-        for r in m4:
-            if r.model not in ANCHORS or r.options:
-                continue
-            ti, ta = ANCHORS[r.model]
-            tgt = TARGETS.get(r.model)
-            met = "-" if tgt is None else ("yes" if r.instructions <= tgt else "no")
-            out.append(f"| {r.model} | {r.macs:,} | {_m(ti)} | {_m(r.instructions)} | {ti / r.instructions:.2f}x | "
-                       f"{_m(tgt) if tgt else '-'} | {met} | {ta:,} | {r.arena_bytes:,} | {r.arena_bytes / ta:.2f} |")
-        out += ["", "### Arena against TFLM on every shared model (target: at most 0.75x)", "",
-                "| model | TFLM arena | mcuforge arena | ratio | met |", "|---|---|---|---|---|"]
-        for r in m4:
-            if r.options:
-                continue
-            if r.model in ANCHORS:
-                ta, note = ANCHORS[r.model][1], "32-bit"
-            elif r.model in TFLM_ARENA_X86:
-                ta, note = TFLM_ARENA_X86[r.model], "x86_64 host"
-            else:
-                continue
-            out.append(f"| {r.model} | {ta:,} ({note}) | {r.arena_bytes:,} | {r.arena_bytes / ta:.2f} | "
-                       f"{'yes' if r.arena_bytes <= ARENA_TARGET * ta else 'no'} |")
-        kws = [r for r in m4 if r.model == "keyword_spotting" and not r.options]
-        if kws:
-            k = kws[0]
-            out += ["", f"keyword_spotting code flash: {k.code_bytes:,} B ({kb(k.code_bytes)}; target <= 25 KB: "
-                        f"{'met' if k.code_bytes <= KWS_CODE_TARGET else 'missed'}; TFLM+CMSIS-NN library code 81.9 KB)."]
-        vww = [r for r in m4 if r.model == "visual_wake_words" and r.board == "stm32l475"]
-        if vww:
-            out += [f"visual_wake_words on the STM32L475 (96 KB SRAM1): arena {vww[0].arena_bytes:,} B, RAM "
-                    f"{vww[0].ram_bytes:,} B with `{vww[0].options or 'default'}` options."]
+        out += ["## Against TFLM + CMSIS-NN (Cortex-M4, ../shared/ANCHORS.md)", ""] + anchors_table(rows).markdown()
+        out += ["", "### Arena against TFLM on every shared model (target: at most 0.75x)", ""]
+        out += arena_table(rows).markdown()
+        notes = _notes(m4)
+        if notes:
+            out += ["", notes[0]] + notes[1:]
         out.append("")
+    out += estimated_section(rows)
     for core in dict.fromkeys(r.core for r in rows):
-        out += [f"## {core}", "",
-                "| model | board | options | MACs | instructions | MACs/instr | code flash | model data | arena | stack | RAM |",
-                "|---|---|---|---|---|---|---|---|---|---|---|"]
-        for r in rows:
-            if r.core != core:
-                continue
-            out.append(f"| {r.model} | {r.board} | {r.options or '-'} | {r.macs:,} | {r.instructions:,} | "
-                       f"{r.macs_per_instruction:.3f} | {kb(r.code_bytes)} | {kb(r.weights_bytes + r.params_bytes)} | "
-                       f"{kb(r.arena_bytes)} | {kb(r.stack_used_bytes)} | {kb(r.ram_bytes)} |")
-        out.append("")
+        timing = next((r.timing for r in rows if r.core == core and r.timing), "")
+        out += [f"## {core}", ""]
+        if timing:
+            out += [f"est. cycles: an **estimate** (instruction classes x boards/timing/{timing}.toml), not a "
+                    "measurement.", ""]
+        out += core_table(rows, core).markdown() + [""]
     return "\n".join(out)
 
 
-def main_bench(out_md: Path = REPO / "BENCHMARKS.md", out_json: Path = BUILD_ROOT / "bench.json",
-               models: list[Path] | None = None, command: str = "python -m codegen bench") -> list[BenchRow]:
+def bench_page(rows: Sequence[BenchRow], command: str, plot_dir: Path, md_name: str, json_name: str) -> Page:
+    """BENCHMARKS.html: targets met first, then instructions per core, against TFLM, and the arena."""
+    m4 = [r for r in rows if r.core == "Cortex-M4" and not r.options]
+    speed = [(r, TARGETS[r.model]) for r in m4 if r.model in TARGETS]
+    met = sum(1 for r, t in speed if r.instructions <= t)
+    arenas = [(r, tflm_arena(r.model)) for r in m4]
+    arena_ok = sum(1 for r, t in arenas if t is not None and r.arena_bytes <= ARENA_TARGET * t[0])
+    arena_n = sum(1 for _, t in arenas if t is not None)
+    good = met == len(speed) and arena_ok == arena_n
+    verdict = Verdict(f"{met} of {len(speed)} speed targets met" if speed else "measured",
+                      Tone.GOOD if good else Tone.WARN,
+                      f"arena at most {ARENA_TARGET:g}x TFLM's on {arena_ok} of {arena_n} models" if arena_n else "")
+    cores = list(dict.fromkeys(r.core for r in rows))
+    facts = [Fact("measured", f"{len({r.model for r in rows})} models", f"on {len(cores)} emulated cores: "
+                  + ", ".join(cores))]
+    vs = [(ANCHORS[r.model][0] / r.instructions, r.model) for r in m4 if r.model in ANCHORS]
+    if vs:
+        lo, hi = min(vs), max(vs)
+        facts.append(Fact("speed-up against TFLM + CMSIS-NN", f"{lo[0]:.2f}x to {hi[0]:.2f}x",
+                          f"Cortex-M4, instructions per inference ({lo[1]} to {hi[1]})"))
+    if arena_n:
+        worst = max((r.arena_bytes / t[0], r.model) for r, t in arenas if t is not None)
+        facts.append(Fact("arena against TFLM", f"at most {worst[0]:.2f}x", f"worst: {worst[1]}"))
+    kws = [r for r in m4 if r.model == "keyword_spotting"]
+    if kws:
+        facts.append(Fact("keyword_spotting code flash", kb(kws[0].code_bytes),
+                          "target <= 25 KB: " + ("met" if kws[0].code_bytes <= KWS_CODE_TARGET else "missed"),
+                          Tone.GOOD if kws[0].code_bytes <= KWS_CODE_TARGET else Tone.BAD))
+    models = list(dict.fromkeys(r.model + (f" ({r.options})" if r.options else "") for r in rows))
+
+    def value(core: str, label: str, attr: str) -> float | None:
+        return next((float(getattr(r, attr)) for r in rows if r.core == core
+                     and r.model + (f" ({r.options})" if r.options else "") == label), None)
+    figures = [Figure.png(plots.grouped_bars(models, [(c, [value(c, m, "instructions") for m in models]) for c in cores],
+                                             "instructions", plot_dir / "instructions.png",
+                                             title="instructions per inference", log=True),
+                          "instructions per inference per model and core",
+                          "Instructions per inference, per model and core (log scale)")]
+    anchored = [r for r in m4 if r.model in ANCHORS]
+    if anchored:
+        names = [r.model for r in anchored]
+        figures.append(Figure.png(plots.grouped_bars(
+            names, [("TFLM + CMSIS-NN", [float(ANCHORS[n][0]) for n in names]),
+                    ("mcuforge", [float(r.instructions) for r in anchored])], "instructions",
+            plot_dir / "tflm.png", title="Cortex-M4: against TFLM + CMSIS-NN (dotted: the target)", log=True,
+            target=[float(TARGETS[n]) if n in TARGETS else None for n in names]),
+            "instructions against TFLM", "Cortex-M4 instructions per inference against TFLM + CMSIS-NN; dotted: the "
+                                         "target"))
+    with_arena = [(r, t) for r, t in arenas if t is not None]
+    if with_arena:
+        names = [r.model for r, _ in with_arena]
+        figures.append(Figure.png(plots.grouped_bars(
+            names, [("TFLM", [float(t[0]) for _, t in with_arena]),
+                    ("mcuforge", [float(r.arena_bytes) for r, _ in with_arena])], "bytes", plot_dir / "arena.png",
+            title=f"arena against TFLM (dotted: {ARENA_TARGET:g}x TFLM's)",
+            target=[ARENA_TARGET * t[0] for _, t in with_arena]),
+            "arena against TFLM", f"Arena bytes against TFLM's; dotted: the target, {ARENA_TARGET:g}x TFLM's"))
+    sections = []
+    if m4:
+        sections += [Section("Against TFLM + CMSIS-NN", ("Cortex-M4, ../shared/ANCHORS.md.",), (anchors_table(rows),)),
+                     Section("Arena against TFLM", (f"Target: at most {ARENA_TARGET:g}x.", *(n.replace("`", "") for n in _notes(
+                         [r for r in rows if r.core == "Cortex-M4"]))), (arena_table(rows),))]
+    sections += [Section(core, (), (core_table(rows, core),)) for core in cores]
+    return Page(kind="bench", title="mcuforge benchmarks", subtitle=f"regenerate with {command}", verdict=verdict,
+                facts=tuple(facts), plots=tuple(figures), sections=tuple(sections),
+                notes=(METHOD.replace("`", "").replace("*", ""),),
+                links=(Link(md_name, md_name), Link(json_name, json_name)))
+
+
+def write_bench(record: BenchRecord, out_md: Path) -> tuple[Path, Path, Path]:
+    """<out_md> (Markdown), its record <stem>.json and <stem>.html beside it, from a record."""
+    out_md = Path(out_md)
+    out_json, out_html = out_md.with_suffix(".json"), out_md.with_suffix(".html")
+    write_text_atomic(out_json, json.dumps(record.to_json(), indent=2) + "\n")
+    write_text_atomic(out_md, render(list(record.rows), record.command, out_html.name))
+    with tempfile.TemporaryDirectory(prefix="mf-bench-plots-") as tmp:
+        write_html(bench_page(record.rows, record.command, Path(tmp), out_md.name, out_json.name), out_html)
+    return out_md, out_json, out_html
+
+
+def main_bench(out_md: Path = REPO / "BENCHMARKS.md", models: list[Path] | None = None,
+               command: str = "python -m codegen bench") -> list[BenchRow]:
     say(f"benchmarking {len(models or shared_models())} models on {len(CORES)} emulated cores")
     rows = run_bench(models)
-    out_json.parent.mkdir(parents=True, exist_ok=True)
-    out_json.write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
-    out_md.write_text(render(rows, command))
-    say(f"wrote {out_md} and {out_json}")
+    md, js, html = write_bench(BenchRecord(tuple(rows), command), out_md)
+    say(f"wrote {md} and {js}")
+    say(f"html report {html} (one file, plots included: open it in a browser)")
     return rows
 
 
@@ -254,8 +492,7 @@ def main_bench_place(on: FarmBench, models: list[Path] | None = None, out_md: Pa
     rows = run_bench(models, root=root or BUILD_ROOT / "bench-place" / on.place, on=on)
     out_md = out_md or BUILD_ROOT / f"bench-{on.place}.md"
     out_json = out_md.with_suffix(".json")
-    out_md.parent.mkdir(parents=True, exist_ok=True)
-    out_json.write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
-    out_md.write_text(render_place(rows, on, command))
+    write_text_atomic(out_json, json.dumps([asdict(r) for r in rows], indent=2) + "\n")
+    write_text_atomic(out_md, render_place(rows, on, command))
     say(f"wrote {out_md} and {out_json}")
     return rows

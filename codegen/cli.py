@@ -51,18 +51,59 @@ def _generate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prefix", default=None, help="symbol prefix (default: from the file name)")
     p.add_argument("--int8-io", action="store_true")
     p.add_argument("--board", default=None, help="generate for this board's core")
+    p.add_argument("--kernels", type=table_arg("kernels"), default=None, metavar="auto|reference|dsp",
+                   help="kernel variant whose weight layout to write (default: auto, the board's)")
 
 
 @command("generate", "write <prefix>_model.h/.c and <prefix>_weights.c for a model")(_generate_args)
 def _generate(a: argparse.Namespace) -> int:
     from codegen.boards import load_board
     from codegen.generate import GenerateOptions, generate
+    from codegen.kernels import chain, define, generator_target, variant_for
     from codegen.ops.base import Target
-    target = load_board(a.board).core.target if a.board else Target()
-    m, files = generate(a.model, a.out, target, GenerateOptions(prefix=a.prefix, int8_io=a.int8_io))
+    core = load_board(a.board).core.target if a.board else Target()
+    variant = variant_for(core, a.kernels)
+    m, files = generate(a.model, a.out, generator_target(variant, core),
+                        GenerateOptions(prefix=a.prefix, int8_io=a.int8_io))
     for f in files.all:
         print(f)
     print(f"arena {m.arena_bytes} B, weights {m.weights_bytes} B, {m.macs} MACs, kernels: {', '.join(m.kernels)}")
+    where = ", else ".join(f"firmware/kernels/{v.value}/" for v in chain(variant))
+    print(f"compile it with the {variant.value} kernels ({where}) and -D{define(variant)}; "
+          "`export` writes a library that does")
+    return 0
+
+
+def _export_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", type=model_arg, help="a .tflite file")
+    p.add_argument("--board", required=True, help="the board the library is for (`python -m codegen boards` lists them)")
+    p.add_argument("--format", type=table_arg("export"), required=True, metavar="cmake|platformio|arduino|zip",
+                   help="a CMake package, a PlatformIO library, an Arduino library, or a zip with a Makefile")
+    p.add_argument("-o", "--out", type=Path, required=True,
+                   help="the library's directory, new or empty (the zip format writes NAME.zip into it)")
+    p.add_argument("--force", action="store_true", help="replace an earlier export in that directory")
+    p.add_argument("--kernels", type=table_arg("kernels"), default=None, metavar="auto|reference|dsp",
+                   help="kernel variant (default: auto, the board core's)")
+    p.add_argument("--int8-io", action="store_true", help="int8 model I/O: drop the boundary QUANTIZE/DEQUANTIZE")
+    p.add_argument("--prefix", default=None, help="symbol prefix and library name (default: from the file name)")
+
+
+@command("export", "a model as a self-contained library for a board: cmake, platformio, arduino or zip")(_export_args)
+def _export(a: argparse.Namespace) -> int:
+    from codegen.boards import load_board
+    from codegen.export.library import plan_library
+    from codegen.export.show import export_lines
+    from codegen.export.writer import check_destination, export_library
+    from codegen.kernels import variant_for
+    from codegen.options import BuildOptions, ExportOptions
+    export = ExportOptions(format=a.format, force=a.force)
+    build = BuildOptions(kernels=a.kernels, int8_io=a.int8_io, prefix=a.prefix)
+    board = load_board(a.board)
+    variant_for(board.core.target, build.kernels)
+    check_destination(a.out, export.force)  # all before the generator runs: a mistake costs no waiting
+    exported = export_library(plan_library(a.model, board, build), export.format, a.out, force=export.force)
+    for line in export_lines(exported, str(a.out)):
+        print(line)
     return 0
 
 
@@ -97,7 +138,7 @@ def _boards(a: argparse.Namespace) -> int:
     rows = []
     for name in list_boards():
         b = load_board(name)
-        rows.append((b.name, b.title, b.kind, b.core.name, f"{b.cpu_hz / 1e6:g} MHz" if b.cpu_hz else "-",
+        rows.append((b.name, b.title, b.here, b.core.name, f"{b.cpu_hz / 1e6:g} MHz" if b.cpu_hz else "-",
                      kb(b.flash.size) if b.flash else "-",
                      kb(b.ram.size) + "".join(f" + {kb(r.size)} {r.name}" for r in b.extra_ram) if b.ram else "-"))
     head = ("board", "name", "here", "core", "clock", "flash", "RAM")
@@ -147,6 +188,41 @@ def _bench(a: argparse.Namespace) -> int:
         raise McuforgeError("--coordinator is for a labgrid place", hint="give --place NAME too, or leave it out")
     main_bench(out_md=a.out or REPO / "BENCHMARKS.md", models=models)
     return 0
+
+
+def _docs_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--check", action="store_true", help="exit 1 naming every block that differs (the default)")
+    g.add_argument("--write", action="store_true", help="rewrite the blocks and generated files")
+    g.add_argument("--list", action="store_true", help="every block, its file and what regenerates it")
+    p.add_argument("--record", nargs="+", default=[], metavar="NAME",
+                   help="first repeat the QEMU runs recorded blocks are rendered from: default-run, kws-test, "
+                        "example-run, or all (a minute or two); then --write")
+    p.add_argument("names", nargs="*", help="only these blocks (default: all)")
+
+
+@command("docs", "README, docs/, examples/, BENCHMARKS.md: check or rewrite their tables and command outputs")(_docs_args)
+def _docs(a: argparse.Namespace) -> int:
+    from codegen import docs
+    from codegen.errors import McuforgeError
+    if not (docs.REPO / "README.md").is_file() or not (docs.REPO / "docs").is_dir():
+        raise McuforgeError("docs works on a checkout of mcuforge", hint="run it from the repository")
+    if a.list:
+        for line in docs.listing():
+            print(line)
+        return 0
+    if a.record:
+        docs.record(list(docs.RECORDS) if a.record == ["all"] else a.record)
+    if a.write or a.record:
+        changed = docs.write(names=a.names)
+        print("\n".join(f"wrote {p}" for p in changed) or "the documentation is current")
+        return 0
+    drift = docs.check(names=a.names)
+    for d in drift:
+        print(f"stale: {d.where}\n  regenerate: {d.how}")
+    if not drift:
+        print("the documentation is current: every block is what its command prints")
+    return 1 if drift else 0
 
 
 def _prep_commands() -> None:

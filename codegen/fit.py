@@ -125,7 +125,7 @@ def check_fit(board: Board, model: CompiledModel, fit: FitEstimate, model_path: 
         if name == board.name:
             continue
         other = load_board(name)
-        if other.native or not other.flash or not other.ram:
+        if other.hosted or not other.flash or not other.ram:
             continue
         if other.flash.size >= fit.flash_needed and other.ram.size >= fit.ram_needed:
             bigger.append(f"{name} ({_kb(other.flash.size)} flash, {_kb(other.ram.size)} RAM)")

@@ -229,19 +229,17 @@ def float_rows(report: FloatReport) -> list[tuple[str, ...]]:
 FLOAT_HEAD = ("output", "RMSE", "MAE", "max abs error", "cosine", "L2r")
 
 
-def show_float_report(validate_json: Path) -> None:
-    """Print validate.json's float_reference section (nothing when there is none)."""
-    from codegen.term import kv
-    from codegen.validate import read_validation
-    r = read_validation(Path(validate_json)).float_reference
-    if r is None:
-        return
+def float_report_lines(r: FloatReport) -> list[str]:
+    """The terminal lines of a validation's float_reference section."""
+    from codegen.term import kv_line
     if r.error:
-        kv("float model", f"{r.model}: no metrics ({r.error})")
-        return
-    kv("float model", f"{r.model} ({r.runtime}), over {r.outputs[0].metrics.samples if r.outputs else 0} samples:")
+        return [kv_line("float model", f"{r.model}: no metrics ({r.error})")]
+    out = [kv_line("float model", f"{r.model} ({r.runtime}), over "
+                                  f"{r.outputs[0].metrics.samples if r.outputs else 0} samples:")]
     for row in float_rows(r):
-        kv("", f"{row[0]}: RMSE {row[1]}, MAE {row[2]}, max |error| {row[3]}, cosine {row[4]}, L2r {row[5]}")
+        out.append(kv_line("", f"{row[0]}: RMSE {row[1]}, MAE {row[2]}, max |error| {row[3]}, cosine {row[4]}, "
+                               f"L2r {row[5]}"))
+    return out
 
 
 def read_float_report(project_dir: Path) -> FloatReport | None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from codegen.emit.model import emit_model
 from codegen.errors import McuforgeError
-from codegen.kernels import KernelVariant, generator_target, kernel_sources, reads_layouts
+from codegen.kernels import KernelVariant, define, generator_target, kernel_sources, reads_layouts
 from codegen.lowering import CompiledModel, tensor_of
 from codegen.ops.base import Target
 from codegen.resources import FIRMWARE_DIR
@@ -44,8 +44,8 @@ class HostModel:
                  extra_cflags: tuple[str, ...] = (), variant: KernelVariant | str = KernelVariant.REFERENCE) -> None:
         variant = KernelVariant(variant)
         if not reads_layouts(variant, model.target):
-            raise McuforgeError(f"{model.prefix} was generated for a DSP target: its params are for the dsp kernels",
-                                hint="compile it with codegen.host.variant_target(variant)")
+            raise McuforgeError(f"{model.prefix} was not generated for the {variant.value} kernels' parameter layout",
+                                hint="generate it for codegen.host.variant_target(variant)")
         self.model = model
         self.variant = variant
         self._tmp = None
@@ -56,10 +56,11 @@ class HostModel:
         files = emit_model(model, self.dir)
         sources = [files.source, files.weights, *kernel_sources(model, variant)]
         headers = sorted((FIRMWARE / "include").rglob("*.h")) + sorted((FIRMWARE / "kernels").rglob("*.h"))
-        digest = hashlib.sha256(b"".join(p.read_bytes() for p in [*sources, *headers]) + " ".join(extra_cflags).encode())
+        flags = (*CFLAGS, f"-D{define(variant)}", *extra_cflags)  # the variant the generated code checks
+        digest = hashlib.sha256(b"".join(p.read_bytes() for p in [*sources, *headers]) + " ".join(flags).encode())
         lib = self.dir / f"lib{model.prefix}_{digest.hexdigest()[:12]}.so"
         if not lib.is_file():
-            cmd = [cc, *CFLAGS, *extra_cflags, f"-I{FIRMWARE / 'include'}", f"-I{self.dir}",
+            cmd = [cc, *flags, f"-I{FIRMWARE / 'include'}", f"-I{self.dir}",
                    "-o", str(lib), *map(str, sources), "-lm"]
             res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
             if res.returncode != 0:

@@ -8,9 +8,19 @@ that exists along V's fallback chain (``dsp -> reference``; a Helium variant wou
 
 Some variants read parameters laid out at build time for them (the dsp kernels' paired weights and
 requantisation records): the generator writes those layouts only for a target whose feature flag is
-on, so :func:`generator_target` switches off the layout features a variant does not read.
+on, so :func:`generator_target` switches off the layout features a variant does not read. A model's
+parameters then suit exactly the variants whose ``LAYOUTS`` equal its target's layout features
+(:func:`readers`): the dsp kernels find their records NULL in the reference layout (ADD's tables),
+the reference kernels find NULL weights in the dsp layout.
 
-Used by codegen/pio/project.py (firmware builds), codegen/host.py (host builds) and codegen/report.py.
+That match is checked by the compiler, never at run time: every build defines ``MF_KERNELS_<VARIANT>``
+(:func:`define`: on the command line, or in an exported library's ``mcuforge/variant.h``); the
+generated model source stops with an ``#error`` naming its layout and the build's variant when they
+differ (templates/model.c.j2, from :func:`readers`), and each kernel file that reads one variant's
+layout refuses a build of a variant with another layout of that kernel.
+
+Used by codegen/pio/project.py (firmware builds), codegen/host.py (host builds), codegen/report.py
+and codegen/export/ (libraries).
 """
 
 from __future__ import annotations
@@ -81,8 +91,17 @@ def default_variant(core: Target) -> KernelVariant:
 
 
 def variant_for(core: Target, choice: KernelVariant | None) -> KernelVariant:
-    """The variant a build for `core` compiles: the user's `choice`, or the core's default (None)."""
-    return default_variant(core) if choice is None else choice
+    """The variant a build for `core` compiles: the user's `choice`, or the core's default (None).
+    A variant whose layouts the core lacks is refused (its kernels would find no parameters laid out
+    for them)."""
+    if choice is None:
+        return default_variant(core)
+    if not _supports(core, choice):
+        missing = ", ".join(sorted(f for f in LAYOUTS[choice] if not getattr(core, f)))
+        raise McuforgeError(f"the {choice.value} kernels need a core with {missing}: {core.name} has none",
+                            hint=f"use kernels={AUTO} (here: {default_variant(core).value}) or a board whose core has "
+                                 f"{missing}")
+    return choice
 
 
 def generator_target(variant: KernelVariant, core: Target) -> Target:
@@ -92,9 +111,25 @@ def generator_target(variant: KernelVariant, core: Target) -> Target:
     return replace(core, **{f: getattr(core, f) and f in LAYOUTS[variant] for f in LAYOUT_FEATURES})
 
 
+def layout(target: Target) -> frozenset[str]:
+    """The layout features the generator writes for `target` (those of ``LAYOUT_FEATURES`` it has on)."""
+    return frozenset(f for f in LAYOUT_FEATURES if getattr(target, f))
+
+
 def reads_layouts(variant: KernelVariant, target: Target) -> bool:
-    """Whether `variant`'s kernels can run a model generated for `target` (they read its layouts)."""
-    return all(f in LAYOUTS[variant] for f in LAYOUT_FEATURES if getattr(target, f))
+    """Whether `variant`'s kernels can run a model generated for `target`: they read exactly its layouts."""
+    return LAYOUTS[variant] == layout(target)
+
+
+def readers(target: Target) -> tuple[KernelVariant, ...]:
+    """The variants whose kernels run a model generated for `target` (never empty for a target that
+    :func:`generator_target` made)."""
+    return tuple(v for v in KernelVariant if reads_layouts(v, target))
+
+
+def define(variant: KernelVariant) -> str:
+    """The macro a build of `variant`'s kernels defines, which the generated model and the kernels check."""
+    return f"MF_KERNELS_{variant.value.upper()}"
 
 
 def kernel_file(name: str, variant: KernelVariant) -> Path:

@@ -184,8 +184,18 @@ def _port(o: PluginOptions) -> str | None:
     return entry.port if entry else None
 
 
+def _ssh(o: PluginOptions) -> bool:
+    """A Linux board's SSH entry in the hardware map (it counts as hardware)."""
+    from codegen.hil.hwmap import load_hardware_map
+    try:
+        entry = load_hardware_map(o.target.hwmap).entry(o.board)
+    except McuforgeError:  # a broken map is reported by the fixtures
+        return False
+    return entry is not None and entry.ssh is not None
+
+
 def _hardware_available(o: PluginOptions) -> bool:
-    if _port(o):
+    if _port(o) or _ssh(o):
         return True
     from codegen.boards import load_board
     from codegen.hil.usb import detect_ports

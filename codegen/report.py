@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codegen.elfsize import elf_sizes
+from codegen.emit.cgen import prefixed
 from codegen.errors import McuforgeError
 from codegen.files import write_text_atomic
+from codegen.ops.base import ArrayKind
 from codegen.pio.project import Project, kernel_variant
 from codegen.version import __version__
 
@@ -26,11 +28,12 @@ FILE = "report.json"
 
 @dataclass(frozen=True)
 class RegionUse:
-    """One RAM region: bytes used (the main region counts the reserved stack) and its size."""
+    """One RAM region: bytes used (the main region counts the reserved stack), its size and address."""
 
     name: str
     used: int
     size: int
+    origin: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,10 @@ class BuildReport:
     n_ops: int = 0
     kernels: tuple[str, ...] = ()
     flash_budget: int | None = None
+    flash_origin: int | None = None
     ram_budget: int | None = None
     ram_regions: tuple[RegionUse, ...] = ()
+    params_symbols: tuple[str, ...] = ()   # the C symbols of the params arrays (the rest of weights.c: weights)
     placement: Placement = Placement()
     sections: tuple[tuple[str, int], ...] = ()
     inputs: tuple[TensorInfo, ...] = ()
@@ -114,9 +119,10 @@ class BuildReport:
             "code_bytes": self.code_bytes, "weights_bytes": self.weights_bytes, "params_bytes": self.params_bytes,
             "model_data_bytes": self.model_data_bytes, "stack_bytes": self.stack_bytes, "macs": self.macs,
             "ops": list(self.ops), "n_ops": self.n_ops, "kernels": list(self.kernels),
-            "flash_budget": self.flash_budget, "ram_budget": self.ram_budget,
+            "flash_budget": self.flash_budget, "flash_origin": self.flash_origin, "ram_budget": self.ram_budget,
             "flash_headroom": self.flash_headroom, "ram_headroom": self.ram_headroom,
-            "ram_regions": {r.name: {"used": r.used, "size": r.size} for r in self.ram_regions},
+            "ram_regions": {r.name: {"used": r.used, "size": r.size, "origin": r.origin} for r in self.ram_regions},
+            "params_symbols": list(self.params_symbols),
             "placement": {"arena": self.placement.arena, "input_staging": self.placement.input_staging},
             "sections": dict(self.sections),
             "inputs": [_tensor_json(t) for t in self.inputs], "outputs": [_tensor_json(t) for t in self.outputs],
@@ -133,8 +139,11 @@ class BuildReport:
                 code_bytes=int(d["code_bytes"]), weights_bytes=int(d["weights_bytes"]),
                 params_bytes=int(d["params_bytes"]), stack_bytes=_opt_int(d["stack_bytes"]), macs=int(d["macs"]),
                 ops=tuple(d["ops"]), n_ops=int(d["n_ops"]), kernels=tuple(d["kernels"]),
-                flash_budget=_opt_int(d["flash_budget"]), ram_budget=_opt_int(d["ram_budget"]),
-                ram_regions=tuple(RegionUse(k, int(v["used"]), int(v["size"])) for k, v in d["ram_regions"].items()),
+                flash_budget=_opt_int(d["flash_budget"]), flash_origin=_opt_int(d.get("flash_origin")),
+                ram_budget=_opt_int(d["ram_budget"]),
+                ram_regions=tuple(RegionUse(k, int(v["used"]), int(v["size"]), int(v.get("origin", 0)))
+                                  for k, v in d["ram_regions"].items()),
+                params_symbols=tuple(str(x) for x in d.get("params_symbols", ())),
                 placement=Placement(arena=d["placement"]["arena"], input_staging=d["placement"]["input_staging"]),
                 sections=tuple((str(k), int(v)) for k, v in d["sections"].items()),
                 inputs=tuple(_tensor_from(t) for t in d["inputs"]),
@@ -160,23 +169,25 @@ def _tensor_from(d: dict[str, Any]) -> TensorInfo:
 def build_report(project: Project, elf: Path) -> BuildReport:
     sizes = elf_sizes(elf)
     board, m = project.board, project.compiled
-    stack = project.options.stack_size if not board.native else 0
+    stack = project.options.stack_size if not board.hosted else 0
     ram_used = sizes.ram_bytes + stack  # the stack is reserved at the top of the main RAM
     regions: list[RegionUse] = []
     if board.ram is not None:
         regions.append(RegionUse(board.ram.name, sizes.ram_in(board.ram.origin, board.ram.size) + stack,
-                                 board.ram.size))
-        regions += [RegionUse(r.name, sizes.ram_in(r.origin, r.size), r.size) for r in board.extra_ram]
+                                 board.ram.size, board.ram.origin))
+        regions += [RegionUse(r.name, sizes.ram_in(r.origin, r.size), r.size, r.origin) for r in board.extra_ram]
     main_ram = board.ram.name if board.ram else None
     return BuildReport(
         board=board.name, model=str(project.model_path), model_sha256=m.sha256, prefix=m.prefix,
         kernel_variant=str(kernel_variant(board, project.options)), int8_io=project.options.int8_io,
         flash_bytes=sizes.flash_bytes, ram_bytes=ram_used, arena_bytes=m.arena_bytes,
         code_bytes=sizes.flash_bytes - m.weights_bytes - m.params_bytes, weights_bytes=m.weights_bytes,
-        params_bytes=m.params_bytes, stack_bytes=project.options.stack_size if not board.native else None,
+        params_bytes=m.params_bytes, stack_bytes=project.options.stack_size if not board.hosted else None,
         macs=m.macs, ops=tuple(m.ops_used), n_ops=len(m.steps), kernels=tuple(m.kernels),
-        flash_budget=board.flash.size if board.flash else None, ram_budget=board.ram_total or None,
+        flash_budget=board.flash.size if board.flash else None,
+        flash_origin=board.flash.origin if board.flash else None, ram_budget=board.ram_total or None,
         ram_regions=tuple(regions),
+        params_symbols=tuple(prefixed(m.prefix, a.name) for a in m.arrays if a.kind != ArrayKind.WEIGHTS),
         placement=Placement(arena=project.fit.placement.arena or main_ram,
                             input_staging=project.fit.placement.staging or main_ram),
         sections=tuple((s.name, s.size) for s in sizes.sections),

@@ -8,8 +8,9 @@ Read-only data, shipped beside the Python code:
 | `templates/` (Jinja2) | `<repo>/templates` | `codegen/_data/templates` |
 | `boards/` (board files) | `<repo>/boards` | `codegen/_data/boards` |
 | `pio-platform/` (PlatformIO dev-platform) | `<repo>/pio-platform` | `codegen/_data/pio-platform` |
+| `tools/` (the QEMU cycle plugin's C sources) | `<repo>/tools` | `codegen/_data/tools` |
 
-The wheel's build (setup.py) copies the four directories into `codegen/_data/`; this module looks there
+The wheel's build (setup.py) copies the five directories into `codegen/_data/`; this module looks there
 first and falls back to the checkout around the package. Nothing else in mcuforge computes these paths.
 
 Written files never go into site-packages:
@@ -17,6 +18,8 @@ Written files never go into site-packages:
 * the offline PlatformIO core: `<repo>/.platformio` in a checkout; installed,
   `$MCUFORGE_CACHE_DIR/platformio`, else `$XDG_CACHE_HOME/mcuforge/platformio`, else
   `~/.cache/mcuforge/platformio` (seeded on first use);
+* the QEMU cycle plugin, built on first use: `<repo>/.cache/qemu-plugin` in a checkout; installed,
+  `<cache>/qemu-plugin` beside the PlatformIO core;
 * builds: `<repo>/build` in a checkout; installed, `build/` in the current directory
   (`build_dir=`/`-o` options choose another place).
 """
@@ -31,7 +34,7 @@ from codegen.errors import McuforgeError
 PACKAGE_DIR = Path(__file__).resolve().parent
 PACKAGE_DATA = PACKAGE_DIR / "_data"      # the wheel's copy of the data directories
 CHECKOUT = PACKAGE_DIR.parent             # the repository root, when running from a checkout
-DATA_NAMES = ("firmware", "templates", "boards", "pio-platform")
+DATA_NAMES = ("firmware", "templates", "boards", "pio-platform", "tools")
 CACHE_ENV = "MCUFORGE_CACHE_DIR"
 
 
@@ -64,6 +67,11 @@ def platformio_core_dir() -> Path:
     return cache_dir() / "platformio" if installed() else CHECKOUT / ".platformio"
 
 
+def qemu_plugin_dir() -> Path:
+    """Where the QEMU cycle plugin is built (codegen.cycles.plugin)."""
+    return cache_dir() / "qemu-plugin" if installed() else CHECKOUT / ".cache" / "qemu-plugin"
+
+
 def build_root() -> Path:
     """The default root of build directories (`<root>/<board>/<model-stem>/`)."""
     return Path.cwd() / "build" if installed() else CHECKOUT / "build"
@@ -73,3 +81,4 @@ FIRMWARE_DIR = data_dir("firmware")
 TEMPLATES_DIR = data_dir("templates")
 BOARDS_DIR = data_dir("boards")
 PIO_PLATFORM_DIR = data_dir("pio-platform")
+TOOLS_DIR = data_dir("tools")

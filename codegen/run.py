@@ -18,6 +18,10 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import numpy as np
 
 from codegen.boards import Board
+from codegen.cycles.costs import CostTable, cost_table
+from codegen.cycles.counts import Window
+from codegen.cycles.estimate import LABEL, CycleModel, functions, spans, timed_windows
+from codegen.cycles.plugin import Probe, WindowReader, probe_for
 from codegen.errors import McuforgeError
 from codegen.files import write_text_atomic
 from codegen.hil.records import CountUnit, RunRequest, Session, Stopped
@@ -77,6 +81,7 @@ class LayerTime:
     macs: int
     count: int     # counter ticks
     value: float   # in the run's unit (instructions, cycles, ns)
+    estimated_cycles: float | None = None  # an estimate (instruction classes x the core's timings), QEMU only
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,41 @@ class StateStep:
     note: str
 
 
+@dataclass(frozen=True)
+class FunctionCycles:
+    name: str
+    instructions: int
+    estimated_cycles: float
+
+
+@dataclass(frozen=True)
+class CycleEstimate:
+    """Estimated cycles per inference under QEMU: every executed instruction counted by class (the
+    plugin in tools/qemu-plugin) and weighted by the core's timing table (boards/timing/). An
+    estimate of the cycles on the real core with zero-wait-state memory, never a measurement."""
+
+    label: str                              # "estimate"
+    table: str                              # the timing table (core)
+    title: str
+    file: str
+    ignores: tuple[str, ...]                # what the estimate leaves out
+    per_inference: Stats                    # estimated cycles
+    latency_us: Stats | None                # estimated cycles at the board's clock
+    clock_hz: int
+    instructions: Stats                     # exact, as the plugin counted them (= the counter's, within a tick)
+    classes: dict[str, int] = field(default_factory=dict)     # one inference, by class and event
+    functions: tuple[FunctionCycles, ...] = ()                # where its estimated cycles go, most first
+
+    @staticmethod
+    def from_json(d: dict) -> "CycleEstimate":
+        lat = d.get("latency_us")
+        return CycleEstimate(label=d["label"], table=d["table"], title=d["title"], file=d["file"],
+                             ignores=tuple(d["ignores"]), per_inference=Stats(**d["per_inference"]),
+                             latency_us=Stats(**lat) if lat else None, clock_hz=d["clock_hz"],
+                             instructions=Stats(**d["instructions"]), classes=dict(d.get("classes", {})),
+                             functions=tuple(FunctionCycles(**f) for f in d.get("functions", ())))
+
+
 UNIT_KEYS = {"instructions": "instructions_per_inference", "cycles": "cycles_per_inference",
              "ns": "ns_per_inference"}
 
@@ -167,9 +207,11 @@ class RunResult:
     profile: tuple[LayerTime, ...] = ()
     stack_used_bytes: int | None = None
     stack_size_bytes: int | None = None
+    peak_rss_bytes: int | None = None    # a program under an OS (Linux boards): its peak resident set
     link: LinkSummary = LinkSummary()
     memory: Memory | None = None
     pin: PinTiming | None = None
+    estimated_cycles: CycleEstimate | None = None  # QEMU with a timing table for the core
     states: tuple[StateStep, ...] = ()
     failure: RunFailure | None = None
 
@@ -199,6 +241,9 @@ class RunResult:
         d["complete"] = self.complete
         if self.unit in UNIT_KEYS:
             d[UNIT_KEYS[self.unit]] = d["per_inference"]
+        est = d["estimated_cycles"]
+        d["estimated_cycles_per_inference"] = est["per_inference"] if est else None
+        d["estimated_latency_us"] = est["latency_us"] if est else None
         return d
 
     @staticmethod
@@ -215,8 +260,11 @@ class RunResult:
             outputs_dequantized=tuple(d.get("outputs_dequantized", ())),
             profile=tuple(LayerTime(**p) for p in d.get("profile", ()) if isinstance(p, dict)),
             stack_used_bytes=d.get("stack_used_bytes"), stack_size_bytes=d.get("stack_size_bytes"),
+            peak_rss_bytes=d.get("peak_rss_bytes"),
             link=sub(LinkSummary, d.get("link")) or LinkSummary(), memory=sub(Memory, d.get("memory")),
-            pin=_pin_from(d.get("pin")), states=tuple(StateStep(**s) for s in d.get("states", ())),
+            pin=_pin_from(d.get("pin")),
+            estimated_cycles=CycleEstimate.from_json(d["estimated_cycles"]) if d.get("estimated_cycles") else None,
+            states=tuple(StateStep(**s) for s in d.get("states", ())),
             failure=sub(RunFailure, d.get("failure")))
 
 
@@ -280,11 +328,15 @@ def run_inputs(project: "Project", options: RunOptions) -> InputSource:
 def request_for(options: TargetOptions, board: Board, gpio_trace: Path | None = None) -> RunRequest:
     """The run request: target=, port=, baud=, flash=, upload=, timeout=, place=, coordinator=, and the
     user's hardware map (its port, baud, USB serial number and probe for this board unless given; the place
-    that holds it for target=labgrid); `gpio_trace` logs the timing pin (QEMU)."""
-    port, baud, usb_serial, probe = options.port, options.baud, None, None
+    that holds it for target=labgrid; a Linux board's SSH entry); `gpio_trace` logs the timing pin (QEMU)."""
+    port, baud, ssh, usb_serial, probe = options.port, options.baud, None, None, None
     place, place_board = options.place, None
     reach = (TargetKind.AUTO, TargetKind.DEVICE, TargetKind.ATTACH, TargetKind.LABGRID)
-    if options.target in reach:
+    if board.linux is not None:  # a Linux board: the hardware map says how to reach it over SSH
+        from codegen.hil.hwmap import load_hardware_map
+        entry = load_hardware_map(options.hwmap).entry(board.name)
+        ssh = entry.ssh if entry is not None else None
+    elif options.target in reach:
         from codegen.hil.hwmap import load_hardware_map
         hw = load_hardware_map(options.hwmap)
         entry = hw.entry(board.name)
@@ -298,7 +350,8 @@ def request_for(options: TargetOptions, board: Board, gpio_trace: Path | None = 
             probe = entry.probe
     return RunRequest(target=options.target, port=port, baud=baud, flash=options.flash, timeout=options.timeout,
                       upload_protocol=options.upload, gpio_trace=gpio_trace, record=gpio_trace is not None,
-                      usb_serial=usb_serial, probe=probe, place=place, coordinator=options.coordinator, place_board=place_board)
+                      usb_serial=usb_serial, probe=probe, place=place, coordinator=options.coordinator,
+                      place_board=place_board, ssh=ssh)
 
 
 def to_units(counts: Sequence[int], unit: CountUnit) -> list[float]:
@@ -387,6 +440,34 @@ def logic_pin_timing(analyzer: LogicAnalyzer, capture: Path, n: int, warmup: boo
                      widths_us=widths, resolution_us=trace.resolution * 1e6, note=note)
 
 
+# --- estimated cycles (QEMU) ------------------------------------------------------------------------
+
+FUNCTIONS_KEPT = 20
+
+
+def cycle_probe(board: Board, firmware: Path) -> Probe | None:
+    """The cycle plugin for a run of `firmware` (used if QEMU runs it), when the board's core has a
+    timing table; its files go beside the firmware."""
+    if not board.emulated or board.core.timing is None:
+        return None
+    return probe_for(Path(firmware), Path(firmware).parent / "cycles")
+
+
+def estimate_inferences(windows: Sequence[Window], table: CostTable, probe: Probe, clock_hz: int) -> CycleEstimate:
+    """Estimated cycles of the timed inferences (one plugin window each)."""
+    per = spans(windows, table)
+    cycles = [s.cycles for s in per]
+    model = CycleModel.of(table)
+    est, insns = Stats.of(cycles), Stats.of([float(s.instructions) for s in per])
+    assert est is not None and insns is not None
+    return CycleEstimate(
+        label=LABEL, table=model.table, title=model.title, file=model.file, ignores=model.ignores,
+        per_inference=est, latency_us=Stats.of([c / clock_hz * 1e6 for c in cycles]) if clock_hz else None,
+        clock_hz=clock_hz, instructions=insns, classes={e.value: n for e, n in per[0].classes.nonzero().items()},
+        functions=tuple(FunctionCycles(f.name, f.instructions, f.cycles)
+                        for f in functions(windows[0], probe, table)[:FUNCTIONS_KEPT]))
+
+
 # --- the run -----------------------------------------------------------------------------------------
 
 FAILURE_KINDS: dict[type, str] = {DeviceFault: "fault", DeviceTimeout: "timeout", LinkError: "link",
@@ -421,6 +502,9 @@ def execute(session: Session, board: Board, sha256: str, inputs: tuple[IOTensor,
 
     dev = session.device
     unit = session.unit
+    probe = session.cycles
+    table = cost_table(board.core.timing) if probe is not None and board.core.timing else None
+    reader = WindowReader(probe.out) if probe is not None and table is not None else None
     keep(target=session.description, driver=session.driver.name, unit=unit.name, per_tick=unit.per_tick,
          clock_hz=unit.clock_hz, latency_basis=unit.basis,
          input=source.description, label=source.label, n=n)
@@ -441,15 +525,25 @@ def execute(session: Session, board: Board, sha256: str, inputs: tuple[IOTensor,
         if cap is not None:
             cap.abort()
     keep(counts=tuple(counts), per_inference=Stats.of(to_units(counts, unit)), latency_us=latency_us(counts, unit))
+    if reader is not None and probe is not None and table is not None:
+        windows = timed_windows(reader, to_units(counts, unit), unit.per_tick, "inference", timeout,
+                                written=n + 1)                              # the warm-up's window first
+        keep(estimated_cycles=estimate_inferences(windows, table, probe, board.cpu_hz))
     outs = read_outputs(dev, info, outputs)
     keep(outputs=tuple(o.tolist() for o in outs),
          outputs_dequantized=tuple(dequantize(o, t).tolist() for o, t in zip(outs, outputs)))
     if profile:
         prof = dev.profile(timeout=infer_timeout(macs, 1, timeout))
+        est: list[float | None] = [None] * len(prof)
+        if reader is not None and table is not None and prof:
+            # every profile request runs every operator: the last request's windows cover them all
+            windows = timed_windows(reader, to_units(prof, unit), unit.per_tick, "operator", timeout)
+            est = [table.cycles(w.total) for w in windows]
         keep(profile=tuple(
             LayerTime(index=i, op=layers[i].op if i < len(layers) else "?",
                       summary=layers[i].summary if i < len(layers) else "",
-                      macs=layers[i].macs if i < len(layers) else 0, count=c, value=c * unit.per_tick)
+                      macs=layers[i].macs if i < len(layers) else 0, count=c, value=c * unit.per_tick,
+                      estimated_cycles=est[i])
             for i, c in enumerate(prof)))
     stack_used, stack_size = dev.stack()
     keep(stack_used_bytes=stack_used or None, stack_size_bytes=stack_size or None)
@@ -476,6 +570,8 @@ def run_firmware(board: Board, firmware: Path, sha256: str, inputs: tuple[IOTens
     from codegen.hil.strategy import State, Strategy
     if request.gpio_trace is not None and not request.record:
         request = replace(request, record=True)
+    if request.cycles is None:
+        request = replace(request, cycles=cycle_probe(board, firmware))
     got: dict[str, Any] = {"model": model}
     failure: RunFailure | None = None
     cause: BaseException | None = None
@@ -493,6 +589,8 @@ def run_firmware(board: Board, firmware: Path, sha256: str, inputs: tuple[IOTens
             raise
         failure, cause = failure_of(exc, firmware), exc
     stopped = strategy.stopped
+    if stopped is not None and stopped.peak_rss_bytes is not None:
+        got["peak_rss_bytes"] = stopped.peak_rss_bytes
     if failure is not None and stopped is not None:
         ended, code, sig = ending(stopped)
         failure = replace(failure, target_log=stopped.log or failure.target_log, ended=ended, exit_code=code,

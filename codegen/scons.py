@@ -1,4 +1,5 @@
-"""SCons integration: what `scons board=B model=PATH [run|test|inspect|bench|compare]` builds.
+"""SCons integration: what `scons board=B model=PATH [run|test|inspect|bench|compare]` builds
+(and `export=FORMAT`: the model as a library instead of firmware).
 
 The command line is parsed once (:func:`codegen.options.command_line.parse_command_line`: one table
 of options, which also writes `scons -h`) into a :class:`CommandLine` of typed records; every
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from codegen.errors import McuforgeError, handle
-from codegen.options import Command
+from codegen.options import Command, ExportOptions
 from codegen.options.command_line import CommandLine, help_text, parse_command_line
 
 REPO = Path(__file__).resolve().parents[1]
@@ -128,6 +129,29 @@ def inspect_action(target, source, env) -> int:  # noqa: ARG001
     return _guarded(lambda: inspect_and_show(line.model, load_board(line.board), line.build), "inspect")
 
 
+def export_dir(proj: Path, export: ExportOptions) -> Path:
+    """Where `scons ... export=FORMAT` writes the library: beside the firmware build of the same options."""
+    return proj / f"export-{export.format.value}"
+
+
+def export_action(target, source, env) -> int:  # noqa: ARG001
+    from codegen.boards import load_board
+    from codegen.export.library import plan_library
+    from codegen.export.show import export_lines
+    from codegen.export.writer import export_library
+    from codegen.term import say
+    j = _job()
+    export = j.line.export
+    assert export is not None
+
+    def go() -> None:
+        out = export_dir(j.proj, export)
+        library = plan_library(j.line.model, load_board(j.line.board), j.line.build)
+        for line in export_lines(export_library(library, export.format, out, force=export.force), _rel(out)):
+            say(line)
+    return _guarded(go, "exporting the library")
+
+
 def bench_action(target, source, env) -> int:  # noqa: ARG001
     from codegen.bench import farm_bench, main_bench, main_bench_place
     reach = _job().line.run.target
@@ -135,6 +159,11 @@ def bench_action(target, source, env) -> int:  # noqa: ARG001
         return _guarded(lambda: main_bench_place(farm_bench(reach.place, reach.coordinator),
                                                  command=f"scons bench place={reach.place}") and 0, "bench")
     return _guarded(lambda: main_bench(command="scons bench") and 0, "bench")
+
+
+def linux_bench_action(target, source, env) -> int:  # noqa: ARG001
+    from codegen.linux.report import bench_and_show
+    return _guarded(lambda: bench_and_show(_project(), _job().line.bench) and 0, "bench on a Linux board")
 
 
 def compare_action(target, source, env) -> int:  # noqa: ARG001
@@ -154,6 +183,16 @@ def _check_board(line: CommandLine, board: Any) -> None:
         if up not in board.upload.protocols:
             raise McuforgeError(f"upload={up}: {board.name} is flashed with "
                                 + ", ".join(board.upload.protocols), hint="use one of those, or leave upload= out")
+    farm = {"place", "coordinator"}  # `scons bench place=NAME`: the shared models on a labgrid place's board
+    if line.commands == (Command.BENCH,) and board.linux is None and line.given - farm:
+        raise McuforgeError(f"scons bench with {', '.join(sorted(o + '=' for o in line.given - farm))}: bench "
+                            f"compares runtimes on a Linux board, and {board.name} is not one",
+                            hint="give board= a Linux board (rpi4, stm32mp157, x86_64), place=NAME for a labgrid "
+                                 "place, or run `scons bench` alone for every shared model on the emulated Cortex-M "
+                                 "cores")
+    if line.commands == (Command.BENCH,) and board.linux is not None and line.given & farm:
+        raise McuforgeError(f"scons bench board={board.name} place=: a Linux board is benchmarked over SSH, not "
+                            "on a labgrid place", hint="leave place= out (the hardware map's ssh entry reaches it)")
     if line.run.gpio_trace and line.wants(Command.RUN) and not board.emulated:
         raise McuforgeError(f"gpio_trace=1 reads QEMU's GPIO trace; {board.name} is not emulated",
                             hint="logic=1 times the timing pin of a real board with a logic analyzer")
@@ -217,7 +256,7 @@ def _declare(env: Any, line: CommandLine, root: Path, cleaning: bool) -> None:
                    proj / "src" / f"{prefix}_model.c", proj / "src" / f"{prefix}_model.h",
                    proj / "src" / f"{prefix}_weights.c", proj / "src" / "mf_app.h",
                    proj / "src" / "mf_board_config.h"]
-    if not board.native:
+    if not board.hosted:
         gen_targets.append(proj / "linker.ld")
     gen_deps = [str(model), str(board.path)] + _sources(REPO, ("codegen/**/*.py", "templates/*.j2"))
     gen = env.Command([str(t) for t in gen_targets], gen_deps,
@@ -225,7 +264,7 @@ def _declare(env: Any, line: CommandLine, root: Path, cleaning: bool) -> None:
                                  varlist=["MF_OPTIONS"]))
     Precious(gen)
 
-    art = ["firmware"] if board.native else ["firmware.elf", "firmware.bin", "firmware.hex"]
+    art = ["firmware"] if board.hosted else ["firmware.elf", "firmware.bin", "firmware.hex"]
     fw_targets = [str(proj / a) for a in art] + [str(proj / "firmware.map")]
     fw_deps = gen + _sources(REPO, ("firmware/**/*.c", "firmware/**/*.h", "pio-platform/**/*.py",
                                     "pio-platform/*.json"))
@@ -233,12 +272,29 @@ def _declare(env: Any, line: CommandLine, root: Path, cleaning: bool) -> None:
     # SCons deletes targets before rebuilding them; when `pio run` then finds nothing to relink, the
     # linker never rewrites firmware.map (.elf/.bin/.hex are copied back from .pio/build): keep them
     Precious(fw)
-    rep = env.Command(str(proj / "report.json"), fw, env.Action(report_action, f"report     {_rel(proj)}/report.json"))
+    # report.json is rewritten when the firmware or the code that measures it changes
+    rep = env.Command(str(proj / "report.json"), fw + _sources(REPO, ("codegen/report.py", "codegen/elfsize.py")),
+                      env.Action(report_action, f"report     {_rel(proj)}/report.json"))
     env.Clean(rep, str(proj))
     Alias("build", rep)
-    Default(rep)
+    if line.export is None:
+        Default(rep)
+    else:  # export=FORMAT: the library instead of the firmware
+        from codegen.export.writer import MANIFEST
+        out = export_dir(proj, line.export)
+        env["MF_EXPORT"] = repr(line.export)
+        lib = env.Command(str(out / MANIFEST), [str(model), str(board.path)] + _sources(
+            REPO, ("codegen/**/*.py", "templates/**/*.j2", "firmware/**/*.c", "firmware/**/*.h")),
+            env.Action(export_action, f"export     {model.name} for {board.name} as {line.export.format.value} "
+                                      f"-> {_rel(out)}", varlist=["MF_OPTIONS", "MF_EXPORT"]))
+        Precious(lib)  # the writer replaces an earlier export whole; SCons must not delete its manifest first
+        Default(lib)
     AlwaysBuild(Alias("run", rep, env.Action(run_action, f"run        {model.name} on {board.name}")))
     AlwaysBuild(Alias("test", rep, env.Action(test_action, f"test       {model.name} on {board.name} vs TFLM")))
     AlwaysBuild(Alias("inspect", [], env.Action(inspect_action, f"inspect    {model.name}")))
-    AlwaysBuild(Alias("bench", [], env.Action(bench_action, "bench      shared models x emulated cores -> BENCHMARKS.md")))
+    if board.linux is not None:  # a Linux board: mcuforge's C, LiteRT and ONNX Runtime side by side there
+        AlwaysBuild(Alias("bench", rep, env.Action(linux_bench_action,
+                                                   f"bench      {model.name} on {board.name}: mcuforge C vs LiteRT vs ONNX Runtime")))
+    else:
+        AlwaysBuild(Alias("bench", [], env.Action(bench_action, "bench      shared models x emulated cores -> BENCHMARKS.md")))
     AlwaysBuild(Alias("compare", [], env.Action(compare_action, f"compare    variants=... on {board.name}")))

@@ -29,5 +29,10 @@ def say(line: str = "") -> None:
     print(line, flush=True)
 
 
+def kv_line(key: str, value: str, width: int = 14) -> str:
+    """An aligned key/value line, as :func:`kv` prints it."""
+    return f"  {key:<{width}} {value}"
+
+
 def kv(key: str, value: str, width: int = 14) -> None:
-    say(f"  {key:<{width}} {value}")
+    say(kv_line(key, value, width))

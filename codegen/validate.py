@@ -2,8 +2,9 @@
 
 Writes a :class:`Validation` (samples, bit_exact, mismatches, max_abs_diff, per-output statistics,
 latency over the samples, accuracy when labels are given, the failure if the session broke, and
-`float_reference`: the deployed model against its float model per output, see codegen.floatref) and
-`junit.xml` (one test case per sample that ran) beside the build, always: `validate.json` when every
+`float_reference`: the deployed model against its float model per output, see codegen.floatref),
+`junit.xml` (one test case per sample that ran) and the reports `validate.md`/`validate.html`
+(codegen.reports.validate_report) beside the build, always: `validate.json` when every
 requested sample was compared, else `validate.failed.json` beside the last complete `validate.json`
 (which stays), with the samples compared before the session broke (or Ctrl-C stopped it), the
 error, and a junit case saying how many samples did not run. The exit status is non-zero on a
@@ -32,7 +33,7 @@ import numpy as np
 
 from codegen.errors import McuforgeError
 from codegen.files import write_text_atomic
-from codegen.floatref import FloatReport, float_check, show_float_report
+from codegen.floatref import FloatReport, float_check
 from codegen.hil.strategy import State, Strategy
 from codegen.inputs import fit, read_data, source_layout
 from codegen.lowering import IOTensor
@@ -42,7 +43,7 @@ from codegen.pio.project import Project
 from codegen.reference import TflmReference, float_input_ranges, random_inputs
 from codegen.run import (RunFailure, Stats, check_identity, ending, failure_of, infer_timeout, load_inputs,
                          read_outputs, request_for)
-from codegen.term import kv, say
+from codegen.term import kv_line, say
 
 FLOAT_RTOL = 1e-5
 MAX_FAILURES_KEPT = 50
@@ -305,12 +306,17 @@ def write_junit(path: Path, suite: str, v: Validation, properties: dict | None =
 
 
 def save(v: Validation, out_dir: Path, suite: str, failed_samples: tuple[int, ...] = ()) -> Path:
-    """validate.json (complete) or validate.failed.json (the last complete one stays), and junit.xml."""
+    """validate.json (complete) or validate.failed.json (the last complete one stays), junit.xml, and
+    the reports validate.md and validate.html (validate.failed.*: codegen.reports.validate_report)."""
+    from codegen.reports.run_report import build_memory
+    from codegen.reports.validate_report import write_validation_report
     path = write_text_atomic(out_dir / v.file_name, json.dumps(v.to_json(), indent=2) + "\n")
     if v.complete:
         (out_dir / FAILED_FILE).unlink(missing_ok=True)  # an earlier failure no longer describes this build
     write_junit(out_dir / "junit.xml", suite, v, {"board": v.board, "model": v.model, "sha256": v.sha256,
                                                   "target": v.target, "bit_exact": v.bit_exact}, failed_samples)
+    build, _, layout = build_memory(out_dir)
+    write_validation_report(v, out_dir, build, layout)
     return path
 
 
@@ -330,8 +336,7 @@ def validate(project: Project, options: ValidateOptions = ValidateOptions(), pro
     strategy = Strategy(project.board, project.firmware_elf, request)
     start = time.monotonic()
     if progress:
-        say(f"validating {project.model_path.name} on {project.board.name} against TFLM: {n} samples"
-            + (f" from {data}" if data else " (random inputs)"))
+        say(header(project.model_path.name, project.board.name, n, data))
     try:
         with strategy:
             session = strategy.transition(State.RUNNING)
@@ -356,7 +361,7 @@ def validate(project: Project, options: ValidateOptions = ValidateOptions(), pro
                     tally.reference_correct += int(np.argmax(want[0]) == label)
                 now = time.monotonic()
                 if progress and (now - last > 2.0 or i + 1 == n):
-                    say(f"  {i + 1}/{n} samples, {tally.mismatches} mismatching")
+                    say(progress_line(i + 1, n, tally.mismatches))
                     last = now
     except (McuforgeError, EOFError, OSError, KeyboardInterrupt) as exc:
         tally.error = failure_of(exc, project.firmware_elf)
@@ -371,28 +376,59 @@ def validate(project: Project, options: ValidateOptions = ValidateOptions(), pro
     return v
 
 
+def header(model: str, board: str, n: int, data: Path | None) -> str:
+    return (f"validating {model} on {board} against TFLM: {n} samples"
+            + (f" from {data}" if data else " (random inputs)"))
+
+
+def progress_line(done: int, n: int, mismatches: int) -> str:
+    return f"  {done}/{n} samples, {mismatches} mismatching"
+
+
+def result_lines(v: Validation) -> list[str]:
+    """The verdict lines `scons test` prints: the error, the result, outputs that differ, accuracy, the
+    float model's metrics."""
+    from codegen.floatref import float_report_lines
+    out = []
+    if v.error is not None:
+        out.append(kv_line("FAILED", f"{v.error.kind}: {v.error.message}"
+                           + (f" (pc in {v.error.location})" if v.error.location else "")))
+    verdict = "bit-exact" if v.bit_exact else ("within float tolerance" if v.within_tolerance and v.samples
+                                               else "MISMATCH" if not v.within_tolerance else "nothing compared")
+    out.append(kv_line("result", f"{verdict}: {v.samples - v.mismatches}/{v.samples} samples agree"
+                       + (f" ({v.requested - v.samples} not run)" if v.samples < v.requested else "")
+                       + f", max |diff| {v.max_abs_diff:g}"))
+    for o in v.outputs:
+        if o.mismatched_samples:
+            out.append(kv_line("", f"{o.name}: {o.mismatched_samples} samples, {o.mismatched_elements} elements "
+                                   f"differ; max |diff| {o.max_abs_diff:g} ({o.max_abs_diff_real:g} dequantised), top-1 "
+                                   f"agrees on {o.top1_agree}/{o.samples}"))
+    if v.labelled:
+        out.append(kv_line("accuracy", f"device {v.device_correct / v.labelled:.3f}, TFLM "
+                                       f"{v.reference_correct / v.labelled:.3f} on {v.labelled} labelled samples"))
+    if v.float_reference is not None:
+        out += float_report_lines(v.float_reference)
+    return out
+
+
+def written_lines(v: Validation, out_dir: str) -> list[str]:
+    """Where the results went (`out_dir`: the build directory as shown)."""
+    from codegen.reports.validate_report import report_names
+    kept = "" if v.complete else f" (the last complete {FILE} is kept)"
+    md, html = report_names(v.complete)
+    return [kv_line("wrote", f"{out_dir}/{v.file_name} and junit.xml{kept}"),
+            kv_line("report", f"{out_dir}/{md}"),
+            kv_line("html report", f"{out_dir}/{html} (one file: open it in a browser)")]
+
+
 def validate_and_show(project: Project, options: ValidateOptions) -> int:
     """`scons test`: validate, print the verdict; 0 only when every sample agrees and none is missing."""
     v = validate(project, options)
-    if v.error is not None:
-        kv("FAILED", f"{v.error.kind}: {v.error.message}" + (f" (pc in {v.error.location})" if v.error.location else ""))
-    verdict = "bit-exact" if v.bit_exact else ("within float tolerance" if v.within_tolerance and v.samples
-                                               else "MISMATCH" if not v.within_tolerance else "nothing compared")
-    kv("result", f"{verdict}: {v.samples - v.mismatches}/{v.samples} samples agree"
-       + (f" ({v.requested - v.samples} not run)" if v.samples < v.requested else "")
-       + f", max |diff| {v.max_abs_diff:g}")
-    for o in v.outputs:
-        if o.mismatched_samples:
-            kv("", f"{o.name}: {o.mismatched_samples} samples, {o.mismatched_elements} elements differ; "
-                   f"max |diff| {o.max_abs_diff:g} ({o.max_abs_diff_real:g} dequantised), top-1 agrees on "
-                   f"{o.top1_agree}/{o.samples}")
-    if v.labelled:
-        kv("accuracy", f"device {v.device_correct / v.labelled:.3f}, TFLM {v.reference_correct / v.labelled:.3f} "
-                       f"on {v.labelled} labelled samples")
-    show_float_report(project.dir / v.file_name)
+    for line in result_lines(v):
+        say(line)
     if v.complete:
         from codegen.reports.run_report import refresh_report
         refresh_report(project.dir)  # report.md shows the float metrics of the last validation
-    kept = "" if v.complete else f" (the last complete {FILE} is kept)"
-    kv("wrote", f"{project.dir / v.file_name} and junit.xml{kept}")
+    for line in written_lines(v, str(project.dir)):
+        say(line)
     return 0 if v.passed else 1

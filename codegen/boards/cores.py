@@ -20,6 +20,7 @@ class Core:
     mve: bool = False                # Helium
     fpu: bool = False
     description: str = ""
+    timing: str | None = None        # boards/timing/<timing>.toml: instruction timings for estimated cycles
 
     @property
     def target(self) -> Target:
@@ -40,14 +41,14 @@ CORES: dict[str, Core] = {c.name: c for c in (
          description="ARMv6-M"),
     Core("cortex-m3", "arm-none-eabi", _arm("-mcpu=cortex-m3", "-mfloat-abi=soft"), description="ARMv7-M"),
     Core("cortex-m4", "arm-none-eabi", _arm("-mcpu=cortex-m4", "-mfloat-abi=soft"), dsp=True,
-         description="ARMv7E-M, DSP, no FPU"),
+         description="ARMv7E-M, DSP, no FPU", timing="cortex-m4"),
     Core("cortex-m4f", "arm-none-eabi", _arm("-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"),
-         dsp=True, fpu=True, description="ARMv7E-M, DSP, single-precision FPU"),
+         dsp=True, fpu=True, description="ARMv7E-M, DSP, single-precision FPU", timing="cortex-m4"),
     Core("cortex-m7f", "arm-none-eabi", _arm("-mcpu=cortex-m7", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"),
-         dsp=True, fpu=True, description="ARMv7E-M, DSP, FPU, dual issue"),
+         dsp=True, fpu=True, description="ARMv7E-M, DSP, FPU, dual issue", timing="cortex-m7"),
     Core("cortex-m33f", "arm-none-eabi", _arm("-mcpu=cortex-m33", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"),
-         dsp=True, fpu=True, description="ARMv8-M Mainline, DSP, FPU"),
+         dsp=True, fpu=True, description="ARMv8-M Mainline, DSP, FPU", timing="cortex-m33"),
     Core("cortex-m55", "arm-none-eabi", _arm("-mcpu=cortex-m55", "-mfloat-abi=hard"),
-         dsp=True, mve=True, fpu=True, description="ARMv8.1-M, Helium (MVE), FPU"),
+         dsp=True, mve=True, fpu=True, description="ARMv8.1-M, Helium (MVE), FPU", timing="cortex-m55"),
     Core("host", "host", (), description="the build machine"),
 )}

@@ -7,6 +7,7 @@ naming the file, the field and the expected form. Keys of the family-specific ta
 
 from __future__ import annotations
 
+import enum
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 _KEY = re.compile(r"[a-z][a-z0-9_]*\Z")
 _PIN_STM = re.compile(r"P([A-K])(\d{1,2})\Z")
 _PIN_NRF = re.compile(r"P(\d)\.(\d{1,2})\Z")
+_TRIPLET = re.compile(r"[a-z0-9_]+(-[a-z0-9_]+){2,3}\Z")
 
 
 class BoardError(McuforgeError):
@@ -64,6 +66,55 @@ class Upload:
     settings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
+class BoardKind(enum.StrEnum):
+    """What a board runs: bare-metal firmware on a microcontroller, or a program under Linux."""
+
+    MCU = "mcu"
+    LINUX = "linux"
+
+
+@dataclass(frozen=True)
+class Arch:
+    """A Linux CPU architecture: what `uname -m` may say on such a board, and the QEMU user-mode
+    emulator that runs its programs here (toolchain knowledge, not board data)."""
+
+    name: str                        # as the board file says it (`uname -m` of a typical board)
+    uname: tuple[str, ...]           # every `uname -m` that runs this architecture's programs natively
+    qemu: str                        # the QEMU user-mode emulator (Debian qemu-user)
+
+
+ARCHES: dict[str, Arch] = {a.name: a for a in (
+    Arch("aarch64", ("aarch64", "arm64"), "qemu-aarch64"),
+    Arch("armv7l", ("armv7l", "armv8l"), "qemu-arm"),
+    Arch("x86_64", ("x86_64", "amd64"), "qemu-x86_64"),
+)}
+
+
+@dataclass(frozen=True)
+class LinuxTarget:
+    """`[linux]`: a board that runs Linux. The generated C and the runtime are cross-compiled with
+    `<triplet>-gcc` (statically linked: the binary runs on any of the board's C libraries) and run
+    as a process speaking the device protocol on its stdio."""
+
+    arch: Arch
+    triplet: str                     # aarch64-linux-gnu: the compiler is aarch64-linux-gnu-gcc
+    cflags: tuple[str, ...] = ()     # -mcpu=cortex-a72
+    emulator_cpu: str | None = None  # QEMU user mode's -cpu for this board; None: not emulated
+
+    @property
+    def emulated(self) -> bool:
+        return self.emulator_cpu is not None
+
+    @property
+    def compiler(self) -> str:
+        return f"{self.triplet}-gcc"
+
+    @property
+    def compiler_package(self) -> str:
+        """Debian's package of the cross compiler (gcc-aarch64-linux-gnu, gcc-x86-64-linux-gnu)."""
+        return "gcc-" + self.triplet.replace("_", "-")
+
+
 @dataclass(frozen=True)
 class Board:
     name: str
@@ -84,6 +135,14 @@ class Board:
     emulator: Emulator | None = None
     upload: Upload | None = None
     platformio_board: str | None = None
+    kind: BoardKind = BoardKind.MCU
+    linux: LinuxTarget | None = None
+
+    @property
+    def hosted(self) -> bool:
+        """The firmware is a program under an operating system (the host board, Linux boards): no
+        linker script, no flash image, a console on stdio."""
+        return self.core.toolchain == "host" or self.linux is not None
 
     @property
     def emulated(self) -> bool:
@@ -102,7 +161,10 @@ class Board:
         return (self.ram.size if self.ram else 0) + sum(r.size for r in self.extra_ram)
 
     @property
-    def kind(self) -> str:
+    def here(self) -> str:
+        """How this board runs on this machine (the boards table's `here` column)."""
+        if self.linux is not None:
+            return "Linux over SSH" + (" or QEMU user mode" if self.linux.emulated else " or this machine")
         return "native" if self.native else ("emulated + real" if self.emulated and self.real
                                              else "emulated" if self.emulated else "real (build only here)")
 
@@ -220,16 +282,16 @@ def load_board_file(path: Path) -> Board:
     except OSError as exc:
         raise BoardError(f"{path}: cannot read ({exc})", hint="check the path") from None
     r = _Reader(path, data)
-    r.unknown({"name", "title", "vendor", "mcu", "family", "core", "cpu_hz", "counter_hz", "memory", "clock",
-               "console", "timing_pin", "emulator", "upload", "platformio"})
-    name = r.get("name", lambda v: isinstance(v, str) and bool(_NAME.match(v)),
-                 "a lower-case name of letters, digits, '-' and '_'")
-    if name != path.stem:
-        raise r.fail("name", f"the file's stem {path.stem!r}", name)
+    kind = BoardKind(r.get("kind", lambda v: v in tuple(BoardKind), "one of " + ", ".join(BoardKind),
+                           required=False, default=BoardKind.MCU.value))
+    if kind == BoardKind.LINUX:
+        return _linux_board(r, path)
+    r.unknown({"name", "kind", "title", "vendor", "mcu", "family", "core", "cpu_hz", "counter_hz", "memory",
+               "clock", "console", "timing_pin", "emulator", "upload", "platformio"})
+    name = _name(r, path)
     core_name = r.get("core", lambda v: v in CORES, "one of " + ", ".join(CORES))
     core = CORES[core_name]
-    family = r.get("family", lambda v: isinstance(v, str) and _NAME.match(v) is not None and v in bsp_families(),
-                   "an MCU family with a folder firmware/bsp/<family>/ (" + ", ".join(bsp_families()) + ")")
+    family = _family(r)
     flash = ram = None
     extra: tuple[MemoryRegion, ...] = ()
     mem = r.table("memory", required=not core.toolchain == "host")
@@ -255,6 +317,38 @@ def load_board_file(path: Path) -> Board:
                  flash=flash, ram=ram, extra_ram=extra, clock=_passthrough(r, "clock"),
                  console=_passthrough(r, "console"), timing_pin=_passthrough(r, "timing_pin"),
                  emulator=emulator, upload=upload, platformio_board=pio.str("board", required=False) if pio else None)
+
+
+def _name(r: _Reader, path: Path) -> str:
+    name = r.get("name", lambda v: isinstance(v, str) and bool(_NAME.match(v)),
+                 "a lower-case name of letters, digits, '-' and '_'")
+    if name != path.stem:
+        raise r.fail("name", f"the file's stem {path.stem!r}", name)
+    return name
+
+
+def _family(r: _Reader) -> str:
+    return r.get("family", lambda v: isinstance(v, str) and _NAME.match(v) is not None and v in bsp_families(),
+                 "an MCU family with a folder firmware/bsp/<family>/ (" + ", ".join(bsp_families()) + ")")
+
+
+def _linux_board(r: _Reader, path: Path) -> Board:
+    """A `kind = "linux"` board: the program runs under Linux; `[linux]` says how it is compiled. How
+    to reach the board (SSH user@host, port, key) is the user's hardware map, never board data."""
+    r.unknown({"name", "kind", "title", "vendor", "mcu", "family", "cpu_hz", "linux"})
+    name = _name(r, path)
+    lx = r.table("linux")
+    assert lx is not None
+    lx.unknown({"arch", "triplet", "cflags", "emulator_cpu"})
+    arch = ARCHES[lx.get("arch", lambda v: v in ARCHES, "one of " + ", ".join(ARCHES))]
+    triplet = lx.get("triplet", lambda v: isinstance(v, str) and _TRIPLET.match(v) is not None,
+                     "a GNU target triplet like \"aarch64-linux-gnu\" (the compiler is <triplet>-gcc)")
+    linux = LinuxTarget(arch=arch, triplet=triplet, cflags=lx.str_list("cflags", required=False),
+                        emulator_cpu=lx.str("emulator_cpu", required=False))
+    core = Core(name=arch.name, toolchain=triplet, cflags=linux.cflags, description=f"Linux on {arch.name}")
+    return Board(name=name, title=r.str("title"), vendor=r.str("vendor"), mcu=r.str("mcu"), family=_family(r),
+                 core=core, cpu_hz=r.int("cpu_hz", required=False) or 0, counter_hz=1_000_000_000, path=path,
+                 kind=BoardKind.LINUX, linux=linux)
 
 
 def bsp_families() -> list[str]:

@@ -3,12 +3,14 @@ and ``<prefix>_weights.c``. Every value is computed already; this module only tu
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from codegen.emit import cgen
 from codegen.emit.render import render, stamp, write_if_changed
 from codegen.ir import DType
+from codegen.kernels import KernelVariant, define, readers
 from codegen.lowering import CompiledModel, Storage, tensor_of
 from codegen.ops.base import (F32, Copies, KernelCall, KeyPtr, Literal, Scratch, Struct, Sym, TensorPtr, TensorPtrs,
                               TensorView, scratch_key, tensor_id)
@@ -112,11 +114,20 @@ def _io(m: CompiledModel, f: _Formatter, which: str) -> list[dict]:
     for k, t in enumerate(m.inputs if which == "input" else m.outputs):
         dims = list(t.shape) or [1]
         out.append({"index": k, "name": cgen.c_string(t.name), "type": t.dtype.mf_enum, "ctype": t.dtype.c_type,
-                    "rank": len(t.shape), "dims": dims, "bytes": t.nbytes,
+                    "rank": len(t.shape), "dims": dims, "shape": list(t.shape), "elements": math.prod(t.shape),
+                    "dtype": t.dtype.name.lower(), "label": f"{which}{k}", "bytes": t.nbytes,
                     "scale": cgen.c_float(t.scale), "zero_point": t.zero_point,
                     "data": f"({m.prefix}_arena + {t.offset})",
                     "macro": f"{m.prefix.upper()}_{which.upper()}{k}"})
     return out
+
+
+def _guard(model: CompiledModel) -> dict:
+    """The compile-time check of model.c: the variants whose kernels read its parameters, the others."""
+    ok = readers(model.target)
+    return {"file": file_names(model.prefix)[1], "layout": " or ".join(v.value for v in ok),
+            "readers": [{"variant": v.value, "macro": define(v)} for v in ok],
+            "others": [{"variant": v.value, "macro": define(v)} for v in KernelVariant if v not in ok]}
 
 
 def context(model: CompiledModel, arena_section: str = "") -> dict:
@@ -135,6 +146,7 @@ def context(model: CompiledModel, arena_section: str = "") -> dict:
     name = Path(model.source).name if model.source else model.prefix
     return {
         "arena_section": arena_section,
+        "guard": _guard(model),
         "stamp": stamp(name, model.sha256),
         "prefix": model.prefix, "PREFIX": model.prefix.upper(),
         "sha256": model.sha256, "source_name": cgen.c_string(name),

@@ -20,6 +20,15 @@ channel = "D0"
 samplerate = 8000000             # Hz
 config = []                      # more sigrok `--config key=value` settings
 arm_seconds = 0.5                # sigrok-cli start-up before the first pulse
+
+[[target]]                       # a Linux board (boards with kind = "linux") over SSH
+board = "rpi4"
+ssh = "pi@rpi4.local"            # user@host (or a Host alias of ~/.ssh/config)
+ssh_port = 22                    # optional
+ssh_key = "~/.ssh/id_ed25519"    # optional: ssh's defaults and agent otherwise
+ssh_known_hosts = "..."          # optional: a known_hosts file of its own
+ssh_dir = "/tmp/mcuforge"        # optional: where programs go there (default ~/.cache/mcuforge)
+python = "/home/pi/venv/bin/python"  # optional: the Python with LiteRT / ONNX Runtime there (default python3)
 ```
 """
 
@@ -32,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from codegen.errors import McuforgeError
+from codegen.hil.remote import SshTarget
 from codegen.hil.sigrok import LogicAnalyzer
 
 DEFAULT_PATH = Path("~/.config/mcuforge/hardware-map.toml")
@@ -47,6 +57,8 @@ class HardwareEntry:
     usb_serial: str | None = None      # the USB serial number of the board's serial port
     place: str | None = None           # the labgrid place holding this board
     logic: LogicAnalyzer | None = None
+    ssh: SshTarget | None = None      # a Linux board: how to reach it
+    python: str | None = None         # a Linux board: the Python that runs LiteRT / ONNX Runtime there
 
 
 @dataclass(frozen=True)
@@ -86,6 +98,27 @@ def _field(path: Path, table: dict, key: str, kind: type | tuple, where: str, re
     return v
 
 
+def _ssh(path: Path, t: dict, where: str) -> SshTarget | None:
+    dest = _field(path, t, "ssh", str, where)
+    if dest is None:
+        for k in ("ssh_port", "ssh_key", "ssh_known_hosts", "ssh_dir"):
+            if k in t:
+                raise _fail(path, f"{where}.{k}", 'an ssh = "user@host" beside it')
+        return None
+    if not dest or dest.startswith("-") or any(c.isspace() for c in dest):
+        raise _fail(path, f"{where}.ssh", '"user@host" (or a Host alias of ~/.ssh/config)', dest)
+    port = _field(path, t, "ssh_port", int, where)
+    if port is not None and not 1 <= port <= 65535:
+        raise _fail(path, f"{where}.ssh_port", "a TCP port, 1..65535", port)
+    key, known = _field(path, t, "ssh_key", str, where), _field(path, t, "ssh_known_hosts", str, where)
+    directory = _field(path, t, "ssh_dir", str, where)
+    if directory is not None and (not directory or any(c.isspace() or c in "'\"$`" for c in directory)):
+        raise _fail(path, f"{where}.ssh_dir", "a directory path without spaces or quotes", directory)
+    return SshTarget(destination=dest, port=port, key=Path(key).expanduser() if key else None,
+                     known_hosts=Path(known).expanduser() if known else None,
+                     directory=directory or SshTarget.directory)
+
+
 def parse_hardware_map(path: Path, text: str) -> HardwareMap:
     try:
         data = tomllib.loads(text)
@@ -99,10 +132,11 @@ def parse_hardware_map(path: Path, text: str) -> HardwareMap:
         where = f"target[{i}]"
         if not isinstance(t, dict):
             raise _fail(path, where, "a table")
-        unknown = set(t) - {"board", "port", "baud", "probe", "usb_serial", "place", "logic"}
+        known = ("board", "port", "baud", "probe", "usb_serial", "place", "logic", "ssh", "ssh_port", "ssh_key",
+                 "ssh_known_hosts", "ssh_dir", "python")
+        unknown = set(t) - set(known)
         if unknown:
-            raise _fail(path, f"{where}.{sorted(unknown)[0]}",
-                        "one of board, port, baud, probe, usb_serial, place, logic")
+            raise _fail(path, f"{where}.{sorted(unknown)[0]}", "one of " + ", ".join(known))
         logic = None
         if "logic" in t:
             lt = _field(path, t, "logic", dict, where)
@@ -125,7 +159,8 @@ def parse_hardware_map(path: Path, text: str) -> HardwareMap:
                                      baud=_field(path, t, "baud", int, where),
                                      probe=_field(path, t, "probe", str, where),
                                      usb_serial=_field(path, t, "usb_serial", str, where),
-                                     place=_field(path, t, "place", str, where), logic=logic))
+                                     place=_field(path, t, "place", str, where), logic=logic,
+                                     ssh=_ssh(path, t, where), python=_field(path, t, "python", str, where)))
     return HardwareMap(path=path, targets=tuple(targets))
 
 

@@ -10,12 +10,16 @@ import enum
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 from codegen.boards import Board
 from codegen.errors import McuforgeError
 from codegen.hil.dut import Device
+from codegen.hil.remote import SshTarget
 from codegen.hil.transport import Transport
+
+if TYPE_CHECKING:
+    from codegen.cycles.plugin import Probe
 
 
 class TargetKind(enum.StrEnum):
@@ -54,6 +58,9 @@ class RunRequest:
     place: str | None = None       # target=labgrid: the labgrid place
     coordinator: str | None = None  # its coordinator HOST[:PORT] (default: $LG_COORDINATOR, else 127.0.0.1:20408)
     place_board: str | None = None  # the board the hardware map says the place holds (a place without a board tag)
+    cycles: "Probe | None" = None  # QEMU: count instructions by class with the cycle plugin (codegen.cycles)
+    ssh: SshTarget | None = None  # a Linux board over SSH (the hardware map's entry); None: this machine
+    perf: bool = False            # a Linux board: run the program under `perf stat` (cycles, instructions)
 
     def __post_init__(self) -> None:
         if not isinstance(self.target, TargetKind):  # a plain string from a caller: checked here, once
@@ -77,6 +84,8 @@ class Stopped:
     how: str                 # "exited" (on its own or asked to), "killed" (by a signal), "closed" (left running, e.g. attach)
     exit_code: int | None    # the process's status; negative: the number of the signal that ended it
     log: str = ""            # the tail of the emulator's or host process's output
+    peak_rss_bytes: int | None = None  # a program under an OS: its peak resident set, as it reported at exit
+    counters: tuple[tuple[str, int | None], ...] = ()  # `perf stat` over the whole process (None: not counted)
 
 
 @dataclass
@@ -91,6 +100,7 @@ class Session:
     transport: Transport | None = None
     process: subprocess.Popen | None = None  # the child the driver started (QEMU, the host firmware)
     log: IO[bytes] | None = None             # that child's output, for the tail in Stopped.log
+    cycles: "Probe | None" = None            # the cycle plugin attached to this target (QEMU only)
 
 
 class Driver(Protocol):

@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from codegen.errors import McuforgeError
+from codegen.export.formats import ExportFormat
 from codegen.kernels import AUTO, KernelVariant
-from codegen.options.records import (BuildOptions, Command, CompareJob, CompareOptions, OptLevel,
-                                     RunOptions, TargetKind, TargetOptions, ValidateOptions, VariantSpec)
+from codegen.options.records import (BuildOptions, Command, CompareJob, CompareOptions, ExportOptions,
+                                     LinuxBenchOptions, OptLevel, RunOptions, Runtime, TargetKind, TargetOptions,
+                                     ValidateOptions, VariantSpec)
 from codegen.options.values import Value, choice, flag, integer, number, path, text
 
 DEFAULT_BOARD = "stm32l475"
@@ -25,11 +27,13 @@ MAX_N = 100_000
 MAX_SAMPLES = 10_000_000
 
 BUILDS = frozenset({Command.BUILD, Command.RUN, Command.TEST, Command.INSPECT})
+BUILD = frozenset({Command.BUILD})
 REACH = frozenset({Command.RUN, Command.TEST, Command.COMPARE})
 FARM = REACH | {Command.BENCH}   # `bench place=NAME`: the benchmark on a farm's place
 RUN = frozenset({Command.RUN})
 TEST = frozenset({Command.TEST})
 COMPARE = frozenset({Command.COMPARE})
+BENCH = frozenset({Command.BENCH})     # with board= a Linux board: its runtimes side by side
 
 
 @dataclass(frozen=True)
@@ -70,19 +74,22 @@ def _kernels() -> Value:
 
 OPTIONS: tuple[Option, ...] = (
     # what to build
-    Option("board", text("a board name"), BUILDS | COMPARE, "the board: boards/NAME.toml (`python -m codegen boards` lists them)",
+    Option("board", text("a board name"), BUILDS | COMPARE | BENCH, "the board: boards/NAME.toml (`python -m codegen boards` lists them)",
            "mps2-an386", DEFAULT_BOARD),
-    Option("model", path((".tflite",), what="model file"), BUILDS, "the model", "path/to/model.tflite", "models/digits_cnn.tflite"),
-    Option("build_dir", path(must_exist=False, what="directory"), BUILDS | COMPARE,
+    Option("model", path((".tflite",), what="model file"), BUILDS | BENCH, "the model", "path/to/model.tflite", "models/digits_cnn.tflite"),
+    Option("build_dir", path(must_exist=False, what="directory"), BUILDS | COMPARE | BENCH,
            "where builds go: BUILD_DIR/BOARD/MODEL-STEM/", "/tmp/builds", "build"),
-    Option("int8_io", flag(), BUILDS, "int8 model I/O: drop the boundary QUANTIZE/DEQUANTIZE and the float buffers",
+    Option("int8_io", flag(), BUILDS | BENCH, "int8 model I/O: drop the boundary QUANTIZE/DEQUANTIZE and the float buffers",
            "1", "0"),
-    Option("kernels", _kernels(), BUILDS | COMPARE, "kernel variant (auto: dsp on cores with the DSP extension)",
+    Option("kernels", _kernels(), BUILDS | COMPARE | BENCH, "kernel variant (auto: dsp on cores with the DSP extension)",
            "reference", "auto"),
-    Option("opt", choice(OptLevel), BUILDS, "compiler optimisation flag", "-Os", "-O2"),
-    Option("stack", _stack(), BUILDS, "stack bytes reserved at the top of the main RAM", "8192", "4096"),
+    Option("opt", choice(OptLevel), BUILDS | BENCH, "compiler optimisation flag", "-Os", "-O2"),
+    Option("stack", _stack(), BUILDS | BENCH, "stack bytes reserved at the top of the main RAM", "8192", "4096"),
+    Option("export", choice(ExportFormat), BUILD,
+           "instead of firmware, the model as a library: BUILD_DIR/BOARD/MODEL-STEM/export-FORMAT/ (its README.md "
+           "says how to call it)", "cmake"),
     # run
-    Option("n", integer(1, MAX_N), RUN | COMPARE, "timed inferences", "10", "10"),
+    Option("n", integer(1, MAX_N), RUN | COMPARE | BENCH, "timed inferences", "10", "10 (run, compare), 50 (bench)"),
     Option("input", path((".npy", ".npz"), what="input file"), RUN,
            "the input: .npy (one input) or .npz (x[, y]); default: the model's *.samples.npz, else random",
            "x.npy"),
@@ -90,13 +97,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("gpio_trace", flag(), RUN, "QEMU: count the timing pin's pulses in QEMU's GPIO trace", "1", "0"),
     Option("logic", flag(), RUN, "time the timing pin with the hardware map's logic analyzer (sigrok-cli)", "1", "0"),
     # test
-    Option("samples", integer(1, MAX_SAMPLES), TEST | COMPARE, "how many inputs to compare with TFLM",
-           "100", "20 (test), 100 (compare)"),
-    Option("data", path((".npz", ".npy"), what="data file"), TEST | COMPARE,
+    Option("samples", integer(1, MAX_SAMPLES), TEST | COMPARE | BENCH, "how many inputs to compare with TFLM",
+           "100", "20 (test), 100 (compare), 10 (bench)"),
+    Option("data", path((".npz", ".npy"), what="data file"), TEST | COMPARE | BENCH,
            "inputs: .npz with x (and labels y) or .npy; default (test): random inputs", "eval.npz"),
-    Option("seed", integer(0, 2**32 - 1), TEST, "seed of the random inputs", "1", "0"),
+    Option("seed", integer(0, 2**32 - 1), TEST | BENCH, "seed of the random inputs", "1", "0"),
     # reaching the target
-    Option("target", choice(TargetKind), REACH,
+    Option("target", choice(TargetKind), REACH | BENCH,
            "where to run: auto (a board on USB, else QEMU), emulator, device, host, attach, labgrid (a farm's place)",
            "emulator", "auto"),
     Option("port", text("a serial port or URL"), REACH, "a real board's serial port or rfc2217://host:port",
@@ -107,8 +114,9 @@ OPTIONS: tuple[Option, ...] = (
            "0", "1"),
     Option("upload", text("an upload protocol"), REACH, "flash tool: one of the board's [upload] protocols",
            "openocd"),
-    Option("timeout", number(0.0, 86_400.0, "seconds"), REACH, "seconds per request to the target", "60", "20"),
-    Option("hwmap", path((".toml",), what="hardware map"), REACH, "your hardware map (ports, logic analyzers per board)",
+    Option("timeout", number(0.0, 86_400.0, "seconds"), REACH | BENCH, "seconds per request to the target", "60", "20"),
+    Option("hwmap", path((".toml",), what="hardware map"), REACH | BENCH,
+           "your hardware map (ports, logic analyzers, SSH to Linux boards)",
            "~/lab.toml", "$MCUFORGE_HWMAP or ~/.config/mcuforge/hardware-map.toml"),
     Option("place", text("a labgrid place name"), FARM,
            "target=labgrid: the place to acquire, flash and run on (place= alone implies target=labgrid; bench: the shared models on its board)", "lab-l475",
@@ -122,18 +130,30 @@ OPTIONS: tuple[Option, ...] = (
            "cmp", "BUILD_DIR/compare/BOARD"),
     Option("baseline", text("a variant name"), COMPARE, "the variant ratios refer to", "f32", "the first"),
     Option("title", text("text", allow_empty=True), COMPARE, "title of the table and plots", "'KWS on L4'"),
+    # bench on a Linux board
+    Option("runtimes", text("comma-separated mcuforge, litert, onnxruntime"), BENCH,
+           "which runtimes to compare (default: mcuforge and LiteRT, ONNX Runtime with an ONNX model; mcuforge "
+           "alone when emulated)", "mcuforge,litert"),
+    Option("onnx", path((".onnx",), what="ONNX model"), BENCH,
+           "the float or QDQ ONNX model for ONNX Runtime (default: the float model `quantize` recorded)", "model.onnx"),
+    Option("warmup", integer(0, MAX_N), BENCH, "untimed runs before the timed ones", "10", "5"),
+    Option("threads", integer(1, 256), BENCH, "LiteRT's and ONNX Runtime's threads (mcuforge's program has one)",
+           "4", "1"),
 )
 BY_NAME: dict[str, Option] = {o.name: o for o in OPTIONS}
 # the sections of `scons -h`: (title, the first option of the section)
 SECTIONS = (("what to build (build, run, test, inspect)", "board"), ("run", "n"), ("test", "samples"),
-            ("reaching the target (run, test, compare)", "target"), ("compare", "variants"))
+            ("reaching the target (run, test, compare, bench)", "target"), ("compare", "variants"),
+            ("bench with board= a Linux board", "runtimes"))
 
 COMMAND_HELP: dict[Command, str] = {
     Command.BUILD: "generate, compile with PlatformIO -> report.json (the default)",
     Command.RUN: "... and run it: outputs, timing, memory -> run.json, report.md",
     Command.TEST: "... and compare `samples` inputs with the TFLM interpreter -> validate.json, junit.xml",
     Command.INSPECT: "what the generator makes of the model (no build)",
-    Command.BENCH: "every shared model on the emulated M4/M7/M33/M55 -> BENCHMARKS.md; with place=: on a farm's place -> build/bench-PLACE.md",
+    Command.BENCH: "every shared model on the emulated M4/M7/M33/M55 -> BENCHMARKS.md; with place= on a farm's "
+                   "place -> build/bench-PLACE.md; with board= a Linux board: mcuforge C vs LiteRT vs ONNX Runtime "
+                   "there -> bench.md",
     Command.COMPARE: "variants of a model built, run and validated side by side -> compare.md",
 }
 
@@ -150,6 +170,9 @@ class CommandLine:
     run: RunOptions
     validate: ValidateOptions
     compare: CompareJob | None
+    export: ExportOptions | None = None  # export=FORMAT: a library instead of firmware
+    bench: LinuxBenchOptions = LinuxBenchOptions()
+    given: frozenset[str] = frozenset()  # the options given (bench without a Linux board takes none)
 
     def wants(self, command: Command) -> bool:
         return command in self.commands
@@ -251,7 +274,13 @@ def parse_command_line(args: Mapping[str, str], targets: Sequence[str], default_
         build_dir=Path(build_dir).resolve() if build_dir else None,
         build=BuildOptions(**given("int8_io", "kernels", "opt", stack_size="stack")),
         run=RunOptions(target=reach, **given("n", "input", "sample", "gpio_trace", "logic")),
-        validate=ValidateOptions(target=reach, **given("samples", "data", "seed")), compare=compare)
+        validate=ValidateOptions(target=reach, **given("samples", "data", "seed")), compare=compare,
+        # the export directory is scons's own (under the build directory): each export replaces the last
+        export=ExportOptions(format=values["export"], force=True) if "export" in values else None,
+        bench=LinuxBenchOptions(target=reach, runtimes=Runtime.parse_list(values["runtimes"]) if "runtimes" in values
+                                else None, **given("n", "warmup", "samples", "data", "seed", "onnx", "threads"))
+        if Command.BENCH in commands else LinuxBenchOptions(),
+        given=frozenset(values))
     _cross_check(line)
     return line
 
@@ -259,7 +288,7 @@ def parse_command_line(args: Mapping[str, str], targets: Sequence[str], default_
 def target_options(pairs: Sequence[tuple[str, str]], where: str = "--run") -> TargetOptions:
     """Options for reaching the target from KEY=VALUE pairs (`compare --run target=emulator`), checked
     against the same table as the scons command line."""
-    keys = [o.name for o in OPTIONS if o.commands in (REACH, FARM)]
+    keys = [o.name for o in OPTIONS if REACH <= o.commands]
     values: dict[str, Any] = {}
     for k, raw in pairs:
         opt = BY_NAME.get(k)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codegen.errors import McuforgeError
+from codegen.export.formats import ExportFormat
 from codegen.hil.records import TargetKind
 from codegen.kernels import KernelVariant, kernel_choice
 
@@ -87,6 +88,17 @@ class BuildOptions:
         if self.opt != OptLevel.O2:
             parts.append(self.opt.value.lstrip("-"))
         return ("-" + "-".join(parts)) if parts else ""
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """``export``: the model as a library (how it is generated is the BuildOptions beside it)."""
+
+    format: ExportFormat
+    force: bool = False                # replace an earlier export in the destination
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "format", _coerce(self.format, ExportFormat, "export"))
 
 
 @dataclass(frozen=True)
@@ -192,3 +204,49 @@ class CompareJob:
     data: Path
     out: Path | None = None            # default: <build root>/compare/<board>
     options: CompareOptions = field(default_factory=CompareOptions)
+
+
+class Runtime(enum.StrEnum):
+    MCUFORGE = "mcuforge"
+    LITERT = "litert"
+    ONNXRUNTIME = "onnxruntime"
+
+    @property
+    def title(self) -> str:
+        return TITLES[self]
+
+    @classmethod
+    def parse_list(cls, text: str) -> tuple["Runtime", ...]:
+        out = []
+        for word in (w.strip() for w in text.split(",") if w.strip()):
+            try:
+                out.append(cls(word))
+            except ValueError:
+                raise McuforgeError(f"runtimes={text}: unknown runtime {word!r}",
+                                    hint="runtimes= takes a comma-separated list of " + ", ".join(cls)) from None
+        if not out:
+            raise McuforgeError("runtimes= is empty", hint="runtimes=mcuforge,litert,onnxruntime")
+        return tuple(dict.fromkeys(out))
+
+
+TITLES = {Runtime.MCUFORGE: "mcuforge C", Runtime.LITERT: "LiteRT", Runtime.ONNXRUNTIME: "ONNX Runtime"}
+
+
+@dataclass(frozen=True)
+class LinuxBenchOptions:
+    """``bench`` on a Linux board: mcuforge's C, LiteRT and ONNX Runtime side by side there."""
+
+    n: int = 50                            # timed runs of one input
+    warmup: int = 5                        # untimed runs before them
+    samples: int = 10                      # inputs whose outputs are compared with TFLM
+    data: Path | None = None               # .npz (x) / .npy; default: the model's *.samples.npz, else random
+    seed: int = 0
+    runtimes: tuple[Runtime, ...] | None = None  # None: every runtime that applies
+    onnx: Path | None = None               # the ONNX model for ONNX Runtime; default: the recorded float reference
+    threads: int = 1                       # LiteRT's / ONNX Runtime's threads (mcuforge's C is single-threaded)
+    target: TargetOptions = field(default_factory=TargetOptions)
+
+    def __post_init__(self) -> None:
+        for name, lo in (("n", 1), ("warmup", 0), ("samples", 1), ("threads", 1)):
+            if getattr(self, name) < lo:
+                raise McuforgeError(f"{name}={getattr(self, name)}: must be at least {lo}", hint=f"give {name}= >= {lo}")

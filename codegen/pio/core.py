@@ -19,11 +19,15 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import SCons
 
 from codegen.errors import McuforgeError
 from codegen.resources import PIO_PLATFORM_DIR, installed, platformio_core_dir
+
+if TYPE_CHECKING:
+    from codegen.boards import Board
 
 CORE_DIR = platformio_core_dir()
 PLATFORM_DIR = PIO_PLATFORM_DIR
@@ -124,6 +128,17 @@ def require_cross_compiler() -> None:
         raise McuforgeError("arm-none-eabi-gcc is not installed",
                             hint="run ./setup.sh (it installs Debian's gcc-arm-none-eabi), or "
                                  "`apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi`")
+
+
+def require_compiler(board: "Board") -> None:
+    """The compiler a board's build runs: none to check for the host board (the build machine's gcc),
+    arm-none-eabi-gcc for Cortex-M boards, `<triplet>-gcc` for Linux boards."""
+    if board.linux is not None:
+        if shutil.which(board.linux.compiler) is None:
+            raise McuforgeError(f"{board.linux.compiler} is not installed (needed to build for {board.name})",
+                                hint=f"run ./setup.sh, or `apt-get install {board.linux.compiler_package}`")
+    elif not board.hosted:
+        require_cross_compiler()
 
 
 def ensure_core(core_dir: Path = CORE_DIR, cross: bool = True) -> tuple[PioCore, bool]:

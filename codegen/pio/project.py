@@ -15,9 +15,9 @@ from codegen.fit import FitEstimate, check_fit, estimate_fit
 from codegen.generate import GenerateOptions, compile_model
 from codegen.lowering import CompiledModel, prefix_from
 from codegen.hil.flash import FlashFiles, upload_command
-from codegen.kernels import KernelVariant, generator_target, kernel_sources, variant_for
+from codegen.kernels import KernelVariant, define, generator_target, kernel_sources, variant_for
 from codegen.options import BuildOptions
-from codegen.pio.core import core, require_cross_compiler
+from codegen.pio.core import core, require_compiler
 from codegen.resources import FIRMWARE_DIR, PIO_PLATFORM_DIR, build_root
 from codegen.version import __version__
 
@@ -38,7 +38,7 @@ class Project:
 
     @property
     def firmware_elf(self) -> Path:
-        return self.dir / ("firmware.elf" if not self.board.native else "firmware")
+        return self.dir / ("firmware.elf" if not self.board.hosted else "firmware")
 
 
 def project_dir(board: str, model: Path, options: BuildOptions = BuildOptions(), root: Path = BUILD_ROOT) -> Path:
@@ -53,17 +53,19 @@ def kernel_variant(board: Board, options: BuildOptions) -> KernelVariant:
 def firmware_sources(board: Board, compiled: CompiledModel, options: BuildOptions) -> list[Path]:
     """Runtime, board support, and only the kernels this model calls, in the build's kernel variant."""
     srcs = sorted((FIRMWARE / "runtime").glob("*.c")) + sorted((FIRMWARE / "bsp" / board.family).glob("*.c"))
-    if not board.native:
+    if not board.hosted:
         srcs += sorted((FIRMWARE / "cortexm").glob("*.c"))
     return srcs + kernel_sources(compiled, kernel_variant(board, options))
 
 
 def _flags(board: Board, project: Path, options: BuildOptions) -> tuple[list[str], list[str], list[str], list[str]]:
     includes = [str(project / "src"), str(FIRMWARE / "include")]
-    cflags = [*board.core.cflags, *COMMON_CFLAGS, options.opt]
+    cflags = [*board.core.cflags, *COMMON_CFLAGS, options.opt, f"-D{define(kernel_variant(board, options))}"]
     libs = ["m"]
-    if board.native:
-        ldflags = [f"-Wl,-Map={project / 'firmware.map'}", "-Wl,--gc-sections"]
+    if board.hosted:
+        ldflags = [*board.core.cflags, f"-Wl,-Map={project / 'firmware.map'}", "-Wl,--gc-sections"]
+        if board.linux is not None:  # one file that runs on whatever C library the board has
+            ldflags.append("-static")
     else:
         cflags += ["-fno-common"]
         ldflags = [*board.core.cflags, "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs",
@@ -93,7 +95,7 @@ def write_project(board: Board, model_path: Path, out_dir: Path | None = None,
         staging_section=_section(fit.placement.staging)))
     write_if_changed(src / "mf_board_config.h", render(
         "mf_board_config.h.j2", stamp=stamp(board.path.name), defines=config_defines(board)))
-    if not board.native:
+    if not board.hosted:
         assert board.flash and board.ram
         write_if_changed(out / "linker.ld", render(
             "linker.ld.j2", stamp=stamp(board.path.name), flash_origin=board.flash.origin,
@@ -103,15 +105,14 @@ def write_project(board: Board, model_path: Path, out_dir: Path | None = None,
     sources = firmware_sources(board, compiled, options) + [src / f.name for f in sorted(src.glob("*.c"))]
     cflags, ldflags, libs, includes = _flags(board, out, options)
     pio = core()
-    if not board.native:
-        require_cross_compiler()
+    require_compiler(board)
     write_if_changed(out / "boards" / f"{board.name}.json", render(
-        "pio_board.json.j2", board=board, toolchain=board.core.toolchain,
+        "pio_board.json.j2", board=board, toolchain=board.core.toolchain, hosted=board.hosted,
         flash_size=board.flash.size if board.flash else 0, ram_size=board.ram_total,
         upload_protocol=board.upload.protocol if board.upload else ""))
     write_if_changed(out / "platformio.ini", render(
         "platformio.ini.j2", stamp=stamp(f"{name} for {board.name}", compiled.sha256), env=board.name,
-        platform_dir=PIO_PLATFORM_DIR, toolchain_dir=pio.toolchain_dir, native=board.native,
+        platform_dir=PIO_PLATFORM_DIR, toolchain_dir=pio.toolchain_dir, hosted=board.hosted,
         sources=[str(s) for s in sources], cflags=cflags, ldflags=ldflags, libs=libs, includes=includes,
         upload_protocol=board.upload.protocol if board.upload else "", upload_command=_upload_command(board)))
     plan = {

@@ -51,12 +51,12 @@ def build(project: Project, verbose: bool = False) -> Artifacts:
         raise McuforgeError(f"firmware build failed for {project.board.name}:\n{tail}",
                             hint="the compiler output above names the file; generated code must compile "
                                  "warning-free, so this is a bug worth reporting")
-    return collect(project.dir, project.board.name, project.board.native)
+    return collect(project.dir, project.board.name, project.board.hosted)
 
 
-def collect(project_dir: Path, env_name: str, native: bool) -> Artifacts:
+def collect(project_dir: Path, env_name: str, hosted: bool) -> Artifacts:
     out = project_dir / ".pio" / "build" / env_name
-    names = ("firmware",) if native else ("firmware.elf", "firmware.bin", "firmware.hex")
+    names = ("firmware",) if hosted else ("firmware.elf", "firmware.bin", "firmware.hex")
     copied = []
     for n in names:
         src = out / n
@@ -68,5 +68,5 @@ def collect(project_dir: Path, env_name: str, native: bool) -> Artifacts:
         tmp.replace(dst)  # atomic: a running copy of the old binary keeps its inode ("Text file busy")
         copied.append(dst)
     elf = copied[0]
-    return Artifacts(elf=elf, bin=None if native else copied[1], hex=None if native else copied[2],
+    return Artifacts(elf=elf, bin=None if hosted else copied[1], hex=None if hosted else copied[2],
                      map=project_dir / "firmware.map")

@@ -320,6 +320,7 @@ def show_comparison(c: Comparison, as_json: bool = False) -> int:
     if c.files is not None:
         kv("wrote", f"{c.files.markdown} (+ {c.files.json.name}, {c.files.plot.name}"
            + (f", {c.tradeoff.name}" if c.tradeoff else "") + ")")
+        kv("html report", f"{c.files.html} (one file, plots included: open it in a browser)")
     return 0 if c.ok else 1
 
 

@@ -12,9 +12,9 @@ Per variant, the same machinery as ``scons run`` and ``scons test``:
    TFLM, top-1 accuracy on the device and in TFLM);
 4. :func:`codegen.reports.compare.variant_from_build` reads the three back.
 
-:func:`codegen.reports.compare.compare` then writes ``compare.md`` / ``.json`` / ``.png``; this module
-adds the trade-off plot (``tradeoff.png``: accuracy against latency and flash) and a section on the
-weights (zeros, compressed sizes: what pruning buys) to ``compare.md``.
+:func:`codegen.reports.compare.compare` then writes ``compare.md`` / ``.json`` / ``.png`` /
+``.html`` and ``tradeoff.png`` (accuracy against latency and flash); this module gives it the sections
+on the float model and on the weights (zeros, compressed sizes: what pruning buys) and the problems.
 
 Every variant is fed the same float inputs (``x``, or ``x_float`` beside an integer ``x``), quantised
 by validate with each variant's own input scale.
@@ -34,6 +34,7 @@ from codegen.errors import McuforgeError
 from codegen.options import CompareOptions, VariantSpec
 from codegen.prep.data import load_samples
 from codegen.reports.compare import ComparisonFiles, Variant
+from codegen.reports.html import Section, Table
 from codegen.term import kb
 
 
@@ -164,45 +165,44 @@ def _float_json(r: VariantRun) -> dict | None:
     return None if rep is None else rep.as_json()
 
 
-def _float_section(runs: Sequence[VariantRun]) -> list[str]:
+def float_section(runs: Sequence[VariantRun]) -> Section | None:
     """Each variant's outputs against its float model (RMSE, MAE, max |error|, cosine, L2r)."""
     from codegen.floatref import FLOAT_HEAD, float_rows
     rows, refs = [], []
     for r in runs:
         rep = float_report_of(r)
         if rep is None:
-            rows.append(f"| {r.spec.name} | - | - | - | - | - | - | no float reference |")
+            rows.append((r.spec.name, *["-"] * len(FLOAT_HEAD), "no float reference"))
             continue
         if rep.error:
-            rows.append(f"| {r.spec.name} | - | - | - | - | - | - | {rep.error} |")
+            rows.append((r.spec.name, *["-"] * len(FLOAT_HEAD), rep.error))
             continue
         refs.append(f"{rep.model} ({rep.runtime})")
-        rows += [f"| {r.spec.name} | " + " | ".join(row) + f" | {rep.model} |" for row in float_rows(rep)]
+        rows += [(r.spec.name, *row, rep.model) for row in float_rows(rep)]
     if not refs:
-        return []
-    return ["## Against the float model", "",
-            "Per output, the deployed model's dequantised outputs against the float model's on the same inputs "
-            "(" + ", ".join(dict.fromkeys(refs)) + "): root-mean-square, mean and largest absolute error, cosine "
-            "similarity, and the error's L2 norm relative to the float outputs' (ST Edge AI's validate metrics).", "",
-            "| variant | " + " | ".join(FLOAT_HEAD) + " | float model |",
-            "| --- | --- |" + " ---: |" * (len(FLOAT_HEAD) - 1) + " --- |", *rows, ""]
+        return None
+    return Section("Against the float model", (
+        "Per output, the deployed model's dequantised outputs against the float model's on the same inputs ("
+        + ", ".join(dict.fromkeys(refs)) + "): root-mean-square, mean and largest absolute error, cosine "
+        "similarity, and the error's L2 norm relative to the float outputs' (ST Edge AI's validate metrics).",),
+        (Table(("variant", *FLOAT_HEAD, "float model"), tuple(rows), "ll" + "r" * (len(FLOAT_HEAD) - 1) + "l"),))
 
 
-def _weights_section(runs: Sequence[VariantRun]) -> list[str]:
-    rows = []
-    for r in runs:
-        w = r.weights
-        if w is None:
-            continue
-        rows.append(f"| {r.spec.name} | {kb(w.weights_bytes)} | {100 * w.kernel_zeros:.1f}% | {kb(w.tflite_bytes)} | "
-                    f"{kb(w.tflite_deflated)} | {kb(w.firmware_deflated)} |")
-    if not rows:
-        return []
-    return ["## Weights and compression", "",
-            "Zero weights cost the same flash and time as any other with dense kernels; they only make the "
-            "image compress better (zlib -9, as an OTA update or a compressed store would hold it).", "",
-            "| variant | weights | zero weights | .tflite | .tflite deflated | firmware.bin deflated |",
-            "| --- | ---: | ---: | ---: | ---: | ---: |", *rows, ""]
+WEIGHTS_HEAD = ("variant", "weights", "zero weights", ".tflite", ".tflite deflated", "firmware.bin deflated")
+
+
+def weights_row(name: str, w: WeightStats) -> tuple[str, ...]:
+    return (name, kb(w.weights_bytes), f"{100 * w.kernel_zeros:.1f}%", kb(w.tflite_bytes), kb(w.tflite_deflated),
+            kb(w.firmware_deflated))
+
+
+def weights_section(weights: Sequence[tuple[str, WeightStats]]) -> Section | None:
+    if not weights:
+        return None
+    return Section("Weights and compression", (
+        "Zero weights cost the same flash and time as any other with dense kernels; they only make the "
+        "image compress better (zlib -9, as an OTA update or a compressed store would hold it).",),
+        (Table(WEIGHTS_HEAD, tuple(weights_row(n, w) for n, w in weights)),))
 
 
 def compare_variants(specs: Sequence[VariantSpec], data: Path, out_dir: Path,
@@ -223,34 +223,23 @@ def compare_variants(specs: Sequence[VariantSpec], data: Path, out_dir: Path,
     say(f"comparing {len(specs)} variants on {board.name} with {n} samples from {data}")
     runs = [measure(s, options, eval_path, n, out_dir / "builds", say) for s in specs]
     variants = [r.variant for r in runs if r.variant is not None]
-    files, tradeoff = None, None
+    files = None
     if variants:
         from codegen.reports.compare import compare
         base = options.baseline if options.baseline in {v.name for v in variants} else None
         if options.baseline and base is None:
             say(f"  baseline {options.baseline!r} has no numbers; ratios refer to {variants[0].name}")
         title = options.title or f"{len(specs)} variants on {board.name}, {n} evaluation samples"
-        files = compare(variants, out_dir, baseline=base, title=title)
-        from codegen.reports.plots import tradeoff_scatter
-        unit = next((v.unit for v in variants if v.latency is not None), "")
-        if any(v.accuracy is not None for v in variants):
-            tradeoff = tradeoff_scatter([v.name for v in variants], [v.accuracy for v in variants],
-                                        [v.latency for v in variants], [v.flash_bytes / 1024 for v in variants],
-                                        unit, out_dir / "tradeoff.png", title=title,
-                                        reference=[v.reference_accuracy for v in variants])
-        md = files.markdown.read_text().rstrip("\n").split("\n")
-        md += [""] + _float_section(runs) + _weights_section(runs)
-        if tradeoff is not None:
-            md += [f"![accuracy against latency and flash]({tradeoff.name})", ""]
-        failed = [r for r in runs if r.failure]
-        if failed:
-            md += ["## Problems", ""] + [f"- **{r.spec.name}**: {first_line(r.failure)}" for r in failed] + [""]
-        md += [f"Evaluation data: {n} samples from `{Path(data).name}`; per-variant builds, run.json, "
-               f"validate.json and report.md under `builds/{board.name}/`.", ""]
-        files.markdown.write_text("\n".join(md))
+        sections = [x for x in (float_section(runs), weights_section(
+            [(r.spec.name, r.weights) for r in runs if r.weights is not None])) if x is not None]
+        footer = (f"Evaluation data: {n} samples from {Path(data).name}; per-variant builds, run.json, "
+                  f"validate.json and report.md under builds/{board.name}/.")
+        files = compare(variants, out_dir, baseline=base, title=title, sections=sections,
+                        problems=[(r.spec.name, first_line(r.failure)) for r in runs if r.failure], footer=footer)
         d = json.loads(files.json.read_text())
         d["weights"] = {r.spec.name: (None if r.weights is None else asdict(r.weights)) for r in runs}
         d["float_reference"] = {r.spec.name: _float_json(r) for r in runs}
         d["failures"] = {r.spec.name: r.failure for r in runs if r.failure}
         files.json.write_text(json.dumps(d, indent=2) + "\n")
-    return Comparison(runs=tuple(runs), files=files, tradeoff=tradeoff, eval_data=eval_path, samples=n)
+    return Comparison(runs=tuple(runs), files=files, tradeoff=files.tradeoff if files else None, eval_data=eval_path,
+                      samples=n)

@@ -14,10 +14,12 @@ API (frozen dataclasses in, files out)::
         reads build/<board>/<model-variant>/report.json, and run.json / validate.json when present and
         current (of this build's model, and not followed by a failed run or validation).
 
-    compare(variants, out_dir, baseline=None, title="", stem="compare") -> ComparisonFiles
+    compare(variants, out_dir, baseline=None, title="", stem="compare", sections=(), problems=(), footer="")
+        -> ComparisonFiles
         writes <stem>.md (the table, with each variant's ratio to the baseline: the first variant
-        unless `baseline` names another), <stem>.json (the same numbers) and <stem>.png (one bar
-        chart per metric); returns the three paths.
+        unless `baseline` names another), <stem>.json (the same numbers), <stem>.png (one bar chart
+        per metric), tradeoff.png (accuracy against latency and flash, when accuracies are known) and
+        <stem>.html (all of it in one self-contained file); returns the paths.
 
 Nothing here runs a build or a target: callers (the `compare` command) build and run the variants,
 then hand over their records.
@@ -31,7 +33,9 @@ from pathlib import Path
 from typing import Sequence
 
 from codegen.errors import McuforgeError
+from codegen.files import write_text_atomic
 from codegen.reports import plots
+from codegen.reports.html import Fact, Figure, Link, Page, Section, Table, Tone, Verdict, markdown_link, write_html
 from codegen.term import kb
 
 
@@ -58,6 +62,8 @@ class ComparisonFiles:
     markdown: Path
     json: Path
     plot: Path
+    html: Path
+    tradeoff: Path | None = None
 
 
 def variant_from_build(project_dir: Path, name: str | None = None) -> Variant:
@@ -90,7 +96,7 @@ def variant_from_build(project_dir: Path, name: str | None = None) -> Variant:
                    macs=rep.macs, model=rep.model_name)
 
 
-def _agreement(v: Variant) -> str:
+def agreement(v: Variant) -> str:
     if v.bit_exact:
         return "bit-exact"
     if v.within_tolerance:
@@ -108,8 +114,79 @@ def _fmt(v: float | None, spec: str = ",.0f") -> str:
     return "-" if v is None else format(v, spec)
 
 
+def _pct(v: float | None) -> str:
+    return "-" if v is None else f"{100 * v:.1f}%"
+
+
+def latency_unit(variants: Sequence[Variant]) -> str | None:
+    """The variants' common latency unit; None when they differ (QEMU instructions beside cycles ...)."""
+    units = {v.unit for v in variants if v.latency is not None}
+    return units.pop() if len(units) == 1 else None if units else ""
+
+
+def comparison_table(variants: Sequence[Variant], base: Variant, markdown: bool = True) -> Table:
+    """Flash, RAM, arena, latency, accuracy and agreement with TFLM per variant, with ratios to the
+    baseline (its name in bold in Markdown, marked "(baseline)" otherwise)."""
+    unit = latency_unit(variants)
+    same_unit = unit is not None
+    head = ("variant", "board", "flash", "RAM", "arena", f"latency ({unit if same_unit else 'mixed units'}, p50)",
+            "latency µs", "accuracy", "TFLM accuracy", "matches TFLM")
+    rows = []
+    for v in variants:
+        lat = _fmt(v.latency) + (_ratio(v.latency, base.latency) if same_unit and v is not base else "")
+        if not same_unit and v.latency is not None:
+            lat = f"{v.latency:,.0f} {v.unit}"
+        name = (f"**{v.name}**" if markdown else f"{v.name} (baseline)") if v is base else v.name
+        rows.append((name, v.board,
+                     kb(v.flash_bytes) + ("" if v is base else _ratio(v.flash_bytes, base.flash_bytes)),
+                     kb(v.ram_bytes) + ("" if v is base else _ratio(v.ram_bytes, base.ram_bytes)),
+                     kb(v.arena_bytes), lat, _fmt(v.latency_us, ",.1f"), _pct(v.accuracy), _pct(v.reference_accuracy),
+                     agreement(v)))
+    return Table(head, tuple(rows), "ll" + "r" * (len(head) - 2))
+
+
+def _metrics(variants: Sequence[Variant], unit: str | None) -> list[plots.Metric]:
+    out = [plots.Metric("flash", "bytes", tuple(float(v.flash_bytes) for v in variants)),
+           plots.Metric("RAM", "bytes", tuple(float(v.ram_bytes) for v in variants))]
+    if any(v.latency is not None for v in variants):
+        out.append(plots.Metric(f"latency p50 ({unit or 'mixed units'})", unit or "mixed units",
+                                tuple(v.latency for v in variants)))
+    if any(v.accuracy is not None for v in variants):
+        out.append(plots.Metric("accuracy on device", "%",
+                                tuple(None if v.accuracy is None else 100 * v.accuracy for v in variants)))
+    return out
+
+
+def _summary(variants: Sequence[Variant], base: Variant, unit: str | None) -> tuple[Verdict, tuple[Fact, ...]]:
+    measured = [v for v in variants if v.bit_exact is not None or v.within_tolerance is not None]
+    disagree = [v.name for v in measured if not (v.bit_exact or v.within_tolerance)]
+    if disagree:
+        verdict = Verdict("MISMATCH", Tone.BAD, "differ from TFLM: " + ", ".join(disagree))
+    elif len(measured) < len(variants):
+        verdict = Verdict("incomplete", Tone.WARN, f"{len(variants) - len(measured)} of {len(variants)} variants "
+                                                   "were not validated against TFLM")
+    else:
+        verdict = Verdict("all match TFLM", Tone.GOOD,
+                          ", ".join(f"{v.name}: {agreement(v)}" for v in variants))
+    facts = [Fact("baseline", base.name, f"{len(variants)} variants on {', '.join(dict.fromkeys(v.board for v in variants))}")]
+    timed = [v for v in variants if v.latency is not None]
+    if timed and unit:
+        fast = min(timed, key=lambda v: v.latency or 0.0)
+        facts.append(Fact("fastest", fast.name, f"{fast.latency:,.0f} {unit} p50" + _ratio(fast.latency, base.latency)))
+    small = min(variants, key=lambda v: v.flash_bytes)
+    facts.append(Fact("smallest flash", small.name, kb(small.flash_bytes) + _ratio(small.flash_bytes, base.flash_bytes)))
+    scored = [v for v in variants if v.accuracy is not None]
+    if scored:
+        best = max(scored, key=lambda v: v.accuracy or 0.0)
+        facts.append(Fact("most accurate", best.name, f"{_pct(best.accuracy)} on the device"))
+    return verdict, tuple(facts)
+
+
 def compare(variants: Sequence[Variant], out_dir: Path, baseline: str | None = None, title: str = "",
-            stem: str = "compare") -> ComparisonFiles:
+            stem: str = "compare", sections: Sequence[Section] = (), problems: Sequence[tuple[str, str]] = (),
+            footer: str = "") -> ComparisonFiles:
+    """<stem>.md, <stem>.json, <stem>.png, tradeoff.png (when accuracies are known) and <stem>.html;
+    `sections` (more tables), `problems` ((variant, what went wrong)) and `footer` go into both reports."""
     if not variants:
         raise McuforgeError("nothing to compare", hint="give at least one variant")
     names = [v.name for v in variants]
@@ -118,48 +195,54 @@ def compare(variants: Sequence[Variant], out_dir: Path, baseline: str | None = N
     base = next((v for v in variants if v.name == baseline), None) if baseline else variants[0]
     if base is None:
         raise McuforgeError(f"no variant named {baseline!r}", hint="baseline must be one of " + ", ".join(names))
-    units = {v.unit for v in variants if v.latency is not None}
-    same_unit = len(units) <= 1
-    unit = units.pop() if len(units) == 1 else "mixed units"
+    unit = latency_unit(variants)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-
-    head = ["variant", "board", "flash", "RAM", "arena", f"latency ({unit}, p50)", "latency µs", "accuracy",
-            "TFLM accuracy", "matches TFLM"]
-    rows = []
-    for v in variants:
-        lat = _fmt(v.latency) + (_ratio(v.latency, base.latency) if same_unit and v is not base else "")
-        if not same_unit and v.latency is not None:
-            lat = f"{v.latency:,.0f} {v.unit}"
-        rows.append([f"**{v.name}**" if v is base else v.name, v.board,
-                     kb(v.flash_bytes) + ("" if v is base else _ratio(v.flash_bytes, base.flash_bytes)),
-                     kb(v.ram_bytes) + ("" if v is base else _ratio(v.ram_bytes, base.ram_bytes)),
-                     kb(v.arena_bytes), lat, _fmt(v.latency_us, ",.1f"),
-                     _fmt(None if v.accuracy is None else 100 * v.accuracy, ".1f") + ("%" if v.accuracy is not None else ""),
-                     _fmt(None if v.reference_accuracy is None else 100 * v.reference_accuracy, ".1f")
-                     + ("%" if v.reference_accuracy is not None else ""),
-                     _agreement(v)])
-    md = [f"# {title or 'Comparison'}", "",
-          f"Baseline: **{base.name}**; ratios are to it (lower is better for flash, RAM and latency).", "",
-          "| " + " | ".join(head) + " |", "| --- | --- |" + " ---: |" * (len(head) - 2)]
-    md += ["| " + " | ".join(r) + " |" for r in rows]
-    if not same_unit:
-        md += ["", "Latencies are in different units (QEMU instructions, hardware cycles, host ns): "
-                   "not comparable across those variants."]
-    plot_path = out_dir / f"{stem}.png"
-    metrics: list[tuple[str, list[float | None]]] = [
-        ("flash (KB)", [v.flash_bytes / 1024 for v in variants]),
-        ("RAM (KB)", [v.ram_bytes / 1024 for v in variants]),
-    ]
-    if any(v.latency is not None for v in variants):
-        metrics.append((f"latency p50 ({unit})", [v.latency for v in variants]))
+    title = title or "Comparison"
+    plot_path = plots.comparison_bars(names, _metrics(variants, unit), out_dir / f"{stem}.png", title=title)
+    tradeoff = None
     if any(v.accuracy is not None for v in variants):
-        metrics.append(("accuracy (%)", [None if v.accuracy is None else 100 * v.accuracy for v in variants]))
-    plots.comparison_bars(names, metrics, plot_path, title=title)
+        tradeoff = plots.tradeoff_scatter(names, [v.accuracy for v in variants], [v.latency for v in variants],
+                                          [float(v.flash_bytes) for v in variants], unit or "mixed units",
+                                          out_dir / "tradeoff.png", title=title,
+                                          reference=[v.reference_accuracy for v in variants])
+    html_path = out_dir / f"{stem}.html"
+    md = [f"# {title}", "", markdown_link(html_path.name), "",
+          f"Baseline: **{base.name}**; ratios are to it (lower is better for flash, RAM and latency).", ""]
+    md += comparison_table(variants, base).markdown()
+    if unit is None:
+        md += ["", MIXED]
     md += ["", f"![comparison]({plot_path.name})", ""]
+    for s in sections:
+        md += s.markdown()
+    if tradeoff is not None:
+        md += [f"![accuracy against latency and flash]({tradeoff.name})", ""]
+    if problems:
+        md += ["## Problems", ""] + [f"- **{n}**: {what}" for n, what in problems] + [""]
+    if footer:
+        md += [footer, ""]
     md_path = out_dir / f"{stem}.md"
-    md_path.write_text("\n".join(md))
+    write_text_atomic(md_path, "\n".join(md))
     json_path = out_dir / f"{stem}.json"
-    json_path.write_text(json.dumps({"title": title, "baseline": base.name,
-                                     "variants": [asdict(v) for v in variants]}, indent=2) + "\n")
-    return ComparisonFiles(markdown=md_path, json=json_path, plot=plot_path)
+    write_text_atomic(json_path, json.dumps({"title": title, "baseline": base.name,
+                                             "variants": [asdict(v) for v in variants]}, indent=2) + "\n")
+    verdict, facts = _summary(variants, base, unit)
+    figures = [Figure.png(plot_path, "flash, RAM, latency and accuracy per variant",
+                          "Flash, RAM, latency and accuracy of each variant")]
+    if tradeoff is not None:
+        figures.append(Figure.png(tradeoff, "accuracy against latency and flash",
+                                  "Accuracy against latency and against flash"))
+    page = Page(kind="compare", title=title, subtitle=f"baseline {base.name}; ratios are to it (lower is better for "
+                                                      "flash, RAM and latency)", verdict=verdict, facts=facts,
+                plots=tuple(figures),
+                sections=(Section("Variants", (MIXED,) if unit is None else (),
+                                  (comparison_table(variants, base, markdown=False),)), *sections),
+                failures=(Section("Problems", tuple(f"{n}: {what}" for n, what in problems)),) if problems else (),
+                links=(Link(md_path.name, md_path.name), Link(json_path.name, json_path.name)),
+                notes=(footer,) if footer else ())
+    write_html(page, html_path)
+    return ComparisonFiles(markdown=md_path, json=json_path, plot=plot_path, html=html_path, tradeoff=tradeoff)
+
+
+MIXED = ("Latencies are in different units (QEMU instructions, hardware cycles, host ns): "
+         "not comparable across those variants.")

@@ -24,17 +24,19 @@ def _lines(name):
     return [x.strip() for x in _opt(name).splitlines() if x.strip()]
 
 
-TOOLCHAINS = {
-    "arm-none-eabi": dict(AR="arm-none-eabi-gcc-ar", AS="arm-none-eabi-as", CC="arm-none-eabi-gcc",
-                          CXX="arm-none-eabi-g++", GDB="arm-none-eabi-gdb", OBJCOPY="arm-none-eabi-objcopy",
-                          RANLIB="arm-none-eabi-gcc-ranlib", SIZETOOL="arm-none-eabi-size", PROGSUFFIX=".elf"),
-    "host": dict(AR="gcc-ar", AS="as", CC="gcc", CXX="g++", GDB="gdb", OBJCOPY="objcopy", RANLIB="gcc-ranlib",
-                 SIZETOOL="size", PROGSUFFIX=""),
-}
+def _gnu_tools(prefix, progsuffix):
+    """The GNU tools of one toolchain: `arm-none-eabi-gcc`, `aarch64-linux-gnu-gcc`, or the build
+    machine's own `gcc` (prefix "")."""
+    return dict(AR=prefix + "gcc-ar", AS=prefix + "as", CC=prefix + "gcc", CXX=prefix + "g++", GDB=prefix + "gdb",
+                OBJCOPY=prefix + "objcopy", RANLIB=prefix + "gcc-ranlib", SIZETOOL=prefix + "size",
+                PROGSUFFIX=progsuffix)
 
+
+# "host": the build machine's gcc; any other value is a GNU triplet (arm-none-eabi, aarch64-linux-gnu)
 toolchain = board.get("build.mcuforge_toolchain", "arm-none-eabi")
-tools = dict(TOOLCHAINS[toolchain])
-toolchain_dir = env.PioPlatform().get_package_dir("toolchain-gccarmnoneeabi") if toolchain != "host" else None
+hosted = bool(board.get("build.mcuforge_hosted", toolchain == "host"))  # a program under an OS: no flash image
+tools = _gnu_tools("" if toolchain == "host" else toolchain + "-", "" if hosted else ".elf")
+toolchain_dir = env.PioPlatform().get_package_dir("toolchain-gccarmnoneeabi") if not hosted else None
 if toolchain_dir:
     env.PrependENVPath("PATH", os.path.join(toolchain_dir, "bin"))
 env.Replace(LINK=tools["CC"], **tools)
@@ -52,7 +54,7 @@ for i, src in enumerate(_lines("sources")):
 
 program = env.BuildProgram()
 targets = [program]
-if toolchain != "host":
+if not hosted:
     env.Append(BUILDERS=dict(
         ElfToBin=Builder(action=env.VerboseAction("$OBJCOPY -O binary $SOURCES $TARGET", "Building $TARGET"),
                          suffix=".bin"),

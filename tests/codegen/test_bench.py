@@ -8,12 +8,13 @@ import re
 
 import pytest
 
-from codegen.bench import ANCHORS, ARENA_TARGET, TARGETS, TFLM_ARENA_X86, BenchRow, measure, render
+from codegen.bench import (ANCHORS, ARENA_TARGET, TARGETS, TFLM_ARENA_X86, TFLM_ESTIMATED_CYCLES_M4, BenchRow,
+                           measure, render)
 from codegen.boards import load_board
 from codegen.boards.cores import CORES
 from codegen.generate import compile_model
 from codegen.pio.project import BuildOptions
-from support.bench import committed_count
+from support.bench import committed_counts
 from support.paths import SHARED_MODELS
 
 MODELS = sorted(p.stem for p in SHARED_MODELS.glob("*.tflite"))
@@ -40,16 +41,19 @@ def test_arena_is_at_most_three_quarters_of_tflms(name, core):
 @pytest.mark.qemu
 def test_a_fresh_measurement_reproduces_benchmarks_md(tmp_path):
     row = measure(load_board("stm32l475"), SHARED_MODELS / "anomaly_detection.tflite", BuildOptions(), tmp_path)
-    assert row.instructions == committed_count("anomaly_detection", "stm32l475")
+    assert (row.instructions, row.estimated_cycles) == committed_counts("anomaly_detection", "stm32l475")
+    assert row.timing == "cortex-m4" and row.estimated_cycles > row.instructions
     assert row.macs == 264_192 and row.macs_per_instruction == pytest.approx(row.macs / row.instructions)
     assert 0 < row.stack_used_bytes < row.ram_bytes and row.code_bytes + row.weights_bytes <= row.flash_bytes
 
 
-def _row(model: str, instructions: int, arena: int, code: int = 20_000) -> BenchRow:
-    return BenchRow(model=model, core="Cortex-M4", board="stm32l475", options="", macs=1_000_000,
+def _row(model: str, instructions: int, arena: int, code: int = 20_000, estimated: int | None = None,
+         core: str = "Cortex-M4") -> BenchRow:
+    return BenchRow(model=model, core=core, board="stm32l475", options="", macs=1_000_000,
                     instructions=instructions, macs_per_instruction=1_000_000 / instructions, code_bytes=code,
                     weights_bytes=1000, params_bytes=100, arena_bytes=arena, stack_used_bytes=512,
-                    ram_bytes=4096, flash_bytes=code + 1100)
+                    ram_bytes=4096, flash_bytes=code + 1100, estimated_cycles=estimated,
+                    timing="cortex-m4" if estimated else "")
 
 
 def test_tables_mark_targets_met_and_missed():
@@ -63,3 +67,25 @@ def test_tables_mark_targets_met_and_missed():
     assert re.search(r"^\| keyword_spotting \| [\d,]+ \(32-bit\) \| [\d,]+ \| 0\.50 \| yes \|", md, flags=re.M)
     assert re.search(r"^\| anomaly_detection \| [\d,]+ \(32-bit\) \| [\d,]+ \| 1\.00 \| no \|", md, flags=re.M)
     assert "target <= 25 KB: missed" in md
+
+
+def test_estimated_cycles_are_labelled_and_set_beside_tflm_and_published_silicon():
+    kws = TFLM_ESTIMATED_CYCLES_M4["keyword_spotting"]
+    md = render([_row("keyword_spotting", 3_000_000, 10_000, estimated=kws // 2),
+                 _row("keyword_spotting", 3_000_000, 10_000, estimated=3_600_000, core="Cortex-M33")], "scons bench")
+    assert "## Estimated cycles (estimates, not measurements)" in md
+    assert re.search(r"^\| keyword_spotting \| 3\.00M \| 4\.63M \| 1\.54 \| 9\.27M \| 0\.50 \|", md, flags=re.M)
+    # published latencies are measured on silicon and say so; ours are converted at that board's clock
+    assert "**measured on real boards**" in md
+    assert re.search(r"^\| Cortex-M4 \| keyword_spotting \| 4\.63M \| 38\.62 \| X-CUBE-AI 10\.2 .*\| STM32L4R5, "
+                     r"120 MHz \| 43\.4 \| 5\.21M \|", md, flags=re.M)
+    assert re.search(r"^\| Cortex-M33 \| keyword_spotting \| 3\.60M \| 22\.50 \| .*STM32U575, 160 MHz \| 29 \|", md,
+                     flags=re.M)
+    assert re.search(r"^\| keyword_spotting \| stm32l475 \| - \| 1,000,000 \| 3,000,000 \| 4,635,000 \|", md, flags=re.M)
+    assert "est. cycles: an **estimate** (instruction classes x boards/timing/cortex-m4.toml)" in md
+
+
+def test_without_estimates_the_tables_say_so():
+    md = render([_row("keyword_spotting", 3_000_000, 10_000)], "scons bench")
+    assert "## Estimated cycles" not in md
+    assert re.search(r"^\| keyword_spotting \| stm32l475 \| - \| 1,000,000 \| 3,000,000 \| - \|", md, flags=re.M)

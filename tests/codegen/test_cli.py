@@ -36,7 +36,7 @@ def test_mistakes_are_refused_without_a_traceback(args, message):
 def test_help_reads_well():
     res = _codegen("--help")
     assert res.returncode == 0
-    for cmd in ("inspect", "generate", "debug", "boards", "bench", "quantize", "compare", "scons -h"):
+    for cmd in ("inspect", "generate", "export", "debug", "boards", "bench", "quantize", "compare", "scons -h"):
         assert cmd in res.stdout
 
 

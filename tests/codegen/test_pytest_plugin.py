@@ -13,7 +13,10 @@ import codegen.hil.strategy  # noqa: F401
 import codegen.pio.project  # noqa: F401
 import codegen.pio.runner  # noqa: F401
 import codegen.reference  # noqa: F401
+from codegen.hil.registry import drivers
 from support.paths import DEFAULT_MODEL, ROOT
+
+drivers()  # the driver modules too: unloaded after a run, they would register again when imported anew
 
 pytest_plugins = ["pytester"]
 # in-process runs leave pytest-embedded out (its multiprocessing manager outlives them);
@@ -155,3 +158,23 @@ def test_a_bad_option_value_stops_pytest_with_the_fix(pytester):
     assert res.ret != 0 and "'qemu': not one of the choices; expected auto|emulator|device|host|attach" in res.stderr.str()
     res = pytester.runpytest(*ALONE, "--mcuforge-timeout=0")
     assert res.ret != 0 and "a number > 0" in res.stderr.str()
+
+
+LINUX_TEST = '''
+def test_over_ssh(mcuforge_device, mcuforge_firmware):
+    dev = mcuforge_device.device
+    assert dev.info().sha256 == mcuforge_firmware.sha256
+    print("WHERE", mcuforge_device.description, mcuforge_device.unit.name)
+'''
+
+
+def test_a_linux_board_through_the_hardware_maps_ssh_entry(pytester, tmp_path, tmp_path_factory):
+    from support.sshd import hardware_map, loopback_sshd
+    pytester.makepyfile(test_linux=LINUX_TEST)
+    with loopback_sshd(tmp_path) as sshd:
+        hw = hardware_map(tmp_path / "hw.toml", {"stm32mp157": sshd})
+        res = pytester.runpytest(*ALONE, "--mcuforge-board=stm32mp157", "--mcuforge-target=emulator",
+                                 f"--mcuforge-hwmap={hw}",
+                                 f"--mcuforge-build-dir={_build_dir(tmp_path_factory)}", "-s")
+    res.assert_outcomes(passed=1)
+    res.stdout.fnmatch_lines([f"*WHERE QEMU user mode on {sshd.destination} port {sshd.port} (emulated) ns*"])

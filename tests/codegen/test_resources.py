@@ -1,4 +1,4 @@
-"""mcuforge outside its checkout: the wheel carries firmware/, templates/, boards/ and pio-platform/,
+"""mcuforge outside its checkout: the wheel carries firmware/, templates/, boards/, pio-platform/ and tools/,
 codegen.resources finds them there, and an installed mcuforge inspects, generates, builds and runs
 for the host board, and loads its pytest plugin, from a directory of its own.
 
@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,7 @@ def test_a_checkout_reads_its_own_directories():
         assert resources.data_dir(name) == ROOT / name
     assert resources.platformio_core_dir() == ROOT / ".platformio"
     assert resources.build_root() == ROOT / "build"
+    assert resources.qemu_plugin_dir() == ROOT / ".cache" / "qemu-plugin"
 
 
 def test_installed_writes_go_to_the_cache_and_the_current_directory(monkeypatch, tmp_path):
@@ -39,6 +41,7 @@ def test_installed_writes_go_to_the_cache_and_the_current_directory(monkeypatch,
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MCUFORGE_CACHE_DIR", str(tmp_path / "c"))
     assert resources.platformio_core_dir() == tmp_path / "c" / "platformio"
+    assert resources.qemu_plugin_dir() == tmp_path / "c" / "qemu-plugin"
     assert resources.build_root() == tmp_path / "build"
     monkeypatch.delenv("MCUFORGE_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
@@ -111,11 +114,11 @@ def test_the_plugin_serves_its_board(mcuforge_board):
 """
 
 # The `mcuforge` commands an installed package must run from any directory: (argv, text in stdout).
-# `export` (issue 12) joins this list when it lands.
 INSTALLED_COMMANDS = (
     (["boards"], "stm32l475"),
     (["inspect", "digits_cnn.tflite"], "arena"),
     (["generate", "digits_cnn.tflite", "-o", "generated"], "digits_cnn_model.c"),
+    (["export", "digits_cnn.tflite", "--board", "stm32l475", "--format", "zip", "-o", "library"], "library/digits_cnn.zip"),
 )
 
 
@@ -136,6 +139,12 @@ def check_installed(venv: Path, work: Path) -> None:
         assert expect in run(str(venv / "bin" / "mcuforge"), *argv), argv
     assert run(str(venv / "bin" / "python"), "-m", "codegen", "boards") == run(str(venv / "bin" / "mcuforge"),
                                                                                  "boards")
+    # the installed package's export is a whole library: its Makefile builds it
+    with zipfile.ZipFile(work / "library" / "digits_cnn.zip") as z:
+        assert "digits_cnn/src/kernels/dsp/mf_conv2d_s8.c" in z.namelist()
+        z.extractall(work / "library")
+    run("make", "-C", str(work / "library" / "digits_cnn"), "CC=gcc", "AR=ar", "CORE_CFLAGS=")
+    assert (work / "library" / "digits_cnn" / "libdigits_cnn.a").is_file()
     got = json.loads(run(str(venv / "bin" / "python"), "-c", HOST_BUILD, "digits_cnn.tflite").splitlines()[-1])
     site = str(venv / "lib")
     assert got["installed"] and got["codegen"].startswith(site) and got["firmware"].startswith(site)

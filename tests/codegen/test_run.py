@@ -7,7 +7,11 @@ import json
 from codegen.cli_show import run_and_show
 from codegen.hil.gpio import PinTiming
 from codegen.options import RunOptions, TargetOptions
-from codegen.run import (LayerTime, RunFailure, RunResult, Stats, StateStep, latency_us, read_run, write_run)
+from codegen.cycles.costs import cost_table
+from codegen.cycles.counts import EventCounts
+from codegen.cycles.events import Event
+from codegen.run import (CycleEstimate, FunctionCycles, LayerTime, RunFailure, RunResult, Stats, StateStep,
+                         latency_us, read_run, write_run)
 from codegen.hil.records import CountUnit
 from support.firmware import built
 from support.paths import DEFAULT_MODEL
@@ -26,13 +30,28 @@ def test_result_round_trips_through_run_json(tmp_path):
     assert r.values() == [400.0, 480.0] and r.micros() == [16.0, 19.2]
 
 
+def test_estimated_cycles_round_trip_and_sit_at_the_top_of_run_json(tmp_path):
+    est = CycleEstimate(label="estimate", table="cortex-m4", title="t", file="boards/timing/cortex-m4.toml",
+                        ignores=("wait states",), per_inference=Stats.of([800.0]), latency_us=Stats.of([10.0]),
+                        clock_hz=80_000_000, instructions=Stats.of([500.0]), classes={"alu": 500},
+                        functions=(FunctionCycles("mf_conv", 500, 800.0),))
+    r = RunResult(board="b", n=1, counts=(40,), unit="instructions", per_tick=12.5, estimated_cycles=est,
+                  profile=(LayerTime(0, "CONV_2D", "s", 9, 40, 500.0, estimated_cycles=800.0),))
+    write_run(r, tmp_path / "run.json")
+    d = json.loads((tmp_path / "run.json").read_text())
+    assert d["estimated_cycles_per_inference"]["p50"] == 800.0 and d["estimated_latency_us"]["p99"] == 10.0
+    assert d["estimated_cycles"]["label"] == "estimate" and d["profile"][0]["estimated_cycles"] == 800.0
+    assert read_run(tmp_path / "run.json") == r
+    assert json.loads(json.dumps(RunResult(board="b").to_json()))["estimated_cycles_per_inference"] is None
+
+
 def test_latency_in_microseconds():
     assert latency_us([25], CountUnit("instructions", 40.0, 25_000_000, "")).p50 == 40.0
     assert latency_us([2500], CountUnit("ns", 1.0, 1_000_000_000, "")).p50 == 2.5
     assert latency_us([1], CountUnit("cycles", 1.0, 0, "")) is None
 
 
-def test_scons_run_writes_run_json_and_report(tmp_path):
+def test_scons_run_writes_run_json_and_report(tmp_path, capsys):
     from codegen.report import write_report
     project, fw = built("mps2-an386", DEFAULT_MODEL, root=tmp_path)
     write_report(project, fw)  # what `scons` writes after the build
@@ -43,9 +62,24 @@ def test_scons_run_writes_run_json_and_report(tmp_path):
     d = json.loads((project.dir / "run.json").read_text())
     assert d["unit"] == "instructions" and d["memory"]["flash_bytes"] and d["pin"]["observed"] == 6 + 7
     md = (project.dir / "report.md").read_text()
-    assert "## Per-layer profile" in md and "FULLY_CONNECTED" in md and "![memory by component](memory.png)" in md
+    assert "## Per-layer profile" in md and "FULLY_CONNECTED" in md and "![memory map](memory.png)" in md
     for png in ("latency.png", "layers.png", "memory.png"):
         assert (project.dir / png).read_bytes()[:4] == b"\x89PNG"
+    # estimated cycles: the plugin's instructions are the counter's (within one 40-instruction SysTick tick
+    # of mps2-an386), the estimate is the Cortex-M4 table applied to the classes it counted
+    est = res.estimated_cycles
+    assert est is not None and est.table == "cortex-m4" and est.label == "estimate"
+    assert abs(est.instructions.p50 - res.per_inference.p50) <= res.per_tick
+    classes = EventCounts.of({Event(k): v for k, v in est.classes.items()})
+    assert classes.instructions == est.instructions.p50
+    assert est.per_inference.p50 == cost_table("cortex-m4").cycles(classes) > est.instructions.p50
+    assert est.latency_us.p50 == est.per_inference.p50 / 25e6 * 1e6        # mps2-an386 runs at 25 MHz
+    assert est.functions and est.functions[0].estimated_cycles >= est.functions[-1].estimated_cycles
+    assert all(p.estimated_cycles is not None and p.estimated_cycles >= p.value - res.per_tick for p in res.profile)
+    assert d["estimated_cycles_per_inference"]["p50"] == est.per_inference.p50
+    assert "estimated cycles" in md and "**estimate**" in md and "boards/timing/cortex-m4.toml" in md
+    out = capsys.readouterr().out
+    assert f"  est. cycles    {est.per_inference.p50:,.0f} per inference" in out and "an estimate" in out
 
 
 def test_scons_run_logic_option_uses_the_hardware_map(tmp_path):
@@ -76,7 +110,7 @@ def test_a_failed_run_keeps_the_last_good_run_json(tmp_path, monkeypatch):
     project, _ = built("host", DEFAULT_MODEL, root=tmp_path)
     good = run_and_show(project, RunOptions(n=2))
     assert good.complete
-    kept = {f: (project.dir / f).read_bytes() for f in ("run.json", "report.md", "latency.png")}
+    kept = {f: (project.dir / f).read_bytes() for f in ("run.json", "report.md", "report.html", "latency.png")}
     real_stack = Device.stack
     monkeypatch.setattr(Device, "stack", lambda self: self.selftest("hardfault", timeout=5))
     with pytest.raises(RunFailed):
@@ -91,6 +125,7 @@ def test_a_failed_run_keeps_the_last_good_run_json(tmp_path, monkeypatch):
     md = (project.dir / "report.failed.md").read_text()
     assert "## FAILED" in md and "killed by SIGILL" in md and "latency.failed.png" in md
     assert (project.dir / "latency.failed.png").is_file() and not list(project.dir.glob(".staging-*"))
+    assert "killed by SIGILL" in (project.dir / "report.failed.html").read_text()
     monkeypatch.setattr(Device, "stack", real_stack)
     again = run_and_show(project, RunOptions(n=3))
     assert again.complete and json.loads((project.dir / "run.json").read_text())["n"] == 3
@@ -138,3 +173,31 @@ def test_run_inputs_from_files_are_checked_against_the_model(tmp_path):
         run_inputs(project, RunOptions(input=tmp_path / "one.npy", sample=2))
     with pytest.raises(McuforgeError, match="sample=400: digits_cnn.samples.npz holds 297 samples"):
         run_inputs(project, RunOptions(sample=400))
+
+
+def test_the_cycle_plugin_goes_only_where_qemu_and_a_timing_table_are(tmp_path):
+    from dataclasses import replace
+    from codegen.boards import CORES, load_board
+    from codegen.run import cycle_probe
+    _, elf = built("mps2-an386", DEFAULT_MODEL)
+    probe = cycle_probe(load_board("mps2-an386"), elf)
+    assert probe is not None and probe.ranges and probe.out.parent == elf.parent / "cycles"
+    assert cycle_probe(replace(load_board("mps2-an386"), core=CORES["cortex-m3"]), elf) is None  # no table
+    assert cycle_probe(load_board("host"), elf) is None                                       # no QEMU
+
+
+def test_readme_run_output_matches_a_run_of_the_default_model(tmp_path, capsys):
+    """README's `scons run` block: its timing lines (instructions, estimated cycles, the profile) are
+    what a run of the default model on the emulated STM32L475 prints (QEMU -icount: deterministic)."""
+    import re
+    from support.paths import ROOT
+    block = re.search(r"^ran digits_cnn\.tflite on stm32l475:.*?^```", (ROOT / "README.md").read_text(),
+                      flags=re.M | re.S).group(0)
+    wanted = [line for line in block.splitlines()
+              if re.match(r"  (instructions|est\. cycles|profile|latency) ", line) or re.match(r" {17}#\d", line)]
+    assert any(w.startswith("  est. cycles") for w in wanted) and len(wanted) >= 5
+    project, _ = built("stm32l475", DEFAULT_MODEL, root=tmp_path)
+    capsys.readouterr()
+    run_and_show(project, RunOptions(target=TargetOptions(target="emulator")))
+    printed = capsys.readouterr().out.splitlines()
+    assert [line for line in wanted if line not in printed] == []

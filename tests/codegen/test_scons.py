@@ -94,7 +94,10 @@ REFUSED = [
     (["test", "data=/nonexistent.npz"], "data file not found"),
     (["model=/nonexistent.tflite"], "model=/nonexistent.tflite: model file not found"),
     (["tset"], "unknown command `tset`: did you mean `test`?"),
-    (["bench", "board=host"], "board= is not an option of `scons bench`"),
+    (["bench", "board=host"], "bench compares runtimes on a Linux board, and host is not one"),
+    (["bench", "board=x86_64", "runtimes=tvm"], "runtimes=tvm: unknown runtime 'tvm'"),
+    (["bench", "board=x86_64", "onnx=/nonexistent.onnx"], "onnx=/nonexistent.onnx"),
+    (["run", "board=x86_64", "runtimes=litert"], "runtimes= is not an option of `scons run`"),
     (["compare"], "scons compare needs variants= and data="),
     (["board=host", "run", "gpio_trace=1"], "gpio_trace=1 reads QEMU's GPIO trace; host is not emulated"),
     (["board=mps2-an386", "run", "upload=stlink"], "upload=stlink: mps2-an386 has no [upload] table"),
@@ -160,3 +163,69 @@ def test_readme_option_table_and_refusals_are_current(tmp_path):
         args, *expected = example.strip().splitlines()
         res = scons("-Q", f"build_dir={tmp_path}", *args.split(), timeout=120)
         assert res.returncode != 0 and res.stderr.strip().splitlines() == expected
+
+
+def test_export_option_writes_the_library_then_does_nothing(tmp_path):
+    """`scons board=B model=M export=FORMAT`: the library instead of the firmware, in the build
+    directory; a second call with nothing changed is a no-op; export= goes with a build only."""
+    bd = f"build_dir={tmp_path}"
+    first = scons("board=stm32l475", "export=zip", bd)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    out = tmp_path / "stm32l475" / "digits_cnn" / "export-zip"
+    assert (out / "digits_cnn.zip").is_file() and (out / "mcuforge-export.json").is_file()
+    assert "exported digits_cnn.tflite for stm32l475 (cortex-m4f, dsp kernels) as a zip with a Makefile" in first.stdout
+    assert "pio run" not in first.stdout and not (tmp_path / "stm32l475" / "digits_cnn" / "firmware.elf").exists()
+    again = scons("board=stm32l475", "export=zip", bd)
+    assert again.returncode == 0 and "is up to date" in again.stdout and "exported" not in again.stdout
+    other = scons("board=stm32l475", "export=arduino", "kernels=reference", bd)
+    assert other.returncode == 0, other.stderr[-3000:]
+    assert (tmp_path / "stm32l475" / "digits_cnn-reference" / "export-arduino" / "library.properties").is_file()
+    refused = scons("run", "export=cmake", bd)
+    assert refused.returncode != 0 and "export= is not an option of `scons run`" in refused.stderr
+    typo = scons("export=cmak", bd)
+    assert typo.returncode != 0 and "export=cmak: not one of the choices; export= takes cmake|platformio|arduino|zip" \
+        in typo.stderr and "Traceback" not in typo.stderr
+
+
+def test_a_linux_board_over_ssh_runs_and_tests(tmp_path):
+    """`scons board=stm32mp157 run test` with the hardware map pointing at a real sshd on loopback:
+    cross-compiled, copied over SSH, run under QEMU user mode (the map's machine is x86_64)."""
+    from support.sshd import hardware_map, loopback_sshd
+    with loopback_sshd(tmp_path) as sshd:
+        hw = hardware_map(tmp_path / "hw.toml", {"stm32mp157": sshd})
+        res = scons("board=stm32mp157", f"build_dir={tmp_path / 'b'}", f"hwmap={hw}", "target=emulator", "n=3",
+                    "samples=4", "run", "test")
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    proj = tmp_path / "b" / "stm32mp157" / "digits_cnn"
+    run = json.loads((proj / "run.json").read_text())
+    assert run["driver"] == "qemu-user" and run["peak_rss_bytes"] > 0 and run["latency_basis"].startswith("emulated:")
+    assert json.loads((proj / "validate.json").read_text())["bit_exact"]
+    assert "peak RSS" in res.stdout and "bit-exact: 4/4" in res.stdout
+
+
+def test_a_refused_ssh_connection_fails_clearly_through_scons(tmp_path):
+    from support.sshd import hardware_map, refused_target
+    target = refused_target(tmp_path)
+    hw = hardware_map(tmp_path / "hw.toml", {"rpi4": target})
+    res = scons("board=rpi4", f"build_dir={tmp_path / 'b'}", f"hwmap={hw}", "run")
+    assert res.returncode != 0 and "Traceback" not in res.stderr
+    assert "connection refused" in res.stderr and f"fix: is sshd running" in res.stderr
+    assert f"ssh -o BatchMode=yes" in res.stderr and f"-p {target.port}" in res.stderr
+    assert (tmp_path / "b" / "rpi4" / "digits_cnn" / "firmware").is_file()   # the build is kept
+
+
+def test_bench_on_the_build_machine_compares_the_three_runtimes(tmp_path):
+    """`scons board=x86_64 model=M onnx=M.onnx bench`: the front door's options reach the bench (n,
+    warmup, samples, threads, onnx); mcuforge C, LiteRT and ONNX Runtime measured side by side, the
+    table printed, bench.json/.md/.png written."""
+    from support import onnxmodels
+    q = onnxmodels.quantized("cnn", onnxmodels.cnn(13), (3, 8, 8), tmp_path / "m")
+    res = scons("board=x86_64", f"build_dir={tmp_path / 'b'}", f"model={q.tflite}", f"onnx={q.onnx}", "n=12",
+                "warmup=2", "samples=3", "threads=1", "bench")
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    proj = tmp_path / "b" / "x86_64" / q.tflite.stem
+    saved = json.loads((proj / "bench.json").read_text())
+    assert [r["title"] for r in saved["results"]] == ["mcuforge C", "LiteRT", "ONNX Runtime"]
+    assert all(r["n"] == 12 and r["warmup"] == 2 for r in saved["results"])
+    assert "| mcuforge C |" in res.stdout and "| ONNX Runtime |" in res.stdout and "bit-exact (3/3)" in res.stdout
+    assert (proj / "bench.png").is_file() and (proj / "bench.md").is_file()

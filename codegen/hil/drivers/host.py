@@ -9,6 +9,7 @@ from codegen.hil.dut import Device
 from codegen.hil.processes import kill, reap, stream_tail
 from codegen.hil.records import RunRequest, Session, Stopped, TargetKind
 from codegen.hil.registry import register
+from codegen.hil.remote import RSS_LINE
 from codegen.hil.transport import ProcessTransport
 from codegen.hil.units import unit_for
 
@@ -45,7 +46,8 @@ class HostDriver:
         how = "killed" if code is not None and code < 0 else "exited"  # by a signal, or on its own
         log = stream_tail(proc.stderr)
         session.transport.close()
-        return Stopped(how=how, exit_code=code, log=log)
+        rss = RSS_LINE.findall(log)  # firmware/bsp/host reports its peak resident set at exit
+        return Stopped(how=how, exit_code=code, log=log, peak_rss_bytes=int(rss[-1]) * 1024 if rss else None)
 
 
 register(HostDriver())

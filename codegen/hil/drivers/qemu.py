@@ -52,6 +52,8 @@ class QemuDriver:
                "-semihosting-config", "enable=on,target=native", *board.emulator.args, *request.extra_qemu_args]
         if request.gpio_trace is not None:
             cmd += qemu_trace_args(board, request.gpio_trace)
+        if request.cycles is not None:
+            cmd += request.cycles.qemu_args()
         return cmd
 
     def launch(self, cmd: list[str]) -> tuple[subprocess.Popen, IO[bytes]]:
@@ -79,7 +81,7 @@ class QemuDriver:
             err.close()
             raise
         return Session(device=dev, driver=self, unit=unit_for(board, info, emulated=True), semihost=True,
-                       transport=t, process=proc, log=err,
+                       transport=t, process=proc, log=err, cycles=request.cycles,
                        description=f"QEMU {board.emulator.machine if board.emulator else ''} (emulated, -icount)")
 
     def stop(self, session: Session, clean: bool) -> Stopped:

@@ -2,12 +2,16 @@
  * The `host` board: the same runtime and generated code as on a microcontroller, built natively.
  * Console = stdin/stdout (binary, unbuffered), counter = CLOCK_MONOTONIC in nanoseconds,
  * timing pin = no-op, exit = exit(). Real-time clocks on a multitasking host are noisy: use the
- * host board for correctness, emulated or real boards for latency.
+ * host board for correctness, emulated or real boards for latency. The same file serves every Linux
+ * board (cross-compiled): at exit the process reports its peak resident set on stderr,
+ * `mcuforge: peak_rss_kb=N` (getrusage's ru_maxrss, KiB on Linux), for the host side to read.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,9 +22,18 @@ static unsigned char rx_buf[4096];
 static ssize_t rx_len;
 static ssize_t rx_pos;
 
+static void report_peak_rss(void)
+{
+    struct rusage usage;
+    if (getrusage(RUSAGE_SELF, &usage) == 0) {
+        fprintf(stderr, "mcuforge: peak_rss_kb=%ld\n", (long)usage.ru_maxrss);
+    }
+}
+
 __attribute__((constructor)) static void host_init(void)
 {
     mf_board_init();
+    atexit(report_peak_rss);
 }
 
 void mf_board_init(void)

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mcuforge/variant.h" /* MF_KERNELS_<VARIANT>: which kernels this build compiles */
+
 #ifdef __cplusplus
 extern "C" {
 #endif

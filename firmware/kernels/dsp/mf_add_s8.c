@@ -9,6 +9,11 @@
 #include "mcuforge/fixedpoint.h"
 #include "mcuforge/nn.h"
 
+/* Reads the dsp parameter layout (nn.h "DSP variant"): never in a build of the reference kernels. */
+#if defined(MF_KERNELS_REFERENCE)
+#error "kernels/dsp/mf_add_s8.c reads the dsp kernels' parameter layout, but this build compiles the reference kernels (MF_KERNELS_REFERENCE): compile kernels/reference/mf_add_s8.c instead"
+#endif
+
 typedef struct {
     const int32_t *t1, *t2; /* centred: t1[x] for x in [-128, 127] */
     int32_t m, c, rs;       /* FAST: the record (0, m, c, rs); EXACT: (0, multiplier, shift, 0) */

@@ -15,6 +15,11 @@
 #include "mf_gemm_s8.h"
 #include "../common/mf_conv2d_s8_reference.h"
 
+/* Reads the dsp parameter layout (nn.h "DSP variant"): never in a build of the reference kernels. */
+#if defined(MF_KERNELS_REFERENCE)
+#error "kernels/dsp/mf_conv2d_s8.c reads the dsp kernels' parameter layout, but this build compiles the reference kernels (MF_KERNELS_REFERENCE): compile kernels/reference/mf_conv2d_s8.c instead"
+#endif
+
 /* The window of one output pixel as segments over the input (in_c % 4 == 0). */
 static int32_t window_segments(const mf_conv2d_s8_params *p, const int8_t *input, int32_t in_y0, int32_t in_x0,
                                mf_seg *seg)

@@ -5,6 +5,11 @@
 #include "mf_gemm_s8.h"
 #include "../common/mf_depthwise_conv2d_s8_reference.h"
 
+/* Reads the dsp parameter layout (nn.h "DSP variant"): never in a build of the reference kernels. */
+#if defined(MF_KERNELS_REFERENCE)
+#error "kernels/dsp/mf_depthwise_conv2d_s8.c reads the dsp kernels' parameter layout, but this build compiles the reference kernels (MF_KERNELS_REFERENCE): compile kernels/reference/mf_depthwise_conv2d_s8.c instead"
+#endif
+
 /* First k with 0 <= base + dil * k, and the end of the k with base + dil * k < size (k in [0, n)). */
 static void tap_range(int32_t base, int32_t dil, int32_t size, int32_t n, int32_t *k0, int32_t *k1)
 {

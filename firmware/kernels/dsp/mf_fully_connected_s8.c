@@ -4,6 +4,11 @@
 #include "mf_gemm_s8.h"
 #include "../common/mf_fully_connected_s8_reference.h"
 
+/* Reads the dsp parameter layout (nn.h "DSP variant"): never in a build of the reference kernels. */
+#if defined(MF_KERNELS_REFERENCE)
+#error "kernels/dsp/mf_fully_connected_s8.c reads the dsp kernels' parameter layout, but this build compiles the reference kernels (MF_KERNELS_REFERENCE): compile kernels/reference/mf_fully_connected_s8.c instead"
+#endif
+
 #if MF_DSP_ASM
 /* One input block: its word's even and odd lanes (r3, r2) against the four row pairs' next eight
  * weight words (ip, lr), A sums r4 r6 r8 r10 and B sums r5 r7 r9 r11. The loop runs two per pass. */

@@ -60,6 +60,17 @@ def test_every_schema_field_is_described(tmp_path):
         assert table in tables["Top level"] and f"[{table}]" in README
 
 
+def test_every_linux_field_is_described(tmp_path):
+    rpi4 = (BOARDS_DIR / "rpi4.toml").read_text().replace('name = "rpi4"', 'name = "probe"')
+    top = _allowed(tmp_path, "zzz = 1\n" + rpi4)
+    linux = _allowed(tmp_path, rpi4.replace("[linux]\n", "[linux]\nzzz = 1\n"))
+    text = _section("Linux boards")
+    for f in top - {"linux"}:
+        assert f"`{f}`" in text, f"boards/README.md, Linux boards: top-level field `{f}` is not named"
+    for f in linux:
+        assert f"| `{f}` |" in _rows(text), f"boards/README.md, Linux boards: `[linux]` field `{f}` is not described"
+
+
 def test_every_flash_tool_table_is_described():
     rows = _rows(_section("`[upload]`"))
     for name, tool in tools().items():

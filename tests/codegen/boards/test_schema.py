@@ -24,11 +24,49 @@ def test_required_boards_exist():
 def test_every_board_validates(name):
     b = load_board(name)
     assert b.name == name
-    if not b.native:
+    if b.linux is not None:
+        assert b.hosted and not b.native and b.flash is None and b.core.toolchain == b.linux.triplet
+    elif not b.native:
         assert b.flash and b.ram and b.cpu_hz > 0
         assert b.emulated or b.real
         defines = dict(config_defines(b))
         assert defines["MF_BOARD_NAME"] == f'"{name}"'
+
+
+def test_linux_board_facts():
+    rpi4, mp1, pc = load_board("rpi4"), load_board("stm32mp157"), load_board("x86_64")
+    assert rpi4.linux.arch.name == "aarch64" and rpi4.linux.compiler == "aarch64-linux-gnu-gcc"
+    assert rpi4.core.cflags == ("-mcpu=cortex-a72",) and rpi4.linux.emulated and rpi4.linux.arch.qemu == "qemu-aarch64"
+    assert mp1.linux.arch.name == "armv7l" and mp1.linux.compiler_package == "gcc-arm-linux-gnueabihf"
+    assert pc.linux.compiler_package == "gcc-x86-64-linux-gnu" and not pc.linux.emulated
+    assert dict(config_defines(rpi4))["MF_COUNTER_HZ"] == "1000000000u"
+
+
+LINUX = (BOARDS_DIR / "rpi4.toml").read_text().replace('name = "rpi4"', 'name = "myboard"')
+
+
+@pytest.mark.parametrize("edit, field, expected", [
+    (('arch = "aarch64"', 'arch = "mips"'), "linux.arch", "one of aarch64, armv7l, x86_64"),
+    (('triplet = "aarch64-linux-gnu"', 'triplet = "gcc"'), "linux.triplet", "a GNU target triplet"),
+    (('cflags = ["-mcpu=cortex-a72"]', 'cflags = "-O3"'), "linux.cflags", "a list of strings"),
+    (('kind = "linux"', 'kind = "fpga"'), "kind", "one of mcu, linux"),
+    (('cpu_hz = 1800000000', 'core = "cortex-m4"'), "core", "no such field"),
+])
+def test_broken_linux_boards_name_the_field(tmp_path, edit, field, expected):
+    assert edit[0] in LINUX
+    with pytest.raises(BoardError) as e:
+        load_board_file(_write(tmp_path, LINUX.replace(*edit)))
+    assert f"`{field}`" in e.value.message and expected in e.value.message
+
+
+def test_a_linux_board_without_its_compiler_names_the_package(tmp_path, monkeypatch):
+    from codegen.pio.core import require_compiler
+    b = load_board_file(_write(tmp_path, LINUX.replace('triplet = "aarch64-linux-gnu"',
+                                                       'triplet = "riscv64-linux-gnu"')))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(BoardError.__mro__[1], match="riscv64-linux-gnu-gcc is not installed") as e:
+        require_compiler(b)
+    assert "apt-get install gcc-riscv64-linux-gnu" in e.value.hint
 
 
 def test_default_board_facts():

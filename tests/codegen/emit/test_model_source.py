@@ -17,9 +17,11 @@ import numpy as np
 import pytest
 
 from codegen.boards.cores import CORES
+from codegen.emit import cgen
 from codegen.emit.model import emit_model
 from codegen.generate import GenerateOptions, compile_model
 from codegen.host import CFLAGS, FIRMWARE, kernel_sources
+from codegen.kernels import KernelVariant, define
 from codegen.lowering import CompiledModel
 from codegen.reference import TflmReference, random_inputs
 from codegen.version import __version__
@@ -57,6 +59,32 @@ def test_weights_are_aligned_const_arrays(digits, tmp_path):
         assert decl.startswith("const ") and "__attribute__((aligned(16)))" in attrs, decl
 
 
+def test_the_header_states_shapes_and_types_as_macros(tmp_path):
+    """Every input and output: bytes, mf_type, C type, rank, shape (initializer and per dimension),
+    element count, scale and zero point, checked against the model by the compiler and a run."""
+    model = compile_model(SHARED_MODELS / "keyword_spotting.tflite", options=GenerateOptions(prefix="kws"))
+    emit_model(model, tmp_path)
+    static, run, shapes = [], [], ""
+    for which, tensors in (("INPUT", model.inputs), ("OUTPUT", model.outputs)):
+        for k, t in enumerate(tensors):
+            m = f"KWS_{which}{k}"
+            shapes += f"static const int {m.lower()}_shape[] = {m}_SHAPE;\n"
+            static += [f"{m}_BYTES == {t.nbytes}", f"{m}_TYPE == {t.dtype.mf_enum}", f"{m}_RANK == {len(t.shape)}",
+                       f"sizeof({m}_CTYPE) == {t.dtype.size}", f"{m}_ELEMENTS == {int(np.prod(t.shape))}",
+                       f"{m}_ZERO_POINT == {t.zero_point}", f"{m}_SCALE == {cgen.c_float(t.scale)}",
+                       f"sizeof {m.lower()}_shape == {len(t.shape)} * sizeof(int)",
+                       *(f"{m}_DIM{d} == {n}" for d, n in enumerate(t.shape))]
+            run += [f"{m.lower()}_shape[{d}] == {n}" for d, n in enumerate(t.shape)]
+    src = tmp_path / "macros.c"
+    src.write_text('#include "kws_model.h"\n' + shapes + "".join(f'_Static_assert({c}, "{c}");\n' for c in static) +
+                   "int main(void) { return !(" + " && ".join(run) + "); }\n")
+    exe = tmp_path / "macros"
+    res = subprocess.run(["gcc", "-std=c11", *STRICT, f"-I{FIRMWARE / 'include'}", f"-I{tmp_path}", str(src),
+                          "-o", str(exe)], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert subprocess.run([str(exe)], timeout=60).returncode == 0
+
+
 def _nm(obj: Path, *flags: str, tool: str = "nm") -> list[tuple[str, str]]:
     out = subprocess.run([tool, *flags, str(obj)], capture_output=True, text=True, timeout=60, check=True).stdout
     rows = []
@@ -74,7 +102,7 @@ def _arm_compile(model: CompiledModel, out: Path, core: str = "cortex-m4f") -> l
     objs = []
     for src in [files.source, files.weights, *kernel_sources(model, variant)]:
         obj = out / f"{src.parent.name}_{src.stem}.o"
-        res = subprocess.run([ARM_GCC, *CORES[core].cflags, *STRICT, "-O2", "-ffunction-sections",
+        res = subprocess.run([ARM_GCC, *CORES[core].cflags, *STRICT, "-O2", f"-D{define(variant)}", "-ffunction-sections",
                               "-fdata-sections", f"-I{FIRMWARE / 'include'}", f"-I{out}", "-c", str(src),
                               "-o", str(obj)], capture_output=True, text=True, timeout=300)
         assert res.returncode == 0, f"{src.name} does not compile warning-free for {core}:\n{res.stderr}"
@@ -109,7 +137,8 @@ def test_two_models_link_into_one_program_and_both_stay_bit_exact(digits, tmp_pa
         sources += [files.source, files.weights]
     kernels = {p: None for m in models for p in kernel_sources(m)}  # shared kernels: compiled once
     lib = tmp_path / "libtwo.so"
-    res = subprocess.run(["gcc", *CFLAGS, f"-I{FIRMWARE / 'include'}", f"-I{tmp_path}", "-o", str(lib),
+    res = subprocess.run(["gcc", *CFLAGS, f"-D{define(KernelVariant.REFERENCE)}", f"-I{FIRMWARE / 'include'}",
+                          f"-I{tmp_path}", "-o", str(lib),
                           *map(str, sources), *map(str, kernels), "-lm"], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     so = ctypes.CDLL(str(lib))

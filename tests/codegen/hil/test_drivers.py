@@ -43,13 +43,21 @@ def test_every_driver_has_the_strategy_steps():
 
 
 def test_drivers_are_asked_in_priority_order():
-    assert [d.name for d in drivers()] == ["host", "device", "labgrid", "attach", "qemu"]
+    assert [d.name for d in drivers()] == ["host", "linux", "device", "labgrid", "attach", "qemu-user", "qemu"]
 
 
 def test_attach_needs_a_port():
     with pytest.raises(McuforgeError, match="needs port="):
         with Strategy(load_board("mps2-an386"), Path("unused.elf"), RunRequest(target="attach")) as s:
             s.transition(State.RUNNING)
+
+
+def test_qemu_command_attaches_the_cycle_plugin(tmp_path):
+    from codegen.cycles.plugin import Probe
+    probe = Probe(tmp_path / "lib.so", tmp_path / "w", tmp_path / "r", 0x8000124, ())
+    cmd = QemuDriver().command(load_board("stm32l475"), Path("fw.elf"), 5555, RunRequest(cycles=probe))
+    assert cmd[cmd.index("-plugin") + 1] == f"{tmp_path / 'lib.so'},out={tmp_path / 'w'},mark=0x8000124,ranges={tmp_path / 'r'}"
+    assert "-plugin" not in QemuDriver().command(load_board("stm32l475"), Path("fw.elf"), 5555, RunRequest())
 
 
 def test_qemu_command_traces_the_timing_pin_of_the_board(tmp_path):

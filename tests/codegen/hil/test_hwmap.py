@@ -25,6 +25,14 @@ config = ["captureratio=10"]
 [[target]]
 board = "nucleo_l4r5zi"
 port = "rfc2217://lab-pi:4001"
+
+[[target]]
+board = "rpi4"
+ssh = "pi@rpi4.local"
+ssh_port = 2222
+ssh_key = "~/.ssh/lab_ed25519"
+ssh_dir = "/tmp/mf"
+python = "/home/pi/venv/bin/python"
 """
 
 
@@ -39,6 +47,14 @@ def test_entries_and_analyzer():
         hw.logic_for("nucleo_l4r5zi")
 
 
+def test_linux_board_entries():
+    from codegen.hil.remote import SshTarget
+    e = parse_hardware_map(Path("hw.toml"), MAP).entry("rpi4")
+    assert e.ssh == SshTarget("pi@rpi4.local", port=2222, key=Path("~/.ssh/lab_ed25519").expanduser(),
+                              directory="/tmp/mf")
+    assert e.python == "/home/pi/venv/bin/python" and e.port is None
+
+
 @pytest.mark.parametrize("text,where", [
     ('[[target]]\nport = "/dev/ttyACM0"\n', "target[0].board"),
     ('[[target]]\nboard = "b"\nbaud = "fast"\n', "target[0].baud"),
@@ -47,6 +63,11 @@ def test_entries_and_analyzer():
     ('[[target]]\nboard = "b"\n[target.logic]\ndriver = "demo"\nchannel = "D0"\nconfig = ["x"]\n',
      "target[0].logic.config"),
     ('[boards]\nx = 1\n', "boards"),
+    ('[[target]]\nboard = "rpi4"\nssh_port = 22\n', "target[0].ssh_port"),          # a port without ssh =
+    ('[[target]]\nboard = "rpi4"\nssh = "pi@a b"\n', "target[0].ssh"),
+    ('[[target]]\nboard = "rpi4"\nssh = "-oProxyCommand=x"\n', "target[0].ssh"),   # never an ssh option
+    ('[[target]]\nboard = "rpi4"\nssh = "pi@x"\nssh_port = 70000\n', "target[0].ssh_port"),
+    ('[[target]]\nboard = "rpi4"\nssh = "pi@x"\nssh_dir = "/tmp/a b"\n', "target[0].ssh_dir"),
 ])
 def test_errors_name_the_field(text, where):
     with pytest.raises(McuforgeError) as e:

@@ -4,20 +4,18 @@ contacts PlatformIO's registry; the fit check stops a model that is too big befo
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from codegen.boards import list_boards, load_board
 from codegen.fit import DoesNotFitError
-from codegen.pio.core import core
 from codegen.pio.project import BuildOptions, kernel_variant, write_project
 from codegen.pio.runner import build, pio_executable
 from codegen.report import write_report
+from support.netguard import offline_environ
 from support.paths import DEFAULT_MODEL
 
 
@@ -28,7 +26,10 @@ def test_every_board_builds(board, tmp_path):
     art = build(project)
     rep = write_report(project, art.elf).to_json()
     assert art.elf.is_file() and art.map.is_file()
-    if not b.native:
+    if b.linux is not None:      # a static program for the board's architecture (ELF e_machine)
+        machine = {"aarch64": 183, "armv7l": 40, "x86_64": 62}[b.linux.arch.name]
+        assert int.from_bytes(art.elf.read_bytes()[18:20], "little") == machine and art.bin is None
+    elif not b.native:
         assert art.bin.stat().st_size > 1000 and art.hex.is_file()
         assert 0 < rep["flash_bytes"] <= rep["flash_budget"] and rep["flash_headroom"] > 0
         assert rep["ram_bytes"] <= rep["ram_budget"]
@@ -47,40 +48,11 @@ def test_only_needed_kernels_are_compiled(tmp_path):
     assert kernels == ["mf_conv2d_s8", "mf_fully_connected_s8", "mf_maxpool2d_s8", "mf_softmax_s8"]
 
 
-_GUARD = textwrap.dedent('''
-    import os, socket
-    _log = os.environ["MCUFORGE_NET_LOG"]
-    def _record(what):
-        with open(_log, "a") as f:
-            f.write(what + "\\n")
-    _orig_getaddrinfo = socket.getaddrinfo
-    def _getaddrinfo(host, *a, **k):
-        if host not in ("localhost", "127.0.0.1", "::1", None):
-            _record(f"getaddrinfo {host}")
-            raise OSError("network disabled by mcuforge's registry guard")
-        return _orig_getaddrinfo(host, *a, **k)
-    socket.getaddrinfo = _getaddrinfo
-    _orig_connect = socket.socket.connect
-    def _connect(self, addr):
-        if isinstance(addr, tuple) and addr[0] not in ("127.0.0.1", "localhost", "::1"):
-            _record(f"connect {addr}")
-            raise OSError("network disabled by mcuforge's registry guard")
-        return _orig_connect(self, addr)
-    socket.socket.connect = _connect
-''')
-
-
 def test_nothing_contacts_the_registry(tmp_path):
     """A clean `pio run` (fresh project, fresh build dir) with every name lookup and outbound
     connection of the pio process and its SCons child recorded and refused."""
-    guard = tmp_path / "guard"
-    guard.mkdir()
-    (guard / "sitecustomize.py").write_text(_GUARD)
-    log = tmp_path / "net.log"
+    env, log = offline_environ(tmp_path / "guard")
     project = write_project(load_board("stm32l475"), DEFAULT_MODEL, tmp_path / "p")
-    env = core().environ()
-    env["PYTHONPATH"] = str(guard) + os.pathsep + env.get("PYTHONPATH", "")
-    env["MCUFORGE_NET_LOG"] = str(log)
     res = subprocess.run([pio_executable(), "run", "-d", str(project.dir), "-e", "stm32l475"], env=env,
                          capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]

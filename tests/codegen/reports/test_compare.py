@@ -25,7 +25,12 @@ def test_table_plot_and_json(tmp_path):
     row = next(ln for ln in md.splitlines() if ln.startswith("| int8 |"))
     assert "20 KB (0.40x)" in row and "8 KB (0.50x)" in row and "400,000 (0.33x)" in row and "95.0%" in row
     assert "| **float32** |" in md and "latency (instructions, p50)" in md
-    assert files.plot.read_bytes()[:4] == b"\x89PNG"
+    assert files.plot.read_bytes()[:4] == b"\x89PNG" and files.tradeoff.read_bytes()[:4] == b"\x89PNG"
+    assert "[compare.html](compare.html)" in md and "![accuracy against latency and flash](tradeoff.png)" in md
+    html = files.html.read_text()
+    assert '<span class="badge">MISMATCH</span>' in html and "differ from TFLM: float32" in html  # bit_exact False
+    assert "float32 (baseline)" in html
+    assert html.count('src="data:image/png;base64,') == 2
     data = json.loads(files.json.read_text())
     assert data["baseline"] == "float32" and data["variants"][1] == {**INT8.__dict__}
 

@@ -1,11 +1,12 @@
 """Flash and RAM by component from the linker map: a small map by hand, and a real build's map whose
-components add up to the ELF's totals."""
+components add up to the ELF's totals; the memory map of that build: every block at its address in
+its region, the model's weights, params and arena to the byte, the harness's stack at the top of RAM."""
 
 from __future__ import annotations
 
 import json
 
-from codegen.reports.memory import breakdown, component_of, parse_map
+from codegen.reports.memory import Owner, breakdown, component_of, memory_map, parse_map
 from support.firmware import built
 from support.paths import DEFAULT_MODEL
 
@@ -41,6 +42,7 @@ LOAD .pio/build/b/mcuforge/runtime/main.o
 def test_map_sections_and_components():
     placed = parse_map(MAP)
     got = [(p.section, p.output, p.size, p.component) for p in placed]
+    assert [p.address for p in placed] == [0x40, 0xC0, 0x1C4, 0x400, 0x2000_0000, 0x2000_0280]
     assert got == [
         (".text.cmd_info", ".text", 0x80, "runtime"),
         (".text.mf_conv2d_s8", ".text", 0x100, "kernels"),
@@ -72,3 +74,20 @@ def test_real_build_adds_up_to_the_elf(tmp_path):
     assert flash["kernels"] > 0 and flash["runtime"] > 0
     assert b.largest[0].size >= b.largest[-1].size
     assert json.loads((project.dir / "report.json").read_text())["flash_bytes"] == b.flash_total
+
+    mm = memory_map(project.dir / "firmware.map", fw, write_report(project, fw))
+    board = project.board
+    assert [(r.name, r.origin, r.size) for r in mm.regions] == \
+        [("flash", board.flash.origin, board.flash.size), (board.ram.name, board.ram.origin, board.ram.size)] + \
+        [(r.name, r.origin, r.size) for r in board.extra_ram]
+    for r in mm.regions:
+        assert all(r.origin <= b.start and b.end <= r.origin + r.size for b in r.blocks)
+        assert all(a.end <= b.start for a, b in zip(r.blocks, r.blocks[1:]))      # in order, never overlapping
+    flash, ram = mm.kinds("flash"), mm.kinds(board.ram.name)
+    assert flash["weights"] == m.weights_bytes and flash["params"] == m.params_bytes   # to the byte
+    assert ram["arena"] == m.arena_bytes and ram["stack"] == 4096
+    assert ram["input staging"] >= sum(t.nbytes for t in m.inputs) and ram["protocol buffers"] > 0
+    top = mm.regions[1].blocks[-1]
+    assert (top.group, top.end) == ("stack", board.ram.origin + board.ram.size)
+    assert mm.regions[0].used <= rep["flash_bytes"] + 64 * len(mm.regions[0].blocks)  # sections and their fill
+    assert mm.regions[0].owned(Owner.MODEL) >= m.weights_bytes + m.params_bytes and mm.regions[0].owned(Owner.HARNESS)

@@ -1,39 +1,15 @@
-"""report.md and its PNG plots for one run: a complete run with a profile and pin widths, a failed
-run (the failure first, then what was gathered), and identical files for identical data."""
+"""report.md, report.html and the PNG plots for one run: a complete run with a profile and pin widths,
+a failed run (the failure first, then what was gathered), and identical files for identical data."""
 
 from __future__ import annotations
 
-from codegen.hil.gpio import PinTiming
-from codegen.reports.memory import Breakdown
-from codegen.report import BuildReport
 from codegen.reports.run_report import write_run_report
-from codegen.run import LayerTime, LinkSummary, RunFailure, RunResult, StateStep, Stats
-
-PNG = b"\x89PNG\r\n\x1a\n"
-
-RUN = RunResult(
-    board="stm32l475", target="B-L475E-IOT01A on /dev/ttyACM0", driver="device", model="kws.tflite",
-    input="kws.samples.npz sample #0", label=3, n=4, counts=(8000, 8010, 7990, 8000), unit="cycles",
-    per_tick=1.0, clock_hz=80_000_000, latency_basis="DWT cycle counter at 80 MHz",
-    per_inference=Stats.of([8000, 8010, 7990, 8000]), latency_us=Stats.of([100.0, 100.125, 99.875, 100.0]),
-    outputs=([[-128, -128, -128, 127]],), outputs_dequantized=([[0.0, 0.0, 0.0, 0.996]],),
-    profile=(LayerTime(0, "CONV_2D", "int8[1x8x8x1] -> int8[1x8x8x8]", 4608, 6000, 6000.0),
-             LayerTime(1, "FULLY_CONNECTED", "int8[1x64] -> int8[1x4]", 256, 2000, 2000.0)),
-    stack_used_bytes=300, stack_size_bytes=4096, link=LinkSummary(12, 1, 1),
-    pin=PinTiming(source="logic analyzer fx2lafw D0 at 8 MHz", expected=5, observed=5, order_ok=True,
-                  widths_us=(100.5, 100.6, 100.4, 100.5), resolution_us=0.125),
-    states=(StateStep("built", "flashed", 2.0, "flashed with stlink"), StateStep("flashed", "running", 0.5, "x")))
-
-BUILD = BuildReport(model="/m/kws.tflite", board="stm32l475", kernel_variant="dsp", macs=4864, n_ops=2,
-                    flash_bytes=30_000, ram_bytes=9_000, arena_bytes=2_000, stack_bytes=4096,
-                    flash_budget=1 << 20, ram_budget=96 << 10, model_sha256="ab" * 32, mcuforge="0.1.0")
-
-MEMORY = Breakdown(flash=(("weights", 20_000), ("kernels", 6_000), ("runtime", 4_000)),
-                   ram=(("stack", 4096), ("runtime", 3000), ("arena", 2000)), largest=())
-
+from codegen.run import RunFailure, RunResult, Stats
+from support.browser import external, tags
+from support.reports import BUILD, LAYOUT, MEMORY, PNG, RUN
 
 def test_complete_run_report(tmp_path):
-    files = write_run_report(RUN, tmp_path, BUILD, MEMORY)
+    files = write_run_report(RUN, tmp_path, BUILD, MEMORY, layout=LAYOUT)
     md = files.markdown.read_text()
     for section in ("# kws.tflite on stm32l475", "Status: **complete**", "## Outputs", "## Latency",
                     "## Timing pin", "## Per-layer profile", "## Memory", "## Link", "## Target states"):
@@ -45,6 +21,19 @@ def test_complete_run_report(tmp_path):
     assert all(p.read_bytes().startswith(PNG) for p in files.plots)
     for p in files.plots:
         assert f"]({p.name})" in md
+    assert "| flash | 25.4 KB | 3.9 KB | 994.7 KB | 1 MB |" in md  # the model's, the harness's, free, size
+    assert "[report.html](report.html)" in md
+
+
+def test_the_html_report_holds_the_same_with_the_plots_inside(tmp_path):
+    files = write_run_report(RUN, tmp_path, BUILD, MEMORY, layout=LAYOUT)
+    html = files.html.read_text()
+    assert files.html.name == "report.html" and html.startswith("<!DOCTYPE html>")
+    assert html.index('id="summary"') < html.index('id="plots"') < html.index('id="per-layer-profile"')
+    assert html.count('src="data:image/png;base64,') == 3 and "<script" not in html
+    for text in ("complete", "8,000", "class 3 (0.996)", "29.3 KB of 1 MB", "0x08002710–0x0800752f", "weights 17.6 KB, "
+                 "params 2.0 KB", "DWT cycle counter at 80 MHz", 'href="report.md"', 'href="run.json"'):
+        assert text in html, text
 
 
 def test_failed_run_report_leads_with_the_failure(tmp_path):
@@ -53,13 +42,30 @@ def test_failed_run_report_leads_with_the_failure(tmp_path):
                        failure=RunFailure(kind="fault", message="the device faulted: hardfault: ...",
                                           fault_kind="hardfault", registers={"pc": 0x134A, "hfsr": 0x40000000},
                                           location="mf_selftest_hardfault+0xa", target_log="qemu says bye"))
-    md = write_run_report(failed, tmp_path).markdown.read_text()
+    files = write_run_report(failed, tmp_path, suffix=".failed")
+    md = files.markdown.read_text()
     assert md.index("## FAILED") < md.index("## Latency")
     assert "| hfsr | `0x40000000` |" in md and "`mf_selftest_hardfault+0xa`" in md and "qemu says bye" in md
+    assert "[report.failed.html](report.failed.html)" in md
+    html = files.html.read_text()
+    assert files.html.name == "report.failed.html" and 'class="verdict bad"' in html and ">FAILED<" in html
+    assert html.index('id="summary"') < html.index('id="latency"') < html.index('id="what-failed"')
+    assert "0x40000000" in html and "mf_selftest_hardfault+0xa" in html and "qemu says bye" in html
+    assert "Basis: ." not in md and "Basis: ." not in html        # no basis recorded: no empty sentence
+
+
+def test_names_from_users_are_escaped(tmp_path):
+    evil = '<script>alert("x")</script><img src="http://example.com/x.png">'
+    run = RunResult(board="stm32l475", target=evil, model=evil + ".tflite", input=evil, n=1, counts=(5,),
+                    unit="instructions", per_tick=1.0, per_inference=Stats.of([5.0]),
+                    outputs=([[1, 2]],), outputs_dequantized=([[0.1, 0.2]],))
+    html = write_run_report(run, tmp_path).html.read_text()
+    assert "script" not in tags(html) and tags(html).count("img") == 1  # the latency plot, nothing injected
+    assert not external(html) and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
 
 
 def test_same_data_same_files(tmp_path):
-    a = write_run_report(RUN, tmp_path / "a", BUILD, MEMORY)
-    b = write_run_report(RUN, tmp_path / "b", BUILD, MEMORY)
-    assert a.markdown.read_text() == b.markdown.read_text()
+    a = write_run_report(RUN, tmp_path / "a", BUILD, MEMORY, layout=LAYOUT)
+    b = write_run_report(RUN, tmp_path / "b", BUILD, MEMORY, layout=LAYOUT)
+    assert a.markdown.read_text() == b.markdown.read_text() and a.html.read_text() == b.html.read_text()
     assert [p.read_bytes() for p in a.plots] == [p.read_bytes() for p in b.plots]

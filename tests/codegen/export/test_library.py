@@ -1,0 +1,141 @@
+"""What an export holds and how it is written: exactly the kernels the model calls in the variant its
+weights are laid out for, every header they need and nothing else; the library's own variant.h
+switches the compile-time guard on without any compiler flag (an Arduino library has none), so a
+kernel file swapped in or a conflicting definition stops the compiler; a destination is never
+overwritten unless it holds only an earlier export; the zip is the same bytes every time."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from codegen.boards import load_board
+from codegen.errors import McuforgeError
+from codegen.export.formats import FORMATS, ExportFormat
+from codegen.export.library import plan_library
+from codegen.export.writer import export_library
+from codegen.options import BuildOptions
+from codegen.export.library import library_path
+from codegen.kernels import KERNELS_DIR, KernelVariant, kernel_sources, readers
+from support.paths import DEFAULT_MODEL, SHARED_MODELS
+
+STRICT = ("-std=c99", "-Wall", "-Wextra", "-Werror")
+
+
+@pytest.fixture(scope="module")
+def stm32():
+    return plan_library(DEFAULT_MODEL, load_board("stm32l475"))
+
+
+def test_the_library_holds_the_kernels_of_the_variant_its_weights_are_laid_out_for(stm32):
+    assert stm32.variant == KernelVariant.DSP and readers(stm32.compiled.target) == (KernelVariant.DSP,)
+    assert list(stm32.kernels) == kernel_sources(stm32.compiled, KernelVariant.DSP)
+    assert [str(library_path(k)) for k in stm32.kernels] == [
+        "kernels/dsp/mf_conv2d_s8.c", "kernels/dsp/mf_fully_connected_s8.c", "kernels/reference/mf_maxpool2d_s8.c",
+        "kernels/reference/mf_softmax_s8.c"]
+    ref = plan_library(DEFAULT_MODEL, load_board("stm32l475"), BuildOptions(kernels=KernelVariant.REFERENCE))
+    assert readers(ref.compiled.target) == (KernelVariant.REFERENCE,)
+    assert all(k.parent.name == "reference" for k in ref.kernels)
+
+
+@pytest.mark.parametrize("fmt", list(ExportFormat))
+def test_every_format_holds_exactly_the_model_its_kernels_and_their_headers(stm32, fmt, tmp_path):
+    exp = export_library(stm32, fmt, tmp_path / "out")
+    spec = FORMATS[fmt]
+    sources = {str(f) for f in exp.files if f.suffix == ".c"}
+    assert sources == {f"{spec.source_dir}/digits_cnn_model.c", f"{spec.source_dir}/digits_cnn_weights.c",
+                       *(f"{spec.source_dir}/{library_path(k)}" for k in stm32.kernels)}
+    headers = {str(f) for f in exp.files if f.suffix == ".h"}
+    assert f"{spec.include_dir}/digits_cnn_model.h" in headers and f"{spec.include_dir}/mcuforge/variant.h" in headers
+    assert f"{spec.include_dir}/mcuforge/board.h" not in headers  # the firmware runtime's, not the model's
+    assert f"{spec.source_dir}/kernels/dsp/mf_gemm_s8.h" in headers
+    root = tmp_path / "x" if spec.archive else exp.root
+    if spec.archive:
+        with zipfile.ZipFile(exp.archive) as z:
+            z.extractall(root)
+        root = root / "digits_cnn"
+    manifest = json.loads((root / "mcuforge-export.json").read_text())
+    assert manifest["files"] == sorted(str(f) for f in exp.files)
+    assert manifest["kernel_variant"] == "dsp" and manifest["board"] == "stm32l475"
+    assert all((root / f).is_file() for f in exp.files)
+    for template, path in spec.files:  # every file rendered, no template text left
+        text = (root / path.format(name="digits_cnn")).read_text()
+        assert "{{" not in text and "{%" not in text, path
+
+
+def _compile_tree(root: Path, *flags: str) -> subprocess.CompletedProcess:
+    sources = sorted(str(p) for p in (root / "src").rglob("*.c"))
+    return subprocess.run(["gcc", *STRICT, "-fsyntax-only", f"-I{root / 'include'}", *flags, *sources],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_the_exported_guard_needs_no_flag_and_stops_mixed_builds(stm32, tmp_path):
+    root = export_library(stm32, ExportFormat.CMAKE, tmp_path / "lib").root
+    assert _compile_tree(root).returncode == 0
+    res = _compile_tree(root, "-DMF_KERNELS_REFERENCE")
+    assert res.returncode != 0
+    assert "this library holds the dsp kernels (MF_KERNELS_DSP), but the build defines MF_KERNELS_REFERENCE" in res.stderr
+    # the reference convolution swapped in for the dsp one: its guard sees the library's variant
+    (root / "src" / "kernels" / "dsp" / "mf_conv2d_s8.c").write_text(
+        (KERNELS_DIR / "reference" / "mf_conv2d_s8.c").read_text())
+    res = _compile_tree(root)
+    assert res.returncode != 0 and "reads the reference parameter layout" in res.stderr and "MF_KERNELS_DSP" in res.stderr
+
+
+def test_a_destination_is_never_overwritten_unless_it_holds_only_an_earlier_export(stm32, tmp_path):
+    out = tmp_path / "lib"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(McuforgeError) as e:
+        export_library(stm32, ExportFormat.CMAKE, out)
+    assert "is not empty" in e.value.message and "--force" in e.value.hint
+    with pytest.raises(McuforgeError) as e:
+        export_library(stm32, ExportFormat.CMAKE, out, force=True)
+    assert "files mcuforge did not write (notes.txt" in e.value.message
+    assert (out / "notes.txt").read_text() == "mine"
+    (out / "notes.txt").unlink()
+    first = export_library(stm32, ExportFormat.ARDUINO, out)
+    with pytest.raises(McuforgeError):
+        export_library(stm32, ExportFormat.CMAKE, out)
+    second = export_library(stm32, ExportFormat.CMAKE, out, force=True)  # replaces the earlier export whole
+    assert not (out / "library.properties").exists() and (out / "CMakeLists.txt").is_file()
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == \
+        [str(f) for f in second.files] and first.files != second.files
+    (out / "src" / "mine.c").write_text("int x;\n")
+    with pytest.raises(McuforgeError) as e:
+        export_library(stm32, ExportFormat.CMAKE, out, force=True)
+    assert "src/mine.c" in e.value.message
+    afile = tmp_path / "file"
+    afile.write_text("")
+    with pytest.raises(McuforgeError) as e:
+        export_library(stm32, ExportFormat.CMAKE, afile)
+    assert "is a file" in e.value.message
+
+
+def test_the_zip_is_the_same_bytes_every_time(stm32, tmp_path):
+    a = export_library(stm32, ExportFormat.ZIP, tmp_path / "a").archive
+    b = export_library(stm32, ExportFormat.ZIP, tmp_path / "b").archive
+    assert a and b and a.read_bytes() == b.read_bytes()
+    export_library(stm32, ExportFormat.ZIP, tmp_path / "a", force=True)  # an earlier zip export is replaced
+
+
+def test_mistakes_are_named():
+    with pytest.raises(McuforgeError) as e:
+        plan_library(DEFAULT_MODEL, load_board("host"), BuildOptions(prefix="2fast"))
+    assert "not a C identifier" in e.value.message
+    with pytest.raises(McuforgeError) as e:
+        plan_library(DEFAULT_MODEL, load_board("host"), BuildOptions(kernels=KernelVariant.DSP))
+    assert "need a core with dsp" in e.value.message
+
+
+def test_keyword_spotting_for_the_stm32l475():
+    """The README's example library: every kernel of the model, float I/O with its QUANTIZE/DEQUANTIZE."""
+    lib = plan_library(SHARED_MODELS / "keyword_spotting.tflite", load_board("stm32l475"))
+    assert lib.kernel_names(KernelVariant.DSP) == ("mf_avgpool2d_s8", "mf_conv2d_s8", "mf_depthwise_conv2d_s8",
+                                                   "mf_fully_connected_s8", "mf_quantize_s8")
+    assert lib.kernel_names(KernelVariant.REFERENCE) == ("mf_dequantize_s8", "mf_softmax_s8")
+    assert [(t.dtype, t.shape) for t in lib.inputs + lib.outputs] == [("float32", (1, 50, 10, 1)), ("float32", (1, 12))]
