@@ -129,6 +129,9 @@ def pytest_configure(config: pytest.Config) -> None:
     board = _opt(config, "board") or DEFAULT_BOARD
     try:
         load_board(board)
+    except McuforgeError as exc:
+        raise pytest.UsageError(f"--mcuforge-board: {exc.message}\n  fix: {exc.hint}") from None
+    try:
         places, coordinator = tuple(_opt(config, "place") or ()), _opt(config, "coordinator")
         target = _opt(config, "target")
         if not places and target == TargetKind.LABGRID:

@@ -82,6 +82,6 @@ def test_bench_on_a_labgrid_place():
     with pytest.raises(McuforgeError) as e:
         parse({"coordinator": "lab:20408"}, "bench")
     assert "only with place=" in e.value.message and "scons bench place=NAME" in e.value.hint
-    with pytest.raises(McuforgeError, match="timeout= is not an option of `scons bench`"):
-        parse({"place": "lab-l475", "timeout": "5"}, "bench")
+    with pytest.raises(McuforgeError, match="port= is not an option of `scons bench`"):
+        parse({"place": "lab-l475", "port": "/dev/ttyACM0"}, "bench")
     assert target_options([("place", "lab-l475")]).place == "lab-l475"  # compare --run place=...
