@@ -223,13 +223,13 @@ def test_bench_on_a_place_counts_what_benchmarks_md_says(lab, tmp_path):
     place runs with -icount like the local bench, so the count equals BENCHMARKS.md's (not a timing)."""
     from codegen.bench import farm_bench, main_bench_place
     from support.paths import SHARED_MODELS
-    from support.bench import committed_counts
+    from support.bench import committed_instructions
     on = farm_bench("ci-l475", lab.coordinator)
     assert (on.board, on.coordinator) == ("stm32l475", lab.coordinator)
     [row] = main_bench_place(on, models=[SHARED_MODELS / "anomaly_detection.tflite"], out_md=tmp_path / "bench.md",
                              root=tmp_path / "b")
     assert row.board == "stm32l475" and row.count_unit == "instructions"
-    assert row.instructions == committed_counts("anomaly_detection", "stm32l475")[0]
+    assert row.instructions == committed_instructions("anomaly_detection", "stm32l475")
     md = (tmp_path / "bench.md").read_text()
     assert "labgrid place ci-l475" in md and f"| anomaly_detection | 264,192 | {row.instructions:,} |" in md
     assert json.loads((tmp_path / "bench.json").read_text())[0]["instructions"] == row.instructions
