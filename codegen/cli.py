@@ -235,6 +235,15 @@ def _prep_commands() -> None:
 _prep_commands()
 
 
+def _tune_command() -> None:
+    """`tune` (codegen/tune/): hardware-aware model search measured on the board."""
+    from codegen.tune import commands as tune
+    command("tune", tune.TUNE_HELP)(tune.tune_args)(tune.tune_run)
+
+
+_tune_command()
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m codegen", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 
 from codegen.ir import Graph
-from codegen.ops.base import KernelCall, TensorView, tensor_id
+from codegen.ops.base import KernelCall, Struct, TensorView, tensor_id
 
 PRODUCERS = ("CONV_2D", "DEPTHWISE_CONV_2D")
 POOLS = ("AVERAGE_POOL_2D", "MAX_POOL_2D")
@@ -32,12 +32,16 @@ class Fusion:
     bands: int
 
 
-def _p(call: KernelCall) -> dict:
-    return dict(call.params)
+def _geo(call: KernelCall) -> dict:
+    """The call's window geometry (nn.h mf_conv_geometry) by field name, or {} for other kernels."""
+    geo = dict(call.params).get("geo")
+    return dict(geo.fields) if isinstance(geo, Struct) else {}
 
 
-def _with(call: KernelCall, **fields) -> tuple:
-    return tuple((k, fields.get(k, v)) for k, v in call.params)
+def _with_geo(call: KernelCall, **fields: int) -> tuple:
+    """The call's params with these geometry fields changed."""
+    return tuple((k, Struct(tuple((n, fields.get(n, x)) for n, x in v.fields)) if k == "geo" else v)
+                 for k, v in call.params)
 
 
 def candidates(graph: Graph, steps: list) -> list[tuple[int, int]]:
@@ -53,7 +57,7 @@ def candidates(graph: Graph, steps: list) -> list[tuple[int, int]]:
         t = tensor_id(ca.outputs[0])
         if tensor_id(cb.inputs[0]) != t or consumers.get(t, []) != [b.op_index] or t in sg.outputs:
             continue
-        pa, pb = _p(ca), _p(cb)
+        pa, pb = _geo(ca), _geo(cb)
         need = ("in_h", "out_h", "pad_top", "stride_h", "k_h")
         if not all(k in pa for k in need) or not all(k in pb for k in need):
             continue
@@ -70,7 +74,7 @@ def fuse(graph: Graph, steps: list, pair: tuple[int, int]) -> tuple[list, Fusion
     i, j = pair
     a, b = steps[i], steps[j]
     ca, cb = a.calls[0], b.calls[0]
-    pa, pb = _p(ca), _p(cb)
+    pa, pb = _geo(ca), _geo(cb)
     sg = graph.main
     x, t, y = tensor_id(ca.inputs[0]), tensor_id(ca.outputs[0]), tensor_id(cb.outputs[0])
     tt, xt, yt = sg.tensors[t], sg.tensors[x], sg.tensors[y]
@@ -85,11 +89,11 @@ def fuse(graph: Graph, steps: list, pair: tuple[int, int]) -> tuple[list, Fusion
         y0 = r0 * pa["stride_h"] - pa["pad_top"]    # first input row its window starts at
         last = (r0 + k - 1) * pa["stride_h"] - pa["pad_top"] + (pa["k_h"] - 1) * dil
         start, end = max(0, y0), min(pa["in_h"], last + 1)
-        conv = replace(ca, params=_with(ca, in_h=end - start, out_h=k, pad_top=start - y0),
+        conv = replace(ca, params=_with_geo(ca, in_h=end - start, out_h=k, pad_top=start - y0),
                        inputs=(TensorView(x, start * x_row), *ca.inputs[1:]), outputs=(t,), shares=(),
                        inplace=(), arrays=ca.arrays if band == 0 else (),
                        comment=f"{ca.comment}, band {band}: rows {r0}..{r0 + k - 1}")
-        pool = replace(cb, params=_with(cb, in_h=k, out_h=1), inputs=(t,),
+        pool = replace(cb, params=_with_geo(cb, in_h=k, out_h=1), inputs=(t,),
                        outputs=(TensorView(y, band * y_row),), shares=(), inplace=(),
                        comment=f"{cb.comment}, band {band}")
         calls += [conv, pool]

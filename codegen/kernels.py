@@ -144,6 +144,13 @@ def kernel_file(name: str, variant: KernelVariant) -> Path:
 
 def kernel_sources(compiled: CompiledModel, variant: KernelVariant | None = None) -> list[Path]:
     """The kernel files a build of `compiled` compiles: exactly the kernels it calls, in `variant`
-    (default: the variant whose layouts the model was generated with)."""
+    (default: the variant whose layouts the model was generated with), each with its assembly loops."""
     chosen = default_variant(compiled.target) if variant is None else variant
-    return [kernel_file(name, chosen) for name in compiled.kernels]
+    files = [kernel_file(name, chosen) for name in compiled.kernels]
+    return [path for f in files for path in (f, *kernel_assembly(f))]
+
+
+def kernel_assembly(kernel: Path) -> list[Path]:
+    """The assembly loops a kernel file comes with: ``<variant>/<kernel>_<loop>.S`` beside it
+    (firmware/kernels/dsp/mf_dsp_asm.h declares them; on other targets they assemble to nothing)."""
+    return sorted(kernel.parent.glob(f"{kernel.stem}_*.S"))

@@ -125,6 +125,12 @@ class CompiledModel:
         return tuple(sorted(names))
 
     @property
+    def dsp_paths(self) -> tuple[str, ...]:
+        """The DSP kernel paths the calls take (KernelCall.dsp_paths): what the build compiles."""
+        return tuple(sorted({p for steps in (self.steps, *self.sub_steps.values()) for s in steps
+                             for c in s.calls for p in c.dsp_paths}))
+
+    @property
     def ops_used(self) -> tuple[str, ...]:
         return tuple(sorted({s.opcode for s in self.steps} |
                             {s.opcode for v in self.sub_steps.values() for s in v}))
@@ -347,6 +353,10 @@ class _Layout:
     bands: dict  # tensor -> bytes, for tensors that only ever hold a band of rows (fusion)
 
 
+WORD = 4  # tensors in a share group start on a word (float32 loads, LDRD and LDM need it)
+STATIC_SCRATCH = "scratch"  # the static buffer of the kernel scratch that stays out of the arena
+
+
 def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool, bands: dict) -> _Layout:
     """Lifetimes over the schedule, storage classes, and the arena plan for these steps."""
     timeline = _timeline(graph, steps)
@@ -398,7 +408,20 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
             variables[v.symbol] = StateBuffer(v.symbol, v.nbytes, v.fill)
     arena_roots = [r for r in sorted(first, key=_order) if r not in storage]
     if reuse_arena:
-        placement, plan = _share_groups(arena_roots, first, last, size, steps, timeline.runs, root)
+        # outputs share their inputs' bytes as if there were no scratch; then the scratch buffers
+        scratch = set(timeline.scratch)
+        placement, _, groups = _share_groups([r for r in arena_roots if r not in scratch], first, last, size,
+                                             steps, timeline.runs, root)
+        for k in scratch:
+            groups[k] = _Group({k: 0}, first[k], last[k], size[k])
+            placement[k] = (k, 0)
+        static = _static_scratch(groups, scratch, size, first, last)
+        plan = _plan_groups({k: g for k, g in groups.items() if k not in static}, size, first, last)
+        if static:  # kernel scratch in one static buffer, sized for the largest, instead
+            variables[STATIC_SCRATCH] = StateBuffer(STATIC_SCRATCH, max(size[k] for k in static), on_reset=False)
+            for k in static:
+                storage[k] = Storage(StorageKind.VARIABLE, symbol=STATIC_SCRATCH)
+        arena_roots = [r for r in arena_roots if r not in static]
     else:
         placement = {r: (r, 0) for r in arena_roots}
         plan = plan_arena([Buffer(key=r, size=size[r], first=first[r], last=last[r]) for r in arena_roots],
@@ -415,17 +438,17 @@ def _order(key: tuple) -> tuple:
 
 
 def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict, steps: dict[int, list[Step]],
-                  runs: list[tuple[int, int, int]], root) -> tuple[dict[TensorKey, tuple[int, int]], ArenaPlan]:
+                  runs: list[tuple[int, int, int]], root) -> tuple[dict[TensorKey, tuple[int, int]], ArenaPlan, dict]:
     """Storage groups: a call's output may overlap its input when the kernel allows it
     (``KernelCall.shares``/``inplace``: the output starts a computed number of bytes before the
     input) and the input dies at that very call while the output is born there. Each candidate is
-    kept only if the planned arena does not grow. Returns root -> (group key, position) and the plan."""
+    kept only if the planned arena does not grow. Returns root -> (group key, position), the plan
+    and the groups (group key -> :class:`_Group`)."""
     groups = {r: _Group({r: 0}, first[r], last[r], size[r]) for r in roots}
     owner = {r: r for r in roots}
 
     def plan_of(gs: dict) -> ArenaPlan:
-        return plan_arena([Buffer.group(k, (Part(at, size[r], first[r], last[r]) for r, at in g.members.items()))
-                           for k, g in gs.items()])
+        return _plan_groups(gs, size, first, last)
 
     best = plan_of(groups)
     candidates = []
@@ -442,6 +465,7 @@ def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict, s
         if go == gi or groups[gi].last != t or groups[go].first != t or len(groups[go].members) != 1:
             continue
         g1 = groups[gi]
+        off = -(-off // WORD) * WORD  # more room is as safe, and every member stays word-aligned
         a = g1.members[ri] - off
         shift = max(0, -a)
         members = {r: p + shift for r, p in g1.members.items()}
@@ -456,7 +480,36 @@ def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict, s
             for r in members:
                 owner[r] = gi
     placement = {r: (owner[r], groups[owner[r]].members[r]) for r in roots}
-    return placement, best
+    return placement, best, groups
+
+
+def _plan_groups(groups: dict, size: dict, first: dict, last: dict) -> ArenaPlan:
+    return plan_arena([Buffer.group(k, (Part(at, size[r], first[r], last[r]) for r, at in g.members.items()))
+                       for k, g in groups.items()])
+
+
+def _static_scratch(groups: dict, scratch: set, size: dict, first: dict, last: dict) -> frozenset:
+    """The kernel scratch buffers that go in one static buffer rather than the arena: those whose
+    place in the arena would cost more RAM (arena + static buffer) than the static buffer, ties
+    going to the smaller arena. Greedy from all of them static, each taken back into the arena
+    (largest first) when the total does not grow; kept only if that beats all of them in the arena."""
+    keys = sorted((k for k in scratch if k in groups), key=lambda k: (-size[k], str(k)))
+    if not keys:
+        return frozenset()
+
+    def cost(static: frozenset) -> tuple[int, int]:
+        arena = _plan_groups({k: g for k, g in groups.items() if k not in static}, size, first, last).size
+        extra = -(-max((size[k] for k in static), default=0) // 16) * 16
+        return arena + extra, arena
+
+    static = frozenset(keys)
+    best = cost(static)
+    for k in keys:
+        trial = static - {k}
+        c = cost(trial)
+        if c <= best:
+            static, best = trial, c
+    return static if best < cost(frozenset()) else frozenset()
 
 
 def _ptr_tensors(c: KernelCall) -> list[int]:

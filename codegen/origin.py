@@ -16,6 +16,7 @@ The sidecar names the ``.tflite`` it describes by sha256: a sidecar beside anoth
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
 import os
@@ -28,6 +29,25 @@ from codegen.errors import McuforgeError
 
 FORMAT_VERSION = 1
 FLOAT_FORMATS = ("onnx", "tflite")
+
+
+class VariantKind(enum.StrEnum):
+    """How a model was prepared: the row type of a comparison (original, pruned, quantised, distilled
+    student side by side)."""
+
+    ORIGINAL = "original"              # the float model as trained (its float32 conversion)
+    QUANTISED = "quantised"            # full-integer quantisation of the original
+    PRUNED = "pruned"                  # pruned, then quantised
+    DISTILLED = "distilled student"    # a smaller model trained from a teacher (tune --teacher)
+
+    @staticmethod
+    def parse(text: str) -> "VariantKind":
+        """The kind from its name or its first word (`distilled`)."""
+        for k in VariantKind:
+            if text in (k.value, k.name.lower(), k.value.split()[0]):
+                return k
+        raise McuforgeError(f"unknown variant kind {text!r}",
+                            hint="append :int8io or a row type: " + ", ".join(":" + k.value.split()[0] for k in VariantKind))
 
 
 @dataclass(frozen=True)
@@ -110,6 +130,8 @@ class Origin:
     inputs: tuple[TensorLayout, ...]
     outputs: tuple[TensorLayout, ...]
     float_reference: FloatReference | None
+    kind: VariantKind | None = None           # how it was prepared (None: not recorded)
+    note: str = ""                            # e.g. the teacher a student was distilled from
 
     def as_json(self, base: Path) -> dict:
         ref = self.float_reference
@@ -117,7 +139,8 @@ class Origin:
                 "source": _rel(self.source, base), "source_kind": self.source_kind, "converter": self.converter,
                 "inputs": [t.as_json() for t in self.inputs], "outputs": [t.as_json() for t in self.outputs],
                 "float_reference": None if ref is None else {"path": _rel(ref.path, base), "format": ref.format,
-                                                             "sha256": ref.sha256}}
+                                                             "sha256": ref.sha256},
+                "kind": None if self.kind is None else self.kind.value, "note": self.note}
 
     @staticmethod
     def from_json(d: dict, base: Path) -> "Origin":
@@ -127,7 +150,8 @@ class Origin:
                       inputs=tuple(TensorLayout.from_json(t) for t in d["inputs"]),
                       outputs=tuple(TensorLayout.from_json(t) for t in d["outputs"]),
                       float_reference=None if not ref else FloatReference(
-                          path=_abs(ref["path"], base), format=str(ref["format"]), sha256=str(ref["sha256"])))
+                          path=_abs(ref["path"], base), format=str(ref["format"]), sha256=str(ref["sha256"])),
+                      kind=VariantKind(d["kind"]) if d.get("kind") else None, note=str(d.get("note", "")))
 
 
 def _rel(p: Path, base: Path) -> str:

@@ -11,7 +11,7 @@ from codegen.emit import cgen
 from codegen.emit.render import render, stamp, write_if_changed
 from codegen.ir import DType
 from codegen.kernels import KernelVariant, define, readers
-from codegen.lowering import CompiledModel, Storage, tensor_of
+from codegen.lowering import CompiledModel, Storage, StorageKind, tensor_of
 from codegen.ops.base import (F32, Copies, KernelCall, KeyPtr, Literal, Scratch, Struct, Sym, TensorPtr, TensorPtrs,
                               TensorView, scratch_key, tensor_id)
 
@@ -77,7 +77,9 @@ class _Formatter:
             return name
         if isinstance(v, Scratch):
             st = self.m.storage[scratch_key(sg, op_index, v.name)]
-            return f"({v.ctype} *)({self.p}_arena + {st.offset})"
+            if st.kind == StorageKind.ARENA:
+                return f"({v.ctype} *)({self.p}_arena + {st.offset})"
+            return f"({v.ctype} *){self.sym(st.symbol)}"
         if isinstance(v, KeyPtr):
             return self.ptr(v.key[0], v.key[1], v.const)
         if isinstance(v, Copies):
@@ -94,7 +96,8 @@ class _Formatter:
         if isinstance(v, Literal):
             return v.text
         if isinstance(v, Struct):
-            return "{" + ", ".join(f".{cgen.ident(n)} = {self.value(sg, x, call_sym)}" for n, x in v.fields) + "}"
+            return "{" + ", ".join(f".{cgen.ident(n)} = {self.value(sg, x, call_sym, op_index)}"
+                                   for n, x in v.fields) + "}"
         if isinstance(v, tuple):
             return "{" + ", ".join(self.value(sg, x, call_sym, op_index) for x in v) + "}"
         raise TypeError(f"{call_sym}: cannot format {v!r}")

@@ -189,6 +189,9 @@ class KernelCall:
     comment: str = ""
     inplace: tuple[tuple[int, int], ...] = ()  # (output, input) pairs that may share storage
     shares: tuple["Share", ...] = ()  # outputs that may overlap an input, see Share
+    # the DSP code paths of its kernel this call takes: a build compiles only the paths its calls name
+    # (nn.h, MF_DSP_SELECT: -DMF_DSP_WITH_<path>)
+    dsp_paths: tuple[str, ...] = ()
     # the kernel returns int: nonzero stops this invoke here (TFLM's kTfLiteAbort: CIRCULAR_BUFFER)
     stops: bool = False
 

@@ -203,6 +203,11 @@ def _lower_add_q(ctx: LowerContext) -> Lowered:
     return _call(ctx, f"mf_add_{out.dtype.short}", "mf_add_q_params", params, _shapes_comment(ctx), arrays)
 
 
+def _offset_span(offset: int) -> int:
+    """max |x + offset| over int8 x."""
+    return max(abs(-128 + offset), abs(127 + offset))
+
+
 def _lower_mul_q(ctx: LowerContext) -> Lowered:
     in1, in2, out = ctx.input(0), ctx.input(1), ctx.output()
     assert in1 and in2 and in1.quant and in2.quant and out.quant
@@ -211,6 +216,14 @@ def _lower_mul_q(ctx: LowerContext) -> Lowered:
     params = (("bc", _plan(ctx).c_value()), ("input1_offset", -in1.quant.zp), ("input2_offset", -in2.quant.zp),
               ("output_offset", out.quant.zp), ("output_multiplier", mult), ("output_shift", shift),
               ("act_min", act_min), ("act_max", act_max))
+    dsp_requant, dsp_rq = 0, (0, 0, 0, 0)  # the reference kernels' (and int16's): no fast rescaling
+    if ctx.target.dsp and out.dtype == DType.INT8:
+        # the rescaling of every product the offsets allow, (a + o1)(b + o2) with a, b in [-128, 127]
+        bound = np.array([_offset_span(-in1.quant.zp) * _offset_span(-in2.quant.zp)])
+        rq = dsp_pack.requant_records(np.zeros(1, dtype=np.int64), [mult], [shift], bound, out.quant.zp,
+                                      act_min, act_max)
+        dsp_requant, dsp_rq = rq.mode, tuple(int(v) for v in rq.records)
+    params += (("dsp_requant", dsp_requant), ("dsp_rq", dsp_rq))
     return _call(ctx, f"mf_mul_{out.dtype.short}", "mf_mul_q_params", params, _shapes_comment(ctx))
 
 

@@ -15,12 +15,12 @@ import numpy as np
 from codegen.ir import DType, Operator, Subgraph
 from codegen.ops import dsp_pack
 from codegen.ops import overlap
-from codegen.ops.base import F32, NULL, CArray, LowerContext, Lowered, OpHandler, Share, Sym
+from codegen.ops.base import F32, NULL, CArray, LowerContext, Lowered, OpHandler, Scratch, Share, Sym
 from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
 from codegen.ops.registry import register
 from codegen.ops.weighted import (DSP_ONLY_FIELDS, GENERIC_DSP_FIELDS, ConvGeometry, WeightRule, check_rank4,
-                                  check_weighted, filter_geometry, int16_shift_problems, optional_input, weight_fields, weighted_call,
-                                  window_leaves_input)
+                                  check_weighted, filter_geometry, int16_shift_problems, optional_input, weight_fields,
+                                  weighted_call)
 from codegen.quant.params import conv_channel_scaling
 
 RULES = {
@@ -28,12 +28,10 @@ RULES = {
     DType.INT16: WeightRule(DType.INT8, (DType.INT64, DType.INT32)),
     DType.FLOAT32: WeightRule(DType.FLOAT32, (DType.FLOAT32,)),
 }
-GEOMETRY = ("in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w", "filter_c", "stride_h",
-            "stride_w", "dil_h", "dil_w", "pad_top", "pad_left")
 
 
 def _fields(g: ConvGeometry, filter_c: int) -> list:
-    return [(n, filter_c if n == "filter_c" else getattr(g, n)) for n in GEOMETRY]
+    return [("geo", g.c_value()), ("filter_c", filter_c)]
 
 
 def check(sg: Subgraph, op: Operator) -> list[str]:
@@ -69,59 +67,46 @@ def _scaling(ctx: LowerContext, g: ConvGeometry) -> tuple[list[int], list[int]]:
     return s.mult, s.shift
 
 
-def _dsp_path(g: ConvGeometry, filter_c: int) -> int:
-    """Which path of the dsp kernel fits this convolution's shape (nn.h, MF_DSP_*)."""
-    k = g.k_h * g.k_w * g.in_c
-    if filter_c != g.in_c:
-        return dsp_pack.GENERIC  # grouped
-    if g.in_c % 4 == 0 and g.k_h * g.k_w <= dsp_pack.MAX_SEGS:
-        return dsp_pack.PAIRS
-    if -(-k // 4) * 4 <= dsp_pack.COL_MAX:
-        return dsp_pack.PAIRS_IM2COL
-    return dsp_pack.GENERIC
-
-
-def _dsp_s8(ctx: LowerContext, g: ConvGeometry, act: tuple[int, int]) -> tuple[list, list[CArray]] | None:
-    """The dsp kernel's fields (row-pair weights, folded bias, requantisation records), or None when
-    the generic path runs (then the plain fields serve both kernels)."""
+def dsp_s8(ctx: LowerContext, g: ConvGeometry, w: np.ndarray) -> tuple[list, list[CArray]] | None:
+    """Every field of the dsp kernel's params for the weights w ([out_c][k_h * k_w * in_c], each row
+    the window in HWI order; row-pair weights, folded bias, requantisation records, scratch), or None
+    when the row pairs cannot hold them. The op's inputs give the quantisation and the bias."""
     inp, flt, bias, out = ctx.input(0), ctx.input(1), ctx.input(2), ctx.output()
     assert inp and flt and inp.quant and flt.quant and out.quant
-    path = _dsp_path(g, flt.shape[3])
-    if path == dsp_pack.GENERIC:
-        return None
-    w = np.asarray(flt.data, dtype=np.int64).reshape(g.out_c, -1)
+    act = act_bounds(fused_activation(ctx.op), out)
     s = conv_channel_scaling(inp.quant, flt.quant, out.quant, g.out_c)
     folded = dsp_pack.fold_bias(None if bias is None else np.asarray(bias.data), w, -inp.quant.zp)
     rq = dsp_pack.requant_records(folded, s.mult, s.shift, dsp_pack.acc_bound(w, 128), out.quant.zp, *act)
-    packed = dsp_pack.pack_row_pairs(w, dsp_pack.CONV_TILE)
+    padded = dsp_pack.pad_window_rows(w, g.k_h)
+    packed = dsp_pack.pack_row_pairs(padded, dsp_pack.CONV_TILE)
     if packed is None:
         return None
     filt = ctx.array("dsp_filter", "int32_t", packed, kind="weights")
     chan = ctx.array("dsp_chan", "int32_t", rq.records)
-    arrays = [filt, chan]
-    params: list = [("dsp_path", path), ("dsp_requant", rq.mode), ("dsp_filter", Sym(filt.name)),
-                    ("dsp_chan", Sym(chan.name))]
-    if path == dsp_pack.PAIRS and window_leaves_input(g):
-        pad = ctx.array("dsp_pad", "int8_t", np.full(g.k_w * g.in_c, inp.quant.zp, dtype=np.int64))
-        arrays.append(pad)
-        params.append(("dsp_pad", Sym(pad.name)))
-    else:
-        params.append(("dsp_pad", NULL))
-    return params, arrays
+    row_blocks = padded.shape[1] // (4 * g.k_h)
+    # nn.h: the two-pixel column buffer (16 bytes per block of the window), then one window row
+    scratch = Scratch("scratch", 16 * g.k_h * row_blocks + 4 * row_blocks, "int32_t")
+    params: list = _fields(g, g.in_c) + [("input_offset", -inp.quant.zp), ("output_offset", out.quant.zp),
+                                         ("act_min", act[0]), ("act_max", act[1]),
+                                         ("dsp_path", dsp_pack.PAIRS), ("dsp_requant", rq.mode),
+                                         ("dsp_filter", Sym(filt.name)), ("dsp_chan", Sym(chan.name)),
+                                         ("dsp_scratch", scratch)]
+    return params + list(DSP_ONLY_FIELDS), [filt, chan]
 
 
 def _lower_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
     inp, flt, out = ctx.input(0), ctx.input(1), ctx.output()
     assert inp and flt and inp.quant and out.quant
+    if ctx.target.dsp and flt.shape[3] == g.in_c:  # not grouped
+        dsp = dsp_s8(ctx, g, np.asarray(flt.data, dtype=np.int64).reshape(g.out_c, -1))
+        if dsp is not None:  # the dsp kernel reads only its own arrays: the weights are stored once
+            return dsp
     act_min, act_max = act_bounds(fused_activation(ctx.op), out)
     params: list = _fields(g, flt.shape[3])
     params += [("input_offset", -inp.quant.zp), ("output_offset", out.quant.zp),
                ("act_min", act_min), ("act_max", act_max)]
-    dsp = _dsp_s8(ctx, g, (act_min, act_max)) if ctx.target.dsp else None
-    if dsp is not None:  # the dsp kernel reads only its own arrays: the weights are stored once
-        return params + dsp[0] + list(DSP_ONLY_FIELDS), dsp[1]
     weights, arrays = weight_fields(ctx, "int8_t", _scaling(ctx, g))
-    return params + weights + list(GENERIC_DSP_FIELDS) + [("dsp_pad", NULL)], arrays
+    return params + weights + list(GENERIC_DSP_FIELDS) + [("dsp_scratch", NULL)], arrays
 
 
 def _lower_s16(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
@@ -155,10 +140,29 @@ def lower(ctx: LowerContext) -> Lowered:
     fn = f"mf_conv2d_{inp.dtype.short}"
     groups = g.in_c // ctx.t(ctx.op.inputs[1]).shape[3]
     label = f"{g.label} {g.in_c}->{g.out_c}" + (f" groups {groups}" if groups > 1 else "")
-    # kernels write in (oy, ox, oc) order: the output may overlap its dying input from this offset on
-    share = Share(ctx.op.outputs[0], ctx.op.inputs[0],
-                  overlap.window_share(g, inp.dtype.size, ctx.output().dtype.size, per_channel=False))
-    return weighted_call(ctx, fn, params, arrays, label, shares=(share,))
+    return conv_call(ctx, g, fn, params, arrays, label)
+
+
+def conv_call(ctx: LowerContext, g: ConvGeometry, fn: str, params: list, arrays: list[CArray],
+              label: str) -> Lowered:
+    """The mf_conv2d_* call. Kernels write in (oy, ox, oc) order: the output may overlap its dying
+    input from the offset its schedule allows on."""
+    inp = ctx.input(0)
+    assert inp is not None
+    if dict(params).get("dsp_path") == dsp_pack.PAIRS:  # two pixels at a time
+        offset = overlap.conv_pairs(g)
+    else:
+        offset = overlap.window_share(g, inp.dtype.size, ctx.output().dtype.size, per_channel=False)
+    share = Share(ctx.op.outputs[0], ctx.op.inputs[0], offset)
+    return weighted_call(ctx, fn, params, arrays, label, shares=(share,), dsp_paths=_dsp_paths(dict(params), g))
+
+
+def _dsp_paths(fields: dict, g: ConvGeometry) -> tuple[str, ...]:
+    """The kernel's code this call runs beyond the assembly (mf_conv2d_s8.c: MF_DSP_WITH_<path>): the
+    C tiles, for EXACT requantisation and a last tile of out_c % 4 rows."""
+    if fields.get("dsp_path") == dsp_pack.PAIRS and (fields["dsp_requant"] == dsp_pack.RQ_EXACT or g.out_c % 4):
+        return ("CONV_C_TILES",)
+    return ()
 
 
 register(OpHandler(opcode="CONV_2D", check=check, lower=lower, macs=macs, types=tuple(_LOWER)))

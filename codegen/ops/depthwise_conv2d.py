@@ -12,13 +12,14 @@ from typing import Callable
 import numpy as np
 
 from codegen.ir import DType, Operator, Subgraph
-from codegen.ops import dsp_pack
+from codegen.ops import conv2d, dsp_pack
 from codegen.ops import overlap
-from codegen.ops.base import F32, NULL, CArray, LowerContext, Lowered, OpHandler, Share, Sym
+from codegen.ops.base import F32, NULL, CArray, LowerContext, Lowered, OpHandler, Scratch, Share, Sym
 from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
 from codegen.ops.registry import register
 from codegen.ops.weighted import (DSP_ONLY_FIELDS, GENERIC_DSP_FIELDS, ConvGeometry, WeightRule, check_rank4,
-                                  check_weighted, filter_geometry, int16_shift_problems, weight_fields, weighted_call, window_leaves_input)
+                                  check_weighted, filter_geometry, int16_shift_problems, weight_fields, weighted_call,
+                                  window_leaves_input)
 from codegen.quant.params import conv_channel_scaling
 
 RULES = {
@@ -26,12 +27,12 @@ RULES = {
     DType.INT16: WeightRule(DType.INT8, (DType.INT64,)),
     DType.FLOAT32: WeightRule(DType.FLOAT32, (DType.FLOAT32,)),
 }
-GEOMETRY = ("in_h", "in_w", "in_c", "out_h", "out_w", "depth_mult", "k_h", "k_w", "stride_h", "stride_w",
-            "dil_h", "dil_w", "pad_top", "pad_left")
+# bytes of arena scratch the planar depthwise kernel may take before it works in bands of rows
+PLANAR_SCRATCH_BUDGET = 8192
 
 
 def _fields(g: ConvGeometry) -> list:
-    return [(n, g.out_c // g.in_c if n == "depth_mult" else getattr(g, n)) for n in GEOMETRY]
+    return [("geo", g.c_value())]
 
 
 def check(sg: Subgraph, op: Operator) -> list[str]:
@@ -93,12 +94,33 @@ def _dsp_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]] | N
     b = np.zeros(g.out_c, dtype=np.int64) if bias is None else np.asarray(bias.data, dtype=np.int64).reshape(-1)
     rq = dsp_pack.requant_records(b, s.mult, s.shift, dsp_pack.acc_bound(w.T, x_abs), out.quant.zp,
                                   act_min, act_max)
+    params: list = _fields(g) + [("input_offset", off), ("output_offset", out.quant.zp),
+                                 ("act_min", act_min), ("act_max", act_max)]
+    planar = ((g.k_h, g.k_w, g.dil_h, g.dil_w) == (3, 3, 1, 1) and g.stride_h == g.stride_w in (1, 2)
+              and rq.mode != dsp_pack.RQ_EXACT)
+    # the plane's rows along the axis that leaves fewer outputs computed past the edge
+    transposed = -(-g.out_h // 4) * 4 * g.out_w < -(-g.out_w // 4) * 4 * g.out_h
+    out_u, out_v = (g.out_h, g.out_w) if transposed else (g.out_w, g.out_h)
+    if planar and dsp_pack.planar_pays(out_u, out_v, g.stride_h):
+        scale = np.full(g.in_c, 2, dtype=np.int64)
+        shifted = dsp_pack.floor_shift(rq, b, dsp_pack.acc_bound(w.T, x_abs))
+        if shifted is not None:
+            rq, scale = shifted
+        chan = ctx.array("dsp_chan", "int32_t", rq.records)
+        strips = -(-out_u // 4)
+        band = dsp_pack.planar_band(strips, out_v, PLANAR_SCRATCH_BUDGET, g.stride_h)
+        filt = ctx.array("dsp_filter", "int32_t",
+                         dsp_pack.depthwise_planar(w.reshape(3, 3, g.in_c), transposed, scale), kind="weights")
+        scratch = Scratch("scratch", dsp_pack.planar_scratch(strips, band, g.stride_h), "int32_t")
+        params += [("dsp_path", dsp_pack.DW_PLANAR), ("dsp_requant", rq.mode), ("dsp_filter", Sym(filt.name)),
+                   ("dsp_chan", Sym(chan.name)),
+                   ("dsp_pad", NULL), ("dsp_transposed", int(transposed)), ("dsp_band", band),
+                   ("dsp_scratch", scratch)]
+        return params, [filt, chan]
     filt = ctx.array("dsp_filter", "int32_t", dsp_pack.depthwise_lanes(w), kind="weights")
     chan = ctx.array("dsp_chan", "int32_t", rq.records)
-    params: list = _fields(g) + [("input_offset", off), ("output_offset", out.quant.zp),
-                                 ("act_min", act_min), ("act_max", act_max),
-                                 ("dsp_path", dsp_pack.DW_LANES), ("dsp_requant", rq.mode),
-                                 ("dsp_filter", Sym(filt.name)), ("dsp_chan", Sym(chan.name))]
+    params += [("dsp_path", dsp_pack.DW_LANES), ("dsp_requant", rq.mode), ("dsp_filter", Sym(filt.name)),
+               ("dsp_chan", Sym(chan.name))]
     arrays = [filt, chan]
     if (g.k_h, g.k_w, g.dil_h, g.dil_w) == (3, 3, 1, 1) and window_leaves_input(g):
         pad = ctx.array("dsp_pad", "int8_t", np.full(g.in_c, inp.quant.zp, dtype=np.int64))
@@ -106,6 +128,7 @@ def _dsp_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]] | N
         params.append(("dsp_pad", Sym(pad.name)))
     else:
         params.append(("dsp_pad", NULL))
+    params += [("dsp_transposed", 0), ("dsp_band", 0), ("dsp_scratch", NULL)]
     return params, arrays
 
 
@@ -114,7 +137,8 @@ def _lower_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
     if dsp is not None:
         return dsp[0] + list(DSP_ONLY_FIELDS), dsp[1]
     params, arrays = _quantized(ctx, g)
-    return params + list(GENERIC_DSP_FIELDS) + [("dsp_pad", NULL)], arrays
+    return params + list(GENERIC_DSP_FIELDS) + [("dsp_pad", NULL), ("dsp_transposed", 0), ("dsp_band", 0),
+                                                ("dsp_scratch", NULL)], arrays
 
 
 def _lower_f32(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
@@ -128,17 +152,45 @@ _LOWER: dict[DType, Callable[[LowerContext, ConvGeometry], tuple[list, list[CArr
 
 
 def lower(ctx: LowerContext) -> Lowered:
-    inp = ctx.input(0)
-    assert inp is not None
+    inp, flt = ctx.input(0), ctx.input(1)
+    assert inp is not None and flt is not None
     g = filter_geometry(ctx.subgraph, ctx.op)
+    if inp.dtype == DType.INT8 and ctx.target.dsp and g.in_c == 1:
+        # one input channel: output channel m is CONV_2D's (the same sums, scaling and rounding), run
+        # by the dsp CONV_2D kernel; filter [1][k_h][k_w][out_c] -> rows [out_c][k_h * k_w]
+        w = np.asarray(flt.data, dtype=np.int64).reshape(g.k_h * g.k_w, g.out_c).T
+        dsp = conv2d.dsp_s8(ctx, g, np.ascontiguousarray(w))
+        if dsp is not None:
+            return conv2d.conv_call(ctx, g, "mf_conv2d_s8", *dsp, f"{g.label} 1ch x{g.out_c} as CONV_2D")
     params, arrays = _LOWER[inp.dtype](ctx, g)
     fn = f"mf_depthwise_conv2d_{inp.dtype.short}"
     mult = g.out_c // g.in_c
-    share = Share(ctx.op.outputs[0], ctx.op.inputs[0],
-                  overlap.window_share(g, inp.dtype.size, ctx.output().dtype.size, per_channel=True,
-                                       depth_multiplier=mult))
+    fields = dict(params)
+    if fields.get("dsp_path") == dsp_pack.DW_PLANAR:  # written band by band, channel group by group
+        offset = overlap.planar_depthwise(g.in_h, g.in_w, g.in_c, g.out_h, g.out_w, g.pad_top, g.pad_left,
+                                          bool(fields["dsp_transposed"]), int(fields["dsp_band"]), g.stride_h)
+    else:
+        offset = overlap.window_share(g, inp.dtype.size, ctx.output().dtype.size, per_channel=True,
+                                      depth_multiplier=mult)
+    share = Share(ctx.op.outputs[0], ctx.op.inputs[0], offset)
     return weighted_call(ctx, fn, params, arrays, f"{g.label} {g.in_c}ch" + (f" x{mult}" if mult > 1 else ""),
-                         shares=(share,))
+                         shares=(share,), dsp_paths=_dsp_paths(fields, g, arrays))
+
+
+def _dsp_paths(fields: dict, g: ConvGeometry, arrays: list[CArray]) -> tuple[str, ...]:
+    """The kernel's code this call runs (mf_depthwise_conv2d_s8.c and its .S file:
+    MF_DSP_WITH_<path>): planar at stride 1 or 2, its requantisations (one shift, or FAST: a
+    FLOOR_SHIFT row that keeps its FAST record, shift >= 1) and the width of its last strip."""
+    path = fields.get("dsp_path", dsp_pack.GENERIC)
+    if path == dsp_pack.DW_PLANAR:
+        (chan,) = [a for a in arrays if a.name == fields["dsp_chan"].name]
+        shifts = np.asarray(chan.values, dtype=np.int64).reshape(-1, 4)[:, 3]
+        shift_rows = fields["dsp_requant"] == dsp_pack.RQ_FLOOR_SHIFT
+        rq = (("DW_RQ_SHIFT",) if shift_rows and (shifts < 1).any() else ()) + \
+             (("DW_RQ_FAST",) if not shift_rows or (shifts >= 1).any() else ())
+        tail = (g.out_h if fields["dsp_transposed"] else g.out_w) % 4
+        return ("DW_PLANAR" if g.stride_h == 1 else "DW_PLANAR2",) + rq + ((f"DW_TAIL{tail}",) if tail else ())
+    return ("DW_LANES",) if path == dsp_pack.DW_LANES else ()
 
 
 register(OpHandler(opcode="DEPTHWISE_CONV_2D", check=check, lower=lower, macs=macs, types=tuple(_LOWER)))

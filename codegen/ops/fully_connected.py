@@ -15,13 +15,17 @@ import numpy as np
 
 from codegen.ir import DType, Operator, Subgraph, Tensor
 from codegen.ops import dsp_pack
-from codegen.ops.base import F32, CArray, LowerContext, Lowered, OpHandler, Sym
+from codegen.ops.base import F32, NULL, CArray, LowerContext, Lowered, OpHandler, Scratch, Sym
 from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
 from codegen.ops.registry import register
-from codegen.ops.weighted import (DSP_ONLY_FIELDS, GENERIC_DSP_FIELDS, WeightRule, check_weighted, int16_shift_problems,
-                                  weight_fields, weighted_call)
+from codegen.ops.weighted import (DSP_ONLY_FIELDS, GENERIC_DSP_FIELDS, WeightRule, check_weighted,
+                                  int16_shift_problems, weight_fields, weighted_call)
 from codegen.quant.multiplier import quantize_multiplier
 from codegen.quant.params import conv_channel_scaling
+
+# the dsp kernel widens an input row into arena scratch (2 bytes per input) when its tiles run in
+# assembly (8 or more rows) and the row is at most this long; longer rows are widened as read
+WIDEN_MAX = 1024
 
 RULES = {
     DType.INT8: WeightRule(DType.INT8, (DType.INT32,)),
@@ -85,7 +89,8 @@ def _quantized(ctx: LowerContext) -> tuple[list, list[CArray]]:
 
 def _dsp_s8(ctx: LowerContext) -> tuple[list, list[CArray]] | None:
     """The dsp kernel's fields (row-pair weights over K = in_depth, folded bias, requantisation
-    records), or None for the generic path (weights with a zero point, or not packable)."""
+    records, the chunk length, scratch for the widened input row), or None for the generic path
+    (weights with a zero point, or a -128 under a negative weight, which a row pair cannot hold)."""
     inp, flt, bias, out = ctx.input(0), ctx.input(1), ctx.input(2), ctx.output()
     assert inp and flt and inp.quant and flt.quant and out.quant
     if not flt.quant.per_channel and flt.quant.zp != 0:
@@ -96,7 +101,8 @@ def _dsp_s8(ctx: LowerContext) -> tuple[list, list[CArray]] | None:
     folded = dsp_pack.fold_bias(None if bias is None else np.asarray(bias.data), w, -inp.quant.zp)
     rq = dsp_pack.requant_records(folded, [m for m, _ in pairs], [s for _, s in pairs],
                                   dsp_pack.acc_bound(w, 128), out.quant.zp, act_min, act_max)
-    packed = dsp_pack.pack_row_pairs(w, dsp_pack.FC_TILE)
+    chunk = dsp_pack.pair_chunk(w)  # the kernel sums long rows in chunks where one sum could overflow
+    packed = None if chunk is None else dsp_pack.pack_row_pairs(w, dsp_pack.FC_TILE, chunk)
     if packed is None:
         return None
     filt = ctx.array("dsp_filter", "int32_t", packed, kind="weights")
@@ -106,7 +112,9 @@ def _dsp_s8(ctx: LowerContext) -> tuple[list, list[CArray]] | None:
                     ("input_offset", -inp.quant.zp), ("output_offset", out.quant.zp),
                     ("act_min", act_min), ("act_max", act_max), ("n_mult", len(pairs)),
                     ("dsp_path", dsp_pack.PAIRS), ("dsp_requant", rq.mode), ("dsp_filter", Sym(filt.name)),
-                    ("dsp_chan", Sym(chan.name))]
+                    ("dsp_chan", Sym(chan.name)), ("dsp_chunk", chunk),
+                    ("dsp_scratch", Scratch("scratch", 8 * -(-in_depth // 4), "int32_t")
+                     if in_depth <= WIDEN_MAX and out_depth >= 8 else NULL)]
     return params, [filt, chan]
 
 
@@ -115,7 +123,7 @@ def _lower_s8(ctx: LowerContext) -> tuple[list, list[CArray]]:
     if dsp is not None:  # weights without a zero point: filter_offset 0
         return dsp[0] + [("filter_offset", 0)] + list(DSP_ONLY_FIELDS), dsp[1]
     params, arrays = _quantized(ctx)
-    return params + list(GENERIC_DSP_FIELDS), arrays
+    return params + list(GENERIC_DSP_FIELDS) + [("dsp_chunk", 0), ("dsp_scratch", NULL)], arrays
 
 
 def _lower_f32(ctx: LowerContext) -> tuple[list, list[CArray]]:

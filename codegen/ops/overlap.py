@@ -57,3 +57,68 @@ def window_share(g, in_elem: int, out_elem: int, per_channel: bool, depth_multip
     """:func:`window` for a window geometry record (`codegen.ops.weighted.ConvGeometry`)."""
     return window(g.in_h, g.in_w, g.in_c, g.out_h, g.out_w, g.out_c, g.stride_h, g.stride_w, g.pad_top,
                   g.pad_left, in_elem, out_elem, per_channel=per_channel, depth_multiplier=depth_multiplier)
+
+
+def scheduled(read_last: np.ndarray, write_step: np.ndarray, step: int = 1) -> int:
+    """Kernels that do not write in address order: input byte i is last read at step read_last[i],
+    output byte a written at step write_step[a] (a step reads before it writes). The smallest offset
+    >= 0, a multiple of `step`, at which no output byte lands on an input byte read at a later step."""
+    r = np.asarray(read_last, dtype=np.int64).reshape(-1)
+    w = np.asarray(write_step, dtype=np.int64).reshape(-1)
+    if step == 1 and np.all(w[1:] >= w[:-1]):
+        # writes in address order: input byte i is safe from the first output byte written at or after
+        # its last read, so off >= that byte's address - i
+        first = np.searchsorted(w, r, side="left")
+        read = r >= 0
+        return int(max(0, int((first[read] - np.nonzero(read)[0]).max(initial=0))))
+    for off in range(0, w.size + 1, step):
+        n = min(w.size - off, r.size)  # output bytes a in [off, off + n) land on input bytes a - off
+        if n <= 0 or not np.any(r[:n] > w[off:off + n]):
+            return off
+    return w.size
+
+
+def planar_depthwise(in_h: int, in_w: int, c: int, out_h: int, out_w: int, pad_top: int, pad_left: int,
+                     transposed: bool, band: int, stride: int = 1) -> int:
+    """The planar 3x3 int8 depthwise kernel (MF_DSP_DW_PLANAR): per band of `band` output rows (v,
+    along the plane; x when transposed), per group of 4 channels, it reads the input rows the band's
+    windows cover (stride * v - pad .. stride * (v + band - 1) - pad + 2) of those channels, then
+    writes the band's outputs of those channels."""
+    groups = c // 4
+    read = np.full((in_h, in_w, c), -1, dtype=np.int64)
+    write = np.zeros((out_h, out_w, c), dtype=np.int64)
+    out_v, pad_v = (out_w, pad_left) if transposed else (out_h, pad_top)
+    in_v = in_w if transposed else in_h
+    for b, v0 in enumerate(range(0, out_v, band)):
+        n = min(band, out_v - v0)
+        lo, hi = max(0, stride * v0 - pad_v), min(in_v, stride * (v0 + n - 1) - pad_v + 3)
+        for g in range(groups):
+            t = b * groups + g
+            ch = slice(4 * g, 4 * g + 4)
+            if transposed:
+                read[:, lo:hi, ch] = t
+                write[:, v0:v0 + n, ch] = t
+            else:
+                read[lo:hi, :, ch] = t
+                write[v0:v0 + n, :, ch] = t
+    return scheduled(read, write)
+
+
+def conv_pairs(g, in_elem: int = 1, out_elem: int = 1) -> int:
+    """The int8 dsp CONV_2D (codegen/ops/conv2d.py, MF_DSP_PAIRS): output pixels two at a time, both
+    windows read before either pixel's outputs are written (the last odd pixel alone). Bytes a
+    window row reads past its end only meet zero weights, so they may hold anything."""
+    npix = g.out_h * g.out_w
+    step = np.arange(npix, dtype=np.int64).reshape(g.out_h, g.out_w) // 2
+    read = np.full((g.in_h, g.in_w), -1, dtype=np.int64)
+    for ky in range(g.k_h):
+        iy = np.arange(g.out_h) * g.stride_h - g.pad_top + ky * g.dil_h
+        for kx in range(g.k_w):
+            ix = np.arange(g.out_w) * g.stride_w - g.pad_left + kx * g.dil_w
+            oky, okx = (iy >= 0) & (iy < g.in_h), (ix >= 0) & (ix < g.in_w)
+            sub = step[np.ix_(oky, okx)]
+            yy, xx = np.meshgrid(iy[oky], ix[okx], indexing="ij")
+            np.maximum.at(read, (yy, xx), sub)
+    read_bytes = np.repeat(read.reshape(-1), g.in_c * in_elem)
+    write_bytes = np.repeat(step.reshape(-1), g.out_c * out_elem)
+    return scheduled(read_bytes, write_bytes)

@@ -18,7 +18,6 @@ from codegen.ops.registry import register
 from codegen.ops.weighted import ConvGeometry, window_geometry
 
 TYPES = (DType.INT8, DType.INT16, DType.FLOAT32)
-GEOMETRY = ("in_h", "in_w", "c", "out_h", "out_w", "k_h", "k_w", "stride_h", "stride_w", "pad_top", "pad_left")
 
 
 def _geometry(sg: Subgraph, op: Operator) -> ConvGeometry:
@@ -76,7 +75,7 @@ def _lowerer(kind: str) -> Callable[[LowerContext], Lowered]:
         assert inp is not None
         g = _geometry(ctx.subgraph, ctx.op)
         params_type, act = _PARAMS[inp.dtype]
-        params = tuple((n, g.out_c if n == "c" else getattr(g, n)) for n in GEOMETRY) + act(ctx)
+        params = (("geo", g.c_value()),) + act(ctx)
         share = Share(ctx.op.outputs[0], ctx.op.inputs[0],
                       overlap.window_share(g, inp.dtype.size, ctx.output().dtype.size, per_channel=True))
         call = KernelCall(function=f"mf_{kind}_{inp.dtype.short}", params_type=params_type, params=params,

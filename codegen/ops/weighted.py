@@ -12,7 +12,7 @@ from typing import Sequence
 
 from codegen.ir import DType, Operator, Subgraph, Tensor
 from codegen.ir.graph import NO_TENSOR
-from codegen.ops.base import NULL, CArray, KernelCall, LowerContext, Lowered, Share, Sym
+from codegen.ops.base import NULL, CArray, KernelCall, LowerContext, Lowered, Share, Struct, Sym
 from codegen.ops.common import (check_fused, compute_out_size, compute_padding, nhwc, require_const,
                                 require_quant)
 
@@ -109,12 +109,17 @@ def weight_fields(ctx: LowerContext, ctype: str, scaling: tuple[Sequence[int], S
 
 
 def weighted_call(ctx: LowerContext, function: str, params: list, arrays: list[CArray], comment: str,
-                  shares: tuple[Share, ...] = ()) -> Lowered:
+                  shares: tuple[Share, ...] = (), dsp_paths: tuple[str, ...] = ()) -> Lowered:
     """The one kernel call of a weighted op: `function(&params, input 0, output 0)`."""
     call = KernelCall(function=function, params_type=f"{function}_params", params=tuple(params),
                       inputs=(ctx.op.inputs[0],), outputs=(ctx.op.outputs[0],), arrays=tuple(arrays),
-                      comment=comment, shares=shares)
+                      comment=comment, shares=shares, dsp_paths=dsp_paths)
     return Lowered(calls=(call,))
+
+
+# the members of nn.h's mf_conv_geometry, in its order
+GEOMETRY_FIELDS = ("in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w", "stride_h", "stride_w",
+                   "dil_h", "dil_w", "pad_top", "pad_left")
 
 
 @dataclass(frozen=True)
@@ -142,8 +147,9 @@ class ConvGeometry:
         return (compute_out_size(self.padding, self.in_h, self.k_h, self.stride_h, self.dil_h),
                 compute_out_size(self.padding, self.in_w, self.k_w, self.stride_w, self.dil_w))
 
-    def fields(self, *names: str) -> list[tuple[str, int]]:
-        return [(n, int(getattr(self, n))) for n in names]
+    def c_value(self) -> Struct:
+        """The kernels' ``mf_conv_geometry`` (nn.h): every window op's ``geo`` field."""
+        return Struct(tuple((n, int(getattr(self, n))) for n in GEOMETRY_FIELDS))
 
     def check(self) -> list[str]:
         problems = []

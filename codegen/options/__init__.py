@@ -9,7 +9,7 @@
 
 from codegen.options.records import (BuildOptions, Command, CompareJob, CompareOptions, ExportOptions,
                                      LinuxBenchOptions, OptLevel, RunOptions, Runtime, TargetKind, TargetOptions,
-                                     ValidateOptions, VariantSpec)
+                                     TuneJob, ValidateOptions, VariantSpec)
 
 __all__ = ["BuildOptions", "Command", "CompareJob", "CompareOptions", "ExportOptions", "LinuxBenchOptions", "OptLevel",
-           "RunOptions", "Runtime", "TargetKind", "TargetOptions", "ValidateOptions", "VariantSpec"]
+           "RunOptions", "Runtime", "TargetKind", "TargetOptions", "TuneJob", "ValidateOptions", "VariantSpec"]

@@ -124,7 +124,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("coordinator", text("HOST[:PORT]"), FARM, "target=labgrid: the labgrid coordinator",
            "lab-server:20408", "$LG_COORDINATOR, else 127.0.0.1:20408"),
     # compare
-    Option("variants", text("comma-separated PATH or NAME=PATH, :int8io appended for int8 model I/O"), COMPARE,
+    Option("variants", text("comma-separated PATH or NAME=PATH, then :int8io (int8 model I/O) and a row type "
+                            ":original/:quantised/:pruned/:distilled"), COMPARE,
            "the models to compare", "f32=m_f32.tflite,int8=m_int8.tflite"),
     Option("out", path(must_exist=False, what="directory"), COMPARE, "where the comparison goes",
            "cmp", "BUILD_DIR/compare/BOARD"),

@@ -13,11 +13,16 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codegen.errors import McuforgeError
 from codegen.export.formats import ExportFormat
 from codegen.hil.records import TargetKind
 from codegen.kernels import KernelVariant, kernel_choice
+from codegen.origin import VariantKind
+
+if TYPE_CHECKING:
+    from codegen.tune.records import Limit
 
 
 class OptLevel(enum.StrEnum):
@@ -160,22 +165,32 @@ class ValidateOptions:
 
 @dataclass(frozen=True)
 class VariantSpec:
-    """One model in a comparison: ``PATH`` or ``NAME=PATH``, ``:int8io`` appended for int8 model I/O."""
+    """One model in a comparison: ``PATH`` or ``NAME=PATH``, then optionally ``:int8io`` (int8 model I/O)
+    and the row type ``:original``, ``:quantised``, ``:pruned`` or ``:distilled`` (default: what the
+    model's sidecar records, see :class:`codegen.origin.VariantKind`)."""
 
     name: str
     model: Path
     int8_io: bool = False
+    kind: VariantKind | None = None
 
     @staticmethod
     def parse(text: str) -> "VariantSpec":
-        int8_io = text.endswith(":int8io")
-        if int8_io:
-            text = text[: -len(":int8io")]
+        int8_io, kind = False, None
+        while True:
+            head, sep, tail = text.rpartition(":")
+            if not sep or "/" in tail or "=" in tail or "." in tail:
+                break
+            if tail == "int8io":
+                int8_io = True
+            else:
+                kind = VariantKind.parse(tail)
+            text = head
         name, sep, path = text.partition("=")
         p = Path(path if sep else text)
         if not str(p) or str(p) == ".":
             raise McuforgeError(f"variant {text!r}: no model path", hint="give PATH or NAME=PATH to a .tflite")
-        return VariantSpec(name=name if sep else p.stem, model=p, int8_io=int8_io)
+        return VariantSpec(name=name if sep else p.stem, model=p, int8_io=int8_io, kind=kind)
 
 
 @dataclass(frozen=True)
@@ -204,6 +219,34 @@ class CompareJob:
     data: Path
     out: Path | None = None            # default: <build root>/compare/<board>
     options: CompareOptions = field(default_factory=CompareOptions)
+
+
+@dataclass(frozen=True)
+class TuneJob:
+    """What ``python -m codegen tune`` asks for: a study to run (or resume) and/or a trial to export."""
+
+    study: Path                        # the study directory: tune.json, the report, trials/, study.db
+    space: Path | None = None          # None: only --export from an existing tune.json
+    data: Path | None = None
+    val: Path | None = None
+    board: str = "stm32l475"
+    teacher: Path | None = None
+    budget: tuple["Limit", ...] = ()   # --budget (the board's flash and RAM apply anyway)
+    trials: int = 20                   # finished trials the study ends with
+    storage: str | None = None         # database URL (default: sqlite:///STUDY/study.db)
+    study_name: str | None = None      # default: the space file's stem
+    export: str | None = None          # a trial number or "best"
+    out: Path | None = None            # where --export writes (default: STUDY/export)
+    target: TargetOptions = field(default_factory=TargetOptions)
+
+    def __post_init__(self) -> None:
+        _at_least(self.trials, 1, "--trials", "the number of trials")
+        if self.space is not None and (self.data is None or self.val is None):
+            raise McuforgeError("--space goes with --data TRAIN.npz and --val VAL.npz",
+                                hint="give the training and the validation set (x, y)")
+        if self.space is None and self.export is None:
+            raise McuforgeError("nothing to do: give --space SPACE.toml --data TRAIN.npz --val VAL.npz to run a "
+                                "study, or --export BEST to export from one", hint="python -m codegen tune --help")
 
 
 class Runtime(enum.StrEnum):

@@ -58,9 +58,18 @@ def firmware_sources(board: Board, compiled: CompiledModel, options: BuildOption
     return srcs + kernel_sources(compiled, kernel_variant(board, options))
 
 
-def _flags(board: Board, project: Path, options: BuildOptions) -> tuple[list[str], list[str], list[str], list[str]]:
+def dsp_defines(board: Board, compiled: CompiledModel, options: BuildOptions) -> list[str]:
+    """The dsp kernels compile only the paths this model's calls take (nn.h, MF_DSP_SELECT)."""
+    if kernel_variant(board, options) != KernelVariant.DSP:
+        return []
+    return ["-DMF_DSP_SELECT", *(f"-DMF_DSP_WITH_{p}=1" for p in compiled.dsp_paths)]
+
+
+def _flags(board: Board, project: Path, compiled: CompiledModel,
+           options: BuildOptions) -> tuple[list[str], list[str], list[str], list[str]]:
     includes = [str(project / "src"), str(FIRMWARE / "include")]
-    cflags = [*board.core.cflags, *COMMON_CFLAGS, options.opt, f"-D{define(kernel_variant(board, options))}"]
+    cflags = [*board.core.cflags, *COMMON_CFLAGS, options.opt, f"-D{define(kernel_variant(board, options))}",
+              *dsp_defines(board, compiled, options)]
     libs = ["m"]
     if board.hosted:
         ldflags = [*board.core.cflags, f"-Wl,-Map={project / 'firmware.map'}", "-Wl,--gc-sections"]
@@ -103,7 +112,7 @@ def write_project(board: Board, model_path: Path, out_dir: Path | None = None,
             stack_size=options.stack_size,
             extra_ram=[{"name": r.name, "origin": r.origin, "size": r.size} for r in board.extra_ram]))
     sources = firmware_sources(board, compiled, options) + [src / f.name for f in sorted(src.glob("*.c"))]
-    cflags, ldflags, libs, includes = _flags(board, out, options)
+    cflags, ldflags, libs, includes = _flags(board, out, compiled, options)
     pio = core()
     require_compiler(board)
     write_if_changed(out / "boards" / f"{board.name}.json", render(

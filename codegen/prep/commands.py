@@ -193,8 +193,13 @@ def origin_of(q: Quantized, given: ModelSource, model: Path, float_out: Path | N
         outs = tuple(TensorLayout(f"output_{k}", s, tuple(range(len(s)))) for k, s in enumerate(o_shapes))
         converter = f"TensorFlow {tf_version}".strip()
         ref = FloatReference.of(float_out, "tflite") if float_out is not None else None
+    from codegen.origin import VariantKind
+    if float_out is not None and Path(model) == Path(float_out):
+        kind = VariantKind.ORIGINAL
+    else:
+        kind = VariantKind.PRUNED if q.pruning is not None else VariantKind.QUANTISED
     return Origin(model_sha256=sha256_of(model), source=given.path.resolve(), source_kind=given.kind.value,
-                  converter=converter, inputs=ins, outputs=outs, float_reference=ref)
+                  converter=converter, inputs=ins, outputs=outs, float_reference=ref, kind=kind)
 
 
 def io_shapes(data: bytes) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:

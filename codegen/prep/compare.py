@@ -144,7 +144,17 @@ def measure(spec: VariantSpec, options: CompareOptions, eval_path: Path, samples
         elif not v.passed:
             failure = f"validation: {v.mismatches}/{v.samples} samples differ from TFLM (see validate.json)"
     save_run(replace(res, memory=rep.memory()), project.dir)  # after validate: report.md shows its float metrics
-    return VariantRun(spec, project.dir, variant_from_build(project.dir, spec.name), weights, failure)
+    variant = replace(variant_from_build(project.dir, spec.name), kind=kind_of(spec))
+    return VariantRun(spec, project.dir, variant, weights, failure)
+
+
+def kind_of(spec: VariantSpec) -> str:
+    """The variant's row type: given (NAME=PATH:distilled), else its sidecar's (quantize and tune record it)."""
+    from codegen.origin import read_origin
+    if spec.kind is not None:
+        return spec.kind.value
+    origin = read_origin(spec.model)
+    return origin.kind.value if origin is not None and origin.kind is not None else ""
 
 
 def first_line(text: str | None) -> str:

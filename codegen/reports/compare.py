@@ -55,6 +55,7 @@ class Variant:
     within_tolerance: bool | None = None  # float outputs: within validate.py's FLOAT_RTOL of TFLM
     macs: int | None = None
     model: str = ""
+    kind: str = ""                        # the row type: original, quantised, pruned, distilled student ("": unknown)
 
 
 @dataclass(frozen=True)
@@ -129,20 +130,22 @@ def comparison_table(variants: Sequence[Variant], base: Variant, markdown: bool 
     baseline (its name in bold in Markdown, marked "(baseline)" otherwise)."""
     unit = latency_unit(variants)
     same_unit = unit is not None
-    head = ("variant", "board", "flash", "RAM", "arena", f"latency ({unit if same_unit else 'mixed units'}, p50)",
-            "latency µs", "accuracy", "TFLM accuracy", "matches TFLM")
+    kinds = any(v.kind for v in variants)   # the row type column, only when some variant has one
+    head = ("variant",) + (("kind",) if kinds else ()) + (
+        "board", "flash", "RAM", "arena", f"latency ({unit if same_unit else 'mixed units'}, p50)",
+        "latency µs", "accuracy", "TFLM accuracy", "matches TFLM")
     rows = []
     for v in variants:
         lat = _fmt(v.latency) + (_ratio(v.latency, base.latency) if same_unit and v is not base else "")
         if not same_unit and v.latency is not None:
             lat = f"{v.latency:,.0f} {v.unit}"
         name = (f"**{v.name}**" if markdown else f"{v.name} (baseline)") if v is base else v.name
-        rows.append((name, v.board,
+        rows.append((name, *((v.kind or "-",) if kinds else ()), v.board,
                      kb(v.flash_bytes) + ("" if v is base else _ratio(v.flash_bytes, base.flash_bytes)),
                      kb(v.ram_bytes) + ("" if v is base else _ratio(v.ram_bytes, base.ram_bytes)),
                      kb(v.arena_bytes), lat, _fmt(v.latency_us, ",.1f"), _pct(v.accuracy), _pct(v.reference_accuracy),
                      agreement(v)))
-    return Table(head, tuple(rows), "ll" + "r" * (len(head) - 2))
+    return Table(head, tuple(rows), "ll" + ("l" if kinds else "") + "r" * (len(head) - 2 - kinds))
 
 
 def _metrics(variants: Sequence[Variant], unit: str | None) -> list[plots.Metric]:

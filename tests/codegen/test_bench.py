@@ -8,14 +8,14 @@ import re
 
 import pytest
 
-from codegen.bench import (ANCHORS, ARENA_TARGET, TARGETS, TFLM_ARENA_X86, TFLM_ESTIMATED_CYCLES_M4, BenchRow,
+from codegen.bench import (ANCHORS, ARENA_TARGET, STACK_TARGET, TARGETS, TFLM_ARENA_X86, TFLM_ESTIMATED_CYCLES_M4,
+                           BenchRow, OpTypeCount,
                            measure, render)
 from codegen.boards import load_board
 from codegen.boards.cores import CORES
 from codegen.generate import compile_model
 from codegen.pio.project import BuildOptions
-from support.bench import committed_counts
-from support.paths import SHARED_MODELS
+from support.paths import ROOT, SHARED_MODELS
 
 MODELS = sorted(p.stem for p in SHARED_MODELS.glob("*.tflite"))
 
@@ -38,6 +38,25 @@ def test_arena_is_at_most_three_quarters_of_tflms(name, core):
         f"{name} on {core}: arena {m.arena_bytes} B, TFLM {tflm_arena(name)} B"
 
 
+def committed_counts(model: str, board: str) -> tuple[int, int]:
+    """The instructions and estimated cycles BENCHMARKS.md states for a model on a board (its first
+    per-core table row)."""
+    text = (ROOT / "BENCHMARKS.md").read_text()
+    m = re.search(rf"^\| {re.escape(model)} \| {re.escape(board)} \| - \| [\d,]+ \| ([\d,]+) \| ([\d,]+) \|", text,
+                  flags=re.M)
+    assert m, f"BENCHMARKS.md has no row for {model} on {board}: regenerate it with `scons bench`"
+    return int(m.group(1).replace(",", "")), int(m.group(2).replace(",", ""))
+
+
+def committed_op_type(model: str, op: str) -> tuple[int, int, int]:
+    """(ops, MACs, instructions) BENCHMARKS.md states for a model's operator type (Cortex-M4)."""
+    text = (ROOT / "BENCHMARKS.md").read_text()
+    m = re.search(rf"^\| {re.escape(model)} \| {re.escape(op)} \| (\d+) \| ([\d,]+) \| ([\d,]+) \|", text,
+                  flags=re.M)
+    assert m, f"BENCHMARKS.md has no {op} row for {model}: regenerate it with `scons bench`"
+    return tuple(int(g.replace(",", "")) for g in m.groups())  # type: ignore[return-value]
+
+
 @pytest.mark.qemu
 def test_a_fresh_measurement_reproduces_benchmarks_md(tmp_path):
     row = measure(load_board("stm32l475"), SHARED_MODELS / "anomaly_detection.tflite", BuildOptions(), tmp_path)
@@ -45,28 +64,42 @@ def test_a_fresh_measurement_reproduces_benchmarks_md(tmp_path):
     assert row.timing == "cortex-m4" and row.estimated_cycles > row.instructions
     assert row.macs == 264_192 and row.macs_per_instruction == pytest.approx(row.macs / row.instructions)
     assert 0 < row.stack_used_bytes < row.ram_bytes and row.code_bytes + row.weights_bytes <= row.flash_bytes
+    fc = next(t for t in row.op_types if t.op == "FULLY_CONNECTED")
+    assert (fc.count, fc.macs, fc.instructions) == committed_op_type("anomaly_detection", "FULLY_CONNECTED")
+    assert sum(t.macs for t in row.op_types) == row.macs
 
 
 def _row(model: str, instructions: int, arena: int, code: int = 20_000, estimated: int | None = None,
-         core: str = "Cortex-M4") -> BenchRow:
+         core: str = "Cortex-M4", stack: int = 512, op_types: tuple = ()) -> BenchRow:
     return BenchRow(model=model, core=core, board="stm32l475", options="", macs=1_000_000,
                     instructions=instructions, macs_per_instruction=1_000_000 / instructions, code_bytes=code,
-                    weights_bytes=1000, params_bytes=100, arena_bytes=arena, stack_used_bytes=512,
+                    weights_bytes=1000, params_bytes=100, arena_bytes=arena, stack_used_bytes=stack,
                     ram_bytes=4096, flash_bytes=code + 1100, estimated_cycles=estimated,
-                    timing="cortex-m4" if estimated else "")
+                    timing="cortex-m4" if estimated else "", op_types=op_types)
 
 
 def test_tables_mark_targets_met_and_missed():
     kws_target, ad_target = TARGETS["keyword_spotting"], TARGETS["anomaly_detection"]
-    rows = [_row("keyword_spotting", kws_target, ANCHORS["keyword_spotting"][1] // 2, code=26 * 1024),
+    dw = OpTypeCount("DEPTHWISE_CONV_2D", 4, 288_000, 500_000)
+    rows = [_row("keyword_spotting", kws_target, ANCHORS["keyword_spotting"][1] // 2, code=26 * 1024,
+                 stack=STACK_TARGET + 1, op_types=(OpTypeCount("CONV_2D", 5, 712_000, 480_000), dw)),
             _row("anomaly_detection", ad_target + 1, ANCHORS["anomaly_detection"][1])]
     md = render(rows, "scons bench")
     assert "Regenerate with `scons bench`" in md
-    assert re.search(r"^\| keyword_spotting \|.*\| 3\.86M \| yes \|", md, flags=re.M)
-    assert re.search(r"^\| anomaly_detection \|.*\| 0\.34M \| no \|", md, flags=re.M)
+    assert re.search(r"^\| keyword_spotting \|.*\| 3\.00M \| yes \|", md, flags=re.M)
+    assert re.search(r"^\| anomaly_detection \|.*\| 0\.29M \| no \|", md, flags=re.M)
     assert re.search(r"^\| keyword_spotting \| [\d,]+ \(32-bit\) \| [\d,]+ \| 0\.50 \| yes \|", md, flags=re.M)
     assert re.search(r"^\| anomaly_detection \| [\d,]+ \(32-bit\) \| [\d,]+ \| 1\.00 \| no \|", md, flags=re.M)
     assert "target <= 25 KB: missed" in md
+    # MACs per instruction by operator type, largest first, and the depthwise target
+    assert re.search(r"^\| keyword_spotting \| DEPTHWISE_CONV_2D \| 4 \| 288,000 \| 500,000 \| 0\.576 \| 51\.0% \|",
+                     md, flags=re.M)
+    assert md.index("| keyword_spotting | DEPTHWISE_CONV_2D |") < md.index("| keyword_spotting | CONV_2D |")
+    assert "DEPTHWISE_CONV_2D: 0.576 MACs per instruction (target >= 0.6: missed)" in md
+    # the stack high-water against its target where there is one
+    assert re.search(rf"^\| keyword_spotting \| stm32l475 \| - \| {STACK_TARGET + 1:,} B \| {STACK_TARGET:,} B \| no \|",
+                     md, flags=re.M)
+    assert re.search(r"^\| anomaly_detection \| stm32l475 \| - \| 512 B \| - \| - \|", md, flags=re.M)
 
 
 def test_estimated_cycles_are_labelled_and_set_beside_tflm_and_published_silicon():

@@ -13,9 +13,13 @@
  *   mf_sxtab16(a, x)    lanes = a.lanes + sign-extended bytes 0 and 2 of x (16-bit wrap per lane)
  *   mf_smlad(a, b, acc) acc + a.lo * b.lo + a.hi * b.hi (32-bit wrap; SMLAD sets the Q flag on
  *                       overflow, which nothing here reads)
+ *   mf_smladx(a, b, acc) acc + a.lo * b.hi + a.hi * b.lo (SMLADX: the lanes of b exchanged)
  *   mf_smlabb/bt/tb/tt  acc + a.{lo,hi} * b.{lo,hi} (b = bottom = lo, t = top = hi)
+ *   mf_smulbb/tt(a, b)  a.lo * b.lo, a.hi * b.hi
+ *   mf_sadd16(a, b)     lanes a + b (16-bit wrap per lane)
  *   mf_smmulr(a, b)     (a * b + 2^31) >> 32, the high word of the rounded 64-bit product
  *   mf_smmlar(a, b, c)  c + ((a * b + 2^31) >> 32) (32-bit wrap), one SMMLAR
+ *   mf_smmla(a, b, c)   c + ((a * b) >> 32) (32-bit wrap), one SMMLA
  *   mf_ssat8(x)         x saturated to [-128, 127]; mf_ssat16, mf_ssat24 likewise
  *   mf_ssat8_half(x), mf_ssat16_half(x)   (x >> 1) saturated (one SSAT with ASR #1)
  *   mf_f32_trunc2(x)    trunc(2 * x) as int32, saturated to int32, NaN -> 0: one VCVT.S32.F32 to
@@ -23,6 +27,8 @@
  *                       FPU; portable C otherwise, chosen by __ARM_FP, independently of the DSP
  *                       extension)
  *   mf_f32_trunc2_s16(x) the same saturated to [-32768, 32767] (VCVT.S16.F32, sign-extended)
+ *   mf_f32_fix15(x)     trunc(x * 2^15) as int32, saturated to int32, NaN -> 0 (VCVT.S32.F32 #15)
+ *   mf_qadd(a, b)       a + b saturated to int32 (QADD)
  *   mf_ldrd_inc(&p)     two words from an 8-byte aligned p; p += 2
  *   mf_read32(p)        4 bytes from any address (little-endian), as a word
  */
@@ -64,7 +70,21 @@ static inline int32_t mf_sxtab16_ror8(int32_t a, uint32_t x)
     return r;
 }
 static inline int32_t mf_smlad(int32_t a, int32_t b, int32_t acc) { return __smlad(a, b, acc); }
+static inline int32_t mf_smladx(int32_t a, int32_t b, int32_t acc) { return __smladx(a, b, acc); }
 static inline int32_t mf_smlabb(int32_t a, int32_t b, int32_t acc) { return __smlabb(a, b, acc); }
+static inline int32_t mf_smulbb(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("smulbb %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+static inline int32_t mf_sadd16(int32_t a, int32_t b) { return (int32_t)__sadd16((uint32_t)a, (uint32_t)b); }
+static inline int32_t mf_smultt(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("smultt %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
 static inline int32_t mf_smlabt(int32_t a, int32_t b, int32_t acc) { return __smlabt(a, b, acc); }
 static inline int32_t mf_smlatb(int32_t a, int32_t b, int32_t acc) { return __smlatb(a, b, acc); }
 static inline int32_t mf_smlatt(int32_t a, int32_t b, int32_t acc) { return __smlatt(a, b, acc); }
@@ -80,6 +100,13 @@ static inline int32_t mf_smmlar(int32_t a, int32_t b, int32_t c)
     __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(c));
     return r;
 }
+static inline int32_t mf_smmla(int32_t a, int32_t b, int32_t c)
+{
+    int32_t r;
+    __asm__("smmla %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(c));
+    return r;
+}
+static inline int32_t mf_qadd(int32_t a, int32_t b) { return __qadd(a, b); }
 static inline int32_t mf_ssat8(int32_t x) { return __ssat(x, 8); }
 static inline int32_t mf_ssat16(int32_t x) { return __ssat(x, 16); }
 static inline int32_t mf_ssat24(int32_t x) { return __ssat(x, 24); }
@@ -125,7 +152,14 @@ static inline int32_t mf_smlad(int32_t a, int32_t b, int32_t acc)
 {
     return mf_wrap_add(acc, (int64_t)mf_lo16(a) * mf_lo16(b) + (int64_t)mf_hi16(a) * mf_hi16(b));
 }
+static inline int32_t mf_smladx(int32_t a, int32_t b, int32_t acc)
+{
+    return mf_wrap_add(acc, (int64_t)mf_lo16(a) * mf_hi16(b) + (int64_t)mf_hi16(a) * mf_lo16(b));
+}
 static inline int32_t mf_smlabb(int32_t a, int32_t b, int32_t acc) { return mf_wrap_add(acc, mf_lo16(a) * mf_lo16(b)); }
+static inline int32_t mf_smulbb(int32_t a, int32_t b) { return mf_lo16(a) * mf_lo16(b); }
+static inline int32_t mf_sadd16(int32_t a, int32_t b) { return mf_lanes(mf_lo16(a) + mf_lo16(b), mf_hi16(a) + mf_hi16(b)); }
+static inline int32_t mf_smultt(int32_t a, int32_t b) { return mf_hi16(a) * mf_hi16(b); }
 static inline int32_t mf_smlabt(int32_t a, int32_t b, int32_t acc) { return mf_wrap_add(acc, mf_lo16(a) * mf_hi16(b)); }
 static inline int32_t mf_smlatb(int32_t a, int32_t b, int32_t acc) { return mf_wrap_add(acc, mf_hi16(a) * mf_lo16(b)); }
 static inline int32_t mf_smlatt(int32_t a, int32_t b, int32_t acc) { return mf_wrap_add(acc, mf_hi16(a) * mf_hi16(b)); }
@@ -136,6 +170,15 @@ static inline int32_t mf_smmulr(int32_t a, int32_t b)
 static inline int32_t mf_smmlar(int32_t a, int32_t b, int32_t c)
 {
     return (int32_t)((uint32_t)c + (uint32_t)mf_smmulr(a, b));
+}
+static inline int32_t mf_smmla(int32_t a, int32_t b, int32_t c)
+{
+    return (int32_t)((uint32_t)c + (uint32_t)(int32_t)(((int64_t)a * (int64_t)b) >> 32));
+}
+static inline int32_t mf_qadd(int32_t a, int32_t b)
+{
+    const int64_t v = (int64_t)a + b;
+    return v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : (int32_t)v);
 }
 static inline int32_t mf_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
 static inline int32_t mf_ssat16(int32_t x) { return x < -32768 ? -32768 : (x > 32767 ? 32767 : x); }
@@ -169,6 +212,12 @@ static inline int32_t mf_f32_trunc2_s16(float x)
     __asm__("vcvt.s16.f32 %1, %1, #1\n\tvmov %0, %1" : "=r"(r), "+t"(x));
     return r;
 }
+static inline int32_t mf_f32_fix15(float x)
+{
+    int32_t r;
+    __asm__("vcvt.s32.f32 %1, %1, #15\n\tvmov %0, %1" : "=r"(r), "+t"(x));
+    return r;
+}
 #else
 static inline int32_t mf_f32_trunc2_sat(float x, float limit, int32_t lo, int32_t hi)
 {
@@ -185,6 +234,19 @@ static inline int32_t mf_f32_trunc2_sat(float x, float limit, int32_t lo, int32_
 }
 static inline int32_t mf_f32_trunc2(float x) { return mf_f32_trunc2_sat(x, 1073741824.0f, INT32_MIN, INT32_MAX); }
 static inline int32_t mf_f32_trunc2_s16(float x) { return mf_f32_trunc2_sat(x, 16384.0f, INT16_MIN, INT16_MAX); }
+static inline int32_t mf_f32_fix15(float x)
+{
+    if (x != x) {
+        return 0;
+    }
+    if (x >= 65536.0f) {
+        return INT32_MAX;
+    }
+    if (x <= -65536.0f) {
+        return INT32_MIN;
+    }
+    return (int32_t)(x * 32768.0f); /* exact: a power-of-two scaling, |x| < 2^16 */
+}
 #endif
 
 #endif /* MCUFORGE_DSP_H */

@@ -28,6 +28,22 @@
 extern "C" {
 #endif
 
+/* ---------------------------------------------------------------- window geometry -------------- */
+
+/* The geometry every window kernel shares (CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D,
+ * MAX_POOL_2D; every type): [in_h][in_w][in_c] -> [out_h][out_w][out_c]. Cell (ky, kx) of the window
+ * of output (oy, ox) is input (oy * stride_h - pad_top + ky * dil_h, ox * stride_w - pad_left +
+ * kx * dil_w); pad_top/pad_left are TFLM's SAME/VALID padding (the smaller half). Strides and
+ * dilations >= 1. Pooling: out_c = in_c, dilations 1. DEPTHWISE_CONV_2D: out_c = in_c * the depth
+ * multiplier. */
+typedef struct {
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w, dil_h, dil_w;
+    int32_t pad_top, pad_left;
+} mf_conv_geometry;
+
 /* ---------------------------------------------------------------- CONV_2D ---------------------- */
 
 /* DSP variant (firmware/kernels/dsp/, cores with SMLAD/SXTB16). The s8 CONV_2D, DEPTHWISE_CONV_2D
@@ -35,9 +51,17 @@ extern "C" {
  * the kernel's path; MF_DSP_GENERIC runs the reference algorithm on the plain fields. Any other path
  * reads only the dsp_* arrays and the geometry, and the generator (built for a DSP target) then leaves
  * filter, bias, out_mult and out_shift NULL rather than storing the weights twice: such params are
- * for the dsp kernels only (codegen/ops/dsp_pack.py writes every layout below).
- *  - Row pairs (dsp_filter of CONV_2D and FULLY_CONNECTED, MF_DSP_PAIRS*): the weights as a
- *    [rows][K] matrix (CONV_2D: K = k_h * k_w * in_c in OHWI order), K zero-padded to a multiple
+ * for the dsp kernels only (codegen/ops/dsp_pack.py writes every layout below). dsp_scratch points
+ * into the arena: bytes the generator sized for this call, planned as a buffer alive only while it
+ * runs. A build for one model compiles only the code paths its layers take: it defines
+ * MF_DSP_SELECT and MF_DSP_WITH_<path> = 1 for each (CONV_2D: CONV_C_TILES, the C tiles that
+ * take EXACT requantisation and out_c % 4 rows on ARM; DEPTHWISE_CONV_2D: DW_LANES, DW_PLANAR at
+ * stride 1, DW_PLANAR2 at stride 2, and for the planar ones DW_RQ_SHIFT / DW_RQ_FAST, the
+ * requantisations their channels take, and DW_TAIL1..3, the width of a last strip; codegen
+ * KernelCall.dsp_paths); without MF_DSP_SELECT every path is compiled.
+ *  - Row pairs (dsp_filter of CONV_2D and FULLY_CONNECTED, MF_DSP_PAIRS): the weights as a
+ *    [rows][K] matrix (FULLY_CONNECTED: K = in_depth; CONV_2D: the window in OHWI order, each of its
+ *    k_h rows of k_w * in_c weights zero-padded to a multiple of 4), K zero-padded to a multiple
  *    of 4, rows to an even count. Rows r = 2j, 2j+1 share the int16 H_j[k] = W[r][k] + 256 W[r+1][k];
  *    per block of 4 inputs a pair has two words, e = (H[4b] | H[4b+2] << 16), o = (H[4b+1] |
  *    H[4b+3] << 16). Tiles of pairs (FULLY_CONNECTED 4, CONV_2D 2; the last tile holds what
@@ -45,34 +69,37 @@ extern "C" {
  *    the tile's pairs then the odd ones. The input offset is folded into the per-row bias (bias +
  *    input_offset * sum_k W[r][k]); padding reads the input zero point.
  *  - dsp_chan: [rows][4] int32 per output channel. MF_DSP_RQ_FAST: (2 * bias, mult, c, rs),
- *    out = SSAT8((v + (v >> 31) + c) >> rs) with v = SMMULR(2 * sum + 2 * bias, mult): identical to
- *    MBQM + output_offset for every reachable sum, which the generator checks (act range = int8).
- *    MF_DSP_RQ_FAST_FLOOR: the same records when output_offset is -128, where a negative v always
- *    gives -128: the kernel may drop the (v >> 31) term. A row whose output is the same for every
- *    reachable sum has the record (0, 0, 2 * out, 1). MF_DSP_RQ_EXACT: (bias, mult, shift, 0),
- *    out = clamp(MBQM(sum + bias) + output_offset). The bias (the model's weights) thus lives in
- *    dsp_chan with the requantisation constants: one 16-byte load per output row. */
+ *    out = SSAT8(SMMLAR(X, mult, c + (X >> 31)) >> rs) with X = 2 * sum + 2 * bias: identical to
+ *    MBQM + output_offset for every reachable sum, which the generator checks (act range = int8;
+ *    codegen/ops/dsp_pack.py). MF_DSP_RQ_FAST_FLOOR: the same records when output_offset is -128,
+ *    where a negative X always gives -128: the kernel may drop the (X >> 31) term. A row whose
+ *    output is the same for every reachable sum has the record (0, 0, 2 * out + 1, 1).
+ *    MF_DSP_RQ_EXACT: (bias, mult, shift, 0), out = clamp(MBQM(sum + bias) + output_offset). The
+ *    bias (the model's weights) thus lives in dsp_chan with the requantisation constants: one
+ *    16-byte load per output row. MF_DSP_RQ_FLOOR_SHIFT (DEPTHWISE_CONV_2D planar; FAST_FLOOR rows
+ *    with rs in [MF_DSP_RQ_SHIFT - 7, MF_DSP_RQ_SHIFT - 1]): per row k = MF_DSP_RQ_SHIFT - rs, the
+ *    weights and bias scaled by 2^(1 + k) (X' = 2^k X) and the record (2^(1 + k) bias, mult,
+ *    K = 2^(k - 1) + c 2^k, -1 - k): out = SSAT8(SMMLA(X', mult, K) >> MF_DSP_RQ_SHIFT), the same
+ *    floor((X mult + 2^31 + c 2^32) / 2^(32 + rs)) with one shift for every row; a constant row
+ *    has (0, 0, out << MF_DSP_RQ_SHIFT, -1); a row that cannot take the shift keeps its FAST
+ *    record (fourth word rs >= 1) and doubled weights. */
 #define MF_DSP_GENERIC 0
-#define MF_DSP_PAIRS 1          /* CONV_2D: in_c % 4 == 0, input read in place; FULLY_CONNECTED */
-#define MF_DSP_PAIRS_IM2COL 2   /* CONV_2D: each pixel's K inputs gathered first (K <= MF_DSP_COL_MAX) */
+#define MF_DSP_PAIRS 1          /* CONV_2D (not grouped), FULLY_CONNECTED */
 #define MF_DSP_DW_LANES 1       /* DEPTHWISE_CONV_2D: depth_mult 1, in_c % 4 == 0 */
+#define MF_DSP_DW_PLANAR 2      /* DEPTHWISE_CONV_2D: also 3x3, stride 1, no dilation, FAST */
 #define MF_DSP_RQ_EXACT 0
 #define MF_DSP_RQ_FAST 1
 #define MF_DSP_RQ_FAST_FLOOR 2
-#define MF_DSP_COL_MAX 512      /* im2col bytes per pixel (on the stack) */
-#define MF_DSP_PAIR_MAX 640     /* CONV_2D: K (padded) up to this runs two pixels at a time */
-#define MF_DSP_MAX_SEGS 32      /* MF_DSP_PAIRS CONV_2D: k_h * k_w <= this */
+#define MF_DSP_RQ_FLOOR_SHIFT 3 /* DEPTHWISE_CONV_2D planar: one shift for every channel, below */
+#define MF_DSP_RQ_SHIFT 10
 
 /* 2-D convolution. filter: [out_c][k_h][k_w][filter_c] (OHWI), filter_c = in_c / groups.
- * pad_top/pad_left: TFLM's SAME/VALID padding (the smaller half). Value ranges: strides,
- * dilations >= 1; out_mult in [2^30, 2^31) or 0; out_shift in [-31, 30].
- * DSP: dsp_pad holds k_w * in_c bytes of the input zero point when a window leaves the input. */
+ * Value ranges: out_mult in [2^30, 2^31) or 0; out_shift in [-31, 30]. DSP: dsp_scratch holds
+ * 16 * k_h * R bytes (the two-pixel column buffer; R = ceil(k_w * in_c / 4)), then 4 * R bytes
+ * (a window row crossing the border). */
 typedef struct {
-    int32_t in_h, in_w, in_c;
-    int32_t out_h, out_w, out_c;
-    int32_t k_h, k_w, filter_c;
-    int32_t stride_h, stride_w, dil_h, dil_w;
-    int32_t pad_top, pad_left;
+    mf_conv_geometry geo;
+    int32_t filter_c;
     int32_t input_offset, output_offset;
     int32_t act_min, act_max;
     const int8_t *filter;
@@ -82,7 +109,7 @@ typedef struct {
     int32_t dsp_path, dsp_requant;
     const int32_t *dsp_filter;
     const int32_t *dsp_chan;  /* [out_c][4] */
-    const int8_t *dsp_pad;
+    int32_t *dsp_scratch;     /* arena scratch: the column buffer and a window row */
 } mf_conv2d_s8_params;
 void mf_conv2d_s8(const mf_conv2d_s8_params *p, const int8_t *input, int8_t *output);
 
@@ -103,17 +130,16 @@ typedef struct {
     int32_t dsp_path, dsp_requant; /* DSP (see CONV_2D): row pairs over K = in_depth */
     const int32_t *dsp_filter;
     const int32_t *dsp_chan;  /* [out_depth][4] */
+    int32_t dsp_chunk;        /* the pairs' sums are taken over chunks of this many 4-byte blocks */
+    int32_t *dsp_scratch;     /* 8 * ceil(in_depth / 4) bytes: the widened input row; or NULL */
 } mf_fully_connected_s8_params;
 void mf_fully_connected_s8(const mf_fully_connected_s8_params *p, const int8_t *input, int8_t *output);
 
 /* ---------------------------------------------------------------- pooling ---------------------- */
 
-/* Shared by MAX_POOL_2D and AVERAGE_POOL_2D on s8/s16: [in_h][in_w][c] -> [out_h][out_w][c]. */
+/* Shared by MAX_POOL_2D and AVERAGE_POOL_2D on s8/s16 (geo.out_c = geo.in_c, dilations 1). */
 typedef struct {
-    int32_t in_h, in_w, c;
-    int32_t out_h, out_w;
-    int32_t k_h, k_w, stride_h, stride_w;
-    int32_t pad_top, pad_left;
+    mf_conv_geometry geo;
     int32_t act_min, act_max;
 } mf_pool2d_params;
 void mf_maxpool2d_s8(const mf_pool2d_params *p, const int8_t *input, int8_t *output);
@@ -188,13 +214,10 @@ void mf_while(const mf_while_params *p);
  * s16 kernels ("int16x8"): input and output zero points are 0, so there are no offsets; sums (plus
  * the optional int64 bias) are taken in 64 bits and requantised by mf_mbqm64 (fixedpoint.h). */
 
-/* CONV_2D, float32. Geometry fields as mf_conv2d_s8_params; filter [out_c][k_h][k_w][filter_c]. */
+/* CONV_2D, float32. filter [out_c][k_h][k_w][filter_c] as mf_conv2d_s8_params'. */
 typedef struct {
-    int32_t in_h, in_w, in_c;
-    int32_t out_h, out_w, out_c;
-    int32_t k_h, k_w, filter_c;
-    int32_t stride_h, stride_w, dil_h, dil_w;
-    int32_t pad_top, pad_left;
+    mf_conv_geometry geo;
+    int32_t filter_c;
     float act_min, act_max;
     const float *filter;
     const float *bias;        /* [out_c], may be NULL */
@@ -205,11 +228,8 @@ void mf_conv2d_f32(const mf_conv2d_f32_params *p, const float *input, float *out
  * Default (bias int64 or no bias): 64-bit sum, mf_mbqm64, out_shift in [-31, 7]. bias32 set (TFLM's
  * int32-bias variant; bias is then NULL): 32-bit wrapping sum, mf_mbqm. */
 typedef struct {
-    int32_t in_h, in_w, in_c;
-    int32_t out_h, out_w, out_c;
-    int32_t k_h, k_w, filter_c;
-    int32_t stride_h, stride_w, dil_h, dil_w;
-    int32_t pad_top, pad_left;
+    mf_conv_geometry geo;
+    int32_t filter_c;
     int32_t act_min, act_max;
     const int8_t *filter;
     const int64_t *bias;      /* [out_c], may be NULL */
@@ -219,38 +239,41 @@ typedef struct {
 } mf_conv2d_s16_params;
 void mf_conv2d_s16(const mf_conv2d_s16_params *p, const int16_t *input, int16_t *output);
 
-/* DEPTHWISE_CONV_2D: [in_h][in_w][in_c] -> [out_h][out_w][in_c * depth_mult]; output channel
- * oc = ic * depth_mult + m reads input channel ic. filter: [k_h][k_w][in_c * depth_mult] (1HWO).
+/* DEPTHWISE_CONV_2D: [in_h][in_w][in_c] -> [out_h][out_w][out_c], out_c = in_c * depth_mult
+ * (depth_mult = geo.out_c / geo.in_c); output channel oc = ic * depth_mult + m reads input channel
+ * ic. filter: [k_h][k_w][out_c] (1HWO).
  * s8: acc = sum w * (x + input_offset) + bias, out = MBQM(acc) + output_offset, clamped. */
 typedef struct {
-    int32_t in_h, in_w, in_c;
-    int32_t out_h, out_w, depth_mult;
-    int32_t k_h, k_w;
-    int32_t stride_h, stride_w, dil_h, dil_w;
-    int32_t pad_top, pad_left;
+    mf_conv_geometry geo;
     int32_t input_offset, output_offset;
     int32_t act_min, act_max;
     const int8_t *filter;
     const int32_t *bias;      /* [out_c], may be NULL */
     const int32_t *out_mult;  /* [out_c] */
     const int32_t *out_shift; /* [out_c] */
-    /* DSP (see CONV_2D). MF_DSP_DW_LANES: dsp_filter holds per group of 4 channels, per tap
-     * (ky, kx), the int16-lane words (w[c0] | w[c2] << 16), (w[c1] | w[c3] << 16); the input offset
-     * is added in the lanes (no folding); dsp_chan as CONV_2D's with bias = the plain bias;
-     * dsp_pad: in_c bytes of the input zero point (3x3 windows crossing the border read it). */
+    /* DSP (see CONV_2D); dsp_chan as CONV_2D's with bias = the plain bias (the input offset is
+     * added to the inputs, not folded). MF_DSP_DW_LANES: dsp_filter holds per group of 4 channels,
+     * per tap (ky, kx), the int16-lane words (w[c0] | w[c2] << 16), (w[c1] | w[c3] << 16);
+     * dsp_pad: in_c bytes of the input zero point (3x3 windows crossing the border read it).
+     * MF_DSP_DW_PLANAR (3x3, stride 1 or 2, dilation 1, FAST requantisation): per channel five
+     * int16-lane words of its kernel rows r (of the window transposed when dsp_transposed), each
+     * weight scaled by 2 (or by 2^(1 + k), MF_DSP_RQ_FLOOR_SHIFT): A0, C, A1, A2, D with
+     * A_r = (w_r0 | w_r1 << 16), C = (w_02 | w_12 << 16), D = (w_22 | 0); the plane runs along the
+     * output's width, or its height when dsp_transposed (out_u outputs along it, out_v across);
+     * dsp_band: output rows of the plane per band; dsp_scratch: 4 channels x S strips
+     * (S = ceil(out_u / 4)) x R rows x W words (stride 1: R = dsp_band + 2, W = 3; stride 2:
+     * R = 2 dsp_band + 1, W = 5), then 4 stride S + 2 words. */
     int32_t dsp_path, dsp_requant;
     const int32_t *dsp_filter;
     const int32_t *dsp_chan;  /* [out_c][4] */
     const int8_t *dsp_pad;
+    int32_t dsp_transposed, dsp_band;
+    int32_t *dsp_scratch;
 } mf_depthwise_conv2d_s8_params;
 void mf_depthwise_conv2d_s8(const mf_depthwise_conv2d_s8_params *p, const int8_t *input, int8_t *output);
 
 typedef struct {
-    int32_t in_h, in_w, in_c;
-    int32_t out_h, out_w, depth_mult;
-    int32_t k_h, k_w;
-    int32_t stride_h, stride_w, dil_h, dil_w;
-    int32_t pad_top, pad_left;
+    mf_conv_geometry geo;
     int32_t act_min, act_max;
     const int8_t *filter;
     const int64_t *bias;      /* [out_c], may be NULL */
@@ -260,11 +283,7 @@ typedef struct {
 void mf_depthwise_conv2d_s16(const mf_depthwise_conv2d_s16_params *p, const int16_t *input, int16_t *output);
 
 typedef struct {
-    int32_t in_h, in_w, in_c;
-    int32_t out_h, out_w, depth_mult;
-    int32_t k_h, k_w;
-    int32_t stride_h, stride_w, dil_h, dil_w;
-    int32_t pad_top, pad_left;
+    mf_conv_geometry geo;
     float act_min, act_max;
     const float *filter;
     const float *bias;        /* [out_c], may be NULL */
@@ -297,10 +316,7 @@ void mf_fully_connected_s16(const mf_fully_connected_s16_params *p, const int16_
 /* AVERAGE_POOL_2D / MAX_POOL_2D. s8/s16 take mf_pool2d_params (input and output share scale and zero
  * point; the average rounds half away from zero over the cells inside the image). */
 typedef struct {
-    int32_t in_h, in_w, c;
-    int32_t out_h, out_w;
-    int32_t k_h, k_w, stride_h, stride_w;
-    int32_t pad_top, pad_left;
+    mf_conv_geometry geo;
     float act_min, act_max;
 } mf_pool2d_f32_params;
 void mf_avgpool2d_s8(const mf_pool2d_params *p, const int8_t *input, int8_t *output);
@@ -352,12 +368,16 @@ void mf_add_s8(const mf_add_q_params *p, const int8_t *input1, const int8_t *inp
 void mf_add_s16(const mf_add_q_params *p, const int16_t *input1, const int16_t *input2, int16_t *output);
 
 /* MUL, s8 and s16: out = clamp(output_offset + MBQM((in1 + input1_offset) * (in2 + input2_offset),
- * output_multiplier, output_shift), act_min, act_max). s16 has all offsets 0 (TFLM requires it). */
+ * output_multiplier, output_shift), act_min, act_max). s16 has all offsets 0 (TFLM requires it).
+ * DSP variant, s8 only (0 for the reference kernels): dsp_requant and dsp_rq, the MF_DSP_RQ_* mode
+ * and dsp_chan record (see CONV_2D) of the rescaling of X = 2 * product with bias 0. */
 typedef struct {
     mf_broadcast bc;
     int32_t input1_offset, input2_offset, output_offset;
     int32_t output_multiplier, output_shift;
     int32_t act_min, act_max;
+    int32_t dsp_requant;
+    int32_t dsp_rq[4];
 } mf_mul_q_params;
 void mf_mul_s8(const mf_mul_q_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 void mf_mul_s16(const mf_mul_q_params *p, const int16_t *input1, const int16_t *input2, int16_t *output);
@@ -485,7 +505,9 @@ typedef struct {
 } mf_softmax_f32_params;
 void mf_softmax_f32(const mf_softmax_f32_params *p, const float *input, float *output);
 
-/* QUANTIZE f32 -> s8/s16: out = clamp(roundf(in / scale) + zero_point) (a float division, as TFLM);
+/* QUANTIZE f32 -> s8/s16: out = clamp(roundf(in / scale) + zero_point) (a float division, as TFLM;
+ * the s8 DSP variant multiplies by 1 / scale and divides only the quotients near a rounding boundary,
+ * with the same results: dsp/mf_quantize_s8.c);
  * quotients beyond the int32 range and infinities saturate, NaN gives zero_point (TFLM's conversion
  * is undefined there). DEQUANTIZE s8/u8/s16 -> f32: out = scale * (in - zero_point), exact as TFLM's
  * double product. */

@@ -2,6 +2,7 @@
  * the generator tabulates both rescaled terms over all 256 int8 values (dsp_table, nn.h): an output
  * is X = t1[x1] + t2[x2] (twice TFLM's raw sum; SUB's table is negated) rescaled once, by a single
  * SMMULR where codegen/ops/dsp_pack.py proved that exact (MF_DSP_RQ_FAST*), else by TFLM's MBQM.
+ * Same shapes, a broadcast by channel and a single-value operand run four elements at a time.
  * Elements are read and written in increasing order, element k's reads before its write, so the
  * output may be one of the inputs (in place). */
 #include "mcuforge/broadcast.h"
@@ -43,9 +44,9 @@ static inline int8_t out_exact(int32_t x, int32_t m, int32_t shift, int32_t rs, 
     return (int8_t)mf_clamp_i32(mf_mbqm_smaller_than_one(x >> 1, m, shift) + q->offset, q->lo, q->hi);
 }
 
-/* n elements; operand strides sa, sb in {0, 1}: with `unroll`, both 1 (one contiguous run) goes
- * four at a time. Everything the loop needs is in locals, so stores through out (an int8_t
- * pointer, which may alias anything) force no reloads. */
+/* n elements; operand strides sa, sb in {0, 1}: with `unroll`, both 1 (one contiguous run) and one of
+ * them 0 (a single value: its term hoisted) go four at a time. Everything the loop needs is in
+ * locals, so stores through out (an int8_t pointer, which may alias anything) force no reloads. */
 #define MF_ADD_LOOP(OUT, unroll)                                                                   \
     do {                                                                                           \
         const int32_t *t1 = q->t1, *t2 = q->t2;                                                    \
@@ -57,6 +58,16 @@ static inline int8_t out_exact(int32_t x, int32_t m, int32_t shift, int32_t rs, 
                 out[k + 1] = OUT(t1[a[k + 1]] + t2[b[k + 1]], m, c, rs, q);                        \
                 out[k + 2] = OUT(t1[a[k + 2]] + t2[b[k + 2]], m, c, rs, q);                        \
                 out[k + 3] = OUT(t1[a[k + 3]] + t2[b[k + 3]], m, c, rs, q);                        \
+            }                                                                                      \
+        } else if ((unroll) && (sa ^ sb) == 1) {                                                   \
+            const int8_t *x = sa ? a : b;                                                          \
+            const int32_t *tx = sa ? t1 : t2;                                                      \
+            const int32_t k2 = sa ? t2[b[0]] : t1[a[0]];                                           \
+            for (; k + 4 <= n; k += 4) {                                                           \
+                out[k] = OUT(tx[x[k]] + k2, m, c, rs, q);                                          \
+                out[k + 1] = OUT(tx[x[k + 1]] + k2, m, c, rs, q);                                  \
+                out[k + 2] = OUT(tx[x[k + 2]] + k2, m, c, rs, q);                                  \
+                out[k + 3] = OUT(tx[x[k + 3]] + k2, m, c, rs, q);                                  \
             }                                                                                      \
         }                                                                                          \
         for (; k < n; ++k) {                                                                       \
@@ -82,6 +93,18 @@ void mf_add_s8(const mf_add_q_params *p, const int8_t *input1, const int8_t *inp
                        p->output_offset, p->act_min, p->act_max};
     const mf_broadcast *bc = &p->bc;
     const int32_t rows = mf_broadcast_rows(bc);
+    /* a broadcast by channel: input 1 and the output dense, input 2 the same row each time */
+    int32_t span = bc->inner, by_row = 1;
+    for (int32_t d = MF_BROADCAST_OUTER - 1; d >= 0; --d) {
+        by_row &= bc->outer[d] == 1 || (bc->stride1[d] == span && bc->stride2[d] == 0);
+        span *= bc->outer[d];
+    }
+    if (by_row) {
+        for (int32_t r = 0; r < rows; ++r, input1 += bc->inner, output += bc->inner) {
+            run(&q, p->dsp_requant, input1, bc->inner_stride1, input2, bc->inner_stride2, output, bc->inner);
+        }
+        return;
+    }
     mf_broadcast_iter it;
     mf_broadcast_begin(&it);
     for (int32_t r = 0; r < rows; ++r) {

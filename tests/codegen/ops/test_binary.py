@@ -228,6 +228,77 @@ def test_add_sub_s8_every_input_pair_on_cortex_m4(opcode: str, scales: tuple, zp
     np.testing.assert_array_equal(got, TflmReference(model).run(xs)[0].reshape(got.shape))
 
 
+# --- int8 MUL on every pair of input values ------------------------------------------------------
+
+# operand shapes: same shape (both advance), a scalar second operand along each row, a scalar first one
+_MUL_LAYOUTS = {
+    "same": (((1, 65536),) * 3, lambda: [np.repeat(_VALUES, 256), np.tile(_VALUES, 256)]),
+    "rows_x_scalar": (((1, 1, 256), (1, 256, 1), (1, 256, 256)), lambda: [_VALUES, _VALUES]),
+    "scalar_x_rows": (((1, 256, 1), (1, 1, 256), (1, 256, 256)), lambda: [_VALUES, _VALUES]),
+    "by_channel": (((1, 256, 256), (1, 1, 256), (1, 256, 256)), lambda: [np.repeat(_VALUES, 256), _VALUES]),
+}
+
+
+@pytest.mark.parametrize("scales,zps,act,layout,mode", [
+    pytest.param((0.0341, 0.0219, 0.05), (-128, 20, -128), "RELU", "same", "floor", id="mul_s8_same_rq_fast_floor"),
+    pytest.param((0.0123, 0.0371, 0.002), (-7, 12, 3), "NONE", "same", "fast", id="mul_s8_same_rq_fast"),
+    pytest.param((0.0123, 0.0371, 0.002), (-7, 12, 3), "NONE", "rows_x_scalar", "fast",
+                 id="mul_s8_second_operand_scalar_per_row_rq_fast"),
+    pytest.param((0.05, 0.02, 0.004), (-128, 100, -128), "RELU", "scalar_x_rows", "floor",
+                 id="mul_s8_first_operand_scalar_per_row_rq_fast_floor"),
+    pytest.param((0.02, 0.03, 0.0009), (5, -3, 10), "RELU", "same", "exact", id="mul_s8_partial_clamp_rq_exact"),
+    pytest.param((0.05, 0.02, 0.004), (-128, 100, -128), "RELU", "by_channel", "floor",
+                 id="mul_s8_by_channel_rq_fast_floor"),
+    pytest.param((0.0123, 0.0371, 0.002), (-7, 12, 3), "NONE", "by_channel", "fast", id="mul_s8_by_channel_rq_fast"),
+    pytest.param((0.5, 0.5, 0.01), (0, 0, 0), "NONE", "same", "exact", id="mul_s8_left_shift_rq_exact"),
+])
+def test_mul_s8_every_input_pair(scales: tuple, zps: tuple, act: str, layout: str, mode: str,
+                                 kernel_variant: str) -> None:
+    """All 65,536 (x1, x2) int8 pairs against TFLM, through each row kind of the dsp kernel (both
+    operands advancing, four at a time; one operand a single value per row; a broadcast by channel)
+    and each output rescaling (MF_DSP_RQ_FAST_FLOOR, FAST; EXACT for a clamp narrower than int8 and
+    a left shift)."""
+    from codegen.ops import dsp_pack
+    from codegen.tflite.schema import fb
+
+    shapes, values = _MUL_LAYOUTS[layout]
+    specs = [Spec(shape, "int8", s, z) for shape, s, z in zip(shapes, scales, zps)]
+    model = single_op("MUL", specs[:2], specs[2:], "MulOptions",
+                      fusedActivationFunction=getattr(fb.ActivationFunctionType, act))
+    if kernel_variant == "dsp":
+        want = {"floor": dsp_pack.RQ_FAST_FLOOR, "fast": dsp_pack.RQ_FAST, "exact": dsp_pack.RQ_EXACT}[mode]
+        assert [p["dsp_requant"] for p in dsp_params(model, "mf_mul_s8")] == [want]
+    xs = [x.reshape(s) for x, s in zip(values(), shapes[:2])]
+    r = compare_inputs(model, "mul_pairs", [xs], variant=kernel_variant)
+    assert r.exact, r
+
+
+@pytest.mark.qemu
+def test_mul_s8_every_input_pair_on_cortex_m4(tmp_path) -> None:
+    """The dsp MUL built for the emulated Cortex-M4 (mps2-an386), SXTAB16 / SMULBB / SMMLAR included,
+    on all 65,536 pairs (both operands advancing, one a single value per row, a broadcast by channel)
+    against TFLM."""
+    from codegen.pio.project import kernel_variant as board_variant
+    from codegen.reference import TflmReference
+    from support.device_compare import run_on_device
+    from support.firmware import built
+
+    for layout, scales, zps in (("same", (0.0123, 0.0371, 0.002), (-7, 12, 3)),
+                                ("rows_x_scalar", (0.05, 0.02, 0.004), (-128, 100, -128)),
+                                ("by_channel", (0.05, 0.02, 0.004), (-128, 100, -128))):
+        shapes, values = _MUL_LAYOUTS[layout]
+        specs = [Spec(shape, "int8", s, z) for shape, s, z in zip(shapes, scales, zps)]
+        model = single_op("MUL", specs[:2], specs[2:], "MulOptions")
+        path = tmp_path / f"mul_{layout}.tflite"
+        path.write_bytes(model)
+        project, fw = built("mps2-an386", path, root=tmp_path / layout)
+        assert board_variant(project.board, project.options) == "dsp"
+        assert any(str(s).endswith("kernels/dsp/mf_mul_s8.c") for s in project.sources)
+        xs = [x.reshape(s) for x, s in zip(values(), shapes[:2])]
+        got = run_on_device(project, fw, [xs])[0][0]
+        np.testing.assert_array_equal(got, TflmReference(model).run(xs)[0].reshape(got.shape))
+
+
 # --- int32 ADD/SUB/MUL and int32/int64 MAXIMUM/MINIMUM (TFLM's integer kernels) -----------------
 
 def test_int32_int64_arithmetic_and_minmax() -> None:

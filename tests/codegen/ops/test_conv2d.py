@@ -131,21 +131,24 @@ def test_conv2d_matches_tflm(spec: ConvSpec, mode: str, kernel_variant: str) -> 
 
 
 def test_dsp_paths_are_all_covered() -> None:
-    """The int8 cases above reach every path of the dsp kernel: windows read in place, gathered
-    (im2col), the generic fallback; two pixels over widened lanes (K <= 320), over raw words
-    (K <= 640), one pixel (longer K); and every requantisation mode."""
+    """The int8 cases above reach every path of the dsp kernel: the row-pair GEMM and the generic
+    fallback (grouped); window rows of whole 4-byte blocks and rows padded to them (in_c * k_w not a
+    multiple of 4), dilated rows; an odd pixel count (the last pixel alone); a last tile of fewer
+    than 4 rows; every requantisation mode."""
     from codegen.ops import dsp_pack
     seen: set = set()
     for spec in SPECS:
         if "int8" in spec.modes:
             for p in dsp_params(_model(spec, "int8"), "mf_conv2d_s8"):
-                k = p["k_h"] * p["k_w"] * p["in_c"]
-                size = "generic" if p.get("dsp_path", 0) == dsp_pack.GENERIC else (
-                    "wide" if k <= 320 else "raw" if k <= dsp_pack.PAIR_MAX else "one")
-                seen |= {("path", p.get("dsp_path", 0)), ("rq", p.get("dsp_requant", -1)), ("k", size)}
-    want = {("path", dsp_pack.GENERIC), ("path", dsp_pack.PAIRS), ("path", dsp_pack.PAIRS_IM2COL),
-            ("rq", dsp_pack.RQ_FAST), ("rq", dsp_pack.RQ_FAST_FLOOR), ("rq", dsp_pack.RQ_EXACT),
-            ("k", "wide"), ("k", "raw"), ("k", "one")}
+                g = dict(p["geo"].fields)
+                seen |= {("path", p["dsp_path"]), ("rq", p["dsp_requant"])}
+                if p["dsp_path"] == dsp_pack.PAIRS:
+                    seen |= {("rows", "whole" if g["k_w"] * g["in_c"] % 4 == 0 else "padded"),
+                             ("pixels", (g["out_h"] * g["out_w"]) % 2), ("tile", g["out_c"] % 4 == 0),
+                             ("dilated", g["dil_w"] > 1)}
+    want = {("path", dsp_pack.GENERIC), ("path", dsp_pack.PAIRS), ("rq", dsp_pack.RQ_FAST),
+            ("rq", dsp_pack.RQ_FAST_FLOOR), ("rq", dsp_pack.RQ_EXACT), ("rows", "whole"), ("rows", "padded"),
+            ("pixels", 0), ("pixels", 1), ("tile", True), ("tile", False), ("dilated", True)}
     assert want <= seen, want - seen
 
 

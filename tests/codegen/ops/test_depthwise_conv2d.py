@@ -18,6 +18,7 @@ import pytest
 
 from support.compare import compare_bytes
 from support.tflite_edit import ops_of
+from codegen.ops.base import Sym
 from support.tfmodels import Case, convert_with
 from support.variants import dsp_params, kernel_variant  # noqa: F401  (fixture)
 
@@ -75,6 +76,31 @@ SPECS = [
     DwSpec("dw_k5x3_s1x2_same_clip1_m1_c4_lanes", (10, 9, 4), (5, 3), strides=(1, 2), padding="same",
            dilation=1, act="clip1", modes=("int8",)),
     DwSpec("dw_k3_dil2_same_m1_c4_lanes", (9, 8, 4), (3, 3), padding="same", dilation=2, modes=("int8",)),
+    # 3x3 stride 1: the planar path (the one above goes there too: its plane transposed)
+    DwSpec("dw_k3_s1_same_none_c8_planar_fast", (7, 6, 8), (3, 3), padding="same", modes=("int8",)),
+    DwSpec("dw_k3_s1_same_relu_c4_planar_partial_strip", (6, 9, 4), (3, 3), padding="same", act="relu",
+           modes=("int8",)),
+    DwSpec("dw_k3_s1_valid_relu_c12_planar", (8, 7, 12), (3, 3), act="relu", modes=("int8",)),
+    DwSpec("dw_k3_s1_same_relu_c8_planar_bands", (40, 40, 8), (3, 3), padding="same", act="relu", modes=("int8",)),
+    DwSpec("dw_k3_s1_same_relu6_c8_planar_tail_only", (5, 3, 8), (3, 3), padding="same", act="relu6",
+           modes=("int8",)),
+    # 3x3 stride 2: the planar path's five-word strips
+    DwSpec("dw_k3_s2_same_relu_c8_planar", (12, 10, 8), (3, 3), strides=(2, 2), padding="same", act="relu",
+           modes=("int8",)),
+    DwSpec("dw_k3_s2_valid_none_c4_planar_transposed", (13, 6, 4), (3, 3), strides=(2, 2), modes=("int8",)),
+    DwSpec("dw_k3_s2_same_relu_c8_planar_bands", (60, 60, 8), (3, 3), strides=(2, 2), padding="same", act="relu",
+           modes=("int8",)),
+    DwSpec("dw_k3_s2_same_relu_c4_planar_tail1", (18, 10, 4), (3, 3), strides=(2, 2), padding="same", act="relu",
+           modes=("int8",)),
+    DwSpec("dw_k3_s2_same_relu6_c4_planar_whole_strips", (10, 16, 4), (3, 3), strides=(2, 2), padding="same",
+           act="relu6", modes=("int8",)),
+    # unequal strides: the four-lane path, its 3x3 windows inside and crossing the border
+    DwSpec("dw_k3_s2x1_same_relu_c8_lanes", (9, 8, 8), (3, 3), strides=(2, 1), padding="same", act="relu",
+           modes=("int8",)),
+    # one input channel: lowered as a CONV_2D for the dsp kernels (audio_example1's first layer)
+    DwSpec("dw_k7_s2_same_relu_m8_c1_as_conv", (20, 17, 1), (7, 7), mult=8, strides=(2, 2), padding="same",
+           act="relu", modes=("int8",)),
+    DwSpec("dw_k3_dil2_valid_m6_c1_as_conv", (9, 9, 1), (3, 3), mult=6, dilation=2, modes=("int8",)),
 ]
 
 
@@ -104,22 +130,49 @@ def test_depthwise_conv2d_matches_tflm(spec: DwSpec, mode: str, kernel_variant: 
 
 
 def test_dsp_paths_are_all_covered() -> None:
-    """The int8 cases above reach every path of the dsp kernel: 3x3 windows inside the input and
-    crossing its border, other windows (clipped), the generic fallback (depth multipliers, channels
-    not a multiple of 4), and every requantisation mode."""
+    """The int8 cases above reach every path of the dsp kernel: the planar path (3x3, stride 1 and 2:
+    planes along the width and transposed, last strips of every width, a plane of no full strip,
+    several bands, one shift for every channel and the general FAST requantisation), the four-lane path (3x3 windows inside the input and
+    crossing its border, other windows), the generic fallback (depth multipliers, channels not a
+    multiple of 4), and every requantisation mode."""
     from codegen.ops import dsp_pack
     seen: set = set()
     for spec in SPECS:
         if "int8" in spec.modes:
             attrs = {"_experimental_disable_per_channel": True} if spec.per_tensor else {}
             for p in dsp_params(convert_with(spec.case(), "int8", **attrs), "mf_depthwise_conv2d_s8"):
-                three = (p["k_h"], p["k_w"], p["dil_h"], p["dil_w"]) == (3, 3, 1, 1)
-                seen |= {("path", p.get("dsp_path", 0)), ("rq", p.get("dsp_requant", -1)),
-                         ("window", "3x3" if three else "other"), ("border", "dsp_pad" in p)}
-    want = {("path", dsp_pack.GENERIC), ("path", dsp_pack.DW_LANES), ("rq", dsp_pack.RQ_FAST),
-            ("rq", dsp_pack.RQ_FAST_FLOOR), ("rq", dsp_pack.RQ_EXACT), ("window", "3x3"), ("window", "other"),
-            ("border", True)}
+                g = dict(p["geo"].fields)
+                seen |= {("path", p["dsp_path"]), ("rq", p["dsp_requant"])}
+                if p["dsp_path"] == dsp_pack.DW_PLANAR:
+                    out_u, out_v = (g["out_h"], g["out_w"]) if p["dsp_transposed"] else (g["out_w"], g["out_h"])
+                    seen |= {("transposed", p["dsp_transposed"]), ("partial", out_u % 4 != 0),
+                             ("tail", g["stride_h"], out_u % 4), ("full strips", out_u >= 4),
+                             ("bands", out_v > p["dsp_band"]), ("planar rq", p["dsp_requant"]),
+                             ("stride", g["stride_h"]), ("bands at stride", g["stride_h"], out_v > p["dsp_band"])}
+                elif p["dsp_path"] == dsp_pack.DW_LANES:
+                    three = (g["k_h"], g["k_w"], g["dil_h"], g["dil_w"]) == (3, 3, 1, 1)
+                    seen |= {("window", "3x3" if three else "other"), ("border", isinstance(p["dsp_pad"], Sym))}
+    want = {("path", dsp_pack.GENERIC), ("path", dsp_pack.DW_LANES), ("path", dsp_pack.DW_PLANAR),
+            ("rq", dsp_pack.RQ_FAST), ("rq", dsp_pack.RQ_FAST_FLOOR), ("rq", dsp_pack.RQ_EXACT),
+            ("planar rq", dsp_pack.RQ_FLOOR_SHIFT), ("planar rq", dsp_pack.RQ_FAST), ("window", "3x3"), ("window", "other"), ("border", True),
+            ("transposed", 0), ("transposed", 1), ("partial", True), ("bands", True), ("stride", 1),
+            ("stride", 2), ("bands at stride", 2, True), ("full strips", False),
+            *(("tail", stride, t) for stride in (1, 2) for t in (0, 1, 2)), ("tail", 1, 3)}
     assert want <= seen, want - seen
+
+
+def test_one_input_channel_runs_as_a_convolution() -> None:
+    """For a DSP target a depthwise convolution of one input channel is the CONV_2D of its output
+    channels (the same sums, scaling and rounding: the cases above prove it bit-exact), run by the
+    dsp CONV_2D kernel over weights [out_c][k_h * k_w]."""
+    from codegen.ops import dsp_pack
+    for spec in SPECS:
+        if spec.in_shape[2] == 1:
+            model = convert_with(spec.case(), "int8")
+            assert dsp_params(model, "mf_depthwise_conv2d_s8") == []
+            (p,) = dsp_params(model, "mf_conv2d_s8")
+            g = dict(p["geo"].fields)
+            assert p["dsp_path"] == dsp_pack.PAIRS and (g["in_c"], g["out_c"], p["filter_c"]) == (1, spec.mult, 1)
 
 
 def test_depth_multiplier_option_must_match_shapes() -> None:

@@ -81,12 +81,23 @@ def test_row_pairs_refuse_what_would_not_be_exact() -> None:
 
 
 def _fast_out(acc: np.ndarray, rec: np.ndarray, fix: bool) -> np.ndarray:
-    """The kernels' FAST formula on the record (2 bias, m, c, rs) for raw sums acc."""
+    """The kernels' FAST formula on the record (2 bias, m, c, rs) for raw sums acc:
+    SSAT8(SMMLAR(X, m, c + (X >> 31)) >> rs), the correction only with `fix`."""
     x = wrap32(rec[0] + 2 * acc)
-    v = (x * rec[1] + (1 << 31)) >> 32          # SMMULR
-    if fix:
-        v = v + (v >> 31)
-    return np.clip((v + rec[2]) >> rec[3], -128, 127)
+    c = rec[2] + ((x >> 31) if fix else 0)
+    v = c + ((x * rec[1] + (1 << 31)) >> 32)      # SMMLAR
+    return np.clip(v >> rec[3], -128, 127)
+
+
+def _shift_out(acc: np.ndarray, rec: np.ndarray, scale: int) -> np.ndarray:
+    """A row of an MF_DSP_RQ_FLOOR_SHIFT layer for raw sums acc, its weights scaled by `scale`: a
+    shifted record (2^(1+k) bias, m, K, -1 - k): SSAT8(SMMLA(X', m, K) >> RQ_SHIFT) with X' the sum
+    of the scaled weights and bias; a FAST record (4th word rs >= 1) as the kernel's FAST path."""
+    x = wrap32(rec[0] + scale * acc)
+    if rec[3] >= 1:
+        return _fast_out(acc, rec, fix=True)
+    v = rec[2] + ((x * rec[1]) >> 32)              # SMMLA
+    return np.clip(v >> dsp_pack.RQ_SHIFT, -128, 127)
 
 
 @pytest.mark.parametrize("zp", [-128, -3, 20])
@@ -131,7 +142,10 @@ def test_constant_rows_and_exact_fallback() -> None:
     rec = rq.records.reshape(3, 4)
     want1 = int(np.clip(dsp_pack.mbqm(np.array([0]), 0, 0)[0] - 128, -128, 127))
     want2 = int(np.clip(dsp_pack.mbqm(np.array([1 << 30]), m2, s2)[0] - 128, -128, 127))
-    assert tuple(rec[1]) == (0, 0, 2 * want1, 1) and tuple(rec[2]) == (0, 0, 2 * want2, 1)
+    assert tuple(rec[1]) == (0, 0, 2 * want1 + 1, 1) and tuple(rec[2]) == (0, 0, 2 * want2 + 1, 1)
+    for r, want in ((1, want1), (2, want2)):   # both corrections leave a constant row at its value
+        for fix in (False, True):
+            assert set(_fast_out(np.arange(-5000, 5001, 7), rec[r].astype(np.int64), fix)) == {want}
     assert rec[0][0] == 200
     assert dsp_pack.requant_records(bias[:1], [m1], [s1], bound[:1], -128, -100, 127).mode == dsp_pack.RQ_EXACT
     m3, s3 = quantize_multiplier(3.0)
@@ -148,3 +162,65 @@ def test_depthwise_lanes_layout() -> None:
             c = 4 * g
             assert (lo[g, t, 0], hi[g, t, 0], lo[g, t, 1], hi[g, t, 1]) == (w[t, c], w[t, c + 2], w[t, c + 1],
                                                                              w[t, c + 3])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_one_shift_for_every_row_matches_tflm_on_every_reachable_sum(seed: int) -> None:
+    """MF_DSP_RQ_FLOOR_SHIFT (the planar depthwise kernel): rows with rs in [RQ_SHIFT - 7,
+    RQ_SHIFT - 1] rescaled to one shift; checked against MBQM over each row's whole reachable range
+    (every sum for the narrow rows, a dense sample and both ends for the wide ones), dead rows included."""
+    rng = np.random.default_rng(seed)
+    rows = 16
+    scales = np.exp(rng.uniform(np.log(2.0 ** -9), np.log(2.0 ** -3), rows))   # rs in 3..9
+    scales[5] = 2.0 ** -14                                                       # rs 14: keeps FAST
+    pairs = [quantize_multiplier(float(x)) for x in scales]
+    mult, shift = [m for m, _ in pairs], [s for _, s in pairs]
+    mult[3] = 0                                                                 # a dead channel
+    bound = rng.integers(100, 290000, rows)
+    bias = rng.integers(-50000, 50000, rows)
+    rq = dsp_pack.requant_records(bias, mult, shift, bound, -128, -128, 127)
+    assert rq.mode == dsp_pack.RQ_FAST_FLOOR
+    shifted = dsp_pack.floor_shift(rq, bias, bound)
+    assert shifted is not None
+    srq, scale = shifted
+    assert srq.mode == dsp_pack.RQ_FLOOR_SHIFT and np.all((scale >= 2) & (scale <= 256))
+    rec = srq.records.reshape(rows, 4).astype(np.int64)
+    assert rec[5][3] >= 1 and scale[5] == 2 and np.all(rec[np.arange(rows) != 5, 3] <= -1)
+    for r in range(rows):
+        step = 1 if bound[r] < 20000 else max(1, bound[r] // 20000)
+        sums = np.unique(np.concatenate([np.arange(-bound[r], bound[r] + 1, step), [-bound[r], bound[r]],
+                                         rng.integers(-bound[r], bound[r] + 1, 5000)]))
+        want = np.clip(dsp_pack.mbqm(sums + bias[r], mult[r], shift[r]) - 128, -128, 127)
+        np.testing.assert_array_equal(_shift_out(sums, rec[r], int(scale[r])), want, err_msg=f"row {r}")
+
+
+def test_one_shift_is_refused_outside_its_range() -> None:
+    m, s = quantize_multiplier(2.0 ** -12)   # rs 12: beyond RQ_SHIFT - 1
+    bound = np.array([4_000_000])          # wide enough that the row is not a constant
+    rq = dsp_pack.requant_records(np.array([0]), [m], [s], bound, -128, -128, 127)
+    assert rq.mode == dsp_pack.RQ_FAST_FLOOR and dsp_pack.floor_shift(rq, np.array([0]), bound) is None  # no row can
+    fast = dsp_pack.requant_records(np.array([0]), [m], [s], bound, 3, -128, 127)
+    assert fast.mode == dsp_pack.RQ_FAST and dsp_pack.floor_shift(fast, np.array([0]), bound) is None
+
+
+def planar_row_words(words: np.ndarray) -> np.ndarray:
+    """The kernel's view of depthwise_planar's five words of one channel (A0, C, A1, A2, D): per
+    kernel row (Wa, Wb) = (A_r, (w2 | w1 << 16)), the second made by PKH from C or D and A_r."""
+    a0, c, a1, a2, d = (int(x) & 0xFFFFFFFF for x in words)
+    return np.array([a0, (c & 0xFFFF) | (a0 & 0xFFFF0000), a1, (c >> 16) | (a1 & 0xFFFF0000),
+                     a2, (d & 0xFFFF) | (a2 & 0xFFFF0000)], dtype=np.int64)
+
+
+def test_planar_depthwise_weights() -> None:
+    """Five words per channel; as the kernel rebuilds them, per kernel row (of the transposed window
+    when asked): (s w0, s w1), (s w2, s w1)."""
+    w = np.arange(9 * 4).reshape(3, 3, 4) - 18
+    scale = np.array([2, 4, 8, 16])
+    for transposed in (False, True):
+        packed = dsp_pack.depthwise_planar(w, transposed, scale).reshape(4, 5)
+        lo, hi = lanes(np.stack([planar_row_words(p) for p in packed]).reshape(4, 3, 2))
+        k = w.transpose(1, 0, 2) if transposed else w
+        for c in range(4):
+            for r in range(3):
+                assert (lo[c, r, 0], hi[c, r, 0]) == (scale[c] * k[r, 0, c], scale[c] * k[r, 1, c])
+                assert (lo[c, r, 1], hi[c, r, 1]) == (scale[c] * k[r, 2, c], scale[c] * k[r, 1, c])

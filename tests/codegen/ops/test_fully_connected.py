@@ -70,10 +70,10 @@ SPECS = [
     FcSpec("fc_rank3_keep_num_dims_pertensor_relu_n1_to_1", (3, 6), 4, act="clip1", per_tensor=True),
     FcSpec("fc_nobias_relu_9to3", (9,), 3, act="relu", use_bias=False),
     # the dsp kernel's row tiles (4 row pairs, then what remains), an input tail, and rows whose
-    # sum |W| leaves the row-pair range (the generic path)
+    # sum |W| leaves the row-pair range over the whole row (summed in chunks)
     FcSpec("fc_perchannel_relu_64to13_row_tiles", (64,), 13, act="relu", modes=("int8",)),
     FcSpec("fc_pertensor_30to17_row_tiles_input_tail", (30,), 17, per_tensor=True, modes=("int8",)),
-    FcSpec("fc_perchannel_1100to3_rows_too_wide_for_pairs", (1100,), 3, modes=("int8",)),
+    FcSpec("fc_perchannel_1100to3_rows_summed_in_chunks", (1100,), 3, modes=("int8",)),
 ]
 
 
@@ -99,20 +99,39 @@ def test_fully_connected_matches_tflm(spec: FcSpec, mode: str, kernel_variant: s
     assert r.exact, r
 
 
+def _unpairable() -> bytes:
+    """A FULLY_CONNECTED whose weights hold -128 in an odd row under a negative even-row weight: the
+    row pair's int16 would leave its range, so the dsp kernel takes the generic path."""
+    from support.tflite_build import Spec, single_op
+    w = np.arange(-16, 16, dtype=np.int64).reshape(4, 8) * 7
+    w[0, 3], w[1, 3] = -5, -128
+    return single_op("FULLY_CONNECTED", [Spec((1, 8), "int8", 0.05, 3), Spec((4, 8), "int8", 0.01, 0, w),
+                                         Spec((4,), "int32", 0.0005, 0, [100, -200, 300, 0])],
+                     [Spec((1, 4), "int8", 0.1, -2)], "FullyConnectedOptions")
+
+
+def test_unpairable_weights_match_tflm(kernel_variant: str) -> None:
+    r = compare_bytes(_unpairable(), "fc_unpairable_minus_128", samples=20, variant=kernel_variant)
+    assert r.exact, r
+
+
 def test_dsp_paths_are_all_covered() -> None:
     """The int8 cases above reach the dsp kernel's row-pair path (full 4-pair tiles, the last tile
-    of 1..3 pairs, an input tail) and its generic fallback, in every requantisation mode."""
+    of 1..3 pairs, an input tail, rows summed in chunks) and its generic fallback, in every
+    requantisation mode; input rows widened into scratch and widened as read."""
     from codegen.ops import dsp_pack
+    from codegen.ops.base import Scratch
     seen: set = set()
-    for spec in SPECS:
-        if "int8" in spec.modes:
-            for p in dsp_params(spec.model("int8"), "mf_fully_connected_s8"):
-                pairs = (p["out_depth"] + 1) // 2
-                seen |= {("path", p.get("dsp_path", 0)), ("rq", p.get("dsp_requant", -1)),
-                         ("full_tile", pairs >= 4), ("last_tile", pairs % 4 != 0), ("tail", p["in_depth"] % 4 != 0)}
+    for model in [spec.model("int8") for spec in SPECS if "int8" in spec.modes] + [_unpairable()]:
+        for p in dsp_params(model, "mf_fully_connected_s8"):
+            pairs = (p["out_depth"] + 1) // 2
+            seen |= {("path", p["dsp_path"]), ("rq", p["dsp_requant"]), ("full_tile", pairs >= 4),
+                     ("last_tile", pairs % 4 != 0), ("tail", p["in_depth"] % 4 != 0),
+                     ("chunks", 0 < p["dsp_chunk"] < -(-p["in_depth"] // 4)),
+                     ("widened", isinstance(p["dsp_scratch"], Scratch))}
     want = {("path", dsp_pack.GENERIC), ("path", dsp_pack.PAIRS), ("rq", dsp_pack.RQ_FAST),
             ("rq", dsp_pack.RQ_FAST_FLOOR), ("rq", dsp_pack.RQ_EXACT), ("full_tile", True), ("last_tile", True),
-            ("tail", True)}
+            ("tail", True), ("chunks", True), ("widened", True), ("widened", False)}
     assert want <= seen, want - seen
 
 

@@ -120,7 +120,7 @@ def test_requantize_dequantize_every_value(opcode: str, inp: Spec, out: Spec, ke
 def test_quantize_float_rounding_ties(out: Spec, kernel_variant: str) -> None:
     """Inputs float32((k + 1/2) * scale), k in [-300, 300), and their float neighbours: exact ties for
     power-of-two scales (TFLM rounds them away from zero), and quotients within an ulp of a tie
-    otherwise (a division, not a multiplication by the reciprocal, decides them)."""
+    otherwise (the dsp kernel's product with 1 / scale sends these to the division)."""
     x = ((np.arange(-300, 300) + 0.5) * np.float64(np.float32(out.scale))).astype(np.float32)
     x = np.concatenate([x, np.nextafter(x, np.float32(np.inf)), np.nextafter(x, np.float32(-np.inf))])
     model = single_op("QUANTIZE", [Spec(out.shape, "float32")], [out])

@@ -41,4 +41,10 @@ def test_a_record_built_wrong_is_refused(make, match):
 def test_variant_spec():
     v = VariantSpec.parse("fast=m/b.tflite:int8io")
     assert (v.name, str(v.model), v.int8_io) == ("fast", "m/b.tflite", True)
+    from codegen.origin import VariantKind
+    v = VariantSpec.parse("student=../x.y/s.tflite:distilled:int8io")
+    assert (v.name, str(v.model), v.int8_io, v.kind) == ("student", "../x.y/s.tflite", True, VariantKind.DISTILLED)
+    assert VariantSpec.parse("p=p.tflite:pruned").kind == VariantKind.PRUNED and VariantSpec.parse("a.tflite").kind is None
+    with pytest.raises(McuforgeError, match="unknown variant kind 'distiled'"):
+        VariantSpec.parse("s.tflite:distiled")
     assert VariantSpec.parse("m/a.tflite") == VariantSpec.parse("a=m/a.tflite")

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from elftools.elf.elffile import ELFFile
 
 from codegen.boards import list_boards, load_board
 from codegen.fit import DoesNotFitError
@@ -16,7 +17,7 @@ from codegen.pio.project import BuildOptions, kernel_variant, write_project
 from codegen.pio.runner import build, pio_executable
 from codegen.report import write_report
 from support.netguard import offline_environ
-from support.paths import DEFAULT_MODEL
+from support.paths import DEFAULT_MODEL, SHARED_MODELS
 
 
 @pytest.mark.parametrize("board", list_boards())
@@ -44,8 +45,34 @@ def test_every_board_builds(board, tmp_path):
 
 def test_only_needed_kernels_are_compiled(tmp_path):
     project = write_project(load_board("mps2-an386"), DEFAULT_MODEL, tmp_path / "p")
-    kernels = sorted(p.stem for p in project.sources if "kernels" in p.parts)
-    assert kernels == ["mf_conv2d_s8", "mf_fully_connected_s8", "mf_maxpool2d_s8", "mf_softmax_s8"]
+    kernels = sorted(p.name for p in project.sources if "kernels" in p.parts)
+    # each dsp kernel with the assembly loops beside it (<kernel>_<loop>.S)
+    assert kernels == ["mf_conv2d_s8.c", "mf_conv2d_s8_pairs.S", "mf_fully_connected_s8.c",
+                       "mf_fully_connected_s8_rows.S", "mf_maxpool2d_s8.c", "mf_softmax_s8.c"]
+
+
+def _symbols(elf: Path) -> set[str]:
+    with open(elf, "rb") as f:
+        return {s.name for s in ELFFile(f).get_section_by_name(".symtab").iter_symbols()}
+
+
+def test_dsp_kernels_compile_only_the_paths_the_model_takes(tmp_path):
+    """keyword_spotting's depthwise layers all take the planar path at stride 1 with one shift for
+    every channel and a last strip of one output (25 = 6 x 4 + 1), and its convolutions FAST
+    requantisation over whole tiles: the build defines those paths alone, and the other paths' code
+    (the four-lane depthwise path, the stride-2 planar loops, CONV_2D's C tiles) is not in the
+    firmware."""
+    board, kws = load_board("mps2-an386"), SHARED_MODELS / "keyword_spotting.tflite"
+    project = write_project(board, kws, tmp_path / "dsp")
+    assert project.compiled.dsp_paths == ("DW_PLANAR", "DW_RQ_SHIFT", "DW_TAIL1")
+    ini = (tmp_path / "dsp" / "platformio.ini").read_text()
+    assert "-DMF_DSP_SELECT" in ini and "-DMF_DSP_WITH_DW_PLANAR=1" in ini and "DW_LANES" not in ini
+    assert "DW_RQ_FAST" not in ini and "DW_TAIL2" not in ini
+    symbols = _symbols(build(project).elf)
+    assert {"mf_depthwise_conv2d_s8", "mf_depthwise_conv2d_s8_strip"} <= symbols
+    assert not {"dw_pixel_3x3", "dw_lanes", "mf_depthwise_conv2d_s8_strip2", "x2p2w"} & symbols
+    write_project(board, kws, tmp_path / "ref", BuildOptions(kernels="reference"))
+    assert "MF_DSP_SELECT" not in (tmp_path / "ref" / "platformio.ini").read_text()
 
 
 def test_nothing_contacts_the_registry(tmp_path):

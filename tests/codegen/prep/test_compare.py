@@ -32,6 +32,13 @@ def test_parse_variant():
     assert v.name == "fast" and str(v.model) == "m/b.tflite" and v.int8_io
 
 
+def test_the_row_type_given_wins_over_the_sidecar(tmp_path):
+    from codegen.origin import VariantKind
+    from codegen.prep.compare import kind_of
+    assert kind_of(VariantSpec.parse(f"s={tmp_path / 's.tflite'}:distilled")) == VariantKind.DISTILLED.value
+    assert kind_of(VariantSpec.parse(str(tmp_path / "s.tflite"))) == ""  # no row type, no sidecar: unknown
+
+
 def test_eval_set_wants_float_inputs(tmp_path):
     np.savez(tmp_path / "q.npz", x=np.zeros((4, 8, 8, 1), np.int8), y=np.arange(4))
     with pytest.raises(McuforgeError, match="x is int8") as e:
@@ -52,7 +59,7 @@ def test_variant_names_must_differ(tmp_path):
 @pytest.mark.qemu
 def test_compare_float32_and_int8_on_emulated_stm32l475(tiny, variants, tmp_path, capsys):
     out = tmp_path / "cmp"
-    rc = main(["compare", f"f32={variants / 'tiny_f32.tflite'}", f"int8={variants / 'tiny_int8.tflite'}",
+    rc = main(["compare", f"f32={variants / 'tiny_f32.tflite'}", f"int8={variants / 'tiny_int8.tflite'}:quantised",
                f"missing={variants / 'nope.tflite'}", "--board", "stm32l475", "--data", str(tiny.test),
                "--samples", "12", "-n", "3", "-o", str(out)])
     text, err = capsys.readouterr()
@@ -70,6 +77,7 @@ def test_compare_float32_and_int8_on_emulated_stm32l475(tiny, variants, tmp_path
         assert json.loads((build / "validate.json").read_text())["samples"] == 12
         assert json.loads((build / "run.json").read_text())["n"] == 3 and (build / "report.md").is_file()
     assert v["int8"]["bit_exact"] is True
+    assert (v["int8"]["kind"], v["f32"]["kind"]) == ("quantised", "")  # given by :quantised; f32 has no sidecar
     # int8 runs faster; on a model this tiny its kernels' code outweighs what its weights save in flash
     assert v["int8"]["latency"] < v["f32"]["latency"]
     assert d["failures"] == {"missing": "model file not found: " + str(variants / "nope.tflite")}

@@ -96,3 +96,16 @@ def test_float32_vs_int8_on_the_emulated_board(shared_models, tmp_path):
     assert int8.flash_bytes < fp32.flash_bytes  # int8 weights are a quarter of float32's
     md = files.markdown.read_text()
     assert "| int8 |" in md and "(0." in md
+
+
+def test_the_row_type_column_original_pruned_quantised_distilled(tmp_path):
+    """The classic trade-off table: each variant's kind beside its name (only when some variant has one)."""
+    from dataclasses import replace
+    rows = [replace(FP32, kind="original"), replace(INT8, kind="quantised"),
+            replace(INT8, name="pruned", kind="pruned"), replace(INT8, name="student", kind="distilled student",
+                                                                  flash_bytes=10_240, accuracy=0.94)]
+    md = compare(rows, tmp_path, stem="kinds").markdown.read_text()
+    assert "| variant | kind | board | flash |" in md and "| --- | --- | --- | ---: |" in md
+    assert "| student | distilled student | mps2-an386 | 10 KB (0.20x) |" in md
+    assert "| **float32** | original |" in md and "| pruned | pruned |" in md
+    assert "| kind |" not in compare([FP32, INT8], tmp_path, stem="plain").markdown.read_text()
