@@ -218,22 +218,25 @@ def test_a_place_this_user_holds_already_is_refused_too(lab):
 
 
 @pytest.mark.slow  # a build and a run of its own; the dispatch to a place is checked below in the default suite
-def test_bench_on_a_place_counts_what_benchmarks_md_says(lab, tmp_path):
+def test_bench_on_a_place_counts_what_local_qemu_counts(lab, tmp_path):
     """`bench --place`: the model measured on the place's board (read from its tag); QEMU behind the
-    place runs with -icount like the local bench, so the count equals BENCHMARKS.md's (not a timing)."""
-    from codegen.bench import farm_bench, main_bench_place
+    place runs with -icount like the local bench, so the count equals a local measurement of the same
+    build (an equality, not a timing)."""
+    from codegen.bench import farm_bench, main_bench_place, measure
+    from codegen.boards import load_board
+    from codegen.pio.project import BuildOptions
     from support.paths import SHARED_MODELS
-    from support.bench import committed_instructions
     on = farm_bench("ci-l475", lab.coordinator)
     assert (on.board, on.coordinator) == ("stm32l475", lab.coordinator)
-    [row] = main_bench_place(on, models=[SHARED_MODELS / "anomaly_detection.tflite"], out_md=tmp_path / "bench.md",
-                             root=tmp_path / "b")
+    model = SHARED_MODELS / "anomaly_detection.tflite"
+    [row] = main_bench_place(on, models=[model], out_md=tmp_path / "bench.md", root=tmp_path / "b")
     assert row.board == "stm32l475" and row.count_unit == "instructions"
-    assert row.instructions == committed_instructions("anomaly_detection", "stm32l475")
+    assert lab.holder("ci-l475") is None  # released
+    local = measure(load_board("stm32l475"), model, BuildOptions(), tmp_path / "b")  # the same build, local QEMU
+    assert row.instructions == local.instructions and row.stack_used_bytes == local.stack_used_bytes
     md = (tmp_path / "bench.md").read_text()
     assert "labgrid place ci-l475" in md and f"| anomaly_detection | 264,192 | {row.instructions:,} |" in md
     assert json.loads((tmp_path / "bench.json").read_text())[0]["instructions"] == row.instructions
-    assert lab.holder("ci-l475") is None  # released
 
 
 def test_scons_bench_on_an_unknown_place_names_the_places(lab):
