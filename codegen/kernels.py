@@ -19,6 +19,12 @@ generated model source stops with an ``#error`` naming its layout and the build'
 differ (templates/model.c.j2, from :func:`readers`), and each kernel file that reads one variant's
 layout refuses a build of a variant with another layout of that kernel.
 
+A build of a variant whose kernels have selectable code paths (dsp: MF_DSP_SELECT, nn.h) compiles only
+the paths the model's calls take: :func:`path_macros` names the macros it defines (on the command
+line, or in an exported library's ``mcuforge/variant.h``). A kernel's assembly loops
+(:func:`kernel_assembly`) are compiled by every build, on every target: each .S file assembles to
+nothing where its instructions do not exist, and the C beside each call runs there instead.
+
 Used by codegen/pio/project.py (firmware builds), codegen/host.py (host builds), codegen/report.py
 and codegen/export/ (libraries).
 """
@@ -130,6 +136,20 @@ def readers(target: Target) -> tuple[KernelVariant, ...]:
 def define(variant: KernelVariant) -> str:
     """The macro a build of `variant`'s kernels defines, which the generated model and the kernels check."""
     return f"MF_KERNELS_{variant.value.upper()}"
+
+
+# the variants whose kernels compile only the paths a build selects (nn.h: MF_DSP_SELECT, MF_DSP_WITH_<path>)
+PATH_SELECT: dict[KernelVariant, str] = {KernelVariant.DSP: "MF_DSP"}
+
+
+def path_macros(compiled: CompiledModel, variant: KernelVariant) -> tuple[str, ...]:
+    """The macros (each defined to 1) with which a build of `variant`'s kernels compiles only the code
+    paths `compiled`'s calls take (``CompiledModel.dsp_paths``); none for a variant without selectable
+    paths, whose build then compiles every path."""
+    prefix = PATH_SELECT.get(variant)
+    if prefix is None:
+        return ()
+    return (f"{prefix}_SELECT", *(f"{prefix}_WITH_{p}" for p in compiled.dsp_paths))
 
 
 def kernel_file(name: str, variant: KernelVariant) -> Path:

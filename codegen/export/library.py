@@ -13,7 +13,8 @@ from codegen.boards import Board
 from codegen.emit import cgen
 from codegen.errors import McuforgeError
 from codegen.generate import GenerateOptions, compile_model
-from codegen.kernels import KernelVariant, chain, define, generator_target, kernel_sources, variant_for
+from codegen.kernels import (KernelVariant, chain, define, generator_target, kernel_sources, path_macros,
+                             variant_for)
 from codegen.lowering import CompiledModel, IOTensor, prefix_from
 from codegen.options import BuildOptions
 from codegen.resources import FIRMWARE_DIR
@@ -58,7 +59,8 @@ class Library:
     board: Board
     variant: KernelVariant
     compiled: CompiledModel
-    kernels: tuple[Path, ...]       # the kernel .c files the model calls, in the variant's fallback chain
+    kernels: tuple[Path, ...]       # the kernel files the model calls, in the variant's fallback chain: each
+                                    # .c with its assembly loops (.S, which assemble to nothing off ARM)
     headers: tuple[Path, ...]       # every firmware header those and the model include (but variant.h)
     inputs: tuple[TensorInfo, ...]
     outputs: tuple[TensorInfo, ...]
@@ -67,6 +69,18 @@ class Library:
     def macro(self) -> str:
         """The variant's macro, which the library's mcuforge/variant.h defines."""
         return define(self.variant)
+
+    @property
+    def assembly(self) -> bool:
+        """Whether the kernels come with assembly loops (.S): the build must assemble them (with the C
+        compiler, which preprocesses them), on every target."""
+        return any(p.suffix == ".S" for p in self.kernels)
+
+    @property
+    def path_macros(self) -> tuple[str, ...]:
+        """The macros with which the kernels compile only the code paths this model takes (MF_DSP_SELECT,
+        MF_DSP_WITH_<path>; none for the reference kernels), which the library's mcuforge/variant.h defines."""
+        return path_macros(self.compiled, self.variant)
 
     @property
     def other_macros(self) -> tuple[str, ...]:
@@ -91,8 +105,8 @@ class Library:
         return chain(self.variant)
 
     def kernel_names(self, variant: KernelVariant) -> tuple[str, ...]:
-        """The kernels whose file comes from `variant`'s directory."""
-        return tuple(p.stem for p in self.kernels if p.parent.name == variant.value)
+        """The kernels whose file comes from `variant`'s directory (their C files; not the assembly loops)."""
+        return tuple(p.stem for p in self.kernels if p.parent.name == variant.value and p.suffix == ".c")
 
 
 def _tensor(prefix: str, which: str, k: int, t: IOTensor) -> TensorInfo:

@@ -53,7 +53,8 @@ def _manifest(lib: Library, fmt: ExportFormat, files: list[PurePosixPath]) -> st
 
 
 def _sources(lib: Library, spec: FormatSpec) -> list[str]:
-    """The C files a build of the library compiles, relative to its top folder."""
+    """The files a build of the library compiles (C, and the kernels' assembly loops), relative to its
+    top folder."""
     src = PurePosixPath(spec.source_dir)
     return [str(src / f"{lib.name}_model.c"), str(src / f"{lib.name}_weights.c"),
             *(str(src / library_path(k)) for k in lib.kernels)]

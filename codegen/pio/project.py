@@ -15,7 +15,7 @@ from codegen.fit import FitEstimate, check_fit, estimate_fit
 from codegen.generate import GenerateOptions, compile_model
 from codegen.lowering import CompiledModel, prefix_from
 from codegen.hil.flash import FlashFiles, upload_command
-from codegen.kernels import KernelVariant, define, generator_target, kernel_sources, variant_for
+from codegen.kernels import KernelVariant, define, generator_target, kernel_sources, path_macros, variant_for
 from codegen.options import BuildOptions
 from codegen.pio.core import core, require_compiler
 from codegen.resources import FIRMWARE_DIR, PIO_PLATFORM_DIR, build_root
@@ -60,9 +60,7 @@ def firmware_sources(board: Board, compiled: CompiledModel, options: BuildOption
 
 def dsp_defines(board: Board, compiled: CompiledModel, options: BuildOptions) -> list[str]:
     """The dsp kernels compile only the paths this model's calls take (nn.h, MF_DSP_SELECT)."""
-    if kernel_variant(board, options) != KernelVariant.DSP:
-        return []
-    return ["-DMF_DSP_SELECT", *(f"-DMF_DSP_WITH_{p}=1" for p in compiled.dsp_paths)]
+    return [f"-D{m}=1" for m in path_macros(compiled, kernel_variant(board, options))]
 
 
 def _flags(board: Board, project: Path, compiled: CompiledModel,

@@ -16,8 +16,8 @@ from codegen.emit.model import emit_model
 from codegen.errors import McuforgeError
 from codegen.generate import GenerateOptions, compile_model
 from codegen.host import FIRMWARE, variant_target
-from codegen.kernels import (KERNELS_DIR, KernelVariant, define, kernel_file, kernel_sources, reads_layouts,
-                             readers, variant_for)
+from codegen.kernels import (KERNELS_DIR, KernelVariant, define, kernel_file, kernel_sources, path_macros,
+                             reads_layouts, readers, variant_for)
 from codegen.ops.base import Target
 from support.paths import DEFAULT_MODEL
 
@@ -114,6 +114,18 @@ def test_a_variant_the_core_cannot_run_is_refused():
     assert "dsp kernels need a core with dsp" in e.value.message and "kernels=auto" in e.value.hint
     assert variant_for(Target(name="cortex-m0plus"), None) == KernelVariant.REFERENCE
     assert variant_for(Target(dsp=True), KernelVariant.REFERENCE) == KernelVariant.REFERENCE
+
+
+def test_a_build_selects_the_dsp_paths_its_model_takes_and_ships_the_assembly_loops():
+    """One rule for every build path (firmware, host, export): the dsp kernels with the .S files beside
+    them and MF_DSP_SELECT plus the model's paths; the reference kernels with neither."""
+    dsp = compile_model(DEFAULT_MODEL, variant_target(KernelVariant.DSP), GenerateOptions(prefix="digits"))
+    assert dsp.dsp_paths == () and path_macros(dsp, KernelVariant.DSP) == ("MF_DSP_SELECT",)
+    assert [p.name for p in kernel_sources(dsp) if p.suffix == ".S"] == ["mf_conv2d_s8_pairs.S",
+                                                                        "mf_fully_connected_s8_rows.S"]
+    ref = compile_model(DEFAULT_MODEL, variant_target(KernelVariant.REFERENCE), GenerateOptions(prefix="digits"))
+    assert path_macros(ref, KernelVariant.REFERENCE) == ()
+    assert all(p.suffix == ".c" for p in kernel_sources(ref))
 
 
 def test_generate_says_which_kernels_and_define_its_output_needs(tmp_path, capsys):

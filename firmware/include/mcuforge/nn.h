@@ -58,7 +58,8 @@ typedef struct {
  * take EXACT requantisation and out_c % 4 rows on ARM; DEPTHWISE_CONV_2D: DW_LANES, DW_PLANAR at
  * stride 1, DW_PLANAR2 at stride 2, and for the planar ones DW_RQ_SHIFT / DW_RQ_FAST, the
  * requantisations their channels take, and DW_TAIL1..3, the width of a last strip; codegen
- * KernelCall.dsp_paths); without MF_DSP_SELECT every path is compiled.
+ * KernelCall.dsp_paths; an exported library's mcuforge/variant.h defines them); without
+ * MF_DSP_SELECT every path is compiled.
  *  - Row pairs (dsp_filter of CONV_2D and FULLY_CONNECTED, MF_DSP_PAIRS): the weights as a
  *    [rows][K] matrix (FULLY_CONNECTED: K = in_depth; CONV_2D: the window in OHWI order, each of its
  *    k_h rows of k_w * in_c weights zero-padded to a multiple of 4), K zero-padded to a multiple

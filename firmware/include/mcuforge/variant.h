@@ -6,7 +6,9 @@
  *
  * mcuforge's own builds define it on the compiler's command line; this file then defines nothing.
  * A library written by `python -m codegen export` carries its own copy of this file that defines it
- * (an Arduino library has no command line of its own).
+ * (an Arduino library has no command line of its own), and with it the code paths its model takes
+ * (nn.h, MF_DSP_SELECT): the kernels include this file, the dsp assembly loops too (it is plain
+ * preprocessor, assembler-safe).
  */
 #ifndef MCUFORGE_VARIANT_H
 #define MCUFORGE_VARIANT_H

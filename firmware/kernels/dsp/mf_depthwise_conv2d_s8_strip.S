@@ -18,7 +18,8 @@
  * kernel (group_c in mf_depthwise_conv2d_s8.c) is the same arithmetic and what the host build runs. */
 #if defined(__thumb2__) && defined(__ARM_FEATURE_DSP)
 /* A build for one model assembles only the requantisations and last-strip widths its layers take
- * (nn.h, MF_DSP_SELECT). */
+ * (nn.h, MF_DSP_SELECT: on the command line, or in an exported library's mcuforge/variant.h). */
+#include "mcuforge/variant.h"
 #ifndef MF_DSP_SELECT
 #define MF_DSP_WITH_DW_RQ_SHIFT 1
 #define MF_DSP_WITH_DW_RQ_FAST 1

@@ -47,6 +47,15 @@ def _arm_attributes(elf: Path) -> str:
     return _run([ARM + "readelf", "-A", str(elf)]).stdout
 
 
+def _uses_the_dsp_loops(elf: Path) -> None:
+    """The dsp convolution is linked and calls its assembly loop (mf_conv2d_s8_pairs.S), which uses SMLAD:
+    the library's .S files were assembled for the core (not to nothing) and linked."""
+    conv = _run([ARM + "objdump", "-d", "--disassemble=mf_conv2d_s8", str(elf)]).stdout
+    assert "<mf_conv2d_s8_pairs>" in conv, "the dsp convolution kernel should call its assembly loop"
+    loop = _run([ARM + "objdump", "-d", "--disassemble=mf_conv2d_s8_pairs", str(elf)]).stdout
+    assert "smlad" in loop, "the convolution's assembly loop should be linked and use SMLAD"
+
+
 @needs_cmake
 def test_cmake_package_with_the_host_compiler(tmp_path):
     lib = _library("host")
@@ -93,8 +102,7 @@ def test_cmake_package_cross_compiled_for_the_cortex_m4(tmp_path):
     assert 'Tag_CPU_name: "7E-M"' in attrs and "Tag_ABI_VFP_args: VFP registers" in attrs, attrs
     main_obj = build / "CMakeFiles" / "app.dir" / "main.c.obj"  # .obj: a Generic system
     assert "Tag_ABI_VFP_args: VFP registers" in _arm_attributes(main_obj)  # the consumer's code got the flags
-    conv = _run([ARM + "objdump", "-d", "--disassemble=mf_conv2d_s8", str(elf)]).stdout
-    assert "smlad" in conv, "the dsp convolution kernel should be linked and use SMLAD"
+    _uses_the_dsp_loops(elf)
 
 
 def test_platformio_library_offline_with_mcuforges_platform(tmp_path):
@@ -148,8 +156,7 @@ def test_platformio_library_cross_compiled_for_the_stm32l475(tmp_path):
     assert 'Tag_CPU_name: "7E-M"' in attrs and "Tag_ABI_VFP_args: VFP registers" in attrs, attrs
     kernel_obj = next((project / ".pio" / "build" / "l475").rglob("digits_cnn/kernels/dsp/mf_conv2d_s8.o"))
     assert "Tag_ABI_VFP_args: VFP registers" in _arm_attributes(kernel_obj)  # the library got the project's flags
-    conv = _run([ARM + "objdump", "-d", "--disassemble=mf_conv2d_s8", str(elf)]).stdout
-    assert "smlad" in conv, "the dsp convolution kernel should be linked and use SMLAD"
+    _uses_the_dsp_loops(elf)
 
 
 ARDUINO_FIELDS = ("name", "version", "author", "maintainer", "sentence", "paragraph", "category", "url",
@@ -169,11 +176,16 @@ def _properties(path: Path) -> dict[str, str]:
     return out
 
 
+def _arduino_sources(root: Path) -> list[Path]:
+    """What the Arduino builder compiles in a library of the 1.5 format: every C and assembly file under src/."""
+    return sorted(p for p in (root / "src").rglob("*") if p.suffix in (".c", ".S"))
+
+
 @needs_arm
 def test_arduino_library_layout_and_build(tmp_path):
     """The 1.5 library format (rev. 2.2): library.properties with every field, sources under src/
-    only; compiled as the Arduino builder does (every .c under src/, recursively, with src/ on the
-    include path, the core's flags) plus a sketch in C++ that includes the header."""
+    only; compiled as the Arduino builder does (every .c and .S under src/, recursively, with src/ on
+    the include path, the core's flags) plus a sketch in C++ that includes the header."""
     lib = _library("stm32l475")
     exp = export_library(lib, ExportFormat.ARDUINO, tmp_path / "libraries" / "digits_cnn")
     root = exp.root
@@ -189,12 +201,13 @@ def test_arduino_library_layout_and_build(tmp_path):
     (root / "src" / "mcuforge" / "variant.h").read_text().index("#define MF_KERNELS_DSP")
     flags = [*lib.core_flags, "-Os", "-ffunction-sections", "-fdata-sections", *STRICT.split(), f"-I{root / 'src'}"]
     objs = []
-    for src in sorted((root / "src").rglob("*.c")):
+    for src in _arduino_sources(root):
         obj = tmp_path / "obj" / (src.relative_to(root).as_posix().replace("/", "_") + ".o")
         obj.parent.mkdir(exist_ok=True)
-        _run([ARM + "gcc", "-std=gnu11", *flags, "-c", str(src), "-o", str(obj)])
+        lang = ["-x", "assembler-with-cpp"] if src.suffix == ".S" else ["-std=gnu11"]  # the builder's recipes
+        _run([ARM + "gcc", *lang, *flags, "-c", str(src), "-o", str(obj)])
         objs.append(obj)
-    assert len(objs) == 2 + len(lib.kernels)
+    assert len(objs) == 2 + len(lib.kernels) and any(o.name.endswith(".S.o") for o in objs)
     sketch = tmp_path / "sketch.cpp"
     sketch.write_text(readme_example(root / "README.md") +
                       f"\nint main(void)\n{{\n    static {lib.inputs[0].ctype} in0[{lib.inputs[0].macro}_ELEMENTS];\n"
@@ -205,10 +218,19 @@ def test_arduino_library_layout_and_build(tmp_path):
     _run([ARM + "g++", *lib.core_flags, "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections",
           str(tmp_path / "sketch.o"), *map(str, objs), "-lm", "-o", str(elf)])
     assert "digits_cnn_invoke" in _run([ARM + "nm", str(elf)]).stdout
-    # architectures=*: the same sources compile for a core without the DSP extension (an Arduino Zero's M0+)
-    for src in sorted((root / "src").rglob("*.c")):
-        _run([ARM + "gcc", "-std=gnu11", "-mcpu=cortex-m0plus", "-mthumb", "-Os", *STRICT.split(),
-              f"-I{root / 'src'}", "-c", str(src), "-o", str(tmp_path / "m0.o")])
+    _uses_the_dsp_loops(elf)
+    # architectures=*: the same sources compile for a core without the DSP extension (an Arduino Zero's M0+;
+    # the assembly loops assemble to nothing there) and link into a program
+    m0_flags = ["-mcpu=cortex-m0plus", "-mthumb", "-Os", *STRICT.split(), f"-I{root / 'src'}"]
+    m0 = [tmp_path / "m0" / "sketch.o"]
+    m0[0].parent.mkdir()
+    _run([ARM + "g++", "-std=gnu++17", *m0_flags, "-c", str(sketch), "-o", str(m0[0])])
+    for src in _arduino_sources(root):
+        m0.append(tmp_path / "m0" / (src.relative_to(root).as_posix().replace("/", "_") + ".o"))
+        _run([ARM + "gcc", *m0_flags, "-c", str(src), "-o", str(m0[-1])])
+    _run([ARM + "g++", "-mcpu=cortex-m0plus", "-mthumb", "--specs=nano.specs", "--specs=nosys.specs",
+          "-Wl,--gc-sections", *map(str, m0), "-lm", "-o", str(tmp_path / "m0.elf")])
+    assert "mf_conv2d_s8_pairs" not in _run([ARM + "nm", str(tmp_path / "m0.elf")]).stdout  # the C loops run
 
 
 def test_zip_with_a_makefile_dsp_kernels_on_the_host(tmp_path):

@@ -7,6 +7,7 @@ overwritten unless it holds only an earlier export; the zip is the same bytes ev
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -34,25 +35,30 @@ def stm32():
 def test_the_library_holds_the_kernels_of_the_variant_its_weights_are_laid_out_for(stm32):
     assert stm32.variant == KernelVariant.DSP and readers(stm32.compiled.target) == (KernelVariant.DSP,)
     assert list(stm32.kernels) == kernel_sources(stm32.compiled, KernelVariant.DSP)
-    assert [str(library_path(k)) for k in stm32.kernels] == [
-        "kernels/dsp/mf_conv2d_s8.c", "kernels/dsp/mf_fully_connected_s8.c", "kernels/reference/mf_maxpool2d_s8.c",
+    assert [str(library_path(k)) for k in stm32.kernels] == [  # the dsp kernels with their assembly loops
+        "kernels/dsp/mf_conv2d_s8.c", "kernels/dsp/mf_conv2d_s8_pairs.S", "kernels/dsp/mf_fully_connected_s8.c",
+        "kernels/dsp/mf_fully_connected_s8_rows.S", "kernels/reference/mf_maxpool2d_s8.c",
         "kernels/reference/mf_softmax_s8.c"]
+    assert stm32.kernel_names(KernelVariant.DSP) == ("mf_conv2d_s8", "mf_fully_connected_s8")
+    assert stm32.assembly and stm32.path_macros == ("MF_DSP_SELECT",)  # no path beyond the assembly's
     ref = plan_library(DEFAULT_MODEL, load_board("stm32l475"), BuildOptions(kernels=KernelVariant.REFERENCE))
     assert readers(ref.compiled.target) == (KernelVariant.REFERENCE,)
     assert all(k.parent.name == "reference" for k in ref.kernels)
+    assert not ref.assembly and ref.path_macros == ()
 
 
 @pytest.mark.parametrize("fmt", list(ExportFormat))
 def test_every_format_holds_exactly_the_model_its_kernels_and_their_headers(stm32, fmt, tmp_path):
     exp = export_library(stm32, fmt, tmp_path / "out")
     spec = FORMATS[fmt]
-    sources = {str(f) for f in exp.files if f.suffix == ".c"}
+    sources = {str(f) for f in exp.files if f.suffix in (".c", ".S")}
     assert sources == {f"{spec.source_dir}/digits_cnn_model.c", f"{spec.source_dir}/digits_cnn_weights.c",
                        *(f"{spec.source_dir}/{library_path(k)}" for k in stm32.kernels)}
     headers = {str(f) for f in exp.files if f.suffix == ".h"}
     assert f"{spec.include_dir}/digits_cnn_model.h" in headers and f"{spec.include_dir}/mcuforge/variant.h" in headers
     assert f"{spec.include_dir}/mcuforge/board.h" not in headers  # the firmware runtime's, not the model's
-    assert f"{spec.source_dir}/kernels/dsp/mf_gemm_s8.h" in headers
+    assert {f"{spec.source_dir}/kernels/dsp/{h}" for h in ("mf_gemm_s8.h", "mf_dsp_asm.h", "mf_dsp_asm_macros.h")} \
+        <= headers  # the private headers of the C kernels and of their assembly loops
     root = tmp_path / "x" if spec.archive else exp.root
     if spec.archive:
         with zipfile.ZipFile(exp.archive) as z:
@@ -84,6 +90,34 @@ def test_the_exported_guard_needs_no_flag_and_stops_mixed_builds(stm32, tmp_path
         (KERNELS_DIR / "reference" / "mf_conv2d_s8.c").read_text())
     res = _compile_tree(root)
     assert res.returncode != 0 and "reads the reference parameter layout" in res.stderr and "MF_KERNELS_DSP" in res.stderr
+
+
+def _defined(path: Path, include: Path) -> set[str]:
+    """The MF_DSP_WITH_* macros defined after preprocessing `path` for the Cortex-M4 with the DSP extension."""
+    res = subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-O2", f"-I{include}", "-dM", "-E",
+                          str(path)], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    return {line.split()[1] for line in res.stdout.splitlines() if line.startswith("#define MF_DSP_WITH_")}
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="arm-none-eabi-gcc missing (run ./setup.sh)")
+def test_the_library_compiles_only_the_dsp_paths_its_model_takes_without_any_flag(tmp_path):
+    """keyword_spotting takes the planar depthwise path with one requantisation shift and a last strip
+    of one output: its library's variant.h selects those (MF_DSP_SELECT), and both the C kernel and
+    its assembly loops see them, where a build without the selection compiles every path."""
+    lib = plan_library(SHARED_MODELS / "keyword_spotting.tflite", load_board("stm32l475"))
+    assert lib.path_macros == ("MF_DSP_SELECT", "MF_DSP_WITH_DW_PLANAR", "MF_DSP_WITH_DW_RQ_SHIFT",
+                               "MF_DSP_WITH_DW_TAIL1")
+    root = export_library(lib, ExportFormat.CMAKE, tmp_path / "lib").root
+    variant_h = (root / "include" / "mcuforge" / "variant.h").read_text()
+    assert all(f"#define {m} 1" in variant_h for m in lib.path_macros)
+    dw = root / "src" / "kernels" / "dsp"
+    selected = set(lib.path_macros[1:])
+    assert _defined(dw / "mf_depthwise_conv2d_s8.c", root / "include") == selected
+    assert _defined(dw / "mf_depthwise_conv2d_s8_strip.S", root / "include") == selected
+    # mcuforge's own variant.h selects nothing: every path (the selection reached the files through the library's)
+    every = _defined(KERNELS_DIR / "dsp" / "mf_depthwise_conv2d_s8_strip.S", KERNELS_DIR.parent / "include")
+    assert {"MF_DSP_WITH_DW_TAIL2", "MF_DSP_WITH_DW_RQ_FAST"} <= every - selected
 
 
 def test_a_destination_is_never_overwritten_unless_it_holds_only_an_earlier_export(stm32, tmp_path):
