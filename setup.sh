@@ -79,6 +79,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   # packages whose exact pins would downgrade the venv (pyproject.toml, [tool.mcuforge] no-deps)
   no_deps=$(.venv/bin/python -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["tool"]["mcuforge"]["no-deps"]))')
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps $no_deps
+  # labgrid's pyserial fork (RFC 2217 fixes) and PlatformIO's upstream pyserial both install `serial`:
+  # the fork's files go in last, so which one the venv imports does not depend on pip's install order
+  fork=$(.venv/bin/python -m pip show pyserial-labgrid 2>/dev/null | sed -n 's/^Version: //p')
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --force-reinstall "pyserial-labgrid==$fork"
   echo "$want" > "$stamp"
 fi
 

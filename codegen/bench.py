@@ -22,7 +22,7 @@ from codegen.boards import Board, load_board
 from codegen.errors import McuforgeError
 from codegen.files import write_text_atomic
 from codegen.fit import DoesNotFitError
-from codegen.hil.records import RunRequest
+from codegen.hil.records import RunRequest, TargetKind
 from codegen.hil.strategy import running
 from codegen.pio.project import BUILD_ROOT, BuildOptions, write_project
 from codegen.pio.runner import build
@@ -109,6 +109,20 @@ class OpTypeCount:
 
 
 @dataclass(frozen=True)
+class FarmBench:
+    """`bench place=NAME`: the benchmark on a labgrid place, on the board the place holds."""
+
+    place: str
+    coordinator: str           # HOST:PORT
+    board: str                 # the place's board tag (or the hardware map's)
+    core: str                  # that board's core, the rows' column
+
+    @property
+    def request(self) -> RunRequest:
+        return RunRequest(target=TargetKind.LABGRID, place=self.place, coordinator=self.coordinator, timeout=120)
+
+
+@dataclass(frozen=True)
 class BenchRow:
     model: str
     core: str
@@ -124,6 +138,7 @@ class BenchRow:
     stack_used_bytes: int
     ram_bytes: int
     flash_bytes: int
+    count_unit: str = "instructions"  # what `instructions` counts: QEMU's instructions, or a board's cycles
     estimated_cycles: int | None = None   # an estimate: instruction classes x `timing` (codegen.cycles)
     timing: str = ""                      # the core's timing table (boards/timing/<timing>.toml)
     op_types: tuple[OpTypeCount, ...] = ()
@@ -140,19 +155,21 @@ def op_types(steps, counts: list[int], per_tick: float) -> tuple[OpTypeCount, ..
     return tuple(OpTypeCount(op, n, macs, instr) for op, (n, macs, instr) in acc.items())
 
 
-def measure(board: Board, model: Path, options: BuildOptions, root: Path, n: int = 3) -> BenchRow:
+def measure(board: Board, model: Path, options: BuildOptions, root: Path, n: int = 3,
+            request: RunRequest = RunRequest(timeout=120)) -> BenchRow:
+    """One model on one board: built, run on `request`'s target (QEMU by default, or a farm's place)."""
     project = write_project(board, model, root / board.name / (model.stem + options.variant_suffix()), options)
     art = build(project)
     rep = build_report(project, art.elf)
     m = project.compiled
-    probe = cycle_probe(board, art.elf)
-    request = RunRequest(timeout=120, boot_timeout=120, cycles=probe)  # a loaded machine boots QEMU slowly
+    probe = cycle_probe(board, art.elf) if request.target != TargetKind.LABGRID else None  # QEMU here only
+    request = replace(request, boot_timeout=120, cycles=probe)  # a loaded machine boots QEMU slowly
     rng = np.random.default_rng(0)
     estimated = None
     with running(board, art.elf, request) as s:
         dev = s.device
         if dev.info().sha256 != m.sha256:
-            raise McuforgeError("the emulator runs another model", hint="rebuild")
+            raise McuforgeError(f"{s.description} runs another model", hint="rebuild")
         for k, x in enumerate(random_inputs(m.inputs, rng, float_input_ranges(m.graph))):
             dev.load(k, np.ascontiguousarray(x).tobytes())
         counts = dev.infer(n, warmup=True, timeout=request.timeout)
@@ -164,15 +181,16 @@ def measure(board: Board, model: Path, options: BuildOptions, root: Path, n: int
             estimated = int(round(float(np.median([table.cycles(w.total) for w in windows]))))
         profile = dev.profile(timeout=request.timeout)
         stack_used, _ = dev.stack()
+        unit = s.unit
         dev.exit(0, semihost=s.semihost)
-    instructions = int(round(float(np.median(counts)) * per_tick))
+    instructions = int(round(float(np.median(counts)) * unit.per_tick))
     return BenchRow(model=model.stem, core="", board=board.name, options=options.variant_suffix().lstrip("-"),
                     macs=m.macs, instructions=instructions, macs_per_instruction=m.macs / instructions,
                     code_bytes=rep.code_bytes, weights_bytes=rep.weights_bytes,
                     params_bytes=rep.params_bytes, arena_bytes=rep.arena_bytes,
                     stack_used_bytes=stack_used, ram_bytes=rep.ram_bytes,
                     flash_bytes=rep.flash_bytes, estimated_cycles=estimated, timing=board.core.timing or "",
-                    op_types=op_types(m.steps, profile, per_tick))
+                    count_unit=unit.name, op_types=op_types(m.steps, profile, per_tick))
 
 
 def plan(models: list[Path]) -> list[tuple[str, str, str | None, Path, BuildOptions]]:
@@ -187,25 +205,32 @@ def plan(models: list[Path]) -> list[tuple[str, str, str | None, Path, BuildOpti
     return jobs
 
 
-def run_bench(models: list[Path] | None = None, root: Path = BUILD_ROOT / "bench", n: int = 3) -> list[BenchRow]:
-    models = models or sorted(SHARED_MODELS.glob("*.tflite"), key=lambda p: (p.stem not in MLPERF_TINY, p.stem))
+def shared_models() -> list[Path]:
+    return sorted(SHARED_MODELS.glob("*.tflite"), key=lambda p: (p.stem not in MLPERF_TINY, p.stem))
+
+
+def run_bench(models: list[Path] | None = None, root: Path = BUILD_ROOT / "bench", n: int = 3,
+              on: FarmBench | None = None) -> list[BenchRow]:
+    """Every job of the plan on QEMU, or with `on`, every model on the board a farm's place holds."""
+    models = models or shared_models()
     rows: list[BenchRow] = []
-    jobs = plan(models)
+    jobs = plan(models) if on is None else [(on.core, on.board, None, m, BuildOptions()) for m in models]
+    request = RunRequest(timeout=120) if on is None else on.request
     start = time.monotonic()
     for k, (core, board_name, fallback, model, options) in enumerate(jobs, 1):
         board = load_board(board_name)
         try:
-            row = measure(board, model, options, root, n)
+            row = measure(board, model, options, root, n, request)
         except DoesNotFitError:
             if fallback is None:
                 say(f"  [{k}/{len(jobs)}] {model.stem} does not fit {board_name}: skipped")
                 continue
-            row = measure(load_board(fallback), model, options, root, n)
+            row = measure(load_board(fallback), model, options, root, n, request)
         row = replace(row, core=core)
         rows.append(row)
         say(f"  [{k}/{len(jobs)}] {core:10s} {row.board:12s} {model.stem:28s} {row.options or '-':7s} "
-            f"{row.instructions:>12,} instr  {_est(row.estimated_cycles):>12} est. cycles  "
-            f"{row.macs_per_instruction:5.2f} MAC/instr  "
+            f"{row.instructions:>12,} {row.count_unit[:5]}  {_est(row.estimated_cycles):>12} est. cycles  "
+            f"{row.macs_per_instruction:5.2f} MAC/{row.count_unit[:5]}  "
             f"arena {kb(row.arena_bytes)}  ({time.monotonic() - start:.0f} s)")
     return rows
 
@@ -503,9 +528,48 @@ def write_bench(record: BenchRecord, out_md: Path) -> tuple[Path, Path, Path]:
 
 def main_bench(out_md: Path = REPO / "BENCHMARKS.md", models: list[Path] | None = None,
                command: str = "python -m codegen bench") -> list[BenchRow]:
-    say(f"benchmarking {len(models or list(SHARED_MODELS.glob('*.tflite')))} models on {len(CORES)} emulated cores")
+    say(f"benchmarking {len(models or shared_models())} models on {len(CORES)} emulated cores")
     rows = run_bench(models)
     md, js, html = write_bench(BenchRecord(tuple(rows), command), out_md)
     say(f"wrote {md} and {js}")
     say(f"html report {html} (one file, plots included: open it in a browser)")
+    return rows
+
+
+def render_place(rows: list[BenchRow], on: FarmBench, command: str) -> str:
+    unit = rows[0].count_unit if rows else "instructions"
+    out = [f"# mcuforge benchmarks on labgrid place {on.place}", "",
+           f"Regenerate with `{command}`. Board {on.board} ({on.core}) held by place {on.place} of the coordinator at "
+           f"{on.coordinator}; counts are {unit} per inference (median of 3 after one warm-up, random input; "
+           "an emulated place counts QEMU's instructions, a real board its cycles). Columns as in BENCHMARKS.md.", "",
+           f"| model | MACs | {unit} | MAC/{unit[:5]} | code flash | model data | arena | stack used | RAM |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        out.append(f"| {r.model} | {r.macs:,} | {r.instructions:,} | {r.macs_per_instruction:.2f} | {kb(r.code_bytes)} | "
+                   f"{kb(r.weights_bytes + r.params_bytes)} | {kb(r.arena_bytes)} | {kb(r.stack_used_bytes)} | "
+                   f"{kb(r.ram_bytes)} |")
+    return "\n".join(out) + "\n"
+
+
+def farm_bench(place: str, coordinator: str | None = None) -> FarmBench:
+    """The place to bench on, with the board it holds (read from the coordinator; nothing acquired yet)."""
+    from codegen.hil.farm.client import coordinator_address, place_board
+    address = coordinator_address(coordinator)
+    board = load_board(place_board(address, place))
+    return FarmBench(place=place, coordinator=address, board=board.name, core=board.core.name)
+
+
+def main_bench_place(on: FarmBench, models: list[Path] | None = None, out_md: Path | None = None,
+                     command: str = "python -m codegen bench --place PLACE", root: Path | None = None) -> list[BenchRow]:
+    """`bench place=NAME`: the shared models (or `models`) on the place's board; writes
+    build/bench-PLACE.md and .json (BENCHMARKS.md stays the emulated cores' table). The place is
+    acquired for each model's run and released after it."""
+    models = models or shared_models()
+    say(f"benchmarking {len(models)} models on labgrid place {on.place} ({on.board})")
+    rows = run_bench(models, root=root or BUILD_ROOT / "bench-place" / on.place, on=on)
+    out_md = out_md or BUILD_ROOT / f"bench-{on.place}.md"
+    out_json = out_md.with_suffix(".json")
+    write_text_atomic(out_json, json.dumps([asdict(r) for r in rows], indent=2) + "\n")
+    write_text_atomic(out_md, render_place(rows, on, command))
+    say(f"wrote {out_md} and {out_json}")
     return rows

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from codegen.errors import handle
+from codegen.errors import McuforgeError, handle
 from codegen.options.arguments import count_arg, model_arg, seed_arg, table_arg
 
 Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int], str]
@@ -169,13 +169,24 @@ def _ops(a: argparse.Namespace) -> int:
 
 def _bench_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("models", nargs="*", type=model_arg, help="default: every model in ../shared/models")
-    p.add_argument("--out", type=Path, default=None, help="Markdown file (default: BENCHMARKS.md)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="Markdown file (default: BENCHMARKS.md; with --place: build/bench-PLACE.md)")
+    p.add_argument("--place", default=None, help="a labgrid place: the models on the board it holds (not QEMU's cores)")
+    p.add_argument("--coordinator", default=None, help="with --place: the labgrid coordinator HOST[:PORT] "
+                                                       "(default: $LG_COORDINATOR, else 127.0.0.1:20408)")
 
 
 @command("bench", "build and run the shared models on the emulated Cortex-M4/M7/M33/M55; write BENCHMARKS.md")(_bench_args)
 def _bench(a: argparse.Namespace) -> int:
-    from codegen.bench import REPO, main_bench
-    main_bench(out_md=a.out or REPO / "BENCHMARKS.md", models=[m.resolve() for m in a.models] or None)
+    from codegen.bench import REPO, farm_bench, main_bench, main_bench_place
+    models = [m.resolve() for m in a.models] or None
+    if a.place is not None:
+        main_bench_place(farm_bench(a.place, a.coordinator), models=models, out_md=a.out,
+                         command=f"python -m codegen bench --place {a.place}")
+        return 0
+    if a.coordinator is not None:
+        raise McuforgeError("--coordinator is for a labgrid place", hint="give --place NAME too, or leave it out")
+    main_bench(out_md=a.out or REPO / "BENCHMARKS.md", models=models)
     return 0
 
 

@@ -326,21 +326,32 @@ def run_inputs(project: "Project", options: RunOptions) -> InputSource:
 
 
 def request_for(options: TargetOptions, board: Board, gpio_trace: Path | None = None) -> RunRequest:
-    """The run request: target=, port=, baud=, flash=, upload=, timeout=, and the user's hardware map
-    (its port and baud for this board unless given; a Linux board's SSH entry); `gpio_trace` logs the
-    timing pin (QEMU)."""
-    port, baud, ssh = options.port, options.baud, None
+    """The run request: target=, port=, baud=, flash=, upload=, timeout=, place=, coordinator=, and the
+    user's hardware map (its port, baud, USB serial number and probe for this board unless given; the place
+    that holds it for target=labgrid; a Linux board's SSH entry); `gpio_trace` logs the timing pin (QEMU)."""
+    port, baud, ssh, usb_serial, probe = options.port, options.baud, None, None, None
+    place, place_board = options.place, None
+    reach = (TargetKind.AUTO, TargetKind.DEVICE, TargetKind.ATTACH, TargetKind.LABGRID)
     if board.linux is not None:  # a Linux board: the hardware map says how to reach it over SSH
         from codegen.hil.hwmap import load_hardware_map
         entry = load_hardware_map(options.hwmap).entry(board.name)
         ssh = entry.ssh if entry is not None else None
-    elif (port is None or baud is None) and options.target in (TargetKind.AUTO, TargetKind.DEVICE, TargetKind.ATTACH):
+    elif options.target in reach:
         from codegen.hil.hwmap import load_hardware_map
-        entry = load_hardware_map(options.hwmap).entry(board.name)
-        if entry is not None:
+        hw = load_hardware_map(options.hwmap)
+        entry = hw.entry(board.name)
+        if options.target == TargetKind.LABGRID:
+            if place is None and entry is not None:
+                place = entry.place
+            place_board = hw.board_of_place(place) if place else None
+        elif entry is not None:
             port, baud = port or entry.port, baud or entry.baud
+            usb_serial = entry.usb_serial if options.port is None else None
+            probe = entry.probe
     return RunRequest(target=options.target, port=port, baud=baud, flash=options.flash, timeout=options.timeout,
-                      upload_protocol=options.upload, gpio_trace=gpio_trace, record=gpio_trace is not None, ssh=ssh)
+                      upload_protocol=options.upload, gpio_trace=gpio_trace, record=gpio_trace is not None,
+                      usb_serial=usb_serial, probe=probe, place=place, coordinator=options.coordinator,
+                      place_board=place_board, ssh=ssh)
 
 
 def to_units(counts: Sequence[int], unit: CountUnit) -> list[float]:

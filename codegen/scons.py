@@ -16,7 +16,9 @@ printed with its fix, anything unexpected as one line plus the path of a log hol
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -79,13 +81,23 @@ def _project():
 
 
 def _guarded(fn: Callable[[], object], doing: str) -> int:
-    """Run an action body; an int result is its exit status, anything else means success."""
+    """Run an action body; an int result is its exit status, anything else means success.
+
+    SCons's own SIGINT handler only stops the build after the running action ends; a run on a
+    target (a farm place held, QEMU up) must stop now and clean up: during the action Ctrl-C raises
+    KeyboardInterrupt in it (when SCons runs actions in its main thread, as with -j1)."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         rc = fn()
         return rc if isinstance(rc, int) else 0
     except BaseException as exc:  # noqa: BLE001 - every error ends here: reported, then SCons stops
         handle(exc, doing, log_dir=_job().root)
         return ACTION_FAILED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def generate_action(target, source, env) -> int:  # noqa: ARG001 - SCons action signature
@@ -148,7 +160,11 @@ def export_action(target, source, env) -> int:  # noqa: ARG001
 
 
 def bench_action(target, source, env) -> int:  # noqa: ARG001
-    from codegen.bench import main_bench
+    from codegen.bench import farm_bench, main_bench, main_bench_place
+    reach = _job().line.run.target
+    if reach.place is not None:
+        return _guarded(lambda: main_bench_place(farm_bench(reach.place, reach.coordinator),
+                                                 command=f"scons bench place={reach.place}") and 0, "bench")
     return _guarded(lambda: main_bench(command="scons bench") and 0, "bench")
 
 
@@ -174,11 +190,16 @@ def _check_board(line: CommandLine, board: Any) -> None:
         if up not in board.upload.protocols:
             raise McuforgeError(f"upload={up}: {board.name} is flashed with "
                                 + ", ".join(board.upload.protocols), hint="use one of those, or leave upload= out")
-    if line.commands == (Command.BENCH,) and board.linux is None and line.given:
-        raise McuforgeError(f"scons bench with {', '.join(sorted(o + '=' for o in line.given))}: bench compares "
-                            f"runtimes on a Linux board, and {board.name} is not one",
-                            hint="give board= a Linux board (rpi4, stm32mp157, x86_64), or run `scons bench` alone "
-                                 "for every shared model on the emulated Cortex-M cores")
+    farm = {"place", "coordinator"}  # `scons bench place=NAME`: the shared models on a labgrid place's board
+    if line.commands == (Command.BENCH,) and board.linux is None and line.given - farm:
+        raise McuforgeError(f"scons bench with {', '.join(sorted(o + '=' for o in line.given - farm))}: bench "
+                            f"compares runtimes on a Linux board, and {board.name} is not one",
+                            hint="give board= a Linux board (rpi4, stm32mp157, x86_64), place=NAME for a labgrid "
+                                 "place, or run `scons bench` alone for every shared model on the emulated Cortex-M "
+                                 "cores")
+    if line.commands == (Command.BENCH,) and board.linux is not None and line.given & farm:
+        raise McuforgeError(f"scons bench board={board.name} place=: a Linux board is benchmarked over SSH, not "
+                            "on a labgrid place", hint="leave place= out (the hardware map's ssh entry reaches it)")
     if line.run.gpio_trace and line.wants(Command.RUN) and not board.emulated:
         raise McuforgeError(f"gpio_trace=1 reads QEMU's GPIO trace; {board.name} is not emulated",
                             hint="logic=1 times the timing pin of a real board with a logic analyzer")

@@ -9,6 +9,10 @@ board = "stm32l475"
 port = "/dev/ttyACM0"            # or rfc2217://lab-pi:4000 (ser2net, labgrid NetworkSerialPort)
 baud = 115200                    # optional: the board file's console baud otherwise
 probe = "0669FF545071..."        # optional: the flash tool's probe serial number
+usb_serial = "0669FF545071..."   # optional: the USB serial number of the board's serial port: the port is
+                                 #   found again by it (and the board file's VID/PID) after flashing
+place = "lab-l475"               # optional: the labgrid place that holds this board (when the place has
+                                 #   no `board` tag)
 
 [target.logic]                   # optional: a logic analyzer on the timing pin
 driver = "fx2lafw"               # sigrok driver spec (`sigrok-cli -d DRIVER --scan`), e.g. "fx2lafw:conn=1.7"
@@ -50,6 +54,8 @@ class HardwareEntry:
     port: str | None = None
     baud: int | None = None
     probe: str | None = None
+    usb_serial: str | None = None      # the USB serial number of the board's serial port
+    place: str | None = None           # the labgrid place holding this board
     logic: LogicAnalyzer | None = None
     ssh: SshTarget | None = None      # a Linux board: how to reach it
     python: str | None = None         # a Linux board: the Python that runs LiteRT / ONNX Runtime there
@@ -62,6 +68,10 @@ class HardwareMap:
 
     def entry(self, board: str) -> HardwareEntry | None:
         return next((t for t in self.targets if t.board == board), None)
+
+    def board_of_place(self, place: str) -> str | None:
+        """The board the map says a labgrid place holds (its `place` key), if any."""
+        return next((t.board for t in self.targets if t.place == place), None)
 
     def logic_for(self, board: str) -> LogicAnalyzer:
         e = self.entry(board)
@@ -122,8 +132,8 @@ def parse_hardware_map(path: Path, text: str) -> HardwareMap:
         where = f"target[{i}]"
         if not isinstance(t, dict):
             raise _fail(path, where, "a table")
-        known = ("board", "port", "baud", "probe", "logic", "ssh", "ssh_port", "ssh_key", "ssh_known_hosts", "ssh_dir",
-                 "python")
+        known = ("board", "port", "baud", "probe", "usb_serial", "place", "logic", "ssh", "ssh_port", "ssh_key",
+                 "ssh_known_hosts", "ssh_dir", "python")
         unknown = set(t) - set(known)
         if unknown:
             raise _fail(path, f"{where}.{sorted(unknown)[0]}", "one of " + ", ".join(known))
@@ -147,7 +157,9 @@ def parse_hardware_map(path: Path, text: str) -> HardwareMap:
         targets.append(HardwareEntry(board=_field(path, t, "board", str, where, required=True),
                                      port=_field(path, t, "port", str, where),
                                      baud=_field(path, t, "baud", int, where),
-                                     probe=_field(path, t, "probe", str, where), logic=logic,
+                                     probe=_field(path, t, "probe", str, where),
+                                     usb_serial=_field(path, t, "usb_serial", str, where),
+                                     place=_field(path, t, "place", str, where), logic=logic,
                                      ssh=_ssh(path, t, where), python=_field(path, t, "python", str, where)))
     return HardwareMap(path=path, targets=tuple(targets))
 

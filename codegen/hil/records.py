@@ -30,6 +30,7 @@ class TargetKind(enum.StrEnum):
     DEVICE = "device"      # a real board: flash it, then talk over its serial port
     HOST = "host"          # the `host` board: a native process
     ATTACH = "attach"      # a target someone else keeps running: never flashed, never stopped
+    LABGRID = "labgrid"    # a place of a labgrid board farm (place=): acquired, flashed, released
 
     @classmethod
     def parse(cls, text: str) -> "TargetKind":
@@ -52,6 +53,11 @@ class RunRequest:
     boot_timeout: float = 30.0    # seconds for the boot event (or a ping) after start: generous, a loaded machine boots QEMU slowly
     record: bool = False          # keep every request's wall-clock times (Device.exchanges)
     upload_protocol: str | None = None  # one of the board's [upload] protocols (default: its protocol)
+    usb_serial: str | None = None  # the board's USB serial number (hardware map): its port found again after flashing
+    probe: str | None = None       # the flash tool's probe serial number (hardware map): which probe flashes it
+    place: str | None = None       # target=labgrid: the labgrid place
+    coordinator: str | None = None  # its coordinator HOST[:PORT] (default: $LG_COORDINATOR, else 127.0.0.1:20408)
+    place_board: str | None = None  # the board the hardware map says the place holds (a place without a board tag)
     cycles: "Probe | None" = None  # QEMU: count instructions by class with the cycle plugin (codegen.cycles)
     ssh: SshTarget | None = None  # a Linux board over SSH (the hardware map's entry); None: this machine
     perf: bool = False            # a Linux board: run the program under `perf stat` (cycles, instructions)
@@ -98,7 +104,13 @@ class Session:
 
 
 class Driver(Protocol):
-    """One way of reaching a target (see codegen.hil.registry); the strategy calls flash, start, stop."""
+    """One way of reaching a target (see codegen.hil.registry); the strategy calls flash, start, stop.
+
+    A driver that must hold something for a whole run (a farm place: acquired before the first step,
+    released after the last) also has ``hold(board, request)``: a context manager whose value is the
+    driver bound to what it holds; the strategy enters it before its first step and leaves it when it
+    ends (also on an error or Ctrl-C).
+    """
 
     name: str
     priority: int  # lower is asked first; the first driver that applies to a board and request runs it

@@ -14,7 +14,8 @@ in ``stopped``: cleanly (the target is asked to exit) when the block succeeded, 
 transition with its duration, for reports.
 
 The strategy picks the driver from the registry (:mod:`codegen.hil.registry`) unless given one;
-drivers know nothing of the strategy. :func:`running` is the short form: a running target for the
+drivers know nothing of the strategy. A driver with ``hold`` (labgrid: the place) is entered before the
+first step, and what it holds is let go when the strategy ends, after the target stopped. :func:`running` is the short form: a running target for the
 duration of a ``with`` block.
 """
 
@@ -103,6 +104,20 @@ class Strategy:
         self.stopped: Stopped | None = None
         self.history: list[Transition] = []
         self._clean = True
+        self._held = contextlib.ExitStack()
+        self._holding = False
+
+    def _hold(self) -> None:
+        """Enter the driver's hold (once): from then on the strategy drives the driver bound to it."""
+        hold = getattr(self.driver, "hold", None)
+        if hold is None or self._holding:
+            return
+        self._holding = True
+        self.driver = self._held.enter_context(hold(self.board, self.request))
+
+    def release(self) -> None:
+        """Let go of what the driver holds (a farm place), after the target stopped."""
+        self._held.close()
 
     # --- steps (values of EDGES) -------------------------------------------------------------------
     def _flash(self) -> str:
@@ -120,6 +135,7 @@ class Strategy:
 
     # --- public ----------------------------------------------------------------------------------
     def transition(self, target: State) -> Session | None:
+        self._hold()
         for nxt in path(self.state, target):
             step = getattr(self, EDGES[(self.state, nxt)])
             t0 = time.monotonic()
@@ -154,10 +170,13 @@ class Strategy:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
-            self.fail()
-        elif self.state == State.RUNNING:
-            self.transition(State.STOPPED)
+        try:
+            if exc_type is not None:
+                self.fail()
+            elif self.state == State.RUNNING:
+                self.transition(State.STOPPED)
+        finally:
+            self.release()
 
 
 @contextlib.contextmanager

@@ -29,6 +29,7 @@ MAX_SAMPLES = 10_000_000
 BUILDS = frozenset({Command.BUILD, Command.RUN, Command.TEST, Command.INSPECT})
 BUILD = frozenset({Command.BUILD})
 REACH = frozenset({Command.RUN, Command.TEST, Command.COMPARE})
+FARM = REACH | {Command.BENCH}   # `bench place=NAME`: the benchmark on a farm's place
 RUN = frozenset({Command.RUN})
 TEST = frozenset({Command.TEST})
 COMPARE = frozenset({Command.COMPARE})
@@ -103,7 +104,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("seed", integer(0, 2**32 - 1), TEST | BENCH, "seed of the random inputs", "1", "0"),
     # reaching the target
     Option("target", choice(TargetKind), REACH | BENCH,
-           "where to run: auto (a board on USB, else QEMU), emulator, device, host, attach", "emulator", "auto"),
+           "where to run: auto (a board on USB, else QEMU), emulator, device, host, attach, labgrid (a farm's place)",
+           "emulator", "auto"),
     Option("port", text("a serial port or URL"), REACH, "a real board's serial port or rfc2217://host:port",
            "/dev/ttyACM0"),
     Option("baud", integer(50, 20_000_000), REACH, "serial baud rate (default: the hardware map's, else the board's)",
@@ -116,6 +118,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("hwmap", path((".toml",), what="hardware map"), REACH | BENCH,
            "your hardware map (ports, logic analyzers, SSH to Linux boards)",
            "~/lab.toml", "$MCUFORGE_HWMAP or ~/.config/mcuforge/hardware-map.toml"),
+    Option("place", text("a labgrid place name"), FARM,
+           "target=labgrid: the place to acquire, flash and run on (place= alone implies target=labgrid; bench: the shared models on its board)", "lab-l475",
+           "$LG_PLACE, else the hardware map's place for the board"),
+    Option("coordinator", text("HOST[:PORT]"), FARM, "target=labgrid: the labgrid coordinator",
+           "lab-server:20408", "$LG_COORDINATOR, else 127.0.0.1:20408"),
     # compare
     Option("variants", text("comma-separated PATH or NAME=PATH, then :int8io (int8 model I/O) and a row type "
                             ":original/:quantised/:pruned/:distilled"), COMPARE,
@@ -145,8 +152,9 @@ COMMAND_HELP: dict[Command, str] = {
     Command.RUN: "... and run it: outputs, timing, memory -> run.json, report.md",
     Command.TEST: "... and compare `samples` inputs with the TFLM interpreter -> validate.json, junit.xml",
     Command.INSPECT: "what the generator makes of the model (no build)",
-    Command.BENCH: "every shared model on the emulated M4/M7/M33/M55 -> BENCHMARKS.md (takes no options); with "
-                   "board= a Linux board: mcuforge C vs LiteRT vs ONNX Runtime there -> bench.md",
+    Command.BENCH: "every shared model on the emulated M4/M7/M33/M55 -> BENCHMARKS.md; with place= on a farm's "
+                   "place -> build/bench-PLACE.md; with board= a Linux board: mcuforge C vs LiteRT vs ONNX Runtime "
+                   "there -> bench.md",
     Command.COMPARE: "variants of a model built, run and validated side by side -> compare.md",
 }
 
@@ -246,7 +254,11 @@ def parse_command_line(args: Mapping[str, str], targets: Sequence[str], default_
         fields = {n: n for n in names} | {option: f for f, option in renamed.items()}
         return {f: values[option] for option, f in fields.items() if option in values}
 
-    reach = TargetOptions(**given("target", "port", "baud", "flash", "upload", "timeout", "hwmap"))
+    if "coordinator" in values and "place" not in values and not set(commands) & REACH:
+        raise McuforgeError("scons bench coordinator=: the benchmark goes to a labgrid place only with place=",
+                            hint="scons bench place=NAME coordinator=HOST:PORT, or leave coordinator= out")
+    reach = TargetOptions(**given("target", "port", "baud", "flash", "upload", "timeout", "hwmap", "place",
+                                  "coordinator"))
     board = str(values.get("board", DEFAULT_BOARD))
     compare = None
     if Command.COMPARE in commands:

@@ -117,9 +117,17 @@ class TargetOptions:
     upload: str | None = None          # one of the board's [upload] protocols (default: its protocol)
     timeout: float = 20.0              # seconds per request
     hwmap: Path | None = None          # the user's hardware map (default: $MCUFORGE_HWMAP, ~/.config/...)
+    place: str | None = None           # target=labgrid: the labgrid place (default: $LG_PLACE, the hardware map's)
+    coordinator: str | None = None     # the labgrid coordinator HOST[:PORT] (default: $LG_COORDINATOR, 127.0.0.1:20408)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "target", _coerce(self.target, TargetKind, "target"))
+        if self.place is not None and self.target == TargetKind.AUTO:
+            object.__setattr__(self, "target", TargetKind.LABGRID)  # a place is a farm's: place= alone says so
+        if (self.place is not None or self.coordinator is not None) and self.target != TargetKind.LABGRID:
+            given = "place=" if self.place is not None else "coordinator="
+            raise McuforgeError(f"{given} is for labgrid places; target={self.target} does not use it",
+                                hint=f"target=labgrid {given}..., or leave {given} out")
         if not self.timeout > 0:
             raise McuforgeError(f"timeout={self.timeout}: seconds per request must be > 0", hint="give timeout=20")
 

@@ -51,10 +51,21 @@ class FlashTool:
     install_hint: str    # how to get `program` when it is missing
     settings: type       # a frozen dataclass of str fields: the board's [upload.<name>] table
     arguments: Callable[[Any, FlashFiles], list[str]]  # the program's arguments for these settings and files
+    # the arguments made to pick one probe by its serial number (the hardware map's `probe`), or None:
+    # the tool cannot, and a probe given to it is refused
+    with_probe: Callable[[list[str], str], list[str]] | None = None
 
-    def command(self, settings: Any, files: FlashFiles) -> list[str]:
-        """The command line that writes `files` to the board (argv, not a shell string)."""
-        return [self.program, *self.arguments(settings, files)]
+    def command(self, settings: Any, files: FlashFiles, probe: str | None = None) -> list[str]:
+        """The command line that writes `files` to the board (argv, not a shell string), through the
+        probe with serial number `probe` (None: the one attached)."""
+        args = self.arguments(settings, files)
+        if probe is not None:
+            if self.with_probe is None:
+                raise McuforgeError(f"the {self.name} flash tool cannot pick a probe by its serial number ({probe})",
+                                    hint="leave `probe` out of the hardware map (one probe attached), or use "
+                                         "another upload protocol (upload=)")
+            args = self.with_probe(args, probe)
+        return [self.program, *args]
 
 
 _TOOLS: Registry[FlashTool] = Registry(__name__, "flash tool", skip=("upload",))
@@ -92,9 +103,10 @@ def setting_fields(tool: FlashTool) -> tuple[SettingField, ...]:
                  for f in dataclasses.fields(tool.settings))
 
 
-def upload_command(protocol: str, settings: Any, files: FlashFiles) -> str:
+def upload_command(protocol: str, settings: Any, files: FlashFiles, probe: str | None = None) -> str:
     """The shell command line (for the PlatformIO builder's UPLOADCMD) that flashes `files` with
-    `protocol`'s tool and the board's `settings` for it. `$` is SCons's: only $BUILD_DIR stays live."""
-    argv = flash_tool(protocol).command(settings, files)
+    `protocol`'s tool and the board's `settings` for it (through the probe with serial number `probe`).
+    `$` is SCons's: only $BUILD_DIR stays live."""
+    argv = flash_tool(protocol).command(settings, files, probe)
     line = shlex.join(argv).replace("$", "$$")
     return line.replace(f"$${BUILD_DIR[1:]}", BUILD_DIR)

@@ -19,5 +19,9 @@ def _arguments(settings: OpenocdSettings, files: FlashFiles) -> list[str]:
     return ["-f", settings.interface, "-f", settings.target, "-c", f"program {files.elf} verify reset exit"]
 
 
+def _with_probe(args: list[str], serial: str) -> list[str]:
+    return ["-c", f"adapter serial {serial}", *args]  # before the interface script opens the probe
+
+
 register(FlashTool(name="openocd", program="openocd", install_hint="setup.sh installs Debian's openocd",
-                   settings=OpenocdSettings, arguments=_arguments))
+                   settings=OpenocdSettings, arguments=_arguments, with_probe=_with_probe))

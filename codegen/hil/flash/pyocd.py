@@ -18,5 +18,9 @@ def _arguments(settings: PyocdSettings, files: FlashFiles) -> list[str]:
     return ["flash", "--target", settings.target, files.elf]
 
 
+def _with_probe(args: list[str], serial: str) -> list[str]:
+    return [args[0], "--uid", serial, *args[1:]]  # an option of the `flash` subcommand
+
+
 register(FlashTool(name="pyocd", program="pyocd", install_hint="`.venv/bin/pip install pyocd`",
-                   settings=PyocdSettings, arguments=_arguments))
+                   settings=PyocdSettings, arguments=_arguments, with_probe=_with_probe))

@@ -16,5 +16,9 @@ def _arguments(settings: StlinkSettings, files: FlashFiles) -> list[str]:
     return ["--reset", "--connect-under-reset", "write", files.bin, hex(files.flash_origin)]
 
 
+def _with_probe(args: list[str], serial: str) -> list[str]:
+    return ["--serial", serial, *args]
+
+
 register(FlashTool(name="stlink", program="st-flash", install_hint="setup.sh installs Debian's stlink-tools",
-                   settings=StlinkSettings, arguments=_arguments))
+                   settings=StlinkSettings, arguments=_arguments, with_probe=_with_probe))

@@ -29,7 +29,8 @@ def pio_upload(board: Board, firmware: Path, request: RunRequest) -> str:
     if shutil.which(tool.program) is None:
         raise McuforgeError(f"flashing {board.name} with {protocol} needs `{tool.program}`, which is not installed",
                             hint=tool.install_hint)
-    command = upload_command(protocol, board.upload.settings[protocol], FlashFiles.built(board.flash.origin))
+    command = upload_command(protocol, board.upload.settings[protocol], FlashFiles.built(board.flash.origin),
+                             request.probe)
     res = run_pio(firmware.parent, board.name, targets=("upload",), timeout=UPLOAD_TIMEOUT_S,
                   extra_env={ENV_COMMAND: command})
     if res.returncode != 0:

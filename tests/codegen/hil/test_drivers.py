@@ -43,7 +43,7 @@ def test_every_driver_has_the_strategy_steps():
 
 
 def test_drivers_are_asked_in_priority_order():
-    assert [d.name for d in drivers()] == ["host", "linux", "device", "attach", "qemu-user", "qemu"]
+    assert [d.name for d in drivers()] == ["host", "linux", "device", "labgrid", "attach", "qemu-user", "qemu"]
 
 
 def test_attach_needs_a_port():

@@ -118,3 +118,41 @@ def test_running_context_always_reaps_qemu(an386_fw):
             qemu = session.process
             1 / 0
     assert qemu.poll() is not None  # killed, not left behind
+
+
+@dataclass
+class HoldingDriver(FakeDriver):
+    """A driver that holds something for the run (as labgrid's holds a place): `hold` gives the bound driver."""
+
+    held: list[str] = field(default_factory=list)
+
+    def hold(self, board, request):
+        import contextlib
+
+        @contextlib.contextmanager
+        def cm():
+            self.held.append("acquire")
+            try:
+                yield self
+            finally:
+                self.held.append("release")
+        return cm()
+
+
+@pytest.mark.parametrize("fail_on, raised", [("", None), ("start", McuforgeError), ("flash", McuforgeError),
+                                             ("body", KeyboardInterrupt)])
+def test_what_a_driver_holds_is_released_after_the_target_stopped(fail_on, raised):
+    d = HoldingDriver(fail_on=fail_on)
+    with pytest.raises(raised) if raised else contextlib_null():
+        with Strategy(BOARD, Path("fw.elf"), RunRequest(), driver=d) as s:
+            s.transition(State.RUNNING)
+            if fail_on == "body":
+                raise KeyboardInterrupt  # Ctrl-C while the target runs
+    assert d.held == ["acquire", "release"]
+    if fail_on in ("", "body"):
+        assert d.calls[-1] == ("stop clean" if fail_on == "" else "stop kill")  # stopped before the release
+
+
+def contextlib_null():
+    import contextlib
+    return contextlib.nullcontext()

@@ -46,14 +46,17 @@ def _stand_in(tmp_path: Path, monkeypatch, tool: str) -> Path:
 
 
 @pytest.mark.parametrize("protocol, tool, expect", [
-    ("stlink", "st-flash", ["--reset", "--connect-under-reset", "write", "firmware.bin", "0x8000000"]),
-    ("openocd", "openocd", ["-f", "interface/stlink.cfg", "-f", "target/stm32l4x.cfg", "-c"]),
-    ("pyocd", "pyocd", ["flash", "--target", "stm32l475xg", "/.pio/build/stm32l475/firmware.elf"]),
+    ("stlink", "st-flash", ["--serial 0669FF5450 --reset", "--connect-under-reset", "write", "firmware.bin",
+                            "0x8000000"]),
+    ("openocd", "openocd", ["-c adapter serial 0669FF5450 -f interface/stlink.cfg", "-f", "target/stm32l4x.cfg"]),
+    ("pyocd", "pyocd", ["flash --uid 0669FF5450 --target stm32l475xg", "/.pio/build/stm32l475/firmware.elf"]),
 ])
 def test_upload_runs_the_boards_tool(tmp_path, monkeypatch, protocol, tool, expect):
+    """... through the probe the request names (the hardware map's `probe`)."""
     project, fw = built("stm32l475", DEFAULT_MODEL, root=tmp_path)
     log = _stand_in(tmp_path, monkeypatch, tool)
-    assert pio_upload(project.board, fw, RunRequest(upload_protocol=protocol)) == f"flashed with {protocol}"
+    request = RunRequest(upload_protocol=protocol, probe="0669FF5450")
+    assert pio_upload(project.board, fw, request) == f"flashed with {protocol}"
     args = log.read_text()
     for word in expect:
         assert word in args, args
@@ -174,3 +177,36 @@ def test_a_new_protocol_is_one_module_and_the_board_file(tmp_path, monkeypatch):
     assert pio_upload(board, fw, RunRequest()) == "flashed with probe"
     assert log.read_text().split() == ["--device", "STM32L475VG", "--speed", "4000",
                                        str(project.dir / ".pio" / "build" / "newprobe" / "firmware.hex")]
+
+
+@pytest.mark.parametrize("protocol, at, picks", [
+    ("stlink", 0, ["--serial", "0669FF5450"]),
+    ("openocd", 0, ["-c", "adapter serial 0669FF5450"]),   # before the interface script opens a probe
+    ("pyocd", 1, ["--uid", "0669FF5450"]),                 # an option of `pyocd flash`
+])
+def test_the_hardware_maps_probe_picks_the_probe(protocol, at, picks):
+    """`probe` in the hardware map: each tool's own option selects that probe (several on one host)."""
+    board = load_board("stm32l475")
+    files = FlashFiles.built(board.flash.origin)
+    settings = board.upload.settings[protocol]
+    tool = flash_tool(protocol)
+    plain = tool.command(settings, files)[1:]
+    assert tool.command(settings, files, probe="0669FF5450") == [tool.program, *plain[:at], *picks, *plain[at:]]
+    assert "0669FF5450" in upload_command(protocol, settings, files, probe="0669FF5450")
+
+
+def test_a_tool_that_cannot_pick_a_probe_refuses_one():
+    with pytest.raises(McuforgeError, match="cannot pick a probe by its serial number") as e:
+        PROBE.command(_ProbeSettings(device="X"), FlashFiles.built(0), probe="123")
+    assert "upload=" in e.value.hint
+
+
+def test_the_run_request_takes_the_probe_from_the_hardware_map(tmp_path):
+    from codegen.options import TargetOptions
+    from codegen.run import request_for
+    hwmap = tmp_path / "lab.toml"
+    hwmap.write_text('[[target]]\nboard = "stm32l475"\nport = "/dev/ttyACM7"\nprobe = "0669FF5450"\n')
+    board = load_board("stm32l475")
+    assert request_for(TargetOptions(target="device", hwmap=hwmap), board).probe == "0669FF5450"
+    assert request_for(TargetOptions(target="emulator", hwmap=hwmap), board).probe is None
+

@@ -61,3 +61,27 @@ def test_paths_and_targets():
 def test_help_has_every_option_and_command():
     text = help_text()
     assert all(f"{o.name}=<" in text for o in OPTIONS) and all(f"  {c.value} " in text for c in Command)
+
+
+def test_labgrid_place_and_coordinator():
+    line = parse({"place": "lab-l475", "coordinator": "lab:20408"}, "test")
+    reach = line.validate.target
+    assert reach.target is TargetKind.LABGRID and reach.place == "lab-l475" and reach.coordinator == "lab:20408"
+    assert parse({"target": "labgrid"}, "run").run.target.place is None  # $LG_PLACE or the hardware map's
+    with pytest.raises(McuforgeError) as e:
+        parse({"place": "lab-l475", "target": "emulator"}, "run")
+    assert "place= is for labgrid places; target=emulator does not use it" in e.value.message
+    with pytest.raises(McuforgeError, match="not an option of a build"):
+        parse({"place": "lab-l475"})
+
+
+def test_bench_on_a_labgrid_place():
+    reach = parse({"place": "lab-l475", "coordinator": "lab:20408"}, "bench").run.target
+    assert reach.target is TargetKind.LABGRID and reach.place == "lab-l475" and reach.coordinator == "lab:20408"
+    assert parse({}, "bench").run.target.place is None  # the emulated cores, BENCHMARKS.md
+    with pytest.raises(McuforgeError) as e:
+        parse({"coordinator": "lab:20408"}, "bench")
+    assert "only with place=" in e.value.message and "scons bench place=NAME" in e.value.hint
+    with pytest.raises(McuforgeError, match="port= is not an option of `scons bench`"):
+        parse({"place": "lab-l475", "port": "/dev/ttyACM0"}, "bench")
+    assert target_options([("place", "lab-l475")]).place == "lab-l475"  # compare --run place=...
