@@ -30,7 +30,7 @@ def _inspect_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", type=model_arg, help="a .tflite file")
     p.add_argument("--board", default=None, help="generate for this board's core (kernel variant)")
     p.add_argument("--int8-io", action="store_true", help="drop boundary QUANTIZE/DEQUANTIZE")
-    p.add_argument("--kernels", type=table_arg("kernels"), default=None, metavar="auto|reference|dsp",
+    p.add_argument("--kernels", type=table_arg("kernels"), default=None, metavar="auto|reference|dsp|mve",
                    help="kernel variant whose weight layout to plan for (default: auto, the board's)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -51,7 +51,7 @@ def _generate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prefix", default=None, help="symbol prefix (default: from the file name)")
     p.add_argument("--int8-io", action="store_true")
     p.add_argument("--board", default=None, help="generate for this board's core")
-    p.add_argument("--kernels", type=table_arg("kernels"), default=None, metavar="auto|reference|dsp",
+    p.add_argument("--kernels", type=table_arg("kernels"), default=None, metavar="auto|reference|dsp|mve",
                    help="kernel variant whose weight layout to write (default: auto, the board's)")
 
 
@@ -82,7 +82,7 @@ def _export_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--out", type=Path, required=True,
                    help="the library's directory, new or empty (the zip format writes NAME.zip into it)")
     p.add_argument("--force", action="store_true", help="replace an earlier export in that directory")
-    p.add_argument("--kernels", type=table_arg("kernels"), default=None, metavar="auto|reference|dsp",
+    p.add_argument("--kernels", type=table_arg("kernels"), default=None, metavar="auto|reference|dsp|mve",
                    help="kernel variant (default: auto, the board core's)")
     p.add_argument("--int8-io", action="store_true", help="int8 model I/O: drop the boundary QUANTIZE/DEQUANTIZE")
     p.add_argument("--prefix", default=None, help="symbol prefix and library name (default: from the file name)")

@@ -26,8 +26,8 @@ FIRMWARE = FIRMWARE_DIR
 CFLAGS = ("-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared")
 
 VARIANTS = tuple(KernelVariant)
-# the build machine runs every variant's portable C: any layout the generator writes
-HOST_TARGET = Target(dsp=True)
+# the build machine runs every variant's portable C (the mve kernels' C beside their vector code): any layout the generator writes
+HOST_TARGET = Target(dsp=True, mve=True)
 INVOKE_STOPPED = 1  # MF_INVOKE_STOPPED (model.h): a streaming operator ended the invoke early
 
 

@@ -2,9 +2,9 @@
 
 `firmware/kernels/<variant>/mf_<op>_<type>.c` holds a variant's version of a kernel; a variant need
 not have every kernel. A build of variant V compiles, for each kernel the model calls, the first file
-that exists along V's fallback chain (``dsp -> reference``; a Helium variant would add
-``mve -> dsp -> reference`` by one entry in ``FALLBACK`` and ``LAYOUTS``). The variant follows the core
-(the most specialised one it can run) unless the user chooses one (``kernels=``).
+that exists along V's fallback chain (``mve -> dsp -> reference``). The variant follows the core: the
+most specialised one whose layout features (``LAYOUTS``) the core's data (codegen/boards/cores.py:
+``dsp``, ``mve``) all has, unless the user chooses one (``kernels=``).
 
 Some variants read parameters laid out at build time for them (the dsp kernels' paired weights and
 requantisation records): the generator writes those layouts only for a target whose feature flag is
@@ -48,10 +48,12 @@ class KernelVariant(enum.StrEnum):
 
     REFERENCE = "reference"  # portable C99, every kernel
     DSP = "dsp"              # Cortex-M DSP extension (SMLAD, SXTB16): the hot int8 kernels
+    MVE = "mve"              # Helium (M-profile vector extension, Cortex-M55): its kernels, else dsp's
 
 
 # the variant whose file a kernel uses when this variant has none (the reference has every kernel)
 FALLBACK: dict[KernelVariant, KernelVariant | None] = {
+    KernelVariant.MVE: KernelVariant.DSP,
     KernelVariant.DSP: KernelVariant.REFERENCE,
     KernelVariant.REFERENCE: None,
 }
@@ -60,6 +62,8 @@ FALLBACK: dict[KernelVariant, KernelVariant | None] = {
 LAYOUTS: dict[KernelVariant, frozenset[str]] = {
     KernelVariant.REFERENCE: frozenset(),
     KernelVariant.DSP: frozenset({"dsp"}),
+    # the dsp kernels it falls back to read the dsp layouts; "mve": the layouts of its own kernels
+    KernelVariant.MVE: frozenset({"dsp", "mve"}),
 }
 LAYOUT_FEATURES = frozenset().union(*LAYOUTS.values())
 
@@ -139,7 +143,8 @@ def define(variant: KernelVariant) -> str:
 
 
 # the variants whose kernels compile only the paths a build selects (nn.h: MF_DSP_SELECT, MF_DSP_WITH_<path>)
-PATH_SELECT: dict[KernelVariant, str] = {KernelVariant.DSP: "MF_DSP"}
+# (the mve variant compiles the dsp kernels it falls back to: their paths are selected the same way)
+PATH_SELECT: dict[KernelVariant, str] = {KernelVariant.DSP: "MF_DSP", KernelVariant.MVE: "MF_DSP"}
 
 
 def path_macros(compiled: CompiledModel, variant: KernelVariant) -> tuple[str, ...]:

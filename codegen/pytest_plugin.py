@@ -89,7 +89,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption(f"{PREFIX}hwmap", default=None, type=table_arg("hwmap"),
                 help="hardware map file (default: $MCUFORGE_HWMAP or ~/.config/mcuforge/hardware-map.toml)")
     g.addoption(f"{PREFIX}int8-io", action="store_true", default=False, help="build with int8 model I/O")
-    g.addoption(f"{PREFIX}kernels", default=None, type=table_arg("kernels"), metavar="auto|reference|dsp",
+    g.addoption(f"{PREFIX}kernels", default=None, type=table_arg("kernels"), metavar="auto|reference|dsp|mve",
                 help="kernel variant (default: the core's)")
     g.addoption(f"{PREFIX}build-dir", default=None, help="build root (default: the project's build/)")
     g.addoption(f"{PREFIX}place", action="append", default=None, type=table_arg("place"), metavar="NAME",

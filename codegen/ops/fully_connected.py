@@ -118,7 +118,30 @@ def _dsp_s8(ctx: LowerContext) -> tuple[list, list[CArray]] | None:
     return params, [filt, chan]
 
 
+def _mve_s8(ctx: LowerContext) -> tuple[list, list[CArray]]:
+    """The mve kernel's fields (nn.h "MVE variant"): the reference layout's (row-major weights,
+    per-channel or per-tensor multipliers), with `bias` holding bias + input_offset * (the row's
+    weight sum), wrapped to int32 as TFLM's int32 accumulator wraps, always present, when the weights
+    have no zero point; with one, TFLM's bias (or NULL) and the kernel takes the reference algorithm."""
+    params, arrays = _quantized(ctx)
+    fields = dict(params)
+    if fields["filter_offset"] != 0:
+        return params + list(GENERIC_DSP_FIELDS) + [("dsp_chunk", 0), ("dsp_scratch", NULL)], arrays
+    inp, flt, bias = ctx.input(0), ctx.input(1), ctx.input(2)
+    assert inp and flt and inp.quant
+    w = np.asarray(flt.data, dtype=np.int64).reshape(flt.shape)
+    folded = dsp_pack.fold_bias(None if bias is None else np.asarray(bias.data), w, -inp.quant.zp)
+    wrapped = ((folded + 2**31) % 2**32 - 2**31).astype(np.int32)
+    b = ctx.array("mve_bias", "int32_t", wrapped, kind="weights")
+    bias_name = fields["bias"].name if isinstance(fields["bias"], Sym) else None
+    params = [(k, Sym(b.name) if k == "bias" else v) for k, v in params]
+    arrays = [a for a in arrays if a.name != bias_name] + [b]
+    return params + list(GENERIC_DSP_FIELDS) + [("dsp_chunk", 0), ("dsp_scratch", NULL)], arrays
+
+
 def _lower_s8(ctx: LowerContext) -> tuple[list, list[CArray]]:
+    if ctx.target.mve:
+        return _mve_s8(ctx)
     dsp = _dsp_s8(ctx) if ctx.target.dsp else None
     if dsp is not None:  # weights without a zero point: filter_offset 0
         return dsp[0] + [("filter_offset", 0)] + list(DSP_ONLY_FIELDS), dsp[1]

@@ -81,7 +81,7 @@ OPTIONS: tuple[Option, ...] = (
            "where builds go: BUILD_DIR/BOARD/MODEL-STEM/", "/tmp/builds", "build"),
     Option("int8_io", flag(), BUILDS | BENCH, "int8 model I/O: drop the boundary QUANTIZE/DEQUANTIZE and the float buffers",
            "1", "0"),
-    Option("kernels", _kernels(), BUILDS | COMPARE | BENCH, "kernel variant (auto: dsp on cores with the DSP extension)",
+    Option("kernels", _kernels(), BUILDS | COMPARE | BENCH, "kernel variant (auto: mve on Helium cores, else dsp on cores with the DSP extension)",
            "reference", "auto"),
     Option("opt", choice(OptLevel), BUILDS | BENCH, "compiler optimisation flag", "-Os", "-O2"),
     Option("stack", _stack(), BUILDS | BENCH, "stack bytes reserved at the top of the main RAM", "8192", "4096"),

@@ -285,7 +285,7 @@ def compare_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--out", type=Path, default=None, help="output directory (build/compare/<board>)")
     p.add_argument("--baseline", default=None, help="the variant ratios refer to (default: the first)")
     p.add_argument("--title", default="", help="title of the table and plots")
-    p.add_argument("--kernels", type=table_arg("kernels"), default=None, metavar="auto|reference|dsp",
+    p.add_argument("--kernels", type=table_arg("kernels"), default=None, metavar="auto|reference|dsp|mve",
                    help="kernel variant (default: auto, the core's)")
     p.add_argument("--run", action="append", default=[], metavar="KEY=VALUE",
                    help="run options as for scons: target=, port=, baud=, flash=, upload=, timeout=, hwmap=")

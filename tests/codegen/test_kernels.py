@@ -27,6 +27,7 @@ STRICT = ("-std=c99", "-Wall", "-Wextra", "-Werror")
 LAYOUT_READERS = {
     KernelVariant.DSP: ("mf_conv2d_s8", "mf_depthwise_conv2d_s8", "mf_fully_connected_s8", "mf_add_s8"),
     KernelVariant.REFERENCE: ("mf_conv2d_s8", "mf_depthwise_conv2d_s8", "mf_fully_connected_s8"),
+    KernelVariant.MVE: ("mf_fully_connected_s8",),
 }
 
 
@@ -114,6 +115,34 @@ def test_a_variant_the_core_cannot_run_is_refused():
     assert "dsp kernels need a core with dsp" in e.value.message and "kernels=auto" in e.value.hint
     assert variant_for(Target(name="cortex-m0plus"), None) == KernelVariant.REFERENCE
     assert variant_for(Target(dsp=True), KernelVariant.REFERENCE) == KernelVariant.REFERENCE
+
+
+def test_the_variant_follows_the_core_data_along_mve_dsp_reference():
+    """The rule reads the cores' feature flags (codegen/boards/cores.py), not their names: Helium
+    cores get the mve kernels, DSP cores the dsp ones, the others the reference; the mve variant
+    falls back to dsp's file, then the reference's."""
+    from codegen.boards.cores import CORES
+    from codegen.kernels import chain, generator_target, layout
+    assert chain(KernelVariant.MVE) == (KernelVariant.MVE, KernelVariant.DSP, KernelVariant.REFERENCE)
+    for core in CORES.values():
+        want = (KernelVariant.MVE if core.mve and core.dsp else KernelVariant.DSP if core.dsp
+                else KernelVariant.REFERENCE)
+        assert core.kernel_variant == want == variant_for(core.target, None), core.name
+    assert CORES["cortex-m55"].kernel_variant == KernelVariant.MVE
+    assert CORES["cortex-m4"].kernel_variant == KernelVariant.DSP
+    assert variant_for(Target(dsp=True, mve=True, name="x"), None) == KernelVariant.MVE
+    with pytest.raises(McuforgeError) as e:
+        variant_for(Target(dsp=True, name="cortex-m4"), KernelVariant.MVE)
+    assert "mve kernels need a core with mve" in e.value.message
+    m55 = CORES["cortex-m55"].target
+    # the m55 may still build the dsp or reference kernels; each gets its own layout
+    assert layout(generator_target(KernelVariant.DSP, m55)) == {"dsp"}
+    assert layout(generator_target(KernelVariant.REFERENCE, m55)) == frozenset()
+    assert layout(generator_target(KernelVariant.MVE, m55)) == {"dsp", "mve"}
+    # the files: mve's own FULLY_CONNECTED, dsp's convolution, the reference's SOFTMAX
+    assert kernel_file("mf_fully_connected_s8", KernelVariant.MVE).parent.name == "mve"
+    assert kernel_file("mf_conv2d_s8", KernelVariant.MVE).parent.name == "dsp"
+    assert kernel_file("mf_softmax_s8", KernelVariant.MVE).parent.name == "reference"
 
 
 def test_a_build_selects_the_dsp_paths_its_model_takes_and_ships_the_assembly_loops():

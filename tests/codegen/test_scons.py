@@ -73,7 +73,7 @@ def test_inspect_target(target, tmp_path):
 REFUSED = [
     (["boad=mps2-an386"], "unknown option boad=mps2-an386: did you mean board=?"),
     (["int8io=1"], "unknown option int8io=1: did you mean int8_io=?"),
-    (["kernels=cmsis"], "kernels=cmsis: not one of the choices; kernels= takes auto|reference|dsp"),
+    (["kernels=cmsis"], "kernels=cmsis: not one of the choices; kernels= takes auto|reference|dsp|mve"),
     (["test", "sample=5"], "sample= is not an option of `scons test`"),
     (["run", "samples=3"], "samples= is not an option of `scons run`"),
     (["run", "n=0"], "n=0: out of range; n= takes a whole number from 1 to 100,000"),

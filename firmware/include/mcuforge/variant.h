@@ -1,6 +1,6 @@
 /*
  * The kernel variant a build compiles: it defines MF_KERNELS_<VARIANT> (MF_KERNELS_REFERENCE,
- * MF_KERNELS_DSP; codegen/kernels.py). The generated model source and the kernels that read one
+ * MF_KERNELS_DSP, MF_KERNELS_MVE; codegen/kernels.py). The generated model source and the kernels that read one
  * variant's parameter layout check it, so a model whose weights are laid out for other kernels than
  * the ones built stops the compiler instead of crashing at run time.
  *

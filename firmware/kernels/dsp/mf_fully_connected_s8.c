@@ -14,6 +14,10 @@
 #if defined(MF_KERNELS_REFERENCE)
 #error "kernels/dsp/mf_fully_connected_s8.c reads the dsp kernels' parameter layout, but this build compiles the reference kernels (MF_KERNELS_REFERENCE): compile kernels/reference/mf_fully_connected_s8.c instead"
 #endif
+/* nor in one of the mve kernels, whose layout of this kernel folds the input offset into the bias */
+#if defined(MF_KERNELS_MVE)
+#error "kernels/dsp/mf_fully_connected_s8.c reads the dsp kernels' parameter layout, but this build compiles the mve kernels (MF_KERNELS_MVE), whose layout of FULLY_CONNECTED is their own: compile kernels/mve/mf_fully_connected_s8.c instead"
+#endif
 
 /* Lane `lane` of block b of the input: from the widened row x, or widened here from the raw row in
  * (x NULL: a row too long to widen into scratch; its tail block in tail). */

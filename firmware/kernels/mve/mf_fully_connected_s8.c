@@ -1,0 +1,128 @@
+/* FULLY_CONNECTED, int8: Helium (MVE) kernel (nn.h "MVE variant"). Four output rows at a time share
+ * each 16-byte block of the input row: one VLDRB of the input, one per row of the weights, one
+ * VMLADAVA.S8 (16 multiply-accumulates into the row's 32-bit sum) per row; the block that ends a row
+ * (in_depth not a multiple of 16) is loaded under a VCTP8 predicate, whose inactive lanes read as
+ * zero. The input offset is in the bias (the generator folds bias + input_offset * sum_i w[o][i]),
+ * so the sums are plain products. The four sums are requantised in one vector: TFLM's
+ * MultiplyByQuantizedMultiplier (double rounding) as VSHL (left shift, wrapping like the C),
+ * VQRDMULH (gemmlowp's SaturatingRoundingDoublingHighMul: the same value for every pair) and a
+ * rounding right shift that rounds ties away from zero as gemmlowp does (VRSHL rounds them up: a
+ * negative value is first lowered by one, saturating, which moves exactly its ties). Rows left over
+ * (out_depth % 4) take one row at a time and the scalar requantisation.
+ * Weights with a zero point (filter_offset != 0; their bias is TFLM's, not folded) take the reference
+ * algorithm. Where MVE does not exist (a host build) the C below the vector code computes the same
+ * sums and requantisation. */
+#include "../common/mf_fully_connected_s8_reference.h"
+
+/* Reads the mve parameter layout (the folded bias): never in a build of other kernels. */
+#if defined(MF_KERNELS_REFERENCE)
+#error "kernels/mve/mf_fully_connected_s8.c reads the mve kernels' parameter layout (the input offset folded into the bias), but this build compiles the reference kernels (MF_KERNELS_REFERENCE): compile kernels/reference/mf_fully_connected_s8.c instead"
+#elif defined(MF_KERNELS_DSP)
+#error "kernels/mve/mf_fully_connected_s8.c reads the mve kernels' parameter layout (the input offset folded into the bias), but this build compiles the dsp kernels (MF_KERNELS_DSP): compile kernels/dsp/mf_fully_connected_s8.c instead"
+#endif
+
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#include <arm_mve.h>
+#define MF_MVE_FC 1
+#endif
+
+/* The plain sum_i in[i] * w[i] over n inputs (32-bit, wrapping like TFLM's accumulator). */
+static int32_t row_dot(const int8_t *in, const int8_t *w, int32_t n)
+{
+#if defined(MF_MVE_FC)
+    int32_t acc = 0;
+    for (; n >= 16; n -= 16, in += 16, w += 16) {
+        acc = vmladavaq_s8(acc, vld1q_s8(in), vld1q_s8(w));
+    }
+    if (n > 0) {
+        const mve_pred16_t p = vctp8q((uint32_t)n);
+        acc = vmladavaq_s8(acc, vldrbq_z_s8(in, p), vldrbq_z_s8(w, p));
+    }
+    return acc;
+#else
+    uint32_t acc = 0;
+    for (int32_t i = 0; i < n; ++i) {
+        acc += (uint32_t)(in[i] * w[i]);
+    }
+    return (int32_t)acc;
+#endif
+}
+
+static inline int8_t requant(const mf_fully_connected_s8_params *p, int32_t o, int32_t sum)
+{
+    const int32_t k = p->n_mult > 1 ? o : 0;
+    const int32_t acc = mf_mbqm((int32_t)((uint32_t)sum + (uint32_t)p->bias[o]), p->out_mult[k], p->out_shift[k]);
+    return (int8_t)mf_clamp_i32(acc + p->output_offset, p->act_min, p->act_max);
+}
+
+#if defined(MF_MVE_FC)
+/* Rows o .. o + 3 over one input row: the four sums, requantised into out[o .. o + 3]. */
+static void rows4(const mf_fully_connected_s8_params *p, const int8_t *in, int32_t o, int8_t *out)
+{
+    const int32_t n = p->in_depth;
+    const int8_t *w0 = p->filter + (size_t)o * (size_t)n;
+    const int8_t *w1 = w0 + n, *w2 = w1 + n, *w3 = w2 + n;
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int32_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const int8x16_t x = vld1q_s8(in + i);
+        a0 = vmladavaq_s8(a0, x, vld1q_s8(w0 + i));
+        a1 = vmladavaq_s8(a1, x, vld1q_s8(w1 + i));
+        a2 = vmladavaq_s8(a2, x, vld1q_s8(w2 + i));
+        a3 = vmladavaq_s8(a3, x, vld1q_s8(w3 + i));
+    }
+    if (i < n) {
+        const mve_pred16_t pr = vctp8q((uint32_t)(n - i));
+        const int8x16_t x = vldrbq_z_s8(in + i, pr);
+        a0 = vmladavaq_s8(a0, x, vldrbq_z_s8(w0 + i, pr));
+        a1 = vmladavaq_s8(a1, x, vldrbq_z_s8(w1 + i, pr));
+        a2 = vmladavaq_s8(a2, x, vldrbq_z_s8(w2 + i, pr));
+        a3 = vmladavaq_s8(a3, x, vldrbq_z_s8(w3 + i, pr));
+    }
+    int32x4_t acc = vdupq_n_s32(a0);
+    acc = vsetq_lane_s32(a1, acc, 1);
+    acc = vsetq_lane_s32(a2, acc, 2);
+    acc = vsetq_lane_s32(a3, acc, 3);
+    acc = vaddq_s32(acc, vld1q_s32(p->bias + o));
+    int32x4_t mult, shift;
+    if (p->n_mult > 1) {
+        mult = vld1q_s32(p->out_mult + o);
+        shift = vld1q_s32(p->out_shift + o);
+    } else {
+        mult = vdupq_n_s32(p->out_mult[0]);
+        shift = vdupq_n_s32(p->out_shift[0]);
+    }
+    const int32x4_t zero = vdupq_n_s32(0);
+    const int32x4_t left = vmaxq_s32(shift, zero);
+    const int32x4_t neg_right = vminq_s32(shift, zero); /* -(right shift) */
+    acc = vqrdmulhq_s32(vshlq_s32(acc, left), mult);
+    /* -1 on negative values when there is a right shift (neg_right has its sign bit set then) */
+    acc = vqaddq_s32(acc, vshrq_n_s32(vandq_s32(acc, neg_right), 31));
+    acc = vrshlq_s32(acc, neg_right);
+    acc = vaddq_s32(acc, vdupq_n_s32(p->output_offset));
+    acc = vmaxq_s32(acc, vdupq_n_s32(p->act_min));
+    acc = vminq_s32(acc, vdupq_n_s32(p->act_max));
+    vstrbq_s32(out + o, acc);
+}
+#endif
+
+void mf_fully_connected_s8(const mf_fully_connected_s8_params *p, const int8_t *input, int8_t *output)
+{
+    if (p->filter_offset != 0) {
+        mf_fully_connected_s8_reference(p, input, output);
+        return;
+    }
+    for (int32_t b = 0; b < p->batches; ++b) {
+        const int8_t *in = input + (size_t)b * (size_t)p->in_depth;
+        int8_t *out = output + (size_t)b * (size_t)p->out_depth;
+        int32_t o = 0;
+#if defined(MF_MVE_FC)
+        for (; o + 4 <= p->out_depth; o += 4) {
+            rows4(p, in, o, out);
+        }
+#endif
+        for (; o < p->out_depth; ++o) {
+            out[o] = requant(p, o, row_dot(in, p->filter + (size_t)o * (size_t)p->in_depth, p->in_depth));
+        }
+    }
+}

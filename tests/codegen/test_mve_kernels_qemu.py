@@ -1,0 +1,84 @@
+"""The mve kernel variant (Helium, firmware/kernels/mve/, else dsp's, else the reference's) built for
+the emulated Cortex-M55 (mps3-an547, which the core data gives MVE) against the TFLM interpreter,
+through the device protocol: every output identical on random inputs. The host suite runs the mve
+kernels' portable C (the same arithmetic, for the mve parameter layout); these runs prove the
+vector code.
+
+Two firmwares: one model of FULLY_CONNECTED shapes side by side (input rows of 16 bytes and with
+tails, row counts with and without a remainder of 4, batches, per-tensor and per-channel, left and
+right shifts, requantisation ties, weights with a zero point), and anomaly_detection (FULLY_CONNECTED
+layers only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from codegen.pio.project import kernel_variant
+from support.device_compare import compare_on_device
+from support.firmware import built
+from support.paths import SHARED_MODELS
+from codegen.tflite.schema import fb
+from support.tflite_build import Op, Spec, graph
+
+BOARD = "mps3-an547"
+
+
+def _check(project, fw, samples: int) -> None:
+    assert kernel_variant(project.board, project.options) == "mve"
+    assert any("kernels/mve/mf_fully_connected_s8.c" in str(s) for s in project.sources)
+    res = compare_on_device(project, fw, samples=samples)
+    assert res.mismatches == 0, res
+
+
+def _fc(name: str, inp: str, rows: int, depth: int, in_scale: float, out: Spec, rng: np.random.Generator,
+        w_scale: float | tuple[float, ...], w_zp: int = 0, act: str = "NONE", keep_dims: bool = False) -> tuple[dict[str, Spec], Op]:
+    """One FULLY_CONNECTED `inp` -> `name` with random weights and bias (per-channel when w_scale
+    is a tuple)."""
+    w = rng.integers(-127, 128, (rows, depth))
+    if isinstance(w_scale, tuple):
+        wspec = Spec((rows, depth), "int8", data=w, channel_scales=w_scale)
+        bscales = tuple(in_scale * s for s in w_scale)
+        bspec = Spec((rows,), "int32", data=rng.integers(-3000, 3000, rows), channel_scales=bscales)
+    else:
+        wspec = Spec((rows, depth), "int8", w_scale, w_zp, w)
+        bspec = Spec((rows,), "int32", in_scale * w_scale, 0, rng.integers(-3000, 3000, rows))
+    tensors = {f"{name}_w": wspec, f"{name}_b": bspec, name: out}
+    op = Op("FULLY_CONNECTED", (inp, f"{name}_w", f"{name}_b"), (name,), "FullyConnectedOptions",
+            (("fusedActivationFunction", getattr(fb.ActivationFunctionType, act)), ("keepNumDims", keep_dims)))
+    return tensors, op
+
+
+def _fc_shapes() -> bytes:
+    rng = np.random.default_rng(19)
+    tensors: dict[str, Spec] = {"x": Spec((1, 37), "int8", 0.5, -3), "y": Spec((1, 2, 16), "int8", 0.25, 7)}
+    ops: list[Op] = []
+    parts = [
+        # 0.5 * 0.25 / 1.0 = 0.125 exactly (multiplier 2^30, shift -2): every accumulator = 4 mod 8
+        # is a tie of the rounding shift; 37 inputs = two blocks and a tail of 5, 6 rows = 4 + 2
+        _fc("ties", "x", 6, 37, 0.5, Spec((1, 6), "int8", 1.0, 5), rng, 0.25),
+        # per-channel, relu, 19 rows (4 x 4 + 3), some channels shifting left (effective scale > 1)
+        _fc("perchannel", "x", 19, 37, 0.5, Spec((1, 19), "int8", 0.4, -10), rng,
+            tuple(float(s) for s in np.linspace(0.001, 2.0, 19)), act="RELU"),
+        # a chain after the ties: 6 inputs (one predicated block only), relu6, 9 rows
+        _fc("short", "ties", 9, 6, 1.0, Spec((1, 9), "int8", 0.05, -128), rng, 0.003, act="RELU6"),
+        # two batches of exactly one 16-byte block, 64 rows
+        _fc("batches", "y", 64, 16, 0.25, Spec((1, 2, 64), "int8", 0.7, 2), rng, 0.02, keep_dims=True),
+        # weights with a zero point: the reference algorithm
+        _fc("filter_zp", "x", 5, 37, 0.5, Spec((1, 5), "int8", 2.0, 0), rng, 0.01, w_zp=4),
+    ]
+    for t, op in parts:
+        tensors.update(t)
+        ops.append(op)
+    return graph(tensors, ops, ["x", "y"], ["ties", "perchannel", "short", "batches", "filter_zp"])
+
+
+@pytest.mark.qemu
+def test_mve_kernels_match_tflm_on_cortex_m55(tmp_path: Path) -> None:
+    """The FULLY_CONNECTED shapes, then anomaly_detection, each one firmware on the emulated M55."""
+    model = tmp_path / "mve_fc_shapes.tflite"
+    model.write_bytes(_fc_shapes())
+    _check(*built(BOARD, model, root=tmp_path), samples=8)
+    _check(*built(BOARD, SHARED_MODELS / "anomaly_detection.tflite", root=tmp_path), samples=3)
