@@ -22,7 +22,7 @@ def _codegen(*args: str) -> subprocess.CompletedProcess:
     (["debug", str(DEFAULT_MODEL), "--samples", "0"], "argument --samples: 0 is not from 1 to 10,000"),
     (["debug", str(DEFAULT_MODEL), "--seed", "-4"], "argument --seed: '-4': out of range"),
     (["inspect", "nope.tflite"], "argument model: no such file: nope.tflite"),
-    (["inspect", str(DEFAULT_MODEL), "--kernels", "cmsis"], "argument --kernels: 'cmsis': not one of the choices; expected auto|reference|dsp|mve|mve"),
+    (["inspect", str(DEFAULT_MODEL), "--kernels", "cmsis"], "argument --kernels: 'cmsis': not one of the choices; expected auto|reference|dsp|mve"),
     (["compare", "a.tflite", "--data", "d.npz", "--samples", "abc"], "argument --samples: 'abc' is not a whole number"),
     (["compare", "a.tflite", "--data", "d.npz", "--run", "boad=x"], "--run boad=x: not an option for reaching the target"),
     (["compare", "a.tflite", "--data", "d.npz", "--run", "timeout=-1"], "--run timeout=-1: out of range"),

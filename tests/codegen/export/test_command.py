@@ -50,7 +50,7 @@ USAGE = [
     (["--board", "host", "--format", "cmak"], "argument --format: 'cmak': not one of the choices; expected "
                                               "cmake|platformio|arduino|zip"),
     (["--board", "host", "--format", "zip", "--kernels", "cmsis"], "argument --kernels: 'cmsis': not one of the "
-                                                                   "choices; expected auto|reference|dsp|mve|mve"),
+                                                                   "choices; expected auto|reference|dsp|mve"),
 ]
 
 

@@ -26,7 +26,7 @@ from codegen.tflite import read_model_bytes
 from support.compare import compare_bytes
 from support.tflite_edit import ops_of
 from support.tfmodels import Case, convert_with
-from support.variants import dsp_params, kernel_variant  # noqa: F401  (fixture)
+from support.variants import dsp_params, every_kernel_variant  # noqa: F401  (fixture kernel_variant)
 
 FLOAT_TOL = 1e-5
 ALL = ("int8", "int16x8", "float32")
