@@ -17,6 +17,7 @@ from codegen.ops import dsp_pack
 from codegen.ops import overlap
 from codegen.ops.base import F32, NULL, CArray, LowerContext, Lowered, OpHandler, Scratch, Share, Sym
 from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
+from codegen.ops.fully_connected import mve_gemm_s8
 from codegen.ops.registry import register
 from codegen.ops.weighted import (DSP_ONLY_FIELDS, GENERIC_DSP_FIELDS, ConvGeometry, WeightRule, check_rank4,
                                   check_weighted, filter_geometry, int16_shift_problems, optional_input, weight_fields,
@@ -132,10 +133,23 @@ _LOWER: dict[DType, Callable[[LowerContext, ConvGeometry], tuple[list, list[CArr
     DType.INT8: _lower_s8, DType.INT16: _lower_s16, DType.FLOAT32: _lower_f32}
 
 
+def _pointwise(g: ConvGeometry, in_c_per_group: int) -> bool:
+    """A 1x1 window at stride 1 over every pixel, not grouped: a matrix product of the pixels (rows of
+    in_c bytes) and the weights, which is a FULLY_CONNECTED."""
+    return (g.k_h == g.k_w == g.stride_h == g.stride_w == 1 and in_c_per_group == g.in_c
+            and (g.in_h, g.in_w) == (g.out_h, g.out_w) and g.pad_top == g.pad_left == 0)
+
+
 def lower(ctx: LowerContext) -> Lowered:
-    inp = ctx.input(0)
-    assert inp is not None
+    inp, flt = ctx.input(0), ctx.input(1)
+    assert inp is not None and flt is not None
     g = filter_geometry(ctx.subgraph, ctx.op)
+    if inp.dtype == DType.INT8 and ctx.target.mve and _pointwise(g, flt.shape[3]):
+        # the mve layout runs a 1x1 CONV_2D as the GEMM of its FULLY_CONNECTED kernel (out_h * out_w
+        # rows; TFLM's per-channel requantisation is the same arithmetic)
+        params, arrays = mve_gemm_s8(ctx, g.out_h * g.out_w, g.in_c, g.out_c, _scaling(ctx, g))
+        return weighted_call(ctx, "mf_fully_connected_s8", params, arrays,
+                             f"{g.label} {g.in_c}->{g.out_c} as FULLY_CONNECTED")
     params, arrays = _LOWER[inp.dtype](ctx, g)
     fn = f"mf_conv2d_{inp.dtype.short}"
     groups = g.in_c // ctx.t(ctx.op.inputs[1]).shape[3]

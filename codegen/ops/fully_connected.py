@@ -9,7 +9,7 @@ The per-tensor int8 kernel applies the weights' zero point; the per-channel one 
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -118,25 +118,43 @@ def _dsp_s8(ctx: LowerContext) -> tuple[list, list[CArray]] | None:
     return params, [filt, chan]
 
 
-def _mve_s8(ctx: LowerContext) -> tuple[list, list[CArray]]:
-    """The mve kernel's fields (nn.h "MVE variant"): the reference layout's (row-major weights,
-    per-channel or per-tensor multipliers), with `bias` holding bias + input_offset * (the row's
-    weight sum), wrapped to int32 as TFLM's int32 accumulator wraps, always present, when the weights
-    have no zero point; with one, TFLM's bias (or NULL) and the kernel takes the reference algorithm."""
-    params, arrays = _quantized(ctx)
-    fields = dict(params)
-    if fields["filter_offset"] != 0:
-        return params + list(GENERIC_DSP_FIELDS) + [("dsp_chunk", 0), ("dsp_scratch", NULL)], arrays
-    inp, flt, bias = ctx.input(0), ctx.input(1), ctx.input(2)
-    assert inp and flt and inp.quant
-    w = np.asarray(flt.data, dtype=np.int64).reshape(flt.shape)
+def mve_gemm_s8(ctx: LowerContext, batches: int, depth: int, rows: int,
+                scaling: tuple[Sequence[int], Sequence[int]]) -> tuple[list, list[CArray]]:
+    """The mve FULLY_CONNECTED kernel's fields (nn.h "MVE variant") for `batches` input rows of
+    `depth` bytes times the op's weights (input 1, as `rows` rows of `depth`, without a zero point) and
+    its bias (input 2) with `scaling` (multipliers, shifts: one, or one per row): the reference layout,
+    with `bias` holding bias + input_offset * (the row's weight sum), wrapped to int32 as TFLM's int32
+    accumulator wraps, always present. CONV_2D 1x1 lowers to it too (codegen/ops/conv2d.py)."""
+    inp, flt, bias, out = ctx.input(0), ctx.input(1), ctx.input(2), ctx.output()
+    assert inp and flt and inp.quant and out.quant
+    act_min, act_max = act_bounds(fused_activation(ctx.op), out)
+    w = np.asarray(flt.data, dtype=np.int64).reshape(rows, depth)
     folded = dsp_pack.fold_bias(None if bias is None else np.asarray(bias.data), w, -inp.quant.zp)
     wrapped = ((folded + 2**31) % 2**32 - 2**31).astype(np.int32)
+    filt = ctx.array("weights", "int8_t", flt.data, kind="weights")
     b = ctx.array("mve_bias", "int32_t", wrapped, kind="weights")
-    bias_name = fields["bias"].name if isinstance(fields["bias"], Sym) else None
-    params = [(k, Sym(b.name) if k == "bias" else v) for k, v in params]
-    arrays = [a for a in arrays if a.name != bias_name] + [b]
-    return params + list(GENERIC_DSP_FIELDS) + [("dsp_chunk", 0), ("dsp_scratch", NULL)], arrays
+    mult, shift = ctx.array("mult", "int32_t", scaling[0]), ctx.array("shift", "int32_t", scaling[1])
+    params: list = [("batches", batches), ("in_depth", depth), ("out_depth", rows),
+                    ("input_offset", -inp.quant.zp), ("filter_offset", 0), ("output_offset", out.quant.zp),
+                    ("act_min", act_min), ("act_max", act_max), ("n_mult", len(scaling[0])),
+                    ("filter", Sym(filt.name)), ("bias", Sym(b.name)), ("out_mult", Sym(mult.name)),
+                    ("out_shift", Sym(shift.name))]
+    return (params + list(GENERIC_DSP_FIELDS) + [("dsp_chunk", 0), ("dsp_scratch", NULL)],
+            [filt, mult, shift, b])
+
+
+def _mve_s8(ctx: LowerContext) -> tuple[list, list[CArray]]:
+    """The mve kernel's fields: :func:`mve_gemm_s8`'s; weights with a zero point keep TFLM's bias (or
+    NULL) and the kernel takes the reference algorithm."""
+    inp, flt, out = ctx.input(0), ctx.input(1), ctx.output()
+    assert inp and flt and flt.quant and out
+    if not flt.quant.per_channel and flt.quant.zp != 0:
+        params, arrays = _quantized(ctx)
+        return params + list(GENERIC_DSP_FIELDS) + [("dsp_chunk", 0), ("dsp_scratch", NULL)], arrays
+    out_depth, in_depth = flt.shape
+    pairs = _scaling(inp, flt, out)
+    return mve_gemm_s8(ctx, out.elements // out_depth, in_depth, out_depth,
+                       ([m for m, _ in pairs], [s for _, s in pairs]))
 
 
 def _lower_s8(ctx: LowerContext) -> tuple[list, list[CArray]]:

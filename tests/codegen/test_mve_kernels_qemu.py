@@ -4,10 +4,10 @@ through the device protocol: every output identical on random inputs. The host s
 kernels' portable C (the same arithmetic, for the mve parameter layout); these runs prove the
 vector code.
 
-Two firmwares: one model of FULLY_CONNECTED shapes side by side (input rows of 16 bytes and with
+Three firmwares: one model of FULLY_CONNECTED shapes side by side (input rows of 16 bytes and with
 tails, row counts with and without a remainder of 4, batches, per-tensor and per-channel, left and
-right shifts, requantisation ties, weights with a zero point), and anomaly_detection (FULLY_CONNECTED
-layers only)."""
+right shifts, requantisation ties, weights with a zero point) and 1x1 CONV_2Ds (which the mve layout
+runs as that GEMM), anomaly_detection (FULLY_CONNECTED layers only) and keyword_spotting."""
 
 from __future__ import annotations
 
@@ -51,9 +51,25 @@ def _fc(name: str, inp: str, rows: int, depth: int, in_scale: float, out: Spec, 
     return tensors, op
 
 
+def _conv1x1(name: str, inp: str, in_c: int, out_c: int, in_scale: float, out: Spec,
+             rng: np.random.Generator, act: str = "NONE") -> tuple[dict[str, Spec], Op]:
+    """One 1x1 CONV_2D at stride 1 (the mve layout runs it as the FULLY_CONNECTED GEMM)."""
+    scales = tuple(float(s) for s in np.linspace(0.002, 0.05, out_c))
+    tensors = {f"{name}_w": Spec((out_c, 1, 1, in_c), "int8", data=rng.integers(-127, 128, (out_c, 1, 1, in_c)),
+                                 channel_scales=scales),
+               f"{name}_b": Spec((out_c,), "int32", data=rng.integers(-3000, 3000, out_c),
+                                 channel_scales=tuple(in_scale * s for s in scales)),
+               name: out}
+    op = Op("CONV_2D", (inp, f"{name}_w", f"{name}_b"), (name,), "Conv2DOptions",
+            (("padding", fb.Padding.VALID), ("strideW", 1), ("strideH", 1),
+             ("fusedActivationFunction", getattr(fb.ActivationFunctionType, act))))
+    return tensors, op
+
+
 def _fc_shapes() -> bytes:
     rng = np.random.default_rng(19)
-    tensors: dict[str, Spec] = {"x": Spec((1, 37), "int8", 0.5, -3), "y": Spec((1, 2, 16), "int8", 0.25, 7)}
+    tensors: dict[str, Spec] = {"x": Spec((1, 37), "int8", 0.5, -3), "y": Spec((1, 2, 16), "int8", 0.25, 7),
+                                "z": Spec((1, 5, 7, 20), "int8", 0.1, 4)}
     ops: list[Op] = []
     parts = [
         # 0.5 * 0.25 / 1.0 = 0.125 exactly (multiplier 2^30, shift -2): every accumulator = 4 mod 8
@@ -68,17 +84,26 @@ def _fc_shapes() -> bytes:
         _fc("batches", "y", 64, 16, 0.25, Spec((1, 2, 64), "int8", 0.7, 2), rng, 0.02, keep_dims=True),
         # weights with a zero point: the reference algorithm
         _fc("filter_zp", "x", 5, 37, 0.5, Spec((1, 5), "int8", 2.0, 0), rng, 0.01, w_zp=4),
+        # 1x1 convolutions: 35 pixels of 20 channels (a block and a tail of 4) to 19 (4 x 4 + 3) and 16
+        _conv1x1("pointwise19", "z", 20, 19, 0.1, Spec((1, 5, 7, 19), "int8", 0.3, -5), rng, act="RELU6"),
+        _conv1x1("pointwise16", "z", 20, 16, 0.1, Spec((1, 5, 7, 16), "int8", 0.5, 3), rng),
     ]
     for t, op in parts:
         tensors.update(t)
         ops.append(op)
-    return graph(tensors, ops, ["x", "y"], ["ties", "perchannel", "short", "batches", "filter_zp"])
+    return graph(tensors, ops, ["x", "y", "z"],
+                 ["ties", "perchannel", "short", "batches", "filter_zp", "pointwise19", "pointwise16"])
 
 
 @pytest.mark.qemu
 def test_mve_kernels_match_tflm_on_cortex_m55(tmp_path: Path) -> None:
-    """The FULLY_CONNECTED shapes, then anomaly_detection, each one firmware on the emulated M55."""
+    """The FULLY_CONNECTED and 1x1 CONV_2D shapes, anomaly_detection and keyword_spotting (its
+    pointwise layers on the mve GEMM, the rest on the dsp kernels), each one firmware on the
+    emulated M55."""
     model = tmp_path / "mve_fc_shapes.tflite"
     model.write_bytes(_fc_shapes())
-    _check(*built(BOARD, model, root=tmp_path), samples=8)
+    project, fw = built(BOARD, model, root=tmp_path)
+    assert {c.function for s in project.compiled.steps for c in s.calls} == {"mf_fully_connected_s8"}
+    _check(project, fw, samples=8)
     _check(*built(BOARD, SHARED_MODELS / "anomaly_detection.tflite", root=tmp_path), samples=3)
+    _check(*built(BOARD, SHARED_MODELS / "keyword_spotting.tflite", root=tmp_path), samples=3)

@@ -16,7 +16,7 @@ import pytest
 from support.compare import compare_bytes
 from support.tflite_edit import drop_input, ops_of
 from support.tfmodels import Case, convert_with
-from support.variants import dsp_params, kernel_variant  # noqa: F401  (fixture)
+from support.variants import dsp_params, every_kernel_variant  # noqa: F401  (fixture kernel_variant: 1x1 convolutions run the mve FULLY_CONNECTED kernel)
 
 FLOAT_TOL = 1e-5
 ALL = ("int8", "int16x8", "float32")
