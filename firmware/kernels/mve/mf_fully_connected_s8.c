@@ -56,52 +56,59 @@ static inline int8_t requant(const mf_fully_connected_s8_params *p, int32_t o, i
 }
 
 #if defined(MF_MVE_FC)
+/* What every group of four rows of one call shares, loaded once (the output may alias anything the
+ * compiler would otherwise reload from *p). */
+typedef struct {
+    int32_t n, nblk, tail;          /* in_depth, its whole 16-byte blocks, the bytes after them */
+    int32x4_t mult, shift;          /* per-tensor: the one multiplier and shift in every lane */
+    int32x4_t out_offset, lo, hi;
+} rows4_consts;
+
 /* Rows o .. o + 3 over one input row: the four sums, requantised into out[o .. o + 3]. */
-static void rows4(const mf_fully_connected_s8_params *p, const int8_t *in, int32_t o, int8_t *out)
+static inline void rows4(const mf_fully_connected_s8_params *p, const rows4_consts *c, const int8_t *in,
+                         const int8_t *w0, int32_t o, int8_t *out)
 {
-    const int32_t n = p->in_depth;
-    const int8_t *w0 = p->filter + (size_t)o * (size_t)n;
-    const int8_t *w1 = w0 + n, *w2 = w1 + n, *w3 = w2 + n;
+    const int8_t *w1 = w0 + c->n, *w2 = w1 + c->n, *w3 = w2 + c->n;
+    const int8_t *x = in;
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    int32_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        const int8x16_t x = vld1q_s8(in + i);
-        a0 = vmladavaq_s8(a0, x, vld1q_s8(w0 + i));
-        a1 = vmladavaq_s8(a1, x, vld1q_s8(w1 + i));
-        a2 = vmladavaq_s8(a2, x, vld1q_s8(w2 + i));
-        a3 = vmladavaq_s8(a3, x, vld1q_s8(w3 + i));
+    for (int32_t k = c->nblk; k > 0; --k) {
+        const int8x16_t v = vld1q_s8(x);
+        a0 = vmladavaq_s8(a0, v, vld1q_s8(w0));
+        a1 = vmladavaq_s8(a1, v, vld1q_s8(w1));
+        a2 = vmladavaq_s8(a2, v, vld1q_s8(w2));
+        a3 = vmladavaq_s8(a3, v, vld1q_s8(w3));
+        x += 16;
+        w0 += 16;
+        w1 += 16;
+        w2 += 16;
+        w3 += 16;
     }
-    if (i < n) {
-        const mve_pred16_t pr = vctp8q((uint32_t)(n - i));
-        const int8x16_t x = vldrbq_z_s8(in + i, pr);
-        a0 = vmladavaq_s8(a0, x, vldrbq_z_s8(w0 + i, pr));
-        a1 = vmladavaq_s8(a1, x, vldrbq_z_s8(w1 + i, pr));
-        a2 = vmladavaq_s8(a2, x, vldrbq_z_s8(w2 + i, pr));
-        a3 = vmladavaq_s8(a3, x, vldrbq_z_s8(w3 + i, pr));
+    if (c->tail) {
+        const mve_pred16_t pr = vctp8q((uint32_t)c->tail);
+        const int8x16_t v = vldrbq_z_s8(x, pr);
+        a0 = vmladavaq_s8(a0, v, vldrbq_z_s8(w0, pr));
+        a1 = vmladavaq_s8(a1, v, vldrbq_z_s8(w1, pr));
+        a2 = vmladavaq_s8(a2, v, vldrbq_z_s8(w2, pr));
+        a3 = vmladavaq_s8(a3, v, vldrbq_z_s8(w3, pr));
     }
     int32x4_t acc = vdupq_n_s32(a0);
     acc = vsetq_lane_s32(a1, acc, 1);
     acc = vsetq_lane_s32(a2, acc, 2);
     acc = vsetq_lane_s32(a3, acc, 3);
     acc = vaddq_s32(acc, vld1q_s32(p->bias + o));
-    int32x4_t mult, shift;
+    int32x4_t mult = c->mult, shift = c->shift;
     if (p->n_mult > 1) {
         mult = vld1q_s32(p->out_mult + o);
         shift = vld1q_s32(p->out_shift + o);
-    } else {
-        mult = vdupq_n_s32(p->out_mult[0]);
-        shift = vdupq_n_s32(p->out_shift[0]);
     }
     const int32x4_t zero = vdupq_n_s32(0);
-    const int32x4_t left = vmaxq_s32(shift, zero);
     const int32x4_t neg_right = vminq_s32(shift, zero); /* -(right shift) */
-    acc = vqrdmulhq_s32(vshlq_s32(acc, left), mult);
+    acc = vqrdmulhq_s32(vshlq_s32(acc, vmaxq_s32(shift, zero)), mult);
     /* -1 on negative values when there is a right shift (neg_right has its sign bit set then) */
     acc = vqaddq_s32(acc, vshrq_n_s32(vandq_s32(acc, neg_right), 31));
     acc = vrshlq_s32(acc, neg_right);
-    acc = vaddq_s32(acc, vdupq_n_s32(p->output_offset));
-    acc = vmaxq_s32(acc, vdupq_n_s32(p->act_min));
-    acc = vminq_s32(acc, vdupq_n_s32(p->act_max));
+    acc = vaddq_s32(acc, c->out_offset);
+    acc = vminq_s32(vmaxq_s32(acc, c->lo), c->hi);
     vstrbq_s32(out + o, acc);
 }
 #endif
@@ -117,8 +124,13 @@ void mf_fully_connected_s8(const mf_fully_connected_s8_params *p, const int8_t *
         int8_t *out = output + (size_t)b * (size_t)p->out_depth;
         int32_t o = 0;
 #if defined(MF_MVE_FC)
-        for (; o + 4 <= p->out_depth; o += 4) {
-            rows4(p, in, o, out);
+        const rows4_consts c = {p->in_depth, p->in_depth >> 4, p->in_depth & 15, vdupq_n_s32(p->out_mult[0]),
+                                vdupq_n_s32(p->out_shift[0]), vdupq_n_s32(p->output_offset),
+                                vdupq_n_s32(p->act_min), vdupq_n_s32(p->act_max)};
+        const int32_t rows = p->out_depth & ~3;
+        const int8_t *w = p->filter;
+        for (; o < rows; o += 4, w += 4 * (size_t)p->in_depth) {
+            rows4(p, &c, in, w, o, out);
         }
 #endif
         for (; o < p->out_depth; ++o) {
