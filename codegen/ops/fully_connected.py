@@ -122,8 +122,8 @@ def mve_gemm_s8(ctx: LowerContext, batches: int, depth: int, rows: int,
                 scaling: tuple[Sequence[int], Sequence[int]]) -> tuple[list, list[CArray]]:
     """The mve FULLY_CONNECTED kernel's fields (nn.h "MVE variant") for `batches` input rows of
     `depth` bytes times the op's weights (input 1, as `rows` rows of `depth`, without a zero point) and
-    its bias (input 2) with `scaling` (multipliers, shifts: one, or one per row): the reference layout,
-    with `bias` holding bias + input_offset * (the row's weight sum), wrapped to int32 as TFLM's int32
+    its bias (input 2) with `scaling` (multipliers, shifts: one, or one per row): the weights in
+    groups of four rows (:func:`mve_pack_rows`), `bias` holding bias + input_offset * (the row's weight sum), wrapped to int32 as TFLM's int32
     accumulator wraps, always present. CONV_2D 1x1 lowers to it too (codegen/ops/conv2d.py)."""
     inp, flt, bias, out = ctx.input(0), ctx.input(1), ctx.input(2), ctx.output()
     assert inp and flt and inp.quant and out.quant
@@ -131,7 +131,7 @@ def mve_gemm_s8(ctx: LowerContext, batches: int, depth: int, rows: int,
     w = np.asarray(flt.data, dtype=np.int64).reshape(rows, depth)
     folded = dsp_pack.fold_bias(None if bias is None else np.asarray(bias.data), w, -inp.quant.zp)
     wrapped = ((folded + 2**31) % 2**32 - 2**31).astype(np.int32)
-    filt = ctx.array("weights", "int8_t", flt.data, kind="weights")
+    filt = ctx.array("mve_weights", "int8_t", mve_pack_rows(w), kind="weights")
     b = ctx.array("mve_bias", "int32_t", wrapped, kind="weights")
     mult, shift = ctx.array("mult", "int32_t", scaling[0]), ctx.array("shift", "int32_t", scaling[1])
     params: list = [("batches", batches), ("in_depth", depth), ("out_depth", rows),
@@ -141,6 +141,22 @@ def mve_gemm_s8(ctx: LowerContext, batches: int, depth: int, rows: int,
                     ("out_shift", Sym(shift.name))]
     return (params + list(GENERIC_DSP_FIELDS) + [("dsp_chunk", 0), ("dsp_scratch", NULL)],
             [filt, mult, shift, b])
+
+
+MVE_BLOCK = 16  # bytes per vector: the mve kernel's weight blocks
+
+
+def mve_pack_rows(w: np.ndarray) -> np.ndarray:
+    """The mve FULLY_CONNECTED weights (nn.h "MVE variant"): each row zero-padded to whole 16-byte
+    blocks; rows in groups of four, a group block-major (block k of its rows 0..3, then block k + 1);
+    the last rows % 4 rows after the groups, one after the other."""
+    rows, depth = w.shape
+    nb = -(-depth // MVE_BLOCK)
+    padded = np.zeros((rows, nb * MVE_BLOCK), dtype=np.int8)
+    padded[:, :depth] = w
+    full = rows - rows % 4
+    groups = padded[:full].reshape(full // 4, 4, nb, MVE_BLOCK).transpose(0, 2, 1, 3)
+    return np.concatenate([groups.reshape(-1), padded[full:].reshape(-1)])
 
 
 def _mve_s8(ctx: LowerContext) -> tuple[list, list[CArray]]:

@@ -116,6 +116,16 @@ void mf_conv2d_s8(const mf_conv2d_s8_params *p, const int8_t *input, int8_t *out
 
 /* ---------------------------------------------------------------- FULLY_CONNECTED -------------- */
 
+/* MVE variant (firmware/kernels/mve/, Helium cores: the Cortex-M55; kernels it lacks come from dsp/,
+ * then reference/, and read those variants' layouts). The s8 FULLY_CONNECTED kernel reads the plain
+ * fields, laid out for it (codegen/ops/fully_connected.py mve_gemm_s8) unless filter_offset != 0 (then
+ * they are the reference layout and it runs the reference algorithm): filter holds each row
+ * zero-padded to whole 16-byte blocks, the rows in groups of four, a group block-major (block k of
+ * rows 4g .. 4g + 3, then block k + 1), the out_depth % 4 rows after the last group one after the
+ * other; bias (always present) is bias + input_offset * sum_i w[o][i], wrapped to int32. A 1x1
+ * CONV_2D at stride 1 is generated as this kernel's call (batches = out_h * out_w). The dsp_* fields
+ * are unused (NULL). */
+
 /* out[b][o] = act(MBQM(bias[o] + sum_i (in[b][i] + input_offset) * (w[o][i] + filter_offset))
  *                  + output_offset). filter: [out_depth][in_depth]. out_mult/out_shift hold one
  * value (per-tensor) or out_depth values (per-channel, n_mult == out_depth). */

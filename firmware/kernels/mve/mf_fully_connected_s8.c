@@ -1,15 +1,16 @@
 /* FULLY_CONNECTED, int8: Helium (MVE) kernel (nn.h "MVE variant"). Four output rows at a time share
- * each 16-byte block of the input row: one VLDRB of the input, one per row of the weights, one
- * VMLADAVA.S8 (16 multiply-accumulates into the row's 32-bit sum) per row; the block that ends a row
- * (in_depth not a multiple of 16) is loaded under a VCTP8 predicate, whose inactive lanes read as
- * zero. The input offset is in the bias (the generator folds bias + input_offset * sum_i w[o][i]),
- * so the sums are plain products. The four sums are requantised in one vector: TFLM's
+ * each 16-byte block of the input row: one VLDRB of the input, four of the group's weights (laid out
+ * block-major by the generator, rows padded with zeros to whole blocks), one VMLADAVA.S8 (16
+ * multiply-accumulates into the row's 32-bit sum) per row; the block that ends a row (in_depth not
+ * a multiple of 16) loads the input under a VCTP8 predicate, whose inactive lanes read as zero. The
+ * input offset is in the bias (the generator folds bias + input_offset * sum_i w[o][i]), so the sums
+ * are plain products. The four sums are requantised in one vector: TFLM's
  * MultiplyByQuantizedMultiplier (double rounding) as VSHL (left shift, wrapping like the C),
  * VQRDMULH (gemmlowp's SaturatingRoundingDoublingHighMul: the same value for every pair) and a
  * rounding right shift that rounds ties away from zero as gemmlowp does (VRSHL rounds them up: a
  * negative value is first lowered by one, saturating, which moves exactly its ties). Rows left over
- * (out_depth % 4) take one row at a time and the scalar requantisation.
- * Weights with a zero point (filter_offset != 0; their bias is TFLM's, not folded) take the reference
+ * (out_depth % 4) take one row at a time in C, and the scalar requantisation.
+ * Weights with a zero point (filter_offset != 0; plain rows, TFLM's bias) take the reference
  * algorithm. Where MVE does not exist (a host build) the C below the vector code computes the same
  * sums and requantisation. */
 #include "../common/mf_fully_connected_s8_reference.h"
@@ -26,26 +27,26 @@
 #define MF_MVE_FC 1
 #endif
 
-/* The plain sum_i in[i] * w[i] over n inputs (32-bit, wrapping like TFLM's accumulator). */
-static int32_t row_dot(const int8_t *in, const int8_t *w, int32_t n)
+/* Weight i of row o in the mve layout (nn.h "MVE variant"): rows in groups of four, block-major,
+ * each row padded to nb blocks of 16; the rows after the last group one after the other. */
+static inline int8_t weight(const int8_t *filter, int32_t out_depth, int32_t nb, int32_t o, int32_t i)
 {
-#if defined(MF_MVE_FC)
-    int32_t acc = 0;
-    for (; n >= 16; n -= 16, in += 16, w += 16) {
-        acc = vmladavaq_s8(acc, vld1q_s8(in), vld1q_s8(w));
+    const int32_t grouped = out_depth & ~3;
+    if (o < grouped) {
+        return filter[((size_t)(o >> 2) * (size_t)nb + (size_t)(i >> 4)) * 64 + (size_t)(o & 3) * 16 + (size_t)(i & 15)];
     }
-    if (n > 0) {
-        const mve_pred16_t p = vctp8q((uint32_t)n);
-        acc = vmladavaq_s8(acc, vldrbq_z_s8(in, p), vldrbq_z_s8(w, p));
-    }
-    return acc;
-#else
+    return filter[(size_t)grouped * (size_t)nb * 16 + (size_t)(o - grouped) * (size_t)nb * 16 + (size_t)i];
+}
+
+/* The plain sum_i in[i] * w[o][i] over the row (32-bit, wrapping like TFLM's accumulator). */
+static int32_t row_dot(const mf_fully_connected_s8_params *p, const int8_t *in, int32_t o)
+{
+    const int32_t n = p->in_depth, nb = (n + 15) >> 4;
     uint32_t acc = 0;
     for (int32_t i = 0; i < n; ++i) {
-        acc += (uint32_t)(in[i] * w[i]);
+        acc += (uint32_t)(in[i] * weight(p->filter, p->out_depth, nb, o, i));
     }
     return (int32_t)acc;
-#endif
 }
 
 static inline int8_t requant(const mf_fully_connected_s8_params *p, int32_t o, int32_t sum)
@@ -59,37 +60,32 @@ static inline int8_t requant(const mf_fully_connected_s8_params *p, int32_t o, i
 /* What every group of four rows of one call shares, loaded once (the output may alias anything the
  * compiler would otherwise reload from *p). */
 typedef struct {
-    int32_t n, nblk, tail;          /* in_depth, its whole 16-byte blocks, the bytes after them */
+    int32_t nblk, tail;             /* in_depth's whole 16-byte blocks, the bytes after them */
     int32x4_t mult, shift;          /* per-tensor: the one multiplier and shift in every lane */
     int32x4_t out_offset, lo, hi;
 } rows4_consts;
 
 /* Rows o .. o + 3 over one input row: the four sums, requantised into out[o .. o + 3]. */
 static inline void rows4(const mf_fully_connected_s8_params *p, const rows4_consts *c, const int8_t *in,
-                         const int8_t *w0, int32_t o, int8_t *out)
+                         const int8_t *w, int32_t o, int8_t *out)
 {
-    const int8_t *w1 = w0 + c->n, *w2 = w1 + c->n, *w3 = w2 + c->n;
     const int8_t *x = in;
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
     for (int32_t k = c->nblk; k > 0; --k) {
         const int8x16_t v = vld1q_s8(x);
-        a0 = vmladavaq_s8(a0, v, vld1q_s8(w0));
-        a1 = vmladavaq_s8(a1, v, vld1q_s8(w1));
-        a2 = vmladavaq_s8(a2, v, vld1q_s8(w2));
-        a3 = vmladavaq_s8(a3, v, vld1q_s8(w3));
+        a0 = vmladavaq_s8(a0, v, vld1q_s8(w));
+        a1 = vmladavaq_s8(a1, v, vld1q_s8(w + 16));
+        a2 = vmladavaq_s8(a2, v, vld1q_s8(w + 32));
+        a3 = vmladavaq_s8(a3, v, vld1q_s8(w + 48));
         x += 16;
-        w0 += 16;
-        w1 += 16;
-        w2 += 16;
-        w3 += 16;
+        w += 64;
     }
-    if (c->tail) {
-        const mve_pred16_t pr = vctp8q((uint32_t)c->tail);
-        const int8x16_t v = vldrbq_z_s8(x, pr);
-        a0 = vmladavaq_s8(a0, v, vldrbq_z_s8(w0, pr));
-        a1 = vmladavaq_s8(a1, v, vldrbq_z_s8(w1, pr));
-        a2 = vmladavaq_s8(a2, v, vldrbq_z_s8(w2, pr));
-        a3 = vmladavaq_s8(a3, v, vldrbq_z_s8(w3, pr));
+    if (c->tail) { /* the input's last bytes under a predicate; the weights are padded with zeros */
+        const int8x16_t v = vldrbq_z_s8(x, vctp8q((uint32_t)c->tail));
+        a0 = vmladavaq_s8(a0, v, vld1q_s8(w));
+        a1 = vmladavaq_s8(a1, v, vld1q_s8(w + 16));
+        a2 = vmladavaq_s8(a2, v, vld1q_s8(w + 32));
+        a3 = vmladavaq_s8(a3, v, vld1q_s8(w + 48));
     }
     int32x4_t acc = vdupq_n_s32(a0);
     acc = vsetq_lane_s32(a1, acc, 1);
@@ -124,17 +120,17 @@ void mf_fully_connected_s8(const mf_fully_connected_s8_params *p, const int8_t *
         int8_t *out = output + (size_t)b * (size_t)p->out_depth;
         int32_t o = 0;
 #if defined(MF_MVE_FC)
-        const rows4_consts c = {p->in_depth, p->in_depth >> 4, p->in_depth & 15, vdupq_n_s32(p->out_mult[0]),
+        const rows4_consts c = {p->in_depth >> 4, p->in_depth & 15, vdupq_n_s32(p->out_mult[0]),
                                 vdupq_n_s32(p->out_shift[0]), vdupq_n_s32(p->output_offset),
                                 vdupq_n_s32(p->act_min), vdupq_n_s32(p->act_max)};
         const int32_t rows = p->out_depth & ~3;
         const int8_t *w = p->filter;
-        for (; o < rows; o += 4, w += 4 * (size_t)p->in_depth) {
+        for (; o < rows; o += 4, w += 64 * (size_t)((p->in_depth + 15) >> 4)) {
             rows4(p, &c, in, w, o, out);
         }
 #endif
         for (; o < p->out_depth; ++o) {
-            out[o] = requant(p, o, row_dot(in, p->filter + (size_t)o * (size_t)p->in_depth, p->in_depth));
+            out[o] = requant(p, o, row_dot(p, in, o));
         }
     }
 }
