@@ -62,7 +62,7 @@ class BuildReport:
     model_sha256: str = ""
     mcuforge: str = __version__
     prefix: str = ""
-    kernel_variant: str = ""         # reference | dsp
+    kernel_variant: str = ""         # reference | dsp | mve
     int8_io: bool = False
     flash_bytes: int = 0
     ram_bytes: int = 0               # static RAM + the reserved stack

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codegen.elfsize import elf_sizes, elf_symbols
+from codegen.kernels import KernelVariant
 
 if TYPE_CHECKING:
     from codegen.report import BuildReport
@@ -72,7 +73,7 @@ COMPONENTS: tuple[tuple[str, re.Pattern], ...] = tuple((name, re.compile(rx)) fo
     ("arena", r"^\S*_arena "),
     ("weights", r"/src/\w+_weights\.o"),
     ("model", r"/src/\w+_model\.o"),
-    ("kernels", r"/(reference|dsp)/mf_\w+\.o"),
+    ("kernels", r"/(" + "|".join(KernelVariant) + r")/mf_\w+\.o"),
     ("runtime", r"/runtime/\w+\.o"),
     ("startup & faults", r"/cortexm/\w+\.o"),
     ("board support", r"/board\.o"),
