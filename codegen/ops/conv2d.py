@@ -148,8 +148,9 @@ def lower(ctx: LowerContext) -> Lowered:
         # the mve layout runs a 1x1 CONV_2D as the GEMM of its FULLY_CONNECTED kernel (out_h * out_w
         # rows; TFLM's per-channel requantisation is the same arithmetic)
         params, arrays = mve_gemm_s8(ctx, g.out_h * g.out_w, g.in_c, g.out_c, _scaling(ctx, g))
+        share = Share(ctx.op.outputs[0], ctx.op.inputs[0], overlap.gemm_rows(g.out_h * g.out_w, g.in_c, g.out_c))
         return weighted_call(ctx, "mf_fully_connected_s8", params, arrays,
-                             f"{g.label} {g.in_c}->{g.out_c} as FULLY_CONNECTED")
+                             f"{g.label} {g.in_c}->{g.out_c} as FULLY_CONNECTED", shares=(share,))
     params, arrays = _LOWER[inp.dtype](ctx, g)
     fn = f"mf_conv2d_{inp.dtype.short}"
     groups = g.in_c // ctx.t(ctx.op.inputs[1]).shape[3]

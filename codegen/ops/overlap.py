@@ -104,6 +104,14 @@ def planar_depthwise(in_h: int, in_w: int, c: int, out_h: int, out_w: int, pad_t
     return scheduled(read, write)
 
 
+def gemm_rows(rows: int, in_bytes: int, out_bytes: int) -> int:
+    """The mve FULLY_CONNECTED kernel run as a GEMM (a 1x1 CONV_2D, codegen/ops/conv2d.py): input row
+    b (in_bytes) is read while output row b (out_bytes) is written, group by group, so an output row
+    may land only on input rows before its own."""
+    b = np.arange(rows, dtype=np.int64)
+    return scheduled(np.repeat(2 * b + 1, in_bytes), np.repeat(2 * b, out_bytes))
+
+
 def conv_pairs(g, in_elem: int = 1, out_elem: int = 1) -> int:
     """The int8 dsp CONV_2D (codegen/ops/conv2d.py, MF_DSP_PAIRS): output pixels two at a time, both
     windows read before either pixel's outputs are written (the last odd pixel alone). Bytes a
