@@ -171,3 +171,31 @@ def test_planar_depthwise_offset_is_safe_and_tight(shape, transposed, band, stri
         shared = np.zeros_like(mem)
         shared[base: base + n] = x
         assert np.array_equal(_run_planar(shared, base, base - off + shift, g, transposed, band, stride), want) == ok
+
+
+def _run_gemm_rows(mem: np.ndarray, in_at: int, out_at: int, rows: int, k: int, n: int) -> np.ndarray:
+    """The mve FULLY_CONNECTED kernel's order over one shared array: per input row, output groups of
+    four (each reading the whole input row again) written as they are done, then the rows after the
+    last group one at a time."""
+    for b in range(rows):
+        for o in range(n):
+            acc = int(mem[in_at + b * k: in_at + (b + 1) * k].sum()) * (o + 1)
+            mem[out_at + b * n + o] = acc % 251
+    return mem[out_at: out_at + rows * n].copy()
+
+
+@pytest.mark.parametrize("rows,k,n", [(5, 8, 8), (6, 20, 19), (4, 4, 9), (7, 16, 3)])
+def test_gemm_rows_offset_is_safe_and_tight(rows, k, n):
+    off = overlap.gemm_rows(rows, k, n)
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 100, rows * k).astype(np.int64)
+    mem = np.zeros(4 * (rows * k + rows * n), dtype=np.int64)
+    mem[:rows * k] = x
+    want = _run_gemm_rows(mem.copy(), 0, 2 * rows * k, rows, k, n)
+    base = off + 8
+    # safe; conservative by less than one output row (an output row's last group is written after its
+    # input row's last read, which the offset does not count on), so a whole row closer breaks it
+    for shift, ok in ((0, True), (n, False)):
+        shared = np.zeros_like(mem)
+        shared[base: base + rows * k] = x
+        assert np.array_equal(_run_gemm_rows(shared, base, base - off + shift, rows, k, n), want) == ok
