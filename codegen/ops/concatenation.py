@@ -15,7 +15,8 @@ import numpy as np
 from codegen.ir import DType, Operator, Subgraph, Tensor
 from codegen.ops.base import LowerContext, Lowered, OpHandler
 from codegen.ops.common import fused_activation, require_quant
-from codegen.ops.movement import MOVABLE, check_movable, copy_rows_call, norm_axis, piece_problems, piece_rows
+from codegen.ops.movement import (MOVABLE, axis_after, check_movable, copy_rows_call, norm_axis, piece_problems,
+                                  piece_rows)
 from codegen.ops.registry import register
 
 
@@ -58,12 +59,9 @@ def _checker(shape_problems: ShapeRule) -> Callable[[Subgraph, Operator], list[s
         problems = check_movable(sg, op, ins + [out])
         if fused_activation(op) != "NONE":
             problems.append(f"fused activation {fused_activation(op)} (TFLM supports NONE)")
-        if problems:
+        axis, problems = axis_after(problems, lambda: _axis(sg, op))
+        if axis is None:
             return problems
-        try:
-            axis = _axis(sg, op)
-        except ValueError as e:
-            return [str(e)]
         return shape_problems(ins, out, axis)
     return check
 

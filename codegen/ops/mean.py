@@ -20,7 +20,8 @@ from typing import Callable
 from codegen.ir import DType, Operator, Subgraph, Tensor
 from codegen.ops.base import CValue, KernelCall, LowerContext, Lowered, OpHandler, Struct
 from codegen.ops.common import require_const, require_quant
-from codegen.ops.movement import MAX_DIMS, const_ints, fits_int32, merge_walk, padded, prod, row_major_strides
+from codegen.ops.movement import (MAX_DIMS, axis_after, const_ints, fits_int32, merge_walk, padded, prod,
+                                  row_major_strides)
 from codegen.ops.registry import register
 from codegen.quant.multiplier import quantize_multiplier
 
@@ -58,12 +59,9 @@ def check_reduction(sg: Subgraph, op: Operator, types: tuple[DType, ...], why: s
         problems.append(f"axis of type {axis_t.dtype.name.lower()} (TFLM requires int32)")
     if out.dtype != inp.dtype:
         problems.append(f"output type {out.dtype.name.lower()} differs from the input's")
-    if problems:
+    axes, problems = axis_after(problems, lambda: reduction_axes(sg, op))
+    if axes is None:
         return problems
-    try:
-        axes = reduction_axes(sg, op)
-    except ValueError as e:
-        return [str(e)]
     if len(inp.shape) > MAX_DIMS:
         problems.append(f"input of rank {len(inp.shape)} (at most {MAX_DIMS})")
     if inp.elements == 0:

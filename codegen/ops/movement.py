@@ -5,6 +5,7 @@ MEAN, variables): axis normalisation, row-major strides, dimension merging and t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, TypeVar
 
 import numpy as np
 
@@ -25,6 +26,20 @@ def norm_axis(axis: int, rank: int) -> int:
     if not 0 <= a < rank:
         raise ValueError(f"axis {axis} out of range for rank {rank}")
     return a
+
+
+A = TypeVar("A")
+
+
+def axis_after(problems: list[str], axis: Callable[[], A]) -> tuple[A | None, list[str]]:
+    """A check's next step once its operands are sound: (None, `problems`) if there are any, else the
+    axis (or axes) `axis` computes, or (None, [why not]) when it raises ValueError (`norm_axis`)."""
+    if problems:
+        return None, problems
+    try:
+        return axis(), []
+    except ValueError as e:
+        return None, [str(e)]
 
 
 def row_major_strides(shape: tuple[int, ...]) -> list[int]:

@@ -10,8 +10,8 @@ import numpy as np
 from codegen.ir import DType, Operator, Subgraph
 from codegen.ops.base import LowerContext, Lowered, OpHandler
 from codegen.ops.common import require_const
-from codegen.ops.movement import (MOVABLE, check_movable, const_ints, copy_rows_call, norm_axis, piece_problems,
-                                  piece_rows)
+from codegen.ops.movement import (MOVABLE, axis_after, check_movable, const_ints, copy_rows_call, norm_axis,
+                                  piece_problems, piece_rows)
 from codegen.ops.registry import register
 
 
@@ -43,12 +43,9 @@ def check(sg: Subgraph, op: Operator) -> list[str]:
         problems += require_const(axis_t, "axis")
         if axis_t.dtype not in (DType.INT32, DType.INT64):
             problems.append(f"axis of type {axis_t.dtype.name.lower()}")
-    if problems:
+    axis, problems = axis_after(problems, lambda: _axis(sg, op))
+    if axis is None:
         return problems
-    try:
-        axis = _axis(sg, op)
-    except ValueError as e:
-        return [str(e)]
     if op.opcode == "UNPACK":
         want = inp.shape[:axis] + inp.shape[axis + 1:]
         if any(o.shape != want for o in outs) or len(outs) != inp.shape[axis]:

@@ -1,12 +1,13 @@
 """The data-movement helpers CONCATENATION/PACK and SPLIT/UNPACK share: a whole cut along an axis into
-pieces, checked (piece_problems) and copied row by row (piece_rows), in both directions."""
+pieces, checked (piece_problems) and copied row by row (piece_rows), in both directions; a check's axis
+after its other problems (axis_after)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from codegen.ir import DType, Tensor
-from codegen.ops.movement import Rows, piece_problems, piece_rows
+from codegen.ops.movement import Rows, axis_after, norm_axis, piece_problems, piece_rows
 
 
 def tensor(name: str, shape: tuple[int, ...], dtype: DType = DType.INT16) -> Tensor:
@@ -42,3 +43,9 @@ def test_piece_problems_name_the_piece_and_the_sum():
     assert len(bad) == 1 and bad[0].startswith("input ") and "is not a piece of" in bad[0] and "axis 1" in bad[0]
     short = piece_problems([tensor("a", (2, 2, 3))], whole, 1, "output")
     assert short == [f"outputs add up to 2 on axis 1, {whole.describe()} has 5"]
+
+
+def test_axis_after_stops_at_problems_then_reports_a_bad_axis():
+    assert axis_after(["type int4"], lambda: norm_axis(0, 2)) == (None, ["type int4"])
+    assert axis_after([], lambda: norm_axis(-1, 3)) == (2, [])
+    assert axis_after([], lambda: norm_axis(3, 3)) == (None, ["axis 3 out of range for rank 3"])
