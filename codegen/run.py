@@ -20,7 +20,7 @@ import numpy as np
 from codegen.boards import Board
 from codegen.cycles.costs import CostTable, cost_table
 from codegen.cycles.counts import Window
-from codegen.cycles.estimate import LABEL, CycleModel, functions, spans, timed_windows
+from codegen.cycles.estimate import LABEL, CycleModel, FunctionEstimate, functions, spans, timed_windows
 from codegen.cycles.plugin import Probe, WindowReader, probe_for
 from codegen.errors import McuforgeError
 from codegen.files import write_text_atomic
@@ -147,13 +147,6 @@ class StateStep:
 
 
 @dataclass(frozen=True)
-class FunctionCycles:
-    name: str
-    instructions: int
-    estimated_cycles: float
-
-
-@dataclass(frozen=True)
 class CycleEstimate:
     """Estimated cycles per inference under QEMU: every executed instruction counted by class (the
     plugin in tools/qemu-plugin) and weighted by the core's timing table (boards/timing/). An
@@ -169,7 +162,7 @@ class CycleEstimate:
     clock_hz: int
     instructions: Stats                     # exact, as the plugin counted them (= the counter's, within a tick)
     classes: dict[str, int] = field(default_factory=dict)     # one inference, by class and event
-    functions: tuple[FunctionCycles, ...] = ()                # where its estimated cycles go, most first
+    functions: tuple[FunctionEstimate, ...] = ()                # where its estimated cycles go, most first
 
     @staticmethod
     def from_json(d: dict) -> "CycleEstimate":
@@ -178,7 +171,7 @@ class CycleEstimate:
                              ignores=tuple(d["ignores"]), per_inference=Stats(**d["per_inference"]),
                              latency_us=Stats(**lat) if lat else None, clock_hz=d["clock_hz"],
                              instructions=Stats(**d["instructions"]), classes=dict(d.get("classes", {})),
-                             functions=tuple(FunctionCycles(**f) for f in d.get("functions", ())))
+                             functions=tuple(FunctionEstimate(**f) for f in d.get("functions", ())))
 
 
 UNIT_KEYS = {"instructions": "instructions_per_inference", "cycles": "cycles_per_inference",
@@ -464,8 +457,7 @@ def estimate_inferences(windows: Sequence[Window], table: CostTable, probe: Prob
         label=LABEL, table=model.table, title=model.title, file=model.file, ignores=model.ignores,
         per_inference=est, latency_us=Stats.of([c / clock_hz * 1e6 for c in cycles]) if clock_hz else None,
         clock_hz=clock_hz, instructions=insns, classes={e.value: n for e, n in per[0].classes.nonzero().items()},
-        functions=tuple(FunctionCycles(f.name, f.instructions, f.cycles)
-                        for f in functions(windows[0], probe, table)[:FUNCTIONS_KEPT]))
+        functions=functions(windows[0], probe, table)[:FUNCTIONS_KEPT])
 
 
 # --- the run -----------------------------------------------------------------------------------------

@@ -28,9 +28,12 @@ class SpanEstimate:
 
 @dataclass(frozen=True)
 class FunctionEstimate:
+    """Where a span's time went: one function's exact instructions and estimated cycles (run.json's
+    ``estimated_cycles.functions`` rows)."""
+
     name: str
     instructions: int
-    cycles: float
+    estimated_cycles: float
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ def spans(windows: Sequence[Window], table: CostTable) -> tuple[SpanEstimate, ..
 def functions(window: Window, probe: Probe, table: CostTable) -> tuple[FunctionEstimate, ...]:
     """Where one span's instructions ran, by function, most estimated cycles first."""
     rows = [FunctionEstimate(probe.range_name(r), c.instructions, table.cycles(c)) for r, c in window.rows]
-    return tuple(sorted(rows, key=lambda f: (-f.cycles, f.name)))
+    return tuple(sorted(rows, key=lambda f: (-f.estimated_cycles, f.name)))
 
 
 def check_against_counter(windows: Sequence[Window], counted: Sequence[float], per_tick: float,

@@ -11,7 +11,7 @@ import numpy as np
 
 from codegen.ir import DType, Operator, Subgraph
 from codegen.ops.base import KernelCall, LowerContext, Lowered, OpHandler
-from codegen.ops.common import require_const
+from codegen.ops.common import check_arity, require_const
 from codegen.ops.movement import axis_split, const_ints, norm_axis, prod
 from codegen.ops.registry import register
 
@@ -23,8 +23,9 @@ def _axis(sg: Subgraph, op: Operator) -> int:
 
 
 def check(sg: Subgraph, op: Operator) -> list[str]:
-    if len(op.inputs) != 2 or len(op.outputs) != 1:
-        return [f"{len(op.inputs)} inputs and {len(op.outputs)} outputs (expected 2 and 1)"]
+    problems = check_arity(op, 2)
+    if problems:
+        return problems
     inp, axis_t, out = sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]], sg.tensors[op.outputs[0]]
     problems = []
     if inp.dtype not in TYPES:

@@ -19,7 +19,7 @@ import numpy as np
 from codegen.ir import DType, Operator, Quant, Subgraph
 from codegen.ops import pairwise
 from codegen.ops.base import F32, LowerContext, Lowered, OpHandler
-from codegen.ops.common import act_bounds, act_bounds_float, check_fused, fused_activation
+from codegen.ops.common import act_bounds, act_bounds_float, check_arity, check_fused, fused_activation
 from codegen.ops.registry import register
 from codegen.quant.multiplier import (INT32_MAX, INT32_MIN, quantize_multiplier,
                                       quantize_multiplier_smaller_than_one_exp)
@@ -124,7 +124,7 @@ class ArithSpec:
 
 def _check(spec: ArithSpec) -> Callable[[Subgraph, Operator], list[str]]:
     def check(sg: Subgraph, op: Operator) -> list[str]:
-        problems = pairwise.check_arity(op)
+        problems = check_arity(op)
         if problems:
             return problems
         in1, in2, out = pairwise.operands(sg, op)

@@ -16,7 +16,7 @@ from typing import Callable
 
 from codegen.ir import DType, Operator, Subgraph, Tensor
 from codegen.ops.base import CValue, KernelCall, LowerContext, Lowered, OpHandler, Struct
-from codegen.ops.common import require_quant
+from codegen.ops.common import check_arity, require_quant
 from codegen.ops.movement import prod
 from codegen.ops.registry import register
 from codegen.ops.weighted import int16_shift_problems
@@ -80,8 +80,9 @@ def matmul_scaling(lhs: Tensor, rhs: Tensor, out: Tensor) -> tuple[int, int]:
 
 
 def check(sg: Subgraph, op: Operator) -> list[str]:
-    if len(op.inputs) != 2 or len(op.outputs) != 1:
-        return [f"{len(op.inputs)} inputs and {len(op.outputs)} outputs (expected 2 and 1)"]
+    problems = check_arity(op, 2)
+    if problems:
+        return problems
     lhs, rhs, out = sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]], sg.tensors[op.outputs[0]]
     if lhs.dtype not in TYPES:
         return [f"type {lhs.dtype.name.lower()} (TFLM's BATCH_MATMUL takes float32, int8 and int16)"]

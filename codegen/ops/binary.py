@@ -23,7 +23,7 @@ import numpy as np
 from codegen.ir import DType, Operator, Quant, Subgraph, Tensor
 from codegen.ops import broadcast, dsp_pack
 from codegen.ops.base import F32, NULL, CArray, KernelCall, LowerContext, Lowered, OpHandler, Sym
-from codegen.ops.common import (act_bounds, act_bounds_float, check_fused, fused_activation,
+from codegen.ops.common import (act_bounds, act_bounds_float, check_arity, check_fused, fused_activation,
                                 require_quant)
 from codegen.ops.registry import register
 from codegen.quant.multiplier import (quantize_multiplier, rounding_divide_by_pot,
@@ -103,8 +103,9 @@ def _operands(sg: Subgraph, op: Operator) -> tuple[Tensor, Tensor, Tensor]:
 
 
 def _check_common(sg: Subgraph, op: Operator, types: tuple[DType, ...] = ARITH_TYPES) -> list[str]:
-    if len(op.inputs) != 2 or len(op.outputs) != 1:
-        return [f"{len(op.inputs)} inputs and {len(op.outputs)} outputs (expected 2 and 1)"]
+    problems = check_arity(op, 2)
+    if problems:
+        return problems
     in1, in2, out = _operands(sg, op)
     if in1.dtype not in types:
         return [f"type {in1.dtype.name.lower()} (supported: {', '.join(t.name.lower() for t in types)})"]

@@ -9,6 +9,7 @@ import numpy as np
 
 from codegen.ir import DType, Operator, Subgraph
 from codegen.ops.base import KernelCall, LowerContext, Lowered, OpHandler, Share
+from codegen.ops.common import check_arity
 from codegen.ops import overlap
 from codegen.ops.registry import register
 
@@ -17,8 +18,9 @@ OUTPUTS = (DType.INT8, DType.INT16, DType.INT32, DType.UINT32, DType.FLOAT32)
 
 
 def check(sg: Subgraph, op: Operator) -> list[str]:
-    if len(op.inputs) != 1 or len(op.outputs) != 1:
-        return [f"{len(op.inputs)} inputs and {len(op.outputs)} outputs (expected 1 and 1)"]
+    problems = check_arity(op, 1)
+    if problems:
+        return problems
     inp, out = sg.tensors[op.inputs[0]], sg.tensors[op.outputs[0]]
     problems = []
     if inp.dtype not in INPUTS:

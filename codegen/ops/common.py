@@ -34,6 +34,13 @@ def outputs(sg: Subgraph, op: Operator) -> list[Tensor]:
     return [sg.tensors[i] for i in op.outputs]
 
 
+def check_arity(op: Operator, n_in: int = 2, n_out: int = 1) -> list[str]:
+    """Why an op with other counts of inputs and outputs than `n_in` and `n_out` cannot be generated."""
+    if len(op.inputs) != n_in or len(op.outputs) != n_out:
+        return [f"{len(op.inputs)} inputs and {len(op.outputs)} outputs (expected {n_in} and {n_out})"]
+    return []
+
+
 def check_types(sg: Subgraph, op: Operator, allowed: dict[DType, str] | set[DType],
                 what: str = "activation") -> list[str]:
     """The first input's type must be one of `allowed`."""

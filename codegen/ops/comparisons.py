@@ -17,6 +17,7 @@ import numpy as np
 from codegen.ir import DType, Operator, Quant, Subgraph
 from codegen.ops import pairwise
 from codegen.ops.base import LowerContext, Lowered, OpHandler
+from codegen.ops.common import check_arity
 from codegen.ops.registry import register
 from codegen.quant.multiplier import quantize_multiplier_smaller_than_one_exp
 
@@ -47,7 +48,7 @@ def _check(opcode: str) -> Callable[[Subgraph, Operator], list[str]]:
     types = _types(opcode)
 
     def check(sg: Subgraph, op: Operator) -> list[str]:
-        problems = pairwise.check_arity(op)
+        problems = check_arity(op)
         if problems:
             return problems
         in1, in2, out = pairwise.operands(sg, op)

@@ -8,13 +8,15 @@ all inputs the output's quantisation (int16x8 inserts requantising QUANTIZE ops)
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
-from codegen.ir import DType, Operator, Subgraph
+from codegen.ir import DType, Operator, Subgraph, Tensor
 from codegen.ops.base import LowerContext, Lowered, OpHandler
 from codegen.ops.common import fused_activation, require_quant
-from codegen.ops.movement import (MOVABLE, Rows, axis_split, check_movable, copy_rows_call, norm_axis,
-                                  same_except_axis)
+from codegen.ops.movement import (MOVABLE, axis_after, check_movable, copy_rows_call, norm_axis, piece_problems,
+                                  piece_rows)
 from codegen.ops.registry import register
 
 
@@ -26,20 +28,8 @@ def _ins(sg: Subgraph, op: Operator):
     return [sg.tensors[i] for i in op.inputs]
 
 
-def check_concat(sg: Subgraph, op: Operator) -> list[str]:
-    ins, out = _ins(sg, op), sg.tensors[op.outputs[0]]
-    problems = check_movable(sg, op, ins + [out])
-    if fused_activation(op) != "NONE":
-        problems.append(f"fused activation {fused_activation(op)} (TFLM supports NONE)")
-    if problems:
-        return problems
-    try:
-        axis = _axis(sg, op)
-    except ValueError as e:
-        return [str(e)]
-    for t in ins:
-        if not same_except_axis(t.shape, out.shape, axis):
-            problems.append(f"input {t.describe()} does not fit output {out.describe()} on axis {axis}")
+def _concat_problems(ins: list[Tensor], out: Tensor, axis: int) -> list[str]:
+    problems = piece_problems(ins, out, axis, "input")
     if out.dtype == DType.INT8:
         problems += require_quant(*ins, out)
         if out.quant is not None:
@@ -47,44 +37,45 @@ def check_concat(sg: Subgraph, op: Operator) -> list[str]:
                 if t.quant is not None and (t.quant.s, t.quant.zp) != (out.quant.s, out.quant.zp):
                     problems.append(f"int8 input {t.name!r} is quantised differently from the output "
                                     "(TFLM requires equal scale and zero point)")
-    if not problems and sum(t.shape[axis] for t in ins) != out.shape[axis]:
-        problems.append(f"inputs add up to {sum(t.shape[axis] for t in ins)} on axis {axis}, "
-                        f"the output has {out.shape[axis]}")
     return problems
 
 
-def check_pack(sg: Subgraph, op: Operator) -> list[str]:
-    ins, out = _ins(sg, op), sg.tensors[op.outputs[0]]
-    problems = check_movable(sg, op, ins + [out])
-    if problems:
-        return problems
-    try:
-        axis = _axis(sg, op)
-    except ValueError as e:
-        return [str(e)]
+def _pack_problems(ins: list[Tensor], out: Tensor, axis: int) -> list[str]:
     shape = ins[0].shape
     if any(t.shape != shape for t in ins):
-        problems.append("inputs of different shapes")
-    elif out.shape != shape[:axis] + (len(ins),) + shape[axis:]:
-        problems.append(f"output {out.describe()} is not {len(ins)} x {list(shape)} stacked on axis {axis}")
-    return problems
+        return ["inputs of different shapes"]
+    if out.shape != shape[:axis] + (len(ins),) + shape[axis:]:
+        return [f"output {out.describe()} is not {len(ins)} x {list(shape)} stacked on axis {axis}"]
+    return []
+
+
+ShapeRule = Callable[[list[Tensor], Tensor, int], list[str]]  # (inputs, output, axis) -> problems
+
+
+def _checker(shape_problems: ShapeRule) -> Callable[[Subgraph, Operator], list[str]]:
+    """An op's check: movable types, no fused activation, an axis in range, then `shape_problems`."""
+    def check(sg: Subgraph, op: Operator) -> list[str]:
+        ins, out = _ins(sg, op), sg.tensors[op.outputs[0]]
+        problems = check_movable(sg, op, ins + [out])
+        if fused_activation(op) != "NONE":
+            problems.append(f"fused activation {fused_activation(op)} (TFLM supports NONE)")
+        axis, problems = axis_after(problems, lambda: _axis(sg, op))
+        if axis is None:
+            return problems
+        return shape_problems(ins, out, axis)
+    return check
+
+
+check_concat = _checker(_concat_problems)
+check_pack = _checker(_pack_problems)
 
 
 def _lower(ctx: LowerContext, extents: list[int]) -> Lowered:
     """Input k fills `extents[k]` indices of the output's concatenation axis."""
-    sg, op = ctx.subgraph, ctx.op
-    out = ctx.output()
-    axis = _axis(sg, op)
-    outer, inner = axis_split(out.shape, axis)
-    es = out.dtype.size
-    out_row = out.shape[axis] * inner * es
-    calls, col = [], 0
-    for k, (i, n) in enumerate(zip(op.inputs, extents)):
-        row = n * inner * es
-        rows = Rows(rows=outer, row_bytes=row, in_offset=0, in_stride=row, out_offset=col, out_stride=out_row)
-        calls.append(copy_rows_call(i, op.outputs[0], rows, comment=f"input {k}"))
-        col += row
-    return Lowered(calls=tuple(calls))
+    op = ctx.op
+    rows = piece_rows(ctx.output(), _axis(ctx.subgraph, op), extents, gather=True)
+    return Lowered(calls=tuple(copy_rows_call(i, op.outputs[0], r, comment=f"input {k}")
+                               for k, (i, r) in enumerate(zip(op.inputs, rows))))
 
 
 def lower_concat(ctx: LowerContext) -> Lowered:

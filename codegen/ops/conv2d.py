@@ -19,9 +19,9 @@ from codegen.ops.base import F32, NULL, CArray, LowerContext, Lowered, OpHandler
 from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
 from codegen.ops.fully_connected import mve_gemm_s8
 from codegen.ops.registry import register
-from codegen.ops.weighted import (DSP_ONLY_FIELDS, GENERIC_DSP_FIELDS, ConvGeometry, WeightRule, check_rank4,
-                                  check_weighted, filter_geometry, int16_shift_problems, optional_input, weight_fields,
-                                  weighted_call)
+from codegen.ops.weighted import (DSP_ONLY_FIELDS, GENERIC_DSP_FIELDS, ConvGeometry, WeightRule,
+                                  check_filter_window, filter_geometry, int16_scaling_problems, optional_input,
+                                  weight_fields, weighted_call)
 from codegen.quant.params import conv_channel_scaling
 
 RULES = {
@@ -36,12 +36,9 @@ def _fields(g: ConvGeometry, filter_c: int) -> list:
 
 
 def check(sg: Subgraph, op: Operator) -> list[str]:
-    problems = check_rank4(sg, op)
-    if problems:
+    problems, g = check_filter_window(sg, op, RULES, channel_axis=0)
+    if g is None:
         return problems
-    problems = check_weighted(sg, op, RULES, channel_axis=0)
-    g = filter_geometry(sg, op)
-    problems += g.check()
     flt = sg.tensors[op.inputs[1]]
     filter_c = flt.shape[3]
     if flt.shape[0] != g.out_c:
@@ -51,8 +48,7 @@ def check(sg: Subgraph, op: Operator) -> list[str]:
                         f"that divide the {g.out_c} output channels")
     inp, out, bias = sg.tensors[op.inputs[0]], sg.tensors[op.outputs[0]], optional_input(sg, op, 2)
     if not problems and inp.dtype == DType.INT16 and (bias is None or bias.dtype == DType.INT64):
-        assert inp.quant and flt.quant and out.quant
-        problems += int16_shift_problems(conv_channel_scaling(inp.quant, flt.quant, out.quant, g.out_c).shift)
+        problems += int16_scaling_problems(inp, flt, out, g.out_c)
     return problems
 
 

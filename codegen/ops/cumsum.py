@@ -14,7 +14,7 @@ from typing import Callable
 
 from codegen.ir import DType, Operator, Subgraph, Tensor
 from codegen.ops.base import KernelCall, LowerContext, Lowered, OpHandler
-from codegen.ops.common import require_const, require_quant
+from codegen.ops.common import check_arity, require_const, require_quant
 from codegen.ops.movement import axis_split, const_ints, norm_axis
 from codegen.ops.registry import register
 from codegen.quant.multiplier import quantize_multiplier_smaller_than_one_exp
@@ -36,8 +36,9 @@ def cumsum_scaling(inp: Tensor, out: Tensor) -> tuple[tuple[int, int], tuple[int
 
 
 def check(sg: Subgraph, op: Operator) -> list[str]:
-    if len(op.inputs) != 2 or len(op.outputs) != 1:
-        return [f"{len(op.inputs)} inputs and {len(op.outputs)} outputs (expected 2 and 1)"]
+    problems = check_arity(op, 2)
+    if problems:
+        return problems
     inp, axis_t, out = sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]], sg.tensors[op.outputs[0]]
     if inp.dtype not in TYPES:
         return [f"type {inp.dtype.name.lower()} (TFLM's CUMSUM takes float32 and int8)"]

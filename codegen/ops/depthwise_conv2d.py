@@ -17,9 +17,9 @@ from codegen.ops import overlap
 from codegen.ops.base import F32, NULL, CArray, LowerContext, Lowered, OpHandler, Scratch, Share, Sym
 from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
 from codegen.ops.registry import register
-from codegen.ops.weighted import (DSP_ONLY_FIELDS, GENERIC_DSP_FIELDS, ConvGeometry, WeightRule, check_rank4,
-                                  check_weighted, filter_geometry, int16_shift_problems, weight_fields, weighted_call,
-                                  window_leaves_input)
+from codegen.ops.weighted import (DSP_ONLY_FIELDS, GENERIC_DSP_FIELDS, ConvGeometry, WeightRule,
+                                  check_filter_window, filter_geometry, int16_scaling_problems, weight_fields,
+                                  weighted_call, window_leaves_input)
 from codegen.quant.params import conv_channel_scaling
 
 RULES = {
@@ -36,12 +36,9 @@ def _fields(g: ConvGeometry) -> list:
 
 
 def check(sg: Subgraph, op: Operator) -> list[str]:
-    problems = check_rank4(sg, op)
-    if problems:
+    problems, g = check_filter_window(sg, op, RULES, channel_axis=3)
+    if g is None:
         return problems
-    problems = check_weighted(sg, op, RULES, channel_axis=3)
-    g = filter_geometry(sg, op)
-    problems += g.check()
     flt = sg.tensors[op.inputs[1]]
     if flt.shape[0] != 1 or flt.shape[3] != g.out_c:
         problems.append(f"filter shape {flt.shape} (expected [1, k_h, k_w, {g.out_c}])")
@@ -56,8 +53,7 @@ def check(sg: Subgraph, op: Operator) -> list[str]:
                             f"({g.in_c} -> {g.out_c} channels)")
     inp, out = sg.tensors[op.inputs[0]], sg.tensors[op.outputs[0]]
     if not problems and inp.dtype == DType.INT16:
-        assert inp.quant and flt.quant and out.quant
-        problems += int16_shift_problems(conv_channel_scaling(inp.quant, flt.quant, out.quant, g.out_c).shift)
+        problems += int16_scaling_problems(inp, flt, out, g.out_c)
     return problems
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from codegen.ir import DType, Operator, Subgraph
 from codegen.ops.base import KernelCall, LowerContext, Lowered, OpHandler
+from codegen.ops.common import check_arity
 from codegen.ops.movement import MAX_DIMS, check_movable, padded
 from codegen.ops.registry import register
 
@@ -20,8 +21,9 @@ TYPES = (DType.FLOAT32, DType.INT8, DType.INT16, DType.INT32)
 
 
 def check(sg: Subgraph, op: Operator) -> list[str]:
-    if len(op.inputs) != 3 or len(op.outputs) != 1:
-        return [f"{len(op.inputs)} inputs and {len(op.outputs)} outputs (expected 3 and 1)"]
+    problems = check_arity(op, 3)
+    if problems:
+        return problems
     operand, update, idx = (sg.tensors[i] for i in op.inputs)
     out = sg.tensors[op.outputs[0]]
     if operand.dtype not in TYPES:

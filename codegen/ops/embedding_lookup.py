@@ -10,6 +10,7 @@ import numpy as np
 
 from codegen.ir import DType, Operator, Subgraph
 from codegen.ops.base import F32, KernelCall, LowerContext, Lowered, OpHandler
+from codegen.ops.common import check_arity
 from codegen.ops.movement import prod
 from codegen.ops.registry import register
 
@@ -19,8 +20,9 @@ TYPES = (DType.FLOAT32, DType.INT8)
 
 
 def check(sg: Subgraph, op: Operator) -> list[str]:
-    if len(op.inputs) != 2 or len(op.outputs) != 1:
-        return [f"{len(op.inputs)} inputs and {len(op.outputs)} outputs (expected 2 and 1)"]
+    problems = check_arity(op, 2)
+    if problems:
+        return problems
     lookup, value, out = sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]], sg.tensors[op.outputs[0]]
     problems = []
     if lookup.dtype != DType.INT32 or len(lookup.shape) != 1:

@@ -17,7 +17,7 @@ import numpy as np
 from codegen.ir import DType, Operator, Subgraph
 from codegen.ops import broadcast
 from codegen.ops.base import KernelCall, LowerContext, Lowered, OpHandler
-from codegen.ops.common import require_const
+from codegen.ops.common import check_arity, require_const
 from codegen.ops.movement import MOVABLE, const_ints, row_major_strides, strided_copy_call
 from codegen.ops.registry import register
 
@@ -27,16 +27,10 @@ SHAPE_TYPES = (DType.INT32, DType.INT64)
 BROADCAST_TO_MAX_DIMS = 5  # TFLM kMaxDims
 
 
-def _arity(op: Operator, n_in: int) -> list[str]:
-    if len(op.inputs) != n_in or len(op.outputs) != 1:
-        return [f"{len(op.inputs)} inputs and {len(op.outputs)} outputs (expected {n_in} and 1)"]
-    return []
-
-
 # --- FILL ----------------------------------------------------------------------------------------
 
 def check_fill(sg: Subgraph, op: Operator) -> list[str]:
-    problems = _arity(op, 2)
+    problems = check_arity(op, 2)
     if problems:
         return problems
     dims, value, out = sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]], sg.tensors[op.outputs[0]]
@@ -70,7 +64,7 @@ def fold_fill(sg: Subgraph, op: Operator, values: list[np.ndarray]) -> list[np.n
 # --- ZEROS_LIKE ----------------------------------------------------------------------------------
 
 def check_zeros_like(sg: Subgraph, op: Operator) -> list[str]:
-    problems = _arity(op, 1)
+    problems = check_arity(op, 1)
     if problems:
         return problems
     inp, out = sg.tensors[op.inputs[0]], sg.tensors[op.outputs[0]]
@@ -96,7 +90,7 @@ def fold_zeros_like(sg: Subgraph, op: Operator, values: list[np.ndarray]) -> lis
 # --- BROADCAST_TO --------------------------------------------------------------------------------
 
 def check_broadcast_to(sg: Subgraph, op: Operator) -> list[str]:
-    problems = _arity(op, 2)
+    problems = check_arity(op, 2)
     if problems:
         return problems
     inp, shape, out = sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]], sg.tensors[op.outputs[0]]
@@ -136,7 +130,7 @@ def fold_broadcast_to(sg: Subgraph, op: Operator, values: list[np.ndarray]) -> l
 # --- BROADCAST_ARGS ------------------------------------------------------------------------------
 
 def check_broadcast_args(sg: Subgraph, op: Operator) -> list[str]:
-    problems = _arity(op, 2)
+    problems = check_arity(op, 2)
     if problems:
         return problems
     s1, s2, out = sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]], sg.tensors[op.outputs[0]]

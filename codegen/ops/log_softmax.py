@@ -7,6 +7,7 @@ from __future__ import annotations
 from codegen.ir import DType, Operator, Quant, Subgraph
 from codegen.ops import pairwise
 from codegen.ops.base import KernelCall, LowerContext, Lowered, OpHandler
+from codegen.ops.common import check_arity
 from codegen.ops.registry import register
 from codegen.ops.softmax import SCALED_DIFF_INTEGER_BITS, calculate_input_radius, preprocess_softmax_scaling
 from codegen.quant.multiplier import quantize_multiplier_smaller_than_one_exp
@@ -26,8 +27,9 @@ def scaling(inp: Quant) -> tuple[int, int, int, int, int]:
 
 
 def check(sg: Subgraph, op: Operator) -> list[str]:
-    if len(op.inputs) != 1 or len(op.outputs) != 1:
-        return [f"{len(op.inputs)} inputs and {len(op.outputs)} outputs (expected 1 and 1)"]
+    problems = check_arity(op, 1)
+    if problems:
+        return problems
     inp, out = sg.tensors[op.inputs[0]], sg.tensors[op.outputs[0]]
     if inp.dtype not in TYPES:
         return [f"type {inp.dtype.name.lower()} (TFLM's LOG_SOFTMAX supports float32 and int8 only)"]

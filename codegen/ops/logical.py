@@ -10,6 +10,7 @@ import numpy as np
 from codegen.ir import DType, Operator, Subgraph
 from codegen.ops import pairwise
 from codegen.ops.base import KernelCall, LowerContext, Lowered, OpHandler
+from codegen.ops.common import check_arity
 from codegen.ops.registry import register
 
 BINARY: dict[str, tuple[int, Callable[[np.ndarray, np.ndarray], np.ndarray]]] = {
@@ -22,7 +23,7 @@ def _bool_only(*tensors) -> list[str]:
 
 
 def check_binary(sg: Subgraph, op: Operator) -> list[str]:
-    problems = pairwise.check_arity(op)
+    problems = check_arity(op)
     if problems:
         return problems
     in1, in2, out = pairwise.operands(sg, op)
@@ -35,8 +36,9 @@ def _lower_binary(ctx: LowerContext) -> Lowered:
 
 
 def check_not(sg: Subgraph, op: Operator) -> list[str]:
-    if len(op.inputs) != 1 or len(op.outputs) != 1:
-        return [f"{len(op.inputs)} inputs and {len(op.outputs)} outputs (expected 1 and 1)"]
+    problems = check_arity(op, 1)
+    if problems:
+        return problems
     inp, out = sg.tensors[op.inputs[0]], sg.tensors[op.outputs[0]]
     problems = _bool_only(inp, out)
     if inp.elements != out.elements:

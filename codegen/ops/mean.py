@@ -19,8 +19,9 @@ from typing import Callable
 
 from codegen.ir import DType, Operator, Subgraph, Tensor
 from codegen.ops.base import CValue, KernelCall, LowerContext, Lowered, OpHandler, Struct
-from codegen.ops.common import require_const, require_quant
-from codegen.ops.movement import MAX_DIMS, const_ints, fits_int32, merge_walk, padded, prod, row_major_strides
+from codegen.ops.common import check_arity, require_const, require_quant
+from codegen.ops.movement import (MAX_DIMS, axis_after, const_ints, fits_int32, merge_walk, padded, prod,
+                                  row_major_strides)
 from codegen.ops.registry import register
 from codegen.quant.multiplier import quantize_multiplier
 
@@ -47,8 +48,9 @@ def reduced_shape(inp: Tensor, axes: list[int], keep_dims: bool) -> tuple[int, .
 def check_reduction(sg: Subgraph, op: Operator, types: tuple[DType, ...], why: str = "") -> list[str]:
     """Every reason a reduction (input 0 data, input 1 constant int32 axes, output 0 of the input's
     type) over `types` cannot be generated; `why` completes the message for another type."""
-    if len(op.inputs) != 2 or len(op.outputs) != 1:
-        return [f"{len(op.inputs)} inputs and {len(op.outputs)} outputs (expected 2 and 1)"]
+    problems = check_arity(op, 2)
+    if problems:
+        return problems
     inp, axis_t, out = sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]], sg.tensors[op.outputs[0]]
     if inp.dtype not in types:
         names = ", ".join(d.name.lower() for d in types)
@@ -58,12 +60,9 @@ def check_reduction(sg: Subgraph, op: Operator, types: tuple[DType, ...], why: s
         problems.append(f"axis of type {axis_t.dtype.name.lower()} (TFLM requires int32)")
     if out.dtype != inp.dtype:
         problems.append(f"output type {out.dtype.name.lower()} differs from the input's")
-    if problems:
+    axes, problems = axis_after(problems, lambda: reduction_axes(sg, op))
+    if axes is None:
         return problems
-    try:
-        axes = reduction_axes(sg, op)
-    except ValueError as e:
-        return [str(e)]
     if len(inp.shape) > MAX_DIMS:
         problems.append(f"input of rank {len(inp.shape)} (at most {MAX_DIMS})")
     if inp.elements == 0:

@@ -5,6 +5,7 @@ MEAN, variables): axis normalisation, row-major strides, dimension merging and t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, TypeVar
 
 import numpy as np
 
@@ -25,6 +26,20 @@ def norm_axis(axis: int, rank: int) -> int:
     if not 0 <= a < rank:
         raise ValueError(f"axis {axis} out of range for rank {rank}")
     return a
+
+
+A = TypeVar("A")
+
+
+def axis_after(problems: list[str], axis: Callable[[], A]) -> tuple[A | None, list[str]]:
+    """A check's next step once its operands are sound: (None, `problems`) if there are any, else the
+    axis (or axes) `axis` computes, or (None, [why not]) when it raises ValueError (`norm_axis`)."""
+    if problems:
+        return None, problems
+    try:
+        return axis(), []
+    except ValueError as e:
+        return None, [str(e)]
 
 
 def row_major_strides(shape: tuple[int, ...]) -> list[int]:
@@ -71,6 +86,17 @@ def same_except_axis(a: tuple[int, ...], b: tuple[int, ...], axis: int) -> bool:
     return len(a) == len(b) and all(x == y for k, (x, y) in enumerate(zip(a, b)) if k != axis)
 
 
+def piece_problems(pieces: list[Tensor], whole: Tensor, axis: int, role: str) -> list[str]:
+    """Why `pieces` (the `role`s: a concatenation's inputs, a split's outputs) are not `whole` cut along
+    `axis` in order."""
+    problems = [f"{role} {t.describe()} is not a piece of {whole.describe()} on axis {axis}"
+                for t in pieces if not same_except_axis(t.shape, whole.shape, axis)]
+    if not problems and sum(t.shape[axis] for t in pieces) != whole.shape[axis]:
+        problems.append(f"{role}s add up to {sum(t.shape[axis] for t in pieces)} on axis {axis}, "
+                        f"{whole.describe()} has {whole.shape[axis]}")
+    return problems
+
+
 def check_movable(sg: Subgraph, op: Operator, tensors: list[Tensor]) -> list[str]:
     problems = []
     for t in tensors:
@@ -110,6 +136,25 @@ class Rows:
 def copy_rows_call(src: int, dst: int, rows: Rows, comment: str = "") -> KernelCall:
     return KernelCall(function="mf_copy_rows", params_type="mf_copy_rows_params", params=rows.params(),
                       inputs=(src,), outputs=(dst,), comment=comment)
+
+
+def piece_rows(whole: Tensor, axis: int, extents: list[int], gather: bool) -> list[Rows]:
+    """The ``mf_copy_rows`` geometry of each piece of `whole` cut along `axis` (piece k takes
+    `extents[k]` indices, in order): each piece's rows are contiguous in the piece and strided in the
+    whole, so a piece is gathered into the whole (concatenation) or, else, scattered from it (split)."""
+    outer, inner = axis_split(whole.shape, axis)
+    es = whole.dtype.size
+    whole_row = whole.shape[axis] * inner * es
+    out, col = [], 0
+    for n in extents:
+        row = n * inner * es
+        piece_side, whole_side = (0, row), (col, whole_row)
+        (in_offset, in_stride), (out_offset, out_stride) = ((piece_side, whole_side) if gather
+                                                            else (whole_side, piece_side))
+        out.append(Rows(rows=outer, row_bytes=row, in_offset=in_offset, in_stride=in_stride,
+                        out_offset=out_offset, out_stride=out_stride))
+        col += row
+    return out
 
 
 def axis_split(shape: tuple[int, ...], axis: int) -> tuple[int, int]:

@@ -27,12 +27,6 @@ def operands(sg: Subgraph, op: Operator) -> tuple[Tensor, Tensor, Tensor]:
     return sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]], sg.tensors[op.outputs[0]]
 
 
-def check_arity(op: Operator, n_in: int = 2, n_out: int = 1) -> list[str]:
-    if len(op.inputs) != n_in or len(op.outputs) != n_out:
-        return [f"{len(op.inputs)} inputs and {len(op.outputs)} outputs (expected {n_in} and {n_out})"]
-    return []
-
-
 def check_shapes(in1: Tensor, in2: Tensor, out: Tensor, max_rank: int = TFLM_MAX_RANK) -> list[str]:
     """The two operands broadcast to the output, within TFLM's rank and the kernels' plan."""
     shape = broadcast.broadcast_shape(in1.shape, in2.shape)

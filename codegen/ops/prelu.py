@@ -8,6 +8,7 @@ from __future__ import annotations
 from codegen.ir import DType, Operator, Quant, Subgraph
 from codegen.ops import pairwise
 from codegen.ops.base import LowerContext, Lowered, OpHandler
+from codegen.ops.common import check_arity
 from codegen.ops.registry import register
 from codegen.quant.multiplier import quantize_multiplier
 
@@ -20,7 +21,7 @@ def scaling(inp: Quant, alpha: Quant, out: Quant) -> tuple[tuple[int, int], tupl
 
 
 def check(sg: Subgraph, op: Operator) -> list[str]:
-    problems = pairwise.check_arity(op)
+    problems = check_arity(op)
     if problems:
         return problems
     inp, alpha, out = pairwise.operands(sg, op)

@@ -15,6 +15,7 @@ import numpy as np
 from codegen.ir import DType, Operator, Subgraph
 from codegen.ops import broadcast, pairwise
 from codegen.ops.base import KernelCall, LowerContext, Lowered, OpHandler
+from codegen.ops.common import check_arity
 from codegen.ops.registry import register
 
 TYPES = (DType.FLOAT32, DType.INT8, DType.INT16)
@@ -68,7 +69,7 @@ def plan(shapes: tuple[tuple[int, ...], ...], out_shape: tuple[int, ...]) -> Pla
 
 
 def check(sg: Subgraph, op: Operator) -> list[str]:
-    problems = pairwise.check_arity(op, 3, 1)
+    problems = check_arity(op, 3, 1)
     if problems:
         return problems
     cond, x, y = (sg.tensors[i] for i in op.inputs)

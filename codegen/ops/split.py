@@ -10,8 +10,8 @@ import numpy as np
 from codegen.ir import DType, Operator, Subgraph
 from codegen.ops.base import LowerContext, Lowered, OpHandler
 from codegen.ops.common import require_const
-from codegen.ops.movement import (MOVABLE, Rows, axis_split, check_movable, const_ints, copy_rows_call,
-                                  norm_axis, same_except_axis)
+from codegen.ops.movement import (MOVABLE, axis_after, check_movable, const_ints, copy_rows_call, norm_axis,
+                                  piece_problems, piece_rows)
 from codegen.ops.registry import register
 
 
@@ -43,41 +43,24 @@ def check(sg: Subgraph, op: Operator) -> list[str]:
         problems += require_const(axis_t, "axis")
         if axis_t.dtype not in (DType.INT32, DType.INT64):
             problems.append(f"axis of type {axis_t.dtype.name.lower()}")
-    if problems:
+    axis, problems = axis_after(problems, lambda: _axis(sg, op))
+    if axis is None:
         return problems
-    try:
-        axis = _axis(sg, op)
-    except ValueError as e:
-        return [str(e)]
     if op.opcode == "UNPACK":
         want = inp.shape[:axis] + inp.shape[axis + 1:]
         if any(o.shape != want for o in outs) or len(outs) != inp.shape[axis]:
             problems.append(f"outputs are not the {inp.shape[axis]} slices of {inp.describe()} on axis {axis}")
         return problems
-    for o in outs:
-        if not same_except_axis(o.shape, inp.shape, axis):
-            problems.append(f"output {o.describe()} is not a piece of {inp.describe()} on axis {axis}")
-    if not problems and sum(o.shape[axis] for o in outs) != inp.shape[axis]:
-        problems.append(f"outputs add up to {sum(o.shape[axis] for o in outs)} on axis {axis}, "
-                        f"the input has {inp.shape[axis]}")
-    return problems
+    return piece_problems(outs, inp, axis, "output")
 
 
 def lower(ctx: LowerContext) -> Lowered:
     sg, op = ctx.subgraph, ctx.op
     src = op.inputs[_data(op)]
-    inp = ctx.t(src)
     axis = _axis(sg, op)
-    outer, inner = axis_split(inp.shape, axis)
-    es = inp.dtype.size
-    in_row = inp.shape[axis] * inner * es
-    calls, col = [], 0
-    for k, (o, n) in enumerate(zip(op.outputs, _extents(sg, op, axis))):
-        row = n * inner * es
-        rows = Rows(rows=outer, row_bytes=row, in_offset=col, in_stride=in_row, out_offset=0, out_stride=row)
-        calls.append(copy_rows_call(src, o, rows, comment=f"output {k}"))
-        col += row
-    return Lowered(calls=tuple(calls))
+    rows = piece_rows(ctx.t(src), axis, _extents(sg, op, axis), gather=False)
+    return Lowered(calls=tuple(copy_rows_call(src, o, r, comment=f"output {k}")
+                               for k, (o, r) in enumerate(zip(op.outputs, rows))))
 
 
 def fold(sg: Subgraph, op: Operator, values: list[np.ndarray]) -> list[np.ndarray]:

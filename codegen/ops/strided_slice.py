@@ -26,28 +26,28 @@ def _clamp(v: int, lo: int, hi: int) -> int:
     return hi if v > hi else lo if v < lo else v
 
 
+def _index(i: int, size: int, step: int) -> int:
+    """A begin or end index on an axis of `size`: negative counts from the end, then clamped to the
+    range a walk in the direction of `step` may start or stop at."""
+    if i < 0:
+        i += size
+    return _clamp(i, 0, size) if step > 0 else _clamp(i, -1, size - 1)
+
+
 def axis_ranges(shape: tuple[int, ...], begin: list[int], end: list[int], strides: list[int],
                 begin_mask: int, end_mask: int, shrink_mask: int) -> list[tuple[int, int, int, bool]]:
     """(start, count, step, shrink) per input axis, as TFLM's strided_slice logic computes them."""
     out = []
     for a, size in enumerate(shape):
         step = strides[a]
-        start = begin[a]
-        if begin_mask & (1 << a):
-            start = INT_MIN if step > 0 else INT_MAX
-        if start < 0:
-            start += size
-        start = _clamp(start, 0, size) if step > 0 else _clamp(start, -1, size - 1)
+        # a masked begin starts at the first element visited, a masked end stops past the last one
+        first, past = (INT_MIN, INT_MAX) if step > 0 else (INT_MAX, INT_MIN)
+        start = _index(first if begin_mask & (1 << a) else begin[a], size, step)
         shrink = bool(shrink_mask & (1 << a))
         if shrink:
             stop = start + 1
         else:
-            stop = end[a]
-            if end_mask & (1 << a):
-                stop = INT_MAX if step > 0 else INT_MIN
-            if stop < 0:
-                stop += size
-            stop = _clamp(stop, 0, size) if step > 0 else _clamp(stop, -1, size - 1)
+            stop = _index(past if end_mask & (1 << a) else end[a], size, step)
         count = max(0, math.ceil((stop - start) / step))
         out.append((start, count, step, shrink))
     return out

@@ -22,7 +22,8 @@ from codegen.ops.base import F32, CArray, KernelCall, Literal, LowerContext, Low
 from codegen.ops.common import (act_bounds, act_bounds_float, check_fused, compute_out_size, compute_padding,
                                 fused_activation, require_const, require_quant)
 from codegen.ops.registry import register
-from codegen.ops.weighted import WeightRule, int16_shift_problems, optional_input
+from codegen.ops.weighted import (WeightRule, channel_scale_problems, int16_scaling_problems, int16_zero_point_problems,
+                                  optional_input, rule_problems)
 from codegen.quant.params import conv_channel_scaling
 
 RULES = {
@@ -56,16 +57,7 @@ def _check_types(inp: Tensor, flt: Tensor, bias: Tensor | None, out: Tensor) -> 
     rule = RULES.get(inp.dtype)
     if rule is None:
         return [f"activation type {_name(inp.dtype)} (TFLM's TRANSPOSE_CONV takes float32, int8 and int16)"]
-    problems = []
-    if out.dtype != inp.dtype:
-        problems.append(f"output type {_name(out.dtype)} differs from the input type {_name(inp.dtype)}")
-    if flt.dtype != rule.weights:
-        problems.append(f"weights of type {_name(flt.dtype)} with {_name(inp.dtype)} activations "
-                        f"(TFLM takes {_name(rule.weights)}; it refuses hybrid models)")
-    if bias is not None and bias.dtype not in rule.bias:
-        problems.append(f"bias of type {_name(bias.dtype)} with {_name(inp.dtype)} activations (TFLM reads the "
-                        f"bias as {' or '.join(_name(d) for d in rule.bias)})")
-    return problems
+    return rule_problems(rule, inp, flt, bias, out, "weights")
 
 
 def check(sg: Subgraph, op: Operator) -> list[str]:
@@ -94,17 +86,9 @@ def check(sg: Subgraph, op: Operator) -> list[str]:
         problems.append(f"padding {op.opt('padding')}")
     if problems or inp.dtype == DType.FLOAT32:
         return problems
-    problems += require_quant(inp, flt, out)
-    if flt.quant is not None and flt.quant.per_channel and \
-            (flt.quant.axis != 0 or len(flt.quant.scale) != flt.shape[0]):
-        problems.append(f"weights have {len(flt.quant.scale)} scales on axis {flt.quant.axis} "
-                        "(TFLM expects one per output channel on axis 0)")
+    problems += require_quant(inp, flt, out) + channel_scale_problems(flt, 0, "weights")
     if inp.dtype == DType.INT16 and not problems:
-        for t, role in ((inp, "input"), (out, "output")):
-            if t.quant is not None and t.quant.zp != 0:
-                problems.append(f"int16 {role} zero point {t.quant.zp} (TFLM's int16 kernels need 0)")
-        assert inp.quant and flt.quant and out.quant
-        problems += int16_shift_problems(conv_channel_scaling(inp.quant, flt.quant, out.quant, out.shape[3]).shift)
+        problems += int16_zero_point_problems(inp, out) + int16_scaling_problems(inp, flt, out, out.shape[3])
     return problems
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from codegen.ir import DType, Operator, Quant, Subgraph
 from codegen.ops.activations import lut_call
 from codegen.ops.base import KernelCall, LowerContext, Lowered, OpHandler
+from codegen.ops.common import check_arity
 from codegen.ops.pairwise import check_quant, dispatch, names
 from codegen.ops.registry import register
 from codegen.quant import gemmlowp as fp
@@ -233,8 +234,9 @@ SPECS: dict[str, UnarySpec] = {
 
 def _check(spec: UnarySpec) -> Callable[[Subgraph, Operator], list[str]]:
     def check(sg: Subgraph, op: Operator) -> list[str]:
-        if len(op.inputs) != 1 or len(op.outputs) != 1:
-            return [f"{len(op.inputs)} inputs and {len(op.outputs)} outputs (expected 1 and 1)"]
+        problems = check_arity(op, 1)
+        if problems:
+            return problems
         inp, out = sg.tensors[op.inputs[0]], sg.tensors[op.outputs[0]]
         if inp.dtype in spec.refused:
             return [f"type {inp.dtype.name.lower()}: {spec.refused[inp.dtype]}"]

@@ -13,9 +13,10 @@ from typing import Sequence
 from codegen.ir import DType, Operator, Subgraph, Tensor
 from codegen.ir.graph import NO_TENSOR
 from codegen.ops.base import NULL, CArray, KernelCall, LowerContext, Lowered, Share, Struct, Sym
-from codegen.wellformed import MAX_WINDOW_REACH, MalformedModelError, Rule
 from codegen.ops.common import (check_fused, compute_out_size, compute_padding, nhwc, require_const,
                                 require_quant)
+from codegen.quant.params import conv_channel_scaling
+from codegen.wellformed import MAX_WINDOW_REACH, MalformedModelError, Rule
 
 
 @dataclass(frozen=True)
@@ -47,27 +48,44 @@ def check_weighted(sg: Subgraph, op: Operator, rules: dict[DType, WeightRule], c
         names = ", ".join(sorted(_name(d) for d in rules))
         return [f"activation type {_name(inp.dtype)} (supported: {names})"]
     problems = require_const(flt, what) + require_const(bias, "bias") + check_fused(op)
+    problems += rule_problems(rule, inp, flt, bias, out, what)
+    if inp.dtype == DType.FLOAT32:
+        return problems
+    problems += require_quant(inp, flt, out) + channel_scale_problems(flt, channel_axis, what)
+    if inp.dtype == DType.INT16:
+        problems += int16_zero_point_problems(inp, out)
+    return problems
+
+
+def rule_problems(rule: WeightRule, inp: Tensor, flt: Tensor, bias: Tensor | None, out: Tensor,
+                  what: str = "filter") -> list[str]:
+    """The output, weight (`what`) and bias types against `rule`, the rule of `inp`'s type."""
+    problems = []
     if out.dtype != inp.dtype:
         problems.append(f"output type {_name(out.dtype)} differs from the input type {_name(inp.dtype)}")
     if flt.dtype != rule.weights:
-        problems.append(f"{what} type {_name(flt.dtype)} with {_name(inp.dtype)} activations "
-                        f"(expected {_name(rule.weights)})")
+        problems.append(f"{what} of type {_name(flt.dtype)} with {_name(inp.dtype)} activations "
+                        f"(TFLM takes {_name(rule.weights)})")
     if bias is not None and bias.dtype not in rule.bias:
-        problems.append(f"bias type {_name(bias.dtype)} with {_name(inp.dtype)} activations "
-                        f"(expected {' or '.join(_name(d) for d in rule.bias)})")
-    if inp.dtype == DType.FLOAT32:
-        return problems
-    problems += require_quant(inp, flt, out)
-    if flt.quant is not None and flt.quant.per_channel and flt.shape:
-        axis = channel_axis % len(flt.shape)
-        if flt.quant.axis != axis or len(flt.quant.scale) != flt.shape[axis]:
-            problems.append(f"{what} has {len(flt.quant.scale)} scales on axis {flt.quant.axis} "
-                            f"(expected one per output channel on axis {axis})")
-    if inp.dtype == DType.INT16:
-        for t, role in ((inp, "input"), (out, "output")):
-            if t.quant is not None and t.quant.zp != 0:
-                problems.append(f"int16 {role} zero point {t.quant.zp} (TFLM's int16 kernels need 0)")
+        problems.append(f"bias of type {_name(bias.dtype)} with {_name(inp.dtype)} activations "
+                        f"(TFLM reads the bias as {' or '.join(_name(d) for d in rule.bias)})")
     return problems
+
+
+def channel_scale_problems(flt: Tensor, channel_axis: int, what: str = "filter") -> list[str]:
+    """Per-channel weights: one scale per output channel, on the weights' output-channel axis."""
+    if flt.quant is None or not flt.quant.per_channel or not flt.shape:
+        return []
+    axis = channel_axis % len(flt.shape)
+    if flt.quant.axis != axis or len(flt.quant.scale) != flt.shape[axis]:
+        return [f"{what}: {len(flt.quant.scale)} scales on axis {flt.quant.axis} "
+                f"(expected one per output channel on axis {axis})"]
+    return []
+
+
+def int16_zero_point_problems(inp: Tensor, out: Tensor) -> list[str]:
+    return [f"int16 {role} zero point {t.quant.zp} (TFLM's int16 kernels need 0)"
+            for t, role in ((inp, "input"), (out, "output")) if t.quant is not None and t.quant.zp != 0]
 
 
 def int16_shift_problems(shifts: Sequence[int]) -> list[str]:
@@ -76,6 +94,13 @@ def int16_shift_problems(shifts: Sequence[int]) -> list[str]:
         return [f"output scaling needs a left shift of {max(shifts)} (TFLM's 64-bit requantisation "
                 "allows at most 7)"]
     return []
+
+
+def int16_scaling_problems(inp: Tensor, flt: Tensor, out: Tensor, channels: int) -> list[str]:
+    """int16x8 with a 64-bit accumulator: the per-channel output scaling (TFLM's
+    PopulateConvolutionQuantizationParams) within what its requantisation takes."""
+    assert inp.quant and flt.quant and out.quant
+    return int16_shift_problems(conv_channel_scaling(inp.quant, flt.quant, out.quant, channels).shift)
 
 
 # The s8 CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED params serve both kernel variants (nn.h): the
@@ -206,6 +231,18 @@ def filter_geometry(sg: Subgraph, op: Operator) -> ConvGeometry:
     """CONV_2D (OHWI) and DEPTHWISE_CONV_2D (1HWO) filters both hold k_h, k_w in dims 1 and 2."""
     flt = sg.tensors[op.inputs[1]]
     return window_geometry(sg, op, flt.shape[1], flt.shape[2])
+
+
+def check_filter_window(sg: Subgraph, op: Operator, rules: dict[DType, WeightRule],
+                        channel_axis: int) -> tuple[list[str], ConvGeometry | None]:
+    """What CONV_2D and DEPTHWISE_CONV_2D check first: rank-4 operands (else (problems, None): nothing
+    more can be read), then the weights (`check_weighted`) and the window; and the window's geometry."""
+    problems = check_rank4(sg, op)
+    if problems:
+        return problems, None
+    problems = check_weighted(sg, op, rules, channel_axis=channel_axis)
+    g = filter_geometry(sg, op)
+    return problems + g.check(), g
 
 
 def check_rank4(sg: Subgraph, op: Operator) -> list[str]:

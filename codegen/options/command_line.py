@@ -286,6 +286,17 @@ def parse_command_line(args: Mapping[str, str], targets: Sequence[str], default_
     return line
 
 
+def run_target_options(items: Sequence[str], where: str = "--run") -> TargetOptions:
+    """`target_options` of `--run KEY=VALUE` arguments as typed (`compare`, `tune`)."""
+    pairs = []
+    for item in items:
+        k, sep, v = item.partition("=")
+        if not sep:
+            raise McuforgeError(f"{where} {item}: expected KEY=VALUE", hint=f"e.g. {where} target=emulator")
+        pairs.append((k, v))
+    return target_options(pairs, where)
+
+
 def target_options(pairs: Sequence[tuple[str, str]], where: str = "--run") -> TargetOptions:
     """Options for reaching the target from KEY=VALUE pairs (`compare --run target=emulator`), checked
     against the same table as the scons command line."""

@@ -294,16 +294,10 @@ def compare_args(p: argparse.ArgumentParser) -> None:
 
 def compare_run(a: argparse.Namespace) -> int:
     from codegen.options import CompareJob, CompareOptions, VariantSpec
-    from codegen.options.command_line import target_options
-    pairs = []
-    for item in a.run:
-        k, sep, v = item.partition("=")
-        if not sep:
-            raise McuforgeError(f"--run {item}: expected KEY=VALUE", hint="e.g. --run target=emulator")
-        pairs.append((k, v))
+    from codegen.options.command_line import run_target_options
     job = CompareJob(variants=tuple(VariantSpec.parse(v) for v in a.variants), data=a.data, out=a.out,
                      options=CompareOptions(board=a.board, samples=a.samples, n=a.n, kernels=a.kernels,
-                                            baseline=a.baseline, title=a.title, target=target_options(pairs)))
+                                            baseline=a.baseline, title=a.title, target=run_target_options(a.run)))
     return run_compare(job, None, as_json=a.json)
 
 

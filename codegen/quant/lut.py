@@ -188,26 +188,24 @@ class SigmoidParams:
     radius: int
 
 
-def logistic_value(q: int, p: SigmoidParams) -> int:
+def _sigmoid_value(q: int, p: SigmoidParams, f: Callable[[int, int], int], exponent: int, offset: int) -> int:
+    """TFLM's int8 LOGISTIC/TANH of one input: saturated beyond the radius, else the Q4.27 input through
+    `f` (gemmlowp's fixed-point function, Q0.31 out) rounded by 2^-`exponent` and moved by `offset`."""
     x = q - p.in_zp
     if x <= -p.radius:
         return -128
     if x >= p.radius:
         return 127
     q4 = multiply_by_quantized_multiplier(x, p.mult, p.shift)
-    out = fp.rdbpot(fp.logistic(q4, 4), 31 - 8)
-    return _clamp(out - 128, -128, 127)
+    return _clamp(fp.rdbpot(f(q4, 4), exponent) + offset, -128, 127)
+
+
+def logistic_value(q: int, p: SigmoidParams) -> int:
+    return _sigmoid_value(q, p, fp.logistic, 31 - 8, -128)
 
 
 def tanh_value(q: int, p: SigmoidParams) -> int:
-    x = q - p.in_zp
-    if x <= -p.radius:
-        return -128
-    if x >= p.radius:
-        return 127
-    q4 = multiply_by_quantized_multiplier(x, p.mult, p.shift)
-    out = fp.rdbpot(fp.tanh(q4, 4), 31 - 7)
-    return _clamp(out, -128, 127)
+    return _sigmoid_value(q, p, fp.tanh, 31 - 7, 0)
 
 
 def logistic_s8(p: SigmoidParams) -> np.ndarray:

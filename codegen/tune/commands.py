@@ -86,13 +86,7 @@ def families_text() -> list[str]:
 
 def job_of(a: argparse.Namespace):
     from codegen.options import TuneJob
-    from codegen.options.command_line import target_options
-    pairs = []
-    for item in a.run:
-        k, sep, v = item.partition("=")
-        if not sep:
-            raise McuforgeError(f"--run {item}: expected KEY=VALUE", hint="e.g. --run target=emulator")
-        pairs.append((k, v))
+    from codegen.options.command_line import run_target_options
     study = a.study
     if study is None:
         if a.space is None:
@@ -102,7 +96,7 @@ def job_of(a: argparse.Namespace):
         study = BUILD_ROOT / "tune" / a.space.stem
     return TuneJob(study=study.resolve(), space=a.space, data=a.data, val=a.val, board=a.board, teacher=a.teacher,
                    budget=tuple(a.budget), trials=a.trials, storage=a.storage, study_name=a.study_name,
-                   export=a.export, out=a.out, target=target_options(pairs))
+                   export=a.export, out=a.out, target=run_target_options(a.run))
 
 
 def tune_run(a: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from codegen.options import RunOptions, TargetOptions
 from codegen.cycles.costs import cost_table
 from codegen.cycles.counts import EventCounts
 from codegen.cycles.events import Event
-from codegen.run import (CycleEstimate, FunctionCycles, LayerTime, RunFailure, RunResult, Stats, StateStep,
+from codegen.run import (CycleEstimate, FunctionEstimate, LayerTime, RunFailure, RunResult, Stats, StateStep,
                          latency_us, read_run, write_run)
 from codegen.hil.records import CountUnit
 from support.firmware import built
@@ -34,7 +34,7 @@ def test_estimated_cycles_round_trip_and_sit_at_the_top_of_run_json(tmp_path):
     est = CycleEstimate(label="estimate", table="cortex-m4", title="t", file="boards/timing/cortex-m4.toml",
                         ignores=("wait states",), per_inference=Stats.of([800.0]), latency_us=Stats.of([10.0]),
                         clock_hz=80_000_000, instructions=Stats.of([500.0]), classes={"alu": 500},
-                        functions=(FunctionCycles("mf_conv", 500, 800.0),))
+                        functions=(FunctionEstimate("mf_conv", 500, 800.0),))
     r = RunResult(board="b", n=1, counts=(40,), unit="instructions", per_tick=12.5, estimated_cycles=est,
                   profile=(LayerTime(0, "CONV_2D", "s", 9, 40, 500.0, estimated_cycles=800.0),))
     write_run(r, tmp_path / "run.json")

@@ -30,7 +30,7 @@ def test_spans_estimate_each_window():
 def test_functions_are_named_and_ordered_by_estimated_cycles():
     t = cost_table("cortex-m4")
     rows = functions(Window(3, ((1, GLUE), (0, KERNEL), (2, GLUE))), PROBE, t)
-    assert [(f.name, f.instructions, f.cycles) for f in rows] == [
+    assert [(f.name, f.instructions, f.estimated_cycles) for f in rows] == [
         ("mf_conv", 150, 178), ("(outside any function)", 6, 8), ("invoke", 6, 8)]
 
 

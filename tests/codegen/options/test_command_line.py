@@ -10,7 +10,8 @@ import pytest
 from codegen.errors import McuforgeError
 from codegen.kernels import KernelVariant
 from codegen.options import BuildOptions, Command, RunOptions, TargetKind, ValidateOptions
-from codegen.options.command_line import OPTIONS, help_text, parse_command_line, target_options
+from codegen.options.command_line import (OPTIONS, help_text, parse_command_line, run_target_options,
+                                          target_options)
 from support.paths import DEFAULT_MODEL
 
 
@@ -50,6 +51,9 @@ def test_compare_job_and_run_keys():
     assert target_options([("port", "/dev/ttyACM0"), ("flash", "0")]).flash is False
     with pytest.raises(McuforgeError, match="did you mean timeout="):
         target_options([("timout", "3")])
+    assert run_target_options(["target=emulator", "flash=0"]) == target_options([("target", "emulator"), ("flash", "0")])
+    with pytest.raises(McuforgeError, match="--run emulator: expected KEY=VALUE"):
+        run_target_options(["emulator"])
 
 
 def test_paths_and_targets():
