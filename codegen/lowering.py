@@ -426,10 +426,12 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
             placement[k] = (k, 0)
         static = _static_scratch(groups, scratch, size, first, last)
         plan = _plan_groups({k: g for k, g in groups.items() if k not in static}, size, first, last)
-        if static:  # kernel scratch in one static buffer, sized for the largest, instead
-            variables[STATIC_SCRATCH] = StateBuffer(STATIC_SCRATCH, max(size[k] for k in static), on_reset=False)
+        if static:  # kernel scratch in one static buffer instead, planned by lifetime like the arena (the
+            # buffers of one call are alive together and get their own bytes; calls apart share them)
+            splan = _plan_groups({k: groups[k] for k in static}, size, first, last)
+            variables[STATIC_SCRATCH] = StateBuffer(STATIC_SCRATCH, splan.size, on_reset=False)
             for k in static:
-                storage[k] = Storage(StorageKind.VARIABLE, symbol=STATIC_SCRATCH)
+                storage[k] = Storage(StorageKind.VARIABLE, offset=splan.offset(k), symbol=STATIC_SCRATCH)
         arena_roots = [r for r in arena_roots if r not in static]
     else:
         placement = {r: (r, 0) for r in arena_roots}
@@ -513,7 +515,7 @@ def _plan_groups(groups: dict, size: dict, first: dict, last: dict) -> ArenaPlan
 
 def _static_scratch(groups: dict, scratch: set, size: dict, first: dict, last: dict) -> frozenset:
     """The kernel scratch buffers that go in one static buffer rather than the arena: those whose
-    place in the arena would cost more RAM (arena + static buffer) than the static buffer, ties
+    place in the arena would cost more RAM (arena + static buffer, itself planned by lifetime) than the static buffer, ties
     going to the smaller arena. Greedy from all of them static, each taken back into the arena
     (largest first) when the total does not grow; kept only if that beats all of them in the arena."""
     keys = sorted((k for k in scratch if k in groups), key=lambda k: (-size[k], str(k)))
@@ -522,7 +524,8 @@ def _static_scratch(groups: dict, scratch: set, size: dict, first: dict, last: d
 
     def cost(static: frozenset) -> tuple[int, int]:
         arena = _plan_groups({k: g for k, g in groups.items() if k not in static}, size, first, last).size
-        extra = -(-max((size[k] for k in static), default=0) // 16) * 16
+        planned = _plan_groups({k: groups[k] for k in static}, size, first, last).size if static else 0
+        extra = -(-planned // 16) * 16
         return arena + extra, arena
 
     static = frozenset(keys)

@@ -79,6 +79,8 @@ class _Formatter:
             st = self.m.storage[scratch_key(sg, op_index, v.name)]
             if st.kind == StorageKind.ARENA:
                 return f"({v.ctype} *)({self.p}_arena + {st.offset})"
+            if st.offset:
+                return f"({v.ctype} *)({self.sym(st.symbol)} + {st.offset})"
             return f"({v.ctype} *){self.sym(st.symbol)}"
         if isinstance(v, KeyPtr):
             return self.ptr(v.key[0], v.key[1], v.const)

@@ -194,3 +194,28 @@ def test_while_and_detection_postprocess_on_the_emulated_cortex_m4(tmp_path) -> 
     path.write_bytes(ssd_with_refinement_loop())
     res = compare_on_device(*built("mps2-an386", path, root=tmp_path), samples=5)
     assert res.mismatches == 0, res
+
+
+def test_the_calls_scratch_buffers_get_their_own_bytes() -> None:
+    """Its eleven scratch buffers are alive together: wherever they are placed (arena or the static
+    scratch buffer) no two share a byte, and each lies inside its storage (they once all sat at the
+    start of a static buffer sized for the largest, and the host run crashed)."""
+    from codegen.lowering import STATIC_SCRATCH
+    model = detection_model("ssd_fast_nms_one_class_per_box", **CASES["ssd_fast_nms_one_class_per_box"])
+    m = compile_model(read_model_bytes(model, source="ssd.tflite"), options=GenerateOptions(prefix="m"))
+    keys = [k for k in m.storage if isinstance(k[0], str)]
+    assert len(keys) >= 8
+    sizes = {k: n for s in m.steps for c in s.calls for name, v in c.params
+             if hasattr(v, "nbytes") and hasattr(v, "ctype")
+             for k, n in [(("scratch", 0, s.op_index, v.name), v.nbytes)]}
+    spans = {}
+    for k in keys:
+        st = m.storage[k]
+        spans[k] = (st.kind, st.offset, st.offset + sizes[k])
+        if st.kind == "variable":
+            total = next(v.nbytes for v in m.variables if v.symbol == STATIC_SCRATCH)
+            assert st.offset + sizes[k] <= total, (k, st, total)
+    for i, a in enumerate(keys):
+        for b in keys[i + 1:]:
+            (ka, sa, ea), (kb, sb, eb) = spans[a], spans[b]
+            assert ka != kb or ea <= sb or eb <= sa, (a, spans[a], b, spans[b])
