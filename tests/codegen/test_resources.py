@@ -152,8 +152,11 @@ def check_installed(venv: Path, work: Path) -> None:
     assert got["project"] == str(work / "build" / "host" / "digits_cnn")  # the current directory's build/
     assert got["board"] == "host" and got["sha256"] == got["model_sha256"]
     (work / "test_plugin.py").write_text(PLUGIN_TEST)
+    # labgrid's own plugin and pytest-embedded's both define a `target` fixture (pytest-embedded's autouse
+    # chain then reaches labgrid's, which skips without --lg-env): with both installed, one goes, as in
+    # this repository's addopts
     assert "1 passed" in run(str(venv / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                             "test_plugin.py")
+                             "-p", "no:labgrid", "test_plugin.py")
 
 
 def test_the_installed_wheel_works_outside_the_checkout(tmp_path):

@@ -168,6 +168,10 @@ class Oracle:
 
     @staticmethod
     def _vector_or_fp(base: str, mnemonic: str, ops: str) -> tuple[str, list[tuple[str, int]]]:
+        # inside a VPT block objdump adds the predicate (then/else) to Helium loads and stores: vldrbt
+        vpt = re.fullmatch(r"(v(?:ldr|str)[bhwd]|v(?:ld|st)[24]\d)[te]", base)
+        if vpt and re.search(r"\bq\d", ops):
+            base = vpt.group(1)
         helium = bool(re.search(r"\bq\d\b|\bq\d\[", ops)) or re.fullmatch(r"vctp|vpnot|vp(st|t)[te]{0,3}", base) is not None or \
             re.match(r"v(ld|st)[24]\d|v(ldr|str)[bhwd]$", base) is not None
         if base in {"vmrs", "vmsr"} or base == "vdup":

@@ -286,20 +286,39 @@ def test_int32_requantisation(src, dst) -> None:
     assert r.exact, r
 
 
-@pytest.mark.parametrize("constant", [pytest.param(True, id="constant_weights"), pytest.param(False, id="runtime")])
-def test_dequantize_per_channel_input_reads_first_channel(constant: bool) -> None:
+def test_dequantize_per_channel_weights_reads_first_channel() -> None:
     """TFLM's DEQUANTIZE of a per-channel tensor uses its first scale and zero point for every element
-    (TfLiteTensor.params); mcuforge does the same, so outputs are identical (written directly)."""
+    (TfLiteTensor.params); mcuforge does the same, so outputs are identical (constant weights
+    dequantized and added to the model's input)."""
     from support.compare import compare_inputs
-    from support.tflite_build import Spec, single_op
+    from support.tflite_build import Op, Spec, graph
 
     rng = np.random.default_rng(13)
     w = rng.integers(-128, 128, (1, 4, 16)).astype(np.int8)
-    spec = Spec((1, 4, 16), "int8", data=w if constant else None, channel_scales=(0.1, 0.2, 0.3, 0.4),
-                channel_zero_points=(1, 2, 3, 4), channel_axis=1)
-    model = single_op("DEQUANTIZE", [spec], [Spec((1, 4, 16), "float32")])
-    r = compare_inputs(model, "dequantize_per_channel", [[] if constant else [w]])
+    tensors = {"x": Spec((1, 4, 16), "float32"),
+               "w": Spec((1, 4, 16), "int8", data=w, channel_scales=(0.1, 0.2, 0.3, 0.4),
+                         channel_zero_points=(1, 2, 3, 4), channel_axis=1),
+               "wf": Spec((1, 4, 16), "float32"), "y": Spec((1, 4, 16), "float32")}
+    model = graph(tensors, [Op("DEQUANTIZE", ("w",), ("wf",)), Op("ADD", ("x", "wf"), ("y",), "AddOptions")],
+                  ["x"], ["y"])
+    x = rng.uniform(-1, 1, (1, 4, 16)).astype(np.float32)
+    r = compare_inputs(model, "dequantize_per_channel", [[x]])
     assert r.exact, r
+
+
+def test_per_channel_parameters_on_a_computed_tensor_are_refused() -> None:
+    """A tensor computed at run time with per-channel scales: TFLM's kernels read its first scale only,
+    so the model is refused as malformed (issue 10's per-channel rule), naming the tensor."""
+    from codegen.generate import compile_model
+    from codegen.tflite import read_model_bytes
+    from codegen.wellformed import MalformedModelError
+    from support.tflite_build import Spec, single_op
+
+    spec = Spec((1, 4, 16), "int8", channel_scales=(0.1, 0.2, 0.3, 0.4), channel_zero_points=(1, 2, 3, 4),
+                channel_axis=1)
+    model = single_op("DEQUANTIZE", [spec], [Spec((1, 4, 16), "float32")])
+    with pytest.raises(MalformedModelError, match="per-channel scales, but it is computed at run time"):
+        compile_model(read_model_bytes(model, source="dequantize_per_channel.tflite"))
 
 
 def test_quantize_per_channel_output_refused() -> None:
