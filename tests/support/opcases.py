@@ -20,7 +20,7 @@ import flatbuffers
 import numpy as np
 
 from codegen.tflite.schema import fb
-from support.tfmodels import CACHE, MODES, Case, _tf
+from support.tfmodels import CACHE, MODES, integer_only, store, Case, _tf
 
 
 def lambda_case(name: str, fn: Callable[..., Any], shapes: tuple[tuple[int, ...], ...], low: float = -1.0,
@@ -63,22 +63,9 @@ def convert_stateful(name: str, build: Callable[[Any], Any], shapes: tuple[tuple
             for _ in range(32):
                 yield [rng.uniform(low, high, (1, *s)).astype(np.float32) for s in shapes]
 
-        conv.optimizations = [tf.lite.Optimize.DEFAULT]
-        conv.representative_dataset = representative
         conv._experimental_variable_quantization = quantize_variables
-        if mode == "int8":
-            conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-            conv.inference_input_type = conv.inference_output_type = tf.int8
-        else:
-            conv.target_spec.supported_ops = [
-                tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
-            conv.inference_input_type = conv.inference_output_type = tf.int16
-    data = conv.convert()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{key}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return data
+        integer_only(conv, mode, representative)
+    return store(path, key, conv.convert())
 
 
 def set_quant(model: bytes, tensor: int, scale: float, zero_point: int, subgraph: int = 0) -> bytes:

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from support.tfmodels import CACHE, MODES, _tf
+from support.tfmodels import CACHE, MODES, integer_only, store, _tf
 
 Input = tuple[tuple[int, ...], str]  # shape (with batch), numpy dtype name
 
@@ -56,18 +56,5 @@ def convert_module(name: str, build: Callable[[Any], Any], inputs: tuple[Input, 
             for _ in range(32):
                 yield {n: sample(s, d) for n, (s, d) in zip(names, inputs)}
 
-        conv.optimizations = [tf.lite.Optimize.DEFAULT]
-        conv.representative_dataset = representative
-        if mode == "int8":
-            conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-            conv.inference_input_type = conv.inference_output_type = tf.int8
-        else:
-            conv.target_spec.supported_ops = [
-                tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
-            conv.inference_input_type = conv.inference_output_type = tf.int16
-    data = conv.convert()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{key}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return data
+        integer_only(conv, mode, representative)
+    return store(path, key, conv.convert())

@@ -50,6 +50,28 @@ def _tf():
     return tf
 
 
+
+def integer_only(conv: Any, mode: str, representative: Callable) -> None:
+    """The converter set for full-integer quantisation in `mode` (int8, or int16x8) with integer I/O."""
+    tf = _tf()
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    conv.representative_dataset = representative
+    if mode == "int8":
+        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        conv.inference_input_type = conv.inference_output_type = tf.int8
+    else:
+        conv.target_spec.supported_ops = [tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+        conv.inference_input_type = conv.inference_output_type = tf.int16
+
+
+def store(path: Path, key: str, data: bytes) -> bytes:
+    """`data` written to the cache file `path` atomically (a per-key temporary name, then a rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{key}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return data
+
 def convert(case: Case, mode: str = "int8", seed: int = 0) -> bytes:
     """The case's model as .tflite bytes (cached)."""
     return convert_with(case, mode, seed)
