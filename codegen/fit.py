@@ -9,6 +9,7 @@ from pathlib import Path
 from codegen.boards import Board, list_boards, load_board
 from codegen.errors import McuforgeError
 from codegen.lowering import CompiledModel
+from codegen.peakram import PeakRam, StackSource, model_ram
 from codegen.term import kb as _kb
 
 # Measured on the default model's firmware (runtime, BSP, startup, newlib-nano pieces): generous
@@ -46,6 +47,8 @@ class FitEstimate:
     weights_bytes: int
     placement: Placement = Placement()
     extra_needed: tuple[tuple[str, int, int], ...] = ()  # (region, needed, size)
+    peak: PeakRam = PeakRam(0, 0, 0, 0)   # the model's: arena + scratch + stack (reserved) + state
+    harness_bytes: int = 0                 # the harness's: input staging + runtime (protocol buffers)
 
     @property
     def fits(self) -> bool:
@@ -79,9 +82,10 @@ def place(board: Board, arena: int, staging: int, fixed: int) -> Placement:
 
 def estimate_fit(board: Board, model: CompiledModel, stack_size: int) -> FitEstimate:
     staging = sum((t.nbytes + 15) // 16 * 16 for t in model.inputs)
-    variables = sum(v.nbytes for v in model.variables)
+    peak = model_ram(model).peak(stack_size, StackSource.RESERVED)
     code = RUNTIME_CODE_BYTES + KERNEL_CODE_BYTES * len(model.kernels) + 64 * len(model.steps)
-    fixed = variables + stack_size + RUNTIME_RAM_BYTES
+    # everything but the two movable buffers (the arena, the input staging) stays in the main RAM
+    fixed = peak.total - peak.arena_bytes + RUNTIME_RAM_BYTES
     placement = place(board, model.arena_bytes, staging, fixed)
     regions = placement.region_bytes(model.arena_bytes, staging)
     sizes = {r.name: r.size for r in board.extra_ram}
@@ -92,7 +96,8 @@ def estimate_fit(board: Board, model: CompiledModel, stack_size: int) -> FitEsti
         ram_budget=board.ram.size if board.ram else 0,
         arena_bytes=model.arena_bytes, staging_bytes=staging, stack_bytes=stack_size,
         weights_bytes=model.weights_bytes, placement=placement,
-        extra_needed=tuple((r, n, sizes[r]) for r, n in regions.items() if r is not None))
+        extra_needed=tuple((r, n, sizes[r]) for r, n in regions.items() if r is not None),
+        peak=peak, harness_bytes=staging + RUNTIME_RAM_BYTES)
 
 
 def check_fit(board: Board, model: CompiledModel, fit: FitEstimate, model_path: Path) -> None:
@@ -103,9 +108,11 @@ def check_fit(board: Board, model: CompiledModel, fit: FitEstimate, model_path: 
         lines.append(f"flash: needs ~{_kb(fit.flash_needed)} (weights {_kb(fit.weights_bytes)}), "
                      f"{board.name} has {_kb(fit.flash_budget)}")
     if fit.ram_budget and fit.ram_needed > fit.ram_budget:
-        lines.append(f"RAM: needs ~{_kb(fit.ram_needed)} (arena {_kb(fit.arena_bytes)} + input staging "
-                     f"{_kb(fit.staging_bytes)} + stack {_kb(fit.stack_bytes)} + runtime "
-                     f"{_kb(RUNTIME_RAM_BYTES)}), {board.name} has {_kb(fit.ram_budget)}")
+        lines.append(f"RAM: needs ~{_kb(fit.ram_needed)}: the model's peak RAM {_kb(fit.peak.total)} "
+                     f"({fit.peak.describe()}) + the harness's {_kb(fit.harness_bytes)} (input staging "
+                     f"{_kb(fit.staging_bytes)} + runtime {_kb(RUNTIME_RAM_BYTES)})"
+                     + (" less what moved out of it" if fit.placement.arena or fit.placement.staging else "")
+                     + f"; {board.name} has {_kb(fit.ram_budget)}")
     for region, need, size in fit.extra_needed:
         if need > size:
             lines.append(f"{region}: needs {_kb(need)}, {board.name} has {_kb(size)}")

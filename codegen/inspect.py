@@ -1,14 +1,19 @@
-"""`inspect`: what the generator will make of a model, per operator and in total."""
+"""`inspect`: what the generator will make of a model, per operator and in total, and its memory
+over the schedule: at every operator the arena's tensors alive then, the running total, the peak
+step, and the model's peak RAM (codegen/peakram.py)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from codegen.boards import Board
 from codegen.generate import GenerateOptions, compile_model
 from codegen.lowering import CompiledModel, Step, tensor_of
+from codegen.options import BuildOptions
+from codegen.peakram import Alive, MemoryTimeline, PeakRam, StackSource, memory_timeline, model_ram
 from codegen.term import kb, num, say
 
 
@@ -43,6 +48,14 @@ class Inspection:
     arena_bytes: int
     inputs: list[str]
     outputs: list[str]
+    timeline: MemoryTimeline | None = None
+    peak_ram: PeakRam | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["timeline"] = self.timeline.to_json() if self.timeline is not None else None
+        d["peak_ram"] = self.peak_ram.to_json() if self.peak_ram is not None else None
+        return d
 
 
 def _describe(m: CompiledModel, sg: int, t: int) -> str:
@@ -66,16 +79,22 @@ def _row(m: CompiledModel, s: Step) -> OpRow:
                  kernels=sorted({k for c in s.calls for k in c.sources}), subgraph=s.subgraph)
 
 
-def inspect_model(model: Path, board: Board | None = None, int8_io: bool = False) -> Inspection:
+def inspect_model(model: Path, board: Board | None = None, int8_io: bool = False,
+                  stack_size: int = BuildOptions().stack_size) -> Inspection:
+    """`stack_size`: the reservation counted in the peak RAM (none on a hosted board: the OS's stack)."""
     target = board.core.target if board else None
     kwargs = {"target": target} if target else {}
     m = compile_model(model, options=GenerateOptions(int8_io=int8_io), **kwargs)
     steps = [*m.steps, *(s for k in sorted(m.sub_steps) for s in m.sub_steps[k])]
+    hosted = board is not None and board.hosted
+    peak = model_ram(m).peak(None if hosted else stack_size,
+                             StackSource.NOT_COUNTED if hosted else StackSource.RESERVED)
     return Inspection(model=str(model), sha256=m.sha256, ops=[_row(m, s) for s in steps],
                       ops_used=list(m.ops_used), macs=m.macs, weights_bytes=m.weights_bytes,
                       params_bytes=m.params_bytes, arena_bytes=m.arena_bytes,
                       inputs=[_describe(m, 0, t.tensor) for t in m.inputs],
-                      outputs=[_describe(m, 0, t.tensor) for t in m.outputs])
+                      outputs=[_describe(m, 0, t.tensor) for t in m.outputs],
+                      timeline=memory_timeline(m), peak_ram=peak)
 
 
 def render_table(ins: Inspection) -> list[str]:
@@ -98,14 +117,69 @@ def render_table(ins: Inspection) -> list[str]:
     out.append(f"arena      {kb(ins.arena_bytes)} ({num(ins.arena_bytes)} B)")
     out.append(f"inputs     {'; '.join(ins.inputs)}")
     out.append(f"outputs    {'; '.join(ins.outputs)}")
+    if ins.peak_ram is not None:
+        p = ins.peak_ram
+        at = ""
+        if ins.timeline is not None and ins.timeline.steps:
+            s = ins.timeline.steps[ins.timeline.peak]
+            at = f", the arena's peak at op {s.label} {s.op}"
+        out.append(f"peak RAM   {kb(p.total)} ({num(p.total)} B) = {p.describe()}{at}")
     return out
 
 
-def inspect_and_show(model: Path, board: Board | None = None, options=None, as_json: bool = False) -> None:
-    ins = inspect_model(model, board, int8_io=bool(options and options.int8_io))
+TENSORS_WIDTH = 72  # the timeline's tensor lists are cut to this many characters ("... +N more")
+NAME_WIDTH = 24     # a tensor name longer than this shows its end ("...conv2d/Relu")
+
+
+def short_name(name: str, width: int = NAME_WIDTH) -> str:
+    """A tensor's name for the terminal: its first ';'-separated part (TFLite joins fused ops' names),
+    its end kept when too long."""
+    head = name.split(";")[0]
+    return head if len(head) <= width else "..." + head[-(width - 3):]
+
+
+def _alive_text(alive: tuple[Alive, ...], width: int = TENSORS_WIDTH) -> str:
+    """`@offset name size` for each buffer, cut to `width` with the count of those left out."""
+    parts = [f"@{a.offset} {short_name(a.name)} {kb(a.bytes)}" for a in alive]
+    for k in range(len(parts), 0, -1):
+        left = len(parts) - k
+        text = ", ".join(parts[:k]) + (f", ... +{left} more" if left else "")
+        if len(text) <= width:
+            return text
+    return f"{len(parts)} buffers" if parts else "-"
+
+
+def render_timeline(timeline: MemoryTimeline) -> list[str]:
+    """The arena over the schedule: per operator the bytes alive, the arena's high-water then and the
+    buffers alive (offset, name, size; long lists cut), the peak step marked."""
+    head = ("#", "op", "alive", "arena top", "tensors alive (@offset name size)")
+    peak = timeline.peak
+    rows = [(("* " if i == peak else "") + s.label, s.op, kb(s.alive_bytes), kb(s.extent), _alive_text(s.alive))
+            for i, s in enumerate(timeline.steps)]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]
+    right = {0, 2, 3}
+
+    def fmt(cells: tuple) -> str:
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    out = ["memory over the schedule (the arena's buffers alive at each operator; * the peak step)",
+           fmt(head), fmt(tuple("-" * w for w in widths))]
+    out += [fmt(r) for r in rows]
+    return out
+
+
+def inspect_and_show(model: Path, board: Board | None = None, options: BuildOptions | None = None,
+                     as_json: bool = False) -> None:
+    options = options or BuildOptions()
+    ins = inspect_model(model, board, int8_io=options.int8_io, stack_size=options.stack_size)
     if as_json:
-        print(json.dumps(asdict(ins), indent=2))
+        print(json.dumps(ins.to_json(), indent=2))
         return
     say(f"{Path(model).name} (sha256 {ins.sha256[:16]})")
     for line in render_table(ins):
         say(line)
+    if ins.timeline is not None:
+        say("")
+        for line in render_timeline(ins.timeline):
+            say(line)

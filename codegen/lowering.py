@@ -250,6 +250,21 @@ def _timeline(graph: Graph, steps: dict[int, list[Step]]) -> _Timeline:
     return _Timeline(touches=touches, runs=runs, end=clock, scratch=scratch)
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """When each operator runs on the planner's clock (the times of the arena plan's lifetimes)."""
+
+    runs: tuple[tuple[int, int, int], ...]  # (time, subgraph, op index), subgraphs inlined where they run
+    end: int                                # the clock after the last point (the outputs' last time)
+
+
+def schedule(m: "CompiledModel") -> Schedule:
+    """The compiled model's schedule, laid out as the planner laid it out."""
+    steps = {0: list(m.steps), **{k: list(v) for k, v in m.sub_steps.items()}}
+    t = _timeline(m.graph, steps)
+    return Schedule(runs=tuple(t.runs), end=t.end)
+
+
 def _summary(sg: Subgraph, idx: tuple[int, ...], outs: tuple[int, ...]) -> str:
     ins = ", ".join(sg.tensors[i].describe() for i in idx if i != NO_TENSOR and not sg.tensors[i].is_const)
     return f"{ins} -> " + ", ".join(sg.tensors[i].describe() for i in outs)
@@ -509,7 +524,7 @@ def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict, a
 
 
 def _plan_groups(groups: dict, size: dict, first: dict, last: dict) -> ArenaPlan:
-    return plan_arena([Buffer.group(k, (Part(at, size[r], first[r], last[r]) for r, at in g.members.items()))
+    return plan_arena([Buffer.group(k, (Part(at, size[r], first[r], last[r], r) for r, at in g.members.items()))
                        for k, g in groups.items()])
 
 

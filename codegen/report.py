@@ -17,6 +17,7 @@ from codegen.emit.cgen import prefixed
 from codegen.errors import McuforgeError
 from codegen.files import write_text_atomic
 from codegen.ops.base import ArrayKind
+from codegen.peakram import ModelRam, PeakRam, StackSource, TimelinePoint, memory_timeline, model_ram
 from codegen.pio.project import Project, kernel_variant
 from codegen.version import __version__
 
@@ -87,6 +88,32 @@ class BuildReport:
     sections: tuple[tuple[str, int], ...] = ()
     inputs: tuple[TensorInfo, ...] = ()
     outputs: tuple[TensorInfo, ...] = ()
+    # peak RAM (codegen/peakram.py): the kernel scratch in static storage, the model's runtime state,
+    # and the arena's bytes alive at each operator (the run report's memory-over-time plot)
+    scratch_bytes: int = 0
+    state_bytes: int = 0
+    timeline: tuple[TimelinePoint, ...] = ()
+    peak_step: int = 0
+
+    @property
+    def model_ram(self) -> ModelRam:
+        return ModelRam(self.arena_bytes, self.scratch_bytes, self.state_bytes)
+
+    def peak_ram(self, stack_used: int | None = None) -> PeakRam:
+        """What the model costs in RAM: with the stack a run measured (`stack_used`), else with the
+        reservation (labelled so); a hosted build's stack is the OS's and is not counted."""
+        if self.stack_bytes is None:
+            return self.model_ram.peak(None, StackSource.NOT_COUNTED)
+        if stack_used:
+            return self.model_ram.peak(stack_used, StackSource.MEASURED)
+        return self.model_ram.peak(self.stack_bytes, StackSource.RESERVED)
+
+    @property
+    def harness_ram_bytes(self) -> int:
+        """The static RAM that is not the model's: input staging, protocol buffers, console, C library
+        data (ram_bytes without the stack reservation and the model's arena, scratch and state)."""
+        return max(0, self.ram_bytes - (self.stack_bytes or 0) - self.arena_bytes - self.scratch_bytes
+                   - self.state_bytes)
 
     @property
     def model_data_bytes(self) -> int:
@@ -109,7 +136,8 @@ class BuildReport:
         from codegen.run import Memory
         return Memory(flash_bytes=self.flash_bytes, ram_bytes=self.ram_bytes, arena_bytes=self.arena_bytes,
                       code_bytes=self.code_bytes, weights_bytes=self.weights_bytes, flash_budget=self.flash_budget,
-                      ram_budget=self.ram_budget)
+                      ram_budget=self.ram_budget, scratch_bytes=self.scratch_bytes, state_bytes=self.state_bytes,
+                      harness_ram_bytes=self.harness_ram_bytes)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -126,6 +154,10 @@ class BuildReport:
             "placement": {"arena": self.placement.arena, "input_staging": self.placement.input_staging},
             "sections": dict(self.sections),
             "inputs": [_tensor_json(t) for t in self.inputs], "outputs": [_tensor_json(t) for t in self.outputs],
+            "scratch_bytes": self.scratch_bytes, "state_bytes": self.state_bytes,
+            "peak_ram_bytes": self.peak_ram().total, "peak_ram": self.peak_ram().to_json(),
+            "harness_ram_bytes": self.harness_ram_bytes,
+            "timeline": [[p.label, p.op, p.alive_bytes, p.extent] for p in self.timeline], "peak_step": self.peak_step,
         }
 
     @staticmethod
@@ -147,7 +179,10 @@ class BuildReport:
                 placement=Placement(arena=d["placement"]["arena"], input_staging=d["placement"]["input_staging"]),
                 sections=tuple((str(k), int(v)) for k, v in d["sections"].items()),
                 inputs=tuple(_tensor_from(t) for t in d["inputs"]),
-                outputs=tuple(_tensor_from(t) for t in d["outputs"]))
+                outputs=tuple(_tensor_from(t) for t in d["outputs"]),
+                scratch_bytes=int(d.get("scratch_bytes", 0)), state_bytes=int(d.get("state_bytes", 0)),
+                timeline=tuple(TimelinePoint(str(a), str(b), int(c), int(e)) for a, b, c, e in d.get("timeline", ())),
+                peak_step=int(d.get("peak_step", 0)))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise McuforgeError(f"{source}: not a report.json of this mcuforge ({type(exc).__name__}: {exc})",
                                 hint="build again (scons board=... model=...) to rewrite it") from None
@@ -177,6 +212,8 @@ def build_report(project: Project, elf: Path) -> BuildReport:
                                  board.ram.size, board.ram.origin))
         regions += [RegionUse(r.name, sizes.ram_in(r.origin, r.size), r.size, r.origin) for r in board.extra_ram]
     main_ram = board.ram.name if board.ram else None
+    own = model_ram(m)
+    timeline = memory_timeline(m)
     return BuildReport(
         board=board.name, model=str(project.model_path), model_sha256=m.sha256, prefix=m.prefix,
         kernel_variant=str(kernel_variant(board, project.options)), int8_io=project.options.int8_io,
@@ -194,7 +231,9 @@ def build_report(project: Project, elf: Path) -> BuildReport:
         inputs=tuple(TensorInfo(t.name, t.dtype.name.lower(), tuple(t.shape), t.scale, t.zero_point)
                      for t in m.inputs),
         outputs=tuple(TensorInfo(t.name, t.dtype.name.lower(), tuple(t.shape), t.scale, t.zero_point)
-                      for t in m.outputs))
+                      for t in m.outputs),
+        scratch_bytes=own.scratch_bytes, state_bytes=own.state_bytes, timeline=timeline.points(),
+        peak_step=timeline.peak)
 
 
 def write_report(project: Project, elf: Path) -> BuildReport:

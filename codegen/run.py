@@ -33,6 +33,7 @@ from codegen.inputs import fit, read_data, samples_file, source_layout
 from codegen.lowering import IOTensor
 from codegen.options import RunOptions, TargetKind, TargetOptions
 from codegen.origin import TensorLayout
+from codegen.peakram import PeakRam
 from codegen.reference import random_inputs
 
 if TYPE_CHECKING:
@@ -95,6 +96,9 @@ class Memory:
     weights_bytes: int | None = None
     flash_budget: int | None = None
     ram_budget: int | None = None
+    scratch_bytes: int | None = None
+    state_bytes: int | None = None
+    harness_ram_bytes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +207,7 @@ class RunResult:
     peak_rss_bytes: int | None = None    # a program under an OS (Linux boards): its peak resident set
     link: LinkSummary = LinkSummary()
     memory: Memory | None = None
+    peak_ram: PeakRam | None = None      # the model's RAM with the stack this run measured (codegen/peakram.py)
     pin: PinTiming | None = None
     estimated_cycles: CycleEstimate | None = None  # QEMU with a timing table for the core
     states: tuple[StateStep, ...] = ()
@@ -231,6 +236,8 @@ class RunResult:
         d["outputs"], d["outputs_dequantized"] = list(self.outputs), list(self.outputs_dequantized)
         d["profile"] = [asdict(p) for p in self.profile]
         d["states"] = [asdict(s) for s in self.states]
+        d["peak_ram"] = self.peak_ram.to_json() if self.peak_ram is not None else None
+        d["peak_ram_bytes"] = self.peak_ram.total if self.peak_ram is not None else None
         d["complete"] = self.complete
         if self.unit in UNIT_KEYS:
             d[UNIT_KEYS[self.unit]] = d["per_inference"]
@@ -255,6 +262,7 @@ class RunResult:
             stack_used_bytes=d.get("stack_used_bytes"), stack_size_bytes=d.get("stack_size_bytes"),
             peak_rss_bytes=d.get("peak_rss_bytes"),
             link=sub(LinkSummary, d.get("link")) or LinkSummary(), memory=sub(Memory, d.get("memory")),
+            peak_ram=PeakRam.from_json(d["peak_ram"]) if d.get("peak_ram") else None,
             pin=_pin_from(d.get("pin")),
             estimated_cycles=CycleEstimate.from_json(d["estimated_cycles"]) if d.get("estimated_cycles") else None,
             states=tuple(StateStep(**s) for s in d.get("states", ())),
@@ -622,9 +630,10 @@ def run_project(project: "Project", options: RunOptions) -> RunResult:
                            layers=layers_of(m), logic=logic, capture=project.dir / "timing-pin.sr",
                            model=project.model_path.name)
     except RunFailed as exc:
-        exc.result = replace(exc.result, memory=memory)
+        exc.result = replace(exc.result, memory=memory,
+                             peak_ram=rep.peak_ram(exc.result.stack_used_bytes) if rep is not None else None)
         raise
-    return replace(res, memory=memory)
+    return replace(res, memory=memory, peak_ram=rep.peak_ram(res.stack_used_bytes) if rep is not None else None)
 
 
 def write_run(result: RunResult, path: Path) -> Path:

@@ -23,6 +23,7 @@ class Part:
     size: int
     first: int
     last: int
+    key: Hashable = None  # the member it holds (a group's tensor; None: the buffer itself)
 
     def overlaps_in_time(self, other: "Part") -> bool:
         return not (self.last < other.first or other.last < self.first)
@@ -44,7 +45,7 @@ class Buffer:
 
     @property
     def pieces(self) -> tuple[Part, ...]:
-        return self.parts or (Part(0, self.size, self.first, self.last),)
+        return self.parts or (Part(0, self.size, self.first, self.last, self.key),)
 
 @dataclass(frozen=True)
 class ArenaPlan:
@@ -54,6 +55,11 @@ class ArenaPlan:
 
     def offset(self, key: Hashable) -> int:
         return self.offsets[key]
+
+    def placed(self) -> tuple[tuple[Hashable, int, Part], ...]:
+        """Every part at its absolute offset: (member key, offset, part)."""
+        return tuple((p.key if p.key is not None else b.key, self.offsets[b.key] + p.offset, p)
+                     for b in self.buffers for p in b.pieces)
 
     def check(self) -> None:
         """Raise if two live parts share bytes (the planner's own invariant, used by tests)."""

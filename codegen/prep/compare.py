@@ -143,7 +143,8 @@ def measure(spec: VariantSpec, options: CompareOptions, eval_path: Path, samples
             failure = f"validation: {v.error.kind}: {v.error.message}"
         elif not v.passed:
             failure = f"validation: {v.mismatches}/{v.samples} samples differ from TFLM (see validate.json)"
-    save_run(replace(res, memory=rep.memory()), project.dir)  # after validate: report.md shows its float metrics
+    # after validate: report.md shows its float metrics
+    save_run(replace(res, memory=rep.memory(), peak_ram=rep.peak_ram(res.stack_used_bytes)), project.dir)
     variant = replace(variant_from_build(project.dir, spec.name), kind=kind_of(spec))
     return VariantRun(spec, project.dir, variant, weights, failure)
 
