@@ -164,6 +164,50 @@ def layer_bars(labels: Sequence[str], values: Sequence[float], unit: str, path: 
     return _save(fig, path)
 
 
+# --- memory over time ----------------------------------------------------------------------------------
+
+def memory_timeline_plot(labels: Sequence[str], alive: Sequence[int], extent: Sequence[int], fixed: int,
+                         peak_total: int, peak_step: int, path: Path, budget: int | None = None,
+                         fixed_label: str = "stack + scratch + state", title: str = "") -> Path:
+    """Bytes alive per operator step: the model's fixed RAM (stack, static scratch, state) at the
+    bottom, the arena's bytes in use above it (bars) and the arena's high-water then (a step line),
+    the peak step marked with the peak RAM, and the board's RAM budget where known."""
+    plt = _pyplot()
+    n = len(labels)
+    x = np.arange(n)
+    a, e = np.asarray(alive, np.float64), np.asarray(extent, np.float64)
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    ax.bar(x, [fixed] * n, width=0.8, color="#c44e52", alpha=0.55, label=fixed_label)
+    ax.bar(x, a, width=0.8, bottom=fixed, color="#8172b3", label="arena: bytes alive")
+    if n:
+        ax.step(x, e + fixed, where="mid", color="#333333", linewidth=1, label="arena: high-water at the step")
+    ax.axhline(peak_total, color="#333333", linestyle=":", linewidth=1)
+    top = float(max([peak_total, *(e + fixed)] if n else [peak_total]))
+    if budget:
+        ax.axhline(budget, color="#c44e52", linestyle="--", linewidth=1.2, label=f"board RAM {kb(budget)}")
+        top = max(top, float(budget))
+    if n:
+        px = min(max(peak_step, 0), n - 1)
+        ax.plot([px], [peak_total], marker="v", color="#c44e52", markersize=8, linestyle="none")
+        ax.annotate(f"peak RAM {kb(peak_total)}\nat #{labels[px]}", (px, peak_total), xytext=(0, 8),
+                    textcoords="offset points", ha="center" if 0.15 * n < px < 0.85 * n else
+                    ("left" if px <= 0.15 * n else "right"), va="bottom", fontsize=7.5)
+    ax.set_ylim(0, _byte_axis(ax, top * 1.22, "y"))
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_xlim(-0.6, n - 0.4 if n else 0.6)
+    if n <= 24:
+        ax.set_xticks(x, labels=list(labels), fontsize=7)
+    else:
+        step = max(1, int(nice_step(n, 8)))
+        ax.set_xticks(x[::step], labels=[labels[i] for i in range(0, n, step)], fontsize=7)
+    ax.set_xlabel("operator (schedule order)")
+    ax.set_title(title or "memory over one inference", fontsize=10)
+    ax.legend(loc="upper right", fontsize=7, frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return _save(fig, path)
+
+
 # --- the memory map ------------------------------------------------------------------------------------
 
 _BIG, _MIN, _SLIVER, _GAP = 6.0, 0.9, 0.3, 1.4   # display heights: the largest block, a labelled one, a tiny one, free space

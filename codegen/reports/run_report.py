@@ -2,7 +2,8 @@
 when captured, the timing pin), the per-layer profile by operator name, memory (against the budget,
 by component, and the memory map: what each address range of every region holds, the model's or the
 harness's), the link and the target's states, with PNG plots (``latency.png``, ``layers.png``,
-``memory.png``). The HTML file holds the same with the plots embedded (:mod:`codegen.reports.html`).
+``memory.png``, and ``timeline.png``: the model's RAM over one inference, operator by operator, with
+its peak). The HTML file holds the same with the plots embedded (:mod:`codegen.reports.html`).
 A failed run gets a report too: the failure first, then whatever was gathered before it.
 
 :func:`save_run` writes a run's files into its build directory without losing anything: a complete
@@ -20,6 +21,7 @@ import numpy as np
 
 from codegen.files import Staging
 from codegen.floatref import FLOAT_HEAD, FloatReport, float_markdown, float_rows, read_float_report
+from codegen.peakram import PeakRam
 from codegen.report import BuildReport, read_report
 from codegen.reports import plots
 from codegen.reports.html import Fact, Figure, Link, Meter, Page, Section, Table, Tone, Verdict, markdown_link, \
@@ -28,7 +30,7 @@ from codegen.reports.memory import Breakdown, MemoryMap, breakdown, memory_map
 from codegen.run import RunResult, write_run
 from codegen.term import kb
 
-PLOTS = ("latency", "layers", "memory")
+PLOTS = ("latency", "layers", "memory", "timeline")
 FAILED = ".failed"
 
 
@@ -153,9 +155,25 @@ class Budget:
         return Budget(mem.flash_bytes, mem.ram_bytes, mem.flash_budget, mem.ram_budget)
 
 
+def peak_of(run: RunResult | None, build: BuildReport | None) -> PeakRam | None:
+    """The model's peak RAM: as the run recorded it, else from the build with the stack the run measured."""
+    if run is not None and run.peak_ram is not None:
+        return run.peak_ram
+    if build is None:
+        return None
+    return build.peak_ram(run.stack_used_bytes if run is not None else None)
+
+
 def budget_table(b: Budget, build: BuildReport | None, run: RunResult | None) -> Table:
     rows = [("flash", kb(b.flash), kb(b.flash_budget), _pct(b.flash, b.flash_budget)),
             ("RAM (static)", kb(b.ram), kb(b.ram_budget), _pct(b.ram, b.ram_budget))]
+    peak = peak_of(run, build)
+    if peak is not None:
+        rows.append((f"peak RAM, the model's (stack {peak.stack})", kb(peak.total), kb(b.ram_budget),
+                     _pct(peak.total, b.ram_budget)))
+    if build is not None:
+        rows.append(("RAM, the harness's (input staging, protocol buffers, C library)",
+                     kb(build.harness_ram_bytes), "", ""))
     if build and build.arena_bytes is not None:
         rows.append(("arena", kb(build.arena_bytes), "", ""))
     if run is not None and run.stack_used_bytes:
@@ -211,6 +229,9 @@ def owners_table(layout: MemoryMap) -> Table:
     return Table(("region", "the model's", "the harness's", "free", "size"), rows, caption=OWNERS)
 
 
+TIMELINE = ("The model's RAM over one inference, operator by operator: the arena's bytes in use (bars) and "
+            "its high-water (line) above what stays allocated throughout (the stack, the static kernel scratch, "
+            "the model's state); the peak is the model's peak RAM (`inspect` lists the tensors alive at each step).")
 OWNERS = ("What is the model's (weights, params, its generated code and kernels, the arena) and what is the "
           "harness's that measures it (runtime, protocol buffers, input staging, startup, C library, the stack)")
 
@@ -248,7 +269,8 @@ def failure_section(run: RunResult) -> Section:
 
 # --- the plots -----------------------------------------------------------------------------------------
 
-def _plots(run: RunResult, out_dir: Path, layout: MemoryMap | None, suffix: str) -> dict[str, Path]:
+def _plots(run: RunResult, out_dir: Path, layout: MemoryMap | None, suffix: str,
+           build: BuildReport | None = None) -> dict[str, Path]:
     made: dict[str, Path] = {}
     if run.counts:
         values = run.values() if run.per_tick else [float(c) for c in run.counts]
@@ -261,6 +283,14 @@ def _plots(run: RunResult, out_dir: Path, layout: MemoryMap | None, suffix: str)
                                           run.unit, out_dir / f"layers{suffix}.png", title=f"per-layer {run.unit}")
     if layout is not None:
         made["memory"] = plots.memory_map(layout, out_dir / f"memory{suffix}.png")
+    peak = peak_of(run, build)
+    if build is not None and build.timeline and peak is not None:
+        tl = build.timeline
+        made["timeline"] = plots.memory_timeline_plot(
+            [p.label for p in tl], [p.alive_bytes for p in tl], [p.extent for p in tl], peak.total - peak.arena_bytes,
+            peak.total, build.peak_step, out_dir / f"timeline{suffix}.png", budget=build.ram_budget,
+            fixed_label=f"stack ({peak.stack}) + scratch + state",
+            title=f"the model's RAM over one inference: peak {kb(peak.total)}")
     return made
 
 
@@ -324,6 +354,8 @@ def _markdown(run: RunResult, build: BuildReport | None, memory: Breakdown | Non
         if layout is not None:
             md += [OWNERS + ", by region:", ""] + md_lines(owners_table(layout))
             md += [f"![memory map]({made['memory'].name})", ""]
+        if "timeline" in made:
+            md += [TIMELINE, "", f"![memory over one inference]({made['timeline'].name})", ""]
         if memory is not None and memory.largest:
             t = largest_table(memory)
             md += ["Largest sections:", ""] + Table(t.head, tuple((f"`{r[0]}`", r[1], r[2]) for r in t.rows),
@@ -364,6 +396,9 @@ def run_page(run: RunResult, build: BuildReport | None, memory: Breakdown | None
             f" (label {run.label})" if run.label is not None else "")))
     if build is not None:
         facts.append(Fact("arena", kb(build.arena_bytes), f"{build.n_ops} operators, {build.macs:,} MACs"))
+    peak = peak_of(run, build)
+    if peak is not None:
+        facts.append(Fact("peak RAM (the model's)", kb(peak.total), peak.describe()))
     b = Budget.of(run, build)
     sections: list[Section] = []
     if run.outputs:
@@ -398,7 +433,8 @@ def run_page(run: RunResult, build: BuildReport | None, memory: Breakdown | None
     if run.states:
         sections.append(Section("Target states", (), (states_table(run),)))
     captions = {"latency": "Latency of each timed inference", "layers": "Time per operator, in schedule order",
-                "memory": "Memory map: every region of the board, what each address range holds and whose it is"}
+                "memory": "Memory map: every region of the board, what each address range holds and whose it is",
+                "timeline": TIMELINE.replace("`", "")}
     figures = tuple(Figure.png(p, captions[k], captions[k]) for k, p in made.items())
     links = [Link(f"report{suffix}.md", f"report{suffix}.md"), Link(f"run{suffix}.json", f"run{suffix}.json")]
     return Page(kind="run", title=f"{model} on {run.board}", subtitle=sub, verdict=verdict, facts=tuple(facts),
@@ -413,7 +449,7 @@ def write_run_report(run: RunResult, out_dir: Path, build: BuildReport | None = 
     """report<suffix>.md, report<suffix>.html and the plots (<name><suffix>.png) in `out_dir`."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    made = _plots(run, out_dir, layout, suffix)
+    made = _plots(run, out_dir, layout, suffix, build)
     path = out_dir / f"report{suffix}.md"
     path.write_text(_markdown(run, build, memory, layout, floats, made, suffix))
     html = write_html(run_page(run, build, memory, layout, floats, made, suffix), out_dir / f"report{suffix}.html")

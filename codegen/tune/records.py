@@ -136,7 +136,7 @@ class TrialRecord:
     unit: str = ""                            # instructions (QEMU), cycles, ns
     latency_ms: float | None = None
     flash_bytes: int | None = None
-    ram_bytes: int | None = None              # peak RAM: static RAM + the reserved stack (report.json)
+    ram_bytes: int | None = None              # peak RAM (BuildReport.peak_ram: the reserved stack)
     arena_bytes: int | None = None
     weights_bytes: int | None = None
     macs: int | None = None

@@ -223,6 +223,6 @@ def run_trial(ctx: TrialContext, slot: Path, number: int, values: Mapping[str, S
 
 
 def peak_ram(report: BuildReport) -> int:
-    """The RAM a model costs on the board, as one number: the build's RAM (static data, the arena, the
-    buffers and the reserved stack: report.json's ram_bytes)."""
-    return report.ram_bytes
+    """The RAM a model costs on the board, as one number (codegen/peakram.py): the arena, the static
+    kernel scratch, the reserved stack and the model's state -- not the harness's buffers."""
+    return report.peak_ram().total

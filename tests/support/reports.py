@@ -4,8 +4,11 @@ broke off with mismatches, two variants of a model, and benchmark rows."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from codegen.bench import BenchRow
 from codegen.hil.gpio import PinTiming
+from codegen.peakram import TimelinePoint
 from codegen.report import BuildReport, RegionUse
 from codegen.reports.compare import Variant
 from codegen.reports.memory import Block, Breakdown, MemoryMap, RegionMap
@@ -30,6 +33,11 @@ RUN = RunResult(
 BUILD = BuildReport(model="/m/kws.tflite", board="stm32l475", kernel_variant="dsp", macs=4864, n_ops=2,
                     flash_bytes=30_000, ram_bytes=9_000, arena_bytes=2_000, stack_bytes=4096,
                     flash_budget=1 << 20, ram_budget=96 << 10, model_sha256="ab" * 32, mcuforge="0.1.0")
+
+# the same build with its memory timeline (what build_report records): 2 operators, the peak at the first
+BUILD_TIMELINE = replace(BUILD, timeline=(TimelinePoint("0", "CONV_2D", 576, 1_984), TimelinePoint("1", "FULLY_CONNECTED",
+                                                                                                   520, 528)),
+                         peak_step=0, scratch_bytes=256, state_bytes=16)
 
 MEMORY = Breakdown(flash=(("weights", 20_000), ("kernels", 6_000), ("runtime", 4_000)),
                    ram=(("stack", 4096), ("runtime", 3000), ("arena", 2000)), largest=())

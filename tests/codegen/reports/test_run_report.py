@@ -6,7 +6,7 @@ from __future__ import annotations
 from codegen.reports.run_report import write_run_report
 from codegen.run import RunFailure, RunResult, Stats
 from support.browser import external, tags
-from support.reports import BUILD, LAYOUT, MEMORY, PNG, RUN
+from support.reports import BUILD, BUILD_TIMELINE, LAYOUT, MEMORY, PNG, RUN
 
 def test_complete_run_report(tmp_path):
     files = write_run_report(RUN, tmp_path, BUILD, MEMORY, layout=LAYOUT)
@@ -34,6 +34,24 @@ def test_the_html_report_holds_the_same_with_the_plots_inside(tmp_path):
     for text in ("complete", "8,000", "class 3 (0.996)", "29.3 KB of 1 MB", "0x08002710–0x0800752f", "weights 17.6 KB, "
                  "params 2.0 KB", "DWT cycle counter at 80 MHz", 'href="report.md"', 'href="run.json"'):
         assert text in html, text
+
+
+def test_memory_over_time_plot_with_the_peak_ram(tmp_path):
+    """A build that recorded its memory timeline gets timeline.png (bytes alive per operator, the peak
+    marked, the board's RAM as a line) in both reports, and the peak RAM with the stack the run measured:
+    arena 2,000 + scratch 256 + stack 300 (measured) + state 16 = 2,572 B; the harness's RAM apart."""
+    files = write_run_report(RUN, tmp_path, BUILD_TIMELINE, MEMORY, layout=LAYOUT)
+    assert [p.name for p in files.plots] == ["latency.png", "layers.png", "memory.png", "timeline.png"]
+    assert (tmp_path / "timeline.png").read_bytes().startswith(PNG)
+    md = files.markdown.read_text()
+    assert "![memory over one inference](timeline.png)" in md
+    assert "| peak RAM, the model's (stack measured) | 2.5 KB | 96 KB | 2.6% |" in md
+    assert "| RAM, the harness's (input staging, protocol buffers, C library) | 2.6 KB |" in md  # 9,000-4,096-2,272
+    html = files.html.read_text()
+    assert html.count('src="data:image/png;base64,') == 4 and "The model&#39;s RAM over one inference" in html
+    assert "arena 2.0 KB + scratch 256 B + stack 300 B (measured) + state 16 B" in html
+    # without a timeline (a report.json from before it was recorded) there is no such plot, nothing fails
+    assert "timeline.png" not in [p.name for p in write_run_report(RUN, tmp_path / "old", BUILD, MEMORY).plots]
 
 
 def test_failed_run_report_leads_with_the_failure(tmp_path):
