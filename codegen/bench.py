@@ -24,6 +24,7 @@ from codegen.files import write_text_atomic
 from codegen.fit import DoesNotFitError
 from codegen.hil.records import RunRequest, TargetKind
 from codegen.hil.strategy import running
+from codegen.peakram import ModelRam, PeakRam, StackSource
 from codegen.pio.project import BUILD_ROOT, BuildOptions, write_project
 from codegen.pio.runner import build
 from codegen.reference import float_input_ranges, random_inputs
@@ -142,6 +143,22 @@ class BenchRow:
     estimated_cycles: int | None = None   # an estimate: instruction classes x `timing` (codegen.cycles)
     timing: str = ""                      # the core's timing table (boards/timing/<timing>.toml)
     op_types: tuple[OpTypeCount, ...] = ()
+    scratch_bytes: int | None = None      # kernel scratch in static storage (report.json; None: a record
+    state_bytes: int | None = None        # the model's runtime state            from before they were kept)
+
+    @property
+    def peak_ram(self) -> PeakRam | None:
+        """The model's peak RAM with the stack high-water this run measured (codegen/peakram.py); None
+        for a row recorded before scratch and state were."""
+        if self.scratch_bytes is None or self.state_bytes is None:
+            return None
+        return ModelRam(self.arena_bytes, self.scratch_bytes, self.state_bytes).peak(self.stack_used_bytes,
+                                                                                     StackSource.MEASURED)
+
+    @property
+    def peak_ram_text(self) -> str:
+        p = self.peak_ram
+        return "-" if p is None else kb(p.total)
 
 
 def op_types(steps, counts: list[int], per_tick: float) -> tuple[OpTypeCount, ...]:
@@ -190,7 +207,8 @@ def measure(board: Board, model: Path, options: BuildOptions, root: Path, n: int
                     params_bytes=rep.params_bytes, arena_bytes=rep.arena_bytes,
                     stack_used_bytes=stack_used, ram_bytes=rep.ram_bytes,
                     flash_bytes=rep.flash_bytes, estimated_cycles=estimated, timing=board.core.timing or "",
-                    count_unit=unit.name, op_types=op_types(m.steps, profile, per_tick))
+                    count_unit=unit.name, op_types=op_types(m.steps, profile, per_tick),
+                    scratch_bytes=rep.scratch_bytes, state_bytes=rep.state_bytes)
 
 
 def plan(models: list[Path]) -> list[tuple[str, str, str | None, Path, BuildOptions]]:
@@ -349,12 +367,32 @@ def arena_table(rows: Sequence[BenchRow]) -> Table:
 
 def core_table(rows: Sequence[BenchRow], core: str) -> Table:
     return Table(("model", "board", "options", "MACs", "instructions", "est. cycles", "MACs/instr", "code flash",
-                  "model data", "arena", "stack", "RAM"),
+                  "model data", "arena", "stack", "peak RAM", "RAM"),
                  tuple((r.model, r.board, r.options or "-", f"{r.macs:,}", f"{r.instructions:,}",
                         _est(r.estimated_cycles), f"{r.macs_per_instruction:.3f}", kb(r.code_bytes),
                         kb(r.weights_bytes + r.params_bytes),
-                        kb(r.arena_bytes), kb(r.stack_used_bytes), kb(r.ram_bytes)) for r in rows if r.core == core),
+                        kb(r.arena_bytes), kb(r.stack_used_bytes), r.peak_ram_text, kb(r.ram_bytes))
+                       for r in rows if r.core == core),
                  "lll")
+
+
+def peak_ram_table(rows: Sequence[BenchRow]) -> Table:
+    """What each model costs in RAM (the Cortex-M4 rows): arena + static kernel scratch + the stack's
+    measured high-water + the model's state = peak RAM; the firmware's static RAM (the harness's
+    buffers included) beside it. "-": a row recorded before scratch and state were (bench again)."""
+    def n(x: int | None) -> str:
+        return "-" if x is None else f"{x:,}"
+    return Table(("model", "board", "options", "arena", "scratch", "stack high-water", "state", "peak RAM",
+                  "firmware RAM"),
+                 tuple((r.model, r.board, r.options or "-", n(r.arena_bytes), n(r.scratch_bytes), n(r.stack_used_bytes),
+                        n(r.state_bytes), n(r.peak_ram.total if r.peak_ram else None), n(r.ram_bytes))
+                       for r in rows if r.core == "Cortex-M4"), "lll")
+
+
+PEAK_RAM = ("Peak RAM = arena + kernel scratch in static storage + the stack's painted high-water (measured) + the "
+            "model's runtime state: what the model costs in a firmware (codegen/peakram.py; `inspect` shows when "
+            "it peaks). Firmware RAM = `.data` + `.bss` + the stack reservation, the harness's buffers (input "
+            "staging, protocol buffers, C library) included. Bytes.")
 
 
 METHOD = ("Emulated boards under QEMU 10 with `-icount shift=0`: counts are guest *instructions* per inference "
@@ -363,7 +401,8 @@ METHOD = ("Emulated boards under QEMU 10 with `-icount shift=0`: counts are gues
           "constant data (startup, runtime, protocol, kernels, per-layer parameter structs and newlib included); "
           "model data = weights and biases + quantisation data derived from the model (per-channel multipliers, "
           "requantisation records, lookup tables), what TFLM keeps in its flatbuffer. RAM = `.data` + `.bss` "
-          "(arena, protocol buffers) + the stack reservation; stack = painted-stack high-water mark.")
+          "(arena, protocol buffers) + the stack reservation; stack = painted-stack high-water mark; peak RAM = "
+          "arena + static kernel scratch + stack high-water + the model's state (the harness's buffers left out).")
 
 
 def _notes(m4: Sequence[BenchRow]) -> list[str]:
@@ -395,6 +434,7 @@ def render(rows: list[BenchRow], command: str, html_name: str = "") -> str:
         if notes:
             out += ["", notes[0]] + notes[1:]
         out += [""] + _op_type_table(m4) + [""] + _stack_table(m4)
+        out += ["", "### Peak RAM (Cortex-M4)", "", PEAK_RAM, ""] + peak_ram_table(rows).markdown()
         out.append("")
     out += estimated_section(rows)
     for core in dict.fromkeys(r.core for r in rows):
@@ -507,7 +547,8 @@ def bench_page(rows: Sequence[BenchRow], command: str, plot_dir: Path, md_name: 
     if m4:
         sections += [Section("Against TFLM + CMSIS-NN", ("Cortex-M4, ../shared/ANCHORS.md.",), (anchors_table(rows),)),
                      Section("Arena against TFLM", (f"Target: at most {ARENA_TARGET:g}x.", *(n.replace("`", "") for n in _notes(
-                         [r for r in rows if r.core == "Cortex-M4"]))), (arena_table(rows),))]
+                         [r for r in rows if r.core == "Cortex-M4"]))), (arena_table(rows),)),
+                     Section("Peak RAM", (PEAK_RAM.replace("`", ""),), (peak_ram_table(rows),))]
     sections += [Section(core, (), (core_table(rows, core),)) for core in cores]
     return Page(kind="bench", title="mcuforge benchmarks", subtitle=f"regenerate with {command}", verdict=verdict,
                 facts=tuple(facts), plots=tuple(figures), sections=tuple(sections),

@@ -4,12 +4,13 @@ equality, not a timing), and the tables marking targets met and missed."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
 from codegen.bench import (ANCHORS, ARENA_TARGET, STACK_TARGET, TARGETS, TFLM_ARENA_X86, TFLM_ESTIMATED_CYCLES_M4,
-                           BenchRow, OpTypeCount,
+                           BenchRecord, BenchRow, OpTypeCount,
                            measure, render)
 from codegen.boards import load_board
 from codegen.boards.cores import CORES
@@ -64,6 +65,9 @@ def test_a_fresh_measurement_reproduces_benchmarks_md(tmp_path):
     assert row.timing == "cortex-m4" and row.estimated_cycles > row.instructions
     assert row.macs == 264_192 and row.macs_per_instruction == pytest.approx(row.macs / row.instructions)
     assert 0 < row.stack_used_bytes < row.ram_bytes and row.code_bytes + row.weights_bytes <= row.flash_bytes
+    # peak RAM: the arena, the static scratch and state from report.json, the stack this run measured
+    assert (row.scratch_bytes, row.state_bytes) == (0, 0) and row.peak_ram.stack == "measured"
+    assert row.peak_ram.total == row.arena_bytes + row.stack_used_bytes < row.ram_bytes
     fc = next(t for t in row.op_types if t.op == "FULLY_CONNECTED")
     assert (fc.count, fc.macs, fc.instructions) == committed_op_type("anomaly_detection", "FULLY_CONNECTED")
     assert sum(t.macs for t in row.op_types) == row.macs
@@ -100,6 +104,25 @@ def test_tables_mark_targets_met_and_missed():
     assert re.search(rf"^\| keyword_spotting \| stm32l475 \| - \| {STACK_TARGET + 1:,} B \| {STACK_TARGET:,} B \| no \|",
                      md, flags=re.M)
     assert re.search(r"^\| anomaly_detection \| stm32l475 \| - \| 512 B \| - \| - \|", md, flags=re.M)
+
+
+def test_peak_ram_table_adds_arena_scratch_stack_and_state():
+    """Peak RAM per Cortex-M4 row (arena + static scratch + measured stack + state) beside the firmware's
+    static RAM, in BENCHMARKS.md's own table and the per-core table; a row from a record made before
+    scratch and state were kept shows "-" rather than a number that leaves them out."""
+    from dataclasses import replace
+    new = replace(_row("image_classification", 9_000_000, 33_296, stack=1_100), scratch_bytes=624, state_bytes=16)
+    old = _row("keyword_spotting", 3_000_000, 10_480, stack=1_200)
+    assert new.peak_ram.total == 33_296 + 624 + 1_100 + 16 and old.peak_ram is None
+    md = render([new, old], "scons bench")
+    assert "### Peak RAM (Cortex-M4)" in md
+    assert re.search(r"^\| image_classification \| stm32l475 \| - \| 33,296 \| 624 \| 1,100 \| 16 \| 35,036 \| 4,096 \|$",
+                     md, flags=re.M)
+    assert re.search(r"^\| keyword_spotting \| stm32l475 \| - \| 10,480 \| - \| 1,200 \| - \| - \| 4,096 \|$", md,
+                     flags=re.M)
+    assert re.search(r"^\| image_classification \| stm32l475 \| - \|.*\| 1\.1 KB \| 34\.2 KB \| 4 KB \|$", md, flags=re.M)
+    # the record keeps them: a row goes through BENCHMARKS.json unchanged
+    assert BenchRecord.from_json(json.loads(json.dumps(BenchRecord((new, old)).to_json()))).rows == (new, old)
 
 
 def test_estimated_cycles_are_labelled_and_set_beside_tflm_and_published_silicon():
