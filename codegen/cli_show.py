@@ -145,6 +145,8 @@ def run_lines(res: RunResult, model: str, outputs: Sequence[TensorInfo]) -> list
         kv("peak RSS", f"{kb(res.peak_rss_bytes)} (the whole process, at exit)")
     if res.stack_used_bytes:
         kv("stack", f"{kb(res.stack_used_bytes)} used of {kb(res.stack_size_bytes)}")
+    if res.peak_ram is not None:
+        kv("peak RAM", f"{kb(res.peak_ram.total)} = {res.peak_ram.describe()} (the model's; the harness's apart)")
     if res.link.retries or res.link.bad_frames:
         kv("link", f"{res.link.retries} retries, {res.link.bad_frames} corrupted frames")
     return out

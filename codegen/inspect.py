@@ -127,7 +127,7 @@ def render_table(ins: Inspection) -> list[str]:
     return out
 
 
-TENSORS_WIDTH = 72  # the timeline's tensor lists are cut to this many characters ("... +N more")
+TENSORS_WIDTH = 80  # the timeline's tensor lists are cut to this many characters ("... +N more")
 NAME_WIDTH = 24     # a tensor name longer than this shows its end ("...conv2d/Relu")
 
 
