@@ -7,6 +7,7 @@ import json
 from codegen.cli_show import run_and_show
 from codegen.hil.gpio import PinTiming
 from codegen.options import RunOptions, TargetOptions
+from codegen.peakram import PeakRam, StackSource
 from codegen.cycles.costs import cost_table
 from codegen.cycles.counts import EventCounts
 from codegen.cycles.events import Event
@@ -21,10 +22,13 @@ def test_result_round_trips_through_run_json(tmp_path):
     r = RunResult(board="b", n=2, counts=(10, 12), unit="instructions", per_tick=40.0, clock_hz=25_000_000,
                   per_inference=Stats.of([400.0, 480.0]), profile=(LayerTime(0, "CONV_2D", "s", 9, 10, 400.0),),
                   pin=PinTiming("QEMU trace x", 3, 3, True), states=(StateStep("built", "flashed", 0.1, ""),),
-                  failure=RunFailure("timeout", "no reply"))
+                  failure=RunFailure("timeout", "no reply"),
+                  peak_ram=PeakRam(arena_bytes=320, scratch_bytes=320, stack_bytes=692, state_bytes=0,
+                                   stack=StackSource.MEASURED))
     write_run(r, tmp_path / "run.json")
     d = json.loads((tmp_path / "run.json").read_text())
     assert d["instructions_per_inference"] == d["per_inference"] and d["complete"] is False
+    assert d["peak_ram_bytes"] == d["peak_ram"]["peak_ram_bytes"] == 1332 and d["peak_ram"]["stack"] == "measured"
     assert d["profile"][0]["op"] == "CONV_2D"
     assert read_run(tmp_path / "run.json") == r
     assert r.values() == [400.0, 480.0] and r.micros() == [16.0, 19.2]
@@ -55,7 +59,7 @@ def test_scons_run_writes_run_json_and_report(tmp_path, capsys):
     from codegen.report import write_report
     project, fw = built("mps2-an386", DEFAULT_MODEL, root=tmp_path)
     write_report(project, fw)  # what `scons` writes after the build
-    for f in ("run.json", "report.md", "latency.png", "layers.png", "memory.png"):
+    for f in ("run.json", "report.md", "latency.png", "layers.png", "memory.png", "timeline.png"):
         (project.dir / f).unlink(missing_ok=True)
     res = run_and_show(project, RunOptions(n=5, gpio_trace=True, target=TargetOptions(target="emulator")))
     assert res.complete and res.pin.ok and len(res.profile) == len(project.compiled.steps)
@@ -63,8 +67,14 @@ def test_scons_run_writes_run_json_and_report(tmp_path, capsys):
     assert d["unit"] == "instructions" and d["memory"]["flash_bytes"] and d["pin"]["observed"] == 6 + 7
     md = (project.dir / "report.md").read_text()
     assert "## Per-layer profile" in md and "FULLY_CONNECTED" in md and "![memory map](memory.png)" in md
-    for png in ("latency.png", "layers.png", "memory.png"):
+    for png in ("latency.png", "layers.png", "memory.png", "timeline.png"):
         assert (project.dir / png).read_bytes()[:4] == b"\x89PNG"
+    # the model's peak RAM with the stack this run painted and measured, in run.json and on the terminal
+    peak = d["peak_ram"]
+    assert peak["stack"] == "measured" and peak["stack_bytes"] == res.stack_used_bytes == d["stack_used_bytes"] > 0
+    assert peak["peak_ram_bytes"] == d["peak_ram_bytes"] == (peak["arena_bytes"] + peak["scratch_bytes"]
+                                                              + peak["stack_bytes"] + peak["state_bytes"])
+    assert peak["arena_bytes"] == project.compiled.arena_bytes and "![memory over one inference](timeline.png)" in md
     # estimated cycles: the plugin's instructions are the counter's (within one 40-instruction SysTick tick
     # of mps2-an386), the estimate is the Cortex-M4 table applied to the classes it counted
     est = res.estimated_cycles
@@ -80,6 +90,7 @@ def test_scons_run_writes_run_json_and_report(tmp_path, capsys):
     assert "estimated cycles" in md and "**estimate**" in md and "boards/timing/cortex-m4.toml" in md
     out = capsys.readouterr().out
     assert f"  est. cycles    {est.per_inference.p50:,.0f} per inference" in out and "an estimate" in out
+    assert "  peak RAM       " in out and "(measured)" in out
 
 
 def test_scons_run_logic_option_uses_the_hardware_map(tmp_path):
