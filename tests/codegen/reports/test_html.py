@@ -31,8 +31,8 @@ EXPECTED = {
     "test": ("validate.failed.html", ["summary", "plots", "counts", "outputs", "mismatching-samples",
                                       "what-stopped-the-test"], 1),
     "compare": ("compare.html", ["summary", "plots", "variants", "weights-and-compression", "problems"], 2),
-    "bench": ("BENCHMARKS.html", ["summary", "plots", "against-tflm-cmsis-nn", "arena-against-tflm", "cortex-m4",
-                                  "cortex-m7"], 3),
+    "bench": ("BENCHMARKS.html", ["summary", "plots", "against-tflm-cmsis-nn", "arena-against-tflm", "peak-ram",
+                                  "cortex-m4", "cortex-m7"], 3),
 }
 
 
