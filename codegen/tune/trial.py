@@ -129,16 +129,16 @@ def save_model(model: object, path: Path) -> None:
 
 def _budget_rejection(ctx: TrialContext, m: CompiledModel, fit: FitEstimate) -> str:
     """Why a generated model cannot meet the budget, from what its firmware holds for sure (no build
-    needed): its weights and quantisation parameters in flash; its arena, input buffer and the reserved
-    stack in RAM."""
+    needed): its weights and quantisation parameters in flash; its peak RAM (the number the trial
+    records, known before the build: arena + static scratch + the reserved stack + state)."""
     flash = m.weights_bytes + m.params_bytes
-    ram = fit.arena_bytes + fit.staging_bytes + fit.stack_bytes
+    ram = fit.peak.total
     for lim in ctx.limits:
         if lim.objective == Objective.FLASH and flash / 1024 > lim.value:
             return (f"flash: its weights and quantisation parameters alone are {flash / 1024:.1f} KB, "
                     f"over flash_kb={lim.value:g} ({lim.source})")
         if lim.objective == Objective.RAM and ram / 1024 > lim.value:
-            return (f"RAM: its arena, input buffer and stack alone are {ram / 1024:.1f} KB, over "
+            return (f"RAM: its peak RAM is {ram / 1024:.1f} KB ({fit.peak.describe()}), over "
                     f"ram_kb={lim.value:g} ({lim.source})")
     return ""
 
