@@ -583,12 +583,12 @@ def render_place(rows: list[BenchRow], on: FarmBench, command: str) -> str:
            f"Regenerate with `{command}`. Board {on.board} ({on.core}) held by place {on.place} of the coordinator at "
            f"{on.coordinator}; counts are {unit} per inference (median of 3 after one warm-up, random input; "
            "an emulated place counts QEMU's instructions, a real board its cycles). Columns as in BENCHMARKS.md.", "",
-           f"| model | MACs | {unit} | MAC/{unit[:5]} | code flash | model data | arena | stack used | RAM |",
-           "|---|---|---|---|---|---|---|---|---|"]
+           f"| model | MACs | {unit} | MAC/{unit[:5]} | code flash | model data | arena | stack used | peak RAM | RAM |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         out.append(f"| {r.model} | {r.macs:,} | {r.instructions:,} | {r.macs_per_instruction:.2f} | {kb(r.code_bytes)} | "
                    f"{kb(r.weights_bytes + r.params_bytes)} | {kb(r.arena_bytes)} | {kb(r.stack_used_bytes)} | "
-                   f"{kb(r.ram_bytes)} |")
+                   f"{r.peak_ram_text} | {kb(r.ram_bytes)} |")
     return "\n".join(out) + "\n"
 
 

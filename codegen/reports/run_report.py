@@ -192,6 +192,10 @@ def meters(b: Budget, build: BuildReport | None, run: RunResult | None) -> tuple
         out += [Meter(f"RAM: {r.name}", r.used, r.size, f"{kb(r.used)} of {kb(r.size)}") for r in regions]
     elif b.ram is not None and b.ram_budget:
         out.append(Meter("RAM", b.ram, b.ram_budget, f"{kb(b.ram)} of {kb(b.ram_budget)}"))
+    peak = peak_of(run, build)
+    if peak is not None and b.ram_budget:
+        out.append(Meter("peak RAM (the model's)", peak.total, b.ram_budget,
+                         f"{kb(peak.total)} of {kb(b.ram_budget)}, stack {peak.stack}"))
     if run is not None and run.stack_used_bytes and run.stack_size_bytes:
         out.append(Meter("stack (high-water mark)", run.stack_used_bytes, run.stack_size_bytes,
                          f"{kb(run.stack_used_bytes)} of {kb(run.stack_size_bytes)} reserved"))

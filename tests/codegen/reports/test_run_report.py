@@ -50,6 +50,7 @@ def test_memory_over_time_plot_with_the_peak_ram(tmp_path):
     html = files.html.read_text()
     assert html.count('src="data:image/png;base64,') == 4 and "The model&#39;s RAM over one inference" in html
     assert "arena 2.0 KB + scratch 256 B + stack 300 B (measured) + state 16 B" in html
+    assert "2.5 KB of 96 KB, stack measured" in html   # the meter against the board's RAM
     # without a timeline (a report.json from before it was recorded) there is no such plot, nothing fails
     assert "timeline.png" not in [p.name for p in write_run_report(RUN, tmp_path / "old", BUILD, MEMORY).plots]
 
