@@ -171,7 +171,8 @@ def memory_timeline_plot(labels: Sequence[str], alive: Sequence[int], extent: Se
                          fixed_label: str = "stack + scratch + state", title: str = "") -> Path:
     """Bytes alive per operator step: the model's fixed RAM (stack, static scratch, state) at the
     bottom, the arena's bytes in use above it (bars) and the arena's high-water then (a step line),
-    the peak step marked with the peak RAM, and the board's RAM budget where known."""
+    the peak step marked with the peak RAM, and the board's RAM budget where known (a line when it is
+    within 2.5x the peak, else named in the legend)."""
     plt = _pyplot()
     n = len(labels)
     x = np.arange(n)
@@ -183,9 +184,11 @@ def memory_timeline_plot(labels: Sequence[str], alive: Sequence[int], extent: Se
         ax.step(x, e + fixed, where="mid", color="#333333", linewidth=1, label="arena: high-water at the step")
     ax.axhline(peak_total, color="#333333", linestyle=":", linewidth=1)
     top = float(max([peak_total, *(e + fixed)] if n else [peak_total]))
-    if budget:
+    if budget and budget <= 2.5 * top:
         ax.axhline(budget, color="#c44e52", linestyle="--", linewidth=1.2, label=f"board RAM {kb(budget)}")
         top = max(top, float(budget))
+    elif budget:  # far above: drawn to scale it would flatten the bars; named instead
+        ax.plot([], [], color="#c44e52", linestyle="--", linewidth=1.2, label=f"board RAM {kb(budget)} (above the scale)")
     if n:
         px = min(max(peak_step, 0), n - 1)
         ax.plot([px], [peak_total], marker="v", color="#c44e52", markersize=8, linestyle="none")
