@@ -121,7 +121,7 @@ def render_table(ins: Inspection) -> list[str]:
         p = ins.peak_ram
         at = ""
         if ins.timeline is not None and ins.timeline.steps:
-            s = ins.timeline.steps[ins.timeline.peak]
+            s = ins.timeline.steps[ins.timeline.peak_step]
             at = f", the arena's peak at op {s.label} {s.op}"
         out.append(f"peak RAM   {kb(p.total)} ({num(p.total)} B) = {p.describe()}{at}")
     return out
@@ -153,7 +153,7 @@ def render_timeline(timeline: MemoryTimeline) -> list[str]:
     """The arena over the schedule: per operator the bytes alive, the arena's high-water then and the
     buffers alive (offset, name, size; long lists cut), the peak step marked."""
     head = ("#", "op", "alive", "arena top", "tensors alive (@offset name size)")
-    peak = timeline.peak
+    peak = timeline.peak_step
     rows = [(("* " if i == peak else "") + s.label, s.op, kb(s.alive_bytes), kb(s.extent), _alive_text(s.alive))
             for i, s in enumerate(timeline.steps)]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]

@@ -134,7 +134,7 @@ class MemoryTimeline:
     arena_bytes: int
 
     @property
-    def peak(self) -> int:
+    def peak_step(self) -> int:
         """The position of the peak step: the arena's high-water, ties to the most bytes alive, then the first."""
         if not self.steps:
             return 0
@@ -144,9 +144,9 @@ class MemoryTimeline:
         return tuple(TimelinePoint(s.label, s.op, s.alive_bytes, s.extent) for s in self.steps)
 
     def to_json(self) -> dict[str, Any]:
-        return {"arena_bytes": self.arena_bytes, "peak_step": self.peak,
+        return {"arena_bytes": self.arena_bytes, "peak_step": self.peak_step,
                 "steps": [{"position": s.position, "label": s.label, "op": s.op, "alive_bytes": s.alive_bytes,
-                           "extent": s.extent, "peak": i == self.peak,
+                           "extent": s.extent, "peak": i == self.peak_step,
                            "alive": [{"name": a.name, "bytes": a.bytes, "offset": a.offset} for a in s.alive]}
                           for i, s in enumerate(self.steps)]}
 

@@ -233,7 +233,7 @@ def build_report(project: Project, elf: Path) -> BuildReport:
         outputs=tuple(TensorInfo(t.name, t.dtype.name.lower(), tuple(t.shape), t.scale, t.zero_point)
                       for t in m.outputs),
         scratch_bytes=own.scratch_bytes, state_bytes=own.state_bytes, timeline=timeline.points(),
-        peak_step=timeline.peak)
+        peak_step=timeline.peak_step)
 
 
 def write_report(project: Project, elf: Path) -> BuildReport:

@@ -83,7 +83,7 @@ def test_timeline_matches_the_graphs_lifetimes_and_peaks_at_the_arena(name):
             assert 0 <= a.offset and a.offset + a.bytes <= m.arena_bytes
         assert step.alive_bytes <= step.extent <= m.arena_bytes
     # the peak step is where the arena reaches its size (the plan's top, 16-byte aligned)
-    peak = tl.steps[tl.peak]
+    peak = tl.steps[tl.peak_step]
     assert peak.extent == max(s.extent for s in tl.steps)
     assert -(-peak.extent // 16) * 16 == m.arena_bytes
 

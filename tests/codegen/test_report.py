@@ -47,7 +47,7 @@ def test_peak_ram_in_report_json(tmp_path):
     measured = rep.peak_ram(700)
     assert measured.stack == "measured" and measured.total == d["peak_ram_bytes"] - 4096 + 700
     tl = memory_timeline(project.compiled)
-    assert rep.timeline == tl.points() and rep.peak_step == tl.peak and len(d["timeline"]) == len(tl.steps)
+    assert rep.timeline == tl.points() and rep.peak_step == tl.peak_step and len(d["timeline"]) == len(tl.steps)
     old = {k: v for k, v in d.items() if k in KEYS - {"scratch_bytes", "state_bytes", "peak_ram_bytes", "peak_ram",
                                                        "harness_ram_bytes", "timeline", "peak_step"}}
     legacy = BuildReport.from_json(old)
