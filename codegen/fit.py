@@ -8,7 +8,7 @@ from pathlib import Path
 
 from codegen.boards import Board, list_boards, load_board
 from codegen.errors import McuforgeError
-from codegen.lowering import CompiledModel
+from codegen.lowering import STATIC_SCRATCH, CompiledModel
 from codegen.term import kb as _kb
 
 # Measured on the default model's firmware (runtime, BSP, startup, newlib-nano pieces): generous
@@ -93,6 +93,20 @@ def estimate_fit(board: Board, model: CompiledModel, stack_size: int) -> FitEsti
         arena_bytes=model.arena_bytes, staging_bytes=staging, stack_bytes=stack_size,
         weights_bytes=model.weights_bytes, placement=placement,
         extra_needed=tuple((r, n, sizes[r]) for r, n in regions.items() if r is not None))
+
+
+def model_ram_budget(board: Board, model: CompiledModel, stack_size: int) -> int | None:
+    """The most RAM the model's arena and static kernel scratch may take on `board` (what the
+    `balanced` memory option plans patch-based inference for): the main RAM left by everything
+    else, or an extra RAM region the arena can move to. None: the board sets no limit."""
+    if board.ram is None:
+        return None
+    staging = sum((t.nbytes + 15) // 16 * 16 for t in model.inputs)
+    others = sum(v.nbytes for v in model.variables if v.symbol != STATIC_SCRATCH) + stack_size + RUNTIME_RAM_BYTES
+    room = board.ram.size - others - staging
+    if others + staging <= board.ram.size:
+        room = max([room, *(r.size for r in board.extra_ram)])
+    return max(0, room)
 
 
 def check_fit(board: Board, model: CompiledModel, fit: FitEstimate, model_path: Path) -> None:

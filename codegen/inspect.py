@@ -9,6 +9,7 @@ from pathlib import Path
 from codegen.boards import Board
 from codegen.generate import GenerateOptions, compile_model
 from codegen.lowering import CompiledModel, Step, tensor_of
+from codegen.planner.patches import MemoryMode
 from codegen.term import kb, num, say
 
 
@@ -66,10 +67,11 @@ def _row(m: CompiledModel, s: Step) -> OpRow:
                  kernels=sorted({k for c in s.calls for k in c.sources}), subgraph=s.subgraph)
 
 
-def inspect_model(model: Path, board: Board | None = None, int8_io: bool = False) -> Inspection:
+def inspect_model(model: Path, board: Board | None = None, int8_io: bool = False,
+                  memory: MemoryMode = MemoryMode.BALANCED) -> Inspection:
     target = board.core.target if board else None
     kwargs = {"target": target} if target else {}
-    m = compile_model(model, options=GenerateOptions(int8_io=int8_io), **kwargs)
+    m = compile_model(model, options=GenerateOptions(int8_io=int8_io, memory=memory), **kwargs)
     steps = [*m.steps, *(s for k in sorted(m.sub_steps) for s in m.sub_steps[k])]
     return Inspection(model=str(model), sha256=m.sha256, ops=[_row(m, s) for s in steps],
                       ops_used=list(m.ops_used), macs=m.macs, weights_bytes=m.weights_bytes,
@@ -102,7 +104,8 @@ def render_table(ins: Inspection) -> list[str]:
 
 
 def inspect_and_show(model: Path, board: Board | None = None, options=None, as_json: bool = False) -> None:
-    ins = inspect_model(model, board, int8_io=bool(options and options.int8_io))
+    ins = inspect_model(model, board, int8_io=bool(options and options.int8_io),
+                        memory=options.memory if options else MemoryMode.BALANCED)
     if as_json:
         print(json.dumps(asdict(ins), indent=2))
         return

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Mapping
 
@@ -21,7 +21,9 @@ from codegen.ops.base import (ArrayKind, CArray, Copies, FlowItem, Invoke, Kerne
 from codegen.ops.registry import handler
 from codegen.ops.variables import resource_variables
 from codegen.planner import ArenaPlan, Buffer, plan_arena
+from codegen.planner import patches
 from codegen.planner.arena import Part
+from codegen.planner.patches import MemoryMode, StagePlan
 from codegen.wellformed import operator_context
 
 TensorKey = tuple[int, int]  # (subgraph index, tensor index)
@@ -102,6 +104,12 @@ class CompiledModel:
     outputs: tuple[IOTensor, ...]
     variables: tuple[StateBuffer, ...] = ()  # persistent buffers outside the arena
     target: Target = field(default_factory=Target)
+    patches: tuple[StagePlan, ...] = ()  # stages run patch by patch (codegen/planner/patches.py)
+
+    @property
+    def recomputed_macs(self) -> int:
+        """MACs computed again in the patches' halos (on top of :attr:`macs`)."""
+        return sum(p.recomputed_macs for p in self.patches)
 
     @property
     def arena_bytes(self) -> int:
@@ -255,7 +263,12 @@ def _summary(sg: Subgraph, idx: tuple[int, ...], outs: tuple[int, ...]) -> str:
     return f"{ins} -> " + ", ".join(sg.tensors[i].describe() for i in outs)
 
 
-def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_arena: bool = True) -> CompiledModel:
+def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_arena: bool = True,
+                  memory: MemoryMode = MemoryMode.BALANCED, ram_budget: int | None = None) -> CompiledModel:
+    """The model's program and storage. `memory` says how far to trade MACs for RAM (patch-based
+    inference, codegen/planner/patches.py): `ram` as far as it lowers the model's RAM (arena and
+    static kernel scratch), `balanced` only when that RAM exceeds `ram_budget` (the board's room
+    for it; None: no limit), `speed` never."""
     if not _IDENT.match(prefix):
         raise McuforgeError(f"prefix {prefix!r} is not a C identifier", hint="use letters, digits and '_'")
     steps: dict[int, list[Step]] = {}
@@ -287,14 +300,12 @@ def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_ar
         return k
 
     layout = _layout(graph, steps, root, reuse_arena, {})
-    if reuse_arena:  # band fusion where it makes the arena smaller (codegen/fusion.py)
-        from codegen import fusion
-        for pair in fusion.candidates(graph, steps[0]):
-            fused, record = fusion.fuse(graph, steps[0], pair)
-            trial_steps = {**steps, 0: fused}
-            trial = _layout(graph, trial_steps, root, reuse_arena, {**layout.bands, (0, record.tensor): record.band_bytes})
-            if trial.plan.size < layout.plan.size:
-                steps, layout = trial_steps, trial
+    stages: tuple[StagePlan, ...] = ()
+    if reuse_arena:
+        plain = steps
+        steps, layout = _fuse_bands(graph, steps, layout, root)
+        if _wants_patches(memory, ram_budget, layout):
+            steps, layout, stages = _patched(graph, plain, (steps, layout), root, target, memory, ram_budget)
     storage, plan = layout.storage, layout.plan
     arrays += layout.arrays
     variables = layout.variables
@@ -331,7 +342,70 @@ def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_ar
                          sub_steps=MappingProxyType({k: tuple(v) for k, v in steps.items() if k != 0}),
                          storage=MappingProxyType(storage), plan=plan, arrays=tuple(_dedupe(arrays)),
                          inputs=tuple(io(i) for i in main.inputs), outputs=tuple(io(i) for i in main.outputs),
-                         variables=tuple(variables.values()) + tuple(states.values()), target=target)
+                         variables=tuple(variables.values()) + tuple(states.values()), target=target,
+                         patches=stages)
+
+
+def _fuse_bands(graph: Graph, steps: dict[int, list[Step]], layout: "_Layout", root) -> tuple[dict, "_Layout"]:
+    """Band fusion (codegen/fusion.py) of every conv->pool pair where it makes the arena smaller."""
+    from codegen import fusion
+    for pair in fusion.candidates(graph, steps[0]):
+        fused, record = fusion.fuse(graph, steps[0], pair)
+        trial_steps = {**steps, 0: fused}
+        trial = _layout(graph, trial_steps, root, True, {**layout.bands, (0, record.tensor): record.band_bytes})
+        if trial.plan.size < layout.plan.size:
+            steps, layout = trial_steps, trial
+    return steps, layout
+
+
+def _ram(layout: "_Layout") -> int:
+    """The RAM a layout costs the model: the arena and the static kernel scratch."""
+    scratch = layout.variables.get(STATIC_SCRATCH)
+    return layout.plan.size + (scratch.nbytes if scratch else 0)
+
+
+def _wants_patches(memory: MemoryMode, budget: int | None, layout: "_Layout") -> bool:
+    if memory == MemoryMode.RAM:
+        return True
+    return memory == MemoryMode.BALANCED and budget is not None and _ram(layout) > budget
+
+
+PATCH_TRIALS = 8  # stage plans planned for real (of those ranked best by the quick estimate)
+
+
+def _patched(graph: Graph, plain: dict[int, list[Step]], best: tuple[dict, "_Layout"], root, target: Target,
+             memory: MemoryMode, budget: int | None) -> tuple[dict, "_Layout", tuple[StagePlan, ...]]:
+    """The steps with one stage run in patches (then band fusion on the rest), if that lowers the RAM:
+    for `ram`, the plan with the least RAM; for `balanced`, the one recomputing the fewest MACs
+    that fits `budget` (else the least RAM)."""
+    macs = {s.op_index: s.macs for s in plain[0]}
+    ranked = patches.candidates(graph, plain[0], macs.__getitem__, root)
+    order = ranked[:PATCH_TRIALS]
+    if memory == MemoryMode.BALANCED and budget is not None:
+        order = patches.fewest_recomputed(ranked, budget)[:PATCH_TRIALS] + order
+    steps, layout = best
+    chosen: tuple[StagePlan, ...] = ()
+    tried: set = set()
+    for stage in order:
+        if (stage.first, stage.last, stage.patches) in tried:
+            continue
+        tried.add((stage.first, stage.last, stage.patches))
+        main = list(plain[0])
+        head, rest = main[stage.first], main[stage.first + 1:stage.last + 1]
+        main[stage.first] = replace(head, calls=patches.patch_calls(graph, main, stage, target),
+                                    summary=f"{head.summary} ({stage.describe()})")
+        for k, s in enumerate(rest, start=stage.first + 1):
+            main[k] = replace(s, calls=(), summary=f"{s.summary} (computed in op {head.op_index}'s patches)")
+        trial_steps = {**plain, 0: main}
+        trial = _layout(graph, trial_steps, root, True, {(0, t): n for t, n in stage.buffers})
+        trial_steps, trial = _fuse_bands(graph, trial_steps, trial, root)
+        fits = budget is not None and _ram(trial) <= budget
+        if _ram(trial) < _ram(layout) or (fits and memory == MemoryMode.BALANCED and chosen and
+                                         stage.recomputed_macs < chosen[0].recomputed_macs):
+            steps, layout, chosen = trial_steps, trial, (stage,)
+        if memory == MemoryMode.BALANCED and fits:
+            break  # the least recomputation that fits
+    return steps, layout, chosen
 
 
 def _states(c: KernelCall) -> list[State]:
