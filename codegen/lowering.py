@@ -237,7 +237,9 @@ def _timeline(graph: Graph, steps: dict[int, list[Step]]) -> _Timeline:
                 for _, v in c.params:
                     if isinstance(v, Scratch):
                         key = scratch_key(k, s.op_index, v.name)
-                        scratch[key] = v.nbytes
+                        # the calls of one step run one after the other and share its scratch buffers (a
+                        # stage run in patches: several kernels' scratch named alike), sized for the largest
+                        scratch[key] = max(scratch.get(key, 0), v.nbytes)
                         touches.append((t, key))
             lay(_flow(graph, sg, sg.operators[s.op_index]))
 

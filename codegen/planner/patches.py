@@ -119,6 +119,16 @@ def _with_geo(call: KernelCall, **fields: int) -> tuple:
                  for k, v in call.params)
 
 
+def _patch_paths(call: KernelCall, out_h: int) -> tuple[str, ...]:
+    """The dsp code paths a window call runs on `out_h` rows: the planar depthwise laid out along the
+    columns (dsp_transposed) ends each column in a strip of out_h % 4 (DW_TAIL<n>,
+    codegen/ops/depthwise_conv2d.py), which a patch changes; no other path depends on the height."""
+    if not dict(call.params).get("dsp_transposed", 0):
+        return call.dsp_paths
+    tail = out_h % 4
+    return tuple(p for p in call.dsp_paths if not p.startswith("DW_TAIL")) + ((f"DW_TAIL{tail}",) if tail else ())
+
+
 def _activations(sg: Subgraph, op) -> list[int]:
     return [i for i in op.inputs if i >= 0 and not sg.tensors[i].is_const]
 
@@ -288,7 +298,8 @@ def patch_calls(graph: Graph, steps: list, plan: StagePlan, target: Target) -> t
                 rows = reads[tensor_id(call.inputs[0])]
                 new = replace(call, params=_with_geo(call, in_h=rows.count, out_h=orow.count,
                                                      pad_top=need.pads[op.index][0]),
-                              inputs=(ref(tensor_id(call.inputs[0]), rows), *call.inputs[1:]))
+                              inputs=(ref(tensor_id(call.inputs[0]), rows), *call.inputs[1:]),
+                              dsp_paths=_patch_paths(call, orow.count))
             else:
                 shapes = {t: r.count for t, r in reads.items()}
                 shapes[o] = orow.count
