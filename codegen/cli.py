@@ -76,6 +76,8 @@ def _generate(a: argparse.Namespace) -> int:
     for f in files.all:
         print(f)
     print(f"arena {m.arena_bytes} B, weights {m.weights_bytes} B, {m.macs} MACs, kernels: {', '.join(m.kernels)}")
+    for stage in m.patches:
+        print(f"patch-based inference: {stage.describe()}")
     where = ", else ".join(f"firmware/kernels/{v.value}/" for v in chain(variant))
     print(f"compile it with the {variant.value} kernels ({where}) and -D{define(variant)}; "
           "`export` writes a library that does")

@@ -131,6 +131,9 @@ def check_fit(board: Board, model: CompiledModel, fit: FitEstimate, model_path: 
         lines.append("(neither the arena nor the input staging buffer fits " +
                      " or ".join(f"{r.name} ({_kb(r.size)})" for r in board.extra_ram) + ")")
     fixes = []
+    if fit.ram_budget and fit.ram_needed > fit.ram_budget and not model.patches:
+        fixes.append("`memory=ram` (or the default `memory=balanced`) runs the first layers patch by patch: less RAM, "
+                     "some MACs computed twice")
     if any(t.dtype.name == "FLOAT32" for t in (*model.inputs, *model.outputs)):
         fixes.append("int8 model I/O (`int8_io=1`) drops the float input/output buffers and their QUANTIZE/"
                      "DEQUANTIZE")

@@ -87,6 +87,9 @@ class BuildReport:
     sections: tuple[tuple[str, int], ...] = ()
     inputs: tuple[TensorInfo, ...] = ()
     outputs: tuple[TensorInfo, ...] = ()
+    memory_option: str = "balanced"  # the `memory=` option the model was generated with
+    patches: tuple[str, ...] = ()    # stages run patch by patch (codegen/planner/patches.py), described
+    recomputed_macs: int = 0         # MACs the patches compute twice (their halos), on top of `macs`
 
     @property
     def model_data_bytes(self) -> int:
@@ -126,6 +129,7 @@ class BuildReport:
             "placement": {"arena": self.placement.arena, "input_staging": self.placement.input_staging},
             "sections": dict(self.sections),
             "inputs": [_tensor_json(t) for t in self.inputs], "outputs": [_tensor_json(t) for t in self.outputs],
+            "memory_option": self.memory_option, "patches": list(self.patches), "recomputed_macs": self.recomputed_macs,
         }
 
     @staticmethod
@@ -147,7 +151,9 @@ class BuildReport:
                 placement=Placement(arena=d["placement"]["arena"], input_staging=d["placement"]["input_staging"]),
                 sections=tuple((str(k), int(v)) for k, v in d["sections"].items()),
                 inputs=tuple(_tensor_from(t) for t in d["inputs"]),
-                outputs=tuple(_tensor_from(t) for t in d["outputs"]))
+                outputs=tuple(_tensor_from(t) for t in d["outputs"]),
+                memory_option=str(d.get("memory_option", "balanced")),
+                patches=tuple(str(x) for x in d.get("patches", ())), recomputed_macs=int(d.get("recomputed_macs", 0)))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise McuforgeError(f"{source}: not a report.json of this mcuforge ({type(exc).__name__}: {exc})",
                                 hint="build again (scons board=... model=...) to rewrite it") from None
@@ -194,7 +200,9 @@ def build_report(project: Project, elf: Path) -> BuildReport:
         inputs=tuple(TensorInfo(t.name, t.dtype.name.lower(), tuple(t.shape), t.scale, t.zero_point)
                      for t in m.inputs),
         outputs=tuple(TensorInfo(t.name, t.dtype.name.lower(), tuple(t.shape), t.scale, t.zero_point)
-                      for t in m.outputs))
+                      for t in m.outputs),
+        memory_option=str(project.options.memory), patches=tuple(p.describe() for p in m.patches),
+        recomputed_macs=m.recomputed_macs)
 
 
 def write_report(project: Project, elf: Path) -> BuildReport:

@@ -14,7 +14,8 @@ from support.paths import DEFAULT_MODEL
 KEYS = {"mcuforge", "board", "model", "model_sha256", "prefix", "kernel_variant", "int8_io", "flash_bytes",
         "ram_bytes", "arena_bytes", "code_bytes", "weights_bytes", "params_bytes", "model_data_bytes", "stack_bytes",
         "macs", "ops", "n_ops", "kernels", "flash_budget", "flash_origin", "ram_budget", "flash_headroom",
-        "ram_headroom", "ram_regions", "params_symbols", "placement", "sections", "inputs", "outputs"}
+        "ram_headroom", "ram_regions", "params_symbols", "placement", "sections", "inputs", "outputs", "memory_option",
+        "patches", "recomputed_macs"}
 
 
 def test_build_report_round_trips(tmp_path):
