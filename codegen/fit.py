@@ -9,6 +9,7 @@ from pathlib import Path
 from codegen.boards import Board, list_boards, load_board
 from codegen.errors import McuforgeError
 from codegen.lowering import STATIC_SCRATCH, CompiledModel
+from codegen.planner.patches import MemoryMode
 from codegen.term import kb as _kb
 
 # Measured on the default model's firmware (runtime, BSP, startup, newlib-nano pieces): generous
@@ -109,7 +110,8 @@ def model_ram_budget(board: Board, model: CompiledModel, stack_size: int) -> int
     return max(0, room)
 
 
-def check_fit(board: Board, model: CompiledModel, fit: FitEstimate, model_path: Path) -> None:
+def check_fit(board: Board, model: CompiledModel, fit: FitEstimate, model_path: Path,
+              memory: MemoryMode = MemoryMode.BALANCED) -> None:
     if fit.fits:
         return
     lines = []
@@ -131,8 +133,8 @@ def check_fit(board: Board, model: CompiledModel, fit: FitEstimate, model_path: 
         lines.append("(neither the arena nor the input staging buffer fits " +
                      " or ".join(f"{r.name} ({_kb(r.size)})" for r in board.extra_ram) + ")")
     fixes = []
-    if fit.ram_budget and fit.ram_needed > fit.ram_budget and not model.patches:
-        fixes.append("`memory=ram` (or the default `memory=balanced`) runs the first layers patch by patch: less RAM, "
+    if fit.ram_budget and fit.ram_needed > fit.ram_budget and memory == MemoryMode.SPEED:
+        fixes.append("`memory=balanced` (the default) or `memory=ram` runs the first layers patch by patch: less RAM, "
                      "some MACs computed twice")
     if any(t.dtype.name == "FLOAT32" for t in (*model.inputs, *model.outputs)):
         fixes.append("int8 model I/O (`int8_io=1`) drops the float input/output buffers and their QUANTIZE/"

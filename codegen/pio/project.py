@@ -113,7 +113,7 @@ def write_project(board: Board, model_path: Path, out_dir: Path | None = None,
         budget = model_ram_budget(board, compiled, options.stack_size)
         compiled = compile_model(model_path, target=target, options=replace(generate, ram_budget=budget))
         fit = estimate_fit(board, compiled, options.stack_size)
-    check_fit(board, compiled, fit, model_path)
+    check_fit(board, compiled, fit, model_path, options.memory)
     src = out / "src"
     emit_model(compiled, src, arena_section=_section(fit.placement.arena))
     name = model_path.name

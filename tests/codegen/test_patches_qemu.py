@@ -46,7 +46,7 @@ def test_mobilenet_v2_fits_64_kb(tmp_path, memory):
     project, ram = _run(tmp_path, "mobilenet_v2_a035_96", mobilenet_v2(), memory, 64 * KB)
     if memory == "balanced":  # the default patches only because the model would not fit otherwise
         path = tmp_path / "mobilenet_v2_a035_96.tflite"
-        with pytest.raises(DoesNotFitError, match="memory=ram"):
+        with pytest.raises(DoesNotFitError, match="memory=balanced"):
             built("stm32l475", path, root=tmp_path / "speed", memory="speed")
 
 
