@@ -305,7 +305,7 @@ def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_ar
     stages: tuple[StagePlan, ...] = ()
     if reuse_arena:
         plain = steps
-        steps, layout = _fuse_bands(graph, steps, layout, root)
+        steps, layout = _fuse_bands(graph, steps, layout, root, target)
         if _wants_patches(memory, ram_budget, layout):
             steps, layout, stages = _patched(graph, plain, (steps, layout), root, target, memory, ram_budget)
     storage, plan = layout.storage, layout.plan
@@ -348,16 +348,39 @@ def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_ar
                          patches=stages)
 
 
-def _fuse_bands(graph: Graph, steps: dict[int, list[Step]], layout: "_Layout", root) -> tuple[dict, "_Layout"]:
-    """Band fusion (codegen/fusion.py) of every conv->pool pair where it makes the arena smaller."""
+def _fuse_bands(graph: Graph, steps: dict[int, list[Step]], layout: "_Layout", root,
+                target: Target) -> tuple[dict, "_Layout"]:
+    """Band fusion of every conv->pool pair where it makes the arena smaller: the special case of
+    patch-based inference that computes nothing twice (codegen/fusion.py picks the pairs: a pooling
+    window as tall as its stride), one band per pooled row."""
     from codegen import fusion
-    for pair in fusion.candidates(graph, steps[0]):
-        fused, record = fusion.fuse(graph, steps[0], pair)
+    for i, j in fusion.candidates(graph, steps[0]):
+        main = steps[0]
+        macs = {s.op_index: s.macs for s in main}
+        pooled = graph.main.tensors[graph.main.operators[main[j].op_index].outputs[0]].shape[1]
+        stage = patches.plan_stage(graph, main, i, j, pooled, macs.__getitem__)
+        if stage is None or stage.recomputed_macs:
+            continue
+        a, b = main[i], main[j]
+        fused = _staged(graph, main, stage, target, f"fused with op {b.op_index} {b.opcode} in {pooled} bands",
+                        f"computed in op {a.op_index}'s bands", "band")
         trial_steps = {**steps, 0: fused}
-        trial = _layout(graph, trial_steps, root, True, {**layout.bands, (0, record.tensor): record.band_bytes})
+        trial = _layout(graph, trial_steps, root, True, {**layout.bands, **{(0, t): n for t, n in stage.buffers}})
         if trial.plan.size < layout.plan.size:
             steps, layout = trial_steps, trial
     return steps, layout
+
+
+def _staged(graph: Graph, main: list[Step], stage: StagePlan, target: Target, head_note: str, rest_note: str,
+            word: str) -> list[Step]:
+    """The main subgraph's steps with `stage` run in patches: all its calls in its first step."""
+    out = list(main)
+    head = main[stage.first]
+    out[stage.first] = replace(head, calls=patches.patch_calls(graph, main, stage, target, word),
+                               summary=f"{head.summary} ({head_note})")
+    for k in range(stage.first + 1, stage.last + 1):
+        out[k] = replace(main[k], calls=(), summary=f"{main[k].summary} ({rest_note})")
+    return out
 
 
 def _ram(layout: "_Layout") -> int:
@@ -392,15 +415,12 @@ def _patched(graph: Graph, plain: dict[int, list[Step]], best: tuple[dict, "_Lay
         if (stage.first, stage.last, stage.patches) in tried:
             continue
         tried.add((stage.first, stage.last, stage.patches))
-        main = list(plain[0])
-        head, rest = main[stage.first], main[stage.first + 1:stage.last + 1]
-        main[stage.first] = replace(head, calls=patches.patch_calls(graph, main, stage, target),
-                                    summary=f"{head.summary} ({stage.describe()})")
-        for k, s in enumerate(rest, start=stage.first + 1):
-            main[k] = replace(s, calls=(), summary=f"{s.summary} (computed in op {head.op_index}'s patches)")
+        head = plain[0][stage.first]
+        main = _staged(graph, plain[0], stage, target, stage.describe(), f"computed in op {head.op_index}'s patches",
+                       "patch")
         trial_steps = {**plain, 0: main}
         trial = _layout(graph, trial_steps, root, True, {(0, t): n for t, n in stage.buffers})
-        trial_steps, trial = _fuse_bands(graph, trial_steps, trial, root)
+        trial_steps, trial = _fuse_bands(graph, trial_steps, trial, root, target)
         fits = budget is not None and _ram(trial) <= budget
         if _ram(trial) < _ram(layout) or (fits and memory == MemoryMode.BALANCED and chosen and
                                          stage.recomputed_macs < chosen[0].recomputed_macs):

@@ -270,8 +270,8 @@ def _relowered(graph: Graph, sg: Subgraph, op, shapes: dict, paddings: tuple[int
     return low.calls[0]
 
 
-def patch_calls(graph: Graph, steps: list, plan: StagePlan, target: Target) -> tuple[KernelCall, ...]:
-    """The stage's kernel calls, patch after patch."""
+def patch_calls(graph: Graph, steps: list, plan: StagePlan, target: Target, word: str = "patch") -> tuple[KernelCall, ...]:
+    """The stage's kernel calls, patch after patch (`word` names a patch in the calls' comments)."""
     sg = graph.main
     out_h = sg.tensors[plan.output].shape[1]
     internal = {t for t, _ in plan.buffers}
@@ -292,7 +292,7 @@ def patch_calls(graph: Graph, steps: list, plan: StagePlan, target: Target) -> t
             o = op.outputs[0]
             orow = need.rows[o]
             dest = ref(o, orow)
-            note = f"{call.comment}, patch {p}: rows {orow.lo}..{orow.hi - 1}".lstrip(", ")
+            note = f"{call.comment}, {word} {p}: rows {orow.lo}..{orow.hi - 1}".lstrip(", ")
             reads = {t: need.reads[(op.index, t)] for t in _activations(sg, op)}
             if op.opcode in WINDOW_OPS:
                 rows = reads[tensor_id(call.inputs[0])]
