@@ -147,3 +147,15 @@ def test_the_default_never_patches_without_a_board_limit(path: Path):
     m = compile_model(graph)
     assert m.patches == () and m.arena_bytes == compile_model(graph, options=GenerateOptions(
         memory=MemoryMode.SPEED)).arena_bytes
+
+
+def test_a_patched_step_scratch_holds_its_largest_call(small_cnn):
+    """The stage's kernels share the step's scratch buffers (named alike): sized for the largest."""
+    from codegen.lowering import _timeline
+    from codegen.ops.base import Scratch, scratch_key
+    m = _compile(small_cnn, MemoryMode.RAM, variant="dsp")
+    head = next(s for s in m.steps if s.op_index == m.patches[0].ops[0])
+    sizes = [v.nbytes for c in head.calls for _, v in c.params if isinstance(v, Scratch)]
+    assert len(set(sizes)) > 1  # a 1x1 convolution's and a depthwise's
+    timeline = _timeline(m.graph, {0: list(m.steps)})
+    assert timeline.scratch[scratch_key(0, head.op_index, "scratch")] == max(sizes)
