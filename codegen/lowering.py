@@ -301,7 +301,7 @@ def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_ar
             k = aliases[k]
         return k
 
-    layout = _layout(graph, steps, root, reuse_arena, {})
+    layout = _layout(graph, steps, root, reuse_arena, {}, {})
     stages: tuple[StagePlan, ...] = ()
     if reuse_arena:
         plain = steps
@@ -365,7 +365,8 @@ def _fuse_bands(graph: Graph, steps: dict[int, list[Step]], layout: "_Layout", r
         fused = _staged(graph, main, stage, target, f"fused with op {b.op_index} {b.opcode} in {pooled} bands",
                         f"computed in op {a.op_index}'s bands", "band")
         trial_steps = {**steps, 0: fused}
-        trial = _layout(graph, trial_steps, root, True, {**layout.bands, **{(0, t): n for t, n in stage.buffers}})
+        trial = _layout(graph, trial_steps, root, True, {**layout.bands, **{(0, t): n for t, n in stage.buffers}},
+                        layout.blocks)
         if trial.plan.size < layout.plan.size:
             steps, layout = trial_steps, trial
     return steps, layout
@@ -395,7 +396,7 @@ def _wants_patches(memory: MemoryMode, budget: int | None, layout: "_Layout") ->
     return memory == MemoryMode.BALANCED and budget is not None and _ram(layout) > budget
 
 
-PATCH_TRIALS = 8  # stage plans planned for real (of those ranked best by the quick estimate)
+PATCH_TRIALS = 16  # stage plans planned for real (of those ranked best by the quick estimate)
 
 
 def _patched(graph: Graph, plain: dict[int, list[Step]], best: tuple[dict, "_Layout"], root, target: Target,
@@ -419,7 +420,9 @@ def _patched(graph: Graph, plain: dict[int, list[Step]], best: tuple[dict, "_Lay
         main = _staged(graph, plain[0], stage, target, stage.describe(), f"computed in op {head.op_index}'s patches",
                        "patch")
         trial_steps = {**plain, 0: main}
-        trial = _layout(graph, trial_steps, root, True, {(0, t): n for t, n in stage.buffers})
+        trial = _layout(graph, trial_steps, root, True, {(0, t): n for t, n in stage.buffers},
+                        {(0, t): ((0, stage.buffers[0][0]), at) for t, at in stage.offsets} if len(stage.offsets) > 1
+                        else {})
         trial_steps, trial = _fuse_bands(graph, trial_steps, trial, root, target)
         fits = budget is not None and _ram(trial) <= budget
         if _ram(trial) < _ram(layout) or (fits and memory == MemoryMode.BALANCED and chosen and
@@ -452,15 +455,19 @@ class _Layout:
     plan: ArenaPlan
     arrays: list
     variables: dict
-    bands: dict  # tensor -> bytes, for tensors that only ever hold a band of rows (fusion)
+    bands: dict  # tensor -> bytes, for tensors that only ever hold a band of rows (patches, fusion)
+    blocks: dict  # tensor -> (block key, position): a patched stage's buffers, laid out by their lifetimes in a patch
 
 
 WORD = 4  # tensors in a share group start on a word (float32 loads, LDRD and LDM need it)
 STATIC_SCRATCH = "scratch"  # the static buffer of the kernel scratch that stays out of the arena
 
 
-def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool, bands: dict) -> _Layout:
-    """Lifetimes over the schedule, storage classes, and the arena plan for these steps."""
+def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool, bands: dict,
+            blocks: dict) -> _Layout:
+    """Lifetimes over the schedule, storage classes, and the arena plan for these steps. `bands`:
+    tensors that hold only a band of rows (tensor -> bytes); `blocks`: tensors at fixed positions in
+    one buffer (tensor -> (block key, position): a patched stage's buffers, StagePlan.offsets)."""
     timeline = _timeline(graph, steps)
     first: dict[TensorKey, int] = {}
     last: dict[TensorKey, int] = {}
@@ -516,7 +523,7 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
         # outputs share their inputs' bytes as if there were no scratch; then the scratch buffers
         scratch = set(timeline.scratch)
         placement, _, groups = _share_groups([r for r in arena_roots if r not in scratch], first, last, size,
-                                             align, steps, timeline.runs, root)
+                                             align, steps, timeline.runs, root, blocks)
         for k in scratch:
             groups[k] = _Group({k: 0}, first[k], last[k], size[k])
             placement[k] = (k, 0)
@@ -536,7 +543,8 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
     for r in arena_roots:
         group, at = placement[r]
         storage[r] = Storage(StorageKind.ARENA, offset=plan.offset(group) + at)
-    return _Layout(storage=storage, plan=plan, arrays=arrays, variables=variables, bands=dict(bands))
+    return _Layout(storage=storage, plan=plan, arrays=arrays, variables=variables, bands=dict(bands),
+                   blocks=dict(blocks))
 
 
 def _order(key: tuple) -> tuple:
@@ -546,7 +554,7 @@ def _order(key: tuple) -> tuple:
 
 def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict, align: dict,
                   steps: dict[int, list[Step]], runs: list[tuple[int, int, int]],
-                  root) -> tuple[dict[TensorKey, tuple[int, int]], ArenaPlan, dict]:
+                  root, blocks: dict) -> tuple[dict[TensorKey, tuple[int, int]], ArenaPlan, dict]:
     """Storage groups: a call's output may overlap its input when the kernel allows it
     (``KernelCall.shares``/``inplace``: the output starts a computed number of bytes before the
     input) and the input dies at that very call while the output is born there. Each candidate is
@@ -556,6 +564,20 @@ def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict, a
     key -> :class:`_Group`)."""
     groups = {r: _Group({r: 0}, first[r], last[r], size[r], 0, align[r]) for r in roots}
     owner = {r: r for r in roots}
+    for r, (key, at) in sorted(blocks.items()):  # a patched stage's buffers: one group, laid out already
+        if r not in groups or key not in groups:
+            continue
+        if r != key:
+            del groups[r]
+            g = groups[key]
+            g.members[r] = at
+            g.first, g.last = min(g.first, first[r]), max(g.last, last[r])
+            g.extent = max(g.extent, at + size[r])
+        else:
+            groups[key].members[r] = at
+            groups[key].extent = max(groups[key].extent, at + size[r])
+        groups[key].modulus = 16
+        owner[r] = key
 
     def plan_of(gs: dict) -> ArenaPlan:
         return _plan_groups(gs, size, first, last)

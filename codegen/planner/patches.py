@@ -27,6 +27,7 @@ import numpy as np
 from codegen.ir import Graph, Subgraph
 from codegen.ops.base import KernelCall, LowerContext, Struct, Target, TensorView, tensor_id
 from codegen.ops.registry import handler
+from codegen.planner.arena import Buffer, plan_arena
 
 class MemoryMode(enum.StrEnum):
     """The `memory=` option: how far to trade MACs for RAM."""
@@ -101,6 +102,10 @@ class StagePlan:
     buffers: tuple[tuple[int, int], ...]  # (tensor, bytes): intermediate tensors, now patch buffers
     macs: int             # the stage's MACs as the model has them
     recomputed_macs: int  # MACs computed again in the patches' halos
+    # where each buffer sits in one block of `block` bytes: within a patch a buffer lives from the
+    # operator that writes it to the last that reads it, so buffers of a chain share bytes
+    offsets: tuple[tuple[int, int], ...] = ()
+    block: int = 0
     estimate: int = 0     # the quick arena estimate (bytes) this plan was ranked by
 
     def describe(self) -> str:
@@ -240,6 +245,13 @@ def plan_stage(graph: Graph, steps: list, first: int, last: int, patches: int,
     internal = [sg.operators[i].outputs[0] for i in ops[:-1]]
     buffers = tuple((t, max(n.rows[t].count for n in needs if n is not None) * _row_bytes(sg, t))
                     for t in internal)
+    position = {i: k for k, i in enumerate(ops)}
+    readers: dict[int, int] = {}
+    for i in ops:
+        for t in _activations(sg, sg.operators[i]):
+            readers[t] = max(readers.get(t, 0), position[i])
+    block = plan_arena([Buffer(key=t, size=n, first=position[sg.producers()[t]], last=readers[t])
+                        for t, n in buffers])
     total = recomputed = 0
     for i in ops:
         o = sg.operators[i].outputs[0]
@@ -249,7 +261,8 @@ def plan_stage(graph: Graph, steps: list, first: int, last: int, patches: int,
         total += m
         recomputed += m * computed // h - m
     return StagePlan(first=first, last=last, ops=ops, output=y, patches=patches, buffers=buffers, macs=total,
-                     recomputed_macs=max(0, recomputed))
+                     recomputed_macs=max(0, recomputed), offsets=tuple((t, block.offset(t)) for t, _ in buffers),
+                     block=block.size)
 
 
 def _relowered(graph: Graph, sg: Subgraph, op, shapes: dict, paddings: tuple[int, int] | None,
@@ -370,7 +383,7 @@ def candidates(graph: Graph, steps: list, macs: Callable[[int], int], root: Call
                 plan = plan_stage(graph, steps, a, b, p, macs)
                 if plan is None:
                     continue
-                est = max(before[a], after[b + 1], base + sum(x for _, x in plan.buffers))
+                est = max(before[a], after[b + 1], base + plan.block)
                 out.append(replace(plan, estimate=est))
     out.sort(key=lambda c: (c.estimate, c.recomputed_macs))
     return out
