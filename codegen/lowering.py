@@ -401,36 +401,38 @@ PATCH_TRIALS = 16  # stage plans planned for real (of those ranked best by the q
 
 def _patched(graph: Graph, plain: dict[int, list[Step]], best: tuple[dict, "_Layout"], root, target: Target,
              memory: MemoryMode, budget: int | None) -> tuple[dict, "_Layout", tuple[StagePlan, ...]]:
-    """The steps with one stage run in patches (then band fusion on the rest), if that lowers the RAM:
-    for `ram`, the plan with the least RAM; for `balanced`, the one recomputing the fewest MACs
-    that fits `budget` (else the least RAM)."""
+    """The steps with one stage run in patches (then band fusion on the rest), if that lowers the RAM.
+    Plans the stages ranked best by the quick estimate (and, for `balanced`, those estimated to fit
+    the budget that recompute least) for real; `ram` keeps the least RAM, `balanced` the fewest
+    recomputed MACs among those that fit `budget` (none fits: the least RAM)."""
     macs = {s.op_index: s.macs for s in plain[0]}
     ranked = patches.candidates(graph, plain[0], macs.__getitem__, root)
     order = ranked[:PATCH_TRIALS]
     if memory == MemoryMode.BALANCED and budget is not None:
         order = patches.fewest_recomputed(ranked, budget)[:PATCH_TRIALS] + order
-    steps, layout = best
-    chosen: tuple[StagePlan, ...] = ()
-    tried: set = set()
+    trials: list[tuple[StagePlan, dict, _Layout]] = []
+    seen: set = set()
     for stage in order:
-        if (stage.first, stage.last, stage.patches) in tried:
+        if (stage.first, stage.last, stage.patches) in seen:
             continue
-        tried.add((stage.first, stage.last, stage.patches))
+        seen.add((stage.first, stage.last, stage.patches))
         head = plain[0][stage.first]
         main = _staged(graph, plain[0], stage, target, stage.describe(), f"computed in op {head.op_index}'s patches",
                        "patch")
-        trial_steps = {**plain, 0: main}
-        trial = _layout(graph, trial_steps, root, True, {(0, t): n for t, n in stage.buffers},
-                        {(0, t): ((0, stage.buffers[0][0]), at) for t, at in stage.offsets} if len(stage.offsets) > 1
-                        else {})
-        trial_steps, trial = _fuse_bands(graph, trial_steps, trial, root, target)
-        fits = budget is not None and _ram(trial) <= budget
-        if _ram(trial) < _ram(layout) or (fits and memory == MemoryMode.BALANCED and chosen and
-                                         stage.recomputed_macs < chosen[0].recomputed_macs):
-            steps, layout, chosen = trial_steps, trial, (stage,)
-        if memory == MemoryMode.BALANCED and fits:
-            break  # the least recomputation that fits
-    return steps, layout, chosen
+        blocks = {(0, t): ((0, stage.buffers[0][0]), at) for t, at in stage.offsets} if len(stage.offsets) > 1 else {}
+        trial = _layout(graph, {**plain, 0: main}, root, True, {(0, t): n for t, n in stage.buffers}, blocks)
+        trial_steps, trial = _fuse_bands(graph, {**plain, 0: main}, trial, root, target)
+        trials.append((stage, trial_steps, trial))
+    steps, layout = best
+    fitting = [t for t in trials if budget is not None and _ram(t[2]) <= budget]
+    if memory == MemoryMode.BALANCED and fitting:
+        stage, steps, layout = min(fitting, key=lambda t: (t[0].recomputed_macs, _ram(t[2])))
+        return steps, layout, (stage,)
+    if trials:
+        stage, trial_steps, trial = min(trials, key=lambda t: (_ram(t[2]), t[0].recomputed_macs))
+        if _ram(trial) < _ram(layout):
+            return trial_steps, trial, (stage,)
+    return steps, layout, ()
 
 
 def _states(c: KernelCall) -> list[State]:
