@@ -1,0 +1,183 @@
+/* CONV_2D, int8: Helium (MVE) kernel (nn.h "MVE variant"), MF_MVE_GEMM: the window as a GEMM row.
+ *
+ * Output pixels go two at a time (a last odd pixel alone): each pixel's window is gathered into
+ * dsp_scratch as one row of K = k_h * k_w * in_c bytes (a window row inside the input is one copy of
+ * k_w * in_c bytes; taps outside it hold the input zero point, whose product with the folded bias's
+ * input offset is the reference's skipped tap), then every group of four weight rows (the
+ * FULLY_CONNECTED layout, mf_mve_gemm.h) serves both rows: per 16-byte block two loads of the
+ * windows, four of the weights, eight VMLADAVA.S8 (128 multiply-accumulates). The input offset is in
+ * the bias (bias + input_offset * sum_k w[o][k]), the sums are plain products; requantisation is
+ * mf_mve_requant4. The rows' bytes after K meet zero weights. The out_c % 4 rows left take one row
+ * at a time. Where MVE does not exist (a host build) the C below the vector code computes the same
+ * sums and requantisation. MF_DSP_GENERIC (grouped convolutions) is the reference algorithm. */
+#include <string.h>
+
+#include "mf_mve_gemm.h"
+#include "../common/mf_conv2d_s8_reference.h"
+
+/* Reads the mve parameter layout (the window GEMM): never in a build of other kernels. */
+#if defined(MF_KERNELS_REFERENCE)
+#error "kernels/mve/mf_conv2d_s8.c reads the mve kernels' parameter layout (the window GEMM), but this build compiles the reference kernels (MF_KERNELS_REFERENCE): compile kernels/reference/mf_conv2d_s8.c instead"
+#elif defined(MF_KERNELS_DSP)
+#error "kernels/mve/mf_conv2d_s8.c reads the mve kernels' parameter layout (the window GEMM), but this build compiles the dsp kernels (MF_KERNELS_DSP): compile kernels/dsp/mf_conv2d_s8.c instead"
+#endif
+
+/* n bytes: whole 16-byte vectors, then the last bytes under a VCTP8 predicate (nothing is read or
+ * written past the n bytes). */
+static inline void copy_bytes(int8_t *dst, const int8_t *src, int32_t n)
+{
+#if defined(MF_MVE)
+    for (; n >= 16; n -= 16, src += 16, dst += 16) {
+        vst1q_s8(dst, vld1q_s8(src));
+    }
+    if (n > 0) {
+        const mve_pred16_t pr = vctp8q((uint32_t)n);
+        vstrbq_p_s8(dst, vldrbq_z_s8(src, pr), pr);
+    }
+#else
+    memcpy(dst, src, (size_t)n);
+#endif
+}
+
+static inline void fill_bytes(int8_t *dst, int8_t value, int32_t n)
+{
+#if defined(MF_MVE)
+    const int8x16_t v = vdupq_n_s8(value);
+    for (; n >= 16; n -= 16, dst += 16) {
+        vst1q_s8(dst, v);
+    }
+    if (n > 0) {
+        vstrbq_p_s8(dst, v, vctp8q((uint32_t)n));
+    }
+#else
+    memset(dst, value, (size_t)n);
+#endif
+}
+
+/* Output pixel (oy, ox)'s window into col: k_h rows of k_w * in_c bytes, the input zero point where
+ * the window leaves the input. */
+static void gather(const mf_conv2d_s8_params *p, const int8_t *input, int32_t oy, int32_t ox, int8_t *col)
+{
+    const mf_conv_geometry *g = &p->geo;
+    const int8_t zp = (int8_t)-p->input_offset;
+    const int32_t c = g->in_c, row = g->k_w * c;
+    const int32_t iy0 = oy * g->stride_h - g->pad_top, ix0 = ox * g->stride_w - g->pad_left;
+    const int x_inside = ix0 >= 0 && ix0 + (g->k_w - 1) * g->dil_w < g->in_w;
+    for (int32_t ky = 0; ky < g->k_h; ++ky, col += row) {
+        const int32_t iy = iy0 + ky * g->dil_h;
+        if (iy < 0 || iy >= g->in_h) {
+            fill_bytes(col, zp, row);
+        } else if (x_inside && g->dil_w == 1) {
+            copy_bytes(col, input + ((size_t)iy * (size_t)g->in_w + (size_t)ix0) * (size_t)c, row);
+        } else {
+            for (int32_t kx = 0; kx < g->k_w; ++kx) {
+                const int32_t ix = ix0 + kx * g->dil_w;
+                if (ix < 0 || ix >= g->in_w) {
+                    fill_bytes(col + kx * c, zp, c);
+                } else {
+                    copy_bytes(col + kx * c, input + ((size_t)iy * (size_t)g->in_w + (size_t)ix) * (size_t)c, c);
+                }
+            }
+        }
+    }
+}
+
+#if defined(MF_MVE)
+/* What every group of four rows of one call shares, loaded once. */
+typedef struct {
+    int32_t nb;                     /* 16-byte blocks per row */
+    int32x4_t out_offset, lo, hi;
+} rows4_consts;
+
+/* Rows 0 and 1 of the group of four whose first block is w (or, from w + 32, rows 2 and 3) over
+ * the windows x0 and x1: s[0], s[1] (x0's sums), s[2], s[3] (x1's). VMLADAVA accumulates into an
+ * even-numbered register only (seven of them): four sums and a loop counter fit, eight do not. */
+static inline void pair2x2(const int8_t *x0, const int8_t *x1, const int8_t *w, int32_t nb, int32_t s[4])
+{
+    int32_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+    for (int32_t k = nb; k > 0; --k) {
+        const int8x16_t u = vld1q_s8(x0), v = vld1q_s8(x1), w0 = vld1q_s8(w), w1 = vld1q_s8(w + 16);
+        a0 = vmladavaq_s8(a0, u, w0);
+        b0 = vmladavaq_s8(b0, v, w0);
+        a1 = vmladavaq_s8(a1, u, w1);
+        b1 = vmladavaq_s8(b1, v, w1);
+        x0 += 16;
+        x1 += 16;
+        w += 64;
+    }
+    s[0] = a0;
+    s[1] = a1;
+    s[2] = b0;
+    s[3] = b1;
+}
+
+/* Rows o .. o + 3 (weights w) over the windows x0 and x1: the eight sums, requantised into
+ * out0[o .. o + 3] and, when out1 is not NULL, out1[o .. o + 3]. */
+static inline void rows4x2(const mf_conv2d_s8_params *p, const rows4_consts *c, const int8_t *x0, const int8_t *x1,
+                           const int8_t *w, int32_t o, int8_t *out0, int8_t *out1)
+{
+    int32_t lo[4], hi[4];
+    pair2x2(x0, x1, w, c->nb, lo);
+    pair2x2(x0, x1, w + 32, c->nb, hi);
+    const int32_t a0 = lo[0], a1 = lo[1], a2 = hi[0], a3 = hi[1], b0 = lo[2], b1 = lo[3], b2 = hi[2], b3 = hi[3];
+    const int32x4_t bias = vld1q_s32(p->bias + o), mult = vld1q_s32(p->out_mult + o);
+    const int32x4_t shift = vld1q_s32(p->out_shift + o);
+    const int32x4_t acc0 = vaddq_s32(mf_mve_lanes(a0, a1, a2, a3), bias);
+    vstrbq_s32(out0 + o, mf_mve_requant4(acc0, mult, shift, c->out_offset, c->lo, c->hi));
+    if (out1 != NULL) {
+        const int32x4_t acc1 = vaddq_s32(mf_mve_lanes(b0, b1, b2, b3), bias);
+        vstrbq_s32(out1 + o, mf_mve_requant4(acc1, mult, shift, c->out_offset, c->lo, c->hi));
+    }
+}
+#endif
+
+/* Rows from o on (the leftover rows, or every row where MVE does not exist) of one window. */
+static void rows_left(const mf_conv2d_s8_params *p, const int8_t *x, int32_t o, int8_t *out)
+{
+    const int32_t n = p->geo.k_h * p->geo.k_w * p->geo.in_c, rows = p->geo.out_c;
+    for (; o < rows; ++o) {
+#if defined(MF_MVE)
+        const int32_t nb = (n + 15) >> 4;
+        const int32_t sum = mf_mve_dot_blocks(x, p->filter + (size_t)o * (size_t)nb * 16, nb);
+#else
+        const int32_t sum = mf_mve_row_dot(p->filter, rows, n, o, x);
+#endif
+        out[o] = mf_mve_requant1(sum, p->bias[o], p->out_mult[o], p->out_shift[o], p->output_offset, p->act_min,
+                                 p->act_max);
+    }
+}
+
+void mf_conv2d_s8(const mf_conv2d_s8_params *p, const int8_t *input, int8_t *output)
+{
+    if (p->dsp_path != MF_MVE_GEMM) {
+        mf_conv2d_s8_reference(p, input, output);
+        return;
+    }
+    const mf_conv_geometry *g = &p->geo;
+    const int32_t npix = g->out_h * g->out_w, out_c = g->out_c;
+    const int32_t nb = (g->k_h * g->k_w * g->in_c + 15) >> 4;
+    int8_t *col0 = (int8_t *)p->dsp_scratch, *col1 = col0 + (size_t)nb * 16;
+#if defined(MF_MVE)
+    const rows4_consts c = {nb, vdupq_n_s32(p->output_offset), vdupq_n_s32(p->act_min), vdupq_n_s32(p->act_max)};
+    const int32_t grouped = out_c & ~3;
+#endif
+    for (int32_t pix = 0; pix < npix; pix += 2) {
+        const int pair = pix + 1 < npix;
+        gather(p, input, pix / g->out_w, pix % g->out_w, col0);
+        if (pair) {
+            gather(p, input, (pix + 1) / g->out_w, (pix + 1) % g->out_w, col1);
+        }
+        int8_t *out0 = output + (size_t)pix * (size_t)out_c, *out1 = out0 + out_c;
+        int32_t o = 0;
+#if defined(MF_MVE)
+        const int8_t *w = p->filter;
+        for (; o < grouped; o += 4, w += 64 * (size_t)nb) {
+            rows4x2(p, &c, col0, pair ? col1 : col0, w, o, out0, pair ? out1 : NULL);
+        }
+#endif
+        rows_left(p, col0, o, out0);
+        if (pair) {
+            rows_left(p, col1, o, out1);
+        }
+    }
+}
