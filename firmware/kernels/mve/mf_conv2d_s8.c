@@ -94,17 +94,28 @@ typedef struct {
  * even-numbered register only (seven of them): four sums and a loop counter fit, eight do not. */
 static inline void pair2x2(const int8_t *x0, const int8_t *x1, const int8_t *w, int32_t nb, int32_t s[4])
 {
-    int32_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
-    for (int32_t k = nb; k > 0; --k) {
-        const int8x16_t u = vld1q_s8(x0), v = vld1q_s8(x1), w0 = vld1q_s8(w), w1 = vld1q_s8(w + 16);
-        a0 = vmladavaq_s8(a0, u, w0);
-        b0 = vmladavaq_s8(b0, v, w0);
-        a1 = vmladavaq_s8(a1, u, w1);
-        b1 = vmladavaq_s8(b1, v, w1);
-        x0 += 16;
-        x1 += 16;
-        w += 64;
-    }
+    /* GCC keeps these in even registers but adds moves and a second counter around a C loop: the loop
+     * is written out (9 instructions per block: three loads of the windows' and weights' 16 bytes
+     * each, with the weights' second, four VMLADAVA, LE) */
+    register int32_t a0 __asm__("r0") = 0;
+    register int32_t a1 __asm__("r2") = 0;
+    register int32_t b0 __asm__("r4") = 0;
+    register int32_t b1 __asm__("r6") = 0;
+    __asm__ volatile("   wls     lr, %[n], 2f\n"
+                     "1: vldrb.u8 q0, [%[x0]], #16\n"
+                     "   vldrb.u8 q1, [%[x1]], #16\n"
+                     "   vldrb.u8 q3, [%[w], #16]\n"
+                     "   vldrb.u8 q2, [%[w]], #64\n"
+                     "   vmladava.s8 %[a0], q0, q2\n"
+                     "   vmladava.s8 %[b0], q1, q2\n"
+                     "   vmladava.s8 %[a1], q0, q3\n"
+                     "   vmladava.s8 %[b1], q1, q3\n"
+                     "   le      lr, 1b\n"
+                     "2:\n"
+                     : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1), [x0] "+r"(x0), [x1] "+r"(x1),
+                       [w] "+r"(w)
+                     : [n] "r"(nb)
+                     : "q0", "q1", "q2", "q3", "lr", "memory");
     s[0] = a0;
     s[1] = a1;
     s[2] = b0;
