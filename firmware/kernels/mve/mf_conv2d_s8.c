@@ -63,6 +63,15 @@ static void gather(const mf_conv2d_s8_params *p, const int8_t *input, int32_t oy
     const int32_t c = g->in_c, row = g->k_w * c;
     const int32_t iy0 = oy * g->stride_h - g->pad_top, ix0 = ox * g->stride_w - g->pad_left;
     const int x_inside = ix0 >= 0 && ix0 + (g->k_w - 1) * g->dil_w < g->in_w;
+    if (x_inside && g->dil_w == 1 && iy0 >= 0 && iy0 + (g->k_h - 1) * g->dil_h < g->in_h) {
+        /* inside the input: k_h copies of a window row */
+        const size_t line = (size_t)g->dil_h * (size_t)g->in_w * (size_t)c;
+        const int8_t *src = input + ((size_t)iy0 * (size_t)g->in_w + (size_t)ix0) * (size_t)c;
+        for (int32_t ky = g->k_h; ky > 0; --ky, col += row, src += line) {
+            copy_bytes(col, src, row);
+        }
+        return;
+    }
     for (int32_t ky = 0; ky < g->k_h; ++ky, col += row) {
         const int32_t iy = iy0 + ky * g->dil_h;
         if (iy < 0 || iy >= g->in_h) {
@@ -94,9 +103,11 @@ typedef struct {
  * even-numbered register only (seven of them): four sums and a loop counter fit, eight do not. */
 static inline void pair2x2(const int8_t *x0, const int8_t *x1, const int8_t *w, int32_t nb, int32_t s[4])
 {
+#if defined(__OPTIMIZE__)
     /* GCC keeps these in even registers but adds moves and a second counter around a C loop: the loop
      * is written out (9 instructions per block: three loads of the windows' and weights' 16 bytes
-     * each, with the weights' second, four VMLADAVA, LE) */
+     * each, with the weights' second, four VMLADAVA, LE). Unoptimised builds (a frame pointer, the
+     * operands in memory) find no registers for it and take the C loop. */
     register int32_t a0 __asm__("r0") = 0;
     register int32_t a1 __asm__("r2") = 0;
     register int32_t b0 __asm__("r4") = 0;
@@ -116,6 +127,16 @@ static inline void pair2x2(const int8_t *x0, const int8_t *x1, const int8_t *w, 
                        [w] "+r"(w)
                      : [n] "r"(nb)
                      : "q0", "q1", "q2", "q3", "lr", "memory");
+#else
+    int32_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+    for (int32_t k = nb; k > 0; --k, x0 += 16, x1 += 16, w += 64) {
+        const int8x16_t u = vld1q_s8(x0), v = vld1q_s8(x1), w0 = vld1q_s8(w), w1 = vld1q_s8(w + 16);
+        a0 = vmladavaq_s8(a0, u, w0);
+        b0 = vmladavaq_s8(b0, v, w0);
+        a1 = vmladavaq_s8(a1, u, w1);
+        b1 = vmladavaq_s8(b1, v, w1);
+    }
+#endif
     s[0] = a0;
     s[1] = a1;
     s[2] = b0;
@@ -172,11 +193,20 @@ void mf_conv2d_s8(const mf_conv2d_s8_params *p, const int8_t *input, int8_t *out
     const rows4_consts c = {nb, vdupq_n_s32(p->output_offset), vdupq_n_s32(p->act_min), vdupq_n_s32(p->act_max)};
     const int32_t grouped = out_c & ~3;
 #endif
+    int32_t oy = 0, ox = 0; /* the next pixel */
     for (int32_t pix = 0; pix < npix; pix += 2) {
         const int pair = pix + 1 < npix;
-        gather(p, input, pix / g->out_w, pix % g->out_w, col0);
+        gather(p, input, oy, ox, col0);
+        if (++ox == g->out_w) {
+            ox = 0;
+            ++oy;
+        }
         if (pair) {
-            gather(p, input, (pix + 1) / g->out_w, (pix + 1) % g->out_w, col1);
+            gather(p, input, oy, ox, col1);
+            if (++ox == g->out_w) {
+                ox = 0;
+                ++oy;
+            }
         }
         int8_t *out0 = output + (size_t)pix * (size_t)out_c, *out1 = out0 + out_c;
         int32_t o = 0;
@@ -186,9 +216,11 @@ void mf_conv2d_s8(const mf_conv2d_s8_params *p, const int8_t *input, int8_t *out
             rows4x2(p, &c, col0, pair ? col1 : col0, w, o, out0, pair ? out1 : NULL);
         }
 #endif
-        rows_left(p, col0, o, out0);
-        if (pair) {
-            rows_left(p, col1, o, out1);
+        if (o < out_c) {
+            rows_left(p, col0, o, out0);
+            if (pair) {
+                rows_left(p, col1, o, out1);
+            }
         }
     }
 }
