@@ -98,49 +98,72 @@ typedef struct {
     int32x4_t out_offset, lo, hi;
 } rows4_consts;
 
-/* Rows 0 and 1 of the group of four whose first block is w (or, from w + 32, rows 2 and 3) over
- * the windows x0 and x1: s[0], s[1] (x0's sums), s[2], s[3] (x1's). VMLADAVA accumulates into an
- * even-numbered register only (seven of them): four sums and a loop counter fit, eight do not. */
-static inline void pair2x2(const int8_t *x0, const int8_t *x1, const int8_t *w, int32_t nb, int32_t s[4])
+/* The sums of rows o .. o + 3 (the group of four whose first block is w) over the windows x0
+ * (into s0) and x1 (into s1), each of nb blocks. VMLADAVA accumulates into an even-numbered register
+ * only (seven of them): the eight sums do not fit, so rows 0 and 2 go first, then rows 1 and 3, each
+ * pass ending in two VMOVs of its sums into lanes (0, 2), then (1, 3). */
+static inline void group4x2(const int8_t *x0, const int8_t *x1, const int8_t *w, int32_t nb, int32x4_t *s0,
+                            int32x4_t *s1)
 {
 #if defined(__OPTIMIZE__)
-    /* GCC keeps these in even registers but adds moves and a second counter around a C loop: the loop
-     * is written out (9 instructions per block: three loads of the windows' and weights' 16 bytes
-     * each, with the weights' second, four VMLADAVA, LE). Unoptimised builds (a frame pointer, the
-     * operands in memory) find no registers for it and take the C loop. */
-    register int32_t a0 __asm__("r0") = 0;
-    register int32_t a1 __asm__("r2") = 0;
-    register int32_t b0 __asm__("r4") = 0;
-    register int32_t b1 __asm__("r6") = 0;
-    __asm__ volatile("   wls     lr, %[n], 2f\n"
+    /* written out: GCC adds moves between even registers and a second counter around a C loop
+     * (9 instructions per block here: two window loads, two weight loads, four VMLADAVA, LE).
+     * Unoptimised builds (a frame pointer, operands in memory) find no registers for it. */
+    int32x4_t p0, p1;
+    __asm__ volatile("   movs    r0, #0\n"
+                     "   movs    r2, #0\n"
+                     "   movs    r4, #0\n"
+                     "   movs    r6, #0\n"
+                     "   wls     lr, %[n], 2f\n"
                      "1: vldrb.u8 q0, [%[x0]], #16\n"
                      "   vldrb.u8 q1, [%[x1]], #16\n"
-                     "   vldrb.u8 q3, [%[w], #16]\n"
+                     "   vldrb.u8 q3, [%[w], #32]\n"
                      "   vldrb.u8 q2, [%[w]], #64\n"
-                     "   vmladava.s8 %[a0], q0, q2\n"
-                     "   vmladava.s8 %[b0], q1, q2\n"
-                     "   vmladava.s8 %[a1], q0, q3\n"
-                     "   vmladava.s8 %[b1], q1, q3\n"
+                     "   vmladava.s8 r0, q0, q2\n"
+                     "   vmladava.s8 r2, q0, q3\n"
+                     "   vmladava.s8 r4, q1, q2\n"
+                     "   vmladava.s8 r6, q1, q3\n"
                      "   le      lr, 1b\n"
-                     "2:\n"
-                     : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1), [x0] "+r"(x0), [x1] "+r"(x1),
-                       [w] "+r"(w)
+                     "2: vmov    %q[p0][2], %q[p0][0], r0, r2\n"
+                     "   vmov    %q[p1][2], %q[p1][0], r4, r6\n"
+                     "   sub     %[x0], %[x0], %[n], lsl #4\n"
+                     "   sub     %[x1], %[x1], %[n], lsl #4\n"
+                     "   sub     %[w], %[w], %[n], lsl #6\n"
+                     "   adds    %[w], %[w], #16\n"
+                     "   movs    r0, #0\n"
+                     "   movs    r2, #0\n"
+                     "   movs    r4, #0\n"
+                     "   movs    r6, #0\n"
+                     "   wls     lr, %[n], 4f\n"
+                     "3: vldrb.u8 q0, [%[x0]], #16\n"
+                     "   vldrb.u8 q1, [%[x1]], #16\n"
+                     "   vldrb.u8 q3, [%[w], #32]\n"
+                     "   vldrb.u8 q2, [%[w]], #64\n"
+                     "   vmladava.s8 r0, q0, q2\n"
+                     "   vmladava.s8 r2, q0, q3\n"
+                     "   vmladava.s8 r4, q1, q2\n"
+                     "   vmladava.s8 r6, q1, q3\n"
+                     "   le      lr, 3b\n"
+                     "4: vmov    %q[p0][3], %q[p0][1], r0, r2\n"
+                     "   vmov    %q[p1][3], %q[p1][1], r4, r6\n"
+                     : [p0] "=&w"(p0), [p1] "=&w"(p1), [x0] "+r"(x0), [x1] "+r"(x1), [w] "+r"(w)
                      : [n] "r"(nb)
-                     : "q0", "q1", "q2", "q3", "lr", "memory");
+                     : "r0", "r2", "r4", "r6", "q0", "q1", "q2", "q3", "lr", "cc", "memory");
+    *s0 = p0;
+    *s1 = p1;
 #else
-    int32_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+    int32_t a[4] = {0, 0, 0, 0}, b[4] = {0, 0, 0, 0};
     for (int32_t k = nb; k > 0; --k, x0 += 16, x1 += 16, w += 64) {
-        const int8x16_t u = vld1q_s8(x0), v = vld1q_s8(x1), w0 = vld1q_s8(w), w1 = vld1q_s8(w + 16);
-        a0 = vmladavaq_s8(a0, u, w0);
-        b0 = vmladavaq_s8(b0, v, w0);
-        a1 = vmladavaq_s8(a1, u, w1);
-        b1 = vmladavaq_s8(b1, v, w1);
+        const int8x16_t u = vld1q_s8(x0), v = vld1q_s8(x1);
+        for (int32_t r = 0; r < 4; ++r) {
+            const int8x16_t wr = vld1q_s8(w + 16 * r);
+            a[r] = vmladavaq_s8(a[r], u, wr);
+            b[r] = vmladavaq_s8(b[r], v, wr);
+        }
     }
+    *s0 = vld1q_s32(a);
+    *s1 = vld1q_s32(b);
 #endif
-    s[0] = a0;
-    s[1] = a1;
-    s[2] = b0;
-    s[3] = b1;
 }
 
 /* Rows o .. o + 3 (weights w) over the windows x0 and x1: the eight sums, requantised into
@@ -148,16 +171,14 @@ static inline void pair2x2(const int8_t *x0, const int8_t *x1, const int8_t *w, 
 static inline void rows4x2(const mf_conv2d_s8_params *p, const rows4_consts *c, const int8_t *x0, const int8_t *x1,
                            const int8_t *w, int32_t o, int8_t *out0, int8_t *out1)
 {
-    int32_t lo[4], hi[4];
-    pair2x2(x0, x1, w, c->nb, lo);
-    pair2x2(x0, x1, w + 32, c->nb, hi);
-    const int32_t a0 = lo[0], a1 = lo[1], a2 = hi[0], a3 = hi[1], b0 = lo[2], b1 = lo[3], b2 = hi[2], b3 = hi[3];
+    int32x4_t sum0, sum1;
+    group4x2(x0, x1, w, c->nb, &sum0, &sum1);
     const int32x4_t bias = vld1q_s32(p->bias + o), mult = vld1q_s32(p->out_mult + o);
     const int32x4_t shift = vld1q_s32(p->out_shift + o);
-    const int32x4_t acc0 = vaddq_s32(mf_mve_lanes(a0, a1, a2, a3), bias);
+    const int32x4_t acc0 = vaddq_s32(sum0, bias);
     vstrbq_s32(out0 + o, mf_mve_requant4(acc0, mult, shift, c->out_offset, c->lo, c->hi));
     if (out1 != NULL) {
-        const int32x4_t acc1 = vaddq_s32(mf_mve_lanes(b0, b1, b2, b3), bias);
+        const int32x4_t acc1 = vaddq_s32(sum1, bias);
         vstrbq_s32(out1 + o, mf_mve_requant4(acc1, mult, shift, c->out_offset, c->lo, c->hi));
     }
 }
