@@ -92,12 +92,13 @@ def dsp_s8(ctx: LowerContext, g: ConvGeometry, w: np.ndarray) -> tuple[list, lis
 
 
 MVE_GEMM = 1  # nn.h MF_MVE_GEMM: the mve kernel's window GEMM
+MVE_PIXELS = 3  # output pixels per pass of the mve kernel over the weights (a gathered window each)
 
 
 def mve_conv_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
     """The mve kernel's fields (nn.h "MVE variant", MF_MVE_GEMM) for a convolution that is not
     grouped: the weights as out_c GEMM rows of the window (k_h * k_w * in_c, HWI), the folded bias,
-    per-channel requantisation, scratch for two gathered windows."""
+    per-channel requantisation, scratch for three gathered windows."""
     inp, out = ctx.input(0), ctx.output()
     assert inp and inp.quant and out.quant
     act_min, act_max = act_bounds(fused_activation(ctx.op), out)
@@ -105,7 +106,7 @@ def mve_conv_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]
     gemm = mve_gemm_arrays(ctx, g.out_c, depth, _scaling(ctx, g))
     params: list = _fields(g, g.in_c) + [("input_offset", -inp.quant.zp), ("output_offset", out.quant.zp),
                                          ("act_min", act_min), ("act_max", act_max)]
-    rows = Scratch("scratch", 2 * MVE_BLOCK * -(-depth // MVE_BLOCK), "int32_t")
+    rows = Scratch("scratch", MVE_PIXELS * MVE_BLOCK * -(-depth // MVE_BLOCK), "int32_t")
     return (params + gemm.fields + [("dsp_path", MVE_GEMM), ("dsp_requant", 0), ("dsp_filter", NULL),
                                     ("dsp_chan", NULL), ("dsp_scratch", rows)], gemm.arrays)
 
@@ -169,9 +170,9 @@ def lower(ctx: LowerContext) -> Lowered:
     groups = g.in_c // flt.shape[3]
     label = f"{g.label} {g.in_c}->{g.out_c}" + (f" groups {groups}" if groups > 1 else "")
     if inp.dtype == DType.INT8 and ctx.target.mve and groups == 1:
-        # two pixels at a time, both windows gathered before either pixel's outputs are written
+        # three pixels at a time, their windows gathered before any of their outputs are written
         params, arrays = mve_conv_s8(ctx, g)
-        share = Share(ctx.op.outputs[0], ctx.op.inputs[0], overlap.conv_pairs(g))
+        share = Share(ctx.op.outputs[0], ctx.op.inputs[0], overlap.conv_pixel_groups(g, MVE_PIXELS))
         return weighted_call(ctx, "mf_conv2d_s8", params, arrays, label, shares=(share,))
     params, arrays = _LOWER[inp.dtype](ctx, g)
     return conv_call(ctx, g, f"mf_conv2d_{inp.dtype.short}", params, arrays, label)

@@ -128,8 +128,8 @@ void mf_conv2d_s8(const mf_conv2d_s8_params *p, const int8_t *input, int8_t *out
  * The s8 CONV_2D kernel: dsp_path MF_MVE_GEMM (not grouped; codegen/ops/conv2d.py mve_conv_s8) reads
  * filter as the rows of K = k_h * k_w * in_c weights (the window in HWI order) in the layout above,
  * bias as above with K's weight sums (taps outside the input read the input zero point), out_mult and
- * out_shift per output channel, and dsp_scratch: two rows of ceil(K / 16) * 16 bytes (the windows of
- * two output pixels); dsp_path MF_DSP_GENERIC (grouped) is the reference algorithm on the plain
+ * out_shift per output channel, and dsp_scratch: three rows of ceil(K / 16) * 16 bytes (the windows
+ * of three output pixels); dsp_path MF_DSP_GENERIC (grouped) is the reference algorithm on the plain
  * fields. */
 #define MF_MVE_GEMM 1
 
