@@ -98,7 +98,7 @@ MVE_PIXELS = 3  # output pixels per pass of the mve kernel over the weights (a g
 def mve_conv_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
     """The mve kernel's fields (nn.h "MVE variant", MF_MVE_GEMM) for a convolution that is not
     grouped: the weights as out_c GEMM rows of the window (k_h * k_w * in_c, HWI), the folded bias,
-    per-channel requantisation, scratch for three gathered windows."""
+    per-channel requantisation, scratch for three gathered windows and their sums."""
     inp, out = ctx.input(0), ctx.output()
     assert inp and inp.quant and out.quant
     act_min, act_max = act_bounds(fused_activation(ctx.op), out)
@@ -106,7 +106,8 @@ def mve_conv_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]
     gemm = mve_gemm_arrays(ctx, g.out_c, depth, _scaling(ctx, g))
     params: list = _fields(g, g.in_c) + [("input_offset", -inp.quant.zp), ("output_offset", out.quant.zp),
                                          ("act_min", act_min), ("act_max", act_max)]
-    rows = Scratch("scratch", MVE_PIXELS * MVE_BLOCK * -(-depth // MVE_BLOCK), "int32_t")
+    # the windows, then the groups' sums (4 bytes per window and grouped row)
+    rows = Scratch("scratch", MVE_PIXELS * (MVE_BLOCK * -(-depth // MVE_BLOCK) + 4 * (g.out_c & ~3)), "int32_t")
     return (params + gemm.fields + [("dsp_path", MVE_GEMM), ("dsp_requant", 0), ("dsp_filter", NULL),
                                     ("dsp_chan", NULL), ("dsp_scratch", rows)], gemm.arrays)
 

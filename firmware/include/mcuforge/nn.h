@@ -129,7 +129,7 @@ void mf_conv2d_s8(const mf_conv2d_s8_params *p, const int8_t *input, int8_t *out
  * filter as the rows of K = k_h * k_w * in_c weights (the window in HWI order) in the layout above,
  * bias as above with K's weight sums (taps outside the input read the input zero point), out_mult and
  * out_shift per output channel, and dsp_scratch: three rows of ceil(K / 16) * 16 bytes (the windows
- * of three output pixels); dsp_path MF_DSP_GENERIC (grouped) is the reference algorithm on the plain
+ * of three output pixels), then 12 * (out_c & ~3) bytes (their sums); dsp_path MF_DSP_GENERIC (grouped) is the reference algorithm on the plain
  * fields. */
 #define MF_MVE_GEMM 1
 

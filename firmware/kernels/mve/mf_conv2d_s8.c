@@ -98,104 +98,22 @@ typedef struct {
     int32x4_t out_offset, lo, hi;
 } rows4_consts;
 
-/* The sums of rows o .. o + 3 (the group of four whose first block is w) over the windows x[0..2]
- * (into s[0..2]), each of nb blocks. VMLADAVA accumulates into an even-numbered register only (seven
- * of them): twelve sums do not fit, so rows 0 and 2 go first, then rows 1 and 3, each pass ending in
- * VMOVs of its sums into lanes (0, 2), then (1, 3). */
-static inline void group4x3(const int8_t *const x[3], const int8_t *w, int32_t nb, int32x4_t s[3])
-{
-    const int8_t *x0 = x[0], *x1 = x[1], *x2 = x[2];
-#if defined(__OPTIMIZE__)
-    /* written out: GCC adds moves between even registers and a second counter around a C loop
-     * (12 instructions per block here: three window loads, two weight loads, six VMLADAVA, LE; 96
-     * multiply-accumulates). Unoptimised builds (a frame pointer, operands in memory) find no
-     * registers for it. VMOV Qd[i + 2], Qd[i], Rt, Rt2 writes Rt to lane i, Rt2 to lane i + 2 (as
-     * GNU as encodes it and QEMU executes it). */
-    int32x4_t p0, p1, p2;
-    __asm__ volatile("   movs    r0, #0\n"
-                     "   movs    r2, #0\n"
-                     "   movs    r4, #0\n"
-                     "   movs    r6, #0\n"
-                     "   movs    r8, #0\n"
-                     "   movs    r10, #0\n"
-                     "   wls     lr, %[n], 2f\n"
-                     "1: vldrb.u8 q0, [%[x0]], #16\n"
-                     "   vldrb.u8 q1, [%[x1]], #16\n"
-                     "   vldrb.u8 q2, [%[x2]], #16\n"
-                     "   vldrb.u8 q4, [%[w], #32]\n"
-                     "   vldrb.u8 q3, [%[w]], #64\n"
-                     "   vmladava.s8 r0, q0, q3\n"
-                     "   vmladava.s8 r2, q0, q4\n"
-                     "   vmladava.s8 r4, q1, q3\n"
-                     "   vmladava.s8 r6, q1, q4\n"
-                     "   vmladava.s8 r8, q2, q3\n"
-                     "   vmladava.s8 r10, q2, q4\n"
-                     "   le      lr, 1b\n"
-                     "2: vmov    %q[p0][2], %q[p0][0], r0, r2\n"
-                     "   vmov    %q[p1][2], %q[p1][0], r4, r6\n"
-                     "   vmov    %q[p2][2], %q[p2][0], r8, r10\n"
-                     "   sub     %[x0], %[x0], %[n], lsl #4\n"
-                     "   sub     %[x1], %[x1], %[n], lsl #4\n"
-                     "   sub     %[x2], %[x2], %[n], lsl #4\n"
-                     "   sub     %[w], %[w], %[n], lsl #6\n"
-                     "   adds    %[w], %[w], #16\n"
-                     "   movs    r0, #0\n"
-                     "   movs    r2, #0\n"
-                     "   movs    r4, #0\n"
-                     "   movs    r6, #0\n"
-                     "   movs    r8, #0\n"
-                     "   movs    r10, #0\n"
-                     "   wls     lr, %[n], 4f\n"
-                     "3: vldrb.u8 q0, [%[x0]], #16\n"
-                     "   vldrb.u8 q1, [%[x1]], #16\n"
-                     "   vldrb.u8 q2, [%[x2]], #16\n"
-                     "   vldrb.u8 q4, [%[w], #32]\n"
-                     "   vldrb.u8 q3, [%[w]], #64\n"
-                     "   vmladava.s8 r0, q0, q3\n"
-                     "   vmladava.s8 r2, q0, q4\n"
-                     "   vmladava.s8 r4, q1, q3\n"
-                     "   vmladava.s8 r6, q1, q4\n"
-                     "   vmladava.s8 r8, q2, q3\n"
-                     "   vmladava.s8 r10, q2, q4\n"
-                     "   le      lr, 3b\n"
-                     "4: vmov    %q[p0][3], %q[p0][1], r0, r2\n"
-                     "   vmov    %q[p1][3], %q[p1][1], r4, r6\n"
-                     "   vmov    %q[p2][3], %q[p2][1], r8, r10\n"
-                     : [p0] "=&w"(p0), [p1] "=&w"(p1), [p2] "=&w"(p2), [x0] "+r"(x0), [x1] "+r"(x1),
-                       [x2] "+r"(x2), [w] "+r"(w)
-                     : [n] "r"(nb)
-                     : "r0", "r2", "r4", "r6", "r8", "r10", "q0", "q1", "q2", "q3", "q4", "lr", "cc", "memory");
-    s[0] = p0;
-    s[1] = p1;
-    s[2] = p2;
-#else
-    int32_t a[3][4] = {{0}};
-    for (int32_t k = nb; k > 0; --k, x0 += 16, x1 += 16, x2 += 16, w += 64) {
-        const int8x16_t u = vld1q_s8(x0), v = vld1q_s8(x1), t = vld1q_s8(x2);
-        for (int32_t r = 0; r < 4; ++r) {
-            const int8x16_t wr = vld1q_s8(w + 16 * r);
-            a[0][r] = vmladavaq_s8(a[0][r], u, wr);
-            a[1][r] = vmladavaq_s8(a[1][r], v, wr);
-            a[2][r] = vmladavaq_s8(a[2][r], t, wr);
-        }
-    }
-    for (int32_t k = 0; k < 3; ++k) {
-        s[k] = vld1q_s32(a[k]);
-    }
-#endif
-}
+/* mf_conv2d_s8_gemm3.S: every group of four rows (weights from w) over the windows x[0..2] of nb
+ * blocks: sums[(3 g + k) * 4 + r] is row 4 g + r's sum over window k. */
+void mf_mve_conv_gemm3(const int8_t *const x[3], const int8_t *w, int32_t nb, int32_t groups, int32_t *sums);
 
-/* Rows o .. o + 3 (weights w) over the windows x[0..2]: the twelve sums, requantised into
+/* The groups' twelve sums per group (sums as mf_mve_conv_gemm3 leaves them), requantised into
  * out[k][o .. o + 3] for each out[k] that is not NULL. */
-static inline void rows4x3(const mf_conv2d_s8_params *p, const rows4_consts *c, const int8_t *const x[3],
-                           const int8_t *w, int32_t o, int8_t *const out[3])
+static void requant_groups(const mf_conv2d_s8_params *p, const rows4_consts *c, const int32_t *sums, int32_t groups,
+                           int8_t *const out[3])
 {
-    int32x4_t sum[3];
-    group4x3(x, w, c->nb, sum);
-    const int32x4_t bias = vld1q_s32(p->bias + o), mult = vld1q_s32(p->out_mult + o);
-    const int32x4_t shift = vld1q_s32(p->out_shift + o);
-    for (int32_t k = 0; k < 3 && out[k] != NULL; ++k) {
-        vstrbq_s32(out[k] + o, mf_mve_requant4(vaddq_s32(sum[k], bias), mult, shift, c->out_offset, c->lo, c->hi));
+    for (int32_t o = 0; o < 4 * groups; o += 4, sums += 12) {
+        const int32x4_t bias = vld1q_s32(p->bias + o), mult = vld1q_s32(p->out_mult + o);
+        const int32x4_t shift = vld1q_s32(p->out_shift + o);
+        for (int32_t k = 0; k < 3 && out[k] != NULL; ++k) {
+            const int32x4_t acc = vaddq_s32(vld1q_s32(sums + 4 * k), bias);
+            vstrbq_s32(out[k] + o, mf_mve_requant4(acc, mult, shift, c->out_offset, c->lo, c->hi));
+        }
     }
 }
 #endif
@@ -227,6 +145,7 @@ void mf_conv2d_s8(const mf_conv2d_s8_params *p, const int8_t *input, int8_t *out
     const int32_t nb = (g->k_h * g->k_w * g->in_c + 15) >> 4;
     int8_t *col = (int8_t *)p->dsp_scratch;
 #if defined(MF_MVE)
+    int32_t *sums = (int32_t *)(void *)(col + 3 * (size_t)nb * 16);
     const rows4_consts c = {nb, vdupq_n_s32(p->output_offset), vdupq_n_s32(p->act_min), vdupq_n_s32(p->act_max)};
     const int32_t grouped = out_c & ~3;
 #endif
@@ -251,9 +170,10 @@ void mf_conv2d_s8(const mf_conv2d_s8_params *p, const int8_t *input, int8_t *out
         }
         int32_t o = 0;
 #if defined(MF_MVE)
-        const int8_t *w = p->filter;
-        for (; o < grouped; o += 4, w += 64 * (size_t)nb) {
-            rows4x3(p, &c, x, w, o, out);
+        if (grouped > 0) {
+            mf_mve_conv_gemm3(x, p->filter, nb, grouped >> 2, sums);
+            requant_groups(p, &c, sums, grouped >> 2, out);
+            o = grouped;
         }
 #endif
         for (int32_t k = 0; k < 3 && o < out_c && out[k] != NULL; ++k) {
