@@ -1,15 +1,16 @@
 /* CONV_2D, int8: Helium (MVE) kernel (nn.h "MVE variant"), MF_MVE_GEMM: the window as a GEMM row.
  *
- * Output pixels go two at a time (a last odd pixel alone): each pixel's window is gathered into
- * dsp_scratch as one row of K = k_h * k_w * in_c bytes (a window row inside the input is one copy of
- * k_w * in_c bytes; taps outside it hold the input zero point, whose product with the folded bias's
- * input offset is the reference's skipped tap), then every group of four weight rows (the
- * FULLY_CONNECTED layout, mf_mve_gemm.h) serves both rows: per 16-byte block two loads of the
- * windows, four of the weights, eight VMLADAVA.S8 (128 multiply-accumulates). The input offset is in
- * the bias (bias + input_offset * sum_k w[o][k]), the sums are plain products; requantisation is
- * mf_mve_requant4. The rows' bytes after K meet zero weights. The out_c % 4 rows left take one row
- * at a time. Where MVE does not exist (a host build) the C below the vector code computes the same
- * sums and requantisation. MF_DSP_GENERIC (grouped convolutions) is the reference algorithm. */
+ * Output pixels go three at a time (the pixels left at the end together): each pixel's window is
+ * gathered into dsp_scratch as one row of K = k_h * k_w * in_c bytes (a window row inside the input
+ * is one copy of k_w * in_c bytes; taps outside it hold the input zero point, whose product with the
+ * folded bias's input offset is the reference's skipped tap), then every group of four weight rows
+ * (the FULLY_CONNECTED layout, mf_mve_gemm.h) serves the three rows in mf_conv2d_s8_gemm3.S: per
+ * 16-byte block three loads of the windows, two of the weights, six VMLADAVA.S8, twice (rows 0 and 2,
+ * then 1 and 3). The input offset is in the bias (bias + input_offset * sum_k w[o][k]), the sums are
+ * plain products; requantisation is mf_mve_requant4. The rows' bytes after K meet zero weights. The
+ * out_c % 4 rows left take one row at a time. Where MVE does not exist (a host build) the C below the
+ * vector code computes the same sums and requantisation. MF_DSP_GENERIC (grouped convolutions) is
+ * the reference algorithm. */
 #include <string.h>
 
 #include "mf_mve_gemm.h"
