@@ -9,7 +9,8 @@ tails, row counts with and without a remainder of 4, batches, per-tensor and per
 right shifts, requantisation ties, weights with a zero point), 1x1 CONV_2Ds at stride 1 (which the
 mve layout runs as that GEMM) and other CONV_2Ds (the window GEMM: 3x3 SAME with every border,
 stride 2, a strided 1x1, a dilated 3x2 over 3 channels, strides (2, 3) with padding after the last
-column; window lengths with tails, odd pixel counts, row counts with a remainder of 4),
+column; window lengths with tails, odd pixel counts, row counts with a remainder of 4), ADD of
+equal shapes with a predicated tail, ADD broadcast by channel and SUB broadcast the other way, ADD/SUB of one value per pixel,
 anomaly_detection (FULLY_CONNECTED layers only) and keyword_spotting (its first convolution on the
 window GEMM)."""
 
@@ -73,10 +74,18 @@ def _conv(name: str, inp: str, in_c: int, out_c: int, in_scale: float, out: Spec
     return tensors, op
 
 
+def _add(name: str, a: str, b: str, out: Spec, act: str = "NONE", op: str = "ADD") -> tuple[dict[str, Spec], Op]:
+    """One ADD (or SUB) of two activations (numpy broadcasting)."""
+    options = "AddOptions" if op == "ADD" else "SubOptions"
+    return {name: out}, Op(op, (a, b), (name,), options,
+                           (("fusedActivationFunction", getattr(fb.ActivationFunctionType, act)),))
+
+
 def _fc_shapes() -> bytes:
     rng = np.random.default_rng(19)
     tensors: dict[str, Spec] = {"x": Spec((1, 37), "int8", 0.5, -3), "y": Spec((1, 2, 16), "int8", 0.25, 7),
-                                "z": Spec((1, 5, 7, 20), "int8", 0.1, 4), "u": Spec((1, 9, 11, 3), "int8", 0.2, -100)}
+                                "z": Spec((1, 5, 7, 20), "int8", 0.1, 4), "u": Spec((1, 9, 11, 3), "int8", 0.2, -100),
+                                "v": Spec((1, 1, 1, 20), "int8", 0.05, 9), "s": Spec((1, 5, 7, 1), "int8", 0.3, -40)}
     ops: list[Op] = []
     parts = [
         # 0.5 * 0.25 / 1.0 = 0.125 exactly (multiplier 2^30, shift -2): every accumulator = 4 mod 8
@@ -108,13 +117,22 @@ def _fc_shapes() -> bytes:
         # 2x2 at strides (2, 3), SAME over 9x11 (padding after the last row): 5 x 4 pixels, 4 rows
         _conv("strided", "u", 3, 4, 0.2, Spec((1, 5, 4, 4), "int8", 0.1, -20), rng, kernel=(2, 2), stride=(2, 3),
               same=True, act="RELU6"),
+        # ADD of two same-shaped tensors (35 x 19 = 665 elements: a predicated tail), relu
+        _add("sum", "window3x3", "pointwise19", Spec((1, 5, 7, 19), "int8", 1.2, -3), act="RELU"),
+        # broadcast by channel (20 channels: a tail of 4 per row) and SUB
+        _add("by_channel", "z", "v", Spec((1, 5, 7, 20), "int8", 0.15, 6)),
+        _add("difference", "v", "z", Spec((1, 5, 7, 20), "int8", 0.2, -2), op="SUB"),
+        # one value per pixel against its 20 channels (an operand constant along the rows), both ways
+        _add("by_pixel", "s", "z", Spec((1, 5, 7, 20), "int8", 0.35, 1), op="SUB", act="RELU6"),
+        _add("by_pixel2", "z", "s", Spec((1, 5, 7, 20), "int8", 0.3, 0)),
     ]
     for t, op in parts:
         tensors.update(t)
         ops.append(op)
-    return graph(tensors, ops, ["x", "y", "z", "u"],
+    return graph(tensors, ops, ["x", "y", "z", "u", "v", "s"],
                  ["ties", "perchannel", "short", "batches", "filter_zp", "pointwise19", "pointwise16", "window3x3",
-                  "window_s2", "pointwise_s2", "dilated", "strided"])
+                  "window_s2", "pointwise_s2", "dilated", "strided", "sum", "by_channel", "difference",
+                  "by_pixel", "by_pixel2"])
 
 
 @pytest.mark.qemu
@@ -125,8 +143,9 @@ def test_mve_kernels_match_tflm_on_cortex_m55(tmp_path: Path) -> None:
     model = tmp_path / "mve_fc_shapes.tflite"
     model.write_bytes(_fc_shapes())
     project, fw = built(BOARD, model, root=tmp_path)
-    assert {c.function for s in project.compiled.steps for c in s.calls} == {"mf_fully_connected_s8", "mf_conv2d_s8"}
-    assert any("kernels/mve/mf_conv2d_s8.c" in str(s) for s in project.sources)
+    assert {c.function for s in project.compiled.steps for c in s.calls} == {"mf_fully_connected_s8", "mf_conv2d_s8",
+                                                                              "mf_add_s8"}
+    assert all(any(f"kernels/mve/{k}.c" in str(s) for s in project.sources) for k in ("mf_conv2d_s8", "mf_add_s8"))
     _check(project, fw, samples=8)
     _check(*built(BOARD, SHARED_MODELS / "anomaly_detection.tflite", root=tmp_path), samples=3)
     _check(*built(BOARD, SHARED_MODELS / "keyword_spotting.tflite", root=tmp_path), samples=3)
