@@ -149,3 +149,13 @@ def test_mve_kernels_match_tflm_on_cortex_m55(tmp_path: Path) -> None:
     _check(project, fw, samples=8)
     _check(*built(BOARD, SHARED_MODELS / "anomaly_detection.tflite", root=tmp_path), samples=3)
     _check(*built(BOARD, SHARED_MODELS / "keyword_spotting.tflite", root=tmp_path), samples=3)
+
+
+@pytest.mark.qemu
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["image_classification", "visual_wake_words"])
+def test_mve_kernels_match_tflm_on_cortex_m55_slow(name: str, tmp_path: Path) -> None:
+    """The larger MLPerf Tiny models on the emulated M55: image_classification's 3x3 convolutions on
+    the window GEMM and its residual ADDs, visual_wake_words' strided first convolution and pointwise
+    layers (its depthwise layers on the dsp kernels)."""
+    _check(*built(BOARD, SHARED_MODELS / f"{name}.tflite", root=tmp_path), samples=2)
