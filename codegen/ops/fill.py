@@ -98,6 +98,8 @@ def fold_zeros_like(sg: Subgraph, op: Operator, values: list[np.ndarray]) -> lis
 
 # --- BROADCAST_TO --------------------------------------------------------------------------------
 
+# Opens like check_fill (a `duplicates` pair): the checks' prologue and the shared shape-operand rule;
+# the rules after it are BROADCAST_TO's own.
 def check_broadcast_to(sg: Subgraph, op: Operator) -> list[str]:
     problems = check_arity(op, 2)
     if problems:
