@@ -97,6 +97,8 @@ class Memory:
     ram_budget: int | None = None
 
 
+# DeviceSummary is shaped like Stats above and report.RegionUse (`duplicates` pairs): records of
+# unrelated fields, kept apart.
 @dataclass(frozen=True)
 class DeviceSummary:
     firmware: str

@@ -27,7 +27,7 @@ STRICT = ("-std=c99", "-Wall", "-Wextra", "-Werror")
 LAYOUT_READERS = {
     KernelVariant.DSP: ("mf_conv2d_s8", "mf_depthwise_conv2d_s8", "mf_fully_connected_s8", "mf_add_s8"),
     KernelVariant.REFERENCE: ("mf_conv2d_s8", "mf_depthwise_conv2d_s8", "mf_fully_connected_s8"),
-    KernelVariant.MVE: ("mf_fully_connected_s8",),
+    KernelVariant.MVE: ("mf_fully_connected_s8", "mf_conv2d_s8"),
 }
 
 
@@ -139,9 +139,10 @@ def test_the_variant_follows_the_core_data_along_mve_dsp_reference():
     assert layout(generator_target(KernelVariant.DSP, m55)) == {"dsp"}
     assert layout(generator_target(KernelVariant.REFERENCE, m55)) == frozenset()
     assert layout(generator_target(KernelVariant.MVE, m55)) == {"dsp", "mve"}
-    # the files: mve's own FULLY_CONNECTED, dsp's convolution, the reference's SOFTMAX
+    # the files: mve's own FULLY_CONNECTED and convolution, dsp's depthwise, the reference's SOFTMAX
     assert kernel_file("mf_fully_connected_s8", KernelVariant.MVE).parent.name == "mve"
-    assert kernel_file("mf_conv2d_s8", KernelVariant.MVE).parent.name == "dsp"
+    assert kernel_file("mf_conv2d_s8", KernelVariant.MVE).parent.name == "mve"
+    assert kernel_file("mf_depthwise_conv2d_s8", KernelVariant.MVE).parent.name == "dsp"
     assert kernel_file("mf_softmax_s8", KernelVariant.MVE).parent.name == "reference"
 
 
