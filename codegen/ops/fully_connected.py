@@ -221,7 +221,21 @@ def lower(ctx: LowerContext) -> Lowered:
     assert inp is not None and flt is not None
     params, arrays = _LOWER[inp.dtype](ctx)
     fn = f"mf_fully_connected_{inp.dtype.short}"
-    return weighted_call(ctx, fn, params, arrays, f"{flt.shape[1]}->{flt.shape[0]}")
+    return weighted_call(ctx, fn, params, arrays, f"{flt.shape[1]}->{flt.shape[0]}",
+                         dsp_paths=_dsp_paths(dict(params)))
+
+
+def _dsp_paths(fields: dict) -> tuple[str, ...]:
+    """The kernel's code this call runs beyond the C (mf_fully_connected_s8.c: MF_DSP_WITH_<path>):
+    FC_ROWS, the full 8-row tiles in mf_fully_connected_s8_rows.S, taken by a widened input row
+    (scratch), FAST requantisation and rows summed in one chunk; a layer of fewer than 8 rows
+    (visual_wake_words' 2-class head) runs the C tiles alone and links no assembly."""
+    if fields.get("dsp_path") != dsp_pack.PAIRS or fields["dsp_scratch"] == NULL:
+        return ()
+    nblk = -(-int(fields["in_depth"]) // 4)
+    if fields["dsp_requant"] == dsp_pack.RQ_EXACT or fields["dsp_chunk"] != nblk:
+        return ()
+    return ("FC_ROWS",)
 
 
 register(OpHandler(opcode="FULLY_CONNECTED", check=check, lower=lower, macs=macs, types=tuple(_LOWER)))

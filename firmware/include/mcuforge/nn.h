@@ -55,9 +55,12 @@ typedef struct {
  * into the arena: bytes the generator sized for this call, planned as a buffer alive only while it
  * runs. A build for one model compiles only the code paths its layers take: it defines
  * MF_DSP_SELECT and MF_DSP_WITH_<path> = 1 for each (CONV_2D: CONV_C_TILES, the C tiles that
- * take EXACT requantisation and out_c % 4 rows on ARM; DEPTHWISE_CONV_2D: DW_LANES, DW_PLANAR at
+ * take EXACT requantisation and out_c % 4 rows on ARM; DEPTHWISE_CONV_2D: DW_LANES with its
+ * requantisations DW_LANES_FAST / _FLOOR / _EXACT (and DW_LANES_ANY for a window other than 3x3
+ * without dilation), DW_PLANAR at
  * stride 1, DW_PLANAR2 at stride 2, and for the planar ones DW_RQ_SHIFT / DW_RQ_FAST, the
- * requantisations their channels take, and DW_TAIL1..3, the width of a last strip; codegen
+ * requantisations their channels take, and DW_TAIL1..3, the width of a last strip; FULLY_CONNECTED:
+ * FC_ROWS, the assembly of full 8-row tiles, for a layer of 8 rows or more; codegen
  * KernelCall.dsp_paths; an exported library's mcuforge/variant.h defines them); without
  * MF_DSP_SELECT every path is compiled.
  *  - Row pairs (dsp_filter of CONV_2D and FULLY_CONNECTED, MF_DSP_PAIRS): the weights as a
