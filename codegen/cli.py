@@ -33,6 +33,9 @@ def _inspect_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kernels", type=table_arg("kernels"), default=None, metavar="auto|reference|dsp|mve",
                    help="kernel variant whose weight layout to plan for (default: auto, the board's)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--memory", type=table_arg("memory"), default="balanced", metavar="ram|balanced|speed",
+                   help="RAM against speed: ram runs the first layers patch by patch (recomputing halos) as far as "
+                        "that lowers RAM; balanced (default) does it only when the model does not fit the board; speed never")
 
 
 @command("inspect", "per-operator table: shapes, types, MACs, weights, arena placement")(_inspect_args)
@@ -41,7 +44,7 @@ def _inspect(a: argparse.Namespace) -> int:
     from codegen.inspect import inspect_and_show
     from codegen.options import BuildOptions
     inspect_and_show(a.model, load_board(a.board) if a.board else None,
-                     BuildOptions(int8_io=a.int8_io, kernels=a.kernels), as_json=a.json)
+                     BuildOptions(int8_io=a.int8_io, kernels=a.kernels, memory=a.memory), as_json=a.json)
     return 0
 
 
@@ -53,21 +56,28 @@ def _generate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--board", default=None, help="generate for this board's core")
     p.add_argument("--kernels", type=table_arg("kernels"), default=None, metavar="auto|reference|dsp|mve",
                    help="kernel variant whose weight layout to write (default: auto, the board's)")
+    p.add_argument("--memory", type=table_arg("memory"), default="balanced", metavar="ram|balanced|speed",
+                   help="RAM against speed: ram runs the first layers patch by patch (recomputing halos) as far as "
+                        "that lowers RAM; balanced (default) does it only when the model does not fit the board; speed never")
 
 
 @command("generate", "write <prefix>_model.h/.c and <prefix>_weights.c for a model")(_generate_args)
 def _generate(a: argparse.Namespace) -> int:
     from codegen.boards import load_board
     from codegen.generate import GenerateOptions, generate
+    from codegen.options import BuildOptions
     from codegen.kernels import chain, define, generator_target, variant_for
     from codegen.ops.base import Target
     core = load_board(a.board).core.target if a.board else Target()
     variant = variant_for(core, a.kernels)
     m, files = generate(a.model, a.out, generator_target(variant, core),
-                        GenerateOptions(prefix=a.prefix, int8_io=a.int8_io))
+                        GenerateOptions(prefix=a.prefix, int8_io=a.int8_io,
+                                        memory=BuildOptions(memory=a.memory).memory))
     for f in files.all:
         print(f)
     print(f"arena {m.arena_bytes} B, weights {m.weights_bytes} B, {m.macs} MACs, kernels: {', '.join(m.kernels)}")
+    for stage in m.patches:
+        print(f"patch-based inference: {stage.describe()}")
     where = ", else ".join(f"firmware/kernels/{v.value}/" for v in chain(variant))
     print(f"compile it with the {variant.value} kernels ({where}) and -D{define(variant)}; "
           "`export` writes a library that does")
@@ -86,6 +96,9 @@ def _export_args(p: argparse.ArgumentParser) -> None:
                    help="kernel variant (default: auto, the board core's)")
     p.add_argument("--int8-io", action="store_true", help="int8 model I/O: drop the boundary QUANTIZE/DEQUANTIZE")
     p.add_argument("--prefix", default=None, help="symbol prefix and library name (default: from the file name)")
+    p.add_argument("--memory", type=table_arg("memory"), default="balanced", metavar="ram|balanced|speed",
+                   help="RAM against speed: ram runs the first layers patch by patch (recomputing halos) as far as "
+                        "that lowers RAM; balanced (default) does it only when the model does not fit the board; speed never")
 
 
 @command("export", "a model as a self-contained library for a board: cmake, platformio, arduino or zip")(_export_args)
@@ -97,7 +110,7 @@ def _export(a: argparse.Namespace) -> int:
     from codegen.kernels import variant_for
     from codegen.options import BuildOptions, ExportOptions
     export = ExportOptions(format=a.format, force=a.force)
-    build = BuildOptions(kernels=a.kernels, int8_io=a.int8_io, prefix=a.prefix)
+    build = BuildOptions(kernels=a.kernels, int8_io=a.int8_io, prefix=a.prefix, memory=a.memory)
     board = load_board(a.board)
     variant_for(board.core.target, build.kernels)
     check_destination(a.out, export.force)  # all before the generator runs: a mistake costs no waiting

@@ -36,6 +36,8 @@ class Fidelity:
     l2_relative_error: float | None
 
 
+# Shaped like hil.dut.LinkStats and tune.space.Training (`duplicates` pairs): fields defaulting to zero;
+# running sums here, link counters and training settings there.
 @dataclass
 class Accumulator:
     samples: int = 0

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from codegen.boards import Board, list_boards, load_board
 from codegen.errors import McuforgeError
-from codegen.lowering import CompiledModel
+from codegen.lowering import STATIC_SCRATCH, CompiledModel
 from codegen.peakram import PeakRam, StackSource, model_ram
+from codegen.planner.patches import MemoryMode
 from codegen.term import kb as _kb
 
 # Measured on the default model's firmware (runtime, BSP, startup, newlib-nano pieces): generous
@@ -100,7 +101,22 @@ def estimate_fit(board: Board, model: CompiledModel, stack_size: int) -> FitEsti
         peak=peak, harness_bytes=staging + RUNTIME_RAM_BYTES)
 
 
-def check_fit(board: Board, model: CompiledModel, fit: FitEstimate, model_path: Path) -> None:
+def model_ram_budget(board: Board, model: CompiledModel, stack_size: int) -> int | None:
+    """The most RAM the model's arena and static kernel scratch may take on `board` (what the
+    `balanced` memory option plans patch-based inference for): the main RAM left by everything
+    else, or an extra RAM region the arena can move to. None: the board sets no limit."""
+    if board.ram is None:
+        return None
+    staging = sum((t.nbytes + 15) // 16 * 16 for t in model.inputs)
+    others = sum(v.nbytes for v in model.variables if v.symbol != STATIC_SCRATCH) + stack_size + RUNTIME_RAM_BYTES
+    room = board.ram.size - others - staging
+    if others + staging <= board.ram.size:
+        room = max([room, *(r.size for r in board.extra_ram)])
+    return max(0, room)
+
+
+def check_fit(board: Board, model: CompiledModel, fit: FitEstimate, model_path: Path,
+              memory: MemoryMode = MemoryMode.BALANCED) -> None:
     if fit.fits:
         return
     lines = []
@@ -124,6 +140,9 @@ def check_fit(board: Board, model: CompiledModel, fit: FitEstimate, model_path: 
         lines.append("(neither the arena nor the input staging buffer fits " +
                      " or ".join(f"{r.name} ({_kb(r.size)})" for r in board.extra_ram) + ")")
     fixes = []
+    if fit.ram_budget and fit.ram_needed > fit.ram_budget and memory == MemoryMode.SPEED:
+        fixes.append("`memory=balanced` (the default) or `memory=ram` runs the first layers patch by patch: less RAM, "
+                     "some MACs computed twice")
     if any(t.dtype.name == "FLOAT32" for t in (*model.inputs, *model.outputs)):
         fixes.append("int8 model I/O (`int8_io=1`) drops the float input/output buffers and their QUANTIZE/"
                      "DEQUANTIZE")

@@ -89,6 +89,8 @@ def reference_for(model: Path, float_io: bool, origin: Origin | None = None) -> 
     return None
 
 
+# Shaped like boards.schema.UsbId/Emulator and ops.base.Alias/Lowered (`duplicates` pairs): unrelated
+# records that happen to have few fields.
 @dataclass(frozen=True)
 class OutputFidelity:
     name: str

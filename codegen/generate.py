@@ -11,6 +11,7 @@ from codegen.ir import Graph
 from codegen.lowering import CompiledModel, compile_graph, prefix_from
 from codegen.ops.base import Target
 from codegen.passes import PassOptions, run_passes
+from codegen.planner.patches import MemoryMode
 from codegen.tflite import read_model
 from codegen.wellformed import check_arena, check_wellformed
 
@@ -20,6 +21,8 @@ class GenerateOptions:
     prefix: str | None = None
     int8_io: bool = False
     reuse_arena: bool = True  # False: every tensor keeps its own bytes (debugging intermediates)
+    memory: MemoryMode = MemoryMode.BALANCED
+    ram_budget: int | None = None  # bytes the board has for the arena and kernel scratch (None: no limit)
 
 
 def prepare(graph: Graph, options: GenerateOptions = GenerateOptions()) -> Graph:
@@ -36,7 +39,8 @@ def compile_model(model: str | Path | Graph, target: Target = Target(),
                   options: GenerateOptions = GenerateOptions()) -> CompiledModel:
     graph = model if isinstance(model, Graph) else read_model(model)
     prefix = options.prefix or prefix_from(Path(graph.source).stem if graph.source else "model")
-    compiled = compile_graph(prepare(graph, options), prefix, target, reuse_arena=options.reuse_arena)
+    compiled = compile_graph(prepare(graph, options), prefix, target, reuse_arena=options.reuse_arena,
+                             memory=options.memory, ram_budget=options.ram_budget)
     check_arena(graph.source, compiled.arena_bytes)
     return compiled
 

@@ -14,6 +14,7 @@ from codegen.generate import GenerateOptions, compile_model
 from codegen.lowering import CompiledModel, Step, tensor_of
 from codegen.options import BuildOptions
 from codegen.peakram import Alive, MemoryTimeline, PeakRam, StackSource, memory_timeline, model_ram
+from codegen.planner.patches import MemoryMode
 from codegen.term import kb, num, say
 
 
@@ -80,11 +81,11 @@ def _row(m: CompiledModel, s: Step) -> OpRow:
 
 
 def inspect_model(model: Path, board: Board | None = None, int8_io: bool = False,
-                  stack_size: int = BuildOptions().stack_size) -> Inspection:
+                  stack_size: int = BuildOptions().stack_size, memory: MemoryMode = MemoryMode.BALANCED) -> Inspection:
     """`stack_size`: the reservation counted in the peak RAM (none on a hosted board: the OS's stack)."""
     target = board.core.target if board else None
     kwargs = {"target": target} if target else {}
-    m = compile_model(model, options=GenerateOptions(int8_io=int8_io), **kwargs)
+    m = compile_model(model, options=GenerateOptions(int8_io=int8_io, memory=memory), **kwargs)
     steps = [*m.steps, *(s for k in sorted(m.sub_steps) for s in m.sub_steps[k])]
     hosted = board is not None and board.hosted
     peak = model_ram(m).peak(None if hosted else stack_size,
@@ -172,7 +173,8 @@ def render_timeline(timeline: MemoryTimeline) -> list[str]:
 def inspect_and_show(model: Path, board: Board | None = None, options: BuildOptions | None = None,
                      as_json: bool = False) -> None:
     options = options or BuildOptions()
-    ins = inspect_model(model, board, int8_io=options.int8_io, stack_size=options.stack_size)
+    ins = inspect_model(model, board, int8_io=options.int8_io, stack_size=options.stack_size,
+                        memory=options.memory)
     if as_json:
         print(json.dumps(ins.to_json(), indent=2))
         return

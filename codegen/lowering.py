@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Mapping
 
@@ -21,7 +21,9 @@ from codegen.ops.base import (ArrayKind, CArray, Copies, FlowItem, Invoke, Kerne
 from codegen.ops.registry import handler
 from codegen.ops.variables import resource_variables
 from codegen.planner import ArenaPlan, Buffer, plan_arena
+from codegen.planner import patches
 from codegen.planner.arena import Part
+from codegen.planner.patches import MemoryMode, StagePlan
 from codegen.wellformed import operator_context
 
 TensorKey = tuple[int, int]  # (subgraph index, tensor index)
@@ -102,6 +104,12 @@ class CompiledModel:
     outputs: tuple[IOTensor, ...]
     variables: tuple[StateBuffer, ...] = ()  # persistent buffers outside the arena
     target: Target = field(default_factory=Target)
+    patches: tuple[StagePlan, ...] = ()  # stages run patch by patch (codegen/planner/patches.py)
+
+    @property
+    def recomputed_macs(self) -> int:
+        """MACs computed again in the patches' halos (on top of :attr:`macs`)."""
+        return sum(p.recomputed_macs for p in self.patches)
 
     @property
     def arena_bytes(self) -> int:
@@ -229,7 +237,9 @@ def _timeline(graph: Graph, steps: dict[int, list[Step]]) -> _Timeline:
                 for _, v in c.params:
                     if isinstance(v, Scratch):
                         key = scratch_key(k, s.op_index, v.name)
-                        scratch[key] = v.nbytes
+                        # the calls of one step run one after the other and share its scratch buffers (a
+                        # stage run in patches: several kernels' scratch named alike), sized for the largest
+                        scratch[key] = max(scratch.get(key, 0), v.nbytes)
                         touches.append((t, key))
             lay(_flow(graph, sg, sg.operators[s.op_index]))
 
@@ -270,7 +280,12 @@ def _summary(sg: Subgraph, idx: tuple[int, ...], outs: tuple[int, ...]) -> str:
     return f"{ins} -> " + ", ".join(sg.tensors[i].describe() for i in outs)
 
 
-def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_arena: bool = True) -> CompiledModel:
+def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_arena: bool = True,
+                  memory: MemoryMode = MemoryMode.BALANCED, ram_budget: int | None = None) -> CompiledModel:
+    """The model's program and storage. `memory` says how far to trade MACs for RAM (patch-based
+    inference, codegen/planner/patches.py): `ram` as far as it lowers the model's RAM (arena and
+    static kernel scratch), `balanced` only when that RAM exceeds `ram_budget` (the board's room
+    for it; None: no limit), `speed` never."""
     if not _IDENT.match(prefix):
         raise McuforgeError(f"prefix {prefix!r} is not a C identifier", hint="use letters, digits and '_'")
     steps: dict[int, list[Step]] = {}
@@ -301,15 +316,13 @@ def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_ar
             k = aliases[k]
         return k
 
-    layout = _layout(graph, steps, root, reuse_arena, {})
-    if reuse_arena:  # band fusion where it makes the arena smaller (codegen/fusion.py)
-        from codegen import fusion
-        for pair in fusion.candidates(graph, steps[0]):
-            fused, record = fusion.fuse(graph, steps[0], pair)
-            trial_steps = {**steps, 0: fused}
-            trial = _layout(graph, trial_steps, root, reuse_arena, {**layout.bands, (0, record.tensor): record.band_bytes})
-            if trial.plan.size < layout.plan.size:
-                steps, layout = trial_steps, trial
+    layout = _layout(graph, steps, root, reuse_arena, {}, {})
+    stages: tuple[StagePlan, ...] = ()
+    if reuse_arena:
+        plain = steps
+        steps, layout = _fuse_bands(graph, steps, layout, root, target)
+        if _wants_patches(memory, ram_budget, layout):
+            steps, layout, stages = _patched(graph, plain, (steps, layout), root, target, memory, ram_budget)
     storage, plan = layout.storage, layout.plan
     arrays += layout.arrays
     variables = layout.variables
@@ -346,7 +359,95 @@ def compile_graph(graph: Graph, prefix: str, target: Target = Target(), reuse_ar
                          sub_steps=MappingProxyType({k: tuple(v) for k, v in steps.items() if k != 0}),
                          storage=MappingProxyType(storage), plan=plan, arrays=tuple(_dedupe(arrays)),
                          inputs=tuple(io(i) for i in main.inputs), outputs=tuple(io(i) for i in main.outputs),
-                         variables=tuple(variables.values()) + tuple(states.values()), target=target)
+                         variables=tuple(variables.values()) + tuple(states.values()), target=target,
+                         patches=stages)
+
+
+def _fuse_bands(graph: Graph, steps: dict[int, list[Step]], layout: "_Layout", root,
+                target: Target) -> tuple[dict, "_Layout"]:
+    """Band fusion of every conv->pool pair where it makes the arena smaller: the special case of
+    patch-based inference that computes nothing twice (codegen/fusion.py picks the pairs: a pooling
+    window as tall as its stride), one band per pooled row."""
+    from codegen import fusion
+    for i, j in fusion.candidates(graph, steps[0]):
+        main = steps[0]
+        macs = {s.op_index: s.macs for s in main}
+        pooled = graph.main.tensors[graph.main.operators[main[j].op_index].outputs[0]].shape[1]
+        stage = patches.plan_stage(graph, main, i, j, pooled, macs.__getitem__)
+        if stage is None or stage.recomputed_macs:
+            continue
+        a, b = main[i], main[j]
+        fused = _staged(graph, main, stage, target, f"fused with op {b.op_index} {b.opcode} in {pooled} bands",
+                        f"computed in op {a.op_index}'s bands", "band")
+        trial_steps = {**steps, 0: fused}
+        trial = _layout(graph, trial_steps, root, True, {**layout.bands, **{(0, t): n for t, n in stage.buffers}},
+                        layout.blocks)
+        if trial.plan.size < layout.plan.size:
+            steps, layout = trial_steps, trial
+    return steps, layout
+
+
+def _staged(graph: Graph, main: list[Step], stage: StagePlan, target: Target, head_note: str, rest_note: str,
+            word: str) -> list[Step]:
+    """The main subgraph's steps with `stage` run in patches: all its calls in its first step."""
+    out = list(main)
+    head = main[stage.first]
+    out[stage.first] = replace(head, calls=patches.patch_calls(graph, main, stage, target, word),
+                               summary=f"{head.summary} ({head_note})")
+    for k in range(stage.first + 1, stage.last + 1):
+        out[k] = replace(main[k], calls=(), summary=f"{main[k].summary} ({rest_note})")
+    return out
+
+
+def _ram(layout: "_Layout") -> int:
+    """The RAM a layout costs the model: the arena and the static kernel scratch."""
+    scratch = layout.variables.get(STATIC_SCRATCH)
+    return layout.plan.size + (scratch.nbytes if scratch else 0)
+
+
+def _wants_patches(memory: MemoryMode, budget: int | None, layout: "_Layout") -> bool:
+    if memory == MemoryMode.RAM:
+        return True
+    return memory == MemoryMode.BALANCED and budget is not None and _ram(layout) > budget
+
+
+PATCH_TRIALS = 16  # stage plans planned for real (of those ranked best by the quick estimate)
+
+
+def _patched(graph: Graph, plain: dict[int, list[Step]], best: tuple[dict, "_Layout"], root, target: Target,
+             memory: MemoryMode, budget: int | None) -> tuple[dict, "_Layout", tuple[StagePlan, ...]]:
+    """The steps with one stage run in patches (then band fusion on the rest), if that lowers the RAM.
+    Plans the stages ranked best by the quick estimate (and, for `balanced`, those estimated to fit
+    the budget that recompute least) for real; `ram` keeps the least RAM, `balanced` the fewest
+    recomputed MACs among those that fit `budget` (none fits: the least RAM)."""
+    macs = {s.op_index: s.macs for s in plain[0]}
+    ranked = patches.candidates(graph, plain[0], macs.__getitem__, root)
+    order = ranked[:PATCH_TRIALS]
+    if memory == MemoryMode.BALANCED and budget is not None:
+        order = patches.fewest_recomputed(ranked, budget)[:PATCH_TRIALS] + order
+    trials: list[tuple[StagePlan, dict, _Layout]] = []
+    seen: set = set()
+    for stage in order:
+        if (stage.first, stage.last, stage.patches) in seen:
+            continue
+        seen.add((stage.first, stage.last, stage.patches))
+        head = plain[0][stage.first]
+        main = _staged(graph, plain[0], stage, target, stage.describe(), f"computed in op {head.op_index}'s patches",
+                       "patch")
+        blocks = {(0, t): ((0, stage.buffers[0][0]), at) for t, at in stage.offsets} if len(stage.offsets) > 1 else {}
+        trial = _layout(graph, {**plain, 0: main}, root, True, {(0, t): n for t, n in stage.buffers}, blocks)
+        trial_steps, trial = _fuse_bands(graph, {**plain, 0: main}, trial, root, target)
+        trials.append((stage, trial_steps, trial))
+    steps, layout = best
+    fitting = [t for t in trials if budget is not None and _ram(t[2]) <= budget]
+    if memory == MemoryMode.BALANCED and fitting:
+        stage, steps, layout = min(fitting, key=lambda t: (t[0].recomputed_macs, _ram(t[2])))
+        return steps, layout, (stage,)
+    if trials:
+        stage, trial_steps, trial = min(trials, key=lambda t: (_ram(t[2]), t[0].recomputed_macs))
+        if _ram(trial) < _ram(layout):
+            return trial_steps, trial, (stage,)
+    return steps, layout, ()
 
 
 def _states(c: KernelCall) -> list[State]:
@@ -371,15 +472,19 @@ class _Layout:
     plan: ArenaPlan
     arrays: list
     variables: dict
-    bands: dict  # tensor -> bytes, for tensors that only ever hold a band of rows (fusion)
+    bands: dict  # tensor -> bytes, for tensors that only ever hold a band of rows (patches, fusion)
+    blocks: dict  # tensor -> (block key, position): a patched stage's buffers, laid out by their lifetimes in a patch
 
 
 WORD = 4  # tensors in a share group start on a word (float32 loads, LDRD and LDM need it)
 STATIC_SCRATCH = "scratch"  # the static buffer of the kernel scratch that stays out of the arena
 
 
-def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool, bands: dict) -> _Layout:
-    """Lifetimes over the schedule, storage classes, and the arena plan for these steps."""
+def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool, bands: dict,
+            blocks: dict) -> _Layout:
+    """Lifetimes over the schedule, storage classes, and the arena plan for these steps. `bands`:
+    tensors that hold only a band of rows (tensor -> bytes); `blocks`: tensors at fixed positions in
+    one buffer (tensor -> (block key, position): a patched stage's buffers, StagePlan.offsets)."""
     timeline = _timeline(graph, steps)
     first: dict[TensorKey, int] = {}
     last: dict[TensorKey, int] = {}
@@ -435,7 +540,7 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
         # outputs share their inputs' bytes as if there were no scratch; then the scratch buffers
         scratch = set(timeline.scratch)
         placement, _, groups = _share_groups([r for r in arena_roots if r not in scratch], first, last, size,
-                                             align, steps, timeline.runs, root)
+                                             align, steps, timeline.runs, root, blocks)
         for k in scratch:
             groups[k] = _Group({k: 0}, first[k], last[k], size[k])
             placement[k] = (k, 0)
@@ -455,7 +560,8 @@ def _layout(graph: Graph, steps: dict[int, list[Step]], root, reuse_arena: bool,
     for r in arena_roots:
         group, at = placement[r]
         storage[r] = Storage(StorageKind.ARENA, offset=plan.offset(group) + at)
-    return _Layout(storage=storage, plan=plan, arrays=arrays, variables=variables, bands=dict(bands))
+    return _Layout(storage=storage, plan=plan, arrays=arrays, variables=variables, bands=dict(bands),
+                   blocks=dict(blocks))
 
 
 def _order(key: tuple) -> tuple:
@@ -465,7 +571,7 @@ def _order(key: tuple) -> tuple:
 
 def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict, align: dict,
                   steps: dict[int, list[Step]], runs: list[tuple[int, int, int]],
-                  root) -> tuple[dict[TensorKey, tuple[int, int]], ArenaPlan, dict]:
+                  root, blocks: dict) -> tuple[dict[TensorKey, tuple[int, int]], ArenaPlan, dict]:
     """Storage groups: a call's output may overlap its input when the kernel allows it
     (``KernelCall.shares``/``inplace``: the output starts a computed number of bytes before the
     input) and the input dies at that very call while the output is born there. Each candidate is
@@ -475,6 +581,20 @@ def _share_groups(roots: list[TensorKey], first: dict, last: dict, size: dict, a
     key -> :class:`_Group`)."""
     groups = {r: _Group({r: 0}, first[r], last[r], size[r], 0, align[r]) for r in roots}
     owner = {r: r for r in roots}
+    for r, (key, at) in sorted(blocks.items()):  # a patched stage's buffers: one group, laid out already
+        if r not in groups or key not in groups:
+            continue
+        if r != key:
+            del groups[r]
+            g = groups[key]
+            g.members[r] = at
+            g.first, g.last = min(g.first, first[r]), max(g.last, last[r])
+            g.extent = max(g.extent, at + size[r])
+        else:
+            groups[key].members[r] = at
+            groups[key].extent = max(groups[key].extent, at + size[r])
+        groups[key].modulus = 16
+        owner[r] = key
 
     def plan_of(gs: dict) -> ArenaPlan:
         return _plan_groups(gs, size, first, last)

@@ -88,6 +88,9 @@ class BuildReport:
     sections: tuple[tuple[str, int], ...] = ()
     inputs: tuple[TensorInfo, ...] = ()
     outputs: tuple[TensorInfo, ...] = ()
+    memory_option: str = "balanced"  # the `memory=` option the model was generated with
+    patches: tuple[str, ...] = ()    # stages run patch by patch (codegen/planner/patches.py), described
+    recomputed_macs: int = 0         # MACs the patches compute twice (their halos), on top of `macs`
     # peak RAM (codegen/peakram.py): the kernel scratch in static storage, the model's runtime state,
     # and the arena's bytes alive at each operator (the run report's memory-over-time plot)
     scratch_bytes: int = 0
@@ -158,6 +161,7 @@ class BuildReport:
             "peak_ram_bytes": self.peak_ram().total, "peak_ram": self.peak_ram().to_json(),
             "harness_ram_bytes": self.harness_ram_bytes,
             "timeline": [[p.label, p.op, p.alive_bytes, p.extent] for p in self.timeline], "peak_step": self.peak_step,
+            "memory_option": self.memory_option, "patches": list(self.patches), "recomputed_macs": self.recomputed_macs,
         }
 
     @staticmethod
@@ -182,7 +186,9 @@ class BuildReport:
                 outputs=tuple(_tensor_from(t) for t in d["outputs"]),
                 scratch_bytes=int(d.get("scratch_bytes", 0)), state_bytes=int(d.get("state_bytes", 0)),
                 timeline=tuple(TimelinePoint(str(a), str(b), int(c), int(e)) for a, b, c, e in d.get("timeline", ())),
-                peak_step=int(d.get("peak_step", 0)))
+                peak_step=int(d.get("peak_step", 0)),
+                memory_option=str(d.get("memory_option", "balanced")),
+                patches=tuple(str(x) for x in d.get("patches", ())), recomputed_macs=int(d.get("recomputed_macs", 0)))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise McuforgeError(f"{source}: not a report.json of this mcuforge ({type(exc).__name__}: {exc})",
                                 hint="build again (scons board=... model=...) to rewrite it") from None
@@ -233,7 +239,9 @@ def build_report(project: Project, elf: Path) -> BuildReport:
         outputs=tuple(TensorInfo(t.name, t.dtype.name.lower(), tuple(t.shape), t.scale, t.zero_point)
                       for t in m.outputs),
         scratch_bytes=own.scratch_bytes, state_bytes=own.state_bytes, timeline=timeline.points(),
-        peak_step=timeline.peak_step)
+        peak_step=timeline.peak_step,
+        memory_option=str(project.options.memory), patches=tuple(p.describe() for p in m.patches),
+        recomputed_macs=m.recomputed_macs)
 
 
 def write_report(project: Project, elf: Path) -> BuildReport:

@@ -101,6 +101,8 @@ class Memory:
     harness_ram_bytes: int | None = None
 
 
+# DeviceSummary is shaped like Stats above and report.RegionUse (`duplicates` pairs): records of
+# unrelated fields, kept apart.
 @dataclass(frozen=True)
 class DeviceSummary:
     firmware: str

@@ -29,6 +29,8 @@ class CostTableError(McuforgeError):
     pass
 
 
+# These records are shaped like bench.Published, boards.schema.UsbId/Emulator, floatref.OutputFidelity
+# and ops.base.Share/Alias (`duplicates` pairs): small typed records of unrelated things, kept apart.
 @dataclass(frozen=True)
 class Cost:
     cycles: float

@@ -36,6 +36,8 @@ class FunctionEstimate:
     estimated_cycles: float
 
 
+# Shaped like lowering.Step and prep.channels._Node (`duplicates` pairs): a few named fields, nothing
+# else in common, so no shared code.
 @dataclass(frozen=True)
 class CycleModel:
     """Which timing table made an estimate, and what it leaves out (for reports)."""

@@ -145,7 +145,7 @@ def plan_library(model_path: Path, board: Board, options: BuildOptions = BuildOp
         raise McuforgeError(f"symbol prefix {prefix!r} is not a C identifier",
                             hint="pass a prefix of letters, digits and _ that starts with a letter") from None
     compiled = compile_model(model_path, generator_target(variant, board.core.target),
-                             GenerateOptions(prefix=prefix, int8_io=options.int8_io))
+                             GenerateOptions(prefix=prefix, int8_io=options.int8_io, memory=options.memory))
     kernels = tuple(kernel_sources(compiled, variant))
     model_includes = [(PUBLIC_HEADERS / "mcuforge" / h).resolve() for h in ("model.h", "nn.h")]  # model.c's
     headers = sorted({*include_closure([*kernels, *model_includes]), *model_includes})

@@ -193,7 +193,7 @@ def _lower_add_q(ctx: LowerContext) -> Lowered:
               ("output_multiplier", sc.output[0]), ("output_shift", sc.output[1]),
               ("act_min", act_min), ("act_max", act_max), ("subtract", int(subtract)))
     arrays: tuple[CArray, ...] = ()
-    if ctx.target.dsp and out.dtype == DType.INT8:
+    if ctx.target.dsp and not ctx.target.mve and out.dtype == DType.INT8:  # the mve kernel reads the plain fields
         tables = add_tables(in1.quant, in2.quant, out.quant, subtract, act_min, act_max)
         table = ctx.array("dsp_table", "int32_t", tables.table)
         arrays = (table,)

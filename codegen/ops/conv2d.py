@@ -17,7 +17,7 @@ from codegen.ops import dsp_pack
 from codegen.ops import overlap
 from codegen.ops.base import F32, NULL, CArray, LowerContext, Lowered, OpHandler, Scratch, Share, Sym
 from codegen.ops.common import act_bounds, act_bounds_float, fused_activation
-from codegen.ops.fully_connected import mve_gemm_s8
+from codegen.ops.fully_connected import MVE_BLOCK, mve_gemm_arrays, mve_gemm_s8
 from codegen.ops.registry import register
 from codegen.ops.weighted import (DSP_ONLY_FIELDS, GENERIC_DSP_FIELDS, ConvGeometry, WeightRule,
                                   check_filter_window, filter_geometry, int16_scaling_problems, optional_input,
@@ -91,6 +91,27 @@ def dsp_s8(ctx: LowerContext, g: ConvGeometry, w: np.ndarray) -> tuple[list, lis
     return params + list(DSP_ONLY_FIELDS), [filt, chan]
 
 
+MVE_GEMM = 1  # nn.h MF_MVE_GEMM: the mve kernel's window GEMM
+MVE_PIXELS = 3  # output pixels per pass of the mve kernel over the weights (a gathered window each)
+
+
+def mve_conv_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
+    """The mve kernel's fields (nn.h "MVE variant", MF_MVE_GEMM) for a convolution that is not
+    grouped: the weights as out_c GEMM rows of the window (k_h * k_w * in_c, HWI), the folded bias,
+    per-channel requantisation, scratch for three gathered windows and their sums."""
+    inp, out = ctx.input(0), ctx.output()
+    assert inp and inp.quant and out.quant
+    act_min, act_max = act_bounds(fused_activation(ctx.op), out)
+    depth = g.k_h * g.k_w * g.in_c
+    gemm = mve_gemm_arrays(ctx, g.out_c, depth, _scaling(ctx, g))
+    params: list = _fields(g, g.in_c) + [("input_offset", -inp.quant.zp), ("output_offset", out.quant.zp),
+                                         ("act_min", act_min), ("act_max", act_max)]
+    # the windows, then the groups' sums (4 bytes per window and grouped row)
+    rows = Scratch("scratch", MVE_PIXELS * (MVE_BLOCK * -(-depth // MVE_BLOCK) + 4 * (g.out_c & ~3)), "int32_t")
+    return (params + gemm.fields + [("dsp_path", MVE_GEMM), ("dsp_requant", 0), ("dsp_filter", NULL),
+                                    ("dsp_chan", NULL), ("dsp_scratch", rows)], gemm.arrays)
+
+
 def _lower_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
     inp, flt, out = ctx.input(0), ctx.input(1), ctx.output()
     assert inp and flt and inp.quant and out.quant
@@ -147,11 +168,15 @@ def lower(ctx: LowerContext) -> Lowered:
         share = Share(ctx.op.outputs[0], ctx.op.inputs[0], overlap.gemm_rows(g.out_h * g.out_w, g.in_c, g.out_c))
         return weighted_call(ctx, "mf_fully_connected_s8", params, arrays,
                              f"{g.label} {g.in_c}->{g.out_c} as FULLY_CONNECTED", shares=(share,))
-    params, arrays = _LOWER[inp.dtype](ctx, g)
-    fn = f"mf_conv2d_{inp.dtype.short}"
-    groups = g.in_c // ctx.t(ctx.op.inputs[1]).shape[3]
+    groups = g.in_c // flt.shape[3]
     label = f"{g.label} {g.in_c}->{g.out_c}" + (f" groups {groups}" if groups > 1 else "")
-    return conv_call(ctx, g, fn, params, arrays, label)
+    if inp.dtype == DType.INT8 and ctx.target.mve and groups == 1:
+        # three pixels at a time, their windows gathered before any of their outputs are written
+        params, arrays = mve_conv_s8(ctx, g)
+        share = Share(ctx.op.outputs[0], ctx.op.inputs[0], overlap.conv_pixel_groups(g, MVE_PIXELS))
+        return weighted_call(ctx, "mf_conv2d_s8", params, arrays, label, shares=(share,))
+    params, arrays = _LOWER[inp.dtype](ctx, g)
+    return conv_call(ctx, g, f"mf_conv2d_{inp.dtype.short}", params, arrays, label)
 
 
 def conv_call(ctx: LowerContext, g: ConvGeometry, fn: str, params: list, arrays: list[CArray],

@@ -176,7 +176,9 @@ def lower(ctx: LowerContext) -> Lowered:
 def _dsp_paths(fields: dict, g: ConvGeometry, arrays: list[CArray]) -> tuple[str, ...]:
     """The kernel's code this call runs (mf_depthwise_conv2d_s8.c and its .S file:
     MF_DSP_WITH_<path>): planar at stride 1 or 2, its requantisations (one shift, or FAST: a
-    FLOOR_SHIFT row that keeps its FAST record, shift >= 1) and the width of its last strip."""
+    FLOOR_SHIFT row that keeps its FAST record, shift >= 1) and the width of its last strip; four-lane:
+    DW_LANES, its requantisation (DW_LANES_FAST, _FLOOR or _EXACT), and DW_LANES_ANY for a window
+    other than 3x3 undilated (its pixels take dw_pixel)."""
     path = fields.get("dsp_path", dsp_pack.GENERIC)
     if path == dsp_pack.DW_PLANAR:
         (chan,) = [a for a in arrays if a.name == fields["dsp_chan"].name]
@@ -186,7 +188,15 @@ def _dsp_paths(fields: dict, g: ConvGeometry, arrays: list[CArray]) -> tuple[str
              (("DW_RQ_FAST",) if not shift_rows or (shifts >= 1).any() else ())
         tail = (g.out_h if fields["dsp_transposed"] else g.out_w) % 4
         return ("DW_PLANAR" if g.stride_h == 1 else "DW_PLANAR2",) + rq + ((f"DW_TAIL{tail}",) if tail else ())
-    return ("DW_LANES",) if path == dsp_pack.DW_LANES else ()
+    if path != dsp_pack.DW_LANES:
+        return ()
+    fast3 = (g.k_h, g.k_w, g.dil_h, g.dil_w) == (3, 3, 1, 1)
+    rq = _LANES_RQ.get(fields["dsp_requant"], "DW_LANES_EXACT")
+    return ("DW_LANES", rq) if fast3 else ("DW_LANES", rq, "DW_LANES_ANY")
+
+
+# the four-lane path's requantisation code by mode (any other mode: the out-of-line one)
+_LANES_RQ = {dsp_pack.RQ_FAST: "DW_LANES_FAST", dsp_pack.RQ_FAST_FLOOR: "DW_LANES_FLOOR"}
 
 
 register(OpHandler(opcode="DEPTHWISE_CONV_2D", check=check, lower=lower, macs=macs, types=tuple(_LOWER)))

@@ -19,6 +19,8 @@ PAIRS = {(DType.FLOAT32, DType.FLOAT32), (DType.INT8, DType.INT8), (DType.INT8, 
 TYPES = (DType.FLOAT32, DType.INT8)
 
 
+# Opens like arg_min_max.check (a `duplicates` pair): the operator checks' prologue (arity, operands);
+# the rules after it are EMBEDDING_LOOKUP's own.
 def check(sg: Subgraph, op: Operator) -> list[str]:
     problems = check_arity(op, 2)
     if problems:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from codegen.ir import DType, Operator, Subgraph
+from codegen.ir import DType, Operator, Subgraph, Tensor
 from codegen.ops import broadcast
 from codegen.ops.base import KernelCall, LowerContext, Lowered, OpHandler
 from codegen.ops.common import check_arity, require_const
@@ -23,8 +23,21 @@ from codegen.ops.registry import register
 
 FILL_TYPES = (DType.FLOAT32, DType.INT32, DType.INT8)
 ZEROS_TYPES = (DType.INT64, DType.INT32, DType.INT8, DType.FLOAT32)
-SHAPE_TYPES = (DType.INT32, DType.INT64)
+DIMS_TYPES = (DType.INT8, DType.INT16, DType.INT32, DType.INT64)  # FILL's dims
+SHAPE_TYPES = (DType.INT32, DType.INT64)  # BROADCAST_TO's shape, BROADCAST_ARGS's shapes
 BROADCAST_TO_MAX_DIMS = 5  # TFLM kMaxDims
+
+
+def _check_shape_operand(t: Tensor, role: str, types: tuple[DType, ...], out: Tensor) -> list[str]:
+    """FILL's dims and BROADCAST_TO's shape: a constant of one of `types` whose values are the output's
+    shape (TFLM reads it in Prepare to size the output)."""
+    problems = require_const(t, role)
+    if t.dtype not in types:
+        names = ", ".join(d.name.lower() for d in types)
+        problems.append(f"{role} of type {t.dtype.name.lower()} (TFLM requires {names})")
+    elif t.is_const and tuple(const_ints(t)) != tuple(out.shape):
+        problems.append(f"{role} {const_ints(t)}, but the output's shape is {list(out.shape)}")
+    return problems
 
 
 # --- FILL ----------------------------------------------------------------------------------------
@@ -34,17 +47,13 @@ def check_fill(sg: Subgraph, op: Operator) -> list[str]:
     if problems:
         return problems
     dims, value, out = sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]], sg.tensors[op.outputs[0]]
-    problems = require_const(dims, "dims")
+    problems = _check_shape_operand(dims, "dims", DIMS_TYPES, out)
     if value.dtype not in FILL_TYPES:
         problems.append(f"value of type {value.dtype.name.lower()} (TFLM's FILL supports float32, int32 and int8)")
     if value.shape:
         problems.append(f"value of shape {list(value.shape)} (TFLM requires a scalar)")
     if out.dtype != value.dtype:
         problems.append(f"output type {out.dtype.name.lower()} differs from the value's {value.dtype.name.lower()}")
-    if dims.dtype not in (DType.INT8, DType.INT16, DType.INT32, DType.INT64):
-        problems.append(f"dims of type {dims.dtype.name.lower()}")
-    elif dims.is_const and tuple(const_ints(dims)) != tuple(out.shape):
-        problems.append(f"dims {const_ints(dims)} differ from the output shape {list(out.shape)}")
     return problems
 
 
@@ -89,14 +98,14 @@ def fold_zeros_like(sg: Subgraph, op: Operator, values: list[np.ndarray]) -> lis
 
 # --- BROADCAST_TO --------------------------------------------------------------------------------
 
+# Opens like check_fill (a `duplicates` pair): the checks' prologue and the shared shape-operand rule;
+# the rules after it are BROADCAST_TO's own.
 def check_broadcast_to(sg: Subgraph, op: Operator) -> list[str]:
     problems = check_arity(op, 2)
     if problems:
         return problems
     inp, shape, out = sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]], sg.tensors[op.outputs[0]]
-    problems = require_const(shape, "shape")
-    if shape.dtype not in SHAPE_TYPES:
-        problems.append(f"shape of type {shape.dtype.name.lower()} (TFLM requires int32 or int64)")
+    problems = _check_shape_operand(shape, "shape", SHAPE_TYPES, out)
     if inp.dtype not in MOVABLE:
         problems.append(f"type {inp.dtype.name.lower()}")
     if out.dtype != inp.dtype:
@@ -105,8 +114,6 @@ def check_broadcast_to(sg: Subgraph, op: Operator) -> list[str]:
         problems.append(f"rank above {BROADCAST_TO_MAX_DIMS} (TFLM's BROADCAST_TO supports 1-5D)")
     if broadcast.broadcast_shape(inp.shape, out.shape) != tuple(out.shape) or len(inp.shape) > len(out.shape):
         problems.append(f"{list(inp.shape)} does not broadcast to {list(out.shape)}")
-    if shape.is_const and tuple(const_ints(shape)) != tuple(out.shape):
-        problems.append(f"shape {const_ints(shape)} differs from the output shape {list(out.shape)}")
     return problems
 
 

@@ -9,6 +9,7 @@ The per-tensor int8 kernel applies the weights' zero point; the per-channel one 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
@@ -122,25 +123,42 @@ def mve_gemm_s8(ctx: LowerContext, batches: int, depth: int, rows: int,
                 scaling: tuple[Sequence[int], Sequence[int]]) -> tuple[list, list[CArray]]:
     """The mve FULLY_CONNECTED kernel's fields (nn.h "MVE variant") for `batches` input rows of
     `depth` bytes times the op's weights (input 1, as `rows` rows of `depth`, without a zero point) and
-    its bias (input 2) with `scaling` (multipliers, shifts: one, or one per row): the weights in
-    groups of four rows (:func:`mve_pack_rows`), `bias` holding bias + input_offset * (the row's weight sum), wrapped to int32 as TFLM's int32
-    accumulator wraps, always present. CONV_2D 1x1 lowers to it too (codegen/ops/conv2d.py)."""
-    inp, flt, bias, out = ctx.input(0), ctx.input(1), ctx.input(2), ctx.output()
-    assert inp and flt and inp.quant and out.quant
+    its bias (input 2) with `scaling` (multipliers, shifts: one, or one per row): :func:`mve_gemm_arrays`.
+    CONV_2D 1x1 lowers to it too (codegen/ops/conv2d.py)."""
+    inp, out = ctx.input(0), ctx.output()
+    assert inp and inp.quant and out.quant
     act_min, act_max = act_bounds(fused_activation(ctx.op), out)
+    gemm = mve_gemm_arrays(ctx, rows, depth, scaling)
+    params: list = [("batches", batches), ("in_depth", depth), ("out_depth", rows),
+                    ("input_offset", -inp.quant.zp), ("filter_offset", 0), ("output_offset", out.quant.zp),
+                    ("act_min", act_min), ("act_max", act_max), ("n_mult", len(scaling[0]))] + gemm.fields
+    return params + list(GENERIC_DSP_FIELDS) + [("dsp_chunk", 0), ("dsp_scratch", NULL)], gemm.arrays
+
+
+@dataclass(frozen=True)
+class MveGemm:
+    """The mve kernels' GEMM arrays and the params fields that name them (filter, bias, out_mult, out_shift)."""
+
+    fields: list
+    arrays: list[CArray]
+
+
+def mve_gemm_arrays(ctx: LowerContext, rows: int, depth: int,
+                    scaling: tuple[Sequence[int], Sequence[int]]) -> MveGemm:
+    """The op's weights (input 1, as `rows` rows of `depth`, without a zero point) in groups of four
+    rows (:func:`mve_pack_rows`), its bias (input 2) as bias + input_offset * (the row's weight sum),
+    wrapped to int32 as TFLM's int32 accumulator wraps, always present, and `scaling` (multipliers,
+    shifts: one, or one per row)."""
+    inp, flt, bias = ctx.input(0), ctx.input(1), ctx.input(2)
+    assert inp and flt and inp.quant
     w = np.asarray(flt.data, dtype=np.int64).reshape(rows, depth)
     folded = dsp_pack.fold_bias(None if bias is None else np.asarray(bias.data), w, -inp.quant.zp)
     wrapped = ((folded + 2**31) % 2**32 - 2**31).astype(np.int32)
     filt = ctx.array("mve_weights", "int8_t", mve_pack_rows(w), kind="weights")
     b = ctx.array("mve_bias", "int32_t", wrapped, kind="weights")
     mult, shift = ctx.array("mult", "int32_t", scaling[0]), ctx.array("shift", "int32_t", scaling[1])
-    params: list = [("batches", batches), ("in_depth", depth), ("out_depth", rows),
-                    ("input_offset", -inp.quant.zp), ("filter_offset", 0), ("output_offset", out.quant.zp),
-                    ("act_min", act_min), ("act_max", act_max), ("n_mult", len(scaling[0])),
-                    ("filter", Sym(filt.name)), ("bias", Sym(b.name)), ("out_mult", Sym(mult.name)),
-                    ("out_shift", Sym(shift.name))]
-    return (params + list(GENERIC_DSP_FIELDS) + [("dsp_chunk", 0), ("dsp_scratch", NULL)],
-            [filt, mult, shift, b])
+    return MveGemm([("filter", Sym(filt.name)), ("bias", Sym(b.name)), ("out_mult", Sym(mult.name)),
+                    ("out_shift", Sym(shift.name))], [filt, mult, shift, b])
 
 
 MVE_BLOCK = 16  # bytes per vector: the mve kernel's weight blocks
@@ -203,7 +221,21 @@ def lower(ctx: LowerContext) -> Lowered:
     assert inp is not None and flt is not None
     params, arrays = _LOWER[inp.dtype](ctx)
     fn = f"mf_fully_connected_{inp.dtype.short}"
-    return weighted_call(ctx, fn, params, arrays, f"{flt.shape[1]}->{flt.shape[0]}")
+    return weighted_call(ctx, fn, params, arrays, f"{flt.shape[1]}->{flt.shape[0]}",
+                         dsp_paths=_dsp_paths(dict(params)))
+
+
+def _dsp_paths(fields: dict) -> tuple[str, ...]:
+    """The kernel's code this call runs beyond the C (mf_fully_connected_s8.c: MF_DSP_WITH_<path>):
+    FC_ROWS, the full 8-row tiles in mf_fully_connected_s8_rows.S, taken by a widened input row
+    (scratch), FAST requantisation and rows summed in one chunk; a layer of fewer than 8 rows
+    (visual_wake_words' 2-class head) runs the C tiles alone and links no assembly."""
+    if fields.get("dsp_path") != dsp_pack.PAIRS or fields["dsp_scratch"] == NULL:
+        return ()
+    nblk = -(-int(fields["in_depth"]) // 4)
+    if fields["dsp_requant"] == dsp_pack.RQ_EXACT or fields["dsp_chunk"] != nblk:
+        return ()
+    return ("FC_ROWS",)
 
 
 register(OpHandler(opcode="FULLY_CONNECTED", check=check, lower=lower, macs=macs, types=tuple(_LOWER)))

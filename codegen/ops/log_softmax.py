@@ -26,6 +26,8 @@ def scaling(inp: Quant) -> tuple[int, int, int, int, int]:
     return mult, left_shift, divisor, -reverse_left_shift, diff_min
 
 
+# Opens like fill.check_zeros_like (a `duplicates` pair): the operator checks' prologue (arity, operands,
+# the type table); the rules after it are LOG_SOFTMAX's own.
 def check(sg: Subgraph, op: Operator) -> list[str]:
     problems = check_arity(op, 1)
     if problems:

@@ -116,8 +116,15 @@ def conv_pairs(g, in_elem: int = 1, out_elem: int = 1) -> int:
     """The int8 dsp CONV_2D (codegen/ops/conv2d.py, MF_DSP_PAIRS): output pixels two at a time, both
     windows read before either pixel's outputs are written (the last odd pixel alone). Bytes a
     window row reads past its end only meet zero weights, so they may hold anything."""
+    return conv_pixel_groups(g, 2, in_elem, out_elem)
+
+
+def conv_pixel_groups(g, pixels: int, in_elem: int = 1, out_elem: int = 1) -> int:
+    """A CONV_2D kernel that takes output pixels `pixels` at a time (the dsp kernel two, the mve
+    kernel three), every window of a group read before any of its pixels' outputs are written (the
+    pixels left at the end one group)."""
     npix = g.out_h * g.out_w
-    step = np.arange(npix, dtype=np.int64).reshape(g.out_h, g.out_w) // 2
+    step = np.arange(npix, dtype=np.int64).reshape(g.out_h, g.out_w) // pixels
     read = np.full((g.in_h, g.in_w), -1, dtype=np.int64)
     for ky in range(g.k_h):
         iy = np.arange(g.out_h) * g.stride_h - g.pad_top + ky * g.dil_h

@@ -83,25 +83,18 @@ def _dequantize(ctx: LowerContext) -> Lowered:
     return _call(ctx, f"mf_dequantize_{inp.dtype.short}", "mf_affine_params", _affine(ctx, inp.quant))
 
 
+# the (input, output) type pairs TFLM takes, grouped by the path that lowers them
 QUANTIZE: dict[tuple[DType, DType], Lower] = {
-    (DType.FLOAT32, DType.INT8): _quantize_float,
-    (DType.FLOAT32, DType.INT16): _quantize_float,
-    (DType.INT8, DType.INT8): _requantize_bytes,
-    (DType.UINT8, DType.INT8): _requantize_bytes,
-    (DType.INT8, DType.UINT8): _requantize_bytes,
-    (DType.INT8, DType.INT16): _requantize,
-    (DType.INT16, DType.INT8): _requantize,
-    (DType.INT16, DType.INT16): _requantize,
-    (DType.INT8, DType.INT32): _requantize,
-    (DType.INT16, DType.INT32): _requantize,
-    (DType.INT32, DType.INT8): _requantize,
-    (DType.INT32, DType.INT16): _requantize,
+    **dict.fromkeys([(DType.FLOAT32, DType.INT8), (DType.FLOAT32, DType.INT16)], _quantize_float),
+    # one byte in and one out: a 256-entry table
+    **dict.fromkeys([(DType.INT8, DType.INT8), (DType.UINT8, DType.INT8), (DType.INT8, DType.UINT8)],
+                    _requantize_bytes),
+    **dict.fromkeys([(DType.INT8, DType.INT16), (DType.INT16, DType.INT8), (DType.INT16, DType.INT16),
+                     (DType.INT8, DType.INT32), (DType.INT16, DType.INT32), (DType.INT32, DType.INT8),
+                     (DType.INT32, DType.INT16)], _requantize),
 }
-DEQUANTIZE: dict[tuple[DType, DType], Lower] = {
-    (DType.INT8, DType.FLOAT32): _dequantize,
-    (DType.UINT8, DType.FLOAT32): _dequantize,
-    (DType.INT16, DType.FLOAT32): _dequantize,
-}
+DEQUANTIZE: dict[tuple[DType, DType], Lower] = dict.fromkeys(
+    [(DType.INT8, DType.FLOAT32), (DType.UINT8, DType.FLOAT32), (DType.INT16, DType.FLOAT32)], _dequantize)
 
 
 def _check(table: dict[tuple[DType, DType], Lower], quantised_side: str) -> Callable[[Subgraph, Operator], list[str]]:

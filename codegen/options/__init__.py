@@ -8,8 +8,8 @@
 """
 
 from codegen.options.records import (BuildOptions, Command, CompareJob, CompareOptions, ExportOptions,
-                                     LinuxBenchOptions, OptLevel, RunOptions, Runtime, TargetKind, TargetOptions,
+                                     LinuxBenchOptions, MemoryMode, OptLevel, RunOptions, Runtime, TargetKind, TargetOptions,
                                      TuneJob, ValidateOptions, VariantSpec)
 
-__all__ = ["BuildOptions", "Command", "CompareJob", "CompareOptions", "ExportOptions", "LinuxBenchOptions", "OptLevel",
+__all__ = ["BuildOptions", "Command", "CompareJob", "CompareOptions", "ExportOptions", "LinuxBenchOptions", "MemoryMode", "OptLevel",
            "RunOptions", "Runtime", "TargetKind", "TargetOptions", "TuneJob", "ValidateOptions", "VariantSpec"]

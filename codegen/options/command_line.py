@@ -18,7 +18,7 @@ from codegen.errors import McuforgeError
 from codegen.export.formats import ExportFormat
 from codegen.kernels import AUTO, KernelVariant
 from codegen.options.records import (BuildOptions, Command, CompareJob, CompareOptions, ExportOptions,
-                                     LinuxBenchOptions, OptLevel, RunOptions, Runtime, TargetKind, TargetOptions,
+                                     LinuxBenchOptions, MemoryMode, OptLevel, RunOptions, Runtime, TargetKind, TargetOptions,
                                      ValidateOptions, VariantSpec)
 from codegen.options.values import Value, choice, flag, integer, number, path, text
 
@@ -84,6 +84,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("kernels", _kernels(), BUILDS | COMPARE | BENCH, "kernel variant (auto: mve on Helium cores, else dsp on cores with the DSP extension)",
            "reference", "auto"),
     Option("opt", choice(OptLevel), BUILDS | BENCH, "compiler optimisation flag", "-Os", "-O2"),
+    Option("memory", choice(MemoryMode), BUILDS | BENCH,
+           "RAM against speed: ram (run the first layers patch by patch as far as that lowers RAM, recomputing "
+           "their halos), balanced (only when the model does not fit the board otherwise), speed (never)",
+           "ram", "balanced"),
     Option("stack", _stack(), BUILDS | BENCH, "stack bytes reserved at the top of the main RAM", "8192", "4096"),
     Option("export", choice(ExportFormat), BUILD,
            "instead of firmware, the model as a library: BUILD_DIR/BOARD/MODEL-STEM/export-FORMAT/ (its README.md "
@@ -273,7 +277,7 @@ def parse_command_line(args: Mapping[str, str], targets: Sequence[str], default_
     line = CommandLine(
         commands=commands, board=board, model=Path(values.get("model", default_model)).resolve(),
         build_dir=Path(build_dir).resolve() if build_dir else None,
-        build=BuildOptions(**given("int8_io", "kernels", "opt", stack_size="stack")),
+        build=BuildOptions(**given("int8_io", "kernels", "opt", "memory", stack_size="stack")),
         run=RunOptions(target=reach, **given("n", "input", "sample", "gpio_trace", "logic")),
         validate=ValidateOptions(target=reach, **given("samples", "data", "seed")), compare=compare,
         # the export directory is scons's own (under the build directory): each export replaces the last

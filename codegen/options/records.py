@@ -20,6 +20,7 @@ from codegen.export.formats import ExportFormat
 from codegen.hil.records import TargetKind
 from codegen.kernels import KernelVariant, kernel_choice
 from codegen.origin import VariantKind
+from codegen.planner.patches import MemoryMode
 
 if TYPE_CHECKING:
     from codegen.tune.records import Limit
@@ -77,10 +78,12 @@ class BuildOptions:
     kernels: KernelVariant | None = None  # None: the core's default variant (codegen.kernels)
     stack_size: int = 4096
     prefix: str | None = None          # symbol prefix (default: from the model's file name)
+    memory: MemoryMode = MemoryMode.BALANCED  # patch-based inference: RAM against recomputed MACs
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kernels", _kernels(self.kernels))
         object.__setattr__(self, "opt", _coerce(self.opt, OptLevel, "opt"))
+        object.__setattr__(self, "memory", _coerce(self.memory, MemoryMode, "memory"))
         _at_least(self.stack_size, 0, "stack", "the stack size")
 
     def variant_suffix(self) -> str:
@@ -92,6 +95,8 @@ class BuildOptions:
             parts.append(self.kernels.value)
         if self.opt != OptLevel.O2:
             parts.append(self.opt.value.lstrip("-"))
+        if self.memory != MemoryMode.BALANCED:
+            parts.append(f"mem{self.memory.value}")
         return ("-" + "-".join(parts)) if parts else ""
 
 

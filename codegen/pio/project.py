@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from codegen.boards import Board
@@ -14,12 +14,12 @@ from codegen.boards.schema import config_defines
 from codegen.emit import cgen
 from codegen.emit.model import emit_model
 from codegen.emit.render import render, stamp, write_if_changed
-from codegen.fit import FitEstimate, check_fit, estimate_fit
+from codegen.fit import FitEstimate, check_fit, estimate_fit, model_ram_budget
 from codegen.generate import GenerateOptions, compile_model
 from codegen.lowering import CompiledModel, prefix_from
 from codegen.hil.flash import FlashFiles, upload_command
 from codegen.kernels import KernelVariant, define, generator_target, kernel_sources, path_macros, variant_for
-from codegen.options import BuildOptions
+from codegen.options import BuildOptions, MemoryMode
 from codegen.pio.core import core, require_compiler
 from codegen.resources import FIRMWARE_DIR, PIO_PLATFORM_DIR, build_root
 from codegen.version import __version__
@@ -106,10 +106,14 @@ def write_project(board: Board, model_path: Path, out_dir: Path | None = None,
     # the kernel params follow the kernels built: dsp kernels read build-time layouts that the generator
     # writes only for a DSP target (the weights are then not stored a second time for the reference)
     target = generator_target(kernel_variant(board, options), board.core.target)
-    compiled = compile_model(model_path, target=target,
-                             options=GenerateOptions(prefix=prefix, int8_io=options.int8_io))
+    generate = GenerateOptions(prefix=prefix, int8_io=options.int8_io, memory=options.memory)
+    compiled = compile_model(model_path, target=target, options=generate)
     fit = estimate_fit(board, compiled, options.stack_size)
-    check_fit(board, compiled, fit, model_path)
+    if not fit.fits and options.memory == MemoryMode.BALANCED:  # patch-based inference, as far as needed
+        budget = model_ram_budget(board, compiled, options.stack_size)
+        compiled = compile_model(model_path, target=target, options=replace(generate, ram_budget=budget))
+        fit = estimate_fit(board, compiled, options.stack_size)
+    check_fit(board, compiled, fit, model_path, options.memory)
     src = out / "src"
     emit_model(compiled, src, arena_section=_section(fit.placement.arena))
     name = model_path.name

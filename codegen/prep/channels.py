@@ -28,6 +28,7 @@ PER_CHANNEL = {"Activation", "ReLU", "LeakyReLU", "ELU", "Dropout", "SpatialDrop
                "DepthwiseConv2D", "Flatten"}
 
 
+# Shaped like lowering.Step (a `duplicates` pair): a Keras layer here, a scheduled operator there.
 @dataclass(frozen=True)
 class _Node:
     name: str

@@ -31,6 +31,8 @@ TEMPLATE = "report.html.j2"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
+# Tone and Table are shaped like export.formats.ExportFormat and FormatSpec (a `duplicates` pair): an
+# enum then a record, of unrelated things.
 class Tone(enum.StrEnum):
     GOOD = "good"
     WARN = "warn"

@@ -27,7 +27,7 @@ STRICT = ("-std=c99", "-Wall", "-Wextra", "-Werror")
 LAYOUT_READERS = {
     KernelVariant.DSP: ("mf_conv2d_s8", "mf_depthwise_conv2d_s8", "mf_fully_connected_s8", "mf_add_s8"),
     KernelVariant.REFERENCE: ("mf_conv2d_s8", "mf_depthwise_conv2d_s8", "mf_fully_connected_s8"),
-    KernelVariant.MVE: ("mf_fully_connected_s8",),
+    KernelVariant.MVE: ("mf_fully_connected_s8", "mf_conv2d_s8"),
 }
 
 
@@ -139,9 +139,10 @@ def test_the_variant_follows_the_core_data_along_mve_dsp_reference():
     assert layout(generator_target(KernelVariant.DSP, m55)) == {"dsp"}
     assert layout(generator_target(KernelVariant.REFERENCE, m55)) == frozenset()
     assert layout(generator_target(KernelVariant.MVE, m55)) == {"dsp", "mve"}
-    # the files: mve's own FULLY_CONNECTED, dsp's convolution, the reference's SOFTMAX
+    # the files: mve's own FULLY_CONNECTED and convolution, dsp's depthwise, the reference's SOFTMAX
     assert kernel_file("mf_fully_connected_s8", KernelVariant.MVE).parent.name == "mve"
-    assert kernel_file("mf_conv2d_s8", KernelVariant.MVE).parent.name == "dsp"
+    assert kernel_file("mf_conv2d_s8", KernelVariant.MVE).parent.name == "mve"
+    assert kernel_file("mf_depthwise_conv2d_s8", KernelVariant.MVE).parent.name == "dsp"
     assert kernel_file("mf_softmax_s8", KernelVariant.MVE).parent.name == "reference"
 
 
@@ -149,7 +150,9 @@ def test_a_build_selects_the_dsp_paths_its_model_takes_and_ships_the_assembly_lo
     """One rule for every build path (firmware, host, export): the dsp kernels with the .S files beside
     them and MF_DSP_SELECT plus the model's paths; the reference kernels with neither."""
     dsp = compile_model(DEFAULT_MODEL, variant_target(KernelVariant.DSP), GenerateOptions(prefix="digits"))
-    assert dsp.dsp_paths == () and path_macros(dsp, KernelVariant.DSP) == ("MF_DSP_SELECT",)
+    # the FULLY_CONNECTED (64 -> 10) takes the 8-row tile assembly (FC_ROWS)
+    assert dsp.dsp_paths == ("FC_ROWS",)
+    assert path_macros(dsp, KernelVariant.DSP) == ("MF_DSP_SELECT", "MF_DSP_WITH_FC_ROWS")
     assert [p.name for p in kernel_sources(dsp) if p.suffix == ".S"] == ["mf_conv2d_s8_pairs.S",
                                                                         "mf_fully_connected_s8_rows.S"]
     ref = compile_model(DEFAULT_MODEL, variant_target(KernelVariant.REFERENCE), GenerateOptions(prefix="digits"))

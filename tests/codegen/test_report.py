@@ -15,7 +15,8 @@ KEYS = {"mcuforge", "board", "model", "model_sha256", "prefix", "kernel_variant"
         "ram_bytes", "arena_bytes", "code_bytes", "weights_bytes", "params_bytes", "model_data_bytes", "stack_bytes",
         "macs", "ops", "n_ops", "kernels", "flash_budget", "flash_origin", "ram_budget", "flash_headroom",
         "ram_headroom", "ram_regions", "params_symbols", "placement", "sections", "inputs", "outputs",
-        "scratch_bytes", "state_bytes", "peak_ram_bytes", "peak_ram", "harness_ram_bytes", "timeline", "peak_step"}
+        "scratch_bytes", "state_bytes", "peak_ram_bytes", "peak_ram", "harness_ram_bytes", "timeline", "peak_step",
+        "memory_option", "patches", "recomputed_macs"}
 
 
 def test_build_report_round_trips(tmp_path):

@@ -12,6 +12,7 @@ import numpy as np
 from codegen.generate import GenerateOptions, compile_model
 from codegen.host import HostModel, variant_target
 from codegen.lowering import CompiledModel
+from codegen.planner.patches import MemoryMode
 from codegen.reference import TflmReference, random_inputs
 from codegen.tflite import read_model_bytes
 
@@ -29,11 +30,12 @@ class Comparison:
 
 
 @contextmanager
-def _host_and_reference(model: bytes, name: str, workdir: Path | None,
-                        variant: str) -> Iterator[tuple[CompiledModel, HostModel, TflmReference]]:
+def _host_and_reference(model: bytes, name: str, workdir: Path | None, variant: str,
+                        memory: MemoryMode = MemoryMode.BALANCED) -> Iterator[tuple[CompiledModel, HostModel,
+                                                                                     TflmReference]]:
     """The model generated for `variant`'s kernels and built for the host, beside TFLM's interpreter."""
     graph = read_model_bytes(model, source=f"{name}.tflite")
-    compiled = compile_model(graph, target=variant_target(variant), options=GenerateOptions(prefix="m"))
+    compiled = compile_model(graph, target=variant_target(variant), options=GenerateOptions(prefix="m", memory=memory))
     host = HostModel(compiled, workdir=workdir, variant=variant)
     try:
         yield compiled, host, TflmReference(model)
@@ -41,10 +43,10 @@ def _host_and_reference(model: bytes, name: str, workdir: Path | None,
         host.close()
 
 
-def host_and_reference(model: bytes, name: str, variant: str = "reference"):
+def host_and_reference(model: bytes, name: str, variant: str = "reference", memory: MemoryMode = MemoryMode.BALANCED):
     """(compiled model, host build, TFLM interpreter) for tests that pick inputs and check outputs
     themselves (a context manager; the host build is closed on exit)."""
-    return _host_and_reference(model, name, None, variant)
+    return _host_and_reference(model, name, None, variant, memory)
 
 
 def _agreement(got: list[np.ndarray], want: list[np.ndarray], float_tol: float) -> tuple[list[bool], float]:
@@ -82,12 +84,14 @@ class _Tally:
 
 
 def compare_bytes(model: bytes, name: str, samples: int = 20, seed: int = 0, workdir: Path | None = None,
-                  float_tol: float = 0.0, variant: str = "reference") -> Comparison:
+                  float_tol: float = 0.0, variant: str = "reference",
+                  memory: MemoryMode = MemoryMode.BALANCED) -> Comparison:
     """Run `samples` random inputs through the host build and TFLM; count differing outputs.
-    `variant` picks the kernels: "reference", or "dsp" (the model generated for a DSP target)."""
+    `variant` picks the kernels: "reference", or "dsp" (the model generated for a DSP target);
+    `memory` the memory option (`ram`: patch-based inference wherever it lowers RAM)."""
     tally = _Tally()
     rng = np.random.default_rng(seed)
-    with _host_and_reference(model, name, workdir, variant) as (compiled, host, ref):
+    with _host_and_reference(model, name, workdir, variant, memory) as (compiled, host, ref):
         for k in range(samples):
             xs = random_inputs(compiled.inputs, rng)
             oks, diff = _agreement(host.run(xs), ref.run(xs), float_tol)

@@ -12,9 +12,9 @@ from codegen.pio.runner import build
 
 @lru_cache(maxsize=None)
 def built(board: str, model: Path, int8_io: bool = False, kernels: str = "auto",
-          root: Path | None = None) -> tuple[Project, Path]:
+          root: Path | None = None, memory: str = "balanced") -> tuple[Project, Path]:
     """(project, firmware path) for board+model, built with PlatformIO."""
-    opts = BuildOptions(int8_io=int8_io, kernels=kernels)
+    opts = BuildOptions(int8_io=int8_io, kernels=kernels, memory=memory)
     out = project_dir(board, model, opts, root) if root else None
     project = write_project(load_board(board), model, out, opts)
     return project, build(project).elf

@@ -55,9 +55,12 @@ typedef struct {
  * into the arena: bytes the generator sized for this call, planned as a buffer alive only while it
  * runs. A build for one model compiles only the code paths its layers take: it defines
  * MF_DSP_SELECT and MF_DSP_WITH_<path> = 1 for each (CONV_2D: CONV_C_TILES, the C tiles that
- * take EXACT requantisation and out_c % 4 rows on ARM; DEPTHWISE_CONV_2D: DW_LANES, DW_PLANAR at
+ * take EXACT requantisation and out_c % 4 rows on ARM; DEPTHWISE_CONV_2D: DW_LANES with its
+ * requantisations DW_LANES_FAST / _FLOOR / _EXACT (and DW_LANES_ANY for a window other than 3x3
+ * without dilation), DW_PLANAR at
  * stride 1, DW_PLANAR2 at stride 2, and for the planar ones DW_RQ_SHIFT / DW_RQ_FAST, the
- * requantisations their channels take, and DW_TAIL1..3, the width of a last strip; codegen
+ * requantisations their channels take, and DW_TAIL1..3, the width of a last strip; FULLY_CONNECTED:
+ * FC_ROWS, the assembly of full 8-row tiles, for a layer of 8 rows or more; codegen
  * KernelCall.dsp_paths; an exported library's mcuforge/variant.h defines them); without
  * MF_DSP_SELECT every path is compiled.
  *  - Row pairs (dsp_filter of CONV_2D and FULLY_CONNECTED, MF_DSP_PAIRS): the weights as a
@@ -124,7 +127,14 @@ void mf_conv2d_s8(const mf_conv2d_s8_params *p, const int8_t *input, int8_t *out
  * rows 4g .. 4g + 3, then block k + 1), the out_depth % 4 rows after the last group one after the
  * other; bias (always present) is bias + input_offset * sum_i w[o][i], wrapped to int32. A 1x1
  * CONV_2D at stride 1 is generated as this kernel's call (batches = out_h * out_w). The dsp_* fields
- * are unused (NULL). */
+ * are unused (NULL).
+ * The s8 CONV_2D kernel: dsp_path MF_MVE_GEMM (not grouped; codegen/ops/conv2d.py mve_conv_s8) reads
+ * filter as the rows of K = k_h * k_w * in_c weights (the window in HWI order) in the layout above,
+ * bias as above with K's weight sums (taps outside the input read the input zero point), out_mult and
+ * out_shift per output channel, and dsp_scratch: three rows of ceil(K / 16) * 16 bytes (the windows
+ * of three output pixels), then 12 * (out_c & ~3) bytes (their sums); dsp_path MF_DSP_GENERIC (grouped) is the reference algorithm on the plain
+ * fields. */
+#define MF_MVE_GEMM 1
 
 /* out[b][o] = act(MBQM(bias[o] + sum_i (in[b][i] + input_offset) * (w[o][i] + filter_offset))
  *                  + output_offset). filter: [out_depth][in_depth]. out_mult/out_shift hold one

@@ -14,6 +14,10 @@
 #if defined(MF_KERNELS_REFERENCE)
 #error "kernels/dsp/mf_add_s8.c reads the dsp kernels' parameter layout, but this build compiles the reference kernels (MF_KERNELS_REFERENCE): compile kernels/reference/mf_add_s8.c instead"
 #endif
+/* nor in one of the mve kernels, whose layout of this kernel is their own (no tables) */
+#if defined(MF_KERNELS_MVE)
+#error "kernels/dsp/mf_add_s8.c reads the dsp kernels' parameter layout, but this build compiles the mve kernels (MF_KERNELS_MVE), whose layout of ADD is their own: compile kernels/mve/mf_add_s8.c instead"
+#endif
 
 typedef struct {
     const int32_t *t1, *t2; /* centred: t1[x] for x in [-128, 127] */

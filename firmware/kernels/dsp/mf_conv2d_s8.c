@@ -16,6 +16,10 @@
 #if defined(MF_KERNELS_REFERENCE)
 #error "kernels/dsp/mf_conv2d_s8.c reads the dsp kernels' parameter layout, but this build compiles the reference kernels (MF_KERNELS_REFERENCE): compile kernels/reference/mf_conv2d_s8.c instead"
 #endif
+/* nor in one of the mve kernels, whose layout of this kernel is their own (the window GEMM) */
+#if defined(MF_KERNELS_MVE)
+#error "kernels/dsp/mf_conv2d_s8.c reads the dsp kernels' parameter layout, but this build compiles the mve kernels (MF_KERNELS_MVE), whose layout of CONV_2D is their own: compile kernels/mve/mf_conv2d_s8.c instead"
+#endif
 
 /* ---- the column buffer ----------------------------------------------------------------------------
  * Per 4-byte block b of the window, the words (xl0, xl1, xh0, xh1): SXTB16 and SXTB16-ROR-8 of pixel

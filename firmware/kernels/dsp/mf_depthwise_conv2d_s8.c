@@ -10,7 +10,11 @@
  * that there are fewer, longer strips.
  * MF_DSP_DW_LANES (other windows, depth multiplier 1, in_c % 4 == 0): four channels at a time, the
  * input offset added in the 16-bit lanes by SXTAB16, one SMLAxy per multiply-accumulate against
- * build-time widened weights, taps outside the input skipped, requantisation fused.
+ * build-time widened weights, taps outside the input skipped, requantisation fused. A 3x3 window
+ * (dilation 1) runs unrolled, its border pixels against the zero-point row dsp_pad; other windows
+ * take dw_pixel (compiled only for a model that has them: MF_DSP_WITH_DW_LANES_ANY); the
+ * requantisations compiled are the ones the model's layers take (DW_LANES_FAST, _FLOOR: MF_DSP_RQ_FAST,
+ * _FAST_FLOOR inline; DW_LANES_EXACT: any mode out of line, which dw_pixel always takes).
  * MF_DSP_GENERIC is the reference algorithm. */
 #include "mf_gemm_s8.h"
 #include "../common/mf_depthwise_conv2d_s8_reference.h"
@@ -23,13 +27,17 @@
 /* A build for one model compiles only the paths its layers take (nn.h, MF_DSP_SELECT). */
 #ifndef MF_DSP_SELECT
 #define MF_DSP_WITH_DW_LANES 1
+#define MF_DSP_WITH_DW_LANES_ANY 1
+#define MF_DSP_WITH_DW_LANES_FAST 1
+#define MF_DSP_WITH_DW_LANES_FLOOR 1
+#define MF_DSP_WITH_DW_LANES_EXACT 1
 #define MF_DSP_WITH_DW_PLANAR 1
 #define MF_DSP_WITH_DW_PLANAR2 1
 #endif
 
 /* ---- MF_DSP_DW_LANES ------------------------------------------------------------------------------- */
 
-#if MF_DSP_WITH_DW_LANES
+#if MF_DSP_WITH_DW_LANES && MF_DSP_WITH_DW_LANES_ANY
 /* First k with 0 <= base + dil * k, and the end of the k with base + dil * k < size (k in [0, n)). */
 static void tap_range(int32_t base, int32_t dil, int32_t size, int32_t n, int32_t *k0, int32_t *k1)
 {
@@ -43,6 +51,9 @@ static void tap_range(int32_t base, int32_t dil, int32_t size, int32_t n, int32_
     *k0 = lo;
     *k1 = hi < lo ? lo : hi;
 }
+#endif
+
+#if MF_DSP_WITH_DW_LANES
 
 #define MF_DW_TAP(X, W, A0, A1, A2, A3, OFF2)                                 \
     do {                                                                     \
@@ -72,6 +83,7 @@ static inline __attribute__((always_inline)) void dw_fast4(int32_t a0, int32_t a
     out[3] = mf_rq_fast(q.a + (int32_t)((uint32_t)a3 << 1), q.b, k.a, k.b, fix);
 }
 
+#if MF_DSP_WITH_DW_LANES_EXACT || MF_DSP_WITH_DW_LANES_ANY
 /* Any mode, out of line (EXACT, and windows of other shapes). */
 static void dw_store4_any(int32_t a0, int32_t a1, int32_t a2, int32_t a3, const int32_t *rec, int8_t *out,
                           const mf_rq *rq)
@@ -81,17 +93,28 @@ static void dw_store4_any(int32_t a0, int32_t a1, int32_t a2, int32_t a3, const 
         out[i] = mf_requant1(acc[i], rec + 4 * i, rq->mode, rq->output_offset, rq->act_min, rq->act_max);
     }
 }
+#endif
 
 static inline __attribute__((always_inline)) void dw_store4(int32_t a0, int32_t a1, int32_t a2, int32_t a3,
                                                             const int32_t *rec, int8_t *out, const mf_rq *rq)
 {
+#if MF_DSP_WITH_DW_LANES_FLOOR
     if (rq->mode == MF_DSP_RQ_FAST_FLOOR) {
         dw_fast4(a0, a1, a2, a3, rec, out, 0);
-    } else if (rq->mode == MF_DSP_RQ_FAST) {
-        dw_fast4(a0, a1, a2, a3, rec, out, 1);
-    } else {
-        dw_store4_any(a0, a1, a2, a3, rec, out, rq);
+        return;
     }
+#endif
+#if MF_DSP_WITH_DW_LANES_FAST
+    if (rq->mode == MF_DSP_RQ_FAST) {
+        dw_fast4(a0, a1, a2, a3, rec, out, 1);
+        return;
+    }
+#endif
+#if MF_DSP_WITH_DW_LANES_EXACT
+    dw_store4_any(a0, a1, a2, a3, rec, out, rq);
+#else
+    (void)a0, (void)a1, (void)a2, (void)a3, (void)rec, (void)out, (void)rq;
+#endif
 }
 
 /* Every channel group of one output pixel whose 3x3 window (dilation 1) lies inside the input. */
@@ -175,6 +198,7 @@ static __attribute__((noinline)) void dw_pixel_3x3_border(const mf_depthwise_con
     }
 }
 
+#if MF_DSP_WITH_DW_LANES_ANY
 /* Every channel group of one output pixel, taps clipped to the input (any window). */
 static void dw_pixel(const mf_depthwise_conv2d_s8_params *p, const int8_t *input, int32_t in_y0, int32_t in_x0,
                      int8_t *out, int32_t off2, const mf_rq *rq)
@@ -208,6 +232,7 @@ static void dw_pixel(const mf_depthwise_conv2d_s8_params *p, const int8_t *input
         out += 4;
     }
 }
+#endif
 
 static void dw_lanes(const mf_depthwise_conv2d_s8_params *p, const int8_t *input, int8_t *output)
 {
@@ -224,9 +249,12 @@ static void dw_lanes(const mf_depthwise_conv2d_s8_params *p, const int8_t *input
                 dw_pixel_3x3(p, input + ((size_t)in_y0 * p->geo.in_w + in_x0) * p->geo.in_c, out, off2, &rq);
             } else if (fast3 && p->dsp_pad) {
                 dw_pixel_3x3_border(p, input, in_y0, in_x0, out, off2, &rq);
-            } else {
+            }
+#if MF_DSP_WITH_DW_LANES_ANY
+            else {
                 dw_pixel(p, input, in_y0, in_x0, out, off2, &rq);
             }
+#endif
             out += p->geo.in_c;
         }
     }

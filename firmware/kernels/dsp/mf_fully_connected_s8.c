@@ -19,6 +19,12 @@
 #error "kernels/dsp/mf_fully_connected_s8.c reads the dsp kernels' parameter layout, but this build compiles the mve kernels (MF_KERNELS_MVE), whose layout of FULLY_CONNECTED is their own: compile kernels/mve/mf_fully_connected_s8.c instead"
 #endif
 
+/* A build for one model compiles only the paths its layers take (nn.h, MF_DSP_SELECT): the full
+ * tiles' assembly (MF_DSP_WITH_FC_ROWS) only where a layer has 8 rows or more to give it. */
+#ifndef MF_DSP_SELECT
+#define MF_DSP_WITH_FC_ROWS 1
+#endif
+
 /* Lane `lane` of block b of the input: from the widened row x, or widened here from the raw row in
  * (x NULL: a row too long to widen into scratch; its tail block in tail). */
 static inline int32_t lane_of(const int32_t *x, const int8_t *in, const int8_t *tail, int32_t full, int32_t b,
@@ -85,7 +91,7 @@ void mf_fully_connected_s8(const mf_fully_connected_s8_params *p, const int8_t *
         const int32_t *rec = p->dsp_chan;
         int8_t *out = output + (size_t)b * p->out_depth;
         int32_t left = p->out_depth;
-#if MF_DSP_ASM
+#if MF_DSP_ASM && MF_DSP_WITH_FC_ROWS
         if (x && p->dsp_requant != MF_DSP_RQ_EXACT && p->dsp_chunk == nblk && left >= 8) {
             const mf_fc_rows_args a = {x, nblk, w, rec, out, left >> 3, p->dsp_requant == MF_DSP_RQ_FAST};
             w = mf_fully_connected_s8_rows(&a);

@@ -5,6 +5,14 @@
  * (29 instructions per 32 multiply-accumulates), then the eight outputs (one LDM per row record,
  * SMMLAR). The C path (tile_c in mf_fully_connected_s8.c) is the same arithmetic. */
 #if defined(__thumb2__) && defined(__ARM_FEATURE_DSP)
+/* A build for one model assembles this loop only if a layer takes it (nn.h, MF_DSP_SELECT: on the
+ * command line, or in an exported library's mcuforge/variant.h). */
+#include "mcuforge/variant.h"
+#ifndef MF_DSP_SELECT
+#define MF_DSP_WITH_FC_ROWS 1
+#endif
+#endif
+#if defined(__thumb2__) && defined(__ARM_FEATURE_DSP) && MF_DSP_WITH_FC_ROWS
 #include "mf_dsp_asm_macros.h"
     .syntax unified
     .thumb

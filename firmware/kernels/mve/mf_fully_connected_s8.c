@@ -13,6 +13,7 @@
  * Weights with a zero point (filter_offset != 0; plain rows, TFLM's bias) take the reference
  * algorithm. Where MVE does not exist (a host build) the C below the vector code computes the same
  * sums and requantisation. */
+#include "mf_mve_gemm.h"
 #include "../common/mf_fully_connected_s8_reference.h"
 
 /* Reads the mve parameter layout (the folded bias): never in a build of other kernels. */
@@ -22,41 +23,13 @@
 #error "kernels/mve/mf_fully_connected_s8.c reads the mve kernels' parameter layout (the input offset folded into the bias), but this build compiles the dsp kernels (MF_KERNELS_DSP): compile kernels/dsp/mf_fully_connected_s8.c instead"
 #endif
 
-#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
-#include <arm_mve.h>
-#define MF_MVE_FC 1
-#endif
-
-/* Weight i of row o in the mve layout (nn.h "MVE variant"): rows in groups of four, block-major,
- * each row padded to nb blocks of 16; the rows after the last group one after the other. */
-static inline int8_t weight(const int8_t *filter, int32_t out_depth, int32_t nb, int32_t o, int32_t i)
-{
-    const int32_t grouped = out_depth & ~3;
-    if (o < grouped) {
-        return filter[((size_t)(o >> 2) * (size_t)nb + (size_t)(i >> 4)) * 64 + (size_t)(o & 3) * 16 + (size_t)(i & 15)];
-    }
-    return filter[(size_t)grouped * (size_t)nb * 16 + (size_t)(o - grouped) * (size_t)nb * 16 + (size_t)i];
-}
-
-/* The plain sum_i in[i] * w[o][i] over the row (32-bit, wrapping like TFLM's accumulator). */
-static int32_t row_dot(const mf_fully_connected_s8_params *p, const int8_t *in, int32_t o)
-{
-    const int32_t n = p->in_depth, nb = (n + 15) >> 4;
-    uint32_t acc = 0;
-    for (int32_t i = 0; i < n; ++i) {
-        acc += (uint32_t)(in[i] * weight(p->filter, p->out_depth, nb, o, i));
-    }
-    return (int32_t)acc;
-}
-
 static inline int8_t requant(const mf_fully_connected_s8_params *p, int32_t o, int32_t sum)
 {
     const int32_t k = p->n_mult > 1 ? o : 0;
-    const int32_t acc = mf_mbqm((int32_t)((uint32_t)sum + (uint32_t)p->bias[o]), p->out_mult[k], p->out_shift[k]);
-    return (int8_t)mf_clamp_i32(acc + p->output_offset, p->act_min, p->act_max);
+    return mf_mve_requant1(sum, p->bias[o], p->out_mult[k], p->out_shift[k], p->output_offset, p->act_min, p->act_max);
 }
 
-#if defined(MF_MVE_FC)
+#if defined(MF_MVE)
 /* What every group of four rows of one call shares, loaded once (the output may alias anything the
  * compiler would otherwise reload from *p). */
 typedef struct {
@@ -87,25 +60,13 @@ static inline void rows4(const mf_fully_connected_s8_params *p, const rows4_cons
         a2 = vmladavaq_s8(a2, v, vld1q_s8(w + 32));
         a3 = vmladavaq_s8(a3, v, vld1q_s8(w + 48));
     }
-    int32x4_t acc = vdupq_n_s32(a0);
-    acc = vsetq_lane_s32(a1, acc, 1);
-    acc = vsetq_lane_s32(a2, acc, 2);
-    acc = vsetq_lane_s32(a3, acc, 3);
-    acc = vaddq_s32(acc, vld1q_s32(p->bias + o));
     int32x4_t mult = c->mult, shift = c->shift;
     if (p->n_mult > 1) {
         mult = vld1q_s32(p->out_mult + o);
         shift = vld1q_s32(p->out_shift + o);
     }
-    const int32x4_t zero = vdupq_n_s32(0);
-    const int32x4_t neg_right = vminq_s32(shift, zero); /* -(right shift) */
-    acc = vqrdmulhq_s32(vshlq_s32(acc, vmaxq_s32(shift, zero)), mult);
-    /* -1 on negative values when there is a right shift (neg_right has its sign bit set then) */
-    acc = vqaddq_s32(acc, vshrq_n_s32(vandq_s32(acc, neg_right), 31));
-    acc = vrshlq_s32(acc, neg_right);
-    acc = vaddq_s32(acc, c->out_offset);
-    acc = vminq_s32(vmaxq_s32(acc, c->lo), c->hi);
-    vstrbq_s32(out + o, acc);
+    const int32x4_t acc = vaddq_s32(mf_mve_lanes(a0, a1, a2, a3), vld1q_s32(p->bias + o));
+    vstrbq_s32(out + o, mf_mve_requant4(acc, mult, shift, c->out_offset, c->lo, c->hi));
 }
 #endif
 
@@ -119,7 +80,7 @@ void mf_fully_connected_s8(const mf_fully_connected_s8_params *p, const int8_t *
         const int8_t *in = input + (size_t)b * (size_t)p->in_depth;
         int8_t *out = output + (size_t)b * (size_t)p->out_depth;
         int32_t o = 0;
-#if defined(MF_MVE_FC)
+#if defined(MF_MVE)
         const rows4_consts c = {p->in_depth >> 4, p->in_depth & 15, vdupq_n_s32(p->out_mult[0]),
                                 vdupq_n_s32(p->out_shift[0]), vdupq_n_s32(p->output_offset),
                                 vdupq_n_s32(p->act_min), vdupq_n_s32(p->act_max)};
@@ -130,7 +91,7 @@ void mf_fully_connected_s8(const mf_fully_connected_s8_params *p, const int8_t *
         }
 #endif
         for (; o < p->out_depth; ++o) {
-            out[o] = requant(p, o, row_dot(p, in, o));
+            out[o] = requant(p, o, mf_mve_row_dot(p->filter, p->out_depth, p->in_depth, o, in));
         }
     }
 }

@@ -40,7 +40,8 @@ def test_the_library_holds_the_kernels_of_the_variant_its_weights_are_laid_out_f
         "kernels/dsp/mf_fully_connected_s8_rows.S", "kernels/reference/mf_maxpool2d_s8.c",
         "kernels/reference/mf_softmax_s8.c"]
     assert stm32.kernel_names(KernelVariant.DSP) == ("mf_conv2d_s8", "mf_fully_connected_s8")
-    assert stm32.assembly and stm32.path_macros == ("MF_DSP_SELECT",)  # no path beyond the assembly's
+    # the FULLY_CONNECTED (64 -> 10) takes the assembly's 8-row tiles; no other path
+    assert stm32.assembly and stm32.path_macros == ("MF_DSP_SELECT", "MF_DSP_WITH_FC_ROWS")
     ref = plan_library(DEFAULT_MODEL, load_board("stm32l475"), BuildOptions(kernels=KernelVariant.REFERENCE))
     assert readers(ref.compiled.target) == (KernelVariant.REFERENCE,)
     assert all(k.parent.name == "reference" for k in ref.kernels)
@@ -107,7 +108,7 @@ def test_the_library_compiles_only_the_dsp_paths_its_model_takes_without_any_fla
     its assembly loops see them, where a build without the selection compiles every path."""
     lib = plan_library(SHARED_MODELS / "keyword_spotting.tflite", load_board("stm32l475"))
     assert lib.path_macros == ("MF_DSP_SELECT", "MF_DSP_WITH_DW_PLANAR", "MF_DSP_WITH_DW_RQ_SHIFT",
-                               "MF_DSP_WITH_DW_TAIL1")
+                               "MF_DSP_WITH_DW_TAIL1", "MF_DSP_WITH_FC_ROWS")
     root = export_library(lib, ExportFormat.CMAKE, tmp_path / "lib").root
     variant_h = (root / "include" / "mcuforge" / "variant.h").read_text()
     assert all(f"#define {m} 1" in variant_h for m in lib.path_macros)

@@ -22,6 +22,7 @@ from support.compare import compare_bytes, compare_inputs
 from support.tflite_build import Spec, single_op
 from support.tflite_edit import ops_of
 from support.tfmodels import Case, convert
+from codegen.host import VARIANTS
 from support.variants import dsp_params, kernel_variant  # noqa: F401  (fixture)
 
 ALL = ("int8", "int16x8", "float32")
@@ -173,6 +174,8 @@ _VALUES = np.arange(-128, 128, dtype=np.int8)
     pytest.param("SUB", (0.05, 0.02, 0.06), (-128, 100, -128), "RELU", True, "floor",
                  id="sub_s8_pairs_broadcast_rows_x_columns_rq_fast_floor"),
 ])
+# every variant, mve too (firmware/kernels/mve/mf_add_s8.c; this parametrisation overrides the fixture)
+@pytest.mark.parametrize("kernel_variant", [str(v) for v in VARIANTS])
 def test_add_sub_s8_every_input_pair(opcode: str, scales: tuple, zps: tuple, act: str, bcast: bool, mode: str,
                                      kernel_variant: str) -> None:
     """All 65,536 (x1, x2) int8 pairs against TFLM: as two same-shape [1, 65536] operands (the dsp

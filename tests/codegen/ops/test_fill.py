@@ -112,6 +112,10 @@ def test_constants_fold() -> None:
                  id="zeros_like_int16"),
     pytest.param("BROADCAST_TO", [Spec((1, 1, 1, 1, 1, 2), "float32"), Spec((6,), "int32", data=[1, 2, 1, 1, 1, 2])],
                  Spec((1, 2, 1, 1, 1, 2), "float32"), "1-5D", id="broadcast_to_rank6"),
+    pytest.param("BROADCAST_TO", [Spec((1, 2), "float32"), Spec((2,), "int32", data=[3, 2])], Spec((2, 2), "float32"),
+                 "shape [3, 2], but the output's shape is [2, 2]", id="broadcast_to_shape_mismatch"),
+    pytest.param("FILL", [Spec((2,), "float32", data=[1, 4]), Spec((), "float32")], Spec((1, 4), "float32"),
+                 "dims of type float32 (TFLM requires int8, int16, int32, int64)", id="fill_float_dims"),
 ])
 def test_refused(opcode: str, inputs, out, why: str) -> None:
     from codegen.ops.registry import handler

@@ -86,12 +86,13 @@ def _window_sum(mem: np.ndarray, in_at: int, g: dict, oy: int, ox: int) -> int:
     return acc
 
 
-def _run_conv_pairs(mem: np.ndarray, in_at: int, out_at: int, g: dict) -> np.ndarray:
-    """The dsp CONV_2D's order: both windows of a pixel pair read, then both pixels' outputs written."""
+def _run_conv_pairs(mem: np.ndarray, in_at: int, out_at: int, g: dict, pixels: int = 2) -> np.ndarray:
+    """The dsp CONV_2D's order (pixels=2; the mve one's: 3): the windows of a group of pixels read,
+    then the group's outputs written."""
     oh, ow, oc = g["out_h"], g["out_w"], g["out_c"]
     npix = oh * ow
-    for p in range(0, npix, 2):
-        pix = [p, p + 1] if p + 1 < npix else [p]
+    for p in range(0, npix, pixels):
+        pix = list(range(p, min(p + pixels, npix)))
         sums = [_window_sum(mem, in_at, g, q // ow, q % ow) for q in pix]
         for q, acc in zip(pix, sums):
             for c in range(oc):
@@ -99,27 +100,28 @@ def _run_conv_pairs(mem: np.ndarray, in_at: int, out_at: int, g: dict) -> np.nda
     return mem[out_at: out_at + npix * oc].copy()
 
 
+@pytest.mark.parametrize("pixels", [2, 3])
 @pytest.mark.parametrize("g", GEOMS, ids=lambda g: f"{g['k']}x{g['k']}s{g['s']}_{g['in_c']}to{g['out_c']}")
-def test_conv_pairs_offset_is_safe_and_tight(g):
+def test_conv_pairs_offset_is_safe_and_tight(g, pixels):
     from codegen.ops.weighted import ConvGeometry
     geo = ConvGeometry(g["in_h"], g["in_w"], g["in_c"], g["out_h"], g["out_w"], g["out_c"], g["k"], g["k"],
                        g["s"], g["s"], 1, 1, g["p"], g["p"], "SAME")
-    off = overlap.conv_pairs(geo)
-    # reading two windows before writing never needs more room than one window at a time
-    assert off <= overlap.window_share(geo, 1, 1, per_channel=False)
+    off = overlap.conv_pairs(geo) if pixels == 2 else overlap.conv_pixel_groups(geo, pixels)
+    if pixels == 2:  # reading two windows before writing never needs more room than one window at a time
+        assert off <= overlap.window_share(geo, 1, 1, per_channel=False)
     rng = np.random.default_rng(0)
     n_in = g["in_h"] * g["in_w"] * g["in_c"]
     x = rng.integers(0, 100, n_in).astype(np.int64)
     mem = np.zeros(4 * n_in + 4 * g["out_h"] * g["out_w"] * g["out_c"], dtype=np.int64)
     mem[:n_in] = x
-    want = _run_conv_pairs(mem.copy(), 0, 2 * n_in, g)
+    want = _run_conv_pairs(mem.copy(), 0, 2 * n_in, g, pixels)
     base = off + 8
     for shift, ok in ((0, True), (1, False)):
         if off == 0 and not ok:
             continue
         shared = np.zeros_like(mem)
         shared[base: base + n_in] = x
-        assert np.array_equal(_run_conv_pairs(shared, base, base - off + shift, g), want) == ok
+        assert np.array_equal(_run_conv_pairs(shared, base, base - off + shift, g, pixels), want) == ok
 
 
 def _run_planar(mem: np.ndarray, in_at: int, out_at: int, g: dict, transposed: bool, band: int,

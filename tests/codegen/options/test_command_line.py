@@ -9,7 +9,7 @@ import pytest
 
 from codegen.errors import McuforgeError
 from codegen.kernels import KernelVariant
-from codegen.options import BuildOptions, Command, RunOptions, TargetKind, ValidateOptions
+from codegen.options import BuildOptions, Command, MemoryMode, RunOptions, TargetKind, ValidateOptions
 from codegen.options.command_line import (OPTIONS, help_text, parse_command_line, run_target_options,
                                           target_options)
 from support.paths import DEFAULT_MODEL
@@ -32,6 +32,14 @@ def test_values_are_typed():
     assert line.build == BuildOptions(int8_io=True, kernels=KernelVariant.REFERENCE, stack_size=8192)
     assert line.run.n == 3 and line.run.sample == 4 and line.run.target.target is TargetKind.EMULATOR
     assert line.run.target.timeout == 2.5 and line.validate.target == line.run.target
+
+
+def test_memory_option():
+    assert parse({"memory": "ram"}).build.memory is MemoryMode.RAM
+    assert parse({}).build.memory is MemoryMode.BALANCED
+    with pytest.raises(McuforgeError) as e:
+        parse({"memory": "low"})
+    assert "memory=low" in e.value.message and "ram|balanced|speed" in e.value.message
 
 
 def test_every_problem_is_named_at_once():

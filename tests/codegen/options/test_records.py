@@ -9,7 +9,7 @@ import pytest
 
 from codegen.errors import McuforgeError
 from codegen.kernels import KernelVariant
-from codegen.options import (BuildOptions, CompareOptions, OptLevel, RunOptions, TargetKind, TargetOptions,
+from codegen.options import (BuildOptions, CompareOptions, MemoryMode, OptLevel, RunOptions, TargetKind, TargetOptions,
                              ValidateOptions, VariantSpec)
 
 
@@ -20,11 +20,15 @@ def test_enums_compare_and_print_as_their_text():
     assert b.variant_suffix() == "-dsp-O3" and BuildOptions(int8_io=True).variant_suffix() == "-int8io"
     assert json.loads(json.dumps(asdict(b)))["kernels"] == "dsp"
     assert TargetOptions(target="attach").target is TargetKind.ATTACH
+    m = BuildOptions(memory="ram")
+    assert m.memory is MemoryMode.RAM and m.memory == "ram" and m.variant_suffix() == "-memram"
+    assert BuildOptions().memory is MemoryMode.BALANCED
 
 
 @pytest.mark.parametrize("make, match", [
     (lambda: BuildOptions(kernels="dps"), r"unknown kernel variant 'dps'"),
     (lambda: BuildOptions(opt="-O9"), "opt=-O9"),
+    (lambda: BuildOptions(memory="small"), "memory=small: not one of ram, balanced, speed"),
     (lambda: TargetOptions(target="qemu"), "target=qemu: not one of auto, emulator"),
     (lambda: TargetOptions(timeout=0), "timeout=0"),
     (lambda: RunOptions(n=0), "n=0"),
