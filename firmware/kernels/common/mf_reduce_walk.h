@@ -47,7 +47,9 @@
  * 32 bits like TFLM's AddTensorValuesWithExpectedOverflow, then requantised and clamped. */
 #define MF_MEAN_ADD_WRAPPING(sum, x, T) ((sum) += (uint32_t)(int32_t)(x))
 
-#define MF_MEAN_REQUANTIZE(p, sum, lo, hi)                                                                                      \
-    mf_clamp_i32(mf_mbqm((int32_t)((sum) - (uint32_t)(p)->zp_times_n), (p)->mult, (p)->shift) + (p)->output_offset, (lo), (hi))
+#define MF_MEAN_REQUANTIZE(p, sum, lo, hi)                                                    \
+    mf_clamp_i32(mf_mbqm((int32_t)((sum) - (uint32_t)(p)->zp_times_n), (p)->mult, (p)->shift) \
+                     + (p)->output_offset,                                                    \
+                 (lo), (hi))
 
 #endif /* MF_REDUCE_WALK_H */
