@@ -83,10 +83,9 @@
         }                                                                                          \
     } while (0)
 
-/* The FINISH steps CONV_2D and DEPTHWISE_CONV_2D share, reading the kernel's parameters p:
- *  - int8: + bias, requantised per channel (out_mult, out_shift), + output zero point, clamped to
- *    the activation range;
- *  - float32: + bias (0 without one), clamped to the activation range. */
+/* The int8 FINISH step CONV_2D and DEPTHWISE_CONV_2D share, reading the kernel's parameters p: + bias,
+ * requantised per channel (out_mult, out_shift), + output zero point, clamped to the activation
+ * range. (Their float32 one is common/mf_bias_act_f32.h's MF_BIAS_ACT_F32.) */
 #define MF_CONV_FINISH_S8(dst, acc, oc)                                               \
     do {                                                                              \
         if (p->bias) {                                                                \
@@ -94,13 +93,6 @@
         }                                                                             \
         (acc) = mf_mbqm((acc), p->out_mult[oc], p->out_shift[oc]) + p->output_offset; \
         (dst) = (int8_t)mf_clamp_i32((acc), p->act_min, p->act_max);                  \
-    } while (0)
-#define MF_CONV_FINISH_F32(dst, acc, oc)                  \
-    do {                                                  \
-        float v = (acc) + (p->bias ? p->bias[oc] : 0.0f); \
-        v = v < p->act_min ? p->act_min : v;              \
-        v = p->act_max < v ? p->act_max : v;              \
-        (dst) = v;                                        \
     } while (0)
 
 #endif /* MF_CONV_LOOPS_H */
