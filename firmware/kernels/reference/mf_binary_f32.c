@@ -1,10 +1,12 @@
 /* Binary float32 ops with broadcasting (DIV, FLOOR_DIV, FLOOR_MOD, SQUARED_DIFFERENCE): reference
  * kernel with TFLM's formulas. */
-#include "../common/mf_broadcast_walk.h"
 #include <math.h>
 
+#include "../common/mf_broadcast_walk.h"
 #include "mcuforge/nn.h"
 
+/* Kept apart on purpose from mf_binary_s32.c's apply(), which it resembles case by case: each type
+ * has its own formulas (float division and fmodf here, wrapping 32-bit arithmetic there). */
 static float apply(int32_t fn, float a, float b)
 {
     switch (fn) {

@@ -8,6 +8,7 @@ static int32_t wrap(uint32_t v)
     return v <= (uint32_t)INT32_MAX ? (int32_t)v : -(int32_t)(~v) - 1;
 }
 
+/* Kept apart on purpose from mf_binary_f32.c's apply(): the int32 formulas wrap (TFLM's overflow). */
 static int32_t apply(int32_t fn, int32_t a, int32_t b)
 {
     switch (fn) {

@@ -41,6 +41,7 @@ MF_CAST_DEFINE_STORE(store_float, float, MF_CAST_FLOAT_TO_UINT32)
 void mf_cast(const mf_cast_params *p, const void *input, void *output)
 {
     for (int32_t i = 0; i < p->size; ++i) {
+        /* One case per input type, alike on purpose: each reads its own element type. */
         switch (p->in_type) {
         case T_FLOAT32:
             store_float(p->out_type, output, i, ((const float *)input)[i]);
