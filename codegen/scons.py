@@ -225,7 +225,7 @@ def _preflight(line: CommandLine, board: Any) -> None:
 
 
 def configure(env: Any, args: dict, targets: list[str]) -> None:
-    from SCons.Script import GetOption, Help  # type: ignore[import-not-found]
+    from SCons.Script import GetOption, Help, SConsignFile  # type: ignore[import-not-found]
     Help(help_text(), append=False)
     if GetOption("help"):
         return  # `scons -h`: the help text only
@@ -234,6 +234,11 @@ def configure(env: Any, args: dict, targets: list[str]) -> None:
     try:
         line = parse_command_line(dict(args), list(targets), DEFAULT_MODEL)
         root = line.build_dir or BUILD_ROOT
+        # the signature database lives with the build tree it describes: one per build_dir, so two scons
+        # processes building into different trees never overwrite each other's record (a shared
+        # .sconsign in the checkout lost entries when they ran at once, and a no-op build rebuilt)
+        root.mkdir(parents=True, exist_ok=True)
+        SConsignFile(str(root / ".sconsign"))
         _declare(env, line, root, cleaning=bool(GetOption("clean")))
     except BaseException as exc:  # noqa: BLE001 - the front door: reported with its fix, non-zero exit
         if isinstance(exc, SystemExit):

@@ -233,6 +233,9 @@ class SupervisedTransport(ProcessTransport):
         return ProgramCrashed(f"the program on {self.where} {what} (exit status {code}): {tail}",
                               hint="its output above says why")
 
+    def _how_it_ended(self) -> str:
+        return "see failure()"  # stderr is this class's to read (pid, signal lines): failure() names the end
+
     def read(self, timeout: float) -> bytes:
         try:
             return super().read(timeout)
@@ -244,6 +247,7 @@ class SupervisedTransport(ProcessTransport):
 class LinuxSession(Session):
     machine: Machine | None = None
     pid: int | None = None
+    directory: str = ""  # where the program runs on the machine (Machine.kill checks the pid is still there)
     mode: LinuxMode = LinuxMode.NATIVE
 
 
@@ -268,7 +272,7 @@ def start(driver: Driver, board: Board, firmware: Path, request: RunRequest, mod
         dev.info()
     except BaseException:
         if t.pid is not None:
-            machine.kill(t.pid)
+            machine.kill(t.pid, d)
         kill(t.proc)
         t.close()
         raise
@@ -276,7 +280,7 @@ def start(driver: Driver, board: Board, firmware: Path, request: RunRequest, mod
     return LinuxSession(device=dev, driver=driver, unit=unit(board, machine, mode), transport=t, process=t.proc,
                         description=f"{what} on {machine.description}" + (" (emulated)" if mode == LinuxMode.EMULATED
                                                                            else ""),
-                        machine=machine, pid=t.pid, mode=mode)
+                        machine=machine, pid=t.pid, directory=d, mode=mode)
 
 
 def stop(session: Session, clean: bool) -> Stopped:
@@ -291,7 +295,7 @@ def stop(session: Session, clean: bool) -> Stopped:
         # over SSH the program may outlive a dead connection: kill it there by its id in any case
         if session.pid is not None and session.machine is not None and (
                 proc.poll() is None or isinstance(session.machine, SshMachine)):
-            session.machine.kill(session.pid)
+            session.machine.kill(session.pid, session.directory)
         code = kill(proc)
     text = t.finish()
     t.close()

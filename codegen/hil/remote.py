@@ -66,7 +66,19 @@ class Machine(Protocol):
         """`directory` as a command run by this machine names it (over SSH: relative to the home)."""
         ...
 
-    def kill(self, pid: int) -> None: ...
+    def kill(self, pid: int, directory: str) -> None:
+        """SIGKILL the program `pid` started in `directory` (a name as :meth:`path` gives it), but only
+        while that process still runs there: a pid whose program has ended may belong to another
+        process by now (pids are reused), and that process must not be killed."""
+        ...
+
+
+def kill_if_still_there(pid: int, directory: str) -> str:
+    """The shell command behind :meth:`Machine.kill`: kill `pid` only if its working directory is
+    `directory` (resolved; Linux's /proc), else do nothing. Always exits 0."""
+    d = shlex.quote(directory)
+    return (f"d=$(cd {d} 2>/dev/null && pwd -P) && [ \"$(readlink /proc/{int(pid)}/cwd 2>/dev/null)\" = \"$d\" ] "
+            f"&& kill -9 {int(pid)} 2>/dev/null; true")
 
 
 def supervised(directory: str, program: str) -> str:
@@ -119,10 +131,12 @@ class LocalMachine:
     def path(self, directory: str) -> str:
         return str(self._dir(directory))
 
-    def kill(self, pid: int) -> None:
+    def kill(self, pid: int, directory: str) -> None:
         try:
+            if Path(os.readlink(f"/proc/{int(pid)}/cwd")) != self._dir(directory).resolve():
+                return  # the program ended and its pid went to another process: not ours to kill
             os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
+        except (ProcessLookupError, PermissionError, FileNotFoundError):
             pass
 
 
@@ -210,8 +224,8 @@ class SshMachine:
     def path(self, directory: str) -> str:
         return directory
 
-    def kill(self, pid: int) -> None:
+    def kill(self, pid: int, directory: str) -> None:
         try:
-            self.run(f"kill -9 {int(pid)} 2>/dev/null; true", timeout=COMMAND_TIMEOUT_S)
+            self.run(kill_if_still_there(pid, self.path(directory)), timeout=COMMAND_TIMEOUT_S)
         except RemoteError:
             pass  # the board went away: nothing left to stop from here

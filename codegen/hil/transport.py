@@ -116,8 +116,26 @@ class ProcessTransport:
             return b""
         data = os.read(fd, 65536)
         if not data:
-            raise EOFError("the host firmware closed its output")
+            raise EOFError(f"the host firmware closed its output ({self._how_it_ended()})")
         return data
+
+    def _how_it_ended(self) -> str:
+        """The process's exit status and the end of its stderr, bounded: what a failure report needs."""
+        try:
+            code = self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "the process is still running"
+        how = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+        err = b""
+        if self.proc.stderr is not None:
+            fd = self.proc.stderr.fileno()
+            while len(err) < 65536 and select.select([fd], [], [], 0.5)[0]:
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    break
+                err += chunk
+        tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
+        return how + (f"; stderr: {' | '.join(tail)}" if tail else "")
 
     def close(self) -> None:
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):

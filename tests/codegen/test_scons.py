@@ -26,6 +26,8 @@ def test_build_then_noop_then_clean(tmp_path):
     proj = tmp_path / "host" / "digits_cnn"
     rep = json.loads((proj / "report.json").read_text())
     assert rep["board"] == "host" and rep["model"] == str(DEFAULT_MODEL)
+    # the signature record lives in the build tree: builds into other trees cannot overwrite it
+    assert (tmp_path / ".sconsign.dblite").is_file()
     stamp = (proj / "firmware").stat().st_mtime_ns
     second = scons("board=host", bd)
     assert second.returncode == 0

@@ -92,3 +92,12 @@ def test_real_port_path_through_a_pty():
         t.close()
         os.close(master)
         os.close(slave)
+
+
+def test_a_process_that_ends_says_how():
+    """The host board's firmware closing its output: the error names the exit status and its stderr."""
+    t = ProcessTransport(["sh", "-c", "echo 'out of cheese' >&2; exit 3"])
+    with pytest.raises(EOFError, match=r"exit status 3; stderr: out of cheese"):
+        for _ in range(400):  # bounded: the process ends at once
+            t.read(0.25)
+    t.close()
