@@ -3,6 +3,8 @@
 
 #include "mcuforge/nn.h"
 
+/* The inverse walk of mf_space_to_batch_nd.c (input pixels scattered, cropped ones dropped): alike in
+ * shape on purpose, kept apart. */
 void mf_batch_to_space_nd(const mf_space_batch_params *p, const void *input, void *output)
 {
     const size_t row = (size_t)p->row_bytes;

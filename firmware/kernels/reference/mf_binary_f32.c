@@ -2,9 +2,11 @@
  * kernel with TFLM's formulas. */
 #include <math.h>
 
-#include "mcuforge/broadcast.h"
+#include "../common/mf_broadcast_walk.h"
 #include "mcuforge/nn.h"
 
+/* Kept apart on purpose from mf_binary_s32.c's apply(), which it resembles case by case: each type
+ * has its own formulas (float division and fmodf here, wrapping 32-bit arithmetic there). */
 static float apply(int32_t fn, float a, float b)
 {
     switch (fn) {
@@ -33,20 +35,15 @@ static float apply(int32_t fn, float a, float b)
     }
 }
 
+#define MF_BINARY_F32_STEP(out, x, y)               \
+    do {                                            \
+        float v = apply(p->fn, (x), (y));           \
+        v = v < p->act_min ? p->act_min : v;        \
+        *(out)++ = v > p->act_max ? p->act_max : v; \
+    } while (0)
+
 void mf_binary_f32(const mf_binary_f32_params *p, const float *input1, const float *input2, float *output)
 {
     const mf_broadcast *bc = &p->bc;
-    const int32_t rows = mf_broadcast_rows(bc);
-    mf_broadcast_iter it;
-    mf_broadcast_begin(&it);
-    for (int32_t r = 0; r < rows; ++r) {
-        const float *a = input1 + it.off1;
-        const float *b = input2 + it.off2;
-        for (int32_t k = 0; k < bc->inner; ++k) {
-            float v = apply(p->fn, a[k * bc->inner_stride1], b[k * bc->inner_stride2]);
-            v = v < p->act_min ? p->act_min : v;
-            *output++ = v > p->act_max ? p->act_max : v;
-        }
-        mf_broadcast_next(bc, &it);
-    }
+    MF_BROADCAST_WALK(bc, float, input1, float, input2, output, MF_BINARY_F32_STEP);
 }

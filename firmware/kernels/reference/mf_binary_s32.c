@@ -1,6 +1,6 @@
 /* Binary int32 ops with broadcasting (ADD, SUB, MUL, DIV, SQUARED_DIFFERENCE, MAXIMUM, MINIMUM):
  * reference kernel; wrapping arithmetic as TFLM's int32 kernels overflow. */
-#include "mcuforge/broadcast.h"
+#include "../common/mf_broadcast_walk.h"
 #include "mcuforge/nn.h"
 
 static int32_t wrap(uint32_t v)
@@ -8,6 +8,7 @@ static int32_t wrap(uint32_t v)
     return v <= (uint32_t)INT32_MAX ? (int32_t)v : -(int32_t)(~v) - 1;
 }
 
+/* Kept apart on purpose from mf_binary_f32.c's apply(): the int32 formulas wrap (TFLM's overflow). */
 static int32_t apply(int32_t fn, int32_t a, int32_t b)
 {
     switch (fn) {
@@ -36,20 +37,15 @@ static int32_t apply(int32_t fn, int32_t a, int32_t b)
     }
 }
 
+#define MF_BINARY_S32_STEP(out, x, y)               \
+    do {                                            \
+        int32_t v = apply(p->fn, (x), (y));         \
+        v = v < p->act_min ? p->act_min : v;        \
+        *(out)++ = v > p->act_max ? p->act_max : v; \
+    } while (0)
+
 void mf_binary_s32(const mf_binary_s32_params *p, const int32_t *input1, const int32_t *input2, int32_t *output)
 {
     const mf_broadcast *bc = &p->bc;
-    const int32_t rows = mf_broadcast_rows(bc);
-    mf_broadcast_iter it;
-    mf_broadcast_begin(&it);
-    for (int32_t r = 0; r < rows; ++r) {
-        const int32_t *a = input1 + it.off1;
-        const int32_t *b = input2 + it.off2;
-        for (int32_t k = 0; k < bc->inner; ++k) {
-            int32_t v = apply(p->fn, a[k * bc->inner_stride1], b[k * bc->inner_stride2]);
-            v = v < p->act_min ? p->act_min : v;
-            *output++ = v > p->act_max ? p->act_max : v;
-        }
-        mf_broadcast_next(bc, &it);
-    }
+    MF_BROADCAST_WALK(bc, int32_t, input1, int32_t, input2, output, MF_BINARY_S32_STEP);
 }

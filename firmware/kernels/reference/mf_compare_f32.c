@@ -1,37 +1,13 @@
-/* Comparisons on float values with broadcasting: reference kernel (raw values, as TFLM). */
-#include "mcuforge/broadcast.h"
-#include "mcuforge/nn.h"
+/* Comparisons on float values with broadcasting: reference kernel (raw values, as TFLM);
+ * the walk and the comparison are common/mf_broadcast_walk.h's. */
+#include "../common/mf_broadcast_walk.h"
 
-static uint8_t compare(int32_t cmp, float x, float y)
-{
-    switch (cmp) {
-    case MF_CMP_EQUAL:
-        return x == y;
-    case MF_CMP_NOT_EQUAL:
-        return x != y;
-    case MF_CMP_GREATER:
-        return x > y;
-    case MF_CMP_GREATER_EQUAL:
-        return x >= y;
-    case MF_CMP_LESS:
-        return x < y;
-    default:
-        return x <= y;
-    }
-}
+MF_DEFINE_COMPARE(compare, float)
+
+#define MF_COMPARE_F32_STEP(out, x, y) (*(out)++ = compare(p->cmp, (x), (y)))
 
 void mf_compare_f32(const mf_compare_params *p, const float *input1, const float *input2, uint8_t *output)
 {
     const mf_broadcast *bc = &p->bc;
-    const int32_t rows = mf_broadcast_rows(bc);
-    mf_broadcast_iter it;
-    mf_broadcast_begin(&it);
-    for (int32_t r = 0; r < rows; ++r) {
-        const float *a = input1 + it.off1;
-        const float *b = input2 + it.off2;
-        for (int32_t k = 0; k < bc->inner; ++k) {
-            *output++ = compare(p->cmp, a[k * bc->inner_stride1], b[k * bc->inner_stride2]);
-        }
-        mf_broadcast_next(bc, &it);
-    }
+    MF_BROADCAST_WALK(bc, float, input1, float, input2, output, MF_COMPARE_F32_STEP);
 }

@@ -1,37 +1,13 @@
-/* Comparisons on int32_t values with broadcasting: reference kernel (raw values, as TFLM). */
-#include "mcuforge/broadcast.h"
-#include "mcuforge/nn.h"
+/* Comparisons on int32_t values with broadcasting: reference kernel (raw values, as TFLM);
+ * the walk and the comparison are common/mf_broadcast_walk.h's. */
+#include "../common/mf_broadcast_walk.h"
 
-static uint8_t compare(int32_t cmp, int32_t x, int32_t y)
-{
-    switch (cmp) {
-    case MF_CMP_EQUAL:
-        return x == y;
-    case MF_CMP_NOT_EQUAL:
-        return x != y;
-    case MF_CMP_GREATER:
-        return x > y;
-    case MF_CMP_GREATER_EQUAL:
-        return x >= y;
-    case MF_CMP_LESS:
-        return x < y;
-    default:
-        return x <= y;
-    }
-}
+MF_DEFINE_COMPARE(compare, int32_t)
+
+#define MF_COMPARE_S32_STEP(out, x, y) (*(out)++ = compare(p->cmp, (x), (y)))
 
 void mf_compare_s32(const mf_compare_params *p, const int32_t *input1, const int32_t *input2, uint8_t *output)
 {
     const mf_broadcast *bc = &p->bc;
-    const int32_t rows = mf_broadcast_rows(bc);
-    mf_broadcast_iter it;
-    mf_broadcast_begin(&it);
-    for (int32_t r = 0; r < rows; ++r) {
-        const int32_t *a = input1 + it.off1;
-        const int32_t *b = input2 + it.off2;
-        for (int32_t k = 0; k < bc->inner; ++k) {
-            *output++ = compare(p->cmp, a[k * bc->inner_stride1], b[k * bc->inner_stride2]);
-        }
-        mf_broadcast_next(bc, &it);
-    }
+    MF_BROADCAST_WALK(bc, int32_t, input1, int32_t, input2, output, MF_COMPARE_S32_STEP);
 }

@@ -4,7 +4,8 @@
 #include "../common/mf_conv2d_s8_reference.h"
 
 /* Reads the plain weight fields, which the dsp layout (also the mve build's for this kernel) leaves NULL:
- * never in a build of the dsp or mve kernels. */
+ * never in a build of the dsp or mve kernels.
+ * (The same guard stands in each int8 reference kernel on purpose: each names its own file.) */
 #if defined(MF_KERNELS_DSP)
 #error "kernels/reference/mf_conv2d_s8.c reads the reference parameter layout, but this build compiles the dsp kernels (MF_KERNELS_DSP), whose layout leaves its weights NULL: compile kernels/dsp/mf_conv2d_s8.c instead"
 #elif defined(MF_KERNELS_MVE)

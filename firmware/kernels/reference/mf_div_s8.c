@@ -1,5 +1,5 @@
 /* DIV, int8, with broadcasting: reference kernel (TFLM's reciprocal-based quantised division). */
-#include "mcuforge/broadcast.h"
+#include "../common/mf_broadcast_walk.h"
 #include "mcuforge/fixedpoint.h"
 #include "mcuforge/nn.h"
 
@@ -48,18 +48,10 @@ static int8_t divide(const mf_div_s8_params *p, int32_t a, int32_t b)
     return (int8_t)mf_clamp_i32(v, p->act_min, p->act_max);
 }
 
+#define MF_DIV_S8_STEP(out, x, y) (*(out)++ = divide(p, (x), (y)))
+
 void mf_div_s8(const mf_div_s8_params *p, const int8_t *input1, const int8_t *input2, int8_t *output)
 {
     const mf_broadcast *bc = &p->bc;
-    const int32_t rows = mf_broadcast_rows(bc);
-    mf_broadcast_iter it;
-    mf_broadcast_begin(&it);
-    for (int32_t r = 0; r < rows; ++r) {
-        const int8_t *a = input1 + it.off1;
-        const int8_t *b = input2 + it.off2;
-        for (int32_t k = 0; k < bc->inner; ++k) {
-            *output++ = divide(p, a[k * bc->inner_stride1], b[k * bc->inner_stride2]);
-        }
-        mf_broadcast_next(bc, &it);
-    }
+    MF_BROADCAST_WALK(bc, int8_t, input1, int8_t, input2, output, MF_DIV_S8_STEP);
 }

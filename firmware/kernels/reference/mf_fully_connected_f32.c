@@ -1,20 +1,12 @@
 /* FULLY_CONNECTED, float32: reference kernel (TFLM semantics: same summation order, bias last). */
+#include "../common/mf_bias_act_f32.h"
+#include "../common/mf_fully_connected_loops.h"
 #include "mcuforge/nn.h"
+
+#define MF_FULLY_CONNECTED_F32_MAC(acc, x, w) ((acc) += (x) * (w))
 
 void mf_fully_connected_f32(const mf_fully_connected_f32_params *p, const float *input, float *output)
 {
-    for (int32_t b = 0; b < p->batches; ++b) {
-        const float *in = input + (size_t)b * p->in_depth;
-        for (int32_t o = 0; o < p->out_depth; ++o) {
-            const float *w = p->filter + (size_t)o * p->in_depth;
-            float total = 0.0f;
-            for (int32_t i = 0; i < p->in_depth; ++i) {
-                total += in[i] * w[i];
-            }
-            float v = total + (p->bias ? p->bias[o] : 0.0f);
-            v = v < p->act_min ? p->act_min : v;
-            v = p->act_max < v ? p->act_max : v;
-            output[(size_t)b * p->out_depth + o] = v;
-        }
-    }
+    MF_FULLY_CONNECTED_LOOPS(p, input, output, float, float, float, MF_FULLY_CONNECTED_F32_MAC,
+                             MF_BIAS_ACT_F32);
 }

@@ -1,6 +1,8 @@
 /* LOGISTIC, int16: reference kernel (TFLM's sigmoid-table interpolation, input index |x| >> 9). */
 #include "mcuforge/nn.h"
 
+/* Its table interpolation resembles mf_tanh_s16.c's on purpose (TFLM's two functions): the index
+ * shift, the rounding and the output formula differ, so the two are kept apart. */
 void mf_logistic_s16(const mf_sigmoid_s16_params *p, const int16_t *input, int16_t *output)
 {
     const int32_t shift = p->input_left_shift;

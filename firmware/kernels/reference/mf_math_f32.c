@@ -19,6 +19,7 @@ void mf_math_f32(const mf_math_f32_params *p, const float *input, float *output)
 {
     const int32_t n = p->size;
     int32_t i;
+    /* One loop per function, repeated on purpose: the function is chosen once, not per element. */
     switch (p->fn) {
     case MF_MATH_ABS:
         for (i = 0; i < n; ++i) output[i] = fabsf(input[i]);

@@ -2,28 +2,17 @@
  * -FLT_MAX (TFLM's numeric_limits<float>::lowest()), then the fused activation clamps. */
 #include <float.h>
 
-#include "mcuforge/nn.h"
 #include "../common/mf_pool_window.h"
+#include "mcuforge/nn.h"
+
+#define MF_MAXPOOL2D_F32_KEEP_GREATER(m, x) \
+    do {                                    \
+        const float v = (x);                \
+        (m) = (m) < v ? v : (m);            \
+    } while (0)
+#define MF_MAXPOOL2D_F32_FINISH(dst, m, n) MF_POOL_STORE_F32(dst, (m))
 
 void mf_maxpool2d_f32(const mf_pool2d_f32_params *p, const float *input, float *output)
 {
-    const mf_conv_geometry *g = &p->geo;
-    for (int32_t oy = 0; oy < g->out_h; ++oy) {
-        const mf_pool_span y = mf_pool_span_at(oy, g->stride_h, g->pad_top, g->k_h, g->in_h);
-        for (int32_t ox = 0; ox < g->out_w; ++ox) {
-            const mf_pool_span x = mf_pool_span_at(ox, g->stride_w, g->pad_left, g->k_w, g->in_w);
-            for (int32_t c = 0; c < g->in_c; ++c) {
-                float m = -FLT_MAX;
-                for (int32_t ky = y.k0; ky < y.k1; ++ky) {
-                    for (int32_t kx = x.k0; kx < x.k1; ++kx) {
-                        const float v = input[((size_t)(y.start + ky) * g->in_w + (x.start + kx)) * g->in_c + c];
-                        m = m < v ? v : m;
-                    }
-                }
-                m = m < p->act_min ? p->act_min : m;
-                m = p->act_max < m ? p->act_max : m;
-                output[((size_t)oy * g->out_w + ox) * g->in_c + c] = m;
-            }
-        }
-    }
+    MF_POOL2D_LOOPS(p, input, output, int32_t, float, -FLT_MAX, MF_MAXPOOL2D_F32_KEEP_GREATER, MF_MAXPOOL2D_F32_FINISH);
 }

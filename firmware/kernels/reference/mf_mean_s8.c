@@ -1,22 +1,9 @@
-/* MEAN, int8 (TFLM QuantizedMeanOrSum). */
-#include "mcuforge/fixedpoint.h"
-#include "mcuforge/nn.h"
-#include "mcuforge/walk.h"
+/* MEAN, int8 (TFLM QuantizedMeanOrSum); the walk is common/mf_reduce_walk.h's. */
+#include "../common/mf_reduce_walk.h"
+
+#define MF_MEAN_S8_RESULT(sum) (int8_t)MF_MEAN_REQUANTIZE(p, (sum), -128, 127)
 
 void mf_mean_s8(const mf_mean_params *p, const int8_t *input, int8_t *output)
 {
-    int32_t oidx[MF_MOVE_MAX_DIMS] = {0};
-    ptrdiff_t base = 0;
-    size_t k = 0;
-    do {
-        int32_t ridx[MF_MOVE_MAX_DIMS] = {0};
-        ptrdiff_t off = 0;
-        uint32_t sum = 0; /* wraps like TFLM's AddTensorValuesWithExpectedOverflow */
-        do {
-            sum += (uint32_t)(int32_t)input[base + off];
-        } while (mf_walk_next(p->walk.red_rank, p->walk.red_count, p->walk.red_stride, ridx, &off));
-        const int32_t shifted = (int32_t)(sum - (uint32_t)p->zp_times_n);
-        const int32_t v = mf_clamp_i32(mf_mbqm(shifted, p->mult, p->shift) + p->output_offset, -128, 127);
-        output[k++] = (int8_t)v;
-    } while (mf_walk_next(p->walk.out_rank, p->walk.out_count, p->walk.out_stride, oidx, &base));
+    MF_REDUCE_WALK(&p->walk, input, output, uint32_t, 0, MF_MEAN_ADD_WRAPPING, MF_MEAN_S8_RESULT);
 }

@@ -1,23 +1,12 @@
 /* MUL, int8, with broadcasting: reference kernel (TFLM semantics, double-rounding MBQM). */
-#include "mcuforge/broadcast.h"
-#include "mcuforge/fixedpoint.h"
+#include "../common/mf_broadcast_walk.h"
+#include "../common/mf_mul_q.h"
 #include "mcuforge/nn.h"
+
+#define MF_MUL_S8_STEP(out, x, y) MF_MUL_Q_STEP(int8_t, p, out, x, y)
 
 void mf_mul_s8(const mf_mul_q_params *p, const int8_t *input1, const int8_t *input2, int8_t *output)
 {
     const mf_broadcast *bc = &p->bc;
-    const int32_t rows = mf_broadcast_rows(bc);
-    mf_broadcast_iter it;
-    mf_broadcast_begin(&it);
-    for (int32_t r = 0; r < rows; ++r) {
-        const int8_t *a = input1 + it.off1;
-        const int8_t *b = input2 + it.off2;
-        for (int32_t k = 0; k < bc->inner; ++k) {
-            const int32_t prod = (a[k * bc->inner_stride1] + p->input1_offset) *
-                                 (b[k * bc->inner_stride2] + p->input2_offset);
-            const int32_t out = p->output_offset + mf_mbqm(prod, p->output_multiplier, p->output_shift);
-            *output++ = (int8_t)mf_clamp_i32(out, p->act_min, p->act_max);
-        }
-        mf_broadcast_next(bc, &it);
-    }
+    MF_BROADCAST_WALK(bc, int8_t, input1, int8_t, input2, output, MF_MUL_S8_STEP);
 }

@@ -1,21 +1,13 @@
 /* SQUARED_DIFFERENCE, int16_t, with broadcasting: reference kernel (TFLM's rescaled difference). */
+#include "../common/mf_broadcast_walk.h"
 #include "../common/mf_squared_difference_q.h"
-#include "mcuforge/broadcast.h"
 #include "mcuforge/nn.h"
+
+#define MF_SQUARED_DIFFERENCE_S16_STEP(out, x, y) (*(out)++ = (int16_t)mf_squared_difference_q(p, (x), (y)))
 
 void mf_squared_difference_s16(const mf_squared_difference_q_params *p, const int16_t *input1,
                               const int16_t *input2, int16_t *output)
 {
     const mf_broadcast *bc = &p->bc;
-    const int32_t rows = mf_broadcast_rows(bc);
-    mf_broadcast_iter it;
-    mf_broadcast_begin(&it);
-    for (int32_t r = 0; r < rows; ++r) {
-        const int16_t *a = input1 + it.off1;
-        const int16_t *b = input2 + it.off2;
-        for (int32_t k = 0; k < bc->inner; ++k) {
-            *output++ = (int16_t)mf_squared_difference_q(p, a[k * bc->inner_stride1], b[k * bc->inner_stride2]);
-        }
-        mf_broadcast_next(bc, &it);
-    }
+    MF_BROADCAST_WALK(bc, int16_t, input1, int16_t, input2, output, MF_SQUARED_DIFFERENCE_S16_STEP);
 }

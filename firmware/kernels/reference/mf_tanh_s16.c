@@ -1,6 +1,8 @@
 /* TANH, int16: reference kernel (TFLM's sigmoid-table interpolation, tanh(x) = 2 sigmoid(2x) - 1). */
 #include "mcuforge/nn.h"
 
+/* Resembles mf_logistic_s16.c on purpose (TFLM's two functions): index shift 8, not 9, a signed
+ * result and tanh's output formula; kept apart. */
 void mf_tanh_s16(const mf_sigmoid_s16_params *p, const int16_t *input, int16_t *output)
 {
     const int32_t shift = p->input_left_shift;

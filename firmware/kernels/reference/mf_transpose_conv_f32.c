@@ -1,38 +1,21 @@
 /* TRANSPOSE_CONV, float32: in * w summed from 0.0f in TFLM's order (input row, column, channel),
  * plus the bias, then the activation clamp. */
-#include "mcuforge/nn.h"
 #include "../common/mf_transpose_conv_window.h"
+#include "mcuforge/nn.h"
+
+#define MF_TRANSPOSE_CONV_F32_MAC(acc, x, w) ((acc) += (x) * (w))
+#define MF_TRANSPOSE_CONV_F32_FINISH(out, acc, oc)       \
+    do {                                                 \
+        if (p->bias) {                                   \
+            (acc) += p->bias[oc];                        \
+        }                                                \
+        (acc) = (acc) < p->act_min ? p->act_min : (acc); \
+        (acc) = p->act_max < (acc) ? p->act_max : (acc); \
+        *(out)++ = (acc);                                \
+    } while (0)
 
 void mf_transpose_conv_f32(const mf_transpose_conv_f32_params *p, const float *input, float *output)
 {
-    const size_t in_size = (size_t)p->in_h * (size_t)p->in_w * (size_t)p->in_c;
-    for (int32_t b = 0; b < p->batches; ++b, input += in_size) {
-        for (int32_t oy = 0; oy < p->out_h; ++oy) {
-            const mf_tconv_span y = mf_tconv_span_at(oy, p->stride_h, p->pad_top, p->k_h, p->in_h);
-            for (int32_t ox = 0; ox < p->out_w; ++ox) {
-                const mf_tconv_span x = mf_tconv_span_at(ox, p->stride_w, p->pad_left, p->k_w, p->in_w);
-                for (int32_t oc = 0; oc < p->out_c; ++oc) {
-                    float acc = 0;
-                    for (int32_t iy = y.first; iy <= y.last; ++iy) {
-                        const int32_t ky = y.t - iy * p->stride_h;
-                        for (int32_t ix = x.first; ix <= x.last; ++ix) {
-                            const int32_t kx = x.t - ix * p->stride_w;
-                            const float *in = input + ((size_t)iy * (size_t)p->in_w + (size_t)ix) * (size_t)p->in_c;
-                            const float *w = p->filter + (((size_t)oc * (size_t)p->k_h + (size_t)ky) * (size_t)p->k_w
-                                                          + (size_t)kx) * (size_t)p->in_c;
-                            for (int32_t ic = 0; ic < p->in_c; ++ic) {
-                                acc += in[ic] * w[ic];
-                            }
-                        }
-                    }
-                    if (p->bias) {
-                        acc += p->bias[oc];
-                    }
-                    acc = acc < p->act_min ? p->act_min : acc;
-                    acc = p->act_max < acc ? p->act_max : acc;
-                    *output++ = acc;
-                }
-            }
-        }
-    }
+    MF_TRANSPOSE_CONV_LOOPS(p, input, output, float, float, float, MF_TRANSPOSE_CONV_F32_MAC,
+                            MF_TRANSPOSE_CONV_F32_FINISH);
 }

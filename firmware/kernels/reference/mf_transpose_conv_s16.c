@@ -1,38 +1,21 @@
 /* TRANSPOSE_CONV, int16x8: in * w summed in 64 bits plus the int64 bias, then TFLM's 64-bit
  * per-channel MBQM and the clamp (zero points 0). */
+#include "../common/mf_transpose_conv_window.h"
 #include "mcuforge/fixedpoint.h"
 #include "mcuforge/nn.h"
-#include "../common/mf_transpose_conv_window.h"
+
+#define MF_TRANSPOSE_CONV_S16_MAC(acc, x, w) ((acc) += (uint64_t)(int64_t)((x) * (w)))
+#define MF_TRANSPOSE_CONV_S16_FINISH(out, acc, oc)                                      \
+    do {                                                                                \
+        if (p->bias) {                                                                  \
+            (acc) += (uint64_t)p->bias[oc];                                             \
+        }                                                                               \
+        const int32_t v = mf_mbqm64((int64_t)(acc), p->out_mult[oc], p->out_shift[oc]); \
+        *(out)++ = (int16_t)mf_clamp_i32(v, p->act_min, p->act_max);                    \
+    } while (0)
 
 void mf_transpose_conv_s16(const mf_transpose_conv_s16_params *p, const int16_t *input, int16_t *output)
 {
-    const size_t in_size = (size_t)p->in_h * (size_t)p->in_w * (size_t)p->in_c;
-    for (int32_t b = 0; b < p->batches; ++b, input += in_size) {
-        for (int32_t oy = 0; oy < p->out_h; ++oy) {
-            const mf_tconv_span y = mf_tconv_span_at(oy, p->stride_h, p->pad_top, p->k_h, p->in_h);
-            for (int32_t ox = 0; ox < p->out_w; ++ox) {
-                const mf_tconv_span x = mf_tconv_span_at(ox, p->stride_w, p->pad_left, p->k_w, p->in_w);
-                for (int32_t oc = 0; oc < p->out_c; ++oc) {
-                    uint64_t acc = 0;
-                    for (int32_t iy = y.first; iy <= y.last; ++iy) {
-                        const int32_t ky = y.t - iy * p->stride_h;
-                        for (int32_t ix = x.first; ix <= x.last; ++ix) {
-                            const int32_t kx = x.t - ix * p->stride_w;
-                            const int16_t *in = input + ((size_t)iy * (size_t)p->in_w + (size_t)ix) * (size_t)p->in_c;
-                            const int8_t *w = p->filter + (((size_t)oc * (size_t)p->k_h + (size_t)ky) * (size_t)p->k_w
-                                                          + (size_t)kx) * (size_t)p->in_c;
-                            for (int32_t ic = 0; ic < p->in_c; ++ic) {
-                                acc += (uint64_t)(int64_t)(in[ic] * w[ic]);
-                            }
-                        }
-                    }
-                    if (p->bias) {
-                        acc += (uint64_t)p->bias[oc];
-                    }
-                    const int32_t v = mf_mbqm64((int64_t)acc, p->out_mult[oc], p->out_shift[oc]);
-                    *output++ = (int16_t)mf_clamp_i32(v, p->act_min, p->act_max);
-                }
-            }
-        }
-    }
+    MF_TRANSPOSE_CONV_LOOPS(p, input, output, int16_t, int8_t, uint64_t, MF_TRANSPOSE_CONV_S16_MAC,
+                            MF_TRANSPOSE_CONV_S16_FINISH);
 }
