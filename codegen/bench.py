@@ -25,6 +25,7 @@ from codegen.fit import DoesNotFitError
 from codegen.hil.records import RunRequest, TargetKind
 from codegen.hil.strategy import running
 from codegen.peakram import ModelRam, PeakRam, StackSource
+from codegen.options.records import MemoryMode
 from codegen.pio.project import BUILD_ROOT, BuildOptions, write_project
 from codegen.pio.runner import build
 from codegen.reference import float_input_ranges, random_inputs
@@ -145,6 +146,7 @@ class BenchRow:
     op_types: tuple[OpTypeCount, ...] = ()
     scratch_bytes: int | None = None      # kernel scratch in static storage (report.json; None: a record
     state_bytes: int | None = None        # the model's runtime state            from before they were kept)
+    recomputed_macs: int = 0              # MACs patch-based inference computes again (memory=ram rows)
 
     @property
     def peak_ram(self) -> PeakRam | None:
@@ -208,7 +210,8 @@ def measure(board: Board, model: Path, options: BuildOptions, root: Path, n: int
                     stack_used_bytes=stack_used, ram_bytes=rep.ram_bytes,
                     flash_bytes=rep.flash_bytes, estimated_cycles=estimated, timing=board.core.timing or "",
                     count_unit=unit.name, op_types=op_types(m.steps, profile, per_tick),
-                    scratch_bytes=rep.scratch_bytes, state_bytes=rep.state_bytes)
+                    scratch_bytes=rep.scratch_bytes, state_bytes=rep.state_bytes,
+                    recomputed_macs=m.recomputed_macs)
 
 
 def plan(models: list[Path]) -> list[tuple[str, str, str | None, Path, BuildOptions]]:
@@ -220,7 +223,22 @@ def plan(models: list[Path]) -> list[tuple[str, str, str | None, Path, BuildOpti
     vww = [m for m in models if m.stem == "visual_wake_words"]
     if vww:
         jobs.append(("Cortex-M4", "stm32l475", None, vww[0], BuildOptions(int8_io=True)))
+    # issue 15: memory=ram (patch-based inference as far as it lowers RAM) on the Cortex-M4, for the
+    # models where it changes the plan; the trade-off table sets these rows beside the default ones
+    core, board, fallback = CORES[0]
+    ram = BuildOptions(memory=MemoryMode.RAM)
+    jobs += [(core, board, fallback, m, ram) for m in models if patched_with(m, board, ram)]
     return jobs
+
+
+def patched_with(model: Path, board: str, options: BuildOptions) -> bool:
+    """Whether `options` make the planner run part of `model` patch by patch on `board` (compiled only)."""
+    from codegen.generate import GenerateOptions, compile_model
+    from codegen.kernels import generator_target
+    from codegen.pio.project import kernel_variant
+    b = load_board(board)
+    target = generator_target(kernel_variant(b, options), b.core.target)
+    return bool(compile_model(model, target=target, options=GenerateOptions(memory=options.memory)).patches)
 
 
 def shared_models() -> list[Path]:
@@ -389,6 +407,33 @@ def peak_ram_table(rows: Sequence[BenchRow]) -> Table:
                        for r in rows if r.core == "Cortex-M4"), "lll")
 
 
+def memory_table(rows: Sequence[BenchRow]) -> Table:
+    """memory=ram beside the default (balanced) build of the same model on the Cortex-M4: the
+    instructions patch-based inference adds and the peak RAM it saves, both measured."""
+    ram = MemoryMode.RAM.value
+    out = []
+    for r in rows:
+        if r.core != "Cortex-M4" or r.options != f"mem{ram}":
+            continue
+        base = next((b for b in rows if b.core == r.core and b.model == r.model and not b.options), None)
+        if base is None or base.peak_ram is None or r.peak_ram is None:
+            continue
+        before, after = base.peak_ram.total, r.peak_ram.total
+        out.append((r.model, r.board, f"{base.instructions:,}", f"{r.instructions:,}",
+                    f"{r.instructions / base.instructions:.2f}x", f"{before:,}", f"{after:,}",
+                    f"{after / before:.2f}x", f"{r.recomputed_macs:,} ({r.recomputed_macs / r.macs:.0%})"))
+    return Table(("model", "board", "instructions (default)", "instructions (memory=ram)", "instructions ratio",
+                  "peak RAM (default)", "peak RAM (memory=ram)", "peak RAM ratio", "recomputed MACs"),
+                 tuple(out), "ll")
+
+
+MEMORY = ("`memory=ram` runs the memory-heavy first stage of the model patch by patch (row bands with their "
+          "receptive-field halo; codegen/planner/patches.py) as far as it lowers peak RAM; the default "
+          "(`balanced`) patches only a model that would not fit its board otherwise, and `speed` never. Models "
+          "not listed: `memory=ram` changes nothing in them (the bench compiles each and keeps those it patches). "
+          "Peak RAM in bytes, as above; recomputed MACs = the halos' work done twice, against the model's MACs.")
+
+
 PEAK_RAM = ("Peak RAM = arena + kernel scratch in static storage + the stack's painted high-water (measured) + the "
             "model's runtime state: what the model costs in a firmware (codegen/peakram.py; `inspect` shows when "
             "it peaks). Firmware RAM = `.data` + `.bss` + the stack reservation, the harness's buffers (input "
@@ -435,6 +480,9 @@ def render(rows: list[BenchRow], command: str, html_name: str = "") -> str:
             out += ["", notes[0]] + notes[1:]
         out += [""] + _op_type_table(m4) + [""] + _stack_table(m4)
         out += ["", "### Peak RAM (Cortex-M4)", "", PEAK_RAM, ""] + peak_ram_table(rows).markdown()
+        mem = memory_table(rows)
+        if mem.rows:
+            out += ["", "### Trading instructions for RAM: memory=ram (Cortex-M4)", "", MEMORY, ""] + mem.markdown()
         out.append("")
     out += estimated_section(rows)
     for core in dict.fromkeys(r.core for r in rows):
@@ -549,6 +597,9 @@ def bench_page(rows: Sequence[BenchRow], command: str, plot_dir: Path, md_name: 
                      Section("Arena against TFLM", (f"Target: at most {ARENA_TARGET:g}x.", *(n.replace("`", "") for n in _notes(
                          [r for r in rows if r.core == "Cortex-M4"]))), (arena_table(rows),)),
                      Section("Peak RAM", (PEAK_RAM.replace("`", ""),), (peak_ram_table(rows),))]
+        mem = memory_table(rows)
+        if mem.rows:
+            sections.append(Section("Trading instructions for RAM: memory=ram", (MEMORY.replace("`", ""),), (mem,)))
     sections += [Section(core, (), (core_table(rows, core),)) for core in cores]
     return Page(kind="bench", title="mcuforge benchmarks", subtitle=f"regenerate with {command}", verdict=verdict,
                 facts=tuple(facts), plots=tuple(figures), sections=tuple(sections),

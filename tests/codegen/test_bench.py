@@ -145,3 +145,26 @@ def test_without_estimates_the_tables_say_so():
     md = render([_row("keyword_spotting", 3_000_000, 10_000)], "scons bench")
     assert "## Estimated cycles" not in md
     assert re.search(r"^\| keyword_spotting \| stm32l475 \| - \| 1,000,000 \| 3,000,000 \| - \|", md, flags=re.M)
+
+
+def test_memory_ram_rows_are_set_beside_the_default_build():
+    """memory=ram's rows (issue 15): instructions and peak RAM against the same model's default build,
+    with the MACs the halos recompute; no table when no model is patched."""
+    from dataclasses import replace
+    base = replace(_row("image_classification", 11_700_000, 33_296, stack=700), scratch_bytes=600, state_bytes=0)
+    ram = replace(_row("image_classification", 15_000_000, 25_000, stack=700), scratch_bytes=600, state_bytes=0,
+                  options="memram", recomputed_macs=500_000)
+    md = render([base, ram], "scons bench")
+    assert "### Trading instructions for RAM: memory=ram (Cortex-M4)" in md
+    assert re.search(r"^\| image_classification \| stm32l475 \| 11,700,000 \| 15,000,000 \| 1\.28x \| 34,596 \| "
+                     r"26,300 \| 0\.76x \| 500,000 \(50%\) \|$", md, flags=re.M)
+    assert "Trading instructions for RAM" not in render([base], "scons bench")
+    assert BenchRecord.from_json(json.loads(json.dumps(BenchRecord((base, ram)).to_json()))).rows == (base, ram)
+
+
+def test_the_bench_plans_memory_ram_only_where_it_patches():
+    from codegen.bench import plan
+    from codegen.planner.patches import MemoryMode
+    models = [SHARED_MODELS / "image_classification.tflite", SHARED_MODELS / "anomaly_detection.tflite"]
+    ram = [(m.stem, board) for core, board, _, m, o in plan(models) if o.memory == MemoryMode.RAM]
+    assert ram == [("image_classification", "stm32l475")]
