@@ -225,9 +225,11 @@ def plan(models: list[Path]) -> list[tuple[str, str, str | None, Path, BuildOpti
         jobs.append(("Cortex-M4", "stm32l475", None, vww[0], BuildOptions(int8_io=True)))
     # issue 15: memory=ram (patch-based inference as far as it lowers RAM) on the Cortex-M4, for the
     # models where it changes the plan; the trade-off table sets these rows beside the default ones
-    core, board, fallback = CORES[0]
-    ram = BuildOptions(memory=MemoryMode.RAM)
-    jobs += [(core, board, fallback, m, ram) for m in models if patched_with(m, board, ram)]
+    m4 = [job for job in jobs if job[0] == CORES[0][0]]
+    for core, board, fallback, m, options in m4:
+        ram = replace(options, memory=MemoryMode.RAM)
+        if patched_with(m, board, ram):
+            jobs.append((core, board, fallback, m, ram))
     return jobs
 
 
@@ -238,7 +240,8 @@ def patched_with(model: Path, board: str, options: BuildOptions) -> bool:
     from codegen.pio.project import kernel_variant
     b = load_board(board)
     target = generator_target(kernel_variant(b, options), b.core.target)
-    return bool(compile_model(model, target=target, options=GenerateOptions(memory=options.memory)).patches)
+    return bool(compile_model(model, target=target,
+                              options=GenerateOptions(int8_io=options.int8_io, memory=options.memory)).patches)
 
 
 def shared_models() -> list[Path]:
@@ -410,21 +413,23 @@ def peak_ram_table(rows: Sequence[BenchRow]) -> Table:
 def memory_table(rows: Sequence[BenchRow]) -> Table:
     """memory=ram beside the default (balanced) build of the same model on the Cortex-M4: the
     instructions patch-based inference adds and the peak RAM it saves, both measured."""
-    ram = MemoryMode.RAM.value
+    ram = f"mem{MemoryMode.RAM.value}"
     out = []
     for r in rows:
-        if r.core != "Cortex-M4" or r.options != f"mem{ram}":
+        parts = r.options.split("-")
+        if r.core != "Cortex-M4" or ram not in parts:
             continue
-        base = next((b for b in rows if b.core == r.core and b.model == r.model and not b.options), None)
+        same = "-".join(p for p in parts if p != ram)  # the same build but for the memory option
+        base = next((b for b in rows if b.core == r.core and b.model == r.model and b.options == same), None)
         if base is None or base.peak_ram is None or r.peak_ram is None:
             continue
         before, after = base.peak_ram.total, r.peak_ram.total
-        out.append((r.model, r.board, f"{base.instructions:,}", f"{r.instructions:,}",
+        out.append((r.model, r.board, same or "-", f"{base.instructions:,}", f"{r.instructions:,}",
                     f"{r.instructions / base.instructions:.2f}x", f"{before:,}", f"{after:,}",
                     f"{after / before:.2f}x", f"{r.recomputed_macs:,} ({r.recomputed_macs / r.macs:.0%})"))
-    return Table(("model", "board", "instructions (default)", "instructions (memory=ram)", "instructions ratio",
+    return Table(("model", "board", "options", "instructions (default)", "instructions (memory=ram)", "instructions ratio",
                   "peak RAM (default)", "peak RAM (memory=ram)", "peak RAM ratio", "recomputed MACs"),
-                 tuple(out), "ll")
+                 tuple(out), "lll")
 
 
 MEMORY = ("`memory=ram` runs the memory-heavy first stage of the model patch by patch (row bands with their "

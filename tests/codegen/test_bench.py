@@ -156,7 +156,7 @@ def test_memory_ram_rows_are_set_beside_the_default_build():
                   options="memram", recomputed_macs=500_000)
     md = render([base, ram], "scons bench")
     assert "### Trading instructions for RAM: memory=ram (Cortex-M4)" in md
-    assert re.search(r"^\| image_classification \| stm32l475 \| 11,700,000 \| 15,000,000 \| 1\.28x \| 34,596 \| "
+    assert re.search(r"^\| image_classification \| stm32l475 \| - \| 11,700,000 \| 15,000,000 \| 1\.28x \| 34,596 \| "
                      r"26,300 \| 0\.76x \| 500,000 \(50%\) \|$", md, flags=re.M)
     assert "Trading instructions for RAM" not in render([base], "scons bench")
     assert BenchRecord.from_json(json.loads(json.dumps(BenchRecord((base, ram)).to_json()))).rows == (base, ram)
@@ -168,3 +168,6 @@ def test_the_bench_plans_memory_ram_only_where_it_patches():
     models = [SHARED_MODELS / "image_classification.tflite", SHARED_MODELS / "anomaly_detection.tflite"]
     ram = [(m.stem, board) for core, board, _, m, o in plan(models) if o.memory == MemoryMode.RAM]
     assert ram == [("image_classification", "stm32l475")]
+    vww = [SHARED_MODELS / "visual_wake_words.tflite"]  # patched only with int8 I/O (float input: 110 KB)
+    assert [(o.int8_io, o.memory) for _, _, _, m, o in plan(vww) if o.memory == MemoryMode.RAM] == \
+        [(True, MemoryMode.RAM)]
