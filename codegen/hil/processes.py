@@ -4,21 +4,35 @@ a child to listen on."""
 
 from __future__ import annotations
 
+import functools
+import shutil
 import socket
 import subprocess
-from typing import IO
+from typing import IO, Sequence
 
 
-def die_with_parent() -> None:
-    """In a child (``preexec_fn``): get SIGKILL when the parent dies, so no QEMU, host firmware or
-    helper outlives mcuforge (PR_SET_PDEATHSIG)."""
+@functools.cache
+def _setpriv() -> str | None:
+    """util-linux's setpriv if it can set the parent-death signal (2.33 and later; Debian 12 has 2.38)."""
+    path = shutil.which("setpriv")
+    if path is None:
+        return None
     try:
-        import ctypes
-        import signal
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+        ok = subprocess.run([path, "--pdeathsig", "KILL", "--", "true"], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        ok = False
+    return path if ok else None
+
+
+def dying_with_parent(argv: Sequence[str]) -> list[str]:
+    """`argv` started so that it gets SIGKILL when mcuforge dies (PR_SET_PDEATHSIG), so no QEMU, host
+    firmware or helper outlives it: util-linux's setpriv sets the signal and execs the program (same
+    pid). Not a ``preexec_fn``: Python code between fork and exec in a process with threads (gRPC's,
+    TensorFlow's) can kill the child before it execs, and Popen then returns a "process" that is a
+    dead copy of the parent (measured under load: the host firmware's process ended by SIGABRT with
+    gRPC's epoll error on its stderr). Without setpriv the program starts unguarded."""
+    setpriv = _setpriv()
+    return [setpriv, "--pdeathsig", "KILL", "--", *argv] if setpriv else list(argv)
 
 
 def reap(proc: subprocess.Popen, grace: float = 3.0) -> int | None:

@@ -29,7 +29,7 @@ import numpy as np
 
 from codegen.errors import McuforgeError
 from codegen.hil.gpio import Edge, Pulse, pulses
-from codegen.hil.transport import die_with_parent
+from codegen.hil.processes import dying_with_parent
 
 SIGROK_CLI = "sigrok-cli"
 CONVERT_TIMEOUT_S = 60.0
@@ -73,8 +73,8 @@ class Capture:
                      *[a for c in analyzer.config for a in ("--config", c)],
                      "--channels", analyzer.channel, "--continuous", "-o", str(out)]
         self._logf = open(self.log, "wb")
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=self._logf, stderr=subprocess.STDOUT,
-                                     preexec_fn=die_with_parent)
+        self.proc = subprocess.Popen(dying_with_parent(self.argv), stdin=subprocess.PIPE, stdout=self._logf,
+                                     stderr=subprocess.STDOUT)
         time.sleep(analyzer.arm_seconds)
         if self.proc.poll() is not None:
             self._fail(f"sigrok-cli stopped before the capture began (exit {self.proc.returncode})")

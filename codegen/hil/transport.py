@@ -14,7 +14,7 @@ import serial
 import serial.rfc2217
 from serial.urlhandler import protocol_socket
 
-from codegen.hil.processes import die_with_parent
+from codegen.hil.processes import dying_with_parent
 
 
 class Transport(Protocol):
@@ -97,8 +97,8 @@ class ProcessTransport:
     """A child process's stdin/stdout (the `host` board's firmware)."""
 
     def __init__(self, argv: list[str], env: dict | None = None) -> None:
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     env=env, bufsize=0, preexec_fn=die_with_parent)
+        self.proc = subprocess.Popen(dying_with_parent(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=env, bufsize=0)
 
     def write(self, data: bytes) -> None:
         assert self.proc.stdin is not None

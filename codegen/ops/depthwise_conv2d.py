@@ -151,9 +151,11 @@ def lower(ctx: LowerContext) -> Lowered:
     inp, flt = ctx.input(0), ctx.input(1)
     assert inp is not None and flt is not None
     g = filter_geometry(ctx.subgraph, ctx.op)
-    if inp.dtype == DType.INT8 and ctx.target.dsp and g.in_c == 1:
+    if inp.dtype == DType.INT8 and ctx.target.dsp and not ctx.target.mve and g.in_c == 1:
         # one input channel: output channel m is CONV_2D's (the same sums, scaling and rounding), run
-        # by the dsp CONV_2D kernel; filter [1][k_h][k_w][out_c] -> rows [out_c][k_h * k_w]
+        # by the dsp CONV_2D kernel; filter [1][k_h][k_w][out_c] -> rows [out_c][k_h * k_w]. Not for
+        # mve: its CONV_2D kernel reads the mve layout, not these dsp fields (the depthwise kernel it
+        # falls back to does read the dsp layout)
         w = np.asarray(flt.data, dtype=np.int64).reshape(g.k_h * g.k_w, g.out_c).T
         dsp = conv2d.dsp_s8(ctx, g, np.ascontiguousarray(w))
         if dsp is not None:

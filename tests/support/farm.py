@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from codegen.hil.processes import die_with_parent, free_port, reap
+from codegen.hil.processes import dying_with_parent, free_port, reap
 
 BIN = Path(sys.executable).parent
 EXPORTER_NAME = "mcuforge-ci"
@@ -62,8 +62,8 @@ def _wait_port(port: int, proc: subprocess.Popen, log: Path, timeout: float = 60
 
 
 def _spawn(argv: list[str], log: Path, cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-                            preexec_fn=die_with_parent)
+    return subprocess.Popen(dying_with_parent(argv), cwd=cwd, stdin=subprocess.DEVNULL, stdout=log.open("wb"),
+                            stderr=subprocess.STDOUT)
 
 
 # the commands docs/HIL.md ("Board farms") shows, made here: a test checks the page shows these

@@ -17,7 +17,7 @@ from typing import Iterator
 
 import pytest
 
-from codegen.hil.processes import die_with_parent, free_port, reap
+from codegen.hil.processes import dying_with_parent, free_port, reap
 from codegen.hil.remote import SshTarget
 
 SSHD = Path("/usr/sbin/sshd")
@@ -56,8 +56,8 @@ def loopback_sshd(workdir: Path) -> Iterator[SshTarget]:
     if os.geteuid() == 0:
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation (the ssh service makes it)
     log = (d / "sshd.log").open("wb")
-    proc = subprocess.Popen([str(SSHD), "-D", "-e", "-f", str(d / "sshd_config")], stdin=subprocess.DEVNULL,
-                            stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
+    proc = subprocess.Popen(dying_with_parent([str(SSHD), "-D", "-e", "-f", str(d / "sshd_config")]),
+                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:

@@ -14,7 +14,7 @@ from codegen.boards import Board
 from codegen.errors import McuforgeError
 from codegen.hil.dut import Device
 from codegen.hil.gpio import qemu_trace_args
-from codegen.hil.processes import die_with_parent, free_port, kill, reap, tail
+from codegen.hil.processes import dying_with_parent, free_port, kill, reap, tail
 from codegen.hil.records import RunRequest, Session, Stopped, TargetKind
 from codegen.hil.registry import register
 from codegen.hil.transport import SerialTransport
@@ -61,8 +61,7 @@ class QemuDriver:
         if shutil.which(QEMU) is None:
             raise McuforgeError(f"{QEMU} is not installed", hint="run ./setup.sh (QEMU 10 from bookworm-backports)")
         err = tempfile.TemporaryFile()
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=err, stderr=subprocess.STDOUT,
-                                preexec_fn=die_with_parent)
+        proc = subprocess.Popen(dying_with_parent(cmd), stdin=subprocess.DEVNULL, stdout=err, stderr=subprocess.STDOUT)
         return proc, err
 
     def start(self, board: Board, firmware: Path, request: RunRequest) -> Session:

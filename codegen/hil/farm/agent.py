@@ -45,7 +45,7 @@ from urllib.parse import parse_qs, urlsplit
 from codegen.boards import Board, load_board
 from codegen.errors import McuforgeError, handle
 from codegen.hil.farm.places import AgentEndpoint
-from codegen.hil.processes import die_with_parent, kill, reap, tail
+from codegen.hil.processes import dying_with_parent, kill, reap, tail
 
 MAX_FIRMWARE = 64 << 20
 QEMU_PTY = re.compile(r"char device redirected to (/dev/pts/\d+)")
@@ -199,9 +199,9 @@ connection: &mcuforge_console
     kickolduser: true
 """)
         log = open(self.workdir / "ser2net.log", "wb")
-        return subprocess.Popen(["ser2net", "-n", "-u", "-c", str(cfg), "-P", str(self.workdir / "ser2net.pid")],
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                preexec_fn=die_with_parent)
+        return subprocess.Popen(dying_with_parent(["ser2net", "-n", "-u", "-c", str(cfg),
+                                                   "-P", str(self.workdir / "ser2net.pid")]),
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
 
     def status(self, done: str = "", exit_code: int | None = None, log: str = "") -> AgentStatus:
         running = self.backend.emulated and getattr(self.backend, "proc", None) is not None or (

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from codegen.hil.drivers.qemu import QemuDriver
-from codegen.hil.processes import die_with_parent as _die_with_parent
+from codegen.hil.processes import dying_with_parent
 from codegen.hil.processes import free_port, kill, reap
 from codegen.hil.records import RunRequest
 from codegen.run import default_inputs, layers_of, run_firmware
@@ -72,9 +72,9 @@ connection: &mcuforge_qemu
     kickolduser: true
 """)
         s2n_log = open(tmp_path / "ser2net.log", "wb")
-        s2n = subprocess.Popen(["ser2net", "-n", "-u", "-c", str(cfg), "-P", str(tmp_path / "ser2net.pid")],
-                               stdout=s2n_log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                               preexec_fn=_die_with_parent)
+        s2n = subprocess.Popen(dying_with_parent(["ser2net", "-n", "-u", "-c", str(cfg),
+                                                  "-P", str(tmp_path / "ser2net.pid")]),
+                               stdout=s2n_log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         _wait_listening(port, timeout=10)
         # ser2net cannot set modem lines on a pty, so it never answers SET_CONTROL: tell pyserial
         yield project, fw, f"rfc2217://127.0.0.1:{port}?ign_set_control"
