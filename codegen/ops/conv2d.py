@@ -95,15 +95,16 @@ MVE_GEMM = 1  # nn.h MF_MVE_GEMM: the mve kernel's window GEMM
 MVE_PIXELS = 3  # output pixels per pass of the mve kernel over the weights (a gathered window each)
 
 
-def mve_conv_s8(ctx: LowerContext, g: ConvGeometry) -> tuple[list, list[CArray]]:
+def mve_conv_s8(ctx: LowerContext, g: ConvGeometry, w: np.ndarray | None = None) -> tuple[list, list[CArray]]:
     """The mve kernel's fields (nn.h "MVE variant", MF_MVE_GEMM) for a convolution that is not
     grouped: the weights as out_c GEMM rows of the window (k_h * k_w * in_c, HWI), the folded bias,
-    per-channel requantisation, scratch for three gathered windows and their sums."""
+    per-channel requantisation, scratch for three gathered windows and their sums. `w`: the rows
+    [out_c][k_h * k_w * in_c] when the filter holds them in another order (DEPTHWISE_CONV_2D)."""
     inp, out = ctx.input(0), ctx.output()
     assert inp and inp.quant and out.quant
     act_min, act_max = act_bounds(fused_activation(ctx.op), out)
     depth = g.k_h * g.k_w * g.in_c
-    gemm = mve_gemm_arrays(ctx, g.out_c, depth, _scaling(ctx, g))
+    gemm = mve_gemm_arrays(ctx, g.out_c, depth, _scaling(ctx, g), w)
     params: list = _fields(g, g.in_c) + [("input_offset", -inp.quant.zp), ("output_offset", out.quant.zp),
                                          ("act_min", act_min), ("act_max", act_max)]
     # the windows, then the groups' sums (4 bytes per window and grouped row)

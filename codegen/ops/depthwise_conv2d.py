@@ -151,13 +151,17 @@ def lower(ctx: LowerContext) -> Lowered:
     inp, flt = ctx.input(0), ctx.input(1)
     assert inp is not None and flt is not None
     g = filter_geometry(ctx.subgraph, ctx.op)
-    if inp.dtype == DType.INT8 and ctx.target.dsp and not ctx.target.mve and g.in_c == 1:
+    if inp.dtype == DType.INT8 and (ctx.target.dsp or ctx.target.mve) and g.in_c == 1:
         # one input channel: output channel m is CONV_2D's (the same sums, scaling and rounding), run
-        # by the dsp CONV_2D kernel; filter [1][k_h][k_w][out_c] -> rows [out_c][k_h * k_w]. Not for
-        # mve: its CONV_2D kernel reads the mve layout, not these dsp fields (the depthwise kernel it
-        # falls back to does read the dsp layout)
-        w = np.asarray(flt.data, dtype=np.int64).reshape(g.k_h * g.k_w, g.out_c).T
-        dsp = conv2d.dsp_s8(ctx, g, np.ascontiguousarray(w))
+        # by the CONV_2D kernel of the variant, in its own layout; filter [1][k_h][k_w][out_c] -> rows
+        # [out_c][k_h * k_w]
+        w = np.ascontiguousarray(np.asarray(flt.data, dtype=np.int64).reshape(g.k_h * g.k_w, g.out_c).T)
+        label = f"{g.label} 1ch x{g.out_c} as CONV_2D"
+        if ctx.target.mve:
+            params, arrays = conv2d.mve_conv_s8(ctx, g, w)
+            share = Share(ctx.op.outputs[0], ctx.op.inputs[0], overlap.conv_pixel_groups(g, conv2d.MVE_PIXELS))
+            return weighted_call(ctx, "mf_conv2d_s8", params, arrays, label, shares=(share,))
+        dsp = conv2d.dsp_s8(ctx, g, w)
         if dsp is not None:
             return conv2d.conv_call(ctx, g, "mf_conv2d_s8", *dsp, f"{g.label} 1ch x{g.out_c} as CONV_2D")
     params, arrays = _LOWER[inp.dtype](ctx, g)

@@ -144,14 +144,14 @@ class MveGemm:
 
 
 def mve_gemm_arrays(ctx: LowerContext, rows: int, depth: int,
-                    scaling: tuple[Sequence[int], Sequence[int]]) -> MveGemm:
+                    scaling: tuple[Sequence[int], Sequence[int]], w: np.ndarray | None = None) -> MveGemm:
     """The op's weights (input 1, as `rows` rows of `depth`, without a zero point) in groups of four
     rows (:func:`mve_pack_rows`), its bias (input 2) as bias + input_offset * (the row's weight sum),
     wrapped to int32 as TFLM's int32 accumulator wraps, always present, and `scaling` (multipliers,
-    shifts: one, or one per row)."""
+    shifts: one, or one per row). `w`: the rows when input 1 holds them in another order."""
     inp, flt, bias = ctx.input(0), ctx.input(1), ctx.input(2)
     assert inp and flt and inp.quant
-    w = np.asarray(flt.data, dtype=np.int64).reshape(rows, depth)
+    w = np.asarray(flt.data, dtype=np.int64).reshape(rows, depth) if w is None else w
     folded = dsp_pack.fold_bias(None if bias is None else np.asarray(bias.data), w, -inp.quant.zp)
     wrapped = ((folded + 2**31) % 2**32 - 2**31).astype(np.int32)
     filt = ctx.array("mve_weights", "int8_t", mve_pack_rows(w), kind="weights")

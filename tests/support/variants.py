@@ -30,13 +30,13 @@ def every_kernel_variant(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def dsp_params(model: bytes, function: str) -> list[dict]:
-    """The params of every `function` call the generator writes for a DSP target (which dsp path and
-    requantisation each call takes), so tests can check their cases reach every path."""
+def dsp_params(model: bytes, function: str, variant: str = "dsp") -> list[dict]:
+    """The params of every `function` call the generator writes for a DSP target (or `variant`'s:
+    which path and requantisation each call takes), so tests can check their cases reach every path."""
     from codegen.generate import GenerateOptions, compile_model
     from codegen.host import variant_target
     from codegen.tflite import read_model_bytes
 
-    compiled = compile_model(read_model_bytes(model, source="probe.tflite"), target=variant_target("dsp"),
+    compiled = compile_model(read_model_bytes(model, source="probe.tflite"), target=variant_target(variant),
                              options=GenerateOptions(prefix="m"))
     return [dict(c.params) for s in compiled.steps for c in s.calls if c.function == function]

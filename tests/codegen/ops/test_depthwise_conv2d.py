@@ -185,3 +185,16 @@ def test_depth_multiplier_option_must_match_shapes() -> None:
     sg, op = ops_of(model, "DEPTHWISE_CONV_2D")[0]
     problems = handler("DEPTHWISE_CONV_2D").check(sg, op)
     assert any("depth_multiplier option 1" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("spec", [s for s in SPECS if s.in_shape[2] == 1], ids=lambda s: s.name)
+def test_one_input_channel_runs_as_the_mve_convolution(spec: DwSpec) -> None:
+    """On an mve target the one-channel depthwise is the mve CONV_2D kernel over its own layout
+    (MF_MVE_GEMM, mve_weights), bit-exact with TFLM on the host build of that kernel."""
+    from codegen.ops.conv2d import MVE_GEMM
+    model = convert_with(spec.case(), "int8")
+    assert dsp_params(model, "mf_depthwise_conv2d_s8", variant="mve") == []
+    (p,) = dsp_params(model, "mf_conv2d_s8", variant="mve")
+    assert p["dsp_path"] == MVE_GEMM and p["dsp_filter"] != p["filter"]
+    r = compare_bytes(model, spec.name, samples=20, variant="mve")
+    assert r.exact, r
