@@ -31,7 +31,7 @@ FILE = "tune.json"
 class Objective(enum.StrEnum):
     ACCURACY = "accuracy"          # top-1 on device over the validation set, 0..1
     LATENCY = "latency_ms"         # p50 per inference
-    RAM = "ram_kb"                 # peak RAM (the build's RAM: static + reserved stack)
+    RAM = "ram_kb"                 # peak RAM (the model's: arena + scratch + reserved stack + state)
     FLASH = "flash_kb"
 
     @property

@@ -43,8 +43,9 @@ def committed_counts(model: str, board: str) -> tuple[int, int]:
     """The instructions and estimated cycles BENCHMARKS.md states for a model on a board (its first
     per-core table row)."""
     text = (ROOT / "BENCHMARKS.md").read_text()
-    m = re.search(rf"^\| {re.escape(model)} \| {re.escape(board)} \| - \| [\d,]+ \| ([\d,]+) \| ([\d,]+) \|", text,
-                  flags=re.M)
+    # model | board | options | MACs | instructions | est. cycles | MACs/instr (a decimal: not the peak RAM table)
+    m = re.search(rf"^\| {re.escape(model)} \| {re.escape(board)} \| - \| [\d,]+ \| ([\d,]+) \| ([\d,]+) \| \d+\.\d+ \|",
+                  text, flags=re.M)
     assert m, f"BENCHMARKS.md has no row for {model} on {board}: regenerate it with `scons bench`"
     return int(m.group(1).replace(",", "")), int(m.group(2).replace(",", ""))
 
