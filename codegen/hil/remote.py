@@ -13,7 +13,6 @@ of a signal).
 from __future__ import annotations
 
 import io
-import os
 import re
 import shlex
 import signal
@@ -132,12 +131,7 @@ class LocalMachine:
         return str(self._dir(directory))
 
     def kill(self, pid: int, directory: str) -> None:
-        try:
-            if Path(os.readlink(f"/proc/{int(pid)}/cwd")) != self._dir(directory).resolve():
-                return  # the program ended and its pid went to another process: not ours to kill
-            os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError, FileNotFoundError):
-            pass
+        self.run(kill_if_still_there(pid, self.path(directory)))  # the same check as over SSH
 
 
 class SshMachine:

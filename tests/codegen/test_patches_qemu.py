@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from codegen.fit import DoesNotFitError
-from codegen.lowering import STATIC_SCRATCH
+from codegen.peakram import StackSource, model_ram
 from codegen.options import RunOptions
 from codegen.run import run_project
 from support.device_compare import compare_on_device
@@ -22,9 +22,8 @@ KB = 1024
 
 
 def _model_ram(project, stack_used: int) -> int:
-    m = project.compiled
-    scratch = sum(v.nbytes for v in m.variables if v.symbol == STATIC_SCRATCH)
-    return m.arena_bytes + scratch + stack_used
+    """Arena + static scratch + the measured stack + state: codegen/peakram.py's peak RAM."""
+    return model_ram(project.compiled).peak(stack_used, StackSource.MEASURED).total
 
 
 def _run(tmp_path: Path, name: str, model: bytes, memory: str, limit: int):
